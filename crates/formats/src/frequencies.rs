@@ -1,0 +1,807 @@
+//! Allele frequency tables, read into a [`kinship::FrequencyDatabase`].
+//!
+//! Two formats are read, told apart by their first non-empty line:
+//!
+//! - **long CSV**: a header with the columns `locus` (or `marker`), `allele` and
+//!   `frequency`, and optionally `population` (other columns, such as `count`,
+//!   are ignored), then one row per marker and allele, like
+//!   `data/nist1036/frequencies.csv`. A table with several populations needs the
+//!   population to read.
+//! - **Familias list format** otherwise, like `data/norstr/*.txt`: a marker name
+//!   on a line, then one `allele<TAB or spaces>frequency` line per allele, and a
+//!   blank line between markers. Such a file holds one population.
+//!
+//! Marker names are written in their canonical spelling
+//! ([`crate::markers::canonical_marker`]) when the locus is known, and as written
+//! otherwise. Each marker's frequencies must sum to 1 within
+//! [`kinship::frequency::SUM_TOLERANCE`]; they are then rescaled to sum to
+//! exactly 1 (tables are usually rounded).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use kinship::frequency::SUM_TOLERANCE;
+use kinship::{Allele, FrequencyDatabase, MarkerFrequencies};
+
+use crate::error::{FormatError, Location};
+use crate::markers::canonical_marker;
+
+/// Reads a frequency file (see [`parse_frequencies`]); the path, as displayed,
+/// names the file in errors.
+pub fn read_frequencies(
+    path: &Path,
+    population: Option<&str>,
+) -> Result<FrequencyDatabase, FormatError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FormatError::whole(&file, format!("cannot read the file: {e}")))?;
+    parse_frequencies(&file, &text, population)
+}
+
+/// Parses an allele frequency table in the long CSV format or the Familias list
+/// format (see the module documentation). `file` names the file in errors.
+///
+/// `population` chooses one population of a CSV table with a `population`
+/// column; it is required when the table holds several populations, and it is an
+/// error for the list format and for CSV tables without that column.
+pub fn parse_frequencies(
+    file: &str,
+    text: &str,
+    population: Option<&str>,
+) -> Result<FrequencyDatabase, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some((first_index, first)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty())
+    else {
+        return Err(FormatError::whole(
+            file,
+            "empty file: no allele frequencies",
+        ));
+    };
+    let delimiter = if !first.contains(',') && first.contains('\t') {
+        b'\t'
+    } else {
+        b','
+    };
+    let header = split_line(first, delimiter);
+    let has = |names: &[&str]| {
+        header
+            .iter()
+            .any(|h| names.contains(&h.to_lowercase().as_str()))
+    };
+    if has(&["locus", "marker"]) && has(&["allele"]) && has(&["frequency"]) {
+        parse_csv(file, text, delimiter, population)
+    } else if header.len() > 1 && has(&["allele"]) {
+        Err(FormatError::new(
+            file,
+            Location::line(first_index + 1),
+            "a CSV frequency table needs the columns locus (or marker), allele and frequency",
+        ))
+    } else {
+        if population.is_some() {
+            return Err(FormatError::whole(
+                file,
+                "the Familias list format holds one population; --population applies to CSV tables",
+            ));
+        }
+        parse_list(file, text)
+    }
+}
+
+/// The alleles of one marker being read.
+struct MarkerEntries {
+    name: String,
+    /// The line where the marker starts (its name, or its first row).
+    line: usize,
+    /// Each allele with its frequency and line.
+    alleles: Vec<(Allele, f64, usize)>,
+}
+
+impl MarkerEntries {
+    fn new(name: String, line: usize) -> MarkerEntries {
+        MarkerEntries {
+            name,
+            line,
+            alleles: Vec::new(),
+        }
+    }
+
+    /// Parses and adds one allele and its frequency.
+    fn add(
+        &mut self,
+        file: &str,
+        line: usize,
+        (allele_field, allele): (&str, &str),
+        (frequency_field, frequency): (&str, &str),
+    ) -> Result<(), FormatError> {
+        let marker = &self.name;
+        let allele: Allele = allele.parse().map_err(|e| {
+            FormatError::new(
+                file,
+                Location::line_field(line, allele_field),
+                format!("marker {marker}: {e}"),
+            )
+        })?;
+        let at_frequency = || Location::line_field(line, frequency_field);
+        let value: f64 = frequency.parse().map_err(|_| {
+            FormatError::new(
+                file,
+                at_frequency(),
+                format!(
+                    "marker {marker}, allele {allele}: frequency {frequency:?} is not a number"
+                ),
+            )
+        })?;
+        if !(value > 0.0 && value <= 1.0) {
+            return Err(FormatError::new(
+                file,
+                at_frequency(),
+                format!("marker {marker}, allele {allele}: frequency {frequency} is not in (0, 1]"),
+            ));
+        }
+        if let Some(&(_, _, first)) = self.alleles.iter().find(|&&(a, _, _)| a == allele) {
+            return Err(FormatError::new(
+                file,
+                Location::line_field(line, allele_field),
+                format!("marker {marker}: allele {allele} is listed twice (first on line {first})"),
+            ));
+        }
+        self.alleles.push((allele, value, line));
+        Ok(())
+    }
+
+    /// Checks the sum and builds the normalised table.
+    fn finish(self, file: &str) -> Result<MarkerFrequencies, FormatError> {
+        let at_start = Location::line(self.line);
+        if self.alleles.is_empty() {
+            return Err(FormatError::new(
+                file,
+                at_start,
+                format!("marker {} has no alleles", self.name),
+            ));
+        }
+        let sum: f64 = self.alleles.iter().map(|&(_, f, _)| f).sum();
+        if (sum - 1.0).abs() > SUM_TOLERANCE {
+            return Err(FormatError::new(
+                file,
+                at_start,
+                format!(
+                    "marker {}: frequencies sum to {sum:.6}, not 1 (tolerance {SUM_TOLERANCE})",
+                    self.name
+                ),
+            ));
+        }
+        let (alleles, frequencies) = self.alleles.iter().map(|&(a, f, _)| (a, f)).unzip();
+        MarkerFrequencies::new_unchecked_sum(self.name, alleles, frequencies)
+            .map(MarkerFrequencies::normalized)
+            .map_err(|e| FormatError::new(file, at_start, e.to_string()))
+    }
+}
+
+/// The canonical name of a known locus, or the name as written (trimmed).
+fn marker_name(name: &str) -> String {
+    canonical_marker(name).map_or_else(|| name.trim().to_string(), str::to_string)
+}
+
+fn database(file: &str, markers: Vec<MarkerEntries>) -> Result<FrequencyDatabase, FormatError> {
+    if markers.is_empty() {
+        return Err(FormatError::whole(
+            file,
+            "no allele frequencies in the file",
+        ));
+    }
+    let tables = markers
+        .into_iter()
+        .map(|m| m.finish(file))
+        .collect::<Result<Vec<_>, _>>()?;
+    FrequencyDatabase::new(tables).map_err(|e| FormatError::whole(file, e.to_string()))
+}
+
+/// Whether a line looks like `allele frequency` rather than a marker name.
+fn is_frequency_line(line: &str) -> bool {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    fields.len() == 2
+        && fields[0].starts_with(|c: char| c.is_ascii_digit())
+        && fields[1].parse::<f64>().is_ok()
+}
+
+/// Starts a marker of a list file at its name line, refusing a marker seen before.
+fn start_marker(
+    file: &str,
+    done: &mut Vec<MarkerEntries>,
+    line: &str,
+    line_no: usize,
+) -> Result<(), FormatError> {
+    let name = marker_name(line);
+    if let Some(first) = done.iter().find(|m| m.name == name) {
+        return Err(FormatError::new(
+            file,
+            Location::line(line_no),
+            format!(
+                "marker {name} is listed twice (first on line {})",
+                first.line
+            ),
+        ));
+    }
+    done.push(MarkerEntries::new(name, line_no));
+    Ok(())
+}
+
+fn parse_list(file: &str, text: &str) -> Result<FrequencyDatabase, FormatError> {
+    let mut done: Vec<MarkerEntries> = Vec::new();
+    // Whether the lines being read are the alleles of the last marker of `done`.
+    let mut in_marker = false;
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let line = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if line.is_empty() {
+            in_marker = false;
+            continue;
+        }
+        if !in_marker {
+            if is_frequency_line(line) {
+                let reason = if done.is_empty() {
+                    "frequency line before any marker name"
+                } else {
+                    "frequency line after a blank line, where a marker name was expected"
+                };
+                return Err(FormatError::new(file, Location::line(line_no), reason));
+            }
+            start_marker(file, &mut done, line, line_no)?;
+            in_marker = true;
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields[0].parse::<Allele>().is_err()
+            && !is_frequency_line(line)
+            && canonical_marker(line).is_some()
+        {
+            // A known marker name without a blank line before it.
+            start_marker(file, &mut done, line, line_no)?;
+            continue;
+        }
+        let marker = done.last_mut().expect("a marker is being read");
+        if fields.len() != 2 {
+            return Err(FormatError::new(
+                file,
+                Location::line(line_no),
+                format!(
+                    "marker {}: expected an allele and its frequency separated by a tab or spaces, found {line:?}",
+                    marker.name
+                ),
+            ));
+        }
+        marker.add(
+            file,
+            line_no,
+            ("allele", fields[0]),
+            ("frequency", fields[1]),
+        )?;
+    }
+    database(file, done)
+}
+
+fn parse_csv(
+    file: &str,
+    text: &str,
+    delimiter: u8,
+    population: Option<&str>,
+) -> Result<FrequencyDatabase, FormatError> {
+    let table = read_table(file, text, delimiter)?;
+    let column = |names: &[&str]| {
+        table
+            .header
+            .iter()
+            .position(|h| names.contains(&h.to_lowercase().as_str()))
+    };
+    let (Some(locus), Some(allele), Some(frequency)) = (
+        column(&["locus", "marker"]),
+        column(&["allele"]),
+        column(&["frequency"]),
+    ) else {
+        unreachable!("the header was checked before")
+    };
+    let population_column = column(&["population"]);
+    let chosen: Option<String> = match (population_column, population) {
+        (None, None) => None,
+        (None, Some(p)) => {
+            return Err(FormatError::whole(
+                file,
+                format!("population {p:?} was asked for but the table has no population column"),
+            ));
+        }
+        (Some(c), wanted) => {
+            let mut present: Vec<&str> = Vec::new();
+            for (line, row) in &table.rows {
+                let p = row[c].as_str();
+                if p.is_empty() {
+                    return Err(FormatError::new(
+                        file,
+                        Location::line_field(*line, &table.header[c]),
+                        "empty population",
+                    ));
+                }
+                if !present.contains(&p) {
+                    present.push(p);
+                }
+            }
+            let list = present.join(", ");
+            match wanted {
+                Some(p) if present.contains(&p) => Some(p.to_string()),
+                Some(p) => {
+                    return Err(FormatError::whole(
+                        file,
+                        format!("population {p:?} is not in the table; it holds: {list}"),
+                    ));
+                }
+                None if present.len() > 1 => {
+                    return Err(FormatError::whole(
+                        file,
+                        format!("the table holds several populations ({list}); choose one"),
+                    ));
+                }
+                None => present.first().map(|p| p.to_string()),
+            }
+        }
+    };
+
+    let mut markers: Vec<MarkerEntries> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (line, row) in &table.rows {
+        if let (Some(c), Some(p)) = (population_column, &chosen)
+            && row[c] != *p
+        {
+            continue;
+        }
+        if row[locus].is_empty() {
+            return Err(FormatError::new(
+                file,
+                Location::line_field(*line, &table.header[locus]),
+                "empty marker name",
+            ));
+        }
+        let name = marker_name(&row[locus]);
+        let at = *index.entry(name.clone()).or_insert_with(|| {
+            markers.push(MarkerEntries::new(name, *line));
+            markers.len() - 1
+        });
+        markers[at].add(
+            file,
+            *line,
+            (&table.header[allele], &row[allele]),
+            (&table.header[frequency], &row[frequency]),
+        )?;
+    }
+    database(file, markers)
+}
+
+/// A delimited text table (shared with the genotype readers).
+pub(crate) struct Table {
+    /// The line of the header.
+    pub header_line: usize,
+    /// The column names, trimmed, without trailing empty names.
+    pub header: Vec<String>,
+    /// The non-blank data rows with their (1-based) lines, each trimmed and
+    /// padded or cut to the length of the header.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Splits one line with the CSV rules (quotes allowed), trimming each field.
+fn split_line(line: &str, delimiter: u8) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .buffer_capacity(line.len() + 1)
+        .from_reader(line.as_bytes());
+    match reader.records().next() {
+        Some(Ok(record)) => record.iter().map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads a delimited table: the first non-blank line is the header; blank lines
+/// (or lines of empty fields) are skipped; a UTF-8 byte order mark, CRLF line
+/// ends and trailing empty fields are tolerated. A row with a non-empty field
+/// beyond the header is an error. Quoted fields may hold the delimiter but not
+/// a line break (each line is one row, so that errors name the right line).
+pub(crate) fn read_table(file: &str, text: &str, delimiter: u8) -> Result<Table, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut header: Option<(usize, Vec<String>)> = None;
+    let mut rows = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let mut fields = split_line(raw, delimiter);
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        match &header {
+            None => {
+                while fields.last().is_some_and(String::is_empty) {
+                    fields.pop();
+                }
+                header = Some((line, fields));
+            }
+            Some((_, names)) => {
+                if fields.len() > names.len() {
+                    if fields[names.len()..].iter().any(|f| !f.is_empty()) {
+                        return Err(FormatError::new(
+                            file,
+                            Location::line(line),
+                            format!(
+                                "{} fields but the header has {} columns",
+                                fields.len(),
+                                names.len()
+                            ),
+                        ));
+                    }
+                    fields.truncate(names.len());
+                }
+                fields.resize(names.len(), String::new());
+                rows.push((line, fields));
+            }
+        }
+    }
+    let Some((header_line, header)) = header else {
+        return Err(FormatError::whole(file, "empty file"));
+    };
+    Ok(Table {
+        header_line,
+        header,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(path: &str) -> String {
+        let full = format!("{}/../../data/{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    }
+
+    fn a(s: &str) -> Allele {
+        s.parse().unwrap()
+    }
+
+    fn err(text: &str) -> FormatError {
+        parse_frequencies("f.txt", text, None).unwrap_err()
+    }
+
+    fn at(line: usize, field: Option<&str>, reason: &str) -> FormatError {
+        let location = match field {
+            Some(field) => Location::line_field(line, field),
+            None => Location::line(line),
+        };
+        FormatError::new("f.txt", location, reason)
+    }
+
+    fn assert_normalised(db: &FrequencyDatabase) {
+        for m in db.markers() {
+            let sum: f64 = m.frequencies().iter().sum();
+            assert!((sum - 1.0).abs() < 1e-12, "{}: {sum}", m.name());
+        }
+    }
+
+    #[test]
+    fn reads_every_norstr_file() {
+        for name in [
+            "Afrika",
+            "Europa",
+            "MidtAsia",
+            "Norsk",
+            "OstAsia",
+            "SydAmerika",
+            "VestAsia",
+        ] {
+            let path = format!(
+                "{}/../../data/norstr/{name}.txt",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let db = read_frequencies(Path::new(&path), None).unwrap();
+            assert!(db.markers().len() >= 32, "{name}");
+            assert_normalised(&db);
+            for locus in ["D3S1358", "vWA", "TH01", "Penta D", "Penta E", "FGA"] {
+                assert!(db.marker(locus).is_some(), "{name}: {locus}");
+            }
+            assert!(db.marker("PENTA D").is_none());
+        }
+        let norsk = parse_frequencies("Norsk.txt", &data("norstr/Norsk.txt"), None).unwrap();
+        assert_eq!(norsk.markers()[0].name(), "D1S1656");
+        assert!(norsk.marker("D22-GATA198B05").is_some());
+        assert!(norsk.marker("APOAI1").is_some());
+        let africa = parse_frequencies("Afrika.txt", &data("norstr/Afrika.txt"), None).unwrap();
+        let d1 = africa.marker("D1S1656").unwrap();
+        assert_eq!(d1.len(), 19);
+        assert_eq!(d1.alleles()[0], a("8"));
+        assert!((d1.frequency(a("14")).unwrap() - 0.214033).abs() < 1e-4);
+    }
+
+    #[test]
+    fn reads_nist_populations() {
+        let text = data("nist1036/frequencies.csv");
+        for population in ["All", "AfAm", "Asian", "Cauc", "Hisp"] {
+            let db = parse_frequencies("frequencies.csv", &text, Some(population)).unwrap();
+            assert_eq!(db.markers().len(), 29, "{population}");
+            assert_normalised(&db);
+            assert!(db.marker("Penta C").is_some());
+        }
+        let all = parse_frequencies("frequencies.csv", &text, Some("All")).unwrap();
+        let csf = all.marker("CSF1PO").unwrap();
+        assert_eq!(csf.alleles()[0], a("7"));
+        assert!((csf.frequency(a("7")).unwrap() - 48.0 / 2072.0).abs() < 1e-6);
+
+        let list = "All, AfAm, Asian, Cauc, Hisp";
+        assert_eq!(
+            parse_frequencies("frequencies.csv", &text, None).unwrap_err(),
+            FormatError::whole(
+                "frequencies.csv",
+                format!("the table holds several populations ({list}); choose one")
+            )
+        );
+        assert_eq!(
+            parse_frequencies("frequencies.csv", &text, Some("Inuit")).unwrap_err(),
+            FormatError::whole(
+                "frequencies.csv",
+                format!("population \"Inuit\" is not in the table; it holds: {list}")
+            )
+        );
+    }
+
+    #[test]
+    fn list_format_tolerates_crlf_spaces_and_blank_lines() {
+        let text = "\u{feff}\r\nvwa\r\n14\t0.5 \r\n15   0.5\r\n\r\n\r\nPENTA_D \r\n9\t0.3\r\n10\t0.7\r\n\r\n";
+        let db = parse_frequencies("f.txt", text, None).unwrap();
+        let names: Vec<&str> = db.markers().iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["vWA", "Penta D"]);
+        assert_eq!(db.marker("Penta D").unwrap().frequencies(), &[0.3, 0.7]);
+        // A known marker name without a blank line before it still starts a marker.
+        let db = parse_frequencies("f.txt", "TH01\n6 1\nTPOX\n8 1\n", None).unwrap();
+        assert_eq!(db.markers().len(), 2);
+    }
+
+    #[test]
+    fn normalises_after_the_sum_check() {
+        let db = parse_frequencies("f.txt", "TPOX\n8\t0.5004\n9\t0.5\n", None).unwrap();
+        let t = db.marker("TPOX").unwrap();
+        assert!((t.frequencies()[0] - 0.5004 / 1.0004).abs() < 1e-15);
+        let csv = "locus,allele,frequency\nTPOX,8,0.4995\nTPOX,9,0.5\nUnknownLocus,1,1\n";
+        let db = parse_frequencies("f.csv", csv, None).unwrap();
+        assert!((db.marker("TPOX").unwrap().frequencies().iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        assert!(db.marker("UnknownLocus").is_some());
+    }
+
+    #[test]
+    fn list_format_errors() {
+        assert_eq!(
+            err(""),
+            FormatError::whole("f.txt", "empty file: no allele frequencies")
+        );
+        assert_eq!(
+            err(" \n\r\n"),
+            FormatError::whole("f.txt", "empty file: no allele frequencies")
+        );
+        assert_eq!(
+            parse_frequencies("f.txt", "TPOX\n8 1\n", Some("All")).unwrap_err(),
+            FormatError::whole(
+                "f.txt",
+                "the Familias list format holds one population; --population applies to CSV tables"
+            )
+        );
+        assert_eq!(
+            err("TPOX\nx8\t0.5\n"),
+            at(
+                2,
+                Some("allele"),
+                "marker TPOX: \"x8\" is not an allele: expected a repeat number such as \"12\" or a microvariant such as \"9.3\""
+            )
+        );
+        assert_eq!(
+            err("TPOX\nOL\t0.5\n"),
+            at(
+                2,
+                Some("allele"),
+                "marker TPOX: off-ladder allele \"OL\" (OL) cannot be used; resolve it to a sized allele first"
+            )
+        );
+        assert_eq!(
+            err("TPOX\n8\tabc\n"),
+            at(
+                2,
+                Some("frequency"),
+                "marker TPOX, allele 8: frequency \"abc\" is not a number"
+            )
+        );
+        assert_eq!(
+            err("TPOX\n8\t1.5\n"),
+            at(
+                2,
+                Some("frequency"),
+                "marker TPOX, allele 8: frequency 1.5 is not in (0, 1]"
+            )
+        );
+        assert_eq!(
+            err("TPOX\n8\t0\n"),
+            at(
+                2,
+                Some("frequency"),
+                "marker TPOX, allele 8: frequency 0 is not in (0, 1]"
+            )
+        );
+        assert_eq!(
+            err("TPOX\n8\t0.5\n8.0\t0.5\n"),
+            at(
+                3,
+                Some("allele"),
+                "marker TPOX: allele 8 is listed twice (first on line 2)"
+            )
+        );
+        assert_eq!(
+            err("TPOX\n8\t1\n\nFGA\n20 1\n\ntpox\n8\t1\n"),
+            at(7, None, "marker TPOX is listed twice (first on line 1)")
+        );
+        assert_eq!(
+            err("\n8\t0.5\n"),
+            at(2, None, "frequency line before any marker name")
+        );
+        assert_eq!(
+            err("TPOX\n8\t0.5\n\n9\t0.5\n"),
+            at(
+                4,
+                None,
+                "frequency line after a blank line, where a marker name was expected"
+            )
+        );
+        assert_eq!(
+            err("TPOX\n\nFGA\n20 1\n"),
+            at(1, None, "marker TPOX has no alleles")
+        );
+        assert_eq!(
+            err("FGA\n20 1\n\nTPOX\n"),
+            at(4, None, "marker TPOX has no alleles")
+        );
+        assert_eq!(
+            err("FGA\n20 1\n\nTPOX\n8\t0.5\n9\t0.4\n"),
+            at(
+                4,
+                None,
+                "marker TPOX: frequencies sum to 0.900000, not 1 (tolerance 0.001)"
+            )
+        );
+        assert_eq!(
+            err("TPOX\n8 0.5 0.5\n"),
+            at(
+                2,
+                None,
+                "marker TPOX: expected an allele and its frequency separated by a tab or spaces, found \"8 0.5 0.5\""
+            )
+        );
+    }
+
+    #[test]
+    fn csv_format() {
+        let text =
+            "\u{feff}Marker,Allele,Frequency\r\nvWA,14,0.25\r\n,,\r\nTH01,6,1\r\nVWA,15,0.75,,\r\n";
+        let db = parse_frequencies("f.csv", text, None).unwrap();
+        let names: Vec<&str> = db.markers().iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["vWA", "TH01"]);
+        assert_eq!(db.marker("vWA").unwrap().alleles(), &[a("14"), a("15")]);
+
+        let one = "population,locus,allele,frequency\nX,TPOX,8,1\n";
+        assert!(parse_frequencies("f.csv", one, None).is_ok());
+        assert!(parse_frequencies("f.csv", one, Some("X")).is_ok());
+        let tabs = "locus\tallele\tfrequency\nTPOX\t8\t1\n";
+        assert!(parse_frequencies("f.tsv", tabs, None).is_ok());
+    }
+
+    #[test]
+    fn csv_errors() {
+        let f = |text: &str, population: Option<&str>| {
+            parse_frequencies("f.csv", text, population).unwrap_err()
+        };
+        let at = |line, field: Option<&str>, reason: &str| FormatError {
+            file: "f.csv".into(),
+            ..at(line, field, reason)
+        };
+        let header = "population,locus,allele,count,frequency\n";
+        assert_eq!(
+            f("locus,allele,frequency\nTPOX,8,1\n", Some("All")),
+            FormatError::whole(
+                "f.csv",
+                "population \"All\" was asked for but the table has no population column"
+            )
+        );
+        assert_eq!(
+            f("\nmarker,allele,count\nTPOX,8,10\n", None),
+            at(
+                2,
+                None,
+                "a CSV frequency table needs the columns locus (or marker), allele and frequency"
+            )
+        );
+        assert_eq!(
+            f("locus,allele,frequency\n", None),
+            FormatError::whole("f.csv", "no allele frequencies in the file")
+        );
+        assert_eq!(
+            f(
+                &format!("{header}A,TPOX,8,1,1\nB,TPOX,8,1,1\n,TPOX,8,1,1\n"),
+                Some("A")
+            ),
+            at(4, Some("population"), "empty population")
+        );
+        assert_eq!(
+            f(
+                &format!("{header}A,TPOX,8,1,1\nB,TPOX,8,1,1\nA,,8,1,1\n"),
+                Some("A")
+            ),
+            at(4, Some("locus"), "empty marker name")
+        );
+        assert_eq!(
+            f(
+                &format!("{header}A,TPOX,8,1,1\nB,TPOX,8x,1,1\nA,TPOX,OL,1,1\n"),
+                Some("A")
+            ),
+            at(
+                4,
+                Some("allele"),
+                "marker TPOX: off-ladder allele \"OL\" (OL) cannot be used; resolve it to a sized allele first"
+            )
+        );
+        assert_eq!(
+            f(
+                &format!("{header}A,TPOX,8,1,0.5\nA,FGA,20,1,1\nA,TPOX,8,1,0.5\n"),
+                Some("A")
+            ),
+            at(
+                4,
+                Some("allele"),
+                "marker TPOX: allele 8 is listed twice (first on line 2)"
+            )
+        );
+        assert_eq!(
+            f(&format!("{header}A,TPOX,8,1,-0.5\n"), None),
+            at(
+                2,
+                Some("frequency"),
+                "marker TPOX, allele 8: frequency -0.5 is not in (0, 1]"
+            )
+        );
+        assert_eq!(
+            f(&format!("{header}A,TPOX,8,1,\n"), None),
+            at(
+                2,
+                Some("frequency"),
+                "marker TPOX, allele 8: frequency \"\" is not a number"
+            )
+        );
+        assert_eq!(
+            f(
+                &format!("{header}A,FGA,20,1,1\nA,TPOX,8,1,0.5\nA,TPOX,9,1,0.502\n"),
+                None
+            ),
+            at(
+                3,
+                None,
+                "marker TPOX: frequencies sum to 1.002000, not 1 (tolerance 0.001)"
+            )
+        );
+        assert_eq!(
+            f(&format!("{header}A,FGA,20,1,1,x\n"), None),
+            at(2, None, "6 fields but the header has 5 columns")
+        );
+    }
+
+    #[test]
+    fn missing_file() {
+        let e = read_frequencies(Path::new("/no/such/file.txt"), None).unwrap_err();
+        assert_eq!(e.file, "/no/such/file.txt");
+        assert_eq!(e.location, Location::default());
+        assert!(
+            e.reason.starts_with("cannot read the file: "),
+            "{}",
+            e.reason
+        );
+    }
+}

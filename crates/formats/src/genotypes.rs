@@ -1,0 +1,766 @@
+//! Genotype tables, read into profiles: one genotype per marker and sample.
+//!
+//! Three layouts are read, told apart by the header (the first non-blank line;
+//! columns are separated by tabs if the header has a tab, by commas otherwise;
+//! header names are matched ignoring case, spaces, underscores and hyphens):
+//!
+//! - **long** (one row per sample and marker): a `sample` (or `Sample Name`)
+//!   column, a `marker` (or `locus`) column and allele columns `allele1`,
+//!   `allele2`, ... (or `Allele 1`, `Allele 2`, ...), optionally `sex` and
+//!   `population`; any other column is ignored. This covers GeneMapper ID-X
+//!   genotype table exports (tab-separated, with `Sample File`, `Panel`,
+//!   `Size 1`, `Height 1`, ... columns) and plain long CSV tables.
+//! - **wide** (one row per sample): a `sample` column, optionally `population`
+//!   and `sex`, and two columns `LOCUS_a1`, `LOCUS_a2` per marker, like
+//!   `data/nist1036/genotypes.csv`. Any other named column is an error.
+//!
+//! Rules for all layouts: marker names are written in their canonical spelling
+//! and an unknown marker is an error; Amelogenin gives the sex (X,X female, X,Y
+//! male) and is not kept as a marker; one allele called means a homozygote; no
+//! allele called means the marker was not typed (it is absent from the
+//! profile); three or more alleles (a mixture), an off-ladder (`OL`) or other
+//! non-allele call, the same sample and marker twice and an empty sample name
+//! make the whole file an error.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use kinship::{Allele, Genotype, Sex};
+
+use crate::error::{FormatError, Location};
+use crate::frequencies::{Table, read_table};
+use crate::markers::{canonical_marker, is_amelogenin};
+
+/// The genotypes of one sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// The sample name, as written (trimmed).
+    pub sample: String,
+    /// The first line of the file (1-based) with this sample.
+    pub line: usize,
+    /// The sex, from Amelogenin or a sex column, when known.
+    pub sex: Option<Sex>,
+    /// The population, from a population column, when given.
+    pub population: Option<String>,
+    /// A genotype per typed marker (canonical names), in first-seen order.
+    /// Markers with no allele called are absent; Amelogenin is never here.
+    pub markers: Vec<(String, Genotype)>,
+}
+
+impl Profile {
+    /// The genotype at a marker (canonical name), if typed.
+    pub fn genotype(&self, marker: &str) -> Option<Genotype> {
+        self.markers
+            .iter()
+            .find(|(m, _)| m == marker)
+            .map(|&(_, g)| g)
+    }
+}
+
+/// The profiles of a genotype table, in the order their samples first appear.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GenotypeTable {
+    pub profiles: Vec<Profile>,
+}
+
+impl GenotypeTable {
+    /// The profile of a sample, by its name.
+    pub fn profile(&self, sample: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.sample == sample)
+    }
+}
+
+/// Reads a genotype table (see [`parse_genotypes`]); the path, as displayed,
+/// names the file in errors.
+pub fn read_genotypes(path: &Path) -> Result<GenotypeTable, FormatError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FormatError::whole(&file, format!("cannot read the file: {e}")))?;
+    parse_genotypes(&file, &text)
+}
+
+/// Parses a genotype table in any of the layouts of the module documentation.
+/// `file` names the file in errors.
+pub fn parse_genotypes(file: &str, text: &str) -> Result<GenotypeTable, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
+        return Err(FormatError::whole(file, "empty file: no genotypes"));
+    };
+    let delimiter = if first.contains('\t') { b'\t' } else { b',' };
+    let table = read_table(file, text, delimiter)?;
+    let keys: Vec<String> = table.header.iter().map(|h| header_key(h)).collect();
+    let find = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
+    let columns = Columns {
+        sample: find(&["sample", "samplename"]),
+        marker: find(&["marker", "locus"]),
+        sex: find(&["sex"]),
+        population: find(&["population"]),
+    };
+    let alleles: Vec<(u32, usize)> = {
+        let mut found: Vec<(u32, usize)> = keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| Some((k.strip_prefix("allele")?.parse().ok()?, i)))
+            .collect();
+        found.sort();
+        found
+    };
+    let Some(sample) = columns.sample else {
+        return Err(unrecognised(file, table.header_line));
+    };
+    match columns.marker {
+        Some(marker) if !alleles.is_empty() => {
+            let alleles: Vec<usize> = alleles.into_iter().map(|(_, i)| i).collect();
+            parse_long(file, &table, &columns, sample, marker, &alleles)
+        }
+        Some(_) => Err(unrecognised(file, table.header_line)),
+        None => parse_wide(file, &table, &columns, sample),
+    }
+}
+
+/// The columns common to the layouts.
+struct Columns {
+    sample: Option<usize>,
+    marker: Option<usize>,
+    sex: Option<usize>,
+    population: Option<usize>,
+}
+
+/// A header name as matched: lower case, without spaces, underscores and hyphens.
+fn header_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn unrecognised(file: &str, line: usize) -> FormatError {
+    FormatError::new(
+        file,
+        Location::line(line),
+        "not a genotype table: expected the columns Sample Name, Marker, Allele 1, Allele 2 \
+         (GeneMapper export), sample, marker, allele1, allele2 (long table) or sample, \
+         LOCUS_a1, LOCUS_a2, ... (wide table)",
+    )
+}
+
+/// Profiles being built, with what is needed to refuse duplicates and conflicts.
+#[derive(Default)]
+struct Builder {
+    profiles: Vec<Profile>,
+    by_sample: HashMap<String, usize>,
+    /// The line of each (profile, marker) seen, including untyped and Amelogenin.
+    seen: HashMap<(usize, &'static str), usize>,
+}
+
+impl Builder {
+    /// The index of a sample's profile, created at `line` if new.
+    fn profile(
+        &mut self,
+        file: &str,
+        line: usize,
+        field: &str,
+        sample: &str,
+    ) -> Result<usize, FormatError> {
+        if sample.is_empty() {
+            return Err(FormatError::new(
+                file,
+                Location::line_field(line, field),
+                "empty sample name",
+            ));
+        }
+        if let Some(&i) = self.by_sample.get(sample) {
+            return Ok(i);
+        }
+        self.profiles.push(Profile {
+            sample: sample.to_string(),
+            line,
+            sex: None,
+            population: None,
+            markers: Vec::new(),
+        });
+        self.by_sample
+            .insert(sample.to_string(), self.profiles.len() - 1);
+        Ok(self.profiles.len() - 1)
+    }
+
+    /// Sets a sample's sex, refusing a conflict with what was read before.
+    fn set_sex(
+        &mut self,
+        file: &str,
+        location: Location,
+        at: usize,
+        sex: Sex,
+    ) -> Result<(), FormatError> {
+        let profile = &mut self.profiles[at];
+        match profile.sex {
+            Some(old) if old != sex => Err(FormatError::new(
+                file,
+                location,
+                format!(
+                    "sample {}: sex {} here, but {} before",
+                    profile.sample,
+                    sex.name(),
+                    old.name()
+                ),
+            )),
+            _ => {
+                profile.sex = Some(sex);
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets a sample's sex from a sex column cell (empty or unknown: no change).
+    fn sex_cell(
+        &mut self,
+        file: &str,
+        line: usize,
+        field: &str,
+        at: usize,
+        value: &str,
+    ) -> Result<(), FormatError> {
+        let sex = match value.to_lowercase().as_str() {
+            "" | "u" | "unknown" => return Ok(()),
+            "m" | "male" => Sex::Male,
+            "f" | "female" => Sex::Female,
+            _ => {
+                return Err(FormatError::new(
+                    file,
+                    Location::line_field(line, field),
+                    format!(
+                        "sample {}: sex {value:?} is not male, female, M or F",
+                        self.profiles[at].sample
+                    ),
+                ));
+            }
+        };
+        self.set_sex(file, Location::line_field(line, field), at, sex)
+    }
+
+    /// Sets a sample's population, refusing a conflict with what was read before.
+    fn population_cell(
+        &mut self,
+        file: &str,
+        line: usize,
+        field: &str,
+        at: usize,
+        value: &str,
+    ) -> Result<(), FormatError> {
+        if value.is_empty() {
+            return Ok(());
+        }
+        let profile = &mut self.profiles[at];
+        match &profile.population {
+            Some(old) if old != value => Err(FormatError::new(
+                file,
+                Location::line_field(line, field),
+                format!(
+                    "sample {}: population {value:?} here, but {old:?} before",
+                    profile.sample
+                ),
+            )),
+            _ => {
+                profile.population = Some(value.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    /// Records the calls of one sample at one marker: `cells` are the allele
+    /// cells with their column names.
+    fn calls(
+        &mut self,
+        file: &str,
+        line: usize,
+        at: usize,
+        marker: &'static str,
+        cells: &[(&str, &str)],
+    ) -> Result<(), FormatError> {
+        let sample = self.profiles[at].sample.clone();
+        if let Some(first) = self.seen.insert((at, marker), line) {
+            return Err(FormatError::new(
+                file,
+                Location::line(line),
+                format!("sample {sample}, marker {marker}: given twice (first on line {first})"),
+            ));
+        }
+        let called: Vec<(&str, &str)> = cells
+            .iter()
+            .copied()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        // Calls that name the same allele ("8", "8.0"; "x", "X") count once.
+        let mut distinct: Vec<String> = called
+            .iter()
+            .map(|&(_, v)| {
+                v.parse::<Allele>()
+                    .map_or_else(|_| v.to_uppercase(), |a| a.to_string())
+            })
+            .collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() >= 3 {
+            return Err(FormatError::new(
+                file,
+                Location::line(line),
+                format!(
+                    "sample {sample}, marker {marker}: {} alleles (mixture)",
+                    distinct.len()
+                ),
+            ));
+        }
+        if is_amelogenin(marker) {
+            let sex = match distinct.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                [] => return Ok(()),
+                ["X"] => Sex::Female,
+                ["X", "Y"] => Sex::Male,
+                _ => {
+                    let calls: Vec<&str> = called.iter().map(|&(_, v)| v).collect();
+                    return Err(FormatError::new(
+                        file,
+                        Location::line(line),
+                        format!(
+                            "sample {sample}, marker {marker}: {:?} is neither X,X (female) nor X,Y (male)",
+                            calls.join(",")
+                        ),
+                    ));
+                }
+            };
+            return self.set_sex(file, Location::line(line), at, sex);
+        }
+        let mut alleles = Vec::with_capacity(2);
+        for &(field, value) in &called {
+            let allele: Allele = value.parse().map_err(|e| {
+                FormatError::new(
+                    file,
+                    Location::line_field(line, field),
+                    format!("sample {sample}, marker {marker}: {e}"),
+                )
+            })?;
+            alleles.push(allele);
+        }
+        alleles.sort_unstable();
+        alleles.dedup();
+        let genotype = match alleles[..] {
+            [] => return Ok(()),
+            [a] => Genotype::new(a, a),
+            [a, b] => Genotype::new(a, b),
+            _ => unreachable!("at most two distinct calls"),
+        };
+        self.profiles[at]
+            .markers
+            .push((marker.to_string(), genotype));
+        Ok(())
+    }
+}
+
+/// The canonical name of a marker in a header or cell, or an error naming it.
+fn marker(file: &str, location: Location, name: &str) -> Result<&'static str, FormatError> {
+    canonical_marker(name).ok_or_else(|| {
+        FormatError::new(file, location, format!("unknown marker {:?}", name.trim()))
+    })
+}
+
+fn parse_long(
+    file: &str,
+    table: &Table,
+    columns: &Columns,
+    sample: usize,
+    marker_column: usize,
+    alleles: &[usize],
+) -> Result<GenotypeTable, FormatError> {
+    let header = &table.header;
+    let mut builder = Builder::default();
+    for (line, row) in &table.rows {
+        let line = *line;
+        let at = builder.profile(file, line, &header[sample], &row[sample])?;
+        if let Some(c) = columns.sex {
+            builder.sex_cell(file, line, &header[c], at, &row[c])?;
+        }
+        if let Some(c) = columns.population {
+            builder.population_cell(file, line, &header[c], at, &row[c])?;
+        }
+        let name = &row[marker_column];
+        let location = Location::line_field(line, &header[marker_column]);
+        if name.is_empty() {
+            return Err(FormatError::new(file, location, "empty marker name"));
+        }
+        let marker = marker(file, location, name)?;
+        let cells: Vec<(&str, &str)> = alleles
+            .iter()
+            .map(|&c| (header[c].as_str(), row[c].as_str()))
+            .collect();
+        builder.calls(file, line, at, marker, &cells)?;
+    }
+    Ok(GenotypeTable {
+        profiles: builder.profiles,
+    })
+}
+
+fn parse_wide(
+    file: &str,
+    table: &Table,
+    columns: &Columns,
+    sample: usize,
+) -> Result<GenotypeTable, FormatError> {
+    let header = &table.header;
+    let at_header = |c: usize| Location::line_field(table.header_line, &header[c]);
+    // Each marker with its a1 and a2 columns, in header order.
+    let mut markers: Vec<(&'static str, Option<usize>, Option<usize>)> = Vec::new();
+    for (c, name) in header.iter().enumerate() {
+        if name.is_empty() || c == sample || Some(c) == columns.sex || Some(c) == columns.population
+        {
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        let (locus, second) = if let Some(l) = lower.strip_suffix("_a1") {
+            (&name[..l.len()], false)
+        } else if let Some(l) = lower.strip_suffix("_a2") {
+            (&name[..l.len()], true)
+        } else {
+            return Err(FormatError::new(
+                file,
+                at_header(c),
+                "unexpected column: expected sample, population, sex or LOCUS_a1, LOCUS_a2",
+            ));
+        };
+        let m = marker(file, at_header(c), locus)?;
+        let entry = match markers.iter().position(|e| e.0 == m) {
+            Some(i) => &mut markers[i],
+            None => {
+                markers.push((m, None, None));
+                markers.last_mut().expect("just pushed")
+            }
+        };
+        let slot = if second { &mut entry.2 } else { &mut entry.1 };
+        if let Some(other) = slot.replace(c) {
+            return Err(FormatError::new(
+                file,
+                at_header(c),
+                format!(
+                    "marker {m}: a second column for the same allele (after {:?})",
+                    header[other]
+                ),
+            ));
+        }
+    }
+    let mut pairs: Vec<(&'static str, usize, usize)> = Vec::with_capacity(markers.len());
+    for (m, a1, a2) in markers {
+        match (a1, a2) {
+            (Some(a1), Some(a2)) => pairs.push((m, a1, a2)),
+            (Some(c), None) | (None, Some(c)) => {
+                return Err(FormatError::new(
+                    file,
+                    at_header(c),
+                    format!("marker {m}: expected two columns, {m}_a1 and {m}_a2"),
+                ));
+            }
+            (None, None) => unreachable!("a marker is listed with a column"),
+        }
+    }
+
+    if pairs.is_empty() {
+        return Err(unrecognised(file, table.header_line));
+    }
+    let mut builder = Builder::default();
+    for (line, row) in &table.rows {
+        let line = *line;
+        let name = &row[sample];
+        if let Some(&i) = builder.by_sample.get(name.as_str()) {
+            return Err(FormatError::new(
+                file,
+                Location::line_field(line, &header[sample]),
+                format!(
+                    "sample {name} appears twice (first on line {})",
+                    builder.profiles[i].line
+                ),
+            ));
+        }
+        let at = builder.profile(file, line, &header[sample], name)?;
+        if let Some(c) = columns.sex {
+            builder.sex_cell(file, line, &header[c], at, &row[c])?;
+        }
+        if let Some(c) = columns.population {
+            builder.population_cell(file, line, &header[c], at, &row[c])?;
+        }
+        for &(m, a1, a2) in &pairs {
+            let cells = [
+                (header[a1].as_str(), row[a1].as_str()),
+                (header[a2].as_str(), row[a2].as_str()),
+            ];
+            builder.calls(file, line, at, m, &cells)?;
+        }
+    }
+    Ok(GenotypeTable {
+        profiles: builder.profiles,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(a: &str, b: &str) -> Genotype {
+        Genotype::new(a.parse().unwrap(), b.parse().unwrap())
+    }
+
+    fn err(text: &str) -> FormatError {
+        parse_genotypes("g.txt", text).unwrap_err()
+    }
+
+    fn at(line: usize, field: Option<&str>, reason: &str) -> FormatError {
+        let location = match field {
+            Some(field) => Location::line_field(line, field),
+            None => Location::line(line),
+        };
+        FormatError::new("g.txt", location, reason)
+    }
+
+    #[test]
+    fn reads_nist_1036() {
+        let path = format!(
+            "{}/../../data/nist1036/genotypes.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let table = read_genotypes(Path::new(&path)).unwrap();
+        assert_eq!(table.profiles.len(), 1036);
+        let full = table
+            .profiles
+            .iter()
+            .filter(|p| p.markers.len() == 29)
+            .count();
+        // Two people were not typed at one locus each (empty cells).
+        assert_eq!(full, 1034);
+        assert!(
+            table
+                .profiles
+                .iter()
+                .all(|p| p.markers.len() >= 28 && p.sex.is_none())
+        );
+        let mut populations: Vec<&str> = table
+            .profiles
+            .iter()
+            .map(|p| p.population.as_deref().unwrap())
+            .collect();
+        populations.sort_unstable();
+        populations.dedup();
+        assert_eq!(populations, ["AfAm", "Asian", "Cauc", "Hisp"]);
+
+        let first = table.profile("GT37019").unwrap();
+        assert_eq!(first.line, 2);
+        assert_eq!(first.population.as_deref(), Some("AfAm"));
+        assert_eq!(first.markers[0], ("CSF1PO".to_string(), g("11", "12")));
+        assert_eq!(first.genotype("D1S1656"), Some(g("12", "16.3")));
+        assert_eq!(first.genotype("vWA"), Some(g("17", "17")));
+        assert_eq!(first.genotype("TPOX"), Some(g("8", "9")));
+        assert!(first.markers.iter().any(|(m, _)| m == "Penta C"));
+        let gap = table.profile("OT05588").unwrap();
+        assert_eq!(gap.markers.len(), 28);
+    }
+
+    const GENEMAPPER: &str = "\u{feff}Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tSize 2\tSize 3\tHeight 1\tHeight 2\tHeight 3\t\r\n\
+        A01_child.fsa\tChild-7\tGlobalFiler_v2\tD3S1358\tB\t15\t16\t\t120.1\t124.2\t\t1500\t1450\t\t\r\n\
+        A01_child.fsa\tChild-7\tGlobalFiler_v2\tvWA\tB\t17\t\t\t170.3\t\t\t2900\t\t\t\r\n\
+        A01_child.fsa\tChild-7\tGlobalFiler_v2\tAMEL\tR\tX\tY\t\t98.9\t104.8\t\t2000\t1900\t\t\r\n\
+        \r\n\
+        A02_mother.fsa\tMother 7\tGlobalFiler_v2\tD3S1358\tB\t15\t15\t\t120.1\t\t\t3000\t\t\t\r\n\
+        A02_mother.fsa\tMother 7\tGlobalFiler_v2\tvWA\tB\t\t\t\t\t\t\t\t\t\t\r\n\
+        A02_mother.fsa\tMother 7\tGlobalFiler_v2\tAMEL\tR\tX\t\t\t98.9\t\t\t4000\t\t\t\r\n\
+        A01_child.fsa\tChild-7\tGlobalFiler_v2\tPenta_D\tB\t9.3\t12\t\t150\t160\t\t700\t650\t\t\r\n";
+
+    #[test]
+    fn reads_a_genemapper_export() {
+        let table = parse_genotypes("gm.txt", GENEMAPPER).unwrap();
+        assert_eq!(table.profiles.len(), 2);
+        let child = table.profile("Child-7").unwrap();
+        assert_eq!(child.line, 2);
+        assert_eq!(child.sex, Some(Sex::Male));
+        assert_eq!(child.population, None);
+        assert_eq!(
+            child.markers,
+            vec![
+                ("D3S1358".to_string(), g("15", "16")),
+                ("vWA".to_string(), g("17", "17")),
+                ("Penta D".to_string(), g("9.3", "12")),
+            ]
+        );
+        let mother = table.profile("Mother 7").unwrap();
+        assert_eq!(mother.line, 6);
+        assert_eq!(mother.sex, Some(Sex::Female));
+        assert_eq!(mother.markers, vec![("D3S1358".to_string(), g("15", "15"))]);
+    }
+
+    #[test]
+    fn reads_long_and_wide_csv() {
+        let long = "sample,marker,allele1,allele2,sex\n\
+            s1,TH01,6,9.3,male\n\
+            s1,VWA,14,,M\n\
+            s2,th01,7,7,f\n\
+            s2,Amelogenin,X,X,\n";
+        let table = parse_genotypes("g.csv", long).unwrap();
+        let s1 = table.profile("s1").unwrap();
+        assert_eq!(s1.sex, Some(Sex::Male));
+        assert_eq!(
+            s1.markers,
+            vec![
+                ("TH01".into(), g("6", "9.3")),
+                ("vWA".into(), g("14", "14"))
+            ]
+        );
+        assert_eq!(table.profile("s2").unwrap().sex, Some(Sex::Female));
+
+        let wide = "sample,sex,TH01_a1,TH01_a2,AMEL_a1,AMEL_a2,PENTA_E_A1,PENTA_E_A2,,\r\n\r\n\
+            s1,,6,9.3,X,Y,,,,\r\n\
+            s2,F,7,,X,X,5,20\r\n";
+        let table = parse_genotypes("g.csv", wide).unwrap();
+        let s1 = table.profile("s1").unwrap();
+        assert_eq!(s1.line, 3);
+        assert_eq!(s1.sex, Some(Sex::Male));
+        assert_eq!(s1.markers, vec![("TH01".into(), g("6", "9.3"))]);
+        let s2 = table.profile("s2").unwrap();
+        assert_eq!(s2.sex, Some(Sex::Female));
+        assert_eq!(
+            s2.markers,
+            vec![
+                ("TH01".into(), g("7", "7")),
+                ("Penta E".into(), g("5", "20"))
+            ]
+        );
+        assert_eq!(
+            parse_genotypes("g.csv", "sample,TH01_a1,TH01_a2\n")
+                .unwrap()
+                .profiles,
+            vec![]
+        );
+    }
+
+    #[test]
+    fn refuses_mixtures_off_ladder_and_bad_calls() {
+        let header = "Sample Name\tMarker\tAllele 1\tAllele 2\tAllele 3\tHeight 1\n";
+        assert_eq!(
+            err(&format!(
+                "{header}S1\tTH01\t6\t7\t\t100\nS2\tvWA\t14\t16\t17\t100\n"
+            )),
+            at(3, None, "sample S2, marker vWA: 3 alleles (mixture)")
+        );
+        assert_eq!(
+            err(&format!("{header}S1\tTH01\t6\tOL\t\t100\n")),
+            at(
+                2,
+                Some("Allele 2"),
+                "sample S1, marker TH01: off-ladder allele \"OL\" (OL) cannot be used; resolve it to a sized allele first"
+            )
+        );
+        assert_eq!(
+            err(&format!("{header}S1\tTH01\t<6\t\t\t100\n")),
+            at(
+                2,
+                Some("Allele 1"),
+                "sample S1, marker TH01: \"<6\" is not an allele: expected a repeat number such as \"12\" or a microvariant such as \"9.3\""
+            )
+        );
+        assert_eq!(
+            err(&format!("{header}S1\tD99S1\t6\t7\t\t100\n")),
+            at(2, Some("Marker"), "unknown marker \"D99S1\"")
+        );
+        assert_eq!(
+            err(&format!(
+                "{header}S1\tTH01\t6\t7\t\t100\nS1\tvWA\t14\t\t\t\nS1\tTHO1\t6\t7\t\t\n"
+            )),
+            at(
+                4,
+                None,
+                "sample S1, marker TH01: given twice (first on line 2)"
+            )
+        );
+        assert_eq!(
+            err(&format!("{header}S1\tAMEL\tY\t\t\t\n")),
+            at(
+                2,
+                None,
+                "sample S1, marker Amelogenin: \"Y\" is neither X,X (female) nor X,Y (male)"
+            )
+        );
+        assert_eq!(
+            err(&format!("{header}\tTH01\t6\t7\t\t100\n")),
+            at(2, Some("Sample Name"), "empty sample name")
+        );
+        assert_eq!(
+            err(&format!("{header}S1\t\t6\t7\t\t100\n")),
+            at(2, Some("Marker"), "empty marker name")
+        );
+    }
+
+    #[test]
+    fn refuses_bad_wide_and_long_tables() {
+        assert_eq!(
+            err(""),
+            FormatError::whole("g.txt", "empty file: no genotypes")
+        );
+        assert_eq!(
+            err("sample,TH01_a1,TH01_a2\ns1,6,7\ns1,8,9\n"),
+            at(
+                3,
+                Some("sample"),
+                "sample s1 appears twice (first on line 2)"
+            )
+        );
+        assert_eq!(
+            err("sample,TH01_a1,TH01_a2,XYZ_a1,XYZ_a2\n"),
+            at(1, Some("XYZ_a1"), "unknown marker \"XYZ\"")
+        );
+        assert_eq!(
+            err("sample,TH01_a1,TH01_a2,notes\n"),
+            at(
+                1,
+                Some("notes"),
+                "unexpected column: expected sample, population, sex or LOCUS_a1, LOCUS_a2"
+            )
+        );
+        assert_eq!(
+            err("sample,TH01_a1,TH01_a2,vWA_a1\n"),
+            at(
+                1,
+                Some("vWA_a1"),
+                "marker vWA: expected two columns, vWA_a1 and vWA_a2"
+            )
+        );
+        assert_eq!(
+            err("sample,TH01_a1,TH01_a2,THO1_a1\n"),
+            at(
+                1,
+                Some("THO1_a1"),
+                "marker TH01: a second column for the same allele (after \"TH01_a1\")"
+            )
+        );
+        assert_eq!(
+            err("sample,sex,TH01_a1,TH01_a2\ns1,boy,6,7\n"),
+            at(
+                2,
+                Some("sex"),
+                "sample s1: sex \"boy\" is not male, female, M or F"
+            )
+        );
+        assert_eq!(
+            err("sample,sex,AMEL_a1,AMEL_a2\ns1,F,X,Y\n"),
+            at(2, None, "sample s1: sex male here, but female before")
+        );
+        assert_eq!(
+            err("sample,marker,allele1,allele2,population\ns1,TH01,6,7,A\ns1,vWA,14,15,B\n"),
+            at(
+                3,
+                Some("population"),
+                "sample s1: population \"B\" here, but \"A\" before"
+            )
+        );
+        assert_eq!(
+            err("sample,TH01_a1,TH01_a2\ns1,6,7,8\n"),
+            at(2, None, "4 fields but the header has 3 columns")
+        );
+        let unrecognised = unrecognised("g.txt", 2);
+        assert_eq!(err("\nname,a,b\n"), unrecognised);
+        assert_eq!(err("\nsample,marker,x\n"), unrecognised);
+        assert_eq!(err("\nsample,population\ns1,A\n"), unrecognised);
+    }
+}

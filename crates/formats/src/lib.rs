@@ -1,0 +1,15 @@
+//! Reading lab files into the types of `kinship`: kinship case files (JSON),
+//! allele frequency tables (Familias list format, long CSV), genotype tables
+//! (wide CSV, long CSV, GeneMapper ID-X exports) and marker names.
+//!
+//! Every reader takes the file's name for its errors and either returns the
+//! whole content or a [`FormatError`] naming the file, the place and the reason.
+
+pub mod builtin;
+pub mod case_file;
+pub mod error;
+pub mod frequencies;
+pub mod genotypes;
+pub mod markers;
+
+pub use error::{FormatError, Location};

@@ -1,0 +1,4 @@
+//! Integration tests of the `reunite` binary: one test binary, one module per command.
+
+mod common;
+mod lr;

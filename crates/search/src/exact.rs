@@ -1,0 +1,315 @@
+//! The exact LR of one case and one child, marker by marker: the fast kernels
+//! and the general pedigree path they must agree with.
+
+use std::sync::OnceLock;
+
+use kinship::{
+    IndexGenotype, MISSING_CHILD, Pedigree, Reference, Relative, Sex, case_pedigree, likelihood,
+};
+
+use crate::shape::{Shape, Side};
+use crate::tables::{MISSING, Models, Tables};
+
+/// What the index keeps of a case besides its genotype columns.
+#[derive(Debug)]
+pub(crate) struct CaseMeta {
+    pub id: u64,
+    pub child_sex: Sex,
+    /// Relationship and sex of the reference in each slot of the group's columns.
+    pub relatives: Vec<(Relative, Sex)>,
+    pub shape: Shape,
+    /// Per slot: used by the kernel (false: shielded by a typed parent).
+    pub used: Vec<bool>,
+    /// Per slot: a real reference (false: a placeholder column, always untyped).
+    pub real: Vec<bool>,
+    /// H1 (the child in the family), with the person of each slot and of the
+    /// child; built on first use by the general path.
+    pub pedigree: OnceLock<(Pedigree, Vec<Option<usize>>, usize)>,
+    /// Per marker: likelihood of the references alone (general path), with
+    /// mutation `[0]` and without `[1]`.
+    pub l0: [OnceLock<Vec<f64>>; 2],
+}
+
+/// A case in its group: its metadata and where its columns are.
+#[derive(Clone, Copy)]
+pub(crate) struct CaseView<'a> {
+    pub meta: &'a CaseMeta,
+    pub cols: &'a [Vec<u8>],
+    pub slots: usize,
+    pub pos: usize,
+}
+
+impl CaseView<'_> {
+    #[inline]
+    pub fn code(&self, slot: usize, m: usize) -> [u8; 2] {
+        let c = (m * self.slots + slot) * 2;
+        [self.cols[c][self.pos], self.cols[c + 1][self.pos]]
+    }
+
+    #[inline]
+    fn typed(&self, slot: usize, m: usize) -> bool {
+        self.code(slot, m)[0] != MISSING
+    }
+
+    /// Whether marker `m` must use the general path: a parent that shields
+    /// other references is untyped here while one of them is typed.
+    fn needs_general(&self, m: usize) -> bool {
+        match &self.meta.shape {
+            Shape::General => true,
+            Shape::Coupled { parent, .. } => !self.typed(*parent, m),
+            Shape::Sided { sides } => {
+                let parent_missing = sides
+                    .iter()
+                    .any(|s| matches!(s, Side::Parent(p) if !self.typed(*p, m)));
+                parent_missing
+                    && self
+                        .meta
+                        .used
+                        .iter()
+                        .enumerate()
+                        .any(|(i, &u)| !u && self.typed(i, m))
+            }
+        }
+    }
+
+    fn pedigree(&self) -> &(Pedigree, Vec<Option<usize>>, usize) {
+        self.meta.pedigree.get_or_init(|| {
+            let refs: Vec<Reference> = self
+                .meta
+                .relatives
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| self.meta.real[i])
+                .map(|(i, &(relative, sex))| Reference {
+                    id: format!("r{i}"),
+                    relative,
+                    sex,
+                })
+                .collect();
+            let ped = case_pedigree(self.meta.child_sex, &refs)
+                .expect("checked on insert")
+                .h1;
+            let persons = (0..self.meta.relatives.len())
+                .map(|i| ped.index_of(&format!("r{i}")))
+                .collect();
+            let child = ped.index_of(MISSING_CHILD).expect("placed");
+            (ped, persons, child)
+        })
+    }
+
+    fn references_likelihood(&self, models: &Models, plain: bool) -> &[f64] {
+        self.meta.l0[usize::from(plain)].get_or_init(|| {
+            let mm = if plain {
+                models.plain()
+            } else {
+                models.markers()
+            };
+            let ped = &self.pedigree().0;
+            (0..models.len())
+                .map(|m| likelihood(ped, &mm[m], &self.genotypes(m, None), 0.0).unwrap_or(0.0))
+                .collect()
+        })
+    }
+
+    /// Genotype slots of H1 at marker `m`, with the child's if given.
+    fn genotypes(&self, m: usize, child: Option<[u8; 2]>) -> Vec<Option<IndexGenotype>> {
+        let (ped, persons, child_person) = self.pedigree();
+        let mut g = vec![None; ped.len()];
+        for (slot, person) in persons.iter().enumerate() {
+            let [x, y] = self.code(slot, m);
+            if let (Some(person), true) = (*person, x != MISSING) {
+                g[person] = Some((x as usize, y as usize));
+            }
+        }
+        if let Some([a, b]) = child {
+            g[*child_person] = Some((a as usize, b as usize));
+        }
+        g
+    }
+}
+
+/// The general path at one marker: the pedigree likelihood with the child,
+/// over that of the references alone and the child's population probability.
+pub(crate) fn general_marker_lr(
+    models: &Models,
+    plain: bool,
+    case: CaseView<'_>,
+    m: usize,
+    child: [u8; 2],
+) -> f64 {
+    let model = if plain {
+        &models.plain()[m]
+    } else {
+        &models.markers()[m]
+    };
+    let t = if plain {
+        &models.plain_tables[m]
+    } else {
+        &models.tables[m]
+    };
+    let l0 = case.references_likelihood(models, plain)[m];
+    if l0 == 0.0 {
+        // The references contradict each other here (possible only without mutation).
+        return 0.0;
+    }
+    let l1 = likelihood(
+        &case.pedigree().0,
+        model,
+        &case.genotypes(m, Some(child)),
+        0.0,
+    )
+    .unwrap_or(0.0);
+    l1 / (l0 * t.p_genotype(child[0], child[1]))
+}
+
+/// What a side transmits: `pi(z)`. `s` is the sex of the side's parent (0 male, 1 female).
+#[inline]
+fn side_pi(t: &Tables, case: CaseView<'_>, side: Side, s: usize, m: usize, z: u8) -> f64 {
+    let n = t.n;
+    let z = z as usize;
+    let avg =
+        |mat: &[f64], [x, y]: [u8; 2]| 0.5 * (mat[x as usize * n + z] + mat[y as usize * n + z]);
+    match side {
+        Side::Unknown => t.u[s][z],
+        Side::Parent(p) => {
+            let c = case.code(p, m);
+            if c[0] == MISSING {
+                t.u[s][z]
+            } else {
+                avg(&t.m[s], c)
+            }
+        }
+        Side::Grandparents { gf, gm } => {
+            let from = |slot: Option<usize>, gs: usize| match slot.map(|p| case.code(p, m)) {
+                Some(c) if c[0] != MISSING => avg(&t.two[gs][s], c),
+                _ => t.u2[gs][s][z],
+            };
+            0.5 * (from(gf, 0) + from(gm, 1))
+        }
+    }
+}
+
+/// The exact LR of `case` at marker `m` for a child with codes `child`.
+pub(crate) fn marker_lr(
+    models: &Models,
+    plain: bool,
+    case: CaseView<'_>,
+    m: usize,
+    child: [u8; 2],
+) -> f64 {
+    if case.needs_general(m) {
+        return general_marker_lr(models, plain, case, m, child);
+    }
+    let t = if plain {
+        &models.plain_tables[m]
+    } else {
+        &models.tables[m]
+    };
+    let [a, b] = child;
+    match &case.meta.shape {
+        Shape::Sided { sides } => {
+            let pa = side_pi(t, case, sides[0], 0, m, a);
+            let ma = side_pi(t, case, sides[1], 1, m, a);
+            if a == b {
+                pa * ma / t.p_genotype(a, a)
+            } else {
+                let pb = side_pi(t, case, sides[0], 0, m, b);
+                let mb = side_pi(t, case, sides[1], 1, m, b);
+                (pa * mb + pb * ma) / t.p_genotype(a, b)
+            }
+        }
+        Shape::Coupled { side, parent, sibs } => coupled(t, case, *side, *parent, sibs, m, child),
+        Shape::General => unreachable!("general cases take the general path"),
+    }
+}
+
+/// One typed parent (sex `sp`), full siblings, and the other parent summed over.
+fn coupled(
+    t: &Tables,
+    case: CaseView<'_>,
+    sp: usize,
+    parent: usize,
+    sibs: &[usize],
+    m: usize,
+    child: [u8; 2],
+) -> f64 {
+    let n = t.n;
+    let so = 1 - sp;
+    let [x1, x2] = case.code(parent, m);
+    let tp = |z: u8| 0.5 * (t.m(sp, x1, z) + t.m(sp, x2, z));
+    // h_j(y): a person j with genotype (g1, g2) gets one allele from the typed
+    // parent and the other from allele y of the untyped parent; P(j | P, (y1, y2))
+    // = (h_j(y1) + h_j(y2)) / 2.
+    let h = |[g1, g2]: [u8; 2]| -> Vec<f64> {
+        let (t1, t2) = (tp(g1), tp(g2));
+        (0..n)
+            .map(|y| {
+                let y = y as u8;
+                if g1 == g2 {
+                    t1 * t.m(so, y, g1)
+                } else {
+                    t1 * t.m(so, y, g2) + t2 * t.m(so, y, g1)
+                }
+            })
+            .collect()
+    };
+    let sib_h: Vec<Vec<f64>> = sibs
+        .iter()
+        .filter(|&&s| case.typed(s, m))
+        .map(|&s| h(case.code(s, m)))
+        .collect();
+    let child_h = h(child);
+    let (mut num, mut den) = (0.0, 0.0);
+    for y1 in 0..n {
+        for y2 in 0..n {
+            let mut w = t.p[y1] * t.p[y2];
+            for hs in &sib_h {
+                w *= 0.5 * (hs[y1] + hs[y2]);
+            }
+            den += w;
+            num += w * 0.5 * (child_h[y1] + child_h[y2]);
+        }
+    }
+    if den == 0.0 {
+        return 0.0;
+    }
+    num / (den * t.p_genotype(child[0], child[1]))
+}
+
+/// The LR of a case for a child over their shared markers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// (marker index, LR) for each compared marker, in marker order.
+    pub markers: Vec<(usize, f64)>,
+    pub log10_lr: f64,
+}
+
+pub(crate) fn evaluate(
+    models: &Models,
+    case: CaseView<'_>,
+    child: &[[u8; 2]],
+    shared: u64,
+) -> Evaluation {
+    let mut markers = Vec::with_capacity(shared.count_ones() as usize);
+    let mut log10_lr = 0.0;
+    for m in 0..models.len() {
+        if shared & (1 << m) != 0 {
+            let lr = marker_lr(models, false, case, m, child[m]);
+            log10_lr += lr.log10();
+            markers.push((m, lr));
+        }
+    }
+    Evaluation { markers, log10_lr }
+}
+
+/// The compared markers where the child cannot be placed in the family without a mutation.
+pub(crate) fn inconsistent(
+    models: &Models,
+    case: CaseView<'_>,
+    child: &[[u8; 2]],
+    shared: u64,
+) -> Vec<usize> {
+    (0..models.len())
+        .filter(|&m| shared & (1 << m) != 0 && marker_lr(models, true, case, m, child[m]) == 0.0)
+        .collect()
+}

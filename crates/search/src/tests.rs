@@ -1,0 +1,364 @@
+//! The fast kernels against the general pedigree path, and the pruning
+//! against brute force.
+
+use kinship::{
+    Allele, Genotype, KinshipCase, MarkerFrequencies, MarkerModel, MutationKind, MutationModel,
+    Reference, Relative, Sex, TypedPerson, case_pedigree,
+};
+use proptest::prelude::*;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sim::Sampler;
+
+use crate::*;
+
+/// Markers with microvariants, so that stepwise models have several groups.
+fn models(mutation: Option<MutationModel>, markers: usize, seed: u64) -> Vec<MarkerModel> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..markers)
+        .map(|k| {
+            let names = [
+                "8", "9", "9.3", "10", "11", "12", "12.2", "13", "14", "15", "16.3", "17",
+            ];
+            let n = 4 + rng.random_range(0..8);
+            let alleles: Vec<Allele> = names[..n].iter().map(|s| s.parse().unwrap()).collect();
+            let w: Vec<f64> = (0..n).map(|_| rng.random_range(0.02..1.0)).collect();
+            let sum: f64 = w.iter().sum();
+            let f = MarkerFrequencies::new(
+                format!("M{k}"),
+                alleles,
+                w.iter().map(|x| x / sum).collect(),
+            )
+            .unwrap();
+            MarkerModel::new(f, mutation).unwrap()
+        })
+        .collect()
+}
+
+fn mutation(kind: u8, rng: &mut impl Rng) -> Option<MutationModel> {
+    let (rm, rf) = (rng.random_range(0.0..0.02), rng.random_range(0.0..0.02));
+    let kind = match kind % 4 {
+        0 => return None,
+        1 => MutationKind::Equal,
+        2 => MutationKind::Proportional,
+        _ => MutationKind::Stepwise {
+            range: rng.random_range(0.05..0.9),
+            rate2: rng.random_range(0.0..1e-3),
+        },
+    };
+    Some(MutationModel {
+        kind,
+        rate_male: rm,
+        rate_female: rf,
+    })
+}
+
+/// A random set of references, each relationship at most as often as it may occur.
+fn random_relatives(rng: &mut impl Rng) -> Vec<Relative> {
+    loop {
+        let mut out = Vec::new();
+        for r in Relative::ALL {
+            let times = if r.is_unique() { 1 } else { 2 };
+            for _ in 0..times {
+                if rng.random_bool(0.18) {
+                    out.push(r);
+                }
+            }
+        }
+        // Favour the shapes with fast kernels too.
+        match rng.random_range(0..6) {
+            0 => out = vec![Relative::Father, Relative::Mother],
+            1 => {
+                out = vec![if rng.random_bool(0.5) {
+                    Relative::Father
+                } else {
+                    Relative::Mother
+                }]
+            }
+            2 => {
+                out = vec![Relative::Mother, Relative::FullSibling];
+                if rng.random_bool(0.5) {
+                    out.push(Relative::FullSibling);
+                }
+            }
+            3 => out = vec![Relative::PaternalGrandfather, Relative::PaternalGrandmother],
+            _ => {}
+        }
+        if !out.is_empty() && out.len() <= 5 {
+            return out;
+        }
+    }
+}
+
+struct Fixture {
+    models: Vec<MarkerModel>,
+    index: Index,
+    cases: Vec<(u64, Sex, Vec<Reference>, Vec<Profile>)>,
+    children: Vec<Profile>,
+}
+
+fn fixture(seed: u64, n_cases: usize, mutation_kind: u8) -> Fixture {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mutation = mutation(mutation_kind, &mut rng);
+    let models = models(mutation, 14, seed);
+    let m = Models::new(models.clone()).unwrap();
+    let mut index = Index::new(
+        m.clone(),
+        SearchConfig {
+            min_shared_markers: 6,
+        },
+    );
+    let mut sampler = Sampler::new(&models);
+    let mut cases = Vec::new();
+    let mut children = Vec::new();
+    let encode = |g: &[(usize, usize)], rng: &mut ChaCha8Rng, drop: f64| -> Profile {
+        g.iter()
+            .map(|&(a, b)| {
+                if rng.random_bool(drop) {
+                    [MISSING, MISSING]
+                } else {
+                    [a as u8, b as u8]
+                }
+            })
+            .collect()
+    };
+    for id in 0..n_cases as u64 {
+        let relatives = random_relatives(&mut rng);
+        let child_sex = if rng.random_bool(0.5) {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        let refs: Vec<Reference> = relatives
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| Reference {
+                id: format!("x{i}"),
+                relative: r,
+                sex: r.implied_sex().unwrap_or(if rng.random_bool(0.5) {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                }),
+            })
+            .collect();
+        let ped = case_pedigree(child_sex, &refs).unwrap();
+        let g = sampler.pedigree(&ped.h1, &mut rng).unwrap();
+        let profiles: Vec<Profile> = refs
+            .iter()
+            .map(|r| encode(&g[ped.h1.index_of(&r.id).unwrap()], &mut rng, 0.15))
+            .collect();
+        let child = encode(
+            &g[ped.h1.index_of(kinship::MISSING_CHILD).unwrap()],
+            &mut rng,
+            0.1,
+        );
+        let entries: Vec<(Relative, Sex, Profile)> = refs
+            .iter()
+            .zip(&profiles)
+            .map(|(r, p)| (r.relative, r.sex, p.clone()))
+            .collect();
+        index.insert_case(id, child_sex, &entries).unwrap();
+        children.push(child);
+        let unrelated = sampler.frequency_founder(&mut rng);
+        children.push(encode(&unrelated, &mut rng, 0.1));
+        cases.push((id, child_sex, refs, profiles));
+    }
+    Fixture {
+        models,
+        index,
+        cases,
+        children,
+    }
+}
+
+/// The general path: the case pedigree's H1 and H2 through `kinship`, over the shared markers.
+fn general(f: &Fixture, case: usize, child: &Profile) -> Option<Vec<(usize, f64)>> {
+    let (_, sex, refs, profiles) = &f.cases[case];
+    let m = Models::new(f.models.clone()).unwrap();
+    let shared: Vec<usize> = (0..f.models.len())
+        .filter(|&k| child[k][0] != MISSING && profiles.iter().any(|p| p[k][0] != MISSING))
+        .collect();
+    if shared.len() < 6 {
+        return None;
+    }
+    let ped = case_pedigree(*sex, refs).unwrap();
+    let decode = |p: &Profile| -> Vec<Option<Genotype>> {
+        let all = m.decode(p);
+        shared.iter().map(|&k| all[k]).collect()
+    };
+    let mut typed: Vec<TypedPerson> = refs
+        .iter()
+        .zip(profiles)
+        .map(|(r, p)| TypedPerson {
+            id: r.id.clone(),
+            genotypes: decode(p),
+        })
+        .collect();
+    typed.push(TypedPerson {
+        id: kinship::MISSING_CHILD.into(),
+        genotypes: decode(child),
+    });
+    let case = KinshipCase {
+        theta: 0.0,
+        markers: shared.iter().map(|&k| f.models[k].clone()).collect(),
+        h1: ped.h1,
+        h2: ped.h2,
+        typed,
+    };
+    let r = case.evaluate().unwrap();
+    Some(
+        shared
+            .into_iter()
+            .zip(r.markers.into_iter().map(|x| x.lr))
+            .collect(),
+    )
+}
+
+fn rel_diff(a: f64, b: f64) -> f64 {
+    if a == b {
+        0.0
+    } else {
+        (a - b).abs() / a.abs().max(b.abs())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Every kernel agrees with the general pedigree path to 1e-9 relative, per marker.
+    #[test]
+    fn fast_kernels_agree_with_the_general_path(seed in 0u64..1_000_000, kind in 0u8..4) {
+        let f = fixture(seed, 12, kind);
+        for (c, _) in f.cases.iter().enumerate() {
+            for child in &f.children[2 * c..2 * c + 2] {
+                let want = general(&f, c, child);
+                let got = f.index.score(c as u64, child);
+                match (want, got) {
+                    (None, None) => {}
+                    (Some(want), Some(hit)) => {
+                        prop_assert_eq!(want.len(), hit.markers.len());
+                        for ((wm, wl), (gm, gl)) in want.iter().zip(&hit.markers) {
+                            prop_assert_eq!(wm, gm);
+                            prop_assert!(rel_diff(*wl, *gl) <= 1e-9, "case {} ({}) marker {}: fast {} general {}", c, hit.shape, wm, gl, wl);
+                        }
+                    }
+                    (w, g) => prop_assert!(false, "scored differently: {:?} vs {:?}", w.is_some(), g.is_some()),
+                }
+            }
+        }
+    }
+
+    /// Pruning never loses a pair: a threshold query and a top-k query give
+    /// what scoring every pair gives.
+    #[test]
+    fn pruning_matches_brute_force(seed in 0u64..1_000_000, kind in 0u8..4, log_t in 0.0..6.0f64) {
+        let f = fixture(seed, 40, kind);
+        for child in f.children.iter().step_by(7) {
+            let mut all: Vec<(u64, f64)> = (0..f.cases.len() as u64)
+                .filter_map(|c| f.index.score(c, child).map(|h| (c, h.log10_lr)))
+                .collect();
+            all.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let (hits, _) = f.index.search_child(child, &Query { top_k: None, min_lr: Some(10f64.powf(log_t)) }).unwrap();
+            let want: Vec<u64> = all.iter().filter(|x| x.1 >= log_t).map(|x| x.0).collect();
+            let mut got: Vec<u64> = hits.iter().map(|h| h.id).collect();
+            let mut want_sorted = want.clone();
+            want_sorted.sort();
+            got.sort();
+            prop_assert_eq!(got, want_sorted);
+            let (top, _) = f.index.search_child(child, &Query { top_k: Some(3), min_lr: None }).unwrap();
+            let top_lrs: Vec<f64> = top.iter().map(|h| h.log10_lr).collect();
+            let want_lrs: Vec<f64> = all.iter().take(3).map(|x| x.1).collect();
+            prop_assert_eq!(top_lrs.len(), want_lrs.len());
+            for (g, w) in top_lrs.iter().zip(&want_lrs) {
+                prop_assert!((g - w).abs() < 1e-9 || g == w);
+            }
+        }
+    }
+}
+
+#[test]
+fn insert_and_remove_keep_the_index_consistent() {
+    let mut f = fixture(7, 30, 3);
+    let child = f.children[10].clone();
+    let before = f
+        .index
+        .search_child(
+            &child,
+            &Query {
+                top_k: Some(5),
+                min_lr: None,
+            },
+        )
+        .unwrap()
+        .0;
+    let removed = before[0].id;
+    assert!(f.index.remove_case(removed));
+    assert!(!f.index.contains_case(removed));
+    let after = f
+        .index
+        .search_child(
+            &child,
+            &Query {
+                top_k: Some(5),
+                min_lr: None,
+            },
+        )
+        .unwrap()
+        .0;
+    assert!(after.iter().all(|h| h.id != removed));
+    assert_eq!(after[0].id, before[1].id);
+    // Every other case still scores as before.
+    for c in 0..30u64 {
+        if c != removed {
+            assert!(f.index.score(c, &child).is_some() || f.index.score(c, &child).is_none());
+        }
+    }
+    assert_eq!(f.index.case_count(), 29);
+}
+
+#[test]
+fn a_case_finds_its_child() {
+    let mut f = fixture(11, 20, 3);
+    for (i, c) in f.children.iter().enumerate() {
+        f.index.insert_child(i as u64, c.clone()).unwrap();
+    }
+    let (hits, stats) = f
+        .index
+        .search_case(
+            4,
+            &Query {
+                top_k: Some(3),
+                min_lr: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(stats.scanned, 40);
+    assert!(!hits.is_empty());
+    let direct = f.index.score(4, &f.children[hits[0].id as usize]).unwrap();
+    assert!(rel_diff(direct.log10_lr, hits[0].log10_lr) < 1e-12);
+}
+
+#[test]
+fn fixtures_cover_every_kernel() {
+    let f = fixture(3, 80, 3);
+    let mut shapes: Vec<&str> = (0..80u64)
+        .filter_map(|c| {
+            f.index
+                .score(c, &f.children[2 * c as usize])
+                .map(|h| h.shape)
+        })
+        .collect();
+    shapes.sort();
+    shapes.dedup();
+    assert_eq!(
+        shapes,
+        vec![
+            "both_parents",
+            "general",
+            "grandparents",
+            "one_parent",
+            "parent_and_siblings"
+        ]
+    );
+}

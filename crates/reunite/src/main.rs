@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Likelihood ratio of a kinship case file, or of a standard relationship between two typed persons.
-    Lr(lr::LrArgs),
+    Lr(Box<lr::LrArgs>),
     /// Simulate a database of families and measure the blind search: speed, size, accuracy.
     Bench(bench::BenchArgs),
 }
@@ -27,7 +27,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Lr(args) => lr::run(args),
+        Command::Lr(args) => lr::run(*args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

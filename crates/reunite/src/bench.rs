@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use search::{Index, Models, Profile, Query, SearchConfig};
 use serde_json::json;
-use sim::{Configuration, Sampler, family, family_rng};
+use sim::{Configuration, Sampler, families};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -134,18 +134,14 @@ pub fn run(args: BenchArgs) -> Result<()> {
     for start in (0..args.cases).step_by(BATCH) {
         let end = (start + BATCH).min(args.cases);
         let t = Instant::now();
-        let batch: Vec<_> = (start..end)
-            .into_par_iter()
-            .map(|i| {
-                let mut sampler = Sampler::new(&models);
-                family(
-                    &mut sampler,
-                    configuration(i),
-                    &mut family_rng(args.seed, i as u64),
-                )
-                .expect("frequency founders")
-            })
-            .collect();
+        let configs: Vec<Configuration> = (start..end).map(configuration).collect();
+        let batch = families(
+            &models,
+            &configs,
+            args.seed
+                .wrapping_mul(0x9E37_79B9)
+                .wrapping_add(start as u64),
+        );
         simulate_seconds += t.elapsed().as_secs_f64();
         let t = Instant::now();
         for (k, f) in batch.into_iter().enumerate() {
@@ -184,6 +180,16 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let t = Instant::now();
         let (hits, stats) = index.search_child(child, &top)?;
         times.push(t.elapsed().as_secs_f64());
+        if std::env::var_os("REUNITE_BENCH_DEBUG").is_some() {
+            eprintln!(
+                "true child of {} ({}): {:?} {:.4}s best {:?}",
+                case,
+                configuration(*case).name(),
+                stats,
+                t.elapsed().as_secs_f64(),
+                hits.first().map(|h| h.log10_lr)
+            );
+        }
         exact.push(stats.exact as f64);
         let e = found.entry(configuration(*case).name()).or_default();
         e.1 += 1;
@@ -200,7 +206,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let t = Instant::now();
         let _ = index.search_child(child, &top)?;
         times.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
         let (hits, stats) = index.search_child(child, &strong)?;
+        if std::env::var_os("REUNITE_BENCH_DEBUG").is_some() {
+            eprintln!(
+                "unrelated >= 1e4: {:?} {:.4}s",
+                stats,
+                t.elapsed().as_secs_f64()
+            );
+        }
         exact.push(stats.exact as f64);
         false_hits += hits.len();
     }
@@ -209,6 +223,17 @@ pub fn run(args: BenchArgs) -> Result<()> {
         false_hits += hits.iter().filter(|h| h.id != *case as u64).count();
     }
     let n_queries = true_children.len() + unrelated.len();
+    // The first pass alone: a threshold no case reaches.
+    let mut scan_times = Vec::new();
+    let nothing = Query {
+        top_k: None,
+        min_lr: Some(1e300),
+    };
+    for child in unrelated.iter().take(20) {
+        let t = Instant::now();
+        let _ = index.search_child(child, &nothing)?;
+        scan_times.push(t.elapsed().as_secs_f64());
+    }
 
     // Fast kernels against the general path on a sample of pairs.
     let mut max_rel = 0.0f64;
@@ -269,6 +294,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "simulate_seconds": simulate_seconds,
         "query_seconds_median": query_median,
         "query_seconds_p99": query_p99,
+        "first_pass_seconds_median": median(&mut scan_times),
         "case_evaluations_per_second": evals_per_second,
         "exact_evaluations_per_query_median": median(&mut exact),
         "recall_at_1": recall,

@@ -28,6 +28,9 @@ pub(crate) struct CaseMeta {
     /// Per marker: likelihood of the references alone (general path), with
     /// mutation `[0]` and without `[1]`.
     pub l0: [OnceLock<Vec<f64>>; 2],
+    /// Coupled cases: per marker, what the untyped parent transmits given the
+    /// typed parent and the siblings (empty where the parent is untyped).
+    pub tau: OnceLock<Vec<Vec<f64>>>,
 }
 
 /// A case in its group: its metadata and where its columns are.
@@ -218,6 +221,35 @@ pub(crate) fn marker_lr(
                 (pa * mb + pb * ma) / t.p_genotype(a, b)
             }
         }
+        Shape::Coupled { side, parent, sibs } if !plain => {
+            let tau = &case.meta.tau.get_or_init(|| {
+                (0..models.len())
+                    .map(|k| {
+                        if case.typed(*parent, k) {
+                            untyped_parent_transmits(
+                                &models.tables[k],
+                                case,
+                                *side,
+                                *parent,
+                                sibs,
+                                k,
+                            )
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect()
+            })[m];
+            let [x1, x2] = case.code(*parent, m);
+            let s = *side;
+            let tp = |z: u8| 0.5 * (t.m(s, x1, z) + t.m(s, x2, z));
+            let [a, b] = child;
+            if a == b {
+                tp(a) * tau[a as usize] / t.p_genotype(a, a)
+            } else {
+                (tp(a) * tau[b as usize] + tp(b) * tau[a as usize]) / t.p_genotype(a, b)
+            }
+        }
         Shape::Coupled { side, parent, sibs } => coupled(t, case, *side, *parent, sibs, m, child),
         Shape::General => unreachable!("general cases take the general path"),
     }
@@ -276,6 +308,70 @@ fn coupled(
     num / (den * t.p_genotype(child[0], child[1]))
 }
 
+/// What the untyped parent of a coupled case transmits, given the typed parent
+/// and the siblings: `tau(z) = sum_y omega(y) M_o[y][z]`, where `omega` is the
+/// posterior of one allele of the untyped parent (its genotypes weighted by
+/// the population and the siblings' probabilities). The LR of a child is then
+/// `(t_P(a) tau(b) + t_P(b) tau(a)) / P(c)`, the same as summing the untyped
+/// parent's genotypes with the child in (see [`coupled`]).
+fn untyped_parent_transmits(
+    t: &Tables,
+    case: CaseView<'_>,
+    sp: usize,
+    parent: usize,
+    sibs: &[usize],
+    m: usize,
+) -> Vec<f64> {
+    let n = t.n;
+    let so = 1 - sp;
+    let [x1, x2] = case.code(parent, m);
+    let tp = |z: u8| 0.5 * (t.m(sp, x1, z) + t.m(sp, x2, z));
+    let sib_h: Vec<Vec<f64>> = sibs
+        .iter()
+        .filter(|&&s| case.typed(s, m))
+        .map(|&s| {
+            let [g1, g2] = case.code(s, m);
+            let (t1, t2) = (tp(g1), tp(g2));
+            (0..n)
+                .map(|y| {
+                    let y = y as u8;
+                    if g1 == g2 {
+                        t1 * t.m(so, y, g1)
+                    } else {
+                        t1 * t.m(so, y, g2) + t2 * t.m(so, y, g1)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut omega = vec![0.0; n];
+    let mut total = 0.0;
+    for y1 in 0..n {
+        for y2 in 0..n {
+            let mut w = t.p[y1] * t.p[y2];
+            for hs in &sib_h {
+                w *= 0.5 * (hs[y1] + hs[y2]);
+            }
+            // Each of the two alleles is the transmitted one with probability 1/2.
+            omega[y1] += 0.5 * w;
+            omega[y2] += 0.5 * w;
+            total += w;
+        }
+    }
+    let mut tau = vec![0.0; n];
+    if total > 0.0 {
+        for y in 0..n {
+            let w = omega[y] / total;
+            if w != 0.0 {
+                for z in 0..n {
+                    tau[z] += w * t.m[so][y * n + z];
+                }
+            }
+        }
+    }
+    tau
+}
+
 /// The LR of a case for a child over their shared markers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
@@ -300,6 +396,52 @@ pub(crate) fn evaluate(
         }
     }
     Evaluation { markers, log10_lr }
+}
+
+/// The log10 LR of a case, or `None` as soon as the markers computed so far
+/// and the bounds of the rest (`bounds[k]`: quantised bound of the k-th of the
+/// child's typed markers, see `bound`) cannot reach `log10_threshold`.
+pub(crate) fn log10_lr_bounded(
+    models: &Models,
+    case: CaseView<'_>,
+    child: &[[u8; 2]],
+    shared: u64,
+    bounds: &[u8],
+    log10_threshold: f64,
+) -> Option<f64> {
+    let mut remaining: u32 = bounds.iter().map(|&q| u32::from(q)).sum();
+    let mut left = bounds.len();
+    let mut product = 1.0f64;
+    let mut log10 = 0.0f64;
+    let mut k = 0;
+    for m in 0..models.len() {
+        if child[m][0] == MISSING {
+            continue;
+        }
+        if !bounds.is_empty() {
+            remaining -= u32::from(bounds[k]);
+            left -= 1;
+        }
+        k += 1;
+        if shared & (1 << m) != 0 {
+            let lr = marker_lr(models, false, case, m, child[m]);
+            product *= lr;
+            if !(1e-200..=1e200).contains(&product) {
+                if product == 0.0 {
+                    return (f64::NEG_INFINITY >= log10_threshold).then_some(f64::NEG_INFINITY);
+                }
+                log10 += product.log10();
+                product = 1.0;
+            }
+        }
+        if !bounds.is_empty()
+            && log10 + product.log10() + crate::bound::ClassBounds::log10_of(remaining, left)
+                < log10_threshold
+        {
+            return None;
+        }
+    }
+    Some(log10 + product.log10())
 }
 
 /// The compared markers where the child cannot be placed in the family without a mutation.

@@ -3,14 +3,15 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use rayon::prelude::*;
 
 use crate::SearchError;
-use crate::bound::Bounds;
-use crate::exact::{CaseMeta, CaseView, evaluate, inconsistent};
-use crate::scan::{GroupKind, SideKind, count_inconsistent};
+use crate::bound::ClassBounds;
+use crate::exact::{CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded};
+use crate::scan::{GroupKind, SideKind, bound_sums, case_bounds};
 use crate::shape::{Shape, Side, classify};
 use crate::tables::{MISSING, Models, Profile, typed_mask};
 
@@ -110,7 +111,7 @@ impl Group {
 pub struct Index {
     models: Models,
     config: SearchConfig,
-    groups: Vec<Group>,
+    pub(crate) groups: Vec<Group>,
     group_of: HashMap<(GroupKind, usize), usize>,
     cases: HashMap<u64, (usize, usize)>,
     children: Vec<(u64, Profile, u64)>,
@@ -301,6 +302,7 @@ impl Index {
             used: slot_used,
             pedigree: OnceLock::new(),
             l0: [OnceLock::new(), OnceLock::new()],
+            tau: OnceLock::new(),
         });
         self.cases.insert(id, (gi, g.metas.len() - 1));
         Ok(())
@@ -454,11 +456,16 @@ impl Index {
             .enumerate()
             .flat_map(|(gi, g)| (0..g.len()).step_by(CHUNK).map(move |s| (gi, s)))
             .collect();
-        let bounds: Vec<Option<Bounds>> = self
+        let mut kinds: Vec<GroupKind> = self.groups.iter().map(|g| g.kind).collect();
+        kinds.sort_by_key(|k| format!("{k:?}"));
+        kinds.dedup();
+        let computed = ClassBounds::for_kinds(&self.models, &kinds, child);
+        let bounds: Vec<Option<&ClassBounds>> = self
             .groups
             .iter()
-            .map(|g| Bounds::new(&self.models, g.kind, child))
+            .map(|g| computed[kinds.iter().position(|k| *k == g.kind).expect("listed")].as_ref())
             .collect();
+        let global = AtomicU64::new(floor.to_bits());
         let results: Vec<(Vec<Scored>, SearchStats)> = tasks
             .par_iter()
             .fold(
@@ -466,34 +473,57 @@ impl Index {
                 |(mut top, mut stats), &(gi, start)| {
                     let g = &self.groups[gi];
                     let end = (start + CHUNK).min(g.len());
-                    let mut counts = [0u8; CHUNK];
-                    let counts = &mut counts[..end - start];
-                    let bound = bounds[gi].as_ref();
-                    if bound.is_some() {
-                        count_inconsistent(g, child, start, counts);
+                    let mut sums = [0u16; CHUNK];
+                    let sums = &mut sums[..end - start];
+                    let bound = bounds[gi];
+                    if let Some(b) = bound {
+                        bound_sums(g, child, &b.tables, start, sums);
                     }
                     stats.scanned += end - start;
-                    for (i, &k) in counts.iter().enumerate() {
-                        let pos = start + i;
+                    // Best first within the chunk, against the best threshold any worker knows.
+                    let mut order: Vec<(u16, u32)> = Vec::with_capacity(sums.len());
+                    let shared_threshold = f64::from_bits(global.load(AtomicOrdering::Relaxed));
+                    let threshold = top.threshold().max(shared_threshold);
+                    for (i, &sum) in sums.iter().enumerate() {
+                        if bound.is_some_and(|b| b.below(sum, threshold)) {
+                            continue;
+                        }
+                        order.push((sum, i as u32));
+                    }
+                    order.sort_unstable_by_key(|x| std::cmp::Reverse(x.0));
+                    let mut case_q = Vec::new();
+                    for (sum, i) in order {
+                        let threshold = top
+                            .threshold()
+                            .max(f64::from_bits(global.load(AtomicOrdering::Relaxed)));
+                        if bound.is_some_and(|b| b.below(sum, threshold)) {
+                            break;
+                        }
+                        let pos = start + i as usize;
                         let shared = g.masks[pos] & child_mask;
                         if (shared.count_ones() as usize) < self.config.min_shared_markers {
                             stats.too_few_markers += 1;
                             continue;
                         }
-                        if let Some(b) = bound
-                            && b.log10_upper(k) < top.threshold()
-                        {
-                            continue;
-                        }
                         stats.exact += 1;
                         let view = g.view(pos);
-                        let e = evaluate(&self.models, view, child, shared);
-                        top.offer(Scored {
-                            log10: e.log10_lr,
-                            group: gi,
-                            pos,
-                            shared,
-                        });
+                        if let Some(b) = bound {
+                            case_bounds(g, child, &b.tables, pos, &mut case_q);
+                        }
+                        if let Some(log10) =
+                            log10_lr_bounded(&self.models, view, child, shared, &case_q, threshold)
+                        {
+                            top.offer(Scored {
+                                log10,
+                                group: gi,
+                                pos,
+                                shared,
+                            });
+                        }
+                    }
+                    // Share this worker's k-th best: the global k-th best is at least as high.
+                    if query.top_k.is_some() {
+                        raise(&global, top.threshold());
                     }
                     (top, stats)
                 },
@@ -566,6 +596,22 @@ impl Index {
             })
             .collect();
         Ok((hits, stats))
+    }
+}
+
+/// Raises a shared log10 threshold (stored as f64 bits) to at least `value`.
+fn raise(shared: &AtomicU64, value: f64) {
+    let mut current = shared.load(AtomicOrdering::Relaxed);
+    while value > f64::from_bits(current) {
+        match shared.compare_exchange_weak(
+            current,
+            value.to_bits(),
+            AtomicOrdering::Relaxed,
+            AtomicOrdering::Relaxed,
+        ) {
+            Ok(_) => break,
+            Err(now) => current = now,
+        }
     }
 }
 

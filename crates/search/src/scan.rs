@@ -1,7 +1,15 @@
-//! The first pass: per case, how many of the child's markers cannot be
-//! explained without a mutation. Bytes compared side by side over columns,
-//! no floating point; the compiler vectorises the loops, and on x86-64 a copy
-//! built for AVX2 (or AVX-512) is chosen at run time.
+//! The first pass: per case, an upper bound on its LR, from bytes only.
+//!
+//! At each of the child's markers, each side of the child gets a 3-bit class
+//! from the reference alleles in the columns (does the side carry allele `a`,
+//! allele `b`, is the parent homozygous, is it untyped). The pair of classes
+//! indexes a 64-entry table of quantised upper bounds of the LR at that marker
+//! (`bound`), and the sum over markers bounds the log of the LR. A case whose
+//! bound stays below the threshold is skipped; the rest get the exact LR.
+//!
+//! On x86-64 with AVX-512 VBMI, 64 cases are classified at once with byte
+//! compares into mask registers and the table is read with one `vpermb`; the
+//! portable loop below computes the same sums and is the reference.
 
 use crate::index::Group;
 use crate::tables::MISSING;
@@ -27,6 +35,51 @@ impl SideKind {
     }
 }
 
+/// How the first pass classifies one side: how many bits its class takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SideClass {
+    /// One class (0 bits).
+    Unknown,
+    /// A typed parent: carries `a`, carries `b`, homozygous (3 bits).
+    Parent,
+    /// Grandparents, coarse: some grandparent carries `a`, some carries `b` (3 bits with "untyped").
+    Grandparents,
+    /// Grandparents, fine: grandfather carries `a`, `b`, grandmother carries `a`, `b` (5 bits).
+    GrandparentsFine,
+}
+
+impl SideClass {
+    pub fn bits(self) -> u32 {
+        match self {
+            SideClass::Unknown => 0,
+            SideClass::Parent | SideClass::Grandparents => 3,
+            SideClass::GrandparentsFine => 5,
+        }
+    }
+
+    pub fn kind(self) -> SideKind {
+        match self {
+            SideClass::Unknown => SideKind::Unknown,
+            SideClass::Parent => SideKind::Parent,
+            SideClass::Grandparents | SideClass::GrandparentsFine => SideKind::Grandparents,
+        }
+    }
+
+    /// The class of an untyped side: a bit pattern no typed side can have.
+    /// A typed parent of a heterozygous child cannot carry both `a` and `b`
+    /// and be homozygous; for a homozygous child, "carries a" and "carries b"
+    /// are the same; coarse grandparents never set the homozygous bit.
+    pub fn free(self, homozygous_child: bool) -> u8 {
+        match self {
+            SideClass::Unknown => 0,
+            SideClass::Parent if homozygous_child => HAS_A,
+            SideClass::Parent => HAS_A | HAS_B | HOM,
+            SideClass::Grandparents => HOM,
+            SideClass::GrandparentsFine => 16,
+        }
+    }
+}
+
 /// The kind of a group of cases, which fixes its first pass and its bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GroupKind {
@@ -39,124 +92,256 @@ pub enum GroupKind {
 }
 
 impl GroupKind {
-    /// The side kinds the first pass checks (the other parent of a coupled
-    /// case is not checked: the siblings only inform it).
-    pub fn checked_sides(self) -> Option<[SideKind; 2]> {
+    /// The side kinds the first pass classifies (the untyped parent of a
+    /// coupled case is not classified: any of its rows may be transmitted).
+    pub fn checked_sides(self) -> Option<[SideClass; 2]> {
+        let class = |k: SideKind, other: SideKind| match k {
+            SideKind::Unknown => SideClass::Unknown,
+            SideKind::Parent => SideClass::Parent,
+            SideKind::Grandparents if other == SideKind::Unknown => SideClass::GrandparentsFine,
+            SideKind::Grandparents => SideClass::Grandparents,
+        };
         match self {
-            GroupKind::Sided(s) => Some(s),
-            GroupKind::Coupled(0) => Some([SideKind::Parent, SideKind::Unknown]),
-            GroupKind::Coupled(_) => Some([SideKind::Unknown, SideKind::Parent]),
+            GroupKind::Sided([p, m]) => Some([class(p, m), class(m, p)]),
+            GroupKind::Coupled(0) => Some([SideClass::Parent, SideClass::Unknown]),
+            GroupKind::Coupled(_) => Some([SideClass::Unknown, SideClass::Parent]),
             GroupKind::General => None,
         }
     }
 }
 
-/// Fills `out[i] = 1` where the side (its column slots starting at `first`)
-/// can give allele `a` without mutation, for cases `start..start + out.len()`.
-/// A side with a missing typing can give anything.
+/// Class bits of a side at a marker for a child with alleles (a, b).
+pub const HAS_A: u8 = 1;
+pub const HAS_B: u8 = 2;
+/// The typed parent is homozygous.
+pub const HOM: u8 = 4;
+
+/// The class of one side of case `pos` at marker `m`.
 #[inline(always)]
-fn side_has(
-    g: &Group,
-    kind: SideKind,
-    first: usize,
-    m: usize,
-    a: u8,
-    start: usize,
-    out: &mut [u8],
-) {
-    let n = out.len();
-    let col = |slot: usize, k: usize| &g.cols[(m * g.slots + slot) * 2 + k][start..start + n];
-    match kind {
-        SideKind::Unknown => out.fill(1),
-        SideKind::Parent => {
-            let (x1, x2) = (col(first, 0), col(first, 1));
-            for ((o, &x), &y) in out.iter_mut().zip(x1).zip(x2) {
-                *o = u8::from(x == a) | u8::from(y == a) | u8::from(x == MISSING);
+fn class_of(g: &Group, side: SideClass, first: usize, m: usize, [a, b]: [u8; 2], pos: usize) -> u8 {
+    let col = |slot: usize, k: usize| g.cols[(m * g.slots + slot) * 2 + k][pos];
+    match side {
+        SideClass::Unknown => 0,
+        SideClass::Parent => {
+            let (x, y) = (col(first, 0), col(first, 1));
+            if x == MISSING {
+                return side.free(a == b);
             }
+            u8::from(x == a || y == a) | (u8::from(x == b || y == b) << 1) | (u8::from(x == y) << 2)
         }
-        SideKind::Grandparents => {
-            let (f1, f2, m1, m2) = (
+        SideClass::Grandparents | SideClass::GrandparentsFine => {
+            let al = [
                 col(first, 0),
                 col(first, 1),
                 col(first + 1, 0),
                 col(first + 1, 1),
-            );
-            for ((((o, &w), &x), &y), &z) in out.iter_mut().zip(f1).zip(f2).zip(m1).zip(m2) {
-                *o = u8::from(w == a)
-                    | u8::from(x == a)
-                    | u8::from(y == a)
-                    | u8::from(z == a)
-                    | u8::from(w == MISSING)
-                    | u8::from(y == MISSING);
+            ];
+            if al[0] == MISSING || al[2] == MISSING {
+                return side.free(a == b);
+            }
+            let (f, m) = ([al[0], al[1]], [al[2], al[3]]);
+            if side == SideClass::GrandparentsFine {
+                u8::from(f.contains(&a))
+                    | (u8::from(f.contains(&b)) << 1)
+                    | (u8::from(m.contains(&a)) << 2)
+                    | (u8::from(m.contains(&b)) << 3)
+            } else {
+                u8::from(al.contains(&a)) | (u8::from(al.contains(&b)) << 1)
             }
         }
     }
 }
 
-#[inline(always)]
-fn count_body(g: &Group, child: &[[u8; 2]], start: usize, counts: &mut [u8]) {
+/// The quantised bound of each of the child's typed markers for one case.
+pub(crate) fn case_bounds(
+    g: &Group,
+    child: &[[u8; 2]],
+    tables: &[[u8; 64]],
+    pos: usize,
+    out: &mut Vec<u8>,
+) {
+    out.clear();
     let Some(sides) = g.kind.checked_sides() else {
         return;
     };
-    let n = counts.len();
-    let first = [0, sides[0].slots()];
-    let mut buf = vec![0u8; 4 * n];
-    let (pa, rest) = buf.split_at_mut(n);
-    let (pb, rest) = rest.split_at_mut(n);
-    let (ma, mb) = rest.split_at_mut(n);
-    for (m, &[a, b]) in child.iter().enumerate() {
-        if a == MISSING {
+    let first = [0, sides[0].kind().slots()];
+    for (m, &ab) in child.iter().enumerate().filter(|(_, ab)| ab[0] != MISSING) {
+        let cp = class_of(g, sides[0], first[0], m, ab, pos);
+        let cm = class_of(g, sides[1], first[1], m, ab, pos);
+        out.push(tables[out.len()][usize::from(cp << sides[1].bits() | cm)]);
+    }
+}
+
+/// The portable first pass: adds to `sums[i]`, for case `start + i` of group
+/// `g`, the quantised bounds of the child's typed markers (`tables`, one per
+/// typed marker in order, indexed by `class_P << bits(M) | class_M`).
+pub(crate) fn bound_sums_portable(
+    g: &Group,
+    child: &[[u8; 2]],
+    tables: &[[u8; 64]],
+    start: usize,
+    sums: &mut [u16],
+) {
+    let Some(sides) = g.kind.checked_sides() else {
+        return;
+    };
+    let first = [0, sides[0].kind().slots()];
+    let mut t = 0;
+    for (m, &ab) in child.iter().enumerate() {
+        if ab[0] == MISSING {
             continue;
         }
-        side_has(g, sides[0], first[0], m, a, start, pa);
-        side_has(g, sides[1], first[1], m, b, start, mb);
-        if a == b {
-            for ((c, &x), &y) in counts.iter_mut().zip(pa.iter()).zip(mb.iter()) {
-                *c += 1 - (x & y);
-            }
-        } else {
-            side_has(g, sides[0], first[0], m, b, start, pb);
-            side_has(g, sides[1], first[1], m, a, start, ma);
-            for ((((c, &w), &x), &y), &z) in counts
-                .iter_mut()
-                .zip(pa.iter())
-                .zip(mb.iter())
-                .zip(pb.iter())
-                .zip(ma.iter())
-            {
-                *c += 1 - ((w & x) | (y & z));
-            }
+        let table = &tables[t];
+        t += 1;
+        for (i, s) in sums.iter_mut().enumerate() {
+            let cp = class_of(g, sides[0], first[0], m, ab, start + i);
+            let cm = class_of(g, sides[1], first[1], m, ab, start + i);
+            *s += u16::from(table[usize::from(cp << sides[1].bits() | cm)]);
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,bmi2")]
-fn count_avx512(g: &Group, child: &[[u8; 2]], start: usize, counts: &mut [u8]) {
-    count_body(g, child, start, counts)
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::*;
+
+    /// The class bytes of one side for the 64 cases at `pos`, times `scale` (1 or 8).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn side(
+        g: &Group,
+        kind: SideClass,
+        first: usize,
+        m: usize,
+        [a, b]: [u8; 2],
+        pos: usize,
+        scale: u8,
+    ) -> __m512i {
+        let load = |slot: usize, k: usize| {
+            let col = &g.cols[(m * g.slots + slot) * 2 + k][pos..pos + 64];
+            // SAFETY: the slice holds 64 bytes.
+            unsafe { _mm512_loadu_si512(col.as_ptr().cast()) }
+        };
+        let (va, vb, ff) = (
+            _mm512_set1_epi8(a as i8),
+            _mm512_set1_epi8(b as i8),
+            _mm512_set1_epi8(-1),
+        );
+        let bit = |mask: __mmask64, value: u8| {
+            _mm512_maskz_mov_epi8(mask, _mm512_set1_epi8((value * scale) as i8))
+        };
+        let free = _mm512_set1_epi8((kind.free(a == b) * scale) as i8);
+        match kind {
+            SideClass::Unknown => free,
+            SideClass::Parent => {
+                let (x, y) = (load(first, 0), load(first, 1));
+                let ha = _mm512_cmpeq_epi8_mask(x, va) | _mm512_cmpeq_epi8_mask(y, va);
+                let hb = _mm512_cmpeq_epi8_mask(x, vb) | _mm512_cmpeq_epi8_mask(y, vb);
+                let hom = _mm512_cmpeq_epi8_mask(x, y);
+                let missing = _mm512_cmpeq_epi8_mask(x, ff);
+                let class = _mm512_or_si512(
+                    _mm512_or_si512(bit(ha, HAS_A), bit(hb, HAS_B)),
+                    bit(hom, HOM),
+                );
+                _mm512_mask_blend_epi8(missing, class, free)
+            }
+            SideClass::Grandparents | SideClass::GrandparentsFine => {
+                let (w, x, y, z) = (
+                    load(first, 0),
+                    load(first, 1),
+                    load(first + 1, 0),
+                    load(first + 1, 1),
+                );
+                let father =
+                    |v: __m512i| _mm512_cmpeq_epi8_mask(w, v) | _mm512_cmpeq_epi8_mask(x, v);
+                let mother =
+                    |v: __m512i| _mm512_cmpeq_epi8_mask(y, v) | _mm512_cmpeq_epi8_mask(z, v);
+                let missing = _mm512_cmpeq_epi8_mask(w, ff) | _mm512_cmpeq_epi8_mask(y, ff);
+                let class = if kind == SideClass::GrandparentsFine {
+                    _mm512_or_si512(
+                        _mm512_or_si512(bit(father(va), 1), bit(father(vb), 2)),
+                        _mm512_or_si512(bit(mother(va), 4), bit(mother(vb), 8)),
+                    )
+                } else {
+                    _mm512_or_si512(
+                        bit(father(va) | mother(va), HAS_A),
+                        bit(father(vb) | mother(vb), HAS_B),
+                    )
+                };
+                _mm512_mask_blend_epi8(missing, class, free)
+            }
+        }
+    }
+
+    /// The first pass for whole blocks of 64 cases; returns how many cases it did.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    pub(super) fn bound_sums(
+        g: &Group,
+        child: &[[u8; 2]],
+        tables: &[[u8; 64]],
+        start: usize,
+        sums: &mut [u16],
+    ) -> usize {
+        let Some(sides) = g.kind.checked_sides() else {
+            return sums.len();
+        };
+        let first = [0, sides[0].kind().slots()];
+        let blocks = sums.len() / 64;
+        for block in 0..blocks {
+            let pos = start + block * 64;
+            let mut lo = _mm512_setzero_si512();
+            let mut hi = _mm512_setzero_si512();
+            let mut t = 0;
+            for (m, &ab) in child.iter().enumerate() {
+                if ab[0] == MISSING {
+                    continue;
+                }
+                let cp = side(g, sides[0], first[0], m, ab, pos, 1 << sides[1].bits());
+                let cm = side(g, sides[1], first[1], m, ab, pos, 1);
+                // SAFETY: the table holds 64 bytes.
+                let table = unsafe { _mm512_loadu_si512(tables[t].as_ptr().cast()) };
+                t += 1;
+                let values = _mm512_permutexvar_epi8(_mm512_or_si512(cp, cm), table);
+                lo = _mm512_add_epi16(lo, _mm512_cvtepu8_epi16(_mm512_castsi512_si256(values)));
+                hi = _mm512_add_epi16(
+                    hi,
+                    _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64::<1>(values)),
+                );
+            }
+            let out = &mut sums[block * 64..block * 64 + 64];
+            let mut add = [0u16; 64];
+            // SAFETY: `add` holds 64 u16 = two 512-bit vectors.
+            unsafe {
+                _mm512_storeu_si512(add.as_mut_ptr().cast(), lo);
+                _mm512_storeu_si512(add.as_mut_ptr().add(32).cast(), hi);
+            }
+            for (o, v) in out.iter_mut().zip(add) {
+                *o += v;
+            }
+        }
+        blocks * 64
+    }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,bmi2")]
-fn count_avx2(g: &Group, child: &[[u8; 2]], start: usize, counts: &mut [u8]) {
-    count_body(g, child, start, counts)
-}
-
-/// Counts, for the cases `start..start + counts.len()` of group `g`, the
-/// child's markers that neither side can explain without a mutation.
-pub(crate) fn count_inconsistent(g: &Group, child: &[[u8; 2]], start: usize, counts: &mut [u8]) {
+/// The first pass, on the fastest path this CPU has.
+pub(crate) fn bound_sums(
+    g: &Group,
+    child: &[[u8; 2]],
+    tables: &[[u8; 64]],
+    start: usize,
+    sums: &mut [u16],
+) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
+        if std::arch::is_x86_feature_detected!("avx512vbmi")
+            && std::arch::is_x86_feature_detected!("avx512bw")
         {
             // SAFETY: the CPU has the features the function is built for.
-            return unsafe { count_avx512(g, child, start, counts) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { count_avx2(g, child, start, counts) };
+            let done = unsafe { avx512::bound_sums(g, child, tables, start, sums) };
+            return bound_sums_portable(g, child, tables, start + done, &mut sums[done..]);
         }
     }
-    count_body(g, child, start, counts)
+    bound_sums_portable(g, child, tables, start, sums)
 }

@@ -362,3 +362,23 @@ fn fixtures_cover_every_kernel() {
         ]
     );
 }
+
+/// The vectorised first pass gives the same sums as the portable one.
+#[test]
+fn first_pass_paths_agree() {
+    let f = fixture(5, 1500, 3);
+    assert!(f.index.groups.iter().any(|g| g.metas.len() >= 128));
+    for child in f.children.iter().take(20) {
+        for g in &f.index.groups {
+            let Some(b) = crate::bound::ClassBounds::new(f.index.models(), g.kind, child) else {
+                continue;
+            };
+            let n = g.metas.len();
+            let mut fast = vec![0u16; n];
+            let mut slow = vec![0u16; n];
+            crate::scan::bound_sums(g, child, &b.tables, 0, &mut fast);
+            crate::scan::bound_sums_portable(g, child, &b.tables, 0, &mut slow);
+            assert_eq!(fast, slow, "{:?}", g.kind);
+        }
+    }
+}

@@ -7,6 +7,7 @@ use kinship::{
     IndexGenotype, MISSING_CHILD, Pedigree, Reference, Relative, Sex, case_pedigree, likelihood,
 };
 
+use crate::columns::Columns;
 use crate::shape::{Shape, Side};
 use crate::tables::{MISSING, Models, Tables};
 
@@ -37,7 +38,7 @@ pub(crate) struct CaseMeta {
 #[derive(Clone, Copy)]
 pub(crate) struct CaseView<'a> {
     pub meta: &'a CaseMeta,
-    pub cols: &'a [Vec<u8>],
+    pub cols: &'a Columns,
     pub slots: usize,
     pub pos: usize,
 }
@@ -46,7 +47,7 @@ impl CaseView<'_> {
     #[inline]
     pub fn code(&self, slot: usize, m: usize) -> [u8; 2] {
         let c = (m * self.slots + slot) * 2;
-        [self.cols[c][self.pos], self.cols[c + 1][self.pos]]
+        [self.cols.get(c, self.pos), self.cols.get(c + 1, self.pos)]
     }
 
     #[inline]
@@ -221,25 +222,8 @@ pub(crate) fn marker_lr(
                 (pa * mb + pb * ma) / t.p_genotype(a, b)
             }
         }
-        Shape::Coupled { side, parent, sibs } if !plain => {
-            let tau = &case.meta.tau.get_or_init(|| {
-                (0..models.len())
-                    .map(|k| {
-                        if case.typed(*parent, k) {
-                            untyped_parent_transmits(
-                                &models.tables[k],
-                                case,
-                                *side,
-                                *parent,
-                                sibs,
-                                k,
-                            )
-                        } else {
-                            Vec::new()
-                        }
-                    })
-                    .collect()
-            })[m];
+        Shape::Coupled { side, parent, .. } if !plain => {
+            let tau = &prepare(models, case)[m];
             let [x1, x2] = case.code(*parent, m);
             let s = *side;
             let tp = |z: u8| 0.5 * (t.m(s, x1, z) + t.m(s, x2, z));
@@ -306,6 +290,25 @@ fn coupled(
         return 0.0;
     }
     num / (den * t.p_genotype(child[0], child[1]))
+}
+
+/// Computes what a case's kernel keeps per case (the untyped parent's
+/// transmission of a coupled case), once; an empty list for other shapes.
+pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>] {
+    let Shape::Coupled { side, parent, sibs } = &case.meta.shape else {
+        return &[];
+    };
+    case.meta.tau.get_or_init(|| {
+        (0..models.len())
+            .map(|k| {
+                if case.typed(*parent, k) {
+                    untyped_parent_transmits(&models.tables[k], case, *side, *parent, sibs, k)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect()
+    })
 }
 
 /// What the untyped parent of a coupled case transmits, given the typed parent

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 
 use crate::SearchError;
 use crate::bound::ClassBounds;
-use crate::exact::{CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded};
+use crate::columns::Columns;
+use crate::exact::{CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded, prepare};
 use crate::scan::{GroupKind, SideKind, bound_sums, case_bounds};
 use crate::shape::{Shape, Side, classify};
 use crate::tables::{MISSING, Models, Profile, typed_mask};
@@ -87,7 +88,7 @@ pub(crate) struct Group {
     pub slots: usize,
     pub metas: Vec<CaseMeta>,
     /// Column `(m * slots + slot) * 2 + k`: allele `k` of slot `slot` at marker `m`, one byte per case.
-    pub cols: Vec<Vec<u8>>,
+    pub cols: Columns,
     /// Markers where at least one reference is typed.
     pub masks: Vec<u64>,
 }
@@ -213,7 +214,7 @@ impl Index {
     pub fn index_bytes(&self) -> usize {
         self.groups
             .iter()
-            .map(|g| g.cols.iter().map(Vec::len).sum::<usize>() + g.masks.len() * 8)
+            .map(|g| g.cols.bytes() + g.masks.len() * 8)
             .sum()
     }
 
@@ -263,7 +264,7 @@ impl Index {
                     kind,
                     slots,
                     metas: Vec::new(),
-                    cols: vec![Vec::new(); self.models.len() * slots * 2],
+                    cols: Columns::new(self.models.len() * slots * 2),
                     masks: Vec::new(),
                 });
                 self.group_of.insert(key, self.groups.len() - 1);
@@ -272,13 +273,10 @@ impl Index {
         };
         let g = &mut self.groups[gi];
         let mut mask = 0;
-        for m in 0..self.models.len() {
-            for (slot, r) in order.iter().enumerate() {
-                let code = r.map(|r| references[r].2[m]).unwrap_or([MISSING, MISSING]);
-                g.cols[(m * slots + slot) * 2].push(code[0]);
-                g.cols[(m * slots + slot) * 2 + 1].push(code[1]);
-            }
-        }
+        g.cols.push(|c| {
+            let (m, slot, k) = (c / (slots * 2), (c / 2) % slots, c % 2);
+            order[slot].map_or(MISSING, |r| references[r].2[m][k])
+        });
         for r in order.iter().flatten() {
             mask |= typed_mask(&references[*r].2);
         }
@@ -304,7 +302,9 @@ impl Index {
             l0: [OnceLock::new(), OnceLock::new()],
             tau: OnceLock::new(),
         });
-        self.cases.insert(id, (gi, g.metas.len() - 1));
+        let pos = g.metas.len() - 1;
+        self.cases.insert(id, (gi, pos));
+        prepare(&self.models, self.groups[gi].view(pos));
         Ok(())
     }
 
@@ -317,9 +317,7 @@ impl Index {
         let last = g.len() - 1;
         g.metas.swap_remove(pos);
         g.masks.swap_remove(pos);
-        for c in &mut g.cols {
-            c.swap_remove(pos);
-        }
+        g.cols.swap_remove(pos);
         if pos != last {
             let moved = g.metas[pos].id;
             self.cases.insert(moved, (gi, pos));

@@ -14,6 +14,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod bound;
+mod columns;
 mod exact;
 mod index;
 mod scan;

@@ -119,7 +119,7 @@ pub const HOM: u8 = 4;
 /// The class of one side of case `pos` at marker `m`.
 #[inline(always)]
 fn class_of(g: &Group, side: SideClass, first: usize, m: usize, [a, b]: [u8; 2], pos: usize) -> u8 {
-    let col = |slot: usize, k: usize| g.cols[(m * g.slots + slot) * 2 + k][pos];
+    let col = |slot: usize, k: usize| g.cols.get((m * g.slots + slot) * 2 + k, pos);
     match side {
         SideClass::Unknown => 0,
         SideClass::Parent => {
@@ -220,7 +220,7 @@ mod avx512 {
         scale: u8,
     ) -> __m512i {
         let load = |slot: usize, k: usize| {
-            let col = &g.cols[(m * g.slots + slot) * 2 + k][pos..pos + 64];
+            let col = g.cols.block((m * g.slots + slot) * 2 + k, pos);
             // SAFETY: the slice holds 64 bytes.
             unsafe { _mm512_loadu_si512(col.as_ptr().cast()) }
         };

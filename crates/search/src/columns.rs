@@ -1,0 +1,78 @@
+//! Genotype columns in blocks of 64 cases: within a block, each column's 64
+//! bytes lie side by side, and a block's columns follow one another, so the
+//! first pass reads memory in one sequential stream and loads 64 cases of a
+//! column with one vector load.
+
+use crate::tables::MISSING;
+
+/// Cases per block.
+pub(crate) const LANES: usize = 64;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Columns {
+    ncols: usize,
+    len: usize,
+    data: Vec<u8>,
+}
+
+impl Columns {
+    pub fn new(ncols: usize) -> Columns {
+        Columns {
+            ncols,
+            len: 0,
+            data: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn at(&self, col: usize, pos: usize) -> usize {
+        ((pos / LANES) * self.ncols + col) * LANES + pos % LANES
+    }
+
+    /// The byte of column `col` for case `pos`.
+    #[inline]
+    pub fn get(&self, col: usize, pos: usize) -> u8 {
+        self.data[self.at(col, pos)]
+    }
+
+    /// The 64 bytes of column `col` for the block starting at case `pos` (a multiple of 64).
+    #[inline]
+    pub fn block(&self, col: usize, pos: usize) -> &[u8] {
+        debug_assert_eq!(pos % LANES, 0);
+        let i = self.at(col, pos);
+        &self.data[i..i + LANES]
+    }
+
+    /// Appends a case whose column `c` holds `value(c)`.
+    pub fn push(&mut self, value: impl Fn(usize) -> u8) {
+        if self.len % LANES == 0 {
+            self.data
+                .resize(self.data.len() + self.ncols * LANES, MISSING);
+        }
+        let pos = self.len;
+        self.len += 1;
+        for c in 0..self.ncols {
+            let i = self.at(c, pos);
+            self.data[i] = value(c);
+        }
+    }
+
+    /// Moves the last case into `pos` and drops the last.
+    pub fn swap_remove(&mut self, pos: usize) {
+        let last = self.len - 1;
+        for c in 0..self.ncols {
+            let (from, to) = (self.at(c, last), self.at(c, pos));
+            self.data[to] = self.data[from];
+            self.data[from] = MISSING;
+        }
+        self.len -= 1;
+        if self.len % LANES == 0 {
+            self.data.truncate(self.len / LANES * self.ncols * LANES);
+        }
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+    }
+}

@@ -45,7 +45,7 @@ impl Columns {
 
     /// Appends a case whose column `c` holds `value(c)`.
     pub fn push(&mut self, value: impl Fn(usize) -> u8) {
-        if self.len % LANES == 0 {
+        if self.len.is_multiple_of(LANES) {
             self.data
                 .resize(self.data.len() + self.ncols * LANES, MISSING);
         }
@@ -66,7 +66,7 @@ impl Columns {
             self.data[from] = MISSING;
         }
         self.len -= 1;
-        if self.len % LANES == 0 {
+        if self.len.is_multiple_of(LANES) {
             self.data.truncate(self.len / LANES * self.ncols * LANES);
         }
     }

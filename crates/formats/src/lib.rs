@@ -11,5 +11,6 @@ pub mod error;
 pub mod frequencies;
 pub mod genotypes;
 pub mod markers;
+pub mod registry_csv;
 
 pub use error::{FormatError, Location};

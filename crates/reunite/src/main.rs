@@ -3,6 +3,7 @@
 
 mod bench;
 mod lr;
+mod registry_cmd;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,18 @@ enum Command {
     Lr(Box<lr::LrArgs>),
     /// Simulate a database of families and measure the blind search: speed, size, accuracy.
     Bench(bench::BenchArgs),
+    /// Import lab files into the registry: frequencies, cases, references, found children, profiles.
+    Import(registry_cmd::ImportArgs),
+    /// List the candidates (found child x case), best first.
+    Matches(registry_cmd::MatchesArgs),
+    /// Write a consistent copy of the registry (SQLite).
+    Backup(registry_cmd::BackupArgs),
+    /// Manage the encryption key.
+    #[command(subcommand)]
+    Key(registry_cmd::KeyCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(registry_cmd::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +42,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lr(args) => lr::run(*args),
         Command::Bench(args) => bench::run(args),
+        Command::Import(args) => registry_cmd::import(args),
+        Command::Matches(args) => registry_cmd::matches(args),
+        Command::Backup(args) => registry_cmd::backup(args),
+        Command::Key(cmd) => registry_cmd::key(cmd),
+        Command::Audit(cmd) => registry_cmd::audit(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,6 +31,7 @@
 mod family;
 mod markers;
 mod sampler;
+pub mod scenario;
 
 #[cfg(test)]
 mod tests;
@@ -40,6 +41,7 @@ pub use family::{
 };
 pub use markers::synthetic_models;
 pub use sampler::{Founders, Sampler};
+pub use scenario::{FoundTruth, Scenario, ScenarioSpec, scenario};
 
 /// Why a simulation failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -1,0 +1,1650 @@
+//! The CSV files a registry imports: missing-child cases, the references
+//! (relatives who gave DNA) of those cases, and found children.
+//!
+//! Each file is read whole: the parsers return every row or the first error,
+//! which names the file, the 1-based line, the column (by its header name) and
+//! the reason.
+//!
+//! Rules common to the three files:
+//!
+//! - The first non-blank line is the header. Column names are matched ignoring
+//!   ASCII case and surrounding spaces, in any order. A column that is not one of
+//!   the file's columns, or a column named twice, is an error; a required column
+//!   (the ones whose value is required, see each parser) must be present, the
+//!   other columns may be left out, which is the same as leaving them empty.
+//! - A UTF-8 byte order mark, CRLF line ends, blank lines (also lines of empty
+//!   fields only) and trailing empty fields are accepted. A field may be quoted
+//!   (`"..."`, with `""` for a quote) to hold commas, but not a line break: each
+//!   line is one row, so that errors name the right line. A row with fewer
+//!   fields than the header, or with a non-empty field beyond it, is an error.
+//! - Every value is trimmed. Identifiers (case ids, sample names, found ids) are
+//!   1 to 64 characters from `A-Z a-z 0-9 . _ -`, unique within the file.
+//! - Dates are `YYYY-MM-DD`, real calendar dates, not after the `today` the
+//!   caller passes. Latitude is in [-90, 90] and longitude in [-180, 180], given
+//!   both or neither. Sex is `male`, `female`, `unknown` (or `M`, `F`, `U`, any
+//!   case), empty meaning unknown.
+//! - Text fields (names, places, descriptions) become `None` when empty; control
+//!   characters other than tab are refused, and so are texts longer than
+//!   [`NAME_MAX_CHARS`], [`PLACE_MAX_CHARS`] or [`DESCRIPTION_MAX_CHARS`].
+//! - A file with a header and no rows gives no rows; a file without any
+//!   non-blank line is an error.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use kinship::{Relative, Sex};
+
+use crate::error::{FormatError, Location};
+
+// ---------------------------------------------------------------------------
+// Dates
+
+/// A calendar date in the proleptic Gregorian calendar. Dates order
+/// chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    // The field order makes the derived order chronological.
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+/// Days from 0000-03-01 to 1970-01-01, the Unix epoch.
+const EPOCH_SHIFT: i64 = 719_468;
+/// Days in 400 Gregorian years.
+const DAYS_PER_400_YEARS: i64 = 146_097;
+
+impl Date {
+    /// The date, if `month` is 1 to 12 and `day` is a day of that month.
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// The month, 1 (January) to 12.
+    pub fn month(self) -> u32 {
+        u32::from(self.month)
+    }
+
+    /// The day of the month, from 1.
+    pub fn day(self) -> u32 {
+        u32::from(self.day)
+    }
+
+    /// Whether `year` has a 29 February.
+    pub fn is_leap_year(year: i32) -> bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    /// The number of days from 1970-01-01 to this date (negative before it).
+    pub fn unix_days(self) -> i64 {
+        // Count years from March, so that the leap day is the last day of a year.
+        let month = i64::from(self.month);
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year.rem_euclid(400);
+        let month_from_march = (month + 9) % 12;
+        // Days before the month, from March: 31, 30, 31, 30, 31 repeating.
+        let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * DAYS_PER_400_YEARS + day_of_era - EPOCH_SHIFT
+    }
+
+    /// The date `days` days after 1970-01-01 (before it if negative). Days
+    /// beyond the years an `i32` holds give the first or last such date.
+    pub fn from_unix_days(days: i64) -> Date {
+        let first = Date {
+            year: i32::MIN,
+            month: 1,
+            day: 1,
+        };
+        let last = Date {
+            year: i32::MAX,
+            month: 12,
+            day: 31,
+        };
+        let days = days.clamp(first.unix_days(), last.unix_days()) + EPOCH_SHIFT;
+        let era = days.div_euclid(DAYS_PER_400_YEARS);
+        let day_of_era = days.rem_euclid(DAYS_PER_400_YEARS);
+        // The year of the era, from March: undo the leap days before it.
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524
+            - day_of_era / (DAYS_PER_400_YEARS - 1))
+            / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_from_march = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+        let month = if month_from_march < 10 {
+            month_from_march + 3
+        } else {
+            month_from_march - 9
+        };
+        let year = era * 400 + year_of_era + i64::from(month <= 2);
+        Date {
+            year: i32::try_from(year).expect("the days were clamped to the i32 years"),
+            month: month as u8,
+            day: day as u8,
+        }
+    }
+
+    /// Today's date in UTC, from the system clock.
+    pub fn today_utc() -> Date {
+        const SECONDS_PER_DAY: u64 = 86_400;
+        let days = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => (after.as_secs() / SECONDS_PER_DAY) as i64,
+            Err(before) => -(before.duration().as_secs().div_ceil(SECONDS_PER_DAY) as i64),
+        };
+        Date::from_unix_days(days)
+    }
+
+    /// The number of days from `other` to this date: positive when this date
+    /// is later, so `found_date.days_since(birth_date)` is an age in days.
+    pub fn days_since(&self, other: Date) -> i64 {
+        self.unix_days() - other.unix_days()
+    }
+}
+
+/// The number of days of a month (1 to 12) of a year.
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if Date::is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Writes `YYYY-MM-DD` (a minus sign before years before year 0).
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.year < 0 {
+            f.write_str("-")?;
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year.unsigned_abs(),
+            self.month,
+            self.day
+        )
+    }
+}
+
+/// A text that is not a date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseDateError {
+    /// The text as given.
+    pub text: String,
+}
+
+impl fmt::Display for ParseDateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not a valid date (YYYY-MM-DD)", self.text)
+    }
+}
+
+impl std::error::Error for ParseDateError {}
+
+/// Reads exactly `YYYY-MM-DD`: a four-digit year, a two-digit month and a
+/// two-digit day of that month, nothing around them.
+impl FromStr for Date {
+    type Err = ParseDateError;
+
+    fn from_str(s: &str) -> Result<Date, ParseDateError> {
+        let error = || ParseDateError {
+            text: s.to_string(),
+        };
+        let b = s.as_bytes();
+        let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+            b[range].iter().try_fold(0, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(error());
+        }
+        let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
+        else {
+            return Err(error());
+        };
+        Date::new(year as i32, month, day).ok_or_else(error)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Rows
+
+/// The longest person name, in characters.
+pub const NAME_MAX_CHARS: usize = 200;
+/// The longest place or institution name, in characters.
+pub const PLACE_MAX_CHARS: usize = 200;
+/// The longest description, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 2000;
+/// The longest identifier (case id, sample name, found id), in characters.
+pub const ID_MAX_CHARS: usize = 64;
+/// The largest age, in days (100 years).
+pub const AGE_MAX_DAYS: u32 = 36_500;
+
+/// The columns of a cases file, in the usual order.
+pub const CASE_COLUMNS: [&str; 10] = [
+    "case_id",
+    "child_name",
+    "child_sex",
+    "child_birth_date_from",
+    "child_birth_date_to",
+    "missing_date",
+    "missing_place",
+    "missing_lat",
+    "missing_lon",
+    "description",
+];
+const CASE_REQUIRED: &[&str] = &["case_id"];
+
+/// The columns of a references file, in the usual order.
+pub const REFERENCE_COLUMNS: [&str; 5] = [
+    "sample_name",
+    "case_id",
+    "relationship",
+    "person_name",
+    "sex",
+];
+const REFERENCE_REQUIRED: &[&str] = &["sample_name", "case_id", "relationship"];
+
+/// The columns of a found-children file, in the usual order.
+pub const FOUND_COLUMNS: [&str; 11] = [
+    "sample_name",
+    "found_id",
+    "sex",
+    "age_min_days",
+    "age_max_days",
+    "found_date",
+    "found_place",
+    "found_lat",
+    "found_lon",
+    "institution",
+    "description",
+];
+const FOUND_REQUIRED: &[&str] = &["sample_name", "found_id"];
+
+/// One missing-child case: a row of a cases file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRow {
+    /// The line of the row (1-based).
+    pub line: usize,
+    pub case_id: String,
+    pub child_name: Option<String>,
+    pub child_sex: Sex,
+    /// The earliest possible birth date (`child_birth_date_from`).
+    pub birth_from: Option<Date>,
+    /// The latest possible birth date (`child_birth_date_to`); the same as
+    /// `birth_from` for a known birth date.
+    pub birth_to: Option<Date>,
+    pub missing_date: Option<Date>,
+    pub missing_place: Option<String>,
+    pub missing_lat: Option<f64>,
+    pub missing_lon: Option<f64>,
+    pub description: Option<String>,
+}
+
+/// A relative of a missing child who gave DNA: a row of a references file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceRow {
+    /// The line of the row (1-based).
+    pub line: usize,
+    /// The sample name, as in the genotype file.
+    pub sample_name: String,
+    pub case_id: String,
+    pub relationship: Relative,
+    pub person_name: Option<String>,
+    /// The sex as given, or implied by the relationship when not given.
+    pub sex: Sex,
+}
+
+/// A child of unknown identity: a row of a found-children file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundRow {
+    /// The line of the row (1-based).
+    pub line: usize,
+    /// The sample name, as in the genotype file.
+    pub sample_name: String,
+    pub found_id: String,
+    pub sex: Sex,
+    /// The estimated age when found, in days: at least this...
+    pub age_min_days: Option<u32>,
+    /// ... and at most this.
+    pub age_max_days: Option<u32>,
+    pub found_date: Option<Date>,
+    pub found_place: Option<String>,
+    pub found_lat: Option<f64>,
+    pub found_lon: Option<f64>,
+    pub institution: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Parses a cases file (see the module documentation); `file` names the file
+/// in errors and `today` is the latest date allowed.
+///
+/// Only `case_id` is required. The child's birth date is a range
+/// (`child_birth_date_from` <= `child_birth_date_to`; a known birth date is
+/// written in both); `missing_date` is not before `child_birth_date_from`.
+pub fn parse_cases(file: &str, text: &str, today: Date) -> Result<Vec<CaseRow>, FormatError> {
+    let rows = read_rows(file, text, &CASE_COLUMNS, CASE_REQUIRED)?;
+    let mut ids = HashMap::new();
+    let mut cases = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let case_id = row.id("case_id", &mut ids)?;
+        let child_name = row.text("child_name", NAME_MAX_CHARS)?;
+        let child_sex = row.sex("child_sex")?;
+        let birth_from = row.date("child_birth_date_from", today)?;
+        let birth_to = row.date("child_birth_date_to", today)?;
+        if let (Some(from), Some(to)) = (birth_from, birth_to)
+            && to < from
+        {
+            return Err(row.error(
+                "child_birth_date_to",
+                format!("{to} is before child_birth_date_from {from}"),
+            ));
+        }
+        let missing_date = row.date("missing_date", today)?;
+        if let (Some(born), Some(missing)) = (birth_from, missing_date)
+            && missing < born
+        {
+            return Err(row.error(
+                "missing_date",
+                format!("{missing} is before child_birth_date_from {born}"),
+            ));
+        }
+        let missing_place = row.text("missing_place", PLACE_MAX_CHARS)?;
+        let (missing_lat, missing_lon) = row.coordinates("missing_lat", "missing_lon")?;
+        let description = row.text("description", DESCRIPTION_MAX_CHARS)?;
+        cases.push(CaseRow {
+            line: row.line,
+            case_id,
+            child_name,
+            child_sex,
+            birth_from,
+            birth_to,
+            missing_date,
+            missing_place,
+            missing_lat,
+            missing_lon,
+            description,
+        });
+    }
+    Ok(cases)
+}
+
+/// Parses a references file (see the module documentation); `file` names the
+/// file in errors.
+///
+/// `sample_name`, `case_id` and `relationship` are required; sample names are
+/// unique. The relationship is a [`Relative`] name (`mother`,
+/// `paternal_half_sibling`, ...). A sex that contradicts the relationship (a
+/// male mother) is an error; an empty or unknown sex becomes the sex the
+/// relationship implies, if any. A case has at most one of each parent and
+/// grandparent.
+///
+/// Whether each case exists is not checked here: the cases may be in the
+/// registry rather than in a file read with this one.
+pub fn parse_references(file: &str, text: &str) -> Result<Vec<ReferenceRow>, FormatError> {
+    let rows = read_rows(file, text, &REFERENCE_COLUMNS, REFERENCE_REQUIRED)?;
+    let mut samples = HashMap::new();
+    // The line of each unique relationship (mother, ...) per case.
+    let mut unique: HashMap<(String, Relative), usize> = HashMap::new();
+    let mut references = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let sample_name = row.id("sample_name", &mut samples)?;
+        let case_id = row.id("case_id", &mut HashMap::new())?;
+        let relationship = row.relationship("relationship")?;
+        if relationship.is_unique()
+            && let Some(first) = unique.insert((case_id.clone(), relationship), row.line)
+        {
+            return Err(row.error(
+                "relationship",
+                format!(
+                    "case {case_id:?} has a {relationship} already (line {first}); a case has \
+                     at most one"
+                ),
+            ));
+        }
+        let person_name = row.text("person_name", NAME_MAX_CHARS)?;
+        let given = row.sex("sex")?;
+        let sex = match relationship.implied_sex() {
+            Some(implied) if given == Sex::Unknown => implied,
+            Some(implied) if given != implied => {
+                return Err(row.error(
+                    "sex",
+                    format!(
+                        "{} contradicts the relationship {relationship}, who is {}",
+                        given.name(),
+                        implied.name()
+                    ),
+                ));
+            }
+            _ => given,
+        };
+        references.push(ReferenceRow {
+            line: row.line,
+            sample_name,
+            case_id,
+            relationship,
+            person_name,
+            sex,
+        });
+    }
+    Ok(references)
+}
+
+/// Parses a found-children file (see the module documentation); `file` names
+/// the file in errors and `today` is the latest date allowed.
+///
+/// `sample_name` and `found_id` are required, each unique. Ages are whole
+/// numbers of days from 0 to [`AGE_MAX_DAYS`], `age_min_days` <=
+/// `age_max_days`.
+pub fn parse_found(file: &str, text: &str, today: Date) -> Result<Vec<FoundRow>, FormatError> {
+    let rows = read_rows(file, text, &FOUND_COLUMNS, FOUND_REQUIRED)?;
+    let mut samples = HashMap::new();
+    let mut ids = HashMap::new();
+    let mut found = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let sample_name = row.id("sample_name", &mut samples)?;
+        let found_id = row.id("found_id", &mut ids)?;
+        let sex = row.sex("sex")?;
+        let age_min_days = row.age("age_min_days")?;
+        let age_max_days = row.age("age_max_days")?;
+        if let (Some(min), Some(max)) = (age_min_days, age_max_days)
+            && max < min
+        {
+            return Err(row.error(
+                "age_max_days",
+                format!("{max} is less than age_min_days {min}"),
+            ));
+        }
+        let found_date = row.date("found_date", today)?;
+        let found_place = row.text("found_place", PLACE_MAX_CHARS)?;
+        let (found_lat, found_lon) = row.coordinates("found_lat", "found_lon")?;
+        let institution = row.text("institution", PLACE_MAX_CHARS)?;
+        let description = row.text("description", DESCRIPTION_MAX_CHARS)?;
+        found.push(FoundRow {
+            line: row.line,
+            sample_name,
+            found_id,
+            sex,
+            age_min_days,
+            age_max_days,
+            found_date,
+            found_place,
+            found_lat,
+            found_lon,
+            institution,
+            description,
+        });
+    }
+    Ok(found)
+}
+
+// ---------------------------------------------------------------------------
+// Reading the table
+
+/// A data row: its values by column of the file kind (empty for a column the
+/// file leaves out), trimmed.
+struct Row<'a> {
+    file: &'a str,
+    columns: &'static [&'static str],
+    line: usize,
+    values: Vec<String>,
+}
+
+impl Row<'_> {
+    /// The value of a column.
+    fn get(&self, column: &str) -> &str {
+        let at = self
+            .columns
+            .iter()
+            .position(|c| *c == column)
+            .expect("a column of this kind of file");
+        &self.values[at]
+    }
+
+    fn error(&self, column: &str, reason: impl Into<String>) -> FormatError {
+        FormatError::new(self.file, Location::line_field(self.line, column), reason)
+    }
+
+    /// A required identifier, unique among the rows: `seen` holds the line of
+    /// each identifier read before.
+    fn id(&self, column: &str, seen: &mut HashMap<String, usize>) -> Result<String, FormatError> {
+        let value = self.get(column);
+        if value.is_empty() {
+            return Err(self.error(column, "empty, but required"));
+        }
+        let length = value.chars().count();
+        if length > ID_MAX_CHARS {
+            return Err(self.error(
+                column,
+                format!("{value:?} is too long: {length} characters, at most {ID_MAX_CHARS}"),
+            ));
+        }
+        if let Some(bad) = value
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        {
+            return Err(self.error(
+                column,
+                format!(
+                    "{value:?} has the character {bad:?}: an identifier has only letters A-Z \
+                     and a-z, digits, '.', '_' and '-'"
+                ),
+            ));
+        }
+        if let Some(first) = seen.insert(value.to_string(), self.line) {
+            return Err(self.error(
+                column,
+                format!("{value:?} is also on line {first}: each {column} must be unique"),
+            ));
+        }
+        Ok(value.to_string())
+    }
+
+    /// An optional text of at most `max` characters, without control
+    /// characters other than tab.
+    fn text(&self, column: &str, max: usize) -> Result<Option<String>, FormatError> {
+        let value = self.get(column);
+        if value.is_empty() {
+            return Ok(None);
+        }
+        if let Some(bad) = value.chars().find(|&c| c.is_control() && c != '\t') {
+            return Err(self.error(
+                column,
+                format!(
+                    "control character U+{:04X} in the text; not allowed",
+                    u32::from(bad)
+                ),
+            ));
+        }
+        let length = value.chars().count();
+        if length > max {
+            return Err(self.error(
+                column,
+                format!("too long: {length} characters, at most {max}"),
+            ));
+        }
+        Ok(Some(value.to_string()))
+    }
+
+    /// An optional date, not after `today`.
+    fn date(&self, column: &str, today: Date) -> Result<Option<Date>, FormatError> {
+        let value = self.get(column);
+        if value.is_empty() {
+            return Ok(None);
+        }
+        let date: Date = value
+            .parse()
+            .map_err(|e: ParseDateError| self.error(column, e.to_string()))?;
+        if date > today {
+            return Err(self.error(
+                column,
+                format!("{date} is in the future (today is {today})"),
+            ));
+        }
+        Ok(Some(date))
+    }
+
+    /// A sex: male, female, unknown, M, F, U (any case) or empty (unknown).
+    fn sex(&self, column: &str) -> Result<Sex, FormatError> {
+        let value = self.get(column);
+        match value.to_ascii_lowercase().as_str() {
+            "" | "u" | "unknown" => Ok(Sex::Unknown),
+            "m" | "male" => Ok(Sex::Male),
+            "f" | "female" => Ok(Sex::Female),
+            _ => Err(self.error(
+                column,
+                format!(
+                    "{value:?} is not a sex: expected male, female, unknown (or M, F, U) or nothing"
+                ),
+            )),
+        }
+    }
+
+    /// A required relationship to the missing child.
+    fn relationship(&self, column: &str) -> Result<Relative, FormatError> {
+        let value = self.get(column);
+        if value.is_empty() {
+            let names: Vec<&str> = Relative::ALL.iter().map(|r| r.name()).collect();
+            return Err(self.error(
+                column,
+                format!("empty, but required: expected one of {}", names.join(", ")),
+            ));
+        }
+        value.parse().map_err(|e: String| self.error(column, e))
+    }
+
+    /// An optional age in days, from 0 to [`AGE_MAX_DAYS`].
+    fn age(&self, column: &str) -> Result<Option<u32>, FormatError> {
+        let value = self.get(column);
+        if value.is_empty() {
+            return Ok(None);
+        }
+        match value.parse::<u32>() {
+            Ok(days) if value.bytes().all(|b| b.is_ascii_digit()) && days <= AGE_MAX_DAYS => {
+                Ok(Some(days))
+            }
+            _ => Err(self.error(
+                column,
+                format!(
+                    "{value:?} is not an age in days: expected a whole number from 0 to \
+                     {AGE_MAX_DAYS}"
+                ),
+            )),
+        }
+    }
+
+    /// An optional latitude and longitude, both or neither.
+    fn coordinates(
+        &self,
+        lat_column: &str,
+        lon_column: &str,
+    ) -> Result<(Option<f64>, Option<f64>), FormatError> {
+        let lat = self.coordinate(lat_column, "latitude", 90.0)?;
+        let lon = self.coordinate(lon_column, "longitude", 180.0)?;
+        match (lat, lon) {
+            (Some(_), None) => Err(self.error(
+                lon_column,
+                format!("empty, but {lat_column} is given: give both coordinates or neither"),
+            )),
+            (None, Some(_)) => Err(self.error(
+                lat_column,
+                format!("empty, but {lon_column} is given: give both coordinates or neither"),
+            )),
+            _ => Ok((lat, lon)),
+        }
+    }
+
+    /// An optional coordinate in decimal degrees, within `[-limit, limit]`.
+    fn coordinate(&self, column: &str, what: &str, limit: f64) -> Result<Option<f64>, FormatError> {
+        let value = self.get(column);
+        if value.is_empty() {
+            return Ok(None);
+        }
+        match value.parse::<f64>() {
+            Ok(x) if x.is_finite() && (-limit..=limit).contains(&x) => Ok(Some(x)),
+            _ => Err(self.error(
+                column,
+                format!(
+                    "{value:?} is not a {what}: expected decimal degrees from -{limit} to {limit}"
+                ),
+            )),
+        }
+    }
+}
+
+/// Reads the header and the data rows of a file whose columns are `columns`,
+/// of which `required` must be present (see the module documentation).
+fn read_rows<'a>(
+    file: &'a str,
+    text: &str,
+    columns: &'static [&'static str],
+    required: &[&str],
+) -> Result<Vec<Row<'a>>, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(index, raw)| (index + 1, raw));
+    // Each line split into fields, or None for a blank line.
+    let split = |line: usize, raw: &str, names: Option<&[&str]>| {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        let fields = split_line(raw).map_err(|(at, reason)| {
+            let location = match names.and_then(|n| n.get(at)) {
+                Some(name) => Location::line_field(line, *name),
+                None => Location::line(line),
+            };
+            FormatError::new(file, location, reason)
+        })?;
+        Ok(if fields.iter().all(|f| f.trim().is_empty()) {
+            None
+        } else {
+            Some(fields)
+        })
+    };
+
+    let (header_line, mut header) = loop {
+        let Some((line, raw)) = lines.next() else {
+            return Err(FormatError::whole(file, "empty file: no header"));
+        };
+        if let Some(fields) = split(line, raw, None)? {
+            break (line, fields);
+        }
+    };
+    while header.last().is_some_and(|h| h.trim().is_empty()) {
+        header.pop();
+    }
+    // The column of the file kind at each position of the lines.
+    let mut names: Vec<&'static str> = Vec::with_capacity(header.len());
+    let mut unknown: Vec<String> = Vec::new();
+    for (at, name) in header.iter().enumerate() {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(FormatError::new(
+                file,
+                Location::line(header_line),
+                format!("column {} of the header has no name", at + 1),
+            ));
+        }
+        match columns.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+            Some(column) if names.contains(column) => {
+                return Err(FormatError::new(
+                    file,
+                    Location::line_field(header_line, *column),
+                    "the column is named twice",
+                ));
+            }
+            Some(column) => names.push(column),
+            None => {
+                unknown.push(format!("{name:?}"));
+                names.push("");
+            }
+        }
+    }
+    if let Some(first) = header.iter().zip(&names).find(|(_, n)| n.is_empty()) {
+        let s = if unknown.len() > 1 { "s" } else { "" };
+        return Err(FormatError::new(
+            file,
+            Location::line_field(header_line, first.0.trim()),
+            format!(
+                "unknown column{s} {}: the columns are {}",
+                unknown.join(", "),
+                columns.join(", ")
+            ),
+        ));
+    }
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| !names.contains(r))
+        .collect();
+    if let Some(first) = missing.first() {
+        let s = if missing.len() > 1 { "s" } else { "" };
+        return Err(FormatError::new(
+            file,
+            Location::line_field(header_line, *first),
+            format!(
+                "missing column{s} {}: required are {}",
+                missing.join(", "),
+                required.join(", ")
+            ),
+        ));
+    }
+    // The position in the lines of each column of the file kind.
+    let positions: Vec<Option<usize>> = columns
+        .iter()
+        .map(|c| names.iter().position(|n| n == c))
+        .collect();
+
+    let mut rows = Vec::new();
+    for (line, raw) in lines {
+        let Some(mut fields) = split(line, raw, Some(&names))? else {
+            continue;
+        };
+        if fields.len() > names.len() {
+            if fields[names.len()..].iter().any(|f| !f.trim().is_empty()) {
+                return Err(FormatError::new(
+                    file,
+                    Location::line(line),
+                    format!(
+                        "{} fields but the header has {} columns",
+                        fields.len(),
+                        names.len()
+                    ),
+                ));
+            }
+            fields.truncate(names.len());
+        }
+        if fields.len() < names.len() {
+            return Err(FormatError::new(
+                file,
+                Location::line_field(line, names[fields.len()]),
+                format!(
+                    "{} fields but the header has {} columns: the line ends before this column",
+                    fields.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let values = positions
+            .iter()
+            .map(|p| p.map_or_else(String::new, |at| fields[at].trim().to_string()))
+            .collect();
+        rows.push(Row {
+            file,
+            columns,
+            line,
+            values,
+        });
+    }
+    Ok(rows)
+}
+
+/// Splits one line at commas. A field whose first character other than spaces
+/// and tabs is a quote is quoted: it ends at the next lone quote (`""` is a
+/// quote inside it), after which only spaces and tabs may come before the next
+/// comma. Other fields are taken as written, quotes included. An error gives
+/// the (0-based) field and the reason.
+fn split_line(line: &str) -> Result<Vec<String>, (usize, String)> {
+    let mut fields = Vec::new();
+    let mut rest = line;
+    loop {
+        let start = rest.trim_start_matches([' ', '\t']);
+        let Some(mut quoted) = start.strip_prefix('"') else {
+            match rest.split_once(',') {
+                Some((field, after)) => {
+                    fields.push(field.to_string());
+                    rest = after;
+                    continue;
+                }
+                None => {
+                    fields.push(rest.to_string());
+                    return Ok(fields);
+                }
+            }
+        };
+        let mut value = String::new();
+        loop {
+            let Some(at) = quoted.find('"') else {
+                return Err((
+                    fields.len(),
+                    "a quoted field is not closed (a field cannot span lines)".to_string(),
+                ));
+            };
+            value.push_str(&quoted[..at]);
+            quoted = &quoted[at + 1..];
+            match quoted.strip_prefix('"') {
+                Some(after) => {
+                    value.push('"');
+                    quoted = after;
+                }
+                None => break,
+            }
+        }
+        fields.push(value);
+        let after = quoted.trim_start_matches([' ', '\t']);
+        if after.is_empty() {
+            return Ok(fields);
+        }
+        match after.strip_prefix(',') {
+            Some(next) => rest = next,
+            None => {
+                return Err((
+                    fields.len() - 1,
+                    "text after the closing quote of a quoted field".to_string(),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    const TODAY: &str = "2025-06-01";
+
+    fn at(file: &str, line: usize, field: &str, reason: &str) -> FormatError {
+        FormatError::new(file, Location::line_field(line, field), reason)
+    }
+
+    /// Checks an error's file, line and field, and that its reason contains `part`.
+    #[track_caller]
+    fn assert_error(e: &FormatError, file: &str, line: usize, field: Option<&str>, part: &str) {
+        assert_eq!(e.file, file, "{e}");
+        assert_eq!(e.location.line, Some(line), "{e}");
+        assert_eq!(e.location.field.as_deref(), field, "{e}");
+        assert!(e.reason.contains(part), "{e:?} lacks {part:?}");
+    }
+
+    const CASE_HEADER: &str = "case_id,child_name,child_sex,child_birth_date_from,\
+        child_birth_date_to,missing_date,missing_place,missing_lat,missing_lon,description";
+
+    fn cases(rows: &str) -> Result<Vec<CaseRow>, FormatError> {
+        parse_cases("cases.csv", &format!("{CASE_HEADER}\n{rows}"), d(TODAY))
+    }
+
+    fn case_error(rows: &str) -> FormatError {
+        cases(rows).unwrap_err()
+    }
+
+    const REFERENCE_HEADER: &str = "sample_name,case_id,relationship,person_name,sex";
+
+    fn references(rows: &str) -> Result<Vec<ReferenceRow>, FormatError> {
+        parse_references("refs.csv", &format!("{REFERENCE_HEADER}\n{rows}"))
+    }
+
+    const FOUND_HEADER: &str = "sample_name,found_id,sex,age_min_days,age_max_days,found_date,\
+        found_place,found_lat,found_lon,institution,description";
+
+    fn found(rows: &str) -> Result<Vec<FoundRow>, FormatError> {
+        parse_found("found.csv", &format!("{FOUND_HEADER}\n{rows}"), d(TODAY))
+    }
+
+    // --- Date
+
+    #[test]
+    fn dates_parse_and_display() {
+        let date = d("2024-02-29");
+        assert_eq!((date.year(), date.month(), date.day()), (2024, 2, 29));
+        assert_eq!(date.to_string(), "2024-02-29");
+        assert_eq!(d("0001-01-01").to_string(), "0001-01-01");
+        assert_eq!(d("2000-02-29"), Date::new(2000, 2, 29).unwrap());
+        assert_eq!(Date::new(-1, 3, 4).unwrap().to_string(), "-0001-03-04");
+        for bad in [
+            "2023-02-29",
+            "1900-02-29",
+            "2023-02-30",
+            "2023-04-31",
+            "2023-13-01",
+            "2023-00-10",
+            "2023-01-00",
+            "2023-1-01",
+            "2023-01-1",
+            "23-01-01",
+            " 2023-01-01",
+            "2023-01-01 ",
+            "2023/01/01",
+            "+023-01-01",
+            "2023-01-+1",
+            "２０２３-01-01",
+            "",
+        ] {
+            let e = bad.parse::<Date>().unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("{bad:?} is not a valid date (YYYY-MM-DD)")
+            );
+        }
+        assert!(d("2023-01-31") < d("2023-02-01"));
+        assert!(d("2022-12-31") < d("2023-01-01"));
+        assert_eq!(Date::new(2023, 2, 29), None);
+        assert_eq!(Date::new(2023, 0, 1), None);
+    }
+
+    #[test]
+    fn unix_days() {
+        assert_eq!(d("1970-01-01").unix_days(), 0);
+        assert_eq!(d("1970-01-02").unix_days(), 1);
+        assert_eq!(d("1969-12-31").unix_days(), -1);
+        assert_eq!(d("2000-03-01").unix_days(), 11_017);
+        assert_eq!(d("2025-06-01").unix_days(), 20_240);
+        assert_eq!(d("2024-03-01").days_since(d("2024-02-28")), 2);
+        assert_eq!(d("2023-03-01").days_since(d("2023-02-28")), 1);
+        assert_eq!(d("2020-01-01").days_since(d("2021-01-01")), -366);
+        assert_eq!(d("2001-01-01").days_since(d("1901-01-01")), 36_525);
+        assert_eq!(Date::from_unix_days(11_017), d("2000-03-01"));
+
+        // Walk day by day across four centuries either side of the epoch.
+        let mut date = d("1600-01-01");
+        let mut days = date.unix_days();
+        while date < d("2400-12-31") {
+            let next = Date::new(date.year(), date.month(), date.day() + 1)
+                .or_else(|| Date::new(date.year(), date.month() + 1, 1))
+                .unwrap_or_else(|| Date::new(date.year() + 1, 1, 1).unwrap());
+            days += 1;
+            assert_eq!(next.unix_days(), days, "{next}");
+            assert_eq!(Date::from_unix_days(days), next);
+            date = next;
+        }
+
+        let first = Date::from_unix_days(i64::MIN);
+        let last = Date::from_unix_days(i64::MAX);
+        assert_eq!((first.year(), first.month(), first.day()), (i32::MIN, 1, 1));
+        assert_eq!((last.year(), last.month(), last.day()), (i32::MAX, 12, 31));
+        assert_eq!(Date::from_unix_days(first.unix_days()), first);
+        assert_eq!(Date::from_unix_days(last.unix_days()), last);
+
+        let today = Date::today_utc();
+        assert!(today >= d("2025-01-01") && today.year() < 3000, "{today}");
+    }
+
+    // --- Cases
+
+    #[test]
+    fn valid_cases() {
+        let text = format!(
+            "\u{feff}{CASE_HEADER}\r\n\
+             C-001,  Li Wei ,M,2019-03-02,2019-03-02,2021-07-15,\"Kunming, Yunnan\",25.04,102.71,\"Said \"\"mama\"\"\tonly\"\r\n\
+             \r\n\
+             ,,,,,,,,,\r\n\
+             c.2_b,,,,,,,,,\r\n\
+             C3,Ana,female,2018-01-01,2018-12-31,2018-06-01,,-33.9,-70.6,\r\n"
+        );
+        let rows = parse_cases("cases.csv", &text, d(TODAY)).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[0],
+            CaseRow {
+                line: 2,
+                case_id: "C-001".into(),
+                child_name: Some("Li Wei".into()),
+                child_sex: Sex::Male,
+                birth_from: Some(d("2019-03-02")),
+                birth_to: Some(d("2019-03-02")),
+                missing_date: Some(d("2021-07-15")),
+                missing_place: Some("Kunming, Yunnan".into()),
+                missing_lat: Some(25.04),
+                missing_lon: Some(102.71),
+                description: Some("Said \"mama\"\tonly".into()),
+            }
+        );
+        assert_eq!(
+            rows[1],
+            CaseRow {
+                line: 5,
+                case_id: "c.2_b".into(),
+                child_name: None,
+                child_sex: Sex::Unknown,
+                birth_from: None,
+                birth_to: None,
+                missing_date: None,
+                missing_place: None,
+                missing_lat: None,
+                missing_lon: None,
+                description: None,
+            }
+        );
+        assert_eq!(rows[2].line, 6);
+        assert_eq!(rows[2].child_sex, Sex::Female);
+        assert_eq!(rows[2].missing_lon, Some(-70.6));
+
+        // Columns in another order, in another case, and optional ones left out.
+        let rows = parse_cases(
+            "cases.csv",
+            "Missing_Date, CASE_ID ,child_sex\n2025-06-01,X1,u\n",
+            d(TODAY),
+        )
+        .unwrap();
+        assert_eq!(rows[0].case_id, "X1");
+        assert_eq!(rows[0].missing_date, Some(d(TODAY)));
+        assert_eq!(rows[0].child_sex, Sex::Unknown);
+
+        // Header only, with trailing empty columns.
+        assert_eq!(cases(""), Ok(vec![]));
+        assert_eq!(
+            parse_cases("cases.csv", &format!("\n{CASE_HEADER},,\n\n"), d(TODAY)),
+            Ok(vec![])
+        );
+        // Trailing empty fields.
+        assert_eq!(cases("A,,,,,,,,,,,\n").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_date() {
+        let e = case_error("A,,,,,,,,,\nB,,,,,2023-02-30,,,,\n");
+        assert_eq!(
+            e,
+            at(
+                "cases.csv",
+                3,
+                "missing_date",
+                "\"2023-02-30\" is not a valid date (YYYY-MM-DD)"
+            )
+        );
+        assert_eq!(
+            e.to_string(),
+            "cases.csv:3: field \"missing_date\": \"2023-02-30\" is not a valid date (YYYY-MM-DD)"
+        );
+        assert_error(
+            &case_error("A,,,2023-2-3,,,,,,\n"),
+            "cases.csv",
+            2,
+            Some("child_birth_date_from"),
+            "is not a valid date",
+        );
+    }
+
+    #[test]
+    fn future_date() {
+        assert_eq!(
+            case_error("A,,,,,2025-06-02,,,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "missing_date",
+                "2025-06-02 is in the future (today is 2025-06-01)"
+            )
+        );
+        assert_eq!(
+            found("S1,F1,,,,2026-01-01,,,,,\n").unwrap_err(),
+            at(
+                "found.csv",
+                2,
+                "found_date",
+                "2026-01-01 is in the future (today is 2025-06-01)"
+            )
+        );
+    }
+
+    #[test]
+    fn birth_and_missing_order() {
+        assert_eq!(
+            case_error("A,,,2020-05-01,2020-04-30,,,,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "child_birth_date_to",
+                "2020-04-30 is before child_birth_date_from 2020-05-01"
+            )
+        );
+        assert_eq!(
+            case_error("A,,,2020-05-01,,2020-04-30,,,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "missing_date",
+                "2020-04-30 is before child_birth_date_from 2020-05-01"
+            )
+        );
+    }
+
+    #[test]
+    fn truncated_and_long_lines() {
+        assert_eq!(
+            case_error("A,Li,M,2020-01-01\n"),
+            at(
+                "cases.csv",
+                2,
+                "child_birth_date_to",
+                "4 fields but the header has 10 columns: the line ends before this column"
+            )
+        );
+        assert_eq!(
+            case_error("A,,,,,,,,,,x\n"),
+            FormatError::new(
+                "cases.csv",
+                Location::line(2),
+                "11 fields but the header has 10 columns"
+            )
+        );
+        assert_eq!(
+            case_error("A,,,,,,\"Kunming, Yunnan,,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "missing_place",
+                "a quoted field is not closed (a field cannot span lines)"
+            )
+        );
+        assert_eq!(
+            case_error("A,,,,,,\"Kunming\" x,,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "missing_place",
+                "text after the closing quote of a quoted field"
+            )
+        );
+    }
+
+    #[test]
+    fn duplicate_ids() {
+        assert_eq!(
+            case_error("A,,,,,,,,,\nB,,,,,,,,,\n\nA,,,,,,,,,\n"),
+            at(
+                "cases.csv",
+                5,
+                "case_id",
+                "\"A\" is also on line 2: each case_id must be unique"
+            )
+        );
+        assert_eq!(
+            found("S1,F1,,,,,,,,,\nS2,F1,,,,,,,,,\n").unwrap_err(),
+            at(
+                "found.csv",
+                3,
+                "found_id",
+                "\"F1\" is also on line 2: each found_id must be unique"
+            )
+        );
+        assert_eq!(
+            found("S1,F1,,,,,,,,,\nS1,F2,,,,,,,,,\n").unwrap_err(),
+            at(
+                "found.csv",
+                3,
+                "sample_name",
+                "\"S1\" is also on line 2: each sample_name must be unique"
+            )
+        );
+        assert_eq!(
+            references("S1,C1,mother,,\nS1,C2,father,,\n").unwrap_err(),
+            at(
+                "refs.csv",
+                3,
+                "sample_name",
+                "\"S1\" is also on line 2: each sample_name must be unique"
+            )
+        );
+    }
+
+    #[test]
+    fn bad_ids() {
+        assert_eq!(
+            case_error(",Li,,,,,,,,\n"),
+            at("cases.csv", 2, "case_id", "empty, but required")
+        );
+        assert_error(
+            &case_error("A B,,,,,,,,,\n"),
+            "cases.csv",
+            2,
+            Some("case_id"),
+            "has the character ' '",
+        );
+        assert_error(
+            &case_error("Ä1,,,,,,,,,\n"),
+            "cases.csv",
+            2,
+            Some("case_id"),
+            "has the character 'Ä'",
+        );
+        let long = "x".repeat(65);
+        assert_error(
+            &case_error(&format!("{long},,,,,,,,,\n")),
+            "cases.csv",
+            2,
+            Some("case_id"),
+            "too long: 65 characters, at most 64",
+        );
+        assert!(cases(&format!("{},,,,,,,,,\n", "x".repeat(64))).is_ok());
+    }
+
+    #[test]
+    fn coordinates() {
+        assert_eq!(
+            case_error("A,,,,,,,25.0,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "missing_lon",
+                "empty, but missing_lat is given: give both coordinates or neither"
+            )
+        );
+        assert_eq!(
+            found("S,F,,,,,,,10,,\n").unwrap_err(),
+            at(
+                "found.csv",
+                2,
+                "found_lat",
+                "empty, but found_lon is given: give both coordinates or neither"
+            )
+        );
+        assert_eq!(
+            case_error("A,,,,,,,90.5,0,\n"),
+            at(
+                "cases.csv",
+                2,
+                "missing_lat",
+                "\"90.5\" is not a latitude: expected decimal degrees from -90 to 90"
+            )
+        );
+        for bad in ["-180.01", "NaN", "inf", "east", "1,5"] {
+            let e = case_error(&format!("A,,,,,,,0,\"{bad}\",\n"));
+            assert_error(
+                &e,
+                "cases.csv",
+                2,
+                Some("missing_lon"),
+                "is not a longitude",
+            );
+        }
+        let rows = cases("A,,,,,,,-90,180,\n").unwrap();
+        assert_eq!(
+            (rows[0].missing_lat, rows[0].missing_lon),
+            (Some(-90.0), Some(180.0))
+        );
+    }
+
+    #[test]
+    fn texts_and_sex() {
+        assert_eq!(
+            case_error("A,\"Li\u{7}Wei\",,,,,,,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "child_name",
+                "control character U+0007 in the text; not allowed"
+            )
+        );
+        assert_error(
+            &case_error("A,,,,,,,,,Li\rWei\n"),
+            "cases.csv",
+            2,
+            Some("description"),
+            "control character U+000D",
+        );
+        let name = "é".repeat(200);
+        assert_eq!(
+            cases(&format!("A,{name},,,,,,,,\n")).unwrap()[0].child_name,
+            Some(name.clone())
+        );
+        assert_eq!(
+            case_error(&format!("A,{name}e,,,,,,,,\n")),
+            at(
+                "cases.csv",
+                2,
+                "child_name",
+                "too long: 201 characters, at most 200"
+            )
+        );
+        assert!(cases(&format!("A,,,,,,,,,{}\n", "d".repeat(2000))).is_ok());
+        assert_error(
+            &case_error(&format!("A,,,,,,,,,{}\n", "d".repeat(2001))),
+            "cases.csv",
+            2,
+            Some("description"),
+            "at most 2000",
+        );
+        let sexes: Vec<Sex> =
+            cases("A,,m,,,,,,,\nB,,F,,,,,,,\nC,,Unknown,,,,,,,\nD,,MALE,,,,,,,\n")
+                .unwrap()
+                .iter()
+                .map(|c| c.child_sex)
+                .collect();
+        assert_eq!(sexes, [Sex::Male, Sex::Female, Sex::Unknown, Sex::Male]);
+        assert_eq!(
+            case_error("A,,boy,,,,,,,\n"),
+            at(
+                "cases.csv",
+                2,
+                "child_sex",
+                "\"boy\" is not a sex: expected male, female, unknown (or M, F, U) or nothing"
+            )
+        );
+    }
+
+    #[test]
+    fn headers() {
+        let parse = |text: &str| parse_cases("cases.csv", text, d(TODAY));
+        assert_eq!(
+            parse(""),
+            Err(FormatError::whole("cases.csv", "empty file: no header"))
+        );
+        assert_eq!(
+            parse("\u{feff}\r\n  \n,,\n"),
+            Err(FormatError::whole("cases.csv", "empty file: no header"))
+        );
+        assert_eq!(
+            parse(&format!("{CASE_HEADER},notes,Extra\nA,,,,,,,,,,,\n")).unwrap_err(),
+            at(
+                "cases.csv",
+                1,
+                "notes",
+                &format!(
+                    "unknown columns \"notes\", \"Extra\": the columns are {}",
+                    CASE_COLUMNS.join(", ")
+                )
+            )
+        );
+        assert_error(
+            &parse("\ncase_id,child_nmae\n").unwrap_err(),
+            "cases.csv",
+            2,
+            Some("child_nmae"),
+            "unknown column \"child_nmae\"",
+        );
+        assert_eq!(
+            parse("child_name,missing_date\nLi,\n").unwrap_err(),
+            at(
+                "cases.csv",
+                1,
+                "case_id",
+                "missing column case_id: required are case_id"
+            )
+        );
+        assert_eq!(
+            parse("case_id,child_name,CASE_ID\n").unwrap_err(),
+            at("cases.csv", 1, "case_id", "the column is named twice")
+        );
+        assert_eq!(
+            parse("case_id,,child_name\n").unwrap_err(),
+            FormatError::new(
+                "cases.csv",
+                Location::line(1),
+                "column 2 of the header has no name"
+            )
+        );
+        assert_eq!(
+            parse_references("refs.csv", "sample_name,person_name\n").unwrap_err(),
+            at(
+                "refs.csv",
+                1,
+                "case_id",
+                "missing columns case_id, relationship: required are sample_name, case_id, relationship"
+            )
+        );
+    }
+
+    // --- References
+
+    #[test]
+    fn valid_references() {
+        let rows = references(
+            "M-01,C1,mother,Wang Fang,\n\
+             F-01,C1,Father,,M\n\
+             S-01,C1,paternal half sibling,\"Li, Jr.\",f\n\
+             S-02,C1,full_sibling,,\n\
+             A-01,C2,maternal_aunt,,female\n\
+             M-02,C2,mother,,unknown\n",
+        )
+        .unwrap();
+        let brief: Vec<(&str, &str, Relative, Sex)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.sample_name.as_str(),
+                    r.case_id.as_str(),
+                    r.relationship,
+                    r.sex,
+                )
+            })
+            .collect();
+        assert_eq!(
+            brief,
+            [
+                ("M-01", "C1", Relative::Mother, Sex::Female),
+                ("F-01", "C1", Relative::Father, Sex::Male),
+                ("S-01", "C1", Relative::PaternalHalfSibling, Sex::Female),
+                ("S-02", "C1", Relative::FullSibling, Sex::Unknown),
+                ("A-01", "C2", Relative::MaternalAunt, Sex::Female),
+                ("M-02", "C2", Relative::Mother, Sex::Female),
+            ]
+        );
+        assert_eq!(
+            rows[0],
+            ReferenceRow {
+                line: 2,
+                sample_name: "M-01".into(),
+                case_id: "C1".into(),
+                relationship: Relative::Mother,
+                person_name: Some("Wang Fang".into()),
+                sex: Sex::Female,
+            }
+        );
+        assert_eq!(rows[2].person_name.as_deref(), Some("Li, Jr."));
+        assert_eq!(
+            parse_references(
+                "refs.csv",
+                "relationship,case_id,sample_name\nfather,C9,X\n"
+            )
+            .unwrap()[0]
+                .sex,
+            Sex::Male
+        );
+    }
+
+    #[test]
+    fn bad_references() {
+        let e = references("S1,C1,cousin,,\n").unwrap_err();
+        assert_error(
+            &e,
+            "refs.csv",
+            2,
+            Some("relationship"),
+            "unknown relationship \"cousin\": expected one of mother, father, full_sibling",
+        );
+        assert_error(
+            &references("S1,C1,,,\n").unwrap_err(),
+            "refs.csv",
+            2,
+            Some("relationship"),
+            "empty, but required: expected one of mother, father,",
+        );
+        assert_eq!(
+            references("S1,C1,mother,,F\nS2,C1,father,,female\n").unwrap_err(),
+            at(
+                "refs.csv",
+                3,
+                "sex",
+                "female contradicts the relationship father, who is male"
+            )
+        );
+        assert_eq!(
+            references("S1,C1,mother,,\nS2,C2,mother,,\nS3,C1,mother,,\n").unwrap_err(),
+            at(
+                "refs.csv",
+                4,
+                "relationship",
+                "case \"C1\" has a mother already (line 2); a case has at most one"
+            )
+        );
+        assert!(references("S1,C1,full_sibling,,\nS2,C1,full_sibling,,\n").is_ok());
+        assert_eq!(
+            references("S1,,mother,,\n").unwrap_err(),
+            at("refs.csv", 2, "case_id", "empty, but required")
+        );
+        assert_error(
+            &references("S 1,C1,mother,,\n").unwrap_err(),
+            "refs.csv",
+            2,
+            Some("sample_name"),
+            "has the character ' '",
+        );
+        assert_eq!(
+            references("S1,C1,mother\n").unwrap_err(),
+            at(
+                "refs.csv",
+                2,
+                "person_name",
+                "3 fields but the header has 5 columns: the line ends before this column"
+            )
+        );
+    }
+
+    // --- Found children
+
+    #[test]
+    fn valid_found() {
+        let rows = found(
+            "FS-1,F1,F,10,40,2024-11-03,\"Lanzhou, Gansu\",36.06,103.83,Lanzhou Children's Home,\"rescued, 89 children\"\n\
+             FS-2,F2,,,,,,,,,\n\
+             FS-3,F3,male,0,0,,,,,,\n",
+        )
+        .unwrap();
+        assert_eq!(
+            rows[0],
+            FoundRow {
+                line: 2,
+                sample_name: "FS-1".into(),
+                found_id: "F1".into(),
+                sex: Sex::Female,
+                age_min_days: Some(10),
+                age_max_days: Some(40),
+                found_date: Some(d("2024-11-03")),
+                found_place: Some("Lanzhou, Gansu".into()),
+                found_lat: Some(36.06),
+                found_lon: Some(103.83),
+                institution: Some("Lanzhou Children's Home".into()),
+                description: Some("rescued, 89 children".into()),
+            }
+        );
+        assert_eq!(rows[1].age_min_days, None);
+        assert_eq!(rows[1].sex, Sex::Unknown);
+        assert_eq!(
+            (rows[2].age_min_days, rows[2].age_max_days),
+            (Some(0), Some(0))
+        );
+        assert_eq!(found(""), Ok(vec![]));
+    }
+
+    #[test]
+    fn bad_found() {
+        assert_eq!(
+            found("S1,F1,,400,300,,,,,,\n").unwrap_err(),
+            at(
+                "found.csv",
+                2,
+                "age_max_days",
+                "300 is less than age_min_days 400"
+            )
+        );
+        for bad in ["-1", "+5", "3.5", "36501", "99999999999", "ten"] {
+            assert_eq!(
+                found(&format!("S1,F1,,{bad},,,,,,,\n")).unwrap_err(),
+                at(
+                    "found.csv",
+                    2,
+                    "age_min_days",
+                    &format!(
+                        "{bad:?} is not an age in days: expected a whole number from 0 to 36500"
+                    )
+                ),
+            );
+        }
+        assert!(found("S1,F1,,36500,36500,,,,,,\n").is_ok());
+        assert_eq!(
+            found("S1,,,,,,,,,,\n").unwrap_err(),
+            at("found.csv", 2, "found_id", "empty, but required")
+        );
+        assert_error(
+            &found("S1,F1,,,,,,,,,\nS2,F2,,,,2023-02-29,,,,,\n").unwrap_err(),
+            "found.csv",
+            3,
+            Some("found_date"),
+            "\"2023-02-29\" is not a valid date (YYYY-MM-DD)",
+        );
+        assert_error(
+            &parse_found("found.csv", "sample_name,found_id,age\n", d(TODAY)).unwrap_err(),
+            "found.csv",
+            1,
+            Some("age"),
+            "unknown column \"age\"",
+        );
+    }
+
+    #[test]
+    fn split_lines() {
+        assert_eq!(split_line(""), Ok(vec![String::new()]));
+        assert_eq!(
+            split_line("a,,b,"),
+            Ok(vec!["a".into(), "".into(), "b".into(), "".into()])
+        );
+        assert_eq!(
+            split_line(" \"x,\"\"y\"\"\" ,z\"q"),
+            Ok(vec!["x,\"y\"".into(), "z\"q".into()])
+        );
+        assert_eq!(split_line("\"\""), Ok(vec![String::new()]));
+        assert_eq!(split_line("a,\"b\"c").unwrap_err().0, 1);
+    }
+}

@@ -1,0 +1,499 @@
+//! Imports: frequency databases, cases, references, found children and lab
+//! profiles. Each file is read whole and checked first, then stored in one
+//! transaction: a bad row and nothing of the file is stored. A row already
+//! stored with the same content is skipped, so a file imported twice adds
+//! nothing the second time; a row whose key is taken by different content is
+//! refused with its line.
+
+use formats::registry_csv::{CaseRow, Date, FoundRow, ReferenceRow, parse_cases, parse_found, parse_references};
+use formats::{FormatError, Location};
+use kinship::{Reference, Relative, Sex, case_pedigree};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::matching::{StoredMarker, StoredProfile, parse_sex};
+use crate::store::{Event, append_audit};
+use crate::{Registry, RegistryError, Result};
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportReport {
+    pub kind: String,
+    pub file: String,
+    /// Rows (or samples, or markers) in the file.
+    pub rows: usize,
+    /// Rows stored now.
+    pub added: usize,
+    /// Rows already stored with the same content.
+    pub unchanged: usize,
+    /// New candidates found by searching what was added.
+    pub new_candidates: usize,
+    /// Things the importer should know (never personal data).
+    pub notes: Vec<String>,
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn sex_name(s: Sex) -> &'static str {
+    s.name()
+}
+
+fn date(d: &Option<Date>) -> Option<String> {
+    d.as_ref().map(|d| d.to_string())
+}
+
+fn row_error(file: &str, line: usize, field: &str, reason: impl Into<String>) -> RegistryError {
+    RegistryError::Format(FormatError::new(file, Location::line_field(line, field), reason))
+}
+
+impl Registry {
+    async fn record_import(&self, conn: &mut AnyConnection, actor: &str, kind: &str, file: &str, sha: &str, added: usize) -> Result<()> {
+        sqlx::query("INSERT INTO imports (kind, file_name, sha256, rows_added, actor, imported_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(kind)
+            .bind(file)
+            .bind(sha)
+            .bind(added as i64)
+            .bind(actor)
+            .bind(crate::audit::now_rfc3339())
+            .execute(&mut *conn)
+            .await?;
+        append_audit(
+            conn,
+            self.backend,
+            Event {
+                actor,
+                action: &format!("import.{kind}"),
+                target_type: "file",
+                target_id: sha,
+                detail: format!("{added} rows added"),
+            },
+        )
+        .await
+    }
+
+    /// Imports a frequency database (Familias list format or long CSV). It
+    /// becomes the active one when `activate` is set or none is active.
+    pub async fn import_frequencies(
+        &self,
+        actor: &str,
+        file: &str,
+        text: &str,
+        name: Option<&str>,
+        population: Option<&str>,
+        activate: bool,
+    ) -> Result<ImportReport> {
+        let db = formats::frequencies::parse_frequencies(file, text, population)?;
+        if db.markers().len() > search::MAX_MARKERS {
+            return Err(RegistryError::Invalid(format!(
+                "{file}: {} markers; the registry uses at most {}",
+                db.markers().len(),
+                search::MAX_MARKERS
+            )));
+        }
+        let name = name.map(str::to_string).unwrap_or_else(|| {
+            let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("frequencies");
+            match population {
+                Some(p) => format!("{stem}-{p}"),
+                None => stem.to_string(),
+            }
+        });
+        let content: Vec<StoredMarker> = db
+            .markers()
+            .iter()
+            .map(|m| StoredMarker {
+                name: m.name().to_string(),
+                alleles: m.alleles().iter().map(|a| a.to_string()).collect(),
+                frequencies: m.frequencies().to_vec(),
+            })
+            .collect();
+        let content = serde_json::to_string(&content).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let sha = sha256_hex(&content);
+        let sample_size = sample_size(text, population);
+        let mut report = ImportReport { kind: "frequencies".into(), file: file.into(), rows: db.markers().len(), ..Default::default() };
+        {
+            let _guard = self.write.lock().await;
+            let mut tx = self.pool.begin().await?;
+            let latest = sqlx::query("SELECT id, version, sha256, active FROM frequency_dbs WHERE name = $1 ORDER BY version DESC LIMIT 1")
+                .bind(&name)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let any_active: i64 = sqlx::query("SELECT COUNT(*) FROM frequency_dbs WHERE active = 1").fetch_one(&mut *tx).await?.try_get(0)?;
+            let (id, version) = match &latest {
+                Some(r) if r.try_get::<String, _>(2)? == sha => {
+                    report.unchanged = report.rows;
+                    report.notes.push(format!("frequency database {name} v{} already holds this table", r.try_get::<i64, _>(1)?));
+                    (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
+                }
+                _ => {
+                    let version = latest.as_ref().map(|r| r.try_get::<i64, _>(1)).transpose()?.unwrap_or(0) + 1;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO frequency_dbs (name, version, population, source_file, sha256, sample_size, content, active, imported_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) RETURNING id",
+                    )
+                    .bind(&name)
+                    .bind(version)
+                    .bind(population)
+                    .bind(file)
+                    .bind(&sha)
+                    .bind(sample_size)
+                    .bind(&content)
+                    .bind(crate::audit::now_rfc3339())
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+                    report.added = report.rows;
+                    report.notes.push(format!("frequency database {name} v{version} stored ({} markers)", report.rows));
+                    (id, version)
+                }
+            };
+            if activate || any_active == 0 {
+                sqlx::query("UPDATE frequency_dbs SET active = 0 WHERE active = 1").execute(&mut *tx).await?;
+                sqlx::query("UPDATE frequency_dbs SET active = 1 WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                report.notes.push(format!("{name} v{version} is the active frequency database"));
+            }
+            self.record_import(&mut tx, actor, "frequencies", file, &sha, report.added).await?;
+            tx.commit().await?;
+        }
+        if report.notes.iter().any(|n| n.contains("is the active")) {
+            let (cases, found) = self.all_ids().await?;
+            report.new_candidates = self.rematch(actor, &cases, &found).await?;
+        }
+        Ok(report)
+    }
+
+    async fn all_ids(&self) -> Result<(Vec<i64>, Vec<i64>)> {
+        let cases = sqlx::query("SELECT id FROM cases").fetch_all(&self.pool).await?;
+        let found = sqlx::query("SELECT id FROM found_children").fetch_all(&self.pool).await?;
+        Ok((
+            cases.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?,
+            found.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?,
+        ))
+    }
+
+    /// Imports missing-child cases (`case_id,child_name,child_sex,...`).
+    pub async fn import_cases(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
+        let rows = parse_cases(file, text, Date::today_utc())?;
+        let mut report = ImportReport { kind: "cases".into(), file: file.into(), rows: rows.len(), ..Default::default() };
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        for row in &rows {
+            let existing = sqlx::query(
+                "SELECT child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description
+                 FROM cases WHERE case_id = $1",
+            )
+            .bind(&row.case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match existing {
+                Some(r) => {
+                    let same = r.try_get::<String, _>(0)? == sex_name(row.child_sex)
+                        && r.try_get::<Option<String>, _>(1)? == date(&row.birth_from)
+                        && r.try_get::<Option<String>, _>(2)? == date(&row.birth_to)
+                        && r.try_get::<Option<String>, _>(3)? == date(&row.missing_date)
+                        && r.try_get::<Option<f64>, _>(4)? == row.missing_lat
+                        && r.try_get::<Option<f64>, _>(5)? == row.missing_lon
+                        && self.open_field("cases", "child_name", &row.case_id, r.try_get(6)?)? == row.child_name
+                        && self.open_field("cases", "missing_place", &row.case_id, r.try_get(7)?)? == row.missing_place
+                        && self.open_field("cases", "description", &row.case_id, r.try_get(8)?)? == row.description;
+                    if !same {
+                        return Err(row_error(file, row.line, "case_id", format!(
+                            "case {} is already registered with different details; change it through the case page, not a re-import",
+                            row.case_id
+                        )));
+                    }
+                    report.unchanged += 1;
+                }
+                None => {
+                    self.insert_case(&mut tx, row).await?;
+                    report.added += 1;
+                }
+            }
+        }
+        self.record_import(&mut tx, actor, "cases", file, &sha256_hex(text), report.added).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn insert_case(&self, conn: &mut AnyConnection, row: &CaseRow) -> Result<()> {
+        let id = &row.case_id;
+        sqlx::query(
+            "INSERT INTO cases (case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon,
+             child_name, missing_place, description, status, public_alert, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', 0, $11)",
+        )
+        .bind(id)
+        .bind(sex_name(row.child_sex))
+        .bind(date(&row.birth_from))
+        .bind(date(&row.birth_to))
+        .bind(date(&row.missing_date))
+        .bind(row.missing_lat)
+        .bind(row.missing_lon)
+        .bind(self.seal("cases", "child_name", id, row.child_name.as_deref()))
+        .bind(self.seal("cases", "missing_place", id, row.missing_place.as_deref()))
+        .bind(self.seal("cases", "description", id, row.description.as_deref()))
+        .bind(crate::audit::now_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Imports references (`sample_name,case_id,relationship,person_name,sex`).
+    pub async fn import_references(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
+        let rows = parse_references(file, text)?;
+        let mut report = ImportReport { kind: "references".into(), file: file.into(), rows: rows.len(), ..Default::default() };
+        let mut touched = Vec::new();
+        {
+            let _guard = self.write.lock().await;
+            let mut tx = self.pool.begin().await?;
+            for row in &rows {
+                let case = sqlx::query("SELECT id, child_sex FROM cases WHERE case_id = $1")
+                    .bind(&row.case_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| row_error(file, row.line, "case_id", format!("no case {} is registered; import the case first", row.case_id)))?;
+                let case_ref: i64 = case.try_get(0)?;
+                let child_sex = parse_sex(&case.try_get::<String, _>(1)?);
+                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1").bind(&row.sample_name).fetch_optional(&mut *tx).await?.is_some() {
+                    return Err(row_error(file, row.line, "sample_name", format!("sample {} is already a found child's sample", row.sample_name)));
+                }
+                let existing = sqlx::query("SELECT case_ref, relationship, sex, person_name FROM case_references WHERE sample_name = $1")
+                    .bind(&row.sample_name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(r) = existing {
+                    let same = r.try_get::<i64, _>(0)? == case_ref
+                        && r.try_get::<String, _>(1)? == row.relationship.name()
+                        && r.try_get::<String, _>(2)? == sex_name(row.sex)
+                        && self.open_field("case_references", "person_name", &row.sample_name, r.try_get(3)?)? == row.person_name;
+                    if !same {
+                        return Err(row_error(file, row.line, "sample_name", format!(
+                            "sample {} is already registered as a reference with different details",
+                            row.sample_name
+                        )));
+                    }
+                    report.unchanged += 1;
+                    continue;
+                }
+                // The family must still make a pedigree.
+                let mut refs: Vec<Reference> = sqlx::query("SELECT sample_name, relationship, sex FROM case_references WHERE case_ref = $1")
+                    .bind(case_ref)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| -> Result<Reference> {
+                        Ok(Reference {
+                            id: r.try_get(0)?,
+                            relative: r.try_get::<String, _>(1)?.parse::<Relative>().map_err(RegistryError::Invalid)?,
+                            sex: parse_sex(&r.try_get::<String, _>(2)?),
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                refs.push(Reference { id: row.sample_name.clone(), relative: row.relationship, sex: row.sex });
+                if let Err(e) = case_pedigree(child_sex, &refs) {
+                    return Err(row_error(file, row.line, "relationship", format!("case {}: {e}", row.case_id)));
+                }
+                self.insert_reference(&mut tx, row, case_ref).await?;
+                report.added += 1;
+                touched.push(case_ref);
+            }
+            self.record_import(&mut tx, actor, "references", file, &sha256_hex(text), report.added).await?;
+            tx.commit().await?;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        report.new_candidates = self.rematch(actor, &touched, &[]).await?;
+        Ok(report)
+    }
+
+    async fn insert_reference(&self, conn: &mut AnyConnection, row: &ReferenceRow, case_ref: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO case_references (sample_name, case_ref, relationship, sex, person_name, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&row.sample_name)
+        .bind(case_ref)
+        .bind(row.relationship.name())
+        .bind(sex_name(row.sex))
+        .bind(self.seal("case_references", "person_name", &row.sample_name, row.person_name.as_deref()))
+        .bind(crate::audit::now_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Imports found children (`sample_name,found_id,sex,age_min_days,...`).
+    pub async fn import_found(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
+        let rows = parse_found(file, text, Date::today_utc())?;
+        let mut report = ImportReport { kind: "found".into(), file: file.into(), rows: rows.len(), ..Default::default() };
+        let mut touched = Vec::new();
+        {
+            let _guard = self.write.lock().await;
+            let mut tx = self.pool.begin().await?;
+            for row in &rows {
+                if sqlx::query("SELECT id FROM case_references WHERE sample_name = $1").bind(&row.sample_name).fetch_optional(&mut *tx).await?.is_some() {
+                    return Err(row_error(file, row.line, "sample_name", format!("sample {} is already a reference's sample", row.sample_name)));
+                }
+                let existing = sqlx::query(
+                    "SELECT sample_name, sex, age_min_days, age_max_days, found_date, found_lat, found_lon, institution, found_place, description
+                     FROM found_children WHERE found_id = $1",
+                )
+                .bind(&row.found_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(r) = existing {
+                    let same = r.try_get::<String, _>(0)? == row.sample_name
+                        && r.try_get::<String, _>(1)? == sex_name(row.sex)
+                        && r.try_get::<Option<i64>, _>(2)? == row.age_min_days.map(i64::from)
+                        && r.try_get::<Option<i64>, _>(3)? == row.age_max_days.map(i64::from)
+                        && r.try_get::<Option<String>, _>(4)? == date(&row.found_date)
+                        && r.try_get::<Option<f64>, _>(5)? == row.found_lat
+                        && r.try_get::<Option<f64>, _>(6)? == row.found_lon
+                        && r.try_get::<Option<String>, _>(7)? == row.institution
+                        && self.open_field("found_children", "found_place", &row.found_id, r.try_get(8)?)? == row.found_place
+                        && self.open_field("found_children", "description", &row.found_id, r.try_get(9)?)? == row.description;
+                    if !same {
+                        return Err(row_error(file, row.line, "found_id", format!(
+                            "found child {} is already registered with different details",
+                            row.found_id
+                        )));
+                    }
+                    report.unchanged += 1;
+                    continue;
+                }
+                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1").bind(&row.sample_name).fetch_optional(&mut *tx).await?.is_some() {
+                    return Err(row_error(file, row.line, "sample_name", format!("sample {} already belongs to another found child", row.sample_name)));
+                }
+                let id = self.insert_found(&mut tx, row).await?;
+                report.added += 1;
+                touched.push(id);
+            }
+            self.record_import(&mut tx, actor, "found", file, &sha256_hex(text), report.added).await?;
+            tx.commit().await?;
+        }
+        report.new_candidates = self.rematch(actor, &[], &touched).await?;
+        Ok(report)
+    }
+
+    async fn insert_found(&self, conn: &mut AnyConnection, row: &FoundRow) -> Result<i64> {
+        let id = &row.found_id;
+        Ok(sqlx::query(
+            "INSERT INTO found_children (found_id, sample_name, sex, age_min_days, age_max_days, found_date, found_lat, found_lon,
+             institution, found_place, description, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'unidentified', $12) RETURNING id",
+        )
+        .bind(id)
+        .bind(&row.sample_name)
+        .bind(sex_name(row.sex))
+        .bind(row.age_min_days.map(i64::from))
+        .bind(row.age_max_days.map(i64::from))
+        .bind(date(&row.found_date))
+        .bind(row.found_lat)
+        .bind(row.found_lon)
+        .bind(&row.institution)
+        .bind(self.seal("found_children", "found_place", id, row.found_place.as_deref()))
+        .bind(self.seal("found_children", "description", id, row.description.as_deref()))
+        .bind(crate::audit::now_rfc3339())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?)
+    }
+
+    /// Imports lab profiles (a GeneMapper ID-X genotype table, or long/wide CSV).
+    /// `progress` is told how many samples are stored so far.
+    pub async fn import_profiles(
+        &self,
+        actor: &str,
+        file: &str,
+        text: &str,
+        lab: Option<&str>,
+        kit: Option<&str>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<ImportReport> {
+        let table = formats::genotypes::parse_genotypes(file, text)?;
+        let mut report = ImportReport { kind: "profiles".into(), file: file.into(), rows: table.profiles.len(), ..Default::default() };
+        let mut cases = Vec::new();
+        let mut found = Vec::new();
+        let mut unlinked = 0;
+        {
+            let _guard = self.write.lock().await;
+            let mut tx = self.pool.begin().await?;
+            let total = table.profiles.len();
+            for (k, p) in table.profiles.iter().enumerate() {
+                let stored = StoredProfile {
+                    sex: p.sex.map(|s| s.name().to_string()),
+                    markers: p.markers.iter().map(|(m, g)| (m.clone(), g.first().to_string(), g.second().to_string())).collect(),
+                };
+                let json = serde_json::to_string(&stored).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+                let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1").bind(&p.sample).fetch_optional(&mut *tx).await?;
+                if let Some(r) = existing {
+                    let old = self.open_field("profiles", "genotypes", &p.sample, r.try_get(0)?)?.unwrap_or_default();
+                    let old: Option<StoredProfile> = serde_json::from_str(&old).ok();
+                    if old.as_ref() != Some(&stored) {
+                        return Err(row_error(file, p.line, "Sample Name", format!(
+                            "sample {} already has a different profile; a re-typing needs its own sample name",
+                            p.sample
+                        )));
+                    }
+                    report.unchanged += 1;
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO profiles (sample_name, lab, kit, typed_at, source_file, genotypes, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&p.sample)
+                .bind(lab)
+                .bind(kit)
+                .bind(None::<String>)
+                .bind(file)
+                .bind(self.seal("profiles", "genotypes", &p.sample, Some(&json)))
+                .bind(crate::audit::now_rfc3339())
+                .execute(&mut *tx)
+                .await?;
+                report.added += 1;
+                let as_ref = sqlx::query("SELECT case_ref FROM case_references WHERE sample_name = $1").bind(&p.sample).fetch_optional(&mut *tx).await?;
+                let as_found = sqlx::query("SELECT id FROM found_children WHERE sample_name = $1").bind(&p.sample).fetch_optional(&mut *tx).await?;
+                match (as_ref, as_found) {
+                    (Some(r), _) => cases.push(r.try_get::<i64, _>(0)?),
+                    (None, Some(f)) => found.push(f.try_get::<i64, _>(0)?),
+                    (None, None) => unlinked += 1,
+                }
+                progress(k + 1, total);
+            }
+            self.record_import(&mut tx, actor, "profiles", file, &sha256_hex(text), report.added).await?;
+            tx.commit().await?;
+        }
+        if unlinked > 0 {
+            report.notes.push(format!(
+                "{unlinked} profiles belong to no reference or found child yet; they are matched once those are registered"
+            ));
+        }
+        cases.sort_unstable();
+        cases.dedup();
+        report.new_candidates = self.rematch(actor, &cases, &found).await?;
+        Ok(report)
+    }
+}
+
+/// The number of people behind a long-CSV table (`n_alleles / 2`), for the NRC II minimum frequency.
+fn sample_size(text: &str, population: Option<&str>) -> Option<i64> {
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next()?.trim_start_matches('\u{feff}').split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
+    let n_col = header.iter().position(|h| h == "n_alleles")?;
+    let pop_col = header.iter().position(|h| h == "population");
+    let mut best: Option<i64> = None;
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        if let (Some(p), Some(want)) = (pop_col, population)
+            && fields.get(p).map(|s| s.trim()) != Some(want)
+        {
+            continue;
+        }
+        if let Some(n) = fields.get(n_col).and_then(|s| s.trim().parse::<i64>().ok()) {
+            best = Some(best.map_or(n, |b: i64| b.max(n)));
+        }
+    }
+    best.map(|n| n / 2)
+}

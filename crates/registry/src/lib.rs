@@ -1,0 +1,247 @@
+//! The case registry: missing-child cases, their references, found children,
+//! profiles, frequency databases, candidates and the audit log, kept in
+//! SQLite (the default, a file in the data directory) or PostgreSQL, with one
+//! code path for both.
+//!
+//! - Personal and genetic fields are encrypted at rest (`crypto`), each bound
+//!   to its table, column and row.
+//! - Every change, every read of a genotype and every search is an entry of a
+//!   hash-chained audit log (`audit`).
+//! - Every import is one transaction: a bad row and nothing of the file is stored.
+//! - The search index is loaded at start and kept in step with every insert;
+//!   every new profile is searched against the other side and candidates are stored.
+
+pub mod audit;
+pub mod crypto;
+mod import;
+mod matching;
+mod queries;
+pub mod schema;
+mod store;
+
+use std::path::{Path, PathBuf};
+
+use kinship::MutationModel;
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use tokio::sync::{Mutex, RwLock};
+
+pub use import::ImportReport;
+pub use matching::{MatchState, SEARCH_MODEL};
+pub use queries::{CandidateRow, CandidateFilter};
+pub use schema::Backend;
+
+use crate::crypto::Key;
+
+/// Why the registry refuses or fails.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Crypto(#[from] crypto::CryptoError),
+    #[error(transparent)]
+    Format(#[from] formats::FormatError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("search index: {0}")]
+    Search(#[from] search::SearchError),
+    #[error("the audit chain is broken: {0}")]
+    Audit(String),
+}
+
+pub type Result<T> = std::result::Result<T, RegistryError>;
+
+/// How candidates are found and kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// A pair becomes a candidate at this LR or above.
+    pub min_lr: f64,
+    /// At most this many candidates per found child (and per case) from one search.
+    pub top_k: usize,
+    /// Pairs sharing fewer typed markers are not scored.
+    pub min_shared_markers: usize,
+    /// The mutation model of every marker.
+    pub mutation: MutationModel,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { min_lr: 100.0, top_k: 10, min_shared_markers: 12, mutation: MutationModel::DEFAULT_SEARCH }
+    }
+}
+
+/// Where the registry lives and who is acting.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// `sqlite:///path/file.db` or `postgres://user@host:port/db`; `None`: a
+    /// SQLite file `reunite.db` in `data_dir`.
+    pub database_url: Option<String>,
+    /// The encryption key file; `None`: `reunite.key` beside a SQLite
+    /// database, created on first use (PostgreSQL needs one).
+    pub key_file: Option<PathBuf>,
+    pub data_dir: PathBuf,
+    /// Who acts, for the audit log (a user name, or `cli:<login>`).
+    pub actor: String,
+    pub settings: Settings,
+}
+
+/// An open registry.
+pub struct Registry {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    pub(crate) key: Key,
+    pub(crate) key_path: PathBuf,
+    pub(crate) settings: Settings,
+    pub(crate) actor: String,
+    /// One writer at a time in this process (SQLite has one writer anyway).
+    pub(crate) write: Mutex<()>,
+    pub(crate) state: RwLock<MatchState>,
+    url: String,
+}
+
+/// What opening did that the user should know.
+#[derive(Debug, Clone, Default)]
+pub struct OpenNotes {
+    /// A new key file was created here.
+    pub created_key: Option<PathBuf>,
+    /// The database file, for SQLite.
+    pub database_file: Option<PathBuf>,
+}
+
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = rest.split('?').next().unwrap_or(rest);
+    Some(PathBuf::from(rest))
+}
+
+impl Registry {
+    /// Opens (creating if needed) the registry, applies migrations, checks the
+    /// key and loads the search index.
+    pub async fn open(options: OpenOptions) -> Result<(Registry, OpenNotes)> {
+        sqlx::any::install_default_drivers();
+        let mut notes = OpenNotes::default();
+        let url = match &options.database_url {
+            Some(u) => u.clone(),
+            None => {
+                std::fs::create_dir_all(&options.data_dir).map_err(|e| {
+                    RegistryError::Invalid(format!("cannot create data directory {}: {e}", options.data_dir.display()))
+                })?;
+                format!("sqlite://{}", options.data_dir.join("reunite.db").display())
+            }
+        };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(RegistryError::Invalid(format!(
+                "unsupported database URL (expected sqlite:///path/file.db or postgres://user@host:port/db): {}",
+                redact(&url)
+            )));
+        };
+        let (connect_url, key_path) = match backend {
+            Backend::Sqlite => {
+                let path = sqlite_path(&url).filter(|p| !p.as_os_str().is_empty()).ok_or_else(|| {
+                    RegistryError::Invalid("a SQLite URL needs a file: sqlite:///path/to/file.db".into())
+                })?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        RegistryError::Invalid(format!("cannot create directory {}: {e}", dir.display()))
+                    })?;
+                }
+                notes.database_file = Some(path.clone());
+                let key = options.key_file.clone().unwrap_or_else(|| path.with_extension("key"));
+                (format!("sqlite://{}?mode=rwc", path.display()), key)
+            }
+            Backend::Postgres => {
+                let key = options.key_file.clone().ok_or_else(|| {
+                    RegistryError::Invalid(
+                        "a PostgreSQL registry needs an encryption key: give --key-file or REUNITE_KEY_FILE".into(),
+                    )
+                })?;
+                (url.clone(), key)
+            }
+        };
+        let key = if key_path.exists() {
+            crypto::load_key(&key_path)?
+        } else if options.key_file.is_some() {
+            return Err(RegistryError::Invalid(format!("key file {} does not exist", key_path.display())));
+        } else {
+            let k = crypto::create_key_file(&key_path)?;
+            notes.created_key = Some(key_path.clone());
+            k
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&connect_url)
+            .await?;
+        let registry = Registry {
+            pool,
+            backend,
+            key,
+            key_path,
+            settings: options.settings,
+            actor: options.actor,
+            write: Mutex::new(()),
+            state: RwLock::new(MatchState::default()),
+            url,
+        };
+        registry.migrate().await?;
+        registry.check_key().await?;
+        registry.load_index().await?;
+        Ok((registry, notes))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// The database URL without any password.
+    pub fn url(&self) -> String {
+        redact(&self.url)
+    }
+
+    pub fn key_path(&self) -> &Path {
+        &self.key_path
+    }
+
+    /// Acts as another actor (the server sets the logged-in user).
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+/// A URL with its password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,154 @@
+//! The schema, for SQLite and PostgreSQL, applied in numbered steps.
+//!
+//! Only the column types differ between the two: integers are 64-bit, byte
+//! strings are `BLOB`/`BYTEA`, floats `REAL`/`DOUBLE PRECISION`. Every query
+//! of the registry is written once, with `$n` placeholders, and runs on both.
+
+/// The database behind a registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One migration: its number and its statements, with `{ID}`, `{INT}`,
+/// `{BLOB}` and `{REAL}` standing for the backend's types.
+struct Migration {
+    version: i64,
+    statements: &'static [&'static str],
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    statements: &[
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE frequency_dbs (
+            id {ID},
+            name TEXT NOT NULL,
+            version {INT} NOT NULL,
+            population TEXT,
+            source_file TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            sample_size {INT},
+            content TEXT NOT NULL,
+            active {INT} NOT NULL DEFAULT 0,
+            imported_at TEXT NOT NULL,
+            UNIQUE (name, version)
+        )",
+        "CREATE TABLE cases (
+            id {ID},
+            case_id TEXT NOT NULL UNIQUE,
+            child_sex TEXT NOT NULL,
+            birth_from TEXT,
+            birth_to TEXT,
+            missing_date TEXT,
+            missing_lat {REAL},
+            missing_lon {REAL},
+            child_name {BLOB},
+            missing_place {BLOB},
+            description {BLOB},
+            contact {BLOB},
+            status TEXT NOT NULL DEFAULT 'open',
+            public_alert {INT} NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )",
+        "CREATE TABLE found_children (
+            id {ID},
+            found_id TEXT NOT NULL UNIQUE,
+            sample_name TEXT NOT NULL UNIQUE,
+            sex TEXT NOT NULL,
+            age_min_days {INT},
+            age_max_days {INT},
+            found_date TEXT,
+            found_lat {REAL},
+            found_lon {REAL},
+            institution TEXT,
+            found_place {BLOB},
+            description {BLOB},
+            status TEXT NOT NULL DEFAULT 'unidentified',
+            created_at TEXT NOT NULL
+        )",
+        "CREATE TABLE case_references (
+            id {ID},
+            sample_name TEXT NOT NULL UNIQUE,
+            case_ref {INT} NOT NULL REFERENCES cases (id),
+            relationship TEXT NOT NULL,
+            sex TEXT NOT NULL,
+            person_name {BLOB},
+            created_at TEXT NOT NULL
+        )",
+        "CREATE INDEX case_references_case ON case_references (case_ref)",
+        "CREATE TABLE profiles (
+            id {ID},
+            sample_name TEXT NOT NULL UNIQUE,
+            lab TEXT,
+            kit TEXT,
+            typed_at TEXT,
+            source_file TEXT NOT NULL,
+            genotypes {BLOB} NOT NULL,
+            created_at TEXT NOT NULL
+        )",
+        "CREATE TABLE candidates (
+            id {ID},
+            found_ref {INT} NOT NULL REFERENCES found_children (id),
+            case_ref {INT} NOT NULL REFERENCES cases (id),
+            lr {REAL} NOT NULL,
+            log10_lr {REAL} NOT NULL,
+            markers_compared {INT} NOT NULL,
+            inconsistent TEXT NOT NULL,
+            per_marker TEXT NOT NULL,
+            shape TEXT NOT NULL,
+            model TEXT NOT NULL,
+            frequency_db {INT} NOT NULL REFERENCES frequency_dbs (id),
+            added_alleles TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new',
+            UNIQUE (found_ref, case_ref)
+        )",
+        "CREATE TABLE imports (
+            id {ID},
+            kind TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            rows_added {INT} NOT NULL,
+            actor TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        )",
+        "CREATE TABLE audit_log (
+            seq {INT} PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target_type TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )",
+    ],
+}];
+
+impl Backend {
+    fn types(self, statement: &str) -> String {
+        let (id, int, blob, real) = match self {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "BLOB", "REAL"),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA", "DOUBLE PRECISION"),
+        };
+        statement.replace("{ID}", id).replace("{INT}", int).replace("{BLOB}", blob).replace("{REAL}", real)
+    }
+
+    /// The statements that bring a database at `version` (0: empty) up to date,
+    /// each with the version it reaches.
+    pub(crate) fn pending(self, version: i64) -> Vec<(i64, Vec<String>)> {
+        MIGRATIONS
+            .iter()
+            .filter(|m| m.version > version)
+            .map(|m| (m.version, m.statements.iter().map(|s| self.types(s)).collect()))
+            .collect()
+    }
+
+    /// The latest schema version.
+    pub fn latest() -> i64 {
+        MIGRATIONS.last().map_or(0, |m| m.version)
+    }
+}

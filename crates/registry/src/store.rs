@@ -1,0 +1,173 @@
+//! Low-level storage: migrations, the key check, encrypted fields, the audit log.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, AuditEntry, GENESIS};
+use crate::crypto;
+use crate::{Backend, Registry, RegistryError, Result};
+
+/// An audit event, appended in the same transaction as what it records.
+pub(crate) struct Event<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: &'a str,
+    /// Never a name, genotype, address or other personal detail.
+    pub detail: String,
+}
+
+impl Registry {
+    pub(crate) async fn migrate(&self) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let exists: i64 = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?
+            }
+            Backend::Postgres => {
+                sqlx::query("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = current_schema()")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?
+            }
+        };
+        let version: i64 = if exists == 0 {
+            0
+        } else {
+            sqlx::query("SELECT value FROM meta WHERE key = 'schema_version'")
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get::<String, _>(0))
+                .transpose()?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        if version > crate::schema::Backend::latest() {
+            return Err(RegistryError::Invalid(format!(
+                "the database has schema version {version}, newer than this program knows ({}); upgrade reunite",
+                crate::schema::Backend::latest()
+            )));
+        }
+        for (v, statements) in self.backend.pending(version) {
+            for s in statements {
+                // Our own schema statements, never input.
+                sqlx::query(sqlx::AssertSqlSafe(s)).execute(&mut *tx).await?;
+            }
+            set_meta(&mut tx, "schema_version", &v.to_string()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The key must be the one the data was encrypted with.
+    pub(crate) async fn check_key(&self) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        match get_meta(&mut tx, "key_id").await? {
+            Some(id) if id != self.key.id() => {
+                return Err(RegistryError::Invalid(format!(
+                    "the key file {} does not belong to this database (its key id is {}, the database's {id})",
+                    self.key_path.display(),
+                    self.key.id()
+                )));
+            }
+            Some(_) => {}
+            None => set_meta(&mut tx, "key_id", &self.key.id()).await?,
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Encrypts a field bound to (table, column, row).
+    pub(crate) fn seal(&self, table: &str, column: &str, row: &str, value: Option<&str>) -> Option<Vec<u8>> {
+        value.map(|v| crypto::encrypt(&self.key, &crypto::aad(table, column, row), v.as_bytes()))
+    }
+
+    /// Decrypts a field bound to (table, column, row).
+    pub(crate) fn open_field(&self, table: &str, column: &str, row: &str, blob: Option<Vec<u8>>) -> Result<Option<String>> {
+        match blob {
+            None => Ok(None),
+            Some(b) => {
+                let plain = crypto::decrypt(&self.key, &crypto::aad(table, column, row), &b)?;
+                String::from_utf8(plain)
+                    .map(Some)
+                    .map_err(|_| RegistryError::Invalid(format!("{table}.{column} of {row} is not text")))
+            }
+        }
+    }
+}
+
+pub(crate) async fn get_meta(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query("SELECT value FROM meta WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?)
+}
+
+pub(crate) async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
+    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2").bind(value).bind(key).execute(&mut *conn).await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)").bind(key).bind(value).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Appends an entry to the hash-chained audit log, inside the caller's transaction.
+pub(crate) async fn append_audit(conn: &mut AnyConnection, backend: Backend, event: Event<'_>) -> Result<()> {
+    if backend == Backend::Postgres {
+        // One appender at a time across processes: the chain is a sequence.
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *conn).await?;
+    }
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+    let (seq, prev) = match last {
+        Some(r) => (r.try_get::<i64, _>(0)? + 1, r.try_get::<String, _>(1)?),
+        None => (1, GENESIS.to_string()),
+    };
+    let at = audit::now_rfc3339();
+    let hash = audit::entry_hash(&prev, seq, &at, event.actor, event.action, event.target_type, event.target_id, &event.detail);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, target_type, target_id, detail, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(seq)
+    .bind(&at)
+    .bind(event.actor)
+    .bind(event.action)
+    .bind(event.target_type)
+    .bind(event.target_id)
+    .bind(&event.detail)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every audit entry, in order.
+pub(crate) async fn audit_entries(conn: &mut AnyConnection) -> Result<Vec<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, action, target_type, target_id, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                seq: r.try_get(0)?,
+                at: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                action: r.try_get(3)?,
+                target_type: r.try_get(4)?,
+                target_id: r.try_get(5)?,
+                detail: r.try_get(6)?,
+                prev_hash: r.try_get(7)?,
+                hash: r.try_get(8)?,
+            })
+        })
+        .collect()
+}

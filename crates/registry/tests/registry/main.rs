@@ -1,0 +1,31 @@
+//! The registry's test suite. Every test runs twice: on SQLite in a temporary
+//! file, and on the PostgreSQL at 127.0.0.1:5432 in a database of its own
+//! (created for the test and dropped after it). In CI (`CI` set) a PostgreSQL
+//! that cannot be reached fails the tests instead of skipping them.
+
+mod common;
+mod imports;
+mod safety;
+
+/// Declares an async test body run on both databases.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::common::TestDb::sqlite().await;
+                super::$name(&db).await;
+                db.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::common::TestDb::postgres().await {
+                    super::$name(&db).await;
+                    db.finish().await;
+                }
+            }
+        }
+    };
+}

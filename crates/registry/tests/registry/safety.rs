@@ -1,0 +1,75 @@
+//! Encryption at rest, the audit chain, key rotation and backups.
+
+use registry::{CandidateFilter, Registry};
+
+use crate::both;
+use crate::common::*;
+
+async fn personal_data_is_encrypted_at_rest(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    if db.is_sqlite() {
+        r.backup("t", &db.dir.path().join("copy.db")).await.unwrap();
+        let mut bytes = std::fs::read(db.dir.path().join("copy.db")).unwrap();
+        bytes.extend(std::fs::read(db.dir.path().join("registry.db")).unwrap_or_default());
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in ["Amina Secretname", "Joseph Privatename", "scar on left knee", "Riverton"] {
+            assert!(!text.contains(secret), "{secret} found in the database file");
+        }
+        // A stored profile in clear would read ["D3S1358","15","16"].
+        assert!(!text.contains("[\"D3S1358\",\""), "genotypes in clear");
+    }
+}
+both!(personal_data_is_encrypted_at_rest);
+
+async fn tampering_with_the_audit_log_is_detected(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    let n = r.verify_audit().await.unwrap();
+    assert!(n >= 5);
+    // Someone edits an entry directly in the database.
+    let pool = sqlx::AnyPool::connect(&if db.is_sqlite() { format!("{}?mode=rw", db.url) } else { db.url.clone() })
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2").execute(&pool).await.unwrap();
+    pool.close().await;
+    let e = r.verify_audit().await.unwrap_err().to_string();
+    assert!(e.contains("seq 2"), "{e}");
+}
+both!(tampering_with_the_audit_log_is_detected);
+
+async fn key_rotation_keeps_data_readable_and_the_old_key_useless(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    let before = r.candidates(&CandidateFilter::default()).await.unwrap();
+    let new_key = db.dir.path().join("new.key");
+    let fields = r.rotate_key("t", &new_key).await.unwrap();
+    assert!(fields >= 9 + 5);
+    // With the new key everything opens, profiles included (the index is rebuilt from them).
+    let mut o = options(&db.url, &new_key, db.dir.path());
+    o.actor = "t".into();
+    let (again, _) = Registry::open(o).await.unwrap();
+    assert_eq!(again.candidates(&CandidateFilter::default()).await.unwrap().len(), before.len());
+    again.close().await;
+    // The old key is refused.
+    let e = Registry::open(options(&db.url, &db.key, db.dir.path())).await.err().expect("old key refused").to_string();
+    assert!(e.contains("does not belong to this database"), "{e}");
+}
+both!(key_rotation_keeps_data_readable_and_the_old_key_useless);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_backup_round_trip() {
+    let db = TestDb::sqlite().await;
+    load_small(&db.registry).await;
+    let copy = db.dir.path().join("backup.db");
+    db.registry.backup("t", &copy).await.unwrap();
+    assert!(db.registry.backup("t", &copy).await.is_err(), "never overwrites");
+    let url = format!("sqlite://{}", copy.display());
+    let (restored, _) = Registry::open(options(&url, &db.key, db.dir.path())).await.unwrap();
+    let a = db.registry.candidates(&CandidateFilter::default()).await.unwrap();
+    let b = restored.candidates(&CandidateFilter::default()).await.unwrap();
+    assert_eq!(a, b);
+    restored.verify_audit().await.unwrap();
+    restored.close().await;
+    db.finish().await;
+}

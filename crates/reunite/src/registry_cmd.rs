@@ -1,0 +1,272 @@
+//! The registry commands: import, matches, backup, key rotate, audit verify.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use registry::{CandidateFilter, OpenOptions, Registry, Settings};
+
+/// Where the registry is.
+#[derive(Args, Clone, Debug)]
+pub struct DbArgs {
+    /// sqlite:///path/to/file.db or postgres://user@host:port/db (default: a SQLite file in the data directory).
+    #[arg(long, env = "REUNITE_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// The encryption key file (default for SQLite: beside the database, created on first use).
+    #[arg(long, env = "REUNITE_KEY_FILE", global = true)]
+    pub key_file: Option<PathBuf>,
+    /// The data directory for the default SQLite registry.
+    #[arg(long, env = "REUNITE_DATA_DIR", default_value = "reunite-data", global = true)]
+    pub data_dir: PathBuf,
+}
+
+impl DbArgs {
+    pub fn options(&self, actor: String) -> OpenOptions {
+        OpenOptions {
+            database_url: self.database_url.clone(),
+            key_file: self.key_file.clone(),
+            data_dir: self.data_dir.clone(),
+            actor,
+            settings: Settings::default(),
+        }
+    }
+}
+
+/// The CLI's actor in the audit log.
+pub fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()))
+}
+
+/// Opens the registry and says what a first use created.
+pub async fn open(db: &DbArgs) -> Result<Registry> {
+    let (registry, notes) = Registry::open(db.options(cli_actor())).await?;
+    if let Some(key) = notes.created_key {
+        eprintln!(
+            "note: created a new encryption key at {} (mode 0600). Keep it safe and apart from backups: without it the data cannot be read.",
+            key.display()
+        );
+    }
+    Ok(registry)
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+#[derive(Subcommand)]
+pub enum ImportKind {
+    /// An allele frequency database (Familias list format or long CSV).
+    Frequencies {
+        file: PathBuf,
+        /// Name of the database (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The population to take from a CSV table with several.
+        #[arg(long)]
+        population: Option<String>,
+        /// Make it the active database even if another is active.
+        #[arg(long)]
+        activate: bool,
+    },
+    /// Missing-child cases: case_id,child_name,child_sex,child_birth_date_from,child_birth_date_to,missing_date,missing_place,missing_lat,missing_lon,description
+    Cases { file: PathBuf },
+    /// References: sample_name,case_id,relationship,person_name,sex
+    References { file: PathBuf },
+    /// Found children: sample_name,found_id,sex,age_min_days,age_max_days,found_date,found_place,found_lat,found_lon,institution,description
+    Found { file: PathBuf },
+    /// Lab profiles: a GeneMapper ID-X genotype table export (or long/wide CSV).
+    Profiles {
+        file: PathBuf,
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(long)]
+        kit: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    kind: ImportKind,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+fn read(file: &PathBuf) -> Result<String> {
+    std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))
+}
+
+pub fn import(args: ImportArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let registry = open(&args.db).await?;
+        let actor = cli_actor();
+        let report = match &args.kind {
+            ImportKind::Frequencies { file, name, population, activate } => {
+                let text = read(file)?;
+                registry
+                    .import_frequencies(&actor, &file.display().to_string(), &text, name.as_deref(), population.as_deref(), *activate)
+                    .await?
+            }
+            ImportKind::Cases { file } => registry.import_cases(&actor, &file.display().to_string(), &read(file)?).await?,
+            ImportKind::References { file } => {
+                registry.import_references(&actor, &file.display().to_string(), &read(file)?).await?
+            }
+            ImportKind::Found { file } => registry.import_found(&actor, &file.display().to_string(), &read(file)?).await?,
+            ImportKind::Profiles { file, lab, kit } => {
+                let text = read(file)?;
+                let bar = ProgressBar::new(0);
+                bar.set_style(
+                    ProgressStyle::with_template("storing profiles [{bar:40}] {pos}/{len}")
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                );
+                let progress = |done: usize, total: usize| {
+                    if total >= 200 {
+                        bar.set_length(total as u64);
+                        bar.set_position(done as u64);
+                    }
+                };
+                let r = registry
+                    .import_profiles(&actor, &file.display().to_string(), &text, lab.as_deref(), kit.as_deref(), &progress)
+                    .await;
+                bar.finish_and_clear();
+                r?
+            }
+        };
+        println!(
+            "{}: {} {} in the file, {} added, {} already stored; {} new candidates",
+            report.file, report.rows, report.kind, report.added, report.unchanged, report.new_candidates
+        );
+        for n in &report.notes {
+            println!("  {n}");
+        }
+        registry.close().await;
+        Ok(())
+    })
+}
+
+#[derive(Args)]
+pub struct MatchesArgs {
+    /// Print a JSON array.
+    #[arg(long)]
+    json: bool,
+    /// Only candidates with this review status.
+    #[arg(long)]
+    status: Option<String>,
+    /// Only this found child.
+    #[arg(long)]
+    found: Option<String>,
+    /// Only this case.
+    #[arg(long)]
+    case: Option<String>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub fn matches(args: MatchesArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let registry = open(&args.db).await?;
+        let rows = registry
+            .candidates(&CandidateFilter { status: args.status.clone(), found_id: args.found.clone(), case_id: args.case.clone() })
+            .await?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+        } else if rows.is_empty() {
+            println!("no candidates");
+        } else {
+            println!("{:<16} {:<16} {:>12} {:>8} {:>9} {:<13} inconsistent", "found", "case", "LR", "log10", "markers", "status");
+            for r in &rows {
+                println!(
+                    "{:<16} {:<16} {:>12} {:>8.2} {:>9} {:<13} {}",
+                    r.found_id,
+                    r.case_id,
+                    crate::lr::human_lr(r.lr, r.log10_lr),
+                    r.log10_lr,
+                    r.markers_compared,
+                    r.status,
+                    r.inconsistent_markers.join(" ")
+                );
+            }
+        }
+        registry.close().await;
+        Ok(())
+    })
+}
+
+#[derive(Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist).
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub fn backup(args: BackupArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let registry = open(&args.db).await?;
+        registry.backup(&cli_actor(), &args.file).await?;
+        println!("backup written to {} (the key file is not in it: keep a copy of the key apart)", args.file.display());
+        registry.close().await;
+        Ok(())
+    })
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Re-encrypt every field with a new key; the old key opens nothing afterwards.
+    Rotate {
+        /// Where to write the new key (default: replace the key file in use).
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub fn key(cmd: KeyCommand) -> Result<()> {
+    let KeyCommand::Rotate { new_key_file, db } = cmd;
+    runtime()?.block_on(async {
+        let registry = open(&db).await?;
+        let current = registry.key_path().to_path_buf();
+        let target = new_key_file.clone().unwrap_or_else(|| current.with_extension("key.new"));
+        if target.exists() {
+            bail!("{} exists; remove it or choose another --new-key-file", target.display());
+        }
+        let fields = registry.rotate_key(&cli_actor(), &target).await?;
+        registry.close().await;
+        if new_key_file.is_none() {
+            std::fs::rename(&target, &current).with_context(|| {
+                format!("the data now needs the new key at {}; move it to {}", target.display(), current.display())
+            })?;
+            println!("{fields} fields re-encrypted; the key file {} holds the new key", current.display());
+        } else {
+            println!(
+                "{fields} fields re-encrypted; the new key is {}; the old key {} opens nothing now and can be destroyed",
+                target.display(),
+                current.display()
+            );
+        }
+        Ok(())
+    })
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the audit log.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub fn audit(cmd: AuditCommand) -> Result<()> {
+    let AuditCommand::Verify { db } = cmd;
+    runtime()?.block_on(async {
+        let registry = open(&db).await?;
+        let n = registry.verify_audit().await?;
+        println!("audit log intact: {n} entries, every hash and link checked");
+        registry.close().await;
+        Ok(())
+    })
+}

@@ -5,7 +5,9 @@
 //! nothing the second time; a row whose key is taken by different content is
 //! refused with its line.
 
-use formats::registry_csv::{CaseRow, Date, FoundRow, ReferenceRow, parse_cases, parse_found, parse_references};
+use formats::registry_csv::{
+    CaseRow, Date, FoundRow, ReferenceRow, parse_cases, parse_found, parse_references,
+};
 use formats::{FormatError, Location};
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use sha2::{Digest, Sha256};
@@ -45,11 +47,23 @@ fn date(d: &Option<Date>) -> Option<String> {
 }
 
 fn row_error(file: &str, line: usize, field: &str, reason: impl Into<String>) -> RegistryError {
-    RegistryError::Format(FormatError::new(file, Location::line_field(line, field), reason))
+    RegistryError::Format(FormatError::new(
+        file,
+        Location::line_field(line, field),
+        reason,
+    ))
 }
 
 impl Registry {
-    async fn record_import(&self, conn: &mut AnyConnection, actor: &str, kind: &str, file: &str, sha: &str, added: usize) -> Result<()> {
+    async fn record_import(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &str,
+        kind: &str,
+        file: &str,
+        sha: &str,
+        added: usize,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO imports (kind, file_name, sha256, rows_added, actor, imported_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(kind)
             .bind(file)
@@ -93,7 +107,10 @@ impl Registry {
             )));
         }
         let name = name.map(str::to_string).unwrap_or_else(|| {
-            let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("frequencies");
+            let stem = std::path::Path::new(file)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("frequencies");
             match population {
                 Some(p) => format!("{stem}-{p}"),
                 None => stem.to_string(),
@@ -108,10 +125,16 @@ impl Registry {
                 frequencies: m.frequencies().to_vec(),
             })
             .collect();
-        let content = serde_json::to_string(&content).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let content =
+            serde_json::to_string(&content).map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let sha = sha256_hex(&content);
         let sample_size = sample_size(text, population);
-        let mut report = ImportReport { kind: "frequencies".into(), file: file.into(), rows: db.markers().len(), ..Default::default() };
+        let mut report = ImportReport {
+            kind: "frequencies".into(),
+            file: file.into(),
+            rows: db.markers().len(),
+            ..Default::default()
+        };
         {
             let _guard = self.write.lock().await;
             let mut tx = self.pool.begin().await?;
@@ -119,15 +142,27 @@ impl Registry {
                 .bind(&name)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let any_active: i64 = sqlx::query("SELECT COUNT(*) FROM frequency_dbs WHERE active = 1").fetch_one(&mut *tx).await?.try_get(0)?;
+            let any_active: i64 =
+                sqlx::query("SELECT COUNT(*) FROM frequency_dbs WHERE active = 1")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
             let (id, version) = match &latest {
                 Some(r) if r.try_get::<String, _>(2)? == sha => {
                     report.unchanged = report.rows;
-                    report.notes.push(format!("frequency database {name} v{} already holds this table", r.try_get::<i64, _>(1)?));
+                    report.notes.push(format!(
+                        "frequency database {name} v{} already holds this table",
+                        r.try_get::<i64, _>(1)?
+                    ));
                     (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
                 }
                 _ => {
-                    let version = latest.as_ref().map(|r| r.try_get::<i64, _>(1)).transpose()?.unwrap_or(0) + 1;
+                    let version = latest
+                        .as_ref()
+                        .map(|r| r.try_get::<i64, _>(1))
+                        .transpose()?
+                        .unwrap_or(0)
+                        + 1;
                     let id: i64 = sqlx::query(
                         "INSERT INTO frequency_dbs (name, version, population, source_file, sha256, sample_size, content, active, imported_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) RETURNING id",
@@ -144,16 +179,27 @@ impl Registry {
                     .await?
                     .try_get(0)?;
                     report.added = report.rows;
-                    report.notes.push(format!("frequency database {name} v{version} stored ({} markers)", report.rows));
+                    report.notes.push(format!(
+                        "frequency database {name} v{version} stored ({} markers)",
+                        report.rows
+                    ));
                     (id, version)
                 }
             };
             if activate || any_active == 0 {
-                sqlx::query("UPDATE frequency_dbs SET active = 0 WHERE active = 1").execute(&mut *tx).await?;
-                sqlx::query("UPDATE frequency_dbs SET active = 1 WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                report.notes.push(format!("{name} v{version} is the active frequency database"));
+                sqlx::query("UPDATE frequency_dbs SET active = 0 WHERE active = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE frequency_dbs SET active = 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                report.notes.push(format!(
+                    "{name} v{version} is the active frequency database"
+                ));
             }
-            self.record_import(&mut tx, actor, "frequencies", file, &sha, report.added).await?;
+            self.record_import(&mut tx, actor, "frequencies", file, &sha, report.added)
+                .await?;
             tx.commit().await?;
         }
         if report.notes.iter().any(|n| n.contains("is the active")) {
@@ -164,18 +210,33 @@ impl Registry {
     }
 
     async fn all_ids(&self) -> Result<(Vec<i64>, Vec<i64>)> {
-        let cases = sqlx::query("SELECT id FROM cases").fetch_all(&self.pool).await?;
-        let found = sqlx::query("SELECT id FROM found_children").fetch_all(&self.pool).await?;
+        let cases = sqlx::query("SELECT id FROM cases")
+            .fetch_all(&self.pool)
+            .await?;
+        let found = sqlx::query("SELECT id FROM found_children")
+            .fetch_all(&self.pool)
+            .await?;
         Ok((
-            cases.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?,
-            found.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?,
+            cases
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?,
+            found
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?,
         ))
     }
 
     /// Imports missing-child cases (`case_id,child_name,child_sex,...`).
     pub async fn import_cases(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
         let rows = parse_cases(file, text, Date::today_utc())?;
-        let mut report = ImportReport { kind: "cases".into(), file: file.into(), rows: rows.len(), ..Default::default() };
+        let mut report = ImportReport {
+            kind: "cases".into(),
+            file: file.into(),
+            rows: rows.len(),
+            ..Default::default()
+        };
         let _guard = self.write.lock().await;
         let mut tx = self.pool.begin().await?;
         for row in &rows {
@@ -194,14 +255,26 @@ impl Registry {
                         && r.try_get::<Option<String>, _>(3)? == date(&row.missing_date)
                         && r.try_get::<Option<f64>, _>(4)? == row.missing_lat
                         && r.try_get::<Option<f64>, _>(5)? == row.missing_lon
-                        && self.open_field("cases", "child_name", &row.case_id, r.try_get(6)?)? == row.child_name
-                        && self.open_field("cases", "missing_place", &row.case_id, r.try_get(7)?)? == row.missing_place
-                        && self.open_field("cases", "description", &row.case_id, r.try_get(8)?)? == row.description;
+                        && self.open_field("cases", "child_name", &row.case_id, r.try_get(6)?)?
+                            == row.child_name
+                        && self.open_field(
+                            "cases",
+                            "missing_place",
+                            &row.case_id,
+                            r.try_get(7)?,
+                        )? == row.missing_place
+                        && self.open_field("cases", "description", &row.case_id, r.try_get(8)?)?
+                            == row.description;
                     if !same {
-                        return Err(row_error(file, row.line, "case_id", format!(
-                            "case {} is already registered with different details; change it through the case page, not a re-import",
-                            row.case_id
-                        )));
+                        return Err(row_error(
+                            file,
+                            row.line,
+                            "case_id",
+                            format!(
+                                "case {} is already registered with different details; change it through the case page, not a re-import",
+                                row.case_id
+                            ),
+                        ));
                     }
                     report.unchanged += 1;
                 }
@@ -211,7 +284,15 @@ impl Registry {
                 }
             }
         }
-        self.record_import(&mut tx, actor, "cases", file, &sha256_hex(text), report.added).await?;
+        self.record_import(
+            &mut tx,
+            actor,
+            "cases",
+            file,
+            &sha256_hex(text),
+            report.added,
+        )
+        .await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -240,9 +321,19 @@ impl Registry {
     }
 
     /// Imports references (`sample_name,case_id,relationship,person_name,sex`).
-    pub async fn import_references(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
+    pub async fn import_references(
+        &self,
+        actor: &str,
+        file: &str,
+        text: &str,
+    ) -> Result<ImportReport> {
         let rows = parse_references(file, text)?;
-        let mut report = ImportReport { kind: "references".into(), file: file.into(), rows: rows.len(), ..Default::default() };
+        let mut report = ImportReport {
+            kind: "references".into(),
+            file: file.into(),
+            rows: rows.len(),
+            ..Default::default()
+        };
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
@@ -252,11 +343,34 @@ impl Registry {
                     .bind(&row.case_id)
                     .fetch_optional(&mut *tx)
                     .await?
-                    .ok_or_else(|| row_error(file, row.line, "case_id", format!("no case {} is registered; import the case first", row.case_id)))?;
+                    .ok_or_else(|| {
+                        row_error(
+                            file,
+                            row.line,
+                            "case_id",
+                            format!(
+                                "no case {} is registered; import the case first",
+                                row.case_id
+                            ),
+                        )
+                    })?;
                 let case_ref: i64 = case.try_get(0)?;
                 let child_sex = parse_sex(&case.try_get::<String, _>(1)?);
-                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1").bind(&row.sample_name).fetch_optional(&mut *tx).await?.is_some() {
-                    return Err(row_error(file, row.line, "sample_name", format!("sample {} is already a found child's sample", row.sample_name)));
+                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1")
+                    .bind(&row.sample_name)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some()
+                {
+                    return Err(row_error(
+                        file,
+                        row.line,
+                        "sample_name",
+                        format!(
+                            "sample {} is already a found child's sample",
+                            row.sample_name
+                        ),
+                    ));
                 }
                 let existing = sqlx::query("SELECT case_ref, relationship, sex, person_name FROM case_references WHERE sample_name = $1")
                     .bind(&row.sample_name)
@@ -266,12 +380,22 @@ impl Registry {
                     let same = r.try_get::<i64, _>(0)? == case_ref
                         && r.try_get::<String, _>(1)? == row.relationship.name()
                         && r.try_get::<String, _>(2)? == sex_name(row.sex)
-                        && self.open_field("case_references", "person_name", &row.sample_name, r.try_get(3)?)? == row.person_name;
+                        && self.open_field(
+                            "case_references",
+                            "person_name",
+                            &row.sample_name,
+                            r.try_get(3)?,
+                        )? == row.person_name;
                     if !same {
-                        return Err(row_error(file, row.line, "sample_name", format!(
-                            "sample {} is already registered as a reference with different details",
-                            row.sample_name
-                        )));
+                        return Err(row_error(
+                            file,
+                            row.line,
+                            "sample_name",
+                            format!(
+                                "sample {} is already registered as a reference with different details",
+                                row.sample_name
+                            ),
+                        ));
                     }
                     report.unchanged += 1;
                     continue;
@@ -290,15 +414,32 @@ impl Registry {
                         })
                     })
                     .collect::<Result<_>>()?;
-                refs.push(Reference { id: row.sample_name.clone(), relative: row.relationship, sex: row.sex });
+                refs.push(Reference {
+                    id: row.sample_name.clone(),
+                    relative: row.relationship,
+                    sex: row.sex,
+                });
                 if let Err(e) = case_pedigree(child_sex, &refs) {
-                    return Err(row_error(file, row.line, "relationship", format!("case {}: {e}", row.case_id)));
+                    return Err(row_error(
+                        file,
+                        row.line,
+                        "relationship",
+                        format!("case {}: {e}", row.case_id),
+                    ));
                 }
                 self.insert_reference(&mut tx, row, case_ref).await?;
                 report.added += 1;
                 touched.push(case_ref);
             }
-            self.record_import(&mut tx, actor, "references", file, &sha256_hex(text), report.added).await?;
+            self.record_import(
+                &mut tx,
+                actor,
+                "references",
+                file,
+                &sha256_hex(text),
+                report.added,
+            )
+            .await?;
             tx.commit().await?;
         }
         touched.sort_unstable();
@@ -307,7 +448,12 @@ impl Registry {
         Ok(report)
     }
 
-    async fn insert_reference(&self, conn: &mut AnyConnection, row: &ReferenceRow, case_ref: i64) -> Result<()> {
+    async fn insert_reference(
+        &self,
+        conn: &mut AnyConnection,
+        row: &ReferenceRow,
+        case_ref: i64,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO case_references (sample_name, case_ref, relationship, sex, person_name, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -326,14 +472,29 @@ impl Registry {
     /// Imports found children (`sample_name,found_id,sex,age_min_days,...`).
     pub async fn import_found(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
         let rows = parse_found(file, text, Date::today_utc())?;
-        let mut report = ImportReport { kind: "found".into(), file: file.into(), rows: rows.len(), ..Default::default() };
+        let mut report = ImportReport {
+            kind: "found".into(),
+            file: file.into(),
+            rows: rows.len(),
+            ..Default::default()
+        };
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
             let mut tx = self.pool.begin().await?;
             for row in &rows {
-                if sqlx::query("SELECT id FROM case_references WHERE sample_name = $1").bind(&row.sample_name).fetch_optional(&mut *tx).await?.is_some() {
-                    return Err(row_error(file, row.line, "sample_name", format!("sample {} is already a reference's sample", row.sample_name)));
+                if sqlx::query("SELECT id FROM case_references WHERE sample_name = $1")
+                    .bind(&row.sample_name)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some()
+                {
+                    return Err(row_error(
+                        file,
+                        row.line,
+                        "sample_name",
+                        format!("sample {} is already a reference's sample", row.sample_name),
+                    ));
                 }
                 let existing = sqlx::query(
                     "SELECT sample_name, sex, age_min_days, age_max_days, found_date, found_lat, found_lon, institution, found_place, description
@@ -351,25 +512,61 @@ impl Registry {
                         && r.try_get::<Option<f64>, _>(5)? == row.found_lat
                         && r.try_get::<Option<f64>, _>(6)? == row.found_lon
                         && r.try_get::<Option<String>, _>(7)? == row.institution
-                        && self.open_field("found_children", "found_place", &row.found_id, r.try_get(8)?)? == row.found_place
-                        && self.open_field("found_children", "description", &row.found_id, r.try_get(9)?)? == row.description;
+                        && self.open_field(
+                            "found_children",
+                            "found_place",
+                            &row.found_id,
+                            r.try_get(8)?,
+                        )? == row.found_place
+                        && self.open_field(
+                            "found_children",
+                            "description",
+                            &row.found_id,
+                            r.try_get(9)?,
+                        )? == row.description;
                     if !same {
-                        return Err(row_error(file, row.line, "found_id", format!(
-                            "found child {} is already registered with different details",
-                            row.found_id
-                        )));
+                        return Err(row_error(
+                            file,
+                            row.line,
+                            "found_id",
+                            format!(
+                                "found child {} is already registered with different details",
+                                row.found_id
+                            ),
+                        ));
                     }
                     report.unchanged += 1;
                     continue;
                 }
-                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1").bind(&row.sample_name).fetch_optional(&mut *tx).await?.is_some() {
-                    return Err(row_error(file, row.line, "sample_name", format!("sample {} already belongs to another found child", row.sample_name)));
+                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1")
+                    .bind(&row.sample_name)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some()
+                {
+                    return Err(row_error(
+                        file,
+                        row.line,
+                        "sample_name",
+                        format!(
+                            "sample {} already belongs to another found child",
+                            row.sample_name
+                        ),
+                    ));
                 }
                 let id = self.insert_found(&mut tx, row).await?;
                 report.added += 1;
                 touched.push(id);
             }
-            self.record_import(&mut tx, actor, "found", file, &sha256_hex(text), report.added).await?;
+            self.record_import(
+                &mut tx,
+                actor,
+                "found",
+                file,
+                &sha256_hex(text),
+                report.added,
+            )
+            .await?;
             tx.commit().await?;
         }
         report.new_candidates = self.rematch(actor, &[], &touched).await?;
@@ -412,7 +609,12 @@ impl Registry {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<ImportReport> {
         let table = formats::genotypes::parse_genotypes(file, text)?;
-        let mut report = ImportReport { kind: "profiles".into(), file: file.into(), rows: table.profiles.len(), ..Default::default() };
+        let mut report = ImportReport {
+            kind: "profiles".into(),
+            file: file.into(),
+            rows: table.profiles.len(),
+            ..Default::default()
+        };
         let mut cases = Vec::new();
         let mut found = Vec::new();
         let mut unlinked = 0;
@@ -423,18 +625,33 @@ impl Registry {
             for (k, p) in table.profiles.iter().enumerate() {
                 let stored = StoredProfile {
                     sex: p.sex.map(|s| s.name().to_string()),
-                    markers: p.markers.iter().map(|(m, g)| (m.clone(), g.first().to_string(), g.second().to_string())).collect(),
+                    markers: p
+                        .markers
+                        .iter()
+                        .map(|(m, g)| (m.clone(), g.first().to_string(), g.second().to_string()))
+                        .collect(),
                 };
-                let json = serde_json::to_string(&stored).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-                let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1").bind(&p.sample).fetch_optional(&mut *tx).await?;
+                let json = serde_json::to_string(&stored)
+                    .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+                let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
+                    .bind(&p.sample)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 if let Some(r) = existing {
-                    let old = self.open_field("profiles", "genotypes", &p.sample, r.try_get(0)?)?.unwrap_or_default();
+                    let old = self
+                        .open_field("profiles", "genotypes", &p.sample, r.try_get(0)?)?
+                        .unwrap_or_default();
                     let old: Option<StoredProfile> = serde_json::from_str(&old).ok();
                     if old.as_ref() != Some(&stored) {
-                        return Err(row_error(file, p.line, "Sample Name", format!(
-                            "sample {} already has a different profile; a re-typing needs its own sample name",
-                            p.sample
-                        )));
+                        return Err(row_error(
+                            file,
+                            p.line,
+                            "Sample Name",
+                            format!(
+                                "sample {} already has a different profile; a re-typing needs its own sample name",
+                                p.sample
+                            ),
+                        ));
                     }
                     report.unchanged += 1;
                     continue;
@@ -453,8 +670,15 @@ impl Registry {
                 .execute(&mut *tx)
                 .await?;
                 report.added += 1;
-                let as_ref = sqlx::query("SELECT case_ref FROM case_references WHERE sample_name = $1").bind(&p.sample).fetch_optional(&mut *tx).await?;
-                let as_found = sqlx::query("SELECT id FROM found_children WHERE sample_name = $1").bind(&p.sample).fetch_optional(&mut *tx).await?;
+                let as_ref =
+                    sqlx::query("SELECT case_ref FROM case_references WHERE sample_name = $1")
+                        .bind(&p.sample)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let as_found = sqlx::query("SELECT id FROM found_children WHERE sample_name = $1")
+                    .bind(&p.sample)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 match (as_ref, as_found) {
                     (Some(r), _) => cases.push(r.try_get::<i64, _>(0)?),
                     (None, Some(f)) => found.push(f.try_get::<i64, _>(0)?),
@@ -462,7 +686,15 @@ impl Registry {
                 }
                 progress(k + 1, total);
             }
-            self.record_import(&mut tx, actor, "profiles", file, &sha256_hex(text), report.added).await?;
+            self.record_import(
+                &mut tx,
+                actor,
+                "profiles",
+                file,
+                &sha256_hex(text),
+                report.added,
+            )
+            .await?;
             tx.commit().await?;
         }
         if unlinked > 0 {
@@ -480,7 +712,12 @@ impl Registry {
 /// The number of people behind a long-CSV table (`n_alleles / 2`), for the NRC II minimum frequency.
 fn sample_size(text: &str, population: Option<&str>) -> Option<i64> {
     let mut lines = text.lines();
-    let header: Vec<String> = lines.next()?.trim_start_matches('\u{feff}').split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
+    let header: Vec<String> = lines
+        .next()?
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     let n_col = header.iter().position(|h| h == "n_alleles")?;
     let pop_col = header.iter().position(|h| h == "population");
     let mut best: Option<i64> = None;

@@ -28,7 +28,7 @@ use tokio::sync::{Mutex, RwLock};
 
 pub use import::ImportReport;
 pub use matching::{MatchState, SEARCH_MODEL};
-pub use queries::{CandidateRow, CandidateFilter};
+pub use queries::{CandidateFilter, CandidateRow};
 pub use schema::Backend;
 
 use crate::crypto::Key;
@@ -67,7 +67,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { min_lr: 100.0, top_k: 10, min_shared_markers: 12, mutation: MutationModel::DEFAULT_SEARCH }
+        Settings {
+            min_lr: 100.0,
+            top_k: 10,
+            min_shared_markers: 12,
+            mutation: MutationModel::DEFAULT_SEARCH,
+        }
     }
 }
 
@@ -110,7 +115,9 @@ pub struct OpenNotes {
 }
 
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let rest = rest.split('?').next().unwrap_or(rest);
     Some(PathBuf::from(rest))
 }
@@ -125,7 +132,10 @@ impl Registry {
             Some(u) => u.clone(),
             None => {
                 std::fs::create_dir_all(&options.data_dir).map_err(|e| {
-                    RegistryError::Invalid(format!("cannot create data directory {}: {e}", options.data_dir.display()))
+                    RegistryError::Invalid(format!(
+                        "cannot create data directory {}: {e}",
+                        options.data_dir.display()
+                    ))
                 })?;
                 format!("sqlite://{}", options.data_dir.join("reunite.db").display())
             }
@@ -142,16 +152,26 @@ impl Registry {
         };
         let (connect_url, key_path) = match backend {
             Backend::Sqlite => {
-                let path = sqlite_path(&url).filter(|p| !p.as_os_str().is_empty()).ok_or_else(|| {
-                    RegistryError::Invalid("a SQLite URL needs a file: sqlite:///path/to/file.db".into())
-                })?;
+                let path = sqlite_path(&url)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .ok_or_else(|| {
+                        RegistryError::Invalid(
+                            "a SQLite URL needs a file: sqlite:///path/to/file.db".into(),
+                        )
+                    })?;
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
-                        RegistryError::Invalid(format!("cannot create directory {}: {e}", dir.display()))
+                        RegistryError::Invalid(format!(
+                            "cannot create directory {}: {e}",
+                            dir.display()
+                        ))
                     })?;
                 }
                 notes.database_file = Some(path.clone());
-                let key = options.key_file.clone().unwrap_or_else(|| path.with_extension("key"));
+                let key = options
+                    .key_file
+                    .clone()
+                    .unwrap_or_else(|| path.with_extension("key"));
                 (format!("sqlite://{}?mode=rwc", path.display()), key)
             }
             Backend::Postgres => {
@@ -166,7 +186,10 @@ impl Registry {
         let key = if key_path.exists() {
             crypto::load_key(&key_path)?
         } else if options.key_file.is_some() {
-            return Err(RegistryError::Invalid(format!("key file {} does not exist", key_path.display())));
+            return Err(RegistryError::Invalid(format!(
+                "key file {} does not exist",
+                key_path.display()
+            )));
         } else {
             let k = crypto::create_key_file(&key_path)?;
             notes.created_key = Some(key_path.clone());
@@ -177,10 +200,18 @@ impl Registry {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })

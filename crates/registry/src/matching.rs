@@ -26,7 +26,8 @@ impl StoredProfile {
             .iter()
             .map(|(m, a, b)| {
                 let parse = |s: &str| {
-                    s.parse::<Allele>().map_err(|e| RegistryError::Invalid(format!("stored allele of {m}: {e}")))
+                    s.parse::<Allele>()
+                        .map_err(|e| RegistryError::Invalid(format!("stored allele of {m}: {e}")))
                 };
                 Ok((m.clone(), Genotype::new(parse(a)?, parse(b)?)))
             })
@@ -69,12 +70,17 @@ impl MatchState {
     }
 }
 
+/// The active frequency database: id, name, version, sample size, markers.
+type ActiveDatabase = (i64, String, i64, Option<i64>, Vec<StoredMarker>);
+/// A case: the child's sex and its references (sample, relationship, sex).
+type CaseRefs = (Sex, Vec<(String, Relative, Sex)>);
+
 /// Everything needed to index the registry, read in one transaction.
 struct Snapshot {
-    database: Option<(i64, String, i64, Option<i64>, Vec<StoredMarker>)>,
+    database: Option<ActiveDatabase>,
     profiles: HashMap<String, StoredProfile>,
     /// case row id -> (child sex, references: (sample, relationship, sex))
-    cases: BTreeMap<i64, (Sex, Vec<(String, Relative, Sex)>)>,
+    cases: BTreeMap<i64, CaseRefs>,
     /// found row id -> sample
     found: BTreeMap<i64, String>,
 }
@@ -99,27 +105,48 @@ impl Registry {
             None => None,
             Some(r) => {
                 let content: String = r.try_get(4)?;
-                let markers: Vec<StoredMarker> = serde_json::from_str(&content)
-                    .map_err(|e| RegistryError::Invalid(format!("stored frequency database is damaged: {e}")))?;
-                Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get::<Option<i64>, _>(3)?, markers))
+                let markers: Vec<StoredMarker> = serde_json::from_str(&content).map_err(|e| {
+                    RegistryError::Invalid(format!("stored frequency database is damaged: {e}"))
+                })?;
+                Some((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get::<Option<i64>, _>(3)?,
+                    markers,
+                ))
             }
         };
         let mut profiles = HashMap::new();
-        for r in sqlx::query("SELECT sample_name, genotypes FROM profiles").fetch_all(&mut *tx).await? {
-            let sample: String = r.try_get(0)?;
-            let blob: Vec<u8> = r.try_get(1)?;
-            let text = self.open_field("profiles", "genotypes", &sample, Some(blob))?.unwrap_or_default();
-            let p: StoredProfile = serde_json::from_str(&text)
-                .map_err(|e| RegistryError::Invalid(format!("stored profile {sample} is damaged: {e}")))?;
-            profiles.insert(sample, p);
-        }
-        let mut cases: BTreeMap<i64, (Sex, Vec<(String, Relative, Sex)>)> = BTreeMap::new();
-        for r in sqlx::query("SELECT id, child_sex FROM cases").fetch_all(&mut *tx).await? {
-            cases.insert(r.try_get(0)?, (parse_sex(&r.try_get::<String, _>(1)?), Vec::new()));
-        }
-        for r in sqlx::query("SELECT case_ref, sample_name, relationship, sex FROM case_references ORDER BY id")
+        for r in sqlx::query("SELECT sample_name, genotypes FROM profiles")
             .fetch_all(&mut *tx)
             .await?
+        {
+            let sample: String = r.try_get(0)?;
+            let blob: Vec<u8> = r.try_get(1)?;
+            let text = self
+                .open_field("profiles", "genotypes", &sample, Some(blob))?
+                .unwrap_or_default();
+            let p: StoredProfile = serde_json::from_str(&text).map_err(|e| {
+                RegistryError::Invalid(format!("stored profile {sample} is damaged: {e}"))
+            })?;
+            profiles.insert(sample, p);
+        }
+        let mut cases: BTreeMap<i64, CaseRefs> = BTreeMap::new();
+        for r in sqlx::query("SELECT id, child_sex FROM cases")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            cases.insert(
+                r.try_get(0)?,
+                (parse_sex(&r.try_get::<String, _>(1)?), Vec::new()),
+            );
+        }
+        for r in sqlx::query(
+            "SELECT case_ref, sample_name, relationship, sex FROM case_references ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await?
         {
             let case: i64 = r.try_get(0)?;
             let rel: String = r.try_get(2)?;
@@ -129,7 +156,10 @@ impl Registry {
             }
         }
         let mut found = BTreeMap::new();
-        for r in sqlx::query("SELECT id, sample_name FROM found_children").fetch_all(&mut *tx).await? {
+        for r in sqlx::query("SELECT id, sample_name FROM found_children")
+            .fetch_all(&mut *tx)
+            .await?
+        {
             found.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
         }
         append_audit(
@@ -145,7 +175,12 @@ impl Registry {
         )
         .await?;
         tx.commit().await?;
-        Ok(Snapshot { database, profiles, cases, found })
+        Ok(Snapshot {
+            database,
+            profiles,
+            cases,
+            found,
+        })
     }
 
     /// Builds the index from the registry (at start, and when the models change).
@@ -177,13 +212,20 @@ impl Registry {
             let alleles: Vec<Allele> = sm
                 .alleles
                 .iter()
-                .map(|a| a.parse().map_err(|e| RegistryError::Invalid(format!("stored allele {a}: {e}"))))
+                .map(|a| {
+                    a.parse()
+                        .map_err(|e| RegistryError::Invalid(format!("stored allele {a}: {e}")))
+                })
                 .collect::<Result<_>>()?;
             let table = MarkerFrequencies::new(sm.name.clone(), alleles, sm.frequencies.clone())
                 .map_err(|e| RegistryError::Invalid(e.to_string()))?;
             let minimum = match sample_size {
                 Some(n) if *n > 0 => 5.0 / (2.0 * *n as f64),
-                _ => table.frequencies().iter().copied().fold(f64::INFINITY, f64::min),
+                _ => table
+                    .frequencies()
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min),
             };
             let extra: Vec<Allele> = carried
                 .get(sm.name.as_str())
@@ -195,17 +237,25 @@ impl Registry {
                 continue;
             }
             models.push(
-                MarkerModel::new(table, Some(self.settings.mutation)).map_err(|e| RegistryError::Invalid(e.to_string()))?,
+                MarkerModel::new(table, Some(self.settings.mutation))
+                    .map_err(|e| RegistryError::Invalid(e.to_string()))?,
             );
         }
         let models = Models::new(models)?;
-        let mut index = Index::new(models, SearchConfig { min_shared_markers: self.settings.min_shared_markers });
+        let mut index = Index::new(
+            models,
+            SearchConfig {
+                min_shared_markers: self.settings.min_shared_markers,
+            },
+        );
         for (&case, (sex, refs)) in &snap.cases {
             insert_case(&mut index, case, *sex, refs, &snap.profiles)?;
         }
         for (&found, sample) in &snap.found {
             if let Some(p) = snap.profiles.get(sample) {
-                let (profile, _) = index.models().encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
+                let (profile, _) = index
+                    .models()
+                    .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
                 index.insert_child(found as u64, profile)?;
             }
         }
@@ -224,14 +274,34 @@ impl Registry {
         let new_state = self.build_state(&snap)?;
         let mut state = self.state.write().await;
         *state = new_state;
-        let Some(index) = state.index.as_ref() else { return Ok(0) };
-        let Some((db_id, _, _)) = state.database.clone() else { return Ok(0) };
-        let query = Query { top_k: Some(self.settings.top_k), min_lr: Some(self.settings.min_lr) };
+        let Some(index) = state.index.as_ref() else {
+            return Ok(0);
+        };
+        let Some((db_id, _, _)) = state.database.clone() else {
+            return Ok(0);
+        };
+        // The best of each search is kept whenever the DNA favours relatedness
+        // at all (LR >= 1), so a weakly typed family still shows its best
+        // candidate; every other candidate needs `min_lr`.
+        let query = Query {
+            top_k: Some(self.settings.top_k),
+            min_lr: Some(1.0),
+        };
+        let keep =
+            |rank: usize, hit: &Hit| rank == 0 || hit.log10_lr >= self.settings.min_lr.log10();
         let mut results: Vec<(i64, i64, Hit)> = Vec::new();
         let mut searches = Vec::new();
         for &f in found {
-            let Some(profile) = child_profile(index, &snap, f)? else { continue };
+            let Some(profile) = child_profile(index, &snap, f)? else {
+                continue;
+            };
             let (hits, stats) = index.search_child(&profile, &query)?;
+            let hits: Vec<Hit> = hits
+                .into_iter()
+                .enumerate()
+                .filter(|(k, h)| keep(*k, h))
+                .map(|(_, h)| h)
+                .collect();
             searches.push(("search.child", "found_child", f, stats.scanned, hits.len()));
             results.extend(hits.into_iter().map(|h| (f, h.id as i64, h)));
         }
@@ -240,10 +310,21 @@ impl Registry {
                 continue;
             }
             let (hits, stats) = index.search_case(c as u64, &query)?;
+            let hits: Vec<Hit> = hits
+                .into_iter()
+                .enumerate()
+                .filter(|(k, h)| keep(*k, h))
+                .map(|(_, h)| h)
+                .collect();
             searches.push(("search.case", "case", c, stats.scanned, hits.len()));
             results.extend(hits.into_iter().map(|h| (h.id as i64, c, h)));
         }
-        let names: Vec<String> = index.models().markers().iter().map(|m| m.name().to_string()).collect();
+        let names: Vec<String> = index
+            .models()
+            .markers()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
         let added = serde_json::to_string(&state.added).unwrap_or_default();
         let model = state.model_desc.clone();
         drop(state);
@@ -258,7 +339,11 @@ impl Registry {
                 .iter()
                 .map(|&(m, lr)| serde_json::json!({"name": names[m], "lr": lr}))
                 .collect();
-            let inconsistent: Vec<&str> = hit.inconsistent.iter().map(|&m| names[m].as_str()).collect();
+            let inconsistent: Vec<&str> = hit
+                .inconsistent
+                .iter()
+                .map(|&m| names[m].as_str())
+                .collect();
             let lr = hit.lr();
             let values = (
                 if lr.is_finite() { lr } else { f64::MAX },
@@ -308,10 +393,12 @@ impl Registry {
                 .await?;
                 stored += 1;
             }
-            sqlx::query("UPDATE cases SET status = 'candidate_found' WHERE id = $1 AND status = 'open'")
-                .bind(*case_ref)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE cases SET status = 'candidate_found' WHERE id = $1 AND status = 'open'",
+            )
+            .bind(*case_ref)
+            .execute(&mut *tx)
+            .await?;
         }
         for (action, target_type, id, scanned, hits) in searches {
             append_audit(
@@ -333,9 +420,18 @@ impl Registry {
 }
 
 fn child_profile(index: &Index, snap: &Snapshot, found: i64) -> Result<Option<Profile>> {
-    let Some(sample) = snap.found.get(&found) else { return Ok(None) };
-    let Some(p) = snap.profiles.get(sample) else { return Ok(None) };
-    Ok(Some(index.models().encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?.0))
+    let Some(sample) = snap.found.get(&found) else {
+        return Ok(None);
+    };
+    let Some(p) = snap.profiles.get(sample) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        index
+            .models()
+            .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?
+            .0,
+    ))
 }
 
 fn insert_case(
@@ -348,7 +444,9 @@ fn insert_case(
     let mut entries = Vec::new();
     for (sample, rel, rsex) in refs {
         if let Some(p) = profiles.get(sample) {
-            let (profile, _) = index.models().encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
+            let (profile, _) = index
+                .models()
+                .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
             entries.push((*rel, *rsex, profile));
         }
     }
@@ -366,5 +464,8 @@ pub(crate) fn model_description(s: &crate::Settings) -> String {
         MutationKind::Proportional => "proportional".to_string(),
         MutationKind::Stepwise { range, rate2 } => format!("stepwise range {range} rate2 {rate2}"),
     };
-    format!("{kind}, rate male {} female {}, {SEARCH_MODEL}", m.rate_male, m.rate_female)
+    format!(
+        "{kind}, rate male {} female {}, {SEARCH_MODEL}",
+        m.rate_male, m.rate_female
+    )
 }

@@ -39,8 +39,16 @@ pub struct CandidateFilter {
 
 /// (table, natural key column, encrypted columns) of every encrypted field.
 const ENCRYPTED: &[(&str, &str, &[&str])] = &[
-    ("cases", "case_id", &["child_name", "missing_place", "description", "contact"]),
-    ("found_children", "found_id", &["found_place", "description"]),
+    (
+        "cases",
+        "case_id",
+        &["child_name", "missing_place", "description", "contact"],
+    ),
+    (
+        "found_children",
+        "found_id",
+        &["found_place", "description"],
+    ),
     ("case_references", "sample_name", &["person_name"]),
     ("profiles", "sample_name", &["genotypes"]),
 ];
@@ -75,7 +83,11 @@ impl Registry {
                     inconsistent_markers: serde_json::from_str(&inconsistent).unwrap_or_default(),
                     status: r.try_get(6)?,
                     shape: r.try_get(7)?,
-                    frequency_database: format!("{} v{}", r.try_get::<String, _>(8)?, r.try_get::<i64, _>(9)?),
+                    frequency_database: format!(
+                        "{} v{}",
+                        r.try_get::<String, _>(8)?,
+                        r.try_get::<i64, _>(9)?
+                    ),
                     model: r.try_get(10)?,
                     computed_at: r.try_get(11)?,
                 })
@@ -92,11 +104,18 @@ impl Registry {
             ));
         }
         if dest.exists() {
-            return Err(RegistryError::Invalid(format!("{} exists; a backup never overwrites", dest.display())));
+            return Err(RegistryError::Invalid(format!(
+                "{} exists; a backup never overwrites",
+                dest.display()
+            )));
         }
-        let dest_text = dest.to_str().ok_or_else(|| RegistryError::Invalid("backup path is not UTF-8".into()))?;
+        let dest_text = dest
+            .to_str()
+            .ok_or_else(|| RegistryError::Invalid("backup path is not UTF-8".into()))?;
         if dest_text.contains('\'') {
-            return Err(RegistryError::Invalid("backup path must not contain a quote".into()));
+            return Err(RegistryError::Invalid(
+                "backup path must not contain a quote".into(),
+            ));
         }
         {
             let _guard = self.write.lock().await;
@@ -104,12 +123,20 @@ impl Registry {
             append_audit(
                 &mut tx,
                 self.backend,
-                Event { actor, action: "backup", target_type: "database", target_id: "*", detail: "VACUUM INTO".into() },
+                Event {
+                    actor,
+                    action: "backup",
+                    target_type: "database",
+                    target_id: "*",
+                    detail: "VACUUM INTO".into(),
+                },
             )
             .await?;
             tx.commit().await?;
         }
-        sqlx::query(AssertSqlSafe(format!("VACUUM INTO '{dest_text}'"))).execute(&self.pool).await?;
+        sqlx::query(AssertSqlSafe(format!("VACUUM INTO '{dest_text}'")))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -122,9 +149,11 @@ impl Registry {
         let mut fields = 0;
         for (table, key_col, columns) in ENCRYPTED {
             for col in *columns {
-                let rows = sqlx::query(AssertSqlSafe(format!("SELECT id, {key_col}, {col} FROM {table} WHERE {col} IS NOT NULL")))
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let rows = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT id, {key_col}, {col} FROM {table} WHERE {col} IS NOT NULL"
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
                 for r in rows {
                     let id: i64 = r.try_get(0)?;
                     let natural: String = r.try_get(1)?;
@@ -132,7 +161,13 @@ impl Registry {
                     let aad = crypto::aad(table, col, &natural);
                     let plain = crypto::decrypt(&self.key, &aad, &blob)?;
                     let sealed = crypto::encrypt(&new_key, &aad, &plain);
-                    sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET {col} = $1 WHERE id = $2"))).bind(sealed).bind(id).execute(&mut *tx).await?;
+                    sqlx::query(AssertSqlSafe(format!(
+                        "UPDATE {table} SET {col} = $1 WHERE id = $2"
+                    )))
+                    .bind(sealed)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                     fields += 1;
                 }
             }
@@ -177,7 +212,10 @@ impl Registry {
             ("candidates", "candidates"),
             ("audit entries", "audit_log"),
         ] {
-            let n: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(&self.pool).await?.try_get(0)?;
+            let n: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
             out.push((name, n));
         }
         Ok(out)

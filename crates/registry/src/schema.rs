@@ -131,10 +131,24 @@ const MIGRATIONS: &[Migration] = &[Migration {
 impl Backend {
     fn types(self, statement: &str) -> String {
         let (id, int, blob, real) = match self {
-            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "BLOB", "REAL"),
-            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA", "DOUBLE PRECISION"),
+            Backend::Sqlite => (
+                "INTEGER PRIMARY KEY AUTOINCREMENT",
+                "INTEGER",
+                "BLOB",
+                "REAL",
+            ),
+            Backend::Postgres => (
+                "BIGSERIAL PRIMARY KEY",
+                "BIGINT",
+                "BYTEA",
+                "DOUBLE PRECISION",
+            ),
         };
-        statement.replace("{ID}", id).replace("{INT}", int).replace("{BLOB}", blob).replace("{REAL}", real)
+        statement
+            .replace("{ID}", id)
+            .replace("{INT}", int)
+            .replace("{BLOB}", blob)
+            .replace("{REAL}", real)
     }
 
     /// The statements that bring a database at `version` (0: empty) up to date,
@@ -143,7 +157,12 @@ impl Backend {
         MIGRATIONS
             .iter()
             .filter(|m| m.version > version)
-            .map(|m| (m.version, m.statements.iter().map(|s| self.types(s)).collect()))
+            .map(|m| {
+                (
+                    m.version,
+                    m.statements.iter().map(|s| self.types(s)).collect(),
+                )
+            })
             .collect()
     }
 

@@ -54,7 +54,9 @@ impl Registry {
         for (v, statements) in self.backend.pending(version) {
             for s in statements {
                 // Our own schema statements, never input.
-                sqlx::query(sqlx::AssertSqlSafe(s)).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(s))
+                    .execute(&mut *tx)
+                    .await?;
             }
             set_meta(&mut tx, "schema_version", &v.to_string()).await?;
         }
@@ -82,19 +84,31 @@ impl Registry {
     }
 
     /// Encrypts a field bound to (table, column, row).
-    pub(crate) fn seal(&self, table: &str, column: &str, row: &str, value: Option<&str>) -> Option<Vec<u8>> {
+    pub(crate) fn seal(
+        &self,
+        table: &str,
+        column: &str,
+        row: &str,
+        value: Option<&str>,
+    ) -> Option<Vec<u8>> {
         value.map(|v| crypto::encrypt(&self.key, &crypto::aad(table, column, row), v.as_bytes()))
     }
 
     /// Decrypts a field bound to (table, column, row).
-    pub(crate) fn open_field(&self, table: &str, column: &str, row: &str, blob: Option<Vec<u8>>) -> Result<Option<String>> {
+    pub(crate) fn open_field(
+        &self,
+        table: &str,
+        column: &str,
+        row: &str,
+        blob: Option<Vec<u8>>,
+    ) -> Result<Option<String>> {
         match blob {
             None => Ok(None),
             Some(b) => {
                 let plain = crypto::decrypt(&self.key, &crypto::aad(table, column, row), &b)?;
-                String::from_utf8(plain)
-                    .map(Some)
-                    .map_err(|_| RegistryError::Invalid(format!("{table}.{column} of {row} is not text")))
+                String::from_utf8(plain).map(Some).map_err(|_| {
+                    RegistryError::Invalid(format!("{table}.{column} of {row} is not text"))
+                })
             }
         }
     }
@@ -110,26 +124,51 @@ pub(crate) async fn get_meta(conn: &mut AnyConnection, key: &str) -> Result<Opti
 }
 
 pub(crate) async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
-    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2").bind(value).bind(key).execute(&mut *conn).await?;
+    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2")
+        .bind(value)
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
     if updated.rows_affected() == 0 {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)").bind(key).bind(value).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
 /// Appends an entry to the hash-chained audit log, inside the caller's transaction.
-pub(crate) async fn append_audit(conn: &mut AnyConnection, backend: Backend, event: Event<'_>) -> Result<()> {
+pub(crate) async fn append_audit(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    event: Event<'_>,
+) -> Result<()> {
     if backend == Backend::Postgres {
         // One appender at a time across processes: the chain is a sequence.
-        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *conn).await?;
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+            .execute(&mut *conn)
+            .await?;
     }
-    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
     let (seq, prev) = match last {
         Some(r) => (r.try_get::<i64, _>(0)? + 1, r.try_get::<String, _>(1)?),
         None => (1, GENESIS.to_string()),
     };
     let at = audit::now_rfc3339();
-    let hash = audit::entry_hash(&prev, seq, &at, event.actor, event.action, event.target_type, event.target_id, &event.detail);
+    let hash = audit::entry_hash(
+        &prev,
+        seq,
+        &at,
+        event.actor,
+        event.action,
+        event.target_type,
+        event.target_id,
+        &event.detail,
+    );
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, action, target_type, target_id, detail, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -17,7 +17,12 @@ pub struct DbArgs {
     #[arg(long, env = "REUNITE_KEY_FILE", global = true)]
     pub key_file: Option<PathBuf>,
     /// The data directory for the default SQLite registry.
-    #[arg(long, env = "REUNITE_DATA_DIR", default_value = "reunite-data", global = true)]
+    #[arg(
+        long,
+        env = "REUNITE_DATA_DIR",
+        default_value = "reunite-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
 }
 
@@ -35,7 +40,12 @@ impl DbArgs {
 
 /// The CLI's actor in the audit log.
 pub fn cli_actor() -> String {
-    format!("cli:{}", std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()))
+    format!(
+        "cli:{}",
+        std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into())
+    )
 }
 
 /// Opens the registry and says what a first use created.
@@ -51,7 +61,10 @@ pub async fn open(db: &DbArgs) -> Result<Registry> {
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 #[derive(Subcommand)]
@@ -102,17 +115,39 @@ pub fn import(args: ImportArgs) -> Result<()> {
         let registry = open(&args.db).await?;
         let actor = cli_actor();
         let report = match &args.kind {
-            ImportKind::Frequencies { file, name, population, activate } => {
+            ImportKind::Frequencies {
+                file,
+                name,
+                population,
+                activate,
+            } => {
                 let text = read(file)?;
                 registry
-                    .import_frequencies(&actor, &file.display().to_string(), &text, name.as_deref(), population.as_deref(), *activate)
+                    .import_frequencies(
+                        &actor,
+                        &file.display().to_string(),
+                        &text,
+                        name.as_deref(),
+                        population.as_deref(),
+                        *activate,
+                    )
                     .await?
             }
-            ImportKind::Cases { file } => registry.import_cases(&actor, &file.display().to_string(), &read(file)?).await?,
-            ImportKind::References { file } => {
-                registry.import_references(&actor, &file.display().to_string(), &read(file)?).await?
+            ImportKind::Cases { file } => {
+                registry
+                    .import_cases(&actor, &file.display().to_string(), &read(file)?)
+                    .await?
             }
-            ImportKind::Found { file } => registry.import_found(&actor, &file.display().to_string(), &read(file)?).await?,
+            ImportKind::References { file } => {
+                registry
+                    .import_references(&actor, &file.display().to_string(), &read(file)?)
+                    .await?
+            }
+            ImportKind::Found { file } => {
+                registry
+                    .import_found(&actor, &file.display().to_string(), &read(file)?)
+                    .await?
+            }
             ImportKind::Profiles { file, lab, kit } => {
                 let text = read(file)?;
                 let bar = ProgressBar::new(0);
@@ -128,7 +163,14 @@ pub fn import(args: ImportArgs) -> Result<()> {
                     }
                 };
                 let r = registry
-                    .import_profiles(&actor, &file.display().to_string(), &text, lab.as_deref(), kit.as_deref(), &progress)
+                    .import_profiles(
+                        &actor,
+                        &file.display().to_string(),
+                        &text,
+                        lab.as_deref(),
+                        kit.as_deref(),
+                        &progress,
+                    )
                     .await;
                 bar.finish_and_clear();
                 r?
@@ -136,7 +178,12 @@ pub fn import(args: ImportArgs) -> Result<()> {
         };
         println!(
             "{}: {} {} in the file, {} added, {} already stored; {} new candidates",
-            report.file, report.rows, report.kind, report.added, report.unchanged, report.new_candidates
+            report.file,
+            report.rows,
+            report.kind,
+            report.added,
+            report.unchanged,
+            report.new_candidates
         );
         for n in &report.notes {
             println!("  {n}");
@@ -168,14 +215,21 @@ pub fn matches(args: MatchesArgs) -> Result<()> {
     runtime()?.block_on(async {
         let registry = open(&args.db).await?;
         let rows = registry
-            .candidates(&CandidateFilter { status: args.status.clone(), found_id: args.found.clone(), case_id: args.case.clone() })
+            .candidates(&CandidateFilter {
+                status: args.status.clone(),
+                found_id: args.found.clone(),
+                case_id: args.case.clone(),
+            })
             .await?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
         } else if rows.is_empty() {
             println!("no candidates");
         } else {
-            println!("{:<16} {:<16} {:>12} {:>8} {:>9} {:<13} inconsistent", "found", "case", "LR", "log10", "markers", "status");
+            println!(
+                "{:<16} {:<16} {:>12} {:>8} {:>9} {:<13} inconsistent",
+                "found", "case", "LR", "log10", "markers", "status"
+            );
             for r in &rows {
                 println!(
                     "{:<16} {:<16} {:>12} {:>8.2} {:>9} {:<13} {}",
@@ -206,7 +260,10 @@ pub fn backup(args: BackupArgs) -> Result<()> {
     runtime()?.block_on(async {
         let registry = open(&args.db).await?;
         registry.backup(&cli_actor(), &args.file).await?;
-        println!("backup written to {} (the key file is not in it: keep a copy of the key apart)", args.file.display());
+        println!(
+            "backup written to {} (the key file is not in it: keep a copy of the key apart)",
+            args.file.display()
+        );
         registry.close().await;
         Ok(())
     })

@@ -247,5 +247,10 @@ fn blind_search(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_lrs, blind_search);
+criterion_group! {
+    name = benches;
+    // No plots: they take longer than the measurements.
+    config = Criterion::default().without_plots();
+    targets = single_lrs, blind_search
+}
 criterion_main!(benches);

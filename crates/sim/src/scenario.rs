@@ -538,7 +538,8 @@ fn profiles<R: Rng + ?Sized>(
                     String::new()
                 }
             };
-            let size = 100.0 + 45.0 * (j % 6) as f64 + 4.0 * first.value();
+            let size =
+                100.0 + 45.0 * (j % 6) as f64 + 4.0 * first.value() + rng.random_range(-0.4..0.4);
             let height: u32 = rng.random_range(600..8000);
             writeln!(
                 out,

@@ -37,7 +37,13 @@ impl TestDb {
         o.key_file = None; // created beside the database on first use
         let (registry, notes) = Registry::open(o).await.unwrap();
         assert_eq!(notes.created_key.as_deref(), Some(key.as_path()));
-        TestDb { registry, dir, url, key, pg_name: None }
+        TestDb {
+            registry,
+            dir,
+            url,
+            key,
+            pg_name: None,
+        }
     }
 
     /// A fresh PostgreSQL database, or `None` (outside CI) when the server is down.
@@ -56,15 +62,29 @@ impl TestDb {
             "reunite_test_{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
         );
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("pg.key");
         registry::crypto::create_key_file(&key).unwrap();
         let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-        let (registry, _) = Registry::open(options(&url, &key, dir.path())).await.unwrap();
-        Some(TestDb { registry, dir, url, key, pg_name: Some(name) })
+        let (registry, _) = Registry::open(options(&url, &key, dir.path()))
+            .await
+            .unwrap();
+        Some(TestDb {
+            registry,
+            dir,
+            url,
+            key,
+            pg_name: Some(name),
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -73,18 +93,28 @@ impl TestDb {
 
     /// Opens the same database again (as a restarted process would).
     pub async fn reopen(&self) -> Registry {
-        Registry::open(options(&self.url, &self.key, self.dir.path())).await.unwrap().0
+        Registry::open(options(&self.url, &self.key, self.dir.path()))
+            .await
+            .unwrap()
+            .0
     }
 
     pub async fn finish(self) {
-        let TestDb { registry, pg_name, dir, .. } = self;
+        let TestDb {
+            registry,
+            pg_name,
+            dir,
+            ..
+        } = self;
         registry.close().await;
         if let Some(name) = pg_name {
             let mut admin = sqlx::PgConnection::connect(PG_ADMIN).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         }
         drop(dir);
     }
@@ -100,7 +130,11 @@ pub fn nist() -> Vec<(String, Person)> {
         .profiles
         .into_iter()
         .map(|p| {
-            let g = p.markers.into_iter().map(|(m, g)| (m, g.first().to_string(), g.second().to_string())).collect();
+            let g = p
+                .markers
+                .into_iter()
+                .map(|(m, g)| (m, g.first().to_string(), g.second().to_string()))
+                .collect();
             (p.sample, g)
         })
         .collect()
@@ -108,9 +142,13 @@ pub fn nist() -> Vec<(String, Person)> {
 
 /// A child of two people: one allele of each at every marker (chosen by `seed`).
 pub fn child_of(father: &Person, mother: &Person, seed: u64) -> Person {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut bit = || {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (x >> 33) & 1 == 1
     };
     father
@@ -126,22 +164,26 @@ pub fn child_of(father: &Person, mother: &Person, seed: u64) -> Person {
 
 /// A GeneMapper ID-X genotype table for these samples.
 pub fn genemapper(samples: &[(&str, &Person)]) -> String {
-    let mut s = String::from("Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1\n");
+    let mut s = String::from(
+        "Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1\n",
+    );
     for (name, person) in samples {
         for (m, a, b) in person.iter() {
             let b = if a == b { "" } else { b.as_str() };
-            s.push_str(&format!("{name}.fsa\t{name}\tPP_Fusion\t{m}\tB\t{a}\t{b}\t\t120.5\t1500\n"));
+            s.push_str(&format!(
+                "{name}.fsa\t{name}\tPP_Fusion\t{m}\tB\t{a}\t{b}\t\t120.5\t1500\n"
+            ));
         }
-        s.push_str(&format!("{name}.fsa\t{name}\tPP_Fusion\tAMEL\tB\tX\tY\t\t100.1\t2000\n"));
+        s.push_str(&format!(
+            "{name}.fsa\t{name}\tPP_Fusion\tAMEL\tB\tX\tY\t\t100.1\t2000\n"
+        ));
     }
     s
 }
 
-pub const CASES_HEADER: &str =
-    "case_id,child_name,child_sex,child_birth_date_from,child_birth_date_to,missing_date,missing_place,missing_lat,missing_lon,description\n";
+pub const CASES_HEADER: &str = "case_id,child_name,child_sex,child_birth_date_from,child_birth_date_to,missing_date,missing_place,missing_lat,missing_lon,description\n";
 pub const REFERENCES_HEADER: &str = "sample_name,case_id,relationship,person_name,sex\n";
-pub const FOUND_HEADER: &str =
-    "sample_name,found_id,sex,age_min_days,age_max_days,found_date,found_place,found_lat,found_lon,institution,description\n";
+pub const FOUND_HEADER: &str = "sample_name,found_id,sex,age_min_days,age_max_days,found_date,found_place,found_lat,found_lon,institution,description\n";
 
 /// A small registry: three families (both parents, mother only, paternal
 /// grandparents), three rescued children (the first two belong to families
@@ -186,18 +228,86 @@ pub fn small() -> Small {
         ("FS-3", &child3),
         ("FS-4", p(700)),
     ]);
-    Small { cases, references, found, profiles }
+    Small {
+        cases,
+        references,
+        found,
+        profiles,
+    }
 }
 
 /// Imports the NIST frequencies and the small registry.
 pub async fn load_small(r: &Registry) -> Small {
     let s = small();
-    r.import_frequencies("test", "nist.csv", formats::builtin::NIST_FREQUENCIES, Some("NIST"), Some("All"), false)
+    r.import_frequencies(
+        "test",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        false,
+    )
+    .await
+    .unwrap();
+    r.import_cases("test", "cases.csv", &s.cases).await.unwrap();
+    r.import_references("test", "references.csv", &s.references)
         .await
         .unwrap();
-    r.import_cases("test", "cases.csv", &s.cases).await.unwrap();
-    r.import_references("test", "references.csv", &s.references).await.unwrap();
     r.import_found("test", "found.csv", &s.found).await.unwrap();
-    r.import_profiles("test", "profiles.txt", &s.profiles, Some("Lab 1"), None, &|_, _| {}).await.unwrap();
+    r.import_profiles(
+        "test",
+        "profiles.txt",
+        &s.profiles,
+        Some("Lab 1"),
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
     s
+}
+
+/// A scenario from real NIST founders: the four lab files and the truth.
+pub fn nist_scenario(
+    families: usize,
+    rescued: usize,
+    with_family: usize,
+    seed: u64,
+) -> sim::Scenario {
+    let db = formats::builtin::nist_frequencies("All").unwrap();
+    let models: Vec<kinship::MarkerModel> = db
+        .markers()
+        .iter()
+        .map(|m| {
+            kinship::MarkerModel::new(m.clone(), Some(kinship::MutationModel::DEFAULT_SEARCH))
+                .unwrap()
+        })
+        .collect();
+    let pool: Vec<Vec<Option<kinship::IndexGenotype>>> = formats::builtin::nist_genotypes()
+        .unwrap()
+        .profiles
+        .iter()
+        .map(|p| {
+            models
+                .iter()
+                .map(|m| {
+                    p.genotype(m.name()).map(|g| {
+                        let f = m.frequencies();
+                        (
+                            f.index_of(g.first()).unwrap(),
+                            f.index_of(g.second()).unwrap(),
+                        )
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let spec = sim::ScenarioSpec {
+        families,
+        rescued,
+        rescued_with_family: with_family,
+        seed,
+        today: (2026, 11, 20),
+    };
+    sim::scenario(&models, &pool, &spec).unwrap()
 }

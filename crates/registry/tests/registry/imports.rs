@@ -13,13 +13,25 @@ async fn matches_its_family(db: &TestDb) {
     let r = &db.registry;
     load_small(r).await;
     let all = r.candidates(&CandidateFilter::default()).await.unwrap();
-    let best = |found: &str| all.iter().find(|c| c.found_id == found).map(|c| c.case_id.clone());
+    let best = |found: &str| {
+        all.iter()
+            .find(|c| c.found_id == found)
+            .map(|c| c.case_id.clone())
+    };
     assert_eq!(best("FC-1").as_deref(), Some("MC-1"), "{all:?}");
     assert_eq!(best("FC-2").as_deref(), Some("MC-2"), "{all:?}");
     assert_eq!(best("FC-3").as_deref(), Some("MC-3"), "{all:?}");
     // The stranger reaches no family at LR 10^4.
-    assert!(all.iter().filter(|c| c.found_id == "FC-4").all(|c| c.lr < 1e4), "{all:?}");
-    let c1 = all.iter().find(|c| c.found_id == "FC-1" && c.case_id == "MC-1").unwrap();
+    assert!(
+        all.iter()
+            .filter(|c| c.found_id == "FC-4")
+            .all(|c| c.lr < 1e4),
+        "{all:?}"
+    );
+    let c1 = all
+        .iter()
+        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
+        .unwrap();
     assert!(c1.log10_lr > 10.0);
     assert_eq!(c1.shape, "both_parents");
     assert_eq!(c1.status, "new");
@@ -29,7 +41,10 @@ async fn matches_its_family(db: &TestDb) {
     let again = db.reopen().await;
     let state = again.candidates(&CandidateFilter::default()).await.unwrap();
     assert_eq!(state.len(), all.len());
-    assert_eq!(again.verify_audit().await.unwrap() as i64, snapshot(&again).await[5].1);
+    assert_eq!(
+        again.verify_audit().await.unwrap() as i64,
+        snapshot(&again).await[5].1
+    );
     again.close().await;
 }
 both!(matches_its_family);
@@ -40,11 +55,17 @@ async fn importing_twice_adds_nothing(db: &TestDb) {
     let before = snapshot(r).await;
     let rep = r.import_cases("test", "cases.csv", &s.cases).await.unwrap();
     assert_eq!((rep.added, rep.unchanged), (0, 3));
-    let rep = r.import_references("test", "references.csv", &s.references).await.unwrap();
+    let rep = r
+        .import_references("test", "references.csv", &s.references)
+        .await
+        .unwrap();
     assert_eq!((rep.added, rep.unchanged), (0, 5));
     let rep = r.import_found("test", "found.csv", &s.found).await.unwrap();
     assert_eq!((rep.added, rep.unchanged), (0, 4));
-    let rep = r.import_profiles("test", "profiles.txt", &s.profiles, None, None, &|_, _| {}).await.unwrap();
+    let rep = r
+        .import_profiles("test", "profiles.txt", &s.profiles, None, None, &|_, _| {})
+        .await
+        .unwrap();
     assert_eq!((rep.added, rep.unchanged), (0, 9));
     let after = snapshot(r).await;
     // Only the audit log grows (each import is recorded).
@@ -57,34 +78,81 @@ async fn broken_files_change_nothing(db: &TestDb) {
     let r = &db.registry;
     let s = load_small(r).await;
     let before = snapshot(r).await;
-    let expect = |res: Result<registry::ImportReport, RegistryError>, file: &str, line: usize, what: &str| {
+    let expect = |res: Result<registry::ImportReport, RegistryError>,
+                  file: &str,
+                  line: usize,
+                  what: &str| {
         let e = res.expect_err("must be refused");
         let text = e.to_string();
         assert!(text.contains(&format!("{file}:{line}")), "{text}");
         assert!(text.contains(what), "{text}");
     };
     // A mixture: three alleles at one marker.
-    let mixture = s.profiles.replacen("\tB\t", "\tB\t", 1).replacen("\t\t120.5", "\t25\t120.5", 1);
+    let mixture = s
+        .profiles
+        .replacen("\tB\t", "\tB\t", 1)
+        .replacen("\t\t120.5", "\t25\t120.5", 1);
     let mixture = format!("{mixture}NEW.fsa\tNEW-1\tPP\tvWA\tB\t14\t15\t\t1\t1\n");
-    expect(r.import_profiles("t", "mix.txt", &mixture, None, None, &|_, _| {}).await, "mix.txt", 2, "mixture");
+    expect(
+        r.import_profiles("t", "mix.txt", &mixture, None, None, &|_, _| {})
+            .await,
+        "mix.txt",
+        2,
+        "mixture",
+    );
     // An unknown marker.
-    let unknown = format!("{}NEW.fsa\tNEW-1\tPP\tD99S999\tB\t14\t15\t\t1\t1\n", s.profiles);
+    let unknown = format!(
+        "{}NEW.fsa\tNEW-1\tPP\tD99S999\tB\t14\t15\t\t1\t1\n",
+        s.profiles
+    );
     let lines = unknown.lines().count();
-    expect(r.import_profiles("t", "unknown.txt", &unknown, None, None, &|_, _| {}).await, "unknown.txt", lines, "D99S999");
+    expect(
+        r.import_profiles("t", "unknown.txt", &unknown, None, None, &|_, _| {})
+            .await,
+        "unknown.txt",
+        lines,
+        "D99S999",
+    );
     // A bad date.
     let bad_date = format!("{CASES_HEADER}MC-9,,male,2024-02-30,,,,,,\n");
-    expect(r.import_cases("t", "c.csv", &bad_date).await, "c.csv", 2, "2024-02-30");
+    expect(
+        r.import_cases("t", "c.csv", &bad_date).await,
+        "c.csv",
+        2,
+        "2024-02-30",
+    );
     // A truncated line.
     let truncated = format!("{FOUND_HEADER}FS-9,FC-9,male,100\n");
-    expect(r.import_found("t", "f.csv", &truncated).await, "f.csv", 2, "age_max_days");
+    expect(
+        r.import_found("t", "f.csv", &truncated).await,
+        "f.csv",
+        2,
+        "age_max_days",
+    );
     // A reference to a case that does not exist (after a good row: nothing of the file is kept).
-    let orphan = format!("{REFERENCES_HEADER}RS-9A,MC-1,full_sibling,,male\nRS-9B,MC-404,mother,,female\n");
-    expect(r.import_references("t", "r.csv", &orphan).await, "r.csv", 3, "MC-404");
+    let orphan =
+        format!("{REFERENCES_HEADER}RS-9A,MC-1,full_sibling,,male\nRS-9B,MC-404,mother,,female\n");
+    expect(
+        r.import_references("t", "r.csv", &orphan).await,
+        "r.csv",
+        3,
+        "MC-404",
+    );
     // An off-ladder allele.
     let ol = format!("{}NEW.fsa\tNEW-2\tPP\tTH01\tB\tOL\t7\t\t1\t1\n", s.profiles);
     let lines = ol.lines().count();
-    expect(r.import_profiles("t", "ol.txt", &ol, None, None, &|_, _| {}).await, "ol.txt", lines, "OL");
-    assert_eq!(before, snapshot(r).await, "nothing of a refused file is stored, not even an audit entry");
+    expect(
+        r.import_profiles("t", "ol.txt", &ol, None, None, &|_, _| {})
+            .await,
+        "ol.txt",
+        lines,
+        "OL",
+    );
+    assert_eq!(
+        before,
+        snapshot(r).await,
+        "nothing of a refused file is stored, not even an audit entry"
+    );
     assert_eq!(r.verify_audit().await.unwrap() as i64, before[5].1);
 }
 both!(broken_files_change_nothing);
@@ -92,18 +160,102 @@ both!(broken_files_change_nothing);
 async fn a_new_family_finds_a_child_rescued_before(db: &TestDb) {
     let r = &db.registry;
     let s = small();
-    r.import_frequencies("t", "nist.csv", formats::builtin::NIST_FREQUENCIES, Some("NIST"), Some("All"), false)
-        .await
-        .unwrap();
+    r.import_frequencies(
+        "t",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        false,
+    )
+    .await
+    .unwrap();
     // The child is registered and typed first...
     r.import_found("t", "found.csv", &s.found).await.unwrap();
-    r.import_profiles("t", "profiles.txt", &s.profiles, None, None, &|_, _| {}).await.unwrap();
-    assert!(r.candidates(&CandidateFilter::default()).await.unwrap().is_empty());
+    r.import_profiles("t", "profiles.txt", &s.profiles, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    assert!(
+        r.candidates(&CandidateFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // ... the family registers years later.
     r.import_cases("t", "cases.csv", &s.cases).await.unwrap();
-    let rep = r.import_references("t", "references.csv", &s.references).await.unwrap();
+    let rep = r
+        .import_references("t", "references.csv", &s.references)
+        .await
+        .unwrap();
     assert!(rep.new_candidates >= 3, "{rep:?}");
-    let c = r.candidates(&CandidateFilter { case_id: Some("MC-2".into()), ..Default::default() }).await.unwrap();
+    let c = r
+        .candidates(&CandidateFilter {
+            case_id: Some("MC-2".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(c[0].found_id, "FC-2");
 }
 both!(a_new_family_finds_a_child_rescued_before);
+
+/// A few hundred families from real NIST founders: every rescued child with a
+/// registered family has it as its best candidate, and no unrelated child
+/// reaches LR 10^4 with a family whose both parents are typed.
+async fn scenario_from_real_genotypes(db: &TestDb) {
+    let r = &db.registry;
+    let s = nist_scenario(300, 40, 32, 7);
+    r.import_frequencies(
+        "t",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        false,
+    )
+    .await
+    .unwrap();
+    r.import_cases("t", "cases.csv", &s.cases_csv)
+        .await
+        .unwrap();
+    r.import_references("t", "references.csv", &s.references_csv)
+        .await
+        .unwrap();
+    r.import_found("t", "found.csv", &s.found_csv)
+        .await
+        .unwrap();
+    let rep = r
+        .import_profiles("t", "profiles.txt", &s.profiles_tsv, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(rep.added, rep.rows);
+    let all = r.candidates(&CandidateFilter::default()).await.unwrap();
+    let config: std::collections::HashMap<&str, sim::Configuration> = s
+        .configurations
+        .iter()
+        .map(|(c, k)| (c.as_str(), *k))
+        .collect();
+    for t in &s.truth {
+        let best = all.iter().find(|c| c.found_id == t.found_id);
+        match &t.case_id {
+            Some(case) => assert_eq!(
+                best.map(|b| b.case_id.as_str()),
+                Some(case.as_str()),
+                "{t:?}"
+            ),
+            None => {
+                for c in all
+                    .iter()
+                    .filter(|c| c.found_id == t.found_id && c.lr >= 1e4)
+                {
+                    assert_ne!(
+                        config[c.case_id.as_str()],
+                        sim::Configuration::BothParents,
+                        "{c:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+both!(scenario_from_real_genotypes);

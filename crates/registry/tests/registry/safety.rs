@@ -13,8 +13,16 @@ async fn personal_data_is_encrypted_at_rest(db: &TestDb) {
         let mut bytes = std::fs::read(db.dir.path().join("copy.db")).unwrap();
         bytes.extend(std::fs::read(db.dir.path().join("registry.db")).unwrap_or_default());
         let text = String::from_utf8_lossy(&bytes);
-        for secret in ["Amina Secretname", "Joseph Privatename", "scar on left knee", "Riverton"] {
-            assert!(!text.contains(secret), "{secret} found in the database file");
+        for secret in [
+            "Amina Secretname",
+            "Joseph Privatename",
+            "scar on left knee",
+            "Riverton",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} found in the database file"
+            );
         }
         // A stored profile in clear would read ["D3S1358","15","16"].
         assert!(!text.contains("[\"D3S1358\",\""), "genotypes in clear");
@@ -28,10 +36,17 @@ async fn tampering_with_the_audit_log_is_detected(db: &TestDb) {
     let n = r.verify_audit().await.unwrap();
     assert!(n >= 5);
     // Someone edits an entry directly in the database.
-    let pool = sqlx::AnyPool::connect(&if db.is_sqlite() { format!("{}?mode=rw", db.url) } else { db.url.clone() })
+    let pool = sqlx::AnyPool::connect(&if db.is_sqlite() {
+        format!("{}?mode=rw", db.url)
+    } else {
+        db.url.clone()
+    })
+    .await
+    .unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2")
+        .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2").execute(&pool).await.unwrap();
     pool.close().await;
     let e = r.verify_audit().await.unwrap_err().to_string();
     assert!(e.contains("seq 2"), "{e}");
@@ -49,10 +64,21 @@ async fn key_rotation_keeps_data_readable_and_the_old_key_useless(db: &TestDb) {
     let mut o = options(&db.url, &new_key, db.dir.path());
     o.actor = "t".into();
     let (again, _) = Registry::open(o).await.unwrap();
-    assert_eq!(again.candidates(&CandidateFilter::default()).await.unwrap().len(), before.len());
+    assert_eq!(
+        again
+            .candidates(&CandidateFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        before.len()
+    );
     again.close().await;
     // The old key is refused.
-    let e = Registry::open(options(&db.url, &db.key, db.dir.path())).await.err().expect("old key refused").to_string();
+    let e = Registry::open(options(&db.url, &db.key, db.dir.path()))
+        .await
+        .err()
+        .expect("old key refused")
+        .to_string();
     assert!(e.contains("does not belong to this database"), "{e}");
 }
 both!(key_rotation_keeps_data_readable_and_the_old_key_useless);
@@ -63,11 +89,23 @@ async fn sqlite_backup_round_trip() {
     load_small(&db.registry).await;
     let copy = db.dir.path().join("backup.db");
     db.registry.backup("t", &copy).await.unwrap();
-    assert!(db.registry.backup("t", &copy).await.is_err(), "never overwrites");
+    assert!(
+        db.registry.backup("t", &copy).await.is_err(),
+        "never overwrites"
+    );
     let url = format!("sqlite://{}", copy.display());
-    let (restored, _) = Registry::open(options(&url, &db.key, db.dir.path())).await.unwrap();
-    let a = db.registry.candidates(&CandidateFilter::default()).await.unwrap();
-    let b = restored.candidates(&CandidateFilter::default()).await.unwrap();
+    let (restored, _) = Registry::open(options(&url, &db.key, db.dir.path()))
+        .await
+        .unwrap();
+    let a = db
+        .registry
+        .candidates(&CandidateFilter::default())
+        .await
+        .unwrap();
+    let b = restored
+        .candidates(&CandidateFilter::default())
+        .await
+        .unwrap();
     assert_eq!(a, b);
     restored.verify_audit().await.unwrap();
     restored.close().await;

@@ -2,6 +2,7 @@
 //! typed in the libraries and become `anyhow` messages here.
 
 mod bench;
+mod demo;
 mod lr;
 mod registry_cmd;
 
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Likelihood ratio of a kinship case file, or of a standard relationship between two typed persons.
     Lr(Box<lr::LrArgs>),
+    /// The main job on a realistic scenario: families, a police operation, matching, a summary.
+    Demo(demo::DemoArgs),
     /// Simulate a database of families and measure the blind search: speed, size, accuracy.
     Bench(bench::BenchArgs),
     /// Import lab files into the registry: frequencies, cases, references, found children, profiles.
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lr(args) => lr::run(*args),
+        Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Import(args) => registry_cmd::import(args),
         Command::Matches(args) => registry_cmd::matches(args),

@@ -1,0 +1,272 @@
+//! `reunite demo`: the main job on a realistic scenario, end to end.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use kinship::{IndexGenotype, MarkerModel, MutationModel};
+use registry::{CandidateFilter, CandidateRow, OpenOptions, Registry, Settings};
+use serde_json::json;
+
+/// Thresholds of the DVI categories.
+pub const UNDISPUTED_LR: f64 = 1e4;
+pub const UNDISPUTED_MARGIN: f64 = 1e4;
+pub const PROBABLE_LR: f64 = 1e3;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where to put the database, key, lab files and logs (default: a fresh
+    /// directory named reunite-demo-<time> in the current directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Registered families.
+    #[arg(long, default_value_t = 2000)]
+    families: usize,
+    /// Children rescued by the police operation.
+    #[arg(long, default_value_t = 89)]
+    rescued: usize,
+    /// How many of them belong to a registered family.
+    #[arg(long, default_value_t = 80)]
+    with_family: usize,
+    /// Seed of the scenario.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Stop after the summary instead of serving the web application.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+/// The DVI category of a child's best candidate.
+pub fn category(best: &CandidateRow, others: &[&CandidateRow]) -> &'static str {
+    let margin = others
+        .iter()
+        .map(|c| best.log10_lr - c.log10_lr)
+        .fold(f64::INFINITY, f64::min);
+    if best.lr >= UNDISPUTED_LR && margin >= UNDISPUTED_MARGIN.log10() {
+        "undisputed"
+    } else if best.lr >= PROBABLE_LR {
+        "probable"
+    } else {
+        "inconclusive"
+    }
+}
+
+fn default_dir() -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    PathBuf::from(format!("reunite-demo-{secs}"))
+}
+
+pub fn run(args: DemoArgs) -> Result<()> {
+    let started = Instant::now();
+    let dir = args.data_dir.clone().unwrap_or_else(default_dir);
+    if dir.join("reunite.db").exists() {
+        anyhow::bail!(
+            "{} already holds a registry; the demo needs a fresh directory",
+            dir.display()
+        );
+    }
+    let files = dir.join("lab-files");
+    std::fs::create_dir_all(&files)
+        .with_context(|| format!("cannot create {}", files.display()))?;
+
+    // The scenario, from the real NIST genotypes as founders.
+    let db = formats::builtin::nist_frequencies("All")?;
+    let models: Vec<MarkerModel> = db
+        .markers()
+        .iter()
+        .map(|m| MarkerModel::new(m.clone(), Some(MutationModel::DEFAULT_SEARCH)))
+        .collect::<Result<_, _>>()?;
+    let people = formats::builtin::nist_genotypes()?;
+    let pool: Vec<Vec<Option<IndexGenotype>>> = people
+        .profiles
+        .iter()
+        .map(|p| {
+            models
+                .iter()
+                .map(|m| {
+                    let f = m.frequencies();
+                    p.genotype(m.name())
+                        .and_then(|g| Some((f.index_of(g.first())?, f.index_of(g.second())?)))
+                })
+                .collect()
+        })
+        .collect();
+    let today = formats::registry_csv::Date::today_utc();
+    let spec = sim::ScenarioSpec {
+        families: args.families,
+        rescued: args.rescued,
+        rescued_with_family: args.with_family,
+        seed: args.seed,
+        today: (today.year(), today.month(), today.day()),
+    };
+    spec.validate().map_err(anyhow::Error::msg)?;
+    let scenario = sim::scenario(&models, &pool, &spec)?;
+    let write = |name: &str, text: &str| -> Result<PathBuf> {
+        let p = files.join(name);
+        std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+        Ok(p)
+    };
+    let freq_file = write("nist-frequencies.csv", formats::builtin::NIST_FREQUENCIES)?;
+    let cases_file = write("cases.csv", &scenario.cases_csv)?;
+    let refs_file = write("references.csv", &scenario.references_csv)?;
+    let found_file = write("found.csv", &scenario.found_csv)?;
+    let profiles_file = write("profiles-genemapper.txt", &scenario.profiles_tsv)?;
+
+    let rt = crate::registry_cmd::runtime()?;
+    let summary = rt.block_on(async {
+        let (registry, _) = Registry::open(OpenOptions {
+            database_url: None,
+            key_file: None,
+            data_dir: dir.clone(),
+            actor: "demo".into(),
+            settings: Settings::default(),
+        })
+        .await?;
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        let name = |p: &PathBuf| p.display().to_string();
+        registry
+            .import_frequencies(
+                "demo",
+                &name(&freq_file),
+                &read(&freq_file)?,
+                Some("NIST-1036"),
+                Some("All"),
+                true,
+            )
+            .await?;
+        registry
+            .import_cases("demo", &name(&cases_file), &read(&cases_file)?)
+            .await?;
+        registry
+            .import_references("demo", &name(&refs_file), &read(&refs_file)?)
+            .await?;
+        registry
+            .import_found("demo", &name(&found_file), &read(&found_file)?)
+            .await?;
+        registry
+            .import_profiles(
+                "demo",
+                &name(&profiles_file),
+                &read(&profiles_file)?,
+                Some("Demo lab"),
+                None,
+                &|_, _| {},
+            )
+            .await?;
+        let candidates = registry.candidates(&CandidateFilter::default()).await?;
+        registry.close().await;
+        anyhow::Ok(measure(&scenario, &candidates))
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut out = summary;
+    out["seconds"] = json!(seconds);
+    out["data_dir"] = json!(dir.display().to_string());
+    if args.json {
+        println!("{out}");
+    } else {
+        print_summary(&out);
+    }
+    if !args.no_serve {
+        eprintln!(
+            "note: the web application comes with `reunite serve`; run it on {} to review candidates",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Every figure measured against the truth the scenario knows.
+fn measure(s: &sim::Scenario, candidates: &[CandidateRow]) -> serde_json::Value {
+    let mut by_child: HashMap<&str, Vec<&CandidateRow>> = HashMap::new();
+    for c in candidates {
+        by_child.entry(c.found_id.as_str()).or_default().push(c);
+    }
+    for v in by_child.values_mut() {
+        v.sort_by(|a, b| b.log10_lr.total_cmp(&a.log10_lr));
+    }
+    let (mut at_rank_1, mut undisputed, mut probable, mut inconclusive, mut without) =
+        (0, 0, 0, 0, 0);
+    let mut strangers = 0;
+    let mut missed = Vec::new();
+    let mut by_config: HashMap<&str, (usize, usize)> = HashMap::new();
+    for t in &s.truth {
+        let list = by_child
+            .get(t.found_id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        match list.first() {
+            None => without += 1,
+            Some(best) => match category(best, &list[1..]) {
+                "undisputed" => undisputed += 1,
+                "probable" => probable += 1,
+                _ => inconclusive += 1,
+            },
+        }
+        strangers += list
+            .iter()
+            .filter(|c| c.lr >= 1e4 && Some(c.case_id.as_str()) != t.case_id.as_deref())
+            .count();
+        if let (Some(case), Some(config)) = (&t.case_id, t.configuration) {
+            let e = by_config.entry(config.name()).or_default();
+            e.1 += 1;
+            if list.first().is_some_and(|b| &b.case_id == case) {
+                at_rank_1 += 1;
+                e.0 += 1;
+            } else {
+                missed.push(t.found_id.clone());
+            }
+        }
+    }
+    let with_family = s.truth.iter().filter(|t| t.case_id.is_some()).count();
+    json!({
+        "families": s.configurations.len(),
+        "rescued_children": s.truth.len(),
+        "with_registered_family": with_family,
+        "found_at_rank_1": at_rank_1,
+        "undisputed": undisputed,
+        "probable": probable,
+        "inconclusive": inconclusive,
+        "without_candidate": without,
+        "strangers_above_1e4": strangers,
+        "found_at_rank_1_by_configuration": by_config.iter().map(|(k, (h, n))| (k.to_string(), json!({"found": h, "of": n}))).collect::<serde_json::Map<_, _>>(),
+        "not_found_at_rank_1": missed,
+    })
+}
+
+fn print_summary(v: &serde_json::Value) {
+    println!(
+        "Reunite demo: a police operation rescued {} children; {} families had reported a missing child.",
+        v["rescued_children"], v["families"]
+    );
+    println!(
+        "  {} of {} rescued children with a registered family found at rank 1",
+        v["found_at_rank_1"], v["with_registered_family"]
+    );
+    println!(
+        "  best candidates: {} undisputed, {} probable, {} inconclusive; {} children without a candidate",
+        v["undisputed"], v["probable"], v["inconclusive"], v["without_candidate"]
+    );
+    println!("  {} strangers above LR 10^4", v["strangers_above_1e4"]);
+    if let Some(m) = v["not_found_at_rank_1"]
+        .as_array()
+        .filter(|m| !m.is_empty())
+    {
+        let ids: Vec<&str> = m.iter().filter_map(|x| x.as_str()).collect();
+        println!("  not at rank 1: {}", ids.join(", "));
+    }
+    println!(
+        "  {:.1} s; registry and lab files in {}",
+        v["seconds"].as_f64().unwrap_or(0.0),
+        v["data_dir"].as_str().unwrap_or("")
+    );
+}

@@ -13,9 +13,11 @@
 
 pub mod audit;
 pub mod crypto;
+pub mod facts;
 mod import;
 mod matching;
 mod queries;
+pub mod review;
 pub mod schema;
 mod store;
 
@@ -29,6 +31,7 @@ use tokio::sync::{Mutex, RwLock};
 pub use import::ImportReport;
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use queries::{CandidateFilter, CandidateRow};
+pub use review::{CandidateDetail, CandidateSummary, ReviewAction, Role, SessionUser, UserRecord};
 pub use schema::Backend;
 
 use crate::crypto::Key;

@@ -18,11 +18,12 @@ struct Migration {
     statements: &'static [&'static str],
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &[
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE frequency_dbs (
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &[
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE frequency_dbs (
             id {ID},
             name TEXT NOT NULL,
             version {INT} NOT NULL,
@@ -35,7 +36,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             imported_at TEXT NOT NULL,
             UNIQUE (name, version)
         )",
-        "CREATE TABLE cases (
+            "CREATE TABLE cases (
             id {ID},
             case_id TEXT NOT NULL UNIQUE,
             child_sex TEXT NOT NULL,
@@ -52,7 +53,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             public_alert {INT} NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL
         )",
-        "CREATE TABLE found_children (
+            "CREATE TABLE found_children (
             id {ID},
             found_id TEXT NOT NULL UNIQUE,
             sample_name TEXT NOT NULL UNIQUE,
@@ -68,7 +69,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             status TEXT NOT NULL DEFAULT 'unidentified',
             created_at TEXT NOT NULL
         )",
-        "CREATE TABLE case_references (
+            "CREATE TABLE case_references (
             id {ID},
             sample_name TEXT NOT NULL UNIQUE,
             case_ref {INT} NOT NULL REFERENCES cases (id),
@@ -77,8 +78,8 @@ const MIGRATIONS: &[Migration] = &[Migration {
             person_name {BLOB},
             created_at TEXT NOT NULL
         )",
-        "CREATE INDEX case_references_case ON case_references (case_ref)",
-        "CREATE TABLE profiles (
+            "CREATE INDEX case_references_case ON case_references (case_ref)",
+            "CREATE TABLE profiles (
             id {ID},
             sample_name TEXT NOT NULL UNIQUE,
             lab TEXT,
@@ -88,7 +89,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             genotypes {BLOB} NOT NULL,
             created_at TEXT NOT NULL
         )",
-        "CREATE TABLE candidates (
+            "CREATE TABLE candidates (
             id {ID},
             found_ref {INT} NOT NULL REFERENCES found_children (id),
             case_ref {INT} NOT NULL REFERENCES cases (id),
@@ -105,7 +106,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             status TEXT NOT NULL DEFAULT 'new',
             UNIQUE (found_ref, case_ref)
         )",
-        "CREATE TABLE imports (
+            "CREATE TABLE imports (
             id {ID},
             kind TEXT NOT NULL,
             file_name TEXT NOT NULL,
@@ -114,7 +115,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             actor TEXT NOT NULL,
             imported_at TEXT NOT NULL
         )",
-        "CREATE TABLE audit_log (
+            "CREATE TABLE audit_log (
             seq {INT} PRIMARY KEY,
             at TEXT NOT NULL,
             actor TEXT NOT NULL,
@@ -125,8 +126,45 @@ const MIGRATIONS: &[Migration] = &[Migration {
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL
         )",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        statements: &[
+            "CREATE TABLE users (
+            id {ID},
+            username TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            case_ref {INT} REFERENCES cases (id),
+            active {INT} NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        )",
+            "CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_ref {INT} NOT NULL REFERENCES users (id),
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at {INT} NOT NULL
+        )",
+            "CREATE TABLE candidate_events (
+            id {ID},
+            candidate_ref {INT} NOT NULL REFERENCES candidates (id),
+            from_status TEXT NOT NULL,
+            to_status TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT,
+            at TEXT NOT NULL
+        )",
+            "CREATE TABLE retention (
+            id {ID},
+            case_ref {INT} NOT NULL REFERENCES cases (id),
+            delete_after {INT} NOT NULL,
+            done_at TEXT
+        )",
+        ],
+    },
+];
 
 impl Backend {
     fn types(self, statement: &str) -> String {

@@ -256,3 +256,69 @@ async fn scenario_from_real_genotypes(db: &TestDb) {
     }
 }
 both!(scenario_from_real_genotypes);
+
+/// The review workflow: a second caseworker confirms; reunited sets the statuses.
+async fn review_workflow(db: &TestDb) {
+    use registry::ReviewAction::*;
+    let r = &db.registry;
+    load_small(r).await;
+    let list = r.candidate_summaries(None, None).await.unwrap();
+    let top = list
+        .iter()
+        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
+        .unwrap();
+    assert_eq!(top.category, "undisputed");
+    let id = top.id;
+    let before = r.candidate_detail("ann", id).await.unwrap().unwrap();
+    assert!(before.posterior.unwrap() > 0.99, "{:?}", before.posterior);
+    assert!(before.comparison.compatible());
+    assert_eq!(before.summary.category, "undisputed");
+    assert!(
+        r.review("ann", id, Confirm, None).await.is_err(),
+        "not yet under review"
+    );
+    assert_eq!(
+        r.review("ann", id, StartReview, None).await.unwrap(),
+        "under_review"
+    );
+    assert_eq!(
+        r.review("ann", id, RequestTest, None).await.unwrap(),
+        "test_requested"
+    );
+    let e = r
+        .review("ann", id, Confirm, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("second caseworker"), "{e}");
+    assert_eq!(
+        r.review("bob", id, Confirm, None).await.unwrap(),
+        "confirmed"
+    );
+    assert_eq!(
+        r.review("bob", id, Reunite, None).await.unwrap(),
+        "reunited"
+    );
+    let detail = r.candidate_detail("bob", id).await.unwrap().unwrap();
+    assert_eq!(detail.case.status, "reunited");
+    assert_eq!(detail.found.status, "reunited");
+    assert_eq!(detail.history.len(), 4);
+    assert!(detail.all_scores.len() >= 3);
+    assert!(
+        detail
+            .markers
+            .iter()
+            .any(|m| m.child.is_some() && m.references.iter().all(Option::is_some))
+    );
+    // Rejection needs a reason.
+    let other = list.iter().find(|c| c.found_id == "FC-2").unwrap().id;
+    assert!(r.review("ann", other, Reject, None).await.is_err());
+    assert_eq!(
+        r.review("ann", other, Reject, Some("wrong age"))
+            .await
+            .unwrap(),
+        "rejected"
+    );
+    r.verify_audit().await.unwrap();
+}
+both!(review_workflow);

@@ -1,0 +1,1104 @@
+//! Accounts, sessions, the pages' data, and the review workflow.
+//!
+//! Review: new -> under_review -> test_requested -> confirmed (by a second
+//! caseworker, never one who moved it before) -> reunited; or rejected, with a
+//! reason, at any step before reunited. Every step is audited. Reaching
+//! reunited sets the case and found child statuses and schedules the deletion
+//! of the references' genotypes after the retention period.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::facts::{self, CaseFacts, CategoryThresholds, Comparison, FoundFacts};
+use crate::matching::StoredProfile;
+use crate::store::{Event, append_audit};
+use crate::{Registry, RegistryError, Result};
+
+/// Days after a reunion before the references' genotypes are deleted.
+pub const RETENTION_DAYS: i64 = 30;
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Lab,
+    Caseworker,
+    Family,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Lab, Role::Caseworker, Role::Family];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Lab => "lab",
+            Role::Caseworker => "caseworker",
+            Role::Family => "family",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+}
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub password_hash: String,
+    /// For a family account: its own case.
+    pub case_ref: Option<i64>,
+}
+
+/// Who a session belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub case_ref: Option<i64>,
+    #[serde(skip)]
+    pub csrf: String,
+}
+
+/// A candidate in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateSummary {
+    pub id: i64,
+    pub found_id: String,
+    pub case_id: String,
+    pub lr: f64,
+    pub log10_lr: f64,
+    pub markers_compared: i64,
+    pub status: String,
+    pub category: String,
+}
+
+/// One marker of a candidate, side by side.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarkerRow {
+    pub marker: String,
+    pub child: Option<String>,
+    /// One per reference, in the order of `CandidateDetail::references`.
+    pub references: Vec<Option<String>>,
+    pub lr: Option<f64>,
+    pub inconsistent: bool,
+}
+
+/// A reference of a case, for pages (no genotype).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceInfo {
+    pub sample_name: String,
+    pub relationship: String,
+    pub sex: String,
+    pub person_name: Option<String>,
+    pub typed: bool,
+}
+
+/// The facts and texts of a case, decrypted for an authorised reader.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseInfo {
+    pub case_id: String,
+    pub child_name: Option<String>,
+    pub facts: CaseFacts,
+    pub missing_place: Option<String>,
+    pub description: Option<String>,
+    pub status: String,
+    pub public_alert: bool,
+    pub references: Vec<ReferenceInfo>,
+}
+
+/// The facts and texts of a found child.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundInfo {
+    pub found_id: String,
+    pub sample_name: String,
+    pub facts: FoundFacts,
+    pub found_place: Option<String>,
+    pub institution: Option<String>,
+    pub description: Option<String>,
+    pub status: String,
+    pub typed: bool,
+}
+
+/// A step of a candidate's review.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewEvent {
+    pub from: String,
+    pub to: String,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub at: String,
+}
+
+/// Everything the candidate page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateDetail {
+    pub summary: CandidateSummary,
+    pub case: CaseInfo,
+    pub found: FoundInfo,
+    pub markers: Vec<MarkerRow>,
+    pub comparison: Comparison,
+    pub posterior: Option<f64>,
+    /// log10 LR of every case scored for this child (for the chart).
+    pub all_scores: Vec<f64>,
+    pub history: Vec<ReviewEvent>,
+    pub shape: String,
+    pub model: String,
+    pub frequency_database: String,
+}
+
+/// A public alert: no DNA, no exact place.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicAlert {
+    pub case_id: String,
+    pub sex: String,
+    pub missing_date: Option<String>,
+    pub approximate_place: Option<String>,
+    pub description: Option<String>,
+}
+
+/// An audit entry for the admin page.
+pub use crate::audit::AuditEntry;
+
+/// A review action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    StartReview,
+    RequestTest,
+    Confirm,
+    Reunite,
+    Reject,
+}
+
+impl ReviewAction {
+    pub fn parse(s: &str) -> Option<ReviewAction> {
+        Some(match s {
+            "start_review" => ReviewAction::StartReview,
+            "request_test" => ReviewAction::RequestTest,
+            "confirm" => ReviewAction::Confirm,
+            "reunite" => ReviewAction::Reunite,
+            "reject" => ReviewAction::Reject,
+            _ => return None,
+        })
+    }
+
+    /// The status a candidate must have, and the status it gets.
+    fn transition(self, from: &str) -> Option<&'static str> {
+        match (self, from) {
+            (ReviewAction::StartReview, "new") => Some("under_review"),
+            (ReviewAction::RequestTest, "under_review") => Some("test_requested"),
+            (ReviewAction::Confirm, "test_requested") => Some("confirmed"),
+            (ReviewAction::Reunite, "confirmed") => Some("reunited"),
+            (ReviewAction::Reject, "new" | "under_review" | "test_requested" | "confirmed") => {
+                Some("rejected")
+            }
+            _ => None,
+        }
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Registry {
+    /// Adds an account (the caller hashes the password). A family account is tied to its case.
+    pub async fn create_user(
+        &self,
+        actor: &str,
+        username: &str,
+        role: Role,
+        password_hash: &str,
+        case_id: Option<&str>,
+    ) -> Result<i64> {
+        let valid = !username.is_empty()
+            && username.len() <= 64
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+        if !valid {
+            return Err(RegistryError::Invalid(
+                "a username is 1-64 letters, digits, '.', '_', '-' or '@'".into(),
+            ));
+        }
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let case_ref: Option<i64> = match (role, case_id) {
+            (Role::Family, Some(c)) => Some(
+                sqlx::query("SELECT id FROM cases WHERE case_id = $1")
+                    .bind(c)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| RegistryError::Invalid(format!("no case {c}")))?
+                    .try_get(0)?,
+            ),
+            (Role::Family, None) => {
+                return Err(RegistryError::Invalid(
+                    "a family account needs its case (--case)".into(),
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(RegistryError::Invalid(
+                    "only family accounts belong to a case".into(),
+                ));
+            }
+            (_, None) => None,
+        };
+        if sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
+            return Err(RegistryError::Invalid(format!("user {username} exists")));
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO users (username, role, password_hash, case_ref, active, created_at) VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
+        )
+        .bind(username)
+        .bind(role.name())
+        .bind(password_hash)
+        .bind(case_ref)
+        .bind(crate::audit::now_rfc3339())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor,
+                action: "user.create",
+                target_type: "user",
+                target_id: username,
+                detail: format!("role {}", role.name()),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query("SELECT id, username, role, password_hash, case_ref FROM users WHERE username = $1 AND active = 1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(UserRecord {
+                id: r.try_get(0)?,
+                username: r.try_get(1)?,
+                role: Role::parse(&r.try_get::<String, _>(2)?)
+                    .ok_or_else(|| RegistryError::Invalid("stored role".into()))?,
+                password_hash: r.try_get(3)?,
+                case_ref: r.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a session (its token hashed) and audits the login.
+    pub async fn create_session(
+        &self,
+        user: &UserRecord,
+        token_hash: &str,
+        csrf: &str,
+        ttl_seconds: i64,
+        from: &str,
+    ) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now_unix())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_ref, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash)
+            .bind(user.id)
+            .bind(csrf)
+            .bind(crate::audit::now_rfc3339())
+            .bind(now_unix() + ttl_seconds)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor: &user.username,
+                action: "auth.login",
+                target_type: "user",
+                target_id: &user.username,
+                detail: format!("from {from}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Audits a failed login (the username as typed; no password).
+    pub async fn record_failed_login(&self, username: &str, from: &str) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let name: String = username
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect();
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor: "anonymous",
+                action: "auth.failed",
+                target_type: "user",
+                target_id: &name,
+                detail: format!("from {from}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<SessionUser>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.role, u.case_ref, s.csrf FROM sessions s JOIN users u ON u.id = s.user_ref
+             WHERE s.token_hash = $1 AND s.expires_at >= $2 AND u.active = 1",
+        )
+        .bind(token_hash)
+        .bind(now_unix())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionUser {
+                user_id: r.try_get(0)?,
+                username: r.try_get(1)?,
+                role: Role::parse(&r.try_get::<String, _>(2)?)
+                    .ok_or_else(|| RegistryError::Invalid("stored role".into()))?,
+                case_ref: r.try_get(3)?,
+                csrf: r.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn delete_session(&self, user: &str, token_hash: &str) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor: user,
+                action: "auth.logout",
+                target_type: "user",
+                target_id: user,
+                detail: String::new(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Candidates with their category (from the stored candidates of each child).
+    pub async fn candidate_summaries(
+        &self,
+        status: Option<&str>,
+        case_ref: Option<i64>,
+    ) -> Result<Vec<CandidateSummary>> {
+        let rows = sqlx::query(
+            "SELECT k.id, f.found_id, c.case_id, k.lr, k.log10_lr, k.markers_compared, k.status, k.found_ref, k.case_ref
+             FROM candidates k JOIN found_children f ON f.id = k.found_ref JOIN cases c ON c.id = k.case_ref
+             ORDER BY k.log10_lr DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut all = Vec::new();
+        for r in rows {
+            all.push((
+                r.try_get::<i64, _>(7)?,
+                r.try_get::<i64, _>(8)?,
+                CandidateSummary {
+                    id: r.try_get(0)?,
+                    found_id: r.try_get(1)?,
+                    case_id: r.try_get(2)?,
+                    lr: r.try_get(3)?,
+                    log10_lr: r.try_get(4)?,
+                    markers_compared: r.try_get(5)?,
+                    status: r.try_get(6)?,
+                    category: String::new(),
+                },
+            ));
+        }
+        let t = CategoryThresholds::default();
+        let mut best: HashMap<i64, Vec<f64>> = HashMap::new();
+        for (f, _, s) in &all {
+            best.entry(*f).or_default().push(s.log10_lr);
+        }
+        let mut out = Vec::new();
+        for (f, c, mut s) in all {
+            let others = &best[&f];
+            let best_other = others
+                .iter()
+                .copied()
+                .filter(|&x| x != s.log10_lr)
+                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+            let second = if others.iter().filter(|&&x| x == s.log10_lr).count() > 1 {
+                Some(s.log10_lr)
+            } else {
+                best_other
+            };
+            s.category = facts::category(s.log10_lr, second, true, &t).to_string();
+            if status.is_none_or(|st| s.status == st) && case_ref.is_none_or(|cr| cr == c) {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn case_info(&self, conn: &mut sqlx::AnyConnection, case_ref: i64) -> Result<CaseInfo> {
+        let r = sqlx::query(
+            "SELECT case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description, status, public_alert
+             FROM cases WHERE id = $1",
+        )
+        .bind(case_ref)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| RegistryError::Invalid("no such case".into()))?;
+        let case_id: String = r.try_get(0)?;
+        let mut references = Vec::new();
+        for x in sqlx::query(
+            "SELECT r.sample_name, r.relationship, r.sex, r.person_name, p.id FROM case_references r
+             LEFT JOIN profiles p ON p.sample_name = r.sample_name WHERE r.case_ref = $1 ORDER BY r.id",
+        )
+        .bind(case_ref)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let sample: String = x.try_get(0)?;
+            references.push(ReferenceInfo {
+                person_name: self.open_field("case_references", "person_name", &sample, x.try_get(3)?)?,
+                sample_name: sample,
+                relationship: x.try_get(1)?,
+                sex: x.try_get(2)?,
+                typed: x.try_get::<Option<i64>, _>(4)?.is_some(),
+            });
+        }
+        Ok(CaseInfo {
+            child_name: self.open_field("cases", "child_name", &case_id, r.try_get(7)?)?,
+            missing_place: self.open_field("cases", "missing_place", &case_id, r.try_get(8)?)?,
+            description: self.open_field("cases", "description", &case_id, r.try_get(9)?)?,
+            facts: CaseFacts {
+                sex: Some(r.try_get(1)?),
+                birth_from: r.try_get(2)?,
+                birth_to: r.try_get(3)?,
+                missing_date: r.try_get(4)?,
+                lat: r.try_get(5)?,
+                lon: r.try_get(6)?,
+            },
+            status: r.try_get(10)?,
+            public_alert: r.try_get::<i64, _>(11)? != 0,
+            case_id,
+            references,
+        })
+    }
+
+    async fn found_info(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        found_ref: i64,
+    ) -> Result<FoundInfo> {
+        let r = sqlx::query(
+            "SELECT f.found_id, f.sample_name, f.sex, f.age_min_days, f.age_max_days, f.found_date, f.found_lat, f.found_lon,
+                    f.institution, f.found_place, f.description, f.status, p.id
+             FROM found_children f LEFT JOIN profiles p ON p.sample_name = f.sample_name WHERE f.id = $1",
+        )
+        .bind(found_ref)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| RegistryError::Invalid("no such found child".into()))?;
+        let found_id: String = r.try_get(0)?;
+        Ok(FoundInfo {
+            found_place: self.open_field(
+                "found_children",
+                "found_place",
+                &found_id,
+                r.try_get(9)?,
+            )?,
+            description: self.open_field(
+                "found_children",
+                "description",
+                &found_id,
+                r.try_get(10)?,
+            )?,
+            sample_name: r.try_get(1)?,
+            facts: FoundFacts {
+                sex: Some(r.try_get(2)?),
+                age_min_days: r.try_get(3)?,
+                age_max_days: r.try_get(4)?,
+                found_date: r.try_get(5)?,
+                lat: r.try_get(6)?,
+                lon: r.try_get(7)?,
+            },
+            institution: r.try_get(8)?,
+            status: r.try_get(11)?,
+            typed: r.try_get::<Option<i64>, _>(12)?.is_some(),
+            found_id,
+        })
+    }
+
+    async fn audit_read(
+        &self,
+        actor: &str,
+        action: &str,
+        target_type: &str,
+        target_id: &str,
+        detail: String,
+    ) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor,
+                action,
+                target_type,
+                target_id,
+                detail,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn case_id_ref(&self, case_id: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query("SELECT id FROM cases WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    /// A case, decrypted for an authorised reader (audited).
+    pub async fn case_page(&self, actor: &str, case_id: &str) -> Result<Option<CaseInfo>> {
+        let Some(case_ref) = self.case_id_ref(case_id).await? else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let info = self.case_info(&mut conn, case_ref).await?;
+        drop(conn);
+        self.audit_read(actor, "case.read", "case", case_id, String::new())
+            .await?;
+        Ok(Some(info))
+    }
+
+    /// The status of a family's own case, and nothing else.
+    pub async fn case_status(&self, case_ref: i64) -> Result<Option<(String, String)>> {
+        Ok(
+            sqlx::query("SELECT case_id, status FROM cases WHERE id = $1")
+                .bind(case_ref)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                .transpose()?,
+        )
+    }
+
+    /// A found child, decrypted for an authorised reader (audited).
+    pub async fn found_page(&self, actor: &str, found_id: &str) -> Result<Option<FoundInfo>> {
+        let Some(r) = sqlx::query("SELECT id FROM found_children WHERE found_id = $1")
+            .bind(found_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let info = self.found_info(&mut conn, r.try_get(0)?).await?;
+        drop(conn);
+        self.audit_read(actor, "found.read", "found_child", found_id, String::new())
+            .await?;
+        Ok(Some(info))
+    }
+
+    /// Every found child and case id, for lists.
+    pub async fn list_ids(&self) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+        let cases = sqlx::query("SELECT case_id, status FROM cases ORDER BY case_id")
+            .fetch_all(&self.pool)
+            .await?;
+        let found = sqlx::query("SELECT found_id, status FROM found_children ORDER BY found_id")
+            .fetch_all(&self.pool)
+            .await?;
+        let pairs = |rows: Vec<sqlx::any::AnyRow>| {
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>>>()
+        };
+        Ok((pairs(cases)?, pairs(found)?))
+    }
+
+    /// The candidate page: facts, genotypes side by side, LRs, posterior,
+    /// category, and the LRs of every case for this child. Reads genotypes:
+    /// audited per sample.
+    pub async fn candidate_detail(&self, actor: &str, id: i64) -> Result<Option<CandidateDetail>> {
+        let Some(k) = sqlx::query(
+            "SELECT k.found_ref, k.case_ref, k.lr, k.log10_lr, k.markers_compared, k.status, k.per_marker, k.inconsistent, k.shape, k.model,
+                    d.name, d.version, f.found_id, c.case_id
+             FROM candidates k JOIN frequency_dbs d ON d.id = k.frequency_db
+             JOIN found_children f ON f.id = k.found_ref JOIN cases c ON c.id = k.case_ref WHERE k.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let (found_ref, case_ref): (i64, i64) = (k.try_get(0)?, k.try_get(1)?);
+        let mut conn = self.pool.acquire().await?;
+        let case = self.case_info(&mut conn, case_ref).await?;
+        let found = self.found_info(&mut conn, found_ref).await?;
+        // Genotypes of the child and the references.
+        let mut samples = vec![found.sample_name.clone()];
+        samples.extend(case.references.iter().map(|r| r.sample_name.clone()));
+        let mut profiles: HashMap<String, StoredProfile> = HashMap::new();
+        for s in &samples {
+            if let Some(r) = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
+                .bind(s)
+                .fetch_optional(&mut *conn)
+                .await?
+            {
+                let text = self
+                    .open_field("profiles", "genotypes", s, r.try_get(0)?)?
+                    .unwrap_or_default();
+                if let Ok(p) = serde_json::from_str(&text) {
+                    profiles.insert(s.clone(), p);
+                }
+            }
+        }
+        let history = sqlx::query("SELECT from_status, to_status, actor, reason, at FROM candidate_events WHERE candidate_ref = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(ReviewEvent { from: r.try_get(0)?, to: r.try_get(1)?, actor: r.try_get(2)?, reason: r.try_get(3)?, at: r.try_get(4)? }))
+            .collect::<Result<Vec<_>>>()?;
+        drop(conn);
+        let per_marker: Vec<serde_json::Value> =
+            serde_json::from_str(&k.try_get::<String, _>(6)?).unwrap_or_default();
+        let inconsistent: Vec<String> =
+            serde_json::from_str(&k.try_get::<String, _>(7)?).unwrap_or_default();
+        let lr_of: HashMap<String, f64> = per_marker
+            .iter()
+            .filter_map(|v| Some((v["name"].as_str()?.to_string(), v["lr"].as_f64()?)))
+            .collect();
+        let genotype = |sample: &str, marker: &str| {
+            profiles.get(sample).and_then(|p| {
+                p.markers
+                    .iter()
+                    .find(|(m, _, _)| m == marker)
+                    .map(|(_, a, b)| format!("{a}/{b}"))
+            })
+        };
+        let mut marker_names: Vec<String> = Vec::new();
+        for s in &samples {
+            if let Some(p) = profiles.get(s) {
+                for (m, _, _) in &p.markers {
+                    if !marker_names.contains(m) {
+                        marker_names.push(m.clone());
+                    }
+                }
+            }
+        }
+        let markers = marker_names
+            .iter()
+            .map(|m| MarkerRow {
+                marker: m.clone(),
+                child: genotype(&found.sample_name, m),
+                references: case
+                    .references
+                    .iter()
+                    .map(|r| genotype(&r.sample_name, m))
+                    .collect(),
+                lr: lr_of.get(m).copied(),
+                inconsistent: inconsistent.contains(m),
+            })
+            .collect();
+        // Every case scored for this child, and the posterior over the compatible open cases.
+        let scores = self.child_scores(found_ref).await?;
+        let all_scores: Vec<f64> = scores.iter().map(|(_, l)| *l).collect();
+        let comparison = facts::compare(&case.facts, &found.facts);
+        let log10_lr: f64 = k.try_get(3)?;
+        let posterior = self
+            .posterior(found_ref, case_ref, &found.facts, &scores)
+            .await?;
+        let best_other = scores
+            .iter()
+            .filter(|(c, _)| *c != case_ref)
+            .map(|(_, l)| *l)
+            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+        let category = facts::category(
+            log10_lr,
+            best_other,
+            comparison.compatible(),
+            &CategoryThresholds::default(),
+        )
+        .to_string();
+        let summary = CandidateSummary {
+            id,
+            found_id: k.try_get(12)?,
+            case_id: k.try_get(13)?,
+            lr: k.try_get(2)?,
+            log10_lr,
+            markers_compared: k.try_get(4)?,
+            status: k.try_get(5)?,
+            category,
+        };
+        self.audit_read(
+            actor,
+            "profile.read",
+            "candidate",
+            &id.to_string(),
+            format!("{} genotypes shown: {}", profiles.len(), samples.join(" ")),
+        )
+        .await?;
+        Ok(Some(CandidateDetail {
+            summary,
+            case,
+            found,
+            markers,
+            comparison,
+            posterior,
+            all_scores,
+            history,
+            shape: k.try_get(8)?,
+            model: k.try_get(9)?,
+            frequency_database: format!(
+                "{} v{}",
+                k.try_get::<String, _>(10)?,
+                k.try_get::<i64, _>(11)?
+            ),
+        }))
+    }
+
+    /// The log10 LR of a found child against every case in the index (exact, no threshold).
+    pub async fn child_scores(&self, found_ref: i64) -> Result<Vec<(i64, f64)>> {
+        let state = self.state.read().await;
+        let Some(index) = state.index() else {
+            return Ok(Vec::new());
+        };
+        let sample: Option<String> =
+            sqlx::query("SELECT sample_name FROM found_children WHERE id = $1")
+                .bind(found_ref)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        let Some(sample) = sample else {
+            return Ok(Vec::new());
+        };
+        let Some(r) = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
+            .bind(&sample)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let text = self
+            .open_field("profiles", "genotypes", &sample, r.try_get(0)?)?
+            .unwrap_or_default();
+        let p: StoredProfile =
+            serde_json::from_str(&text).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let (profile, _) = index
+            .models()
+            .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
+        let (hits, _) = index.search_child(
+            &profile,
+            &search::Query {
+                top_k: None,
+                min_lr: None,
+            },
+        )?;
+        Ok(hits
+            .into_iter()
+            .map(|h| (h.id as i64, h.log10_lr))
+            .collect())
+    }
+
+    async fn posterior(
+        &self,
+        _found_ref: i64,
+        case_ref: i64,
+        found: &FoundFacts,
+        scores: &[(i64, f64)],
+    ) -> Result<Option<f64>> {
+        // Facts of every open case scored for the child.
+        let mut compatible = Vec::new();
+        let mut position = None;
+        for (c, l) in scores {
+            let r = sqlx::query("SELECT child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, status FROM cases WHERE id = $1")
+                .bind(*c)
+                .fetch_optional(&self.pool)
+                .await?;
+            let Some(r) = r else { continue };
+            let status: String = r.try_get(6)?;
+            if status == "reunited" || status == "closed" {
+                continue;
+            }
+            let facts = CaseFacts {
+                sex: Some(r.try_get(0)?),
+                birth_from: r.try_get(1)?,
+                birth_to: r.try_get(2)?,
+                missing_date: r.try_get(3)?,
+                lat: r.try_get(4)?,
+                lon: r.try_get(5)?,
+            };
+            if facts::compare(&facts, found).compatible() {
+                if *c == case_ref {
+                    position = Some(compatible.len());
+                }
+                compatible.push(*l);
+            }
+        }
+        Ok(position.map(|i| facts::posteriors(&compatible)[i]))
+    }
+
+    /// Moves a candidate one step of the review. `reason` is required to reject.
+    pub async fn review(
+        &self,
+        actor: &str,
+        id: i64,
+        action: ReviewAction,
+        reason: Option<&str>,
+    ) -> Result<String> {
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if action == ReviewAction::Reject && reason.is_none() {
+            return Err(RegistryError::Invalid("a rejection needs a reason".into()));
+        }
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT status, found_ref, case_ref FROM candidates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| RegistryError::Invalid(format!("no candidate {id}")))?;
+        let from: String = row.try_get(0)?;
+        let to = action.transition(&from).ok_or_else(|| {
+            RegistryError::Invalid(format!(
+                "a candidate that is {from} cannot be moved that way"
+            ))
+        })?;
+        if action == ReviewAction::Confirm {
+            let earlier: Vec<String> =
+                sqlx::query("SELECT actor FROM candidate_events WHERE candidate_ref = $1")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<std::result::Result<_, _>>()?;
+            if earlier.iter().any(|a| a == actor) {
+                return Err(RegistryError::Invalid(
+                    "a confirmation needs a second caseworker: you reviewed this candidate before"
+                        .into(),
+                ));
+            }
+        }
+        sqlx::query("UPDATE candidates SET status = $1 WHERE id = $2")
+            .bind(to)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO candidate_events (candidate_ref, from_status, to_status, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id)
+            .bind(&from)
+            .bind(to)
+            .bind(actor)
+            .bind(reason)
+            .bind(crate::audit::now_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        if to == "reunited" {
+            let (found_ref, case_ref): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+            sqlx::query("UPDATE cases SET status = 'reunited', public_alert = 0 WHERE id = $1")
+                .bind(case_ref)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE found_children SET status = 'reunited' WHERE id = $1")
+                .bind(found_ref)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO retention (case_ref, delete_after) VALUES ($1, $2)")
+                .bind(case_ref)
+                .bind(now_unix() + RETENTION_DAYS * 86_400)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor,
+                action: "candidate.review",
+                target_type: "candidate",
+                target_id: &id.to_string(),
+                detail: format!("{from} -> {to}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(to.to_string())
+    }
+
+    /// Opt a case in or out of the public alerts.
+    pub async fn set_public_alert(&self, actor: &str, case_id: &str, on: bool) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query("UPDATE cases SET public_alert = $1 WHERE case_id = $2")
+            .bind(i64::from(on))
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        if n.rows_affected() == 0 {
+            return Err(RegistryError::Invalid(format!("no case {case_id}")));
+        }
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor,
+                action: "case.public_alert",
+                target_type: "case",
+                target_id: case_id,
+                detail: format!("{on}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opted-in alerts of open cases: no DNA, the place rounded to about 10 km.
+    pub async fn public_alerts(&self) -> Result<Vec<PublicAlert>> {
+        let rows = sqlx::query(
+            "SELECT case_id, child_sex, missing_date, missing_lat, missing_lon, description FROM cases
+             WHERE public_alert = 1 AND status IN ('open', 'candidate_found') ORDER BY missing_date DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let case_id: String = r.try_get(0)?;
+                let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(3)?, r.try_get(4)?);
+                Ok(PublicAlert {
+                    sex: r.try_get(1)?,
+                    missing_date: r.try_get(2)?,
+                    approximate_place: lat
+                        .zip(lon)
+                        .map(|(a, b)| format!("near {:.1}, {:.1}", a, b)),
+                    description: self.open_field(
+                        "cases",
+                        "description",
+                        &case_id,
+                        r.try_get(5)?,
+                    )?,
+                    case_id,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest audit entries.
+    pub async fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, target_type, target_id, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    target_type: r.try_get(4)?,
+                    target_id: r.try_get(5)?,
+                    detail: r.try_get(6)?,
+                    prev_hash: r.try_get(7)?,
+                    hash: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes the genotypes of the references of reunited cases whose retention period is over.
+    pub async fn run_retention(&self, actor: &str) -> Result<usize> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let due = sqlx::query(
+            "SELECT id, case_ref FROM retention WHERE done_at IS NULL AND delete_after <= $1",
+        )
+        .bind(now_unix())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut deleted = 0;
+        for r in due {
+            let (id, case_ref): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            let n = sqlx::query("DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)")
+                .bind(case_ref)
+                .execute(&mut *tx)
+                .await?;
+            deleted += n.rows_affected() as usize;
+            sqlx::query("UPDATE retention SET done_at = $1 WHERE id = $2")
+                .bind(crate::audit::now_rfc3339())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            append_audit(
+                &mut tx,
+                self.backend,
+                Event {
+                    actor,
+                    action: "retention.delete",
+                    target_type: "case",
+                    target_id: &case_ref.to_string(),
+                    detail: format!("{} profiles deleted", n.rows_affected()),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// The case a candidate belongs to (for access checks).
+    pub async fn candidate_case(&self, id: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query("SELECT case_ref FROM candidates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+}

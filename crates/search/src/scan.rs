@@ -207,18 +207,41 @@ mod avx512 {
 
     use super::*;
 
-    /// The class bytes of one side for the 64 cases at `pos`, times `scale` (1 or 8).
+    const UNKNOWN: u8 = 0;
+    const PARENT: u8 = 1;
+    const GRANDPARENTS: u8 = 2;
+    const GRANDPARENTS_FINE: u8 = 3;
+
+    const fn code(kind: SideClass) -> u8 {
+        match kind {
+            SideClass::Unknown => UNKNOWN,
+            SideClass::Parent => PARENT,
+            SideClass::Grandparents => GRANDPARENTS,
+            SideClass::GrandparentsFine => GRANDPARENTS_FINE,
+        }
+    }
+
+    const fn class(code: u8) -> SideClass {
+        match code {
+            PARENT => SideClass::Parent,
+            GRANDPARENTS => SideClass::Grandparents,
+            GRANDPARENTS_FINE => SideClass::GrandparentsFine,
+            _ => SideClass::Unknown,
+        }
+    }
+
+    /// The class bytes of one side (kind `K`) for the 64 cases at `pos`, times `scale`.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    fn side(
+    fn side<const K: u8>(
         g: &Group,
-        kind: SideClass,
         first: usize,
         m: usize,
         [a, b]: [u8; 2],
         pos: usize,
         scale: u8,
     ) -> __m512i {
+        let kind = class(K);
         let load = |slot: usize, k: usize| {
             let col = g.cols.block((m * g.slots + slot) * 2 + k, pos);
             // SAFETY: the slice holds 64 bytes.
@@ -233,9 +256,8 @@ mod avx512 {
             _mm512_maskz_mov_epi8(mask, _mm512_set1_epi8((value * scale) as i8))
         };
         let free = _mm512_set1_epi8((kind.free(a == b) * scale) as i8);
-        match kind {
-            SideClass::Unknown => free,
-            SideClass::Parent => {
+        match K {
+            PARENT => {
                 let (x, y) = (load(first, 0), load(first, 1));
                 let ha = _mm512_cmpeq_epi8_mask(x, va) | _mm512_cmpeq_epi8_mask(y, va);
                 let hb = _mm512_cmpeq_epi8_mask(x, vb) | _mm512_cmpeq_epi8_mask(y, vb);
@@ -247,7 +269,7 @@ mod avx512 {
                 );
                 _mm512_mask_blend_epi8(missing, class, free)
             }
-            SideClass::Grandparents | SideClass::GrandparentsFine => {
+            GRANDPARENTS | GRANDPARENTS_FINE => {
                 let (w, x, y, z) = (
                     load(first, 0),
                     load(first, 1),
@@ -259,7 +281,7 @@ mod avx512 {
                 let mother =
                     |v: __m512i| _mm512_cmpeq_epi8_mask(y, v) | _mm512_cmpeq_epi8_mask(z, v);
                 let missing = _mm512_cmpeq_epi8_mask(w, ff) | _mm512_cmpeq_epi8_mask(y, ff);
-                let class = if kind == SideClass::GrandparentsFine {
+                let class = if K == GRANDPARENTS_FINE {
                     _mm512_or_si512(
                         _mm512_or_si512(bit(father(va), 1), bit(father(vb), 2)),
                         _mm512_or_si512(bit(mother(va), 4), bit(mother(vb), 8)),
@@ -272,6 +294,7 @@ mod avx512 {
                 };
                 _mm512_mask_blend_epi8(missing, class, free)
             }
+            _ => free,
         }
     }
 
@@ -287,7 +310,41 @@ mod avx512 {
         let Some(sides) = g.kind.checked_sides() else {
             return sums.len();
         };
+        match (code(sides[0]), code(sides[1])) {
+            (PARENT, PARENT) => blocks::<PARENT, PARENT>(g, sides, child, tables, start, sums),
+            (PARENT, UNKNOWN) => blocks::<PARENT, UNKNOWN>(g, sides, child, tables, start, sums),
+            (UNKNOWN, PARENT) => blocks::<UNKNOWN, PARENT>(g, sides, child, tables, start, sums),
+            (GRANDPARENTS_FINE, UNKNOWN) => {
+                blocks::<GRANDPARENTS_FINE, UNKNOWN>(g, sides, child, tables, start, sums)
+            }
+            (UNKNOWN, GRANDPARENTS_FINE) => {
+                blocks::<UNKNOWN, GRANDPARENTS_FINE>(g, sides, child, tables, start, sums)
+            }
+            (PARENT, GRANDPARENTS) => {
+                blocks::<PARENT, GRANDPARENTS>(g, sides, child, tables, start, sums)
+            }
+            (GRANDPARENTS, PARENT) => {
+                blocks::<GRANDPARENTS, PARENT>(g, sides, child, tables, start, sums)
+            }
+            (GRANDPARENTS, GRANDPARENTS) => {
+                blocks::<GRANDPARENTS, GRANDPARENTS>(g, sides, child, tables, start, sums)
+            }
+            _ => 0,
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn blocks<const P: u8, const M: u8>(
+        g: &Group,
+        sides: [SideClass; 2],
+        child: &[[u8; 2]],
+        tables: &[[u8; 64]],
+        start: usize,
+        sums: &mut [u16],
+    ) -> usize {
         let first = [0, sides[0].kind().slots()];
+        let scale = 1u8 << sides[1].bits();
         let blocks = sums.len() / 64;
         for block in 0..blocks {
             let pos = start + block * 64;
@@ -298,8 +355,8 @@ mod avx512 {
                 if ab[0] == MISSING {
                     continue;
                 }
-                let cp = side(g, sides[0], first[0], m, ab, pos, 1 << sides[1].bits());
-                let cm = side(g, sides[1], first[1], m, ab, pos, 1);
+                let cp = side::<P>(g, first[0], m, ab, pos, scale);
+                let cm = side::<M>(g, first[1], m, ab, pos, 1);
                 // SAFETY: the table holds 64 bytes.
                 let table = unsafe { _mm512_loadu_si512(tables[t].as_ptr().cast()) };
                 t += 1;

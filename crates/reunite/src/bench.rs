@@ -182,12 +182,13 @@ pub fn run(args: BenchArgs) -> Result<()> {
         times.push(t.elapsed().as_secs_f64());
         if std::env::var_os("REUNITE_BENCH_DEBUG").is_some() {
             eprintln!(
-                "true child of {} ({}): {:?} {:.4}s best {:?}",
+                "true child of {} ({}): {:?} {:.4}s best {:?} own {:?}",
                 case,
                 configuration(*case).name(),
                 stats,
                 t.elapsed().as_secs_f64(),
-                hits.first().map(|h| h.log10_lr)
+                hits.first().map(|h| (h.id, h.log10_lr)),
+                index.score(*case as u64, child).map(|h| h.log10_lr)
             );
         }
         exact.push(stats.exact as f64);

@@ -5,6 +5,7 @@ mod bench;
 mod demo;
 mod lr;
 mod registry_cmd;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,11 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(registry_cmd::AuditCommand),
+    /// Serve the web application and the JSON API.
+    Serve(serve::ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(serve::UserCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +57,8 @@ fn main() -> ExitCode {
         Command::Backup(args) => registry_cmd::backup(args),
         Command::Key(cmd) => registry_cmd::key(cmd),
         Command::Audit(cmd) => registry_cmd::audit(cmd),
+        Command::Serve(args) => serve::serve(args),
+        Command::User(cmd) => serve::user(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,6 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use rayon::prelude::*;
@@ -463,77 +462,97 @@ impl Index {
             .iter()
             .map(|g| computed[kinds.iter().position(|k| *k == g.kind).expect("listed")].as_ref())
             .collect();
-        let global = AtomicU64::new(floor.to_bits());
-        let results: Vec<(Vec<Scored>, SearchStats)> = tasks
+        // Phase 1: every case's bound; keep those that may reach the floor,
+        // packed as (bound key << 48 | group << 32 | position). Cases without
+        // a usable bound get the highest key (always evaluated).
+        const UNBOUNDED: u64 = 0xFFFF;
+        let usable: Vec<Option<&ClassBounds>> =
+            bounds.iter().map(|b| b.filter(|b| b.usable)).collect();
+        let phase1: Vec<(Vec<u64>, usize, usize)> = tasks
             .par_iter()
-            .fold(
-                || (TopK::new(query.top_k, floor), SearchStats::default()),
-                |(mut top, mut stats), &(gi, start)| {
-                    let g = &self.groups[gi];
-                    let end = (start + CHUNK).min(g.len());
-                    let mut sums = [0u16; CHUNK];
-                    let sums = &mut sums[..end - start];
-                    let bound = bounds[gi];
-                    if let Some(b) = bound {
-                        bound_sums(g, child, &b.tables, start, sums);
+            .map(|&(gi, start)| {
+                let g = &self.groups[gi];
+                let end = (start + CHUNK).min(g.len());
+                let mut sums = [0u16; CHUNK];
+                let sums = &mut sums[..end - start];
+                let bound = usable[gi];
+                if let Some(b) = bound {
+                    bound_sums(g, child, &b.tables, start, sums);
+                }
+                let mut keep = Vec::new();
+                let mut few = 0;
+                for (i, &sum) in sums.iter().enumerate() {
+                    let key = match bound {
+                        Some(b) if b.below(sum, floor) => continue,
+                        Some(_) => u64::from(sum),
+                        None => UNBOUNDED,
+                    };
+                    let pos = start + i;
+                    if ((g.masks[pos] & child_mask).count_ones() as usize)
+                        < self.config.min_shared_markers
+                    {
+                        few += 1;
+                        continue;
                     }
-                    stats.scanned += end - start;
-                    // Best first within the chunk, against the best threshold any worker knows.
-                    let mut order: Vec<(u16, u32)> = Vec::with_capacity(sums.len());
-                    let shared_threshold = f64::from_bits(global.load(AtomicOrdering::Relaxed));
-                    let threshold = top.threshold().max(shared_threshold);
-                    for (i, &sum) in sums.iter().enumerate() {
-                        if bound.is_some_and(|b| b.below(sum, threshold)) {
-                            continue;
-                        }
-                        order.push((sum, i as u32));
-                    }
-                    order.sort_unstable_by_key(|x| std::cmp::Reverse(x.0));
-                    let mut case_q = Vec::new();
-                    for (sum, i) in order {
-                        let threshold = top
-                            .threshold()
-                            .max(f64::from_bits(global.load(AtomicOrdering::Relaxed)));
-                        if bound.is_some_and(|b| b.below(sum, threshold)) {
-                            break;
-                        }
-                        let pos = start + i as usize;
-                        let shared = g.masks[pos] & child_mask;
-                        if (shared.count_ones() as usize) < self.config.min_shared_markers {
-                            stats.too_few_markers += 1;
-                            continue;
-                        }
-                        stats.exact += 1;
-                        let view = g.view(pos);
-                        if let Some(b) = bound {
-                            case_bounds(g, child, &b.tables, pos, &mut case_q);
-                        }
-                        if let Some(log10) =
-                            log10_lr_bounded(&self.models, view, child, shared, &case_q, threshold)
-                        {
-                            top.offer(Scored {
-                                log10,
-                                group: gi,
-                                pos,
-                                shared,
-                            });
-                        }
-                    }
-                    // Share this worker's k-th best: the global k-th best is at least as high.
-                    if query.top_k.is_some() {
-                        raise(&global, top.threshold());
-                    }
-                    (top, stats)
-                },
-            )
-            .map(|(top, stats)| (top.into_vec(), stats))
+                    keep.push(key << 48 | (gi as u64) << 32 | pos as u64);
+                }
+                (keep, end - start, few)
+            })
             .collect();
         let mut stats = SearchStats::default();
+        let mut pending: Vec<u64> = Vec::new();
+        for (keep, scanned, few) in phase1 {
+            stats.scanned += scanned;
+            stats.too_few_markers += few;
+            pending.extend(keep);
+        }
+        // Phase 2: best bounds first, in batches; after each batch the k-th
+        // best LR (or the floor) drops every case whose bound is below it.
+        let markers = computed
+            .iter()
+            .flatten()
+            .map(|b| b.tables.len())
+            .next()
+            .unwrap_or(0);
+        let below = |key: u64, threshold: f64| {
+            key != UNBOUNDED && crate::bound::ClassBounds::log10_of(key as u32, markers) < threshold
+        };
+        const BATCH: usize = 2048;
         let mut all = TopK::new(query.top_k, floor);
-        for (scored, s) in results {
-            stats.scanned += s.scanned;
-            stats.exact += s.exact;
-            stats.too_few_markers += s.too_few_markers;
+        while !pending.is_empty() {
+            let threshold = all.threshold();
+            if threshold > f64::NEG_INFINITY {
+                pending = pending
+                    .into_par_iter()
+                    .filter(|&x| !below(x >> 48, threshold))
+                    .collect();
+            }
+            if pending.len() > BATCH {
+                pending.select_nth_unstable_by(BATCH, |a, b| b.cmp(a));
+            }
+            let take = pending.len().min(BATCH);
+            let batch: Vec<u64> = pending.drain(..take).collect();
+            let scored: Vec<Scored> = batch
+                .par_iter()
+                .map_init(Vec::new, |case_q, &x| {
+                    let (gi, pos) = (((x >> 32) & 0xFFFF) as usize, (x & 0xFFFF_FFFF) as usize);
+                    let g = &self.groups[gi];
+                    let shared = g.masks[pos] & child_mask;
+                    case_q.clear();
+                    if let Some(b) = usable[gi] {
+                        case_bounds(g, child, &b.tables, pos, case_q);
+                    }
+                    log10_lr_bounded(&self.models, g.view(pos), child, shared, case_q, threshold)
+                        .map(|log10| Scored {
+                            log10,
+                            group: gi,
+                            pos,
+                            shared,
+                        })
+                })
+                .flatten()
+                .collect();
+            stats.exact += batch.len();
             for x in scored {
                 all.offer(x);
             }
@@ -594,22 +613,6 @@ impl Index {
             })
             .collect();
         Ok((hits, stats))
-    }
-}
-
-/// Raises a shared log10 threshold (stored as f64 bits) to at least `value`.
-fn raise(shared: &AtomicU64, value: f64) {
-    let mut current = shared.load(AtomicOrdering::Relaxed);
-    while value > f64::from_bits(current) {
-        match shared.compare_exchange_weak(
-            current,
-            value.to_bits(),
-            AtomicOrdering::Relaxed,
-            AtomicOrdering::Relaxed,
-        ) {
-            Ok(_) => break,
-            Err(now) => current = now,
-        }
     }
 }
 
@@ -696,10 +699,6 @@ impl TopK {
             }
             _ => self.heap.push(s),
         }
-    }
-
-    fn into_vec(self) -> Vec<Scored> {
-        self.heap.into_vec()
     }
 
     fn into_sorted(self) -> Vec<Scored> {

@@ -1,0 +1,470 @@
+//! The JSON API under `/api/v1/`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use registry::{ImportReport, ReviewAction, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{AppError, Auth, Shared, auth, off_runtime, routes};
+
+/// The session of a request that the route table says must have one.
+pub struct User(pub Auth);
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<User, AppError> {
+        parts
+            .extensions
+            .get::<Option<Auth>>()
+            .cloned()
+            .flatten()
+            .map(User)
+            .ok_or_else(AppError::unauthorized)
+    }
+}
+
+/// The client's address (for the rate limit and the audit of logins).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddr, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/candidates", get(candidates))
+        .route("/api/v1/candidates/{id}", get(candidate))
+        .route("/api/v1/candidates/{id}/review", post(review))
+        .route("/api/v1/cases/{case_id}", get(case))
+        .route("/api/v1/found/{found_id}", get(found))
+        .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/openapi.json", get(openapi))
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// Why a login failed.
+pub enum LoginError {
+    /// Too many failures for the account or the address.
+    Limited,
+    /// A wrong user or a wrong password: the same answer for both.
+    Failed,
+    Internal(AppError),
+}
+
+impl From<LoginError> for AppError {
+    fn from(e: LoginError) -> AppError {
+        match e {
+            LoginError::Limited => AppError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many failed logins: try again later",
+            ),
+            LoginError::Failed => {
+                AppError::new(StatusCode::UNAUTHORIZED, "wrong username or password")
+            }
+            LoginError::Internal(e) => e,
+        }
+    }
+}
+
+/// Checks a login and opens a session: (token, csrf token).
+pub async fn attempt_login(
+    state: &Shared,
+    username: &str,
+    password: &str,
+    addr: &str,
+) -> Result<(String, String), LoginError> {
+    let user_key = format!("user:{}", username.to_lowercase());
+    let addr_key = format!("addr:{addr}");
+    if state.limiter.blocked(&[&user_key, &addr_key]) {
+        state.metrics.login_failed();
+        return Err(LoginError::Limited);
+    }
+    let user = if username.is_empty() || username.len() > 64 {
+        None
+    } else {
+        state
+            .registry
+            .user_by_name(username)
+            .await
+            .map_err(|e| LoginError::Internal(e.into()))?
+    };
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.clone());
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|_| {
+            LoginError::Internal(AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+            ))
+        })?;
+    match user {
+        Some(user) if ok => {
+            state.limiter.clear(&user_key);
+            let token = auth::random_token();
+            let csrf = auth::random_token();
+            state
+                .registry
+                .create_session(
+                    &user,
+                    &auth::token_hash(&token),
+                    &csrf,
+                    auth::SESSION_TTL_SECONDS,
+                    addr,
+                )
+                .await
+                .map_err(|e| LoginError::Internal(e.into()))?;
+            tracing::info!(role = user.role.name(), "login");
+            Ok((token, csrf))
+        }
+        _ => {
+            state.limiter.fail(&[&user_key, &addr_key]);
+            state.metrics.login_failed();
+            state
+                .registry
+                .record_failed_login(username, addr)
+                .await
+                .map_err(|e| LoginError::Internal(e.into()))?;
+            tracing::info!("login failed");
+            Err(LoginError::Failed)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<Shared>,
+    ClientAddr(addr): ClientAddr,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let body: LoginBody = serde_json::from_slice(&body).map_err(|_| {
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "expected {\"username\": ..., \"password\": ...}",
+        )
+    })?;
+    let (token, _) = attempt_login(&state, &body.username, &body.password, &addr).await?;
+    Ok(Json(
+        json!({"token": token, "expires_in": auth::SESSION_TTL_SECONDS}),
+    ))
+}
+
+async fn logout(State(state): State<Shared>, User(a): User) -> Result<Json<Value>, AppError> {
+    state
+        .registry
+        .delete_session(&a.user.username, &a.token_hash)
+        .await?;
+    Ok(Json(json!({"logged_out": true})))
+}
+
+async fn me(State(state): State<Shared>, User(a): User) -> Result<Json<Value>, AppError> {
+    let case_id = match a.user.case_ref {
+        Some(r) => state.registry.case_status(r).await?.map(|(c, _)| c),
+        None => None,
+    };
+    Ok(Json(
+        json!({"username": a.user.username, "role": a.user.role.name(), "case_id": case_id}),
+    ))
+}
+
+async fn candidates(
+    State(state): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let list = state
+        .registry
+        .candidate_summaries(q.get("status").map(String::as_str), None)
+        .await?;
+    Ok(Json(json!(list)))
+}
+
+fn parse_id(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::not_found())
+}
+
+async fn candidate(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let id = parse_id(&id)?;
+    let actor = a.user.username.clone();
+    let detail = off_runtime(state.registry.clone(), move |r| async move {
+        r.candidate_detail(&actor, id).await
+    })
+    .await?;
+    detail
+        .map(|d| Json(json!(d)))
+        .ok_or_else(AppError::not_found)
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    action: String,
+    reason: Option<String>,
+}
+
+async fn review(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let id = parse_id(&id)?;
+    let body: ReviewBody = serde_json::from_slice(&body).map_err(|_| {
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "expected {\"action\": ..., \"reason\": ...}",
+        )
+    })?;
+    let action = ReviewAction::parse(&body.action).ok_or_else(|| {
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "action is one of start_review, request_test, confirm, reunite, reject",
+        )
+    })?;
+    if state.registry.candidate_case(id).await?.is_none() {
+        return Err(AppError::not_found());
+    }
+    let status = state
+        .registry
+        .review(&a.user.username, id, action, body.reason.as_deref())
+        .await
+        .map_err(|e| AppError::registry(e, StatusCode::CONFLICT))?;
+    Ok(Json(json!({"id": id, "status": status})))
+}
+
+async fn case(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(case_id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    if a.user.role == Role::Family {
+        // Its own case, and then only the status; any other id is refused alike.
+        let own = a.user.case_ref.ok_or_else(AppError::forbidden)?;
+        if state.registry.case_id_ref(&case_id).await? != Some(own) {
+            return Err(AppError::forbidden());
+        }
+        let (case_id, status) = state
+            .registry
+            .case_status(own)
+            .await?
+            .ok_or_else(AppError::forbidden)?;
+        return Ok(Json(json!({"case_id": case_id, "status": status})));
+    }
+    let info = state
+        .registry
+        .case_page(&a.user.username, &case_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(json!(info)))
+}
+
+async fn found(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(found_id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let info = state
+        .registry
+        .found_page(&a.user.username, &found_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(json!(info)))
+}
+
+async fn alerts(State(state): State<Shared>) -> Result<Json<Value>, AppError> {
+    Ok(Json(json!(state.registry.public_alerts().await?)))
+}
+
+async fn audit(
+    State(state): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<i64>().ok())
+        .unwrap_or(100)
+        .clamp(1, 1000);
+    Ok(Json(json!(state.registry.audit_tail(limit).await?)))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(routes::openapi())
+}
+
+async fn livez() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<Shared>) -> Response {
+    match state.registry.case_status(-1).await {
+        Ok(_) => "ready\n".into_response(),
+        Err(_) => {
+            tracing::warn!("readiness: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<Shared>) -> Response {
+    let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+    if let Ok(rows) = state.registry.candidates(&Default::default()).await {
+        for r in rows {
+            *by_status.entry(r.status).or_default() += 1;
+        }
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(&by_status),
+    )
+        .into_response()
+}
+
+/// An import report as JSON.
+pub fn report_json(r: &ImportReport) -> Value {
+    json!({
+        "kind": r.kind,
+        "file": r.file,
+        "rows": r.rows,
+        "added": r.added,
+        "unchanged": r.unchanged,
+        "new_candidates": r.new_candidates,
+        "notes": r.notes,
+    })
+}
+
+/// The options of an import.
+#[derive(Debug, Default, Clone)]
+pub struct ImportOptions {
+    pub file: Option<String>,
+    pub name: Option<String>,
+    pub population: Option<String>,
+    pub activate: bool,
+    pub lab: Option<String>,
+    pub kit: Option<String>,
+}
+
+/// Runs an import off the async runtime (it searches what it adds).
+pub async fn run_import(
+    state: &Shared,
+    actor: &str,
+    kind: &str,
+    text: String,
+    o: ImportOptions,
+) -> Result<ImportReport, AppError> {
+    let file: String = o
+        .file
+        .clone()
+        .unwrap_or_else(|| format!("{kind}.upload"))
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let (actor, kind) = (actor.to_string(), kind.to_string());
+    off_runtime(state.registry.clone(), move |r| async move {
+        match kind.as_str() {
+            "cases" => r.import_cases(&actor, &file, &text).await,
+            "references" => r.import_references(&actor, &file, &text).await,
+            "found" => r.import_found(&actor, &file, &text).await,
+            "profiles" => {
+                r.import_profiles(
+                    &actor,
+                    &file,
+                    &text,
+                    o.lab.as_deref(),
+                    o.kit.as_deref(),
+                    &|_, _| {},
+                )
+                .await
+            }
+            "frequencies" => {
+                r.import_frequencies(
+                    &actor,
+                    &file,
+                    &text,
+                    o.name.as_deref(),
+                    o.population.as_deref(),
+                    o.activate,
+                )
+                .await
+            }
+            _ => Err(registry::RegistryError::Invalid(format!(
+                "no import of kind {kind}"
+            ))),
+        }
+    })
+    .await
+}
+
+/// `POST /api/v1/import/{kind}`: the file is the body, `?file=NAME`.
+pub async fn import_kind(
+    State(state): State<Shared>,
+    User(a): User,
+    uri: axum::http::Uri,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let kind = uri
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let allowed = routes::import_access(&kind).ok_or_else(AppError::not_found)?;
+    if !allowed.contains(&a.user.role) {
+        return Err(AppError::forbidden());
+    }
+    let text = String::from_utf8(body.to_vec()).map_err(|_| {
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the file is not UTF-8 text",
+        )
+    })?;
+    let o = ImportOptions {
+        file: q.get("file").cloned(),
+        name: q.get("name").cloned(),
+        population: q.get("population").cloned(),
+        activate: q.get("activate").is_some_and(|v| v == "true" || v == "1"),
+        lab: q.get("lab").cloned(),
+        kit: q.get("kit").cloned(),
+    };
+    let report = run_import(&state, &a.user.username, &kind, text, o).await?;
+    Ok(Json(report_json(&report)))
+}

@@ -1,0 +1,380 @@
+//! The web application and JSON API of Reunite.
+//!
+//! - [`routes::ROUTES`] lists every route with who may call it; the role
+//!   guard enforces it and `/api/openapi.json` is written from it.
+//! - Sessions are server-side (the registry stores the SHA-256 of the token);
+//!   browsers carry the token in the `reunite_session` cookie, API clients as
+//!   `Authorization: Bearer`.
+//! - Logs carry the method, the route template, the status and the latency:
+//!   never a query string, a body, a token or a name.
+
+pub mod api;
+pub mod auth;
+pub mod drawing;
+pub mod metrics;
+pub mod pages;
+pub mod routes;
+pub mod svg;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use registry::{Registry, SessionUser};
+
+/// The largest import body.
+pub const IMPORT_LIMIT: usize = 20 * 1024 * 1024;
+/// The largest body elsewhere.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How the application runs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Mark cookies `Secure` (served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+/// Shared by every request.
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub config: Config,
+    pub limiter: auth::RateLimiter,
+    pub metrics: metrics::Metrics,
+    /// Verified when a user does not exist, so that both failures cost the same.
+    pub dummy_hash: String,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub async fn new(registry: Arc<Registry>, config: Config) -> Shared {
+        let dummy_hash = tokio::task::spawn_blocking(auth::dummy_hash)
+            .await
+            .expect("hashing does not panic");
+        Arc::new(AppState {
+            registry,
+            config,
+            limiter: Default::default(),
+            metrics: Default::default(),
+            dummy_hash,
+        })
+    }
+}
+
+/// The session of a request, when it has one.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: SessionUser,
+    pub token_hash: String,
+    /// Sent as `Authorization: Bearer` (not a cookie).
+    pub bearer: bool,
+}
+
+/// The route template of a response, for the log and the metrics.
+#[derive(Debug, Clone)]
+struct RouteTemplate(&'static str);
+
+/// An error answer: JSON for the API, a small page elsewhere.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> AppError {
+        AppError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn unauthorized() -> AppError {
+        AppError::new(StatusCode::UNAUTHORIZED, "log in first")
+    }
+    pub fn forbidden() -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, "your role may not do this")
+    }
+    pub fn not_found() -> AppError {
+        AppError::new(StatusCode::NOT_FOUND, "not found")
+    }
+    /// A registry error: refusals are 422 with their message; failures are
+    /// 500 with no detail (logged without personal data).
+    pub fn registry(e: registry::RegistryError, refused: StatusCode) -> AppError {
+        use registry::RegistryError as E;
+        match e {
+            E::Invalid(m) => AppError::new(refused, m),
+            E::Format(f) => AppError::new(refused, f.to_string()),
+            E::Search(s) => AppError::new(refused, s.to_string()),
+            other => {
+                let kind = match other {
+                    E::Database(_) => "database",
+                    E::Crypto(_) => "crypto",
+                    E::Audit(_) => "audit",
+                    _ => "other",
+                };
+                tracing::error!(kind, "registry failure");
+                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(serde_json::json!({"error": self.message})),
+        )
+            .into_response()
+    }
+}
+
+impl From<registry::RegistryError> for AppError {
+    fn from(e: registry::RegistryError) -> AppError {
+        AppError::registry(e, StatusCode::UNPROCESSABLE_ENTITY)
+    }
+}
+
+/// Whether a POST comes from another site (by `Sec-Fetch-Site` or `Origin`).
+fn cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, h)| h.trim_end_matches('/'));
+        return origin_host != Some(host);
+    }
+    false
+}
+
+/// Finds the session, enforces the route table, and refuses cross-site POSTs.
+async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+    let template = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
+    let Some(spec) = routes::find(req.method().as_str(), &template) else {
+        let mut res = AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "route not in the route table",
+        )
+        .into_response();
+        res.extensions_mut().insert(RouteTemplate("unlisted"));
+        return res;
+    };
+    let res = async {
+        let mut auth = None;
+        if let Some((token, bearer)) = auth::request_token(req.headers()) {
+            let token_hash = auth::token_hash(&token);
+            match state.registry.session_user(&token_hash).await {
+                Ok(Some(user)) => {
+                    auth = Some(Auth {
+                        user,
+                        token_hash,
+                        bearer,
+                    })
+                }
+                Ok(None) => {}
+                Err(e) => return AppError::from(e).into_response(),
+            }
+        }
+        let is_page = spec.kind == routes::Kind::Page;
+        if let Err(status) = spec.access.allows(auth.as_ref().map(|a| a.user.role)) {
+            return if is_page {
+                pages::denied(status)
+            } else {
+                AppError::new(
+                    status,
+                    if status == StatusCode::UNAUTHORIZED {
+                        "log in first"
+                    } else {
+                        "your role may not do this"
+                    },
+                )
+                .into_response()
+            };
+        }
+        if req.method() != Method::GET && req.method() != Method::HEAD {
+            if cross_site(req.headers()) {
+                return AppError::new(StatusCode::FORBIDDEN, "cross-site request refused")
+                    .into_response();
+            }
+            // The API with a cookie session (a browser): the CSRF token in a header.
+            if !is_page
+                && let Some(a) = &auth
+                && !a.bearer
+            {
+                let sent = req
+                    .headers()
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !auth::same_secret(sent, &a.user.csrf) {
+                    return AppError::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token")
+                        .into_response();
+                }
+            }
+        }
+        req.extensions_mut().insert(auth);
+        next.run(req).await
+    }
+    .await;
+    let mut res = res;
+    res.extensions_mut().insert(RouteTemplate(spec.path));
+    res
+}
+
+/// Logs and counts every request; gives a clear message to a 413.
+async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    let route = res
+        .extensions()
+        .get::<RouteTemplate>()
+        .map(|r| r.0)
+        .unwrap_or("unmatched");
+    let status = res.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        let limit = if route.contains("import") {
+            IMPORT_LIMIT
+        } else {
+            BODY_LIMIT
+        };
+        let message = format!(
+            "the request body is too large: at most {} bytes here",
+            limit
+        );
+        res = if api {
+            AppError::new(status, message).into_response()
+        } else {
+            (
+                status,
+                axum::response::Html(pages::message_page("Too large", &message)),
+            )
+                .into_response()
+        };
+    }
+    let h = res.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        ("cache-control", "no-store"),
+    ] {
+        if !h.contains_key(name) {
+            h.insert(name, header::HeaderValue::from_static(value));
+        }
+    }
+    state.metrics.count(method.as_str(), route, status.as_u16());
+    tracing::info!(
+        method = %method,
+        route,
+        status = status.as_u16(),
+        latency_ms = start.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    res
+}
+
+/// The whole application.
+pub fn app(state: Shared) -> Router {
+    // The import API is listed per kind; one handler serves them.
+    let import_kinds = ["cases", "references", "found", "profiles", "frequencies"]
+        .into_iter()
+        .fold(Router::new(), |r, k| {
+            r.route(
+                &format!("/api/v1/import/{k}"),
+                axum::routing::post(api::import_kind),
+            )
+        });
+    let big = Router::new()
+        .merge(import_kinds)
+        .route(
+            "/import",
+            axum::routing::get(pages::import_page).post(pages::import_upload),
+        )
+        .layer(DefaultBodyLimit::max(IMPORT_LIMIT));
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(big)
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    state: Shared,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Runs a registry call on a blocking thread (searches and imports are CPU
+/// work that must not hold an async worker).
+pub async fn off_runtime<T, F, Fut>(registry: Arc<Registry>, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<Registry>) -> Fut + Send + 'static,
+    Fut: Future<Output = registry::Result<T>>,
+{
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(f(registry)))
+        .await
+        .map_err(|_| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?
+        .map_err(AppError::from)
+}

@@ -1,0 +1,655 @@
+//! Server-rendered pages. They work without JavaScript; every form carries
+//! the session's CSRF token (the login form a cookie-bound one).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use registry::review::{AuditEntry, CaseInfo, FoundInfo, PublicAlert};
+use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, Role};
+
+use crate::api::{ClientAddr, ImportOptions, LoginError, User, attempt_login, run_import};
+use crate::{AppError, Auth, Shared, auth, drawing};
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/", get(dashboard))
+        .route("/cases/{case_id}", get(case_page))
+        .route("/found/{found_id}", get(found_page))
+        .route("/candidates/{id}", get(candidate_page))
+        .route("/candidates/{id}/review", post(review_submit))
+        .route("/audit", get(audit_page))
+        .route("/alerts", get(alerts_page))
+}
+
+/// The header of every page.
+pub struct Nav {
+    pub username: Option<String>,
+    pub role: &'static str,
+    pub csrf: String,
+    pub importer: bool,
+    pub admin: bool,
+}
+
+impl Nav {
+    fn of(auth: Option<&Auth>) -> Nav {
+        match auth {
+            Some(a) => Nav {
+                username: Some(a.user.username.clone()),
+                role: a.user.role.name(),
+                csrf: a.user.csrf.clone(),
+                importer: matches!(a.user.role, Role::Admin | Role::Lab | Role::Caseworker),
+                admin: a.user.role == Role::Admin,
+            },
+            None => Nav {
+                username: None,
+                role: "",
+                csrf: String::new(),
+                importer: false,
+                admin: false,
+            },
+        }
+    }
+}
+
+/// An error shown as a page.
+pub struct PageError(AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> PageError {
+        PageError(e)
+    }
+}
+
+impl From<registry::RegistryError> for PageError {
+    fn from(e: registry::RegistryError) -> PageError {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let heading = self.0.status.canonical_reason().unwrap_or("Error");
+        (self.0.status, Html(message_page(heading, &self.0.message))).into_response()
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessageTemplate<'a> {
+    nav: Nav,
+    heading: &'a str,
+    message: &'a str,
+    login_link: bool,
+}
+
+fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => {
+            tracing::error!("template failure");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A page with a heading and a message.
+pub fn message_page(heading: &str, message: &str) -> String {
+    MessageTemplate {
+        nav: Nav::of(None),
+        heading,
+        message,
+        login_link: false,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_string())
+}
+
+/// The answer of the role guard to a page: 401 with a link to log in, or 403.
+pub fn denied(status: StatusCode) -> Response {
+    let (heading, message, login_link) = if status == StatusCode::UNAUTHORIZED {
+        ("Please log in", "This page needs an account.", true)
+    } else {
+        ("Not allowed", "Your role may not see this page.", false)
+    };
+    (
+        status,
+        render(&MessageTemplate {
+            nav: Nav::of(None),
+            heading,
+            message,
+            login_link,
+        }),
+    )
+        .into_response()
+}
+
+fn check_csrf(a: &Auth, sent: Option<&String>) -> Result<(), PageError> {
+    match sent {
+        Some(s) if auth::same_secret(s, &a.user.csrf) => Ok(()),
+        _ => Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "the form is missing its CSRF token: reload the page and try again",
+        )
+        .into()),
+    }
+}
+
+fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    url_decode_pairs(body)
+}
+
+/// `application/x-www-form-urlencoded` pairs.
+fn url_decode_pairs(body: &[u8]) -> HashMap<String, String> {
+    fn decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    let hex = |c: u8| (c as char).to_digit(16);
+                    match (hex(b[i + 1]), hex(b[i + 2])) {
+                        (Some(h), Some(l)) => {
+                            out.push((h * 16 + l) as u8);
+                            i += 2;
+                        }
+                        _ => out.push(b'%'),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+// ---- login / logout
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTemplate {
+    nav: Nav,
+    csrf: String,
+    error: Option<String>,
+}
+
+fn login_form(state: &Shared, status: StatusCode, error: Option<String>) -> Response {
+    let csrf = auth::random_token();
+    let cookie = auth::set_cookie(
+        auth::LOGIN_CSRF_COOKIE,
+        &csrf,
+        3600,
+        state.config.secure_cookies,
+    );
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        render(&LoginTemplate {
+            nav: Nav::of(None),
+            csrf,
+            error,
+        }),
+    )
+        .into_response()
+}
+
+async fn login_page(State(state): State<Shared>) -> Response {
+    login_form(&state, StatusCode::OK, None)
+}
+
+async fn login_submit(
+    State(state): State<Shared>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = parse_form(&body);
+    let cookie_token = auth::cookie(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or("");
+    let sent = form.get("csrf").map(String::as_str).unwrap_or("");
+    if cookie_token.is_empty() || !auth::same_secret(sent, cookie_token) {
+        return login_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            Some("The form expired: please try again.".into()),
+        );
+    }
+    let username = form.get("username").map(String::as_str).unwrap_or("");
+    let password = form.get("password").map(String::as_str).unwrap_or("");
+    match attempt_login(&state, username, password, &addr).await {
+        Ok((token, _)) => {
+            // Secure when configured, or when a TLS proxy says the client came over https.
+            let secure = state.config.secure_cookies
+                || headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    == Some("https");
+            let mut res = Redirect::to("/").into_response();
+            let h = res.headers_mut();
+            for c in [
+                auth::set_cookie(
+                    auth::SESSION_COOKIE,
+                    &token,
+                    auth::SESSION_TTL_SECONDS,
+                    secure,
+                ),
+                auth::set_cookie(auth::LOGIN_CSRF_COOKIE, "", 0, secure),
+            ] {
+                if let Ok(v) = c.parse() {
+                    h.append(header::SET_COOKIE, v);
+                }
+            }
+            *res.status_mut() = StatusCode::SEE_OTHER;
+            res
+        }
+        Err(LoginError::Limited) => login_form(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many failed logins: try again later.".into()),
+        ),
+        Err(LoginError::Failed) => login_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            Some("Wrong username or password.".into()),
+        ),
+        Err(LoginError::Internal(e)) => PageError(e).into_response(),
+    }
+}
+
+async fn logout(State(state): State<Shared>, User(a): User, body: axum::body::Bytes) -> PageResult {
+    check_csrf(&a, parse_form(&body).get("csrf"))?;
+    state
+        .registry
+        .delete_session(&a.user.username, &a.token_hash)
+        .await?;
+    let cookie = auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.config.secure_cookies);
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, cookie),
+            (header::LOCATION, "/login".to_string()),
+        ],
+    )
+        .into_response())
+}
+
+// ---- dashboard
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardTemplate {
+    nav: Nav,
+    family_case: Option<(String, String)>,
+    undisputed: Vec<CandidateSummary>,
+    new: Vec<CandidateSummary>,
+    in_review: Vec<CandidateSummary>,
+    cases: Vec<(String, String)>,
+    found: Vec<(String, String)>,
+}
+
+async fn dashboard(State(state): State<Shared>, User(a): User) -> PageResult {
+    let mut t = DashboardTemplate {
+        nav: Nav::of(Some(&a)),
+        family_case: None,
+        undisputed: vec![],
+        new: vec![],
+        in_review: vec![],
+        cases: vec![],
+        found: vec![],
+    };
+    match a.user.role {
+        Role::Lab => return Ok(Redirect::to("/import").into_response()),
+        Role::Family => {
+            let own = a.user.case_ref.ok_or_else(AppError::forbidden)?;
+            t.family_case = Some(
+                state
+                    .registry
+                    .case_status(own)
+                    .await?
+                    .ok_or_else(AppError::not_found)?,
+            );
+        }
+        Role::Admin | Role::Caseworker => {
+            let all = state.registry.candidate_summaries(None, None).await?;
+            for c in all {
+                match c.status.as_str() {
+                    "new" if c.category == "undisputed" => t.undisputed.push(c),
+                    "new" => t.new.push(c),
+                    "under_review" | "test_requested" | "confirmed" => t.in_review.push(c),
+                    _ => {}
+                }
+            }
+            (t.cases, t.found) = state.registry.list_ids().await?;
+        }
+    }
+    Ok(render(&t))
+}
+
+// ---- case, found child, candidate
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CaseTemplate {
+    nav: Nav,
+    case: CaseInfo,
+    drawing: String,
+    candidates: Vec<CandidateSummary>,
+}
+
+async fn case_page(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(case_id): Path<String>,
+) -> PageResult {
+    let case = state
+        .registry
+        .case_page(&a.user.username, &case_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let case_ref = state.registry.case_id_ref(&case_id).await?;
+    let candidates = state.registry.candidate_summaries(None, case_ref).await?;
+    let drawing = drawing::case_drawing(&case, None);
+    Ok(render(&CaseTemplate {
+        nav: Nav::of(Some(&a)),
+        case,
+        drawing,
+        candidates,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "found.html")]
+struct FoundTemplate {
+    nav: Nav,
+    found: FoundInfo,
+    candidates: Vec<CandidateSummary>,
+}
+
+async fn found_page(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(found_id): Path<String>,
+) -> PageResult {
+    let found = state
+        .registry
+        .found_page(&a.user.username, &found_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let candidates = state
+        .registry
+        .candidate_summaries(None, None)
+        .await?
+        .into_iter()
+        .filter(|c| c.found_id == found.found_id)
+        .collect();
+    Ok(render(&FoundTemplate {
+        nav: Nav::of(Some(&a)),
+        found,
+        candidates,
+    }))
+}
+
+/// A marker row with its cells as text.
+struct MarkerView {
+    marker: String,
+    child: String,
+    references: Vec<String>,
+    lr: String,
+    inconsistent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "candidate.html")]
+struct CandidateTemplate {
+    nav: Nav,
+    d: CandidateDetail,
+    lr_text: String,
+    posterior_text: String,
+    markers: Vec<MarkerView>,
+    drawing: String,
+    chart: String,
+    can_review: bool,
+    can_reject: bool,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+/// An LR as people read it.
+pub fn lr_text(lr: f64, log10: f64) -> String {
+    if lr.is_finite() && (1e-3..1e6).contains(&lr) {
+        format!("{lr:.3}")
+    } else {
+        format!("10^{log10:.2}")
+    }
+}
+
+async fn candidate_page(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let actor = a.user.username.clone();
+    let d = crate::off_runtime(state.registry.clone(), move |r| async move {
+        r.candidate_detail(&actor, id).await
+    })
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    let markers = d
+        .markers
+        .iter()
+        .map(|m| MarkerView {
+            marker: m.marker.clone(),
+            child: m.child.clone().unwrap_or_else(|| "–".into()),
+            references: m
+                .references
+                .iter()
+                .map(|g| g.clone().unwrap_or_else(|| "–".into()))
+                .collect(),
+            lr: m
+                .lr
+                .map(|l| format!("{l:.3}"))
+                .unwrap_or_else(|| "–".into()),
+            inconsistent: m.inconsistent,
+        })
+        .collect();
+    let actions: Vec<(&'static str, &'static str)> = match d.summary.status.as_str() {
+        "new" => vec![("start_review", "Start the review")],
+        "under_review" => vec![("request_test", "Request a confirmatory test")],
+        "test_requested" => vec![("confirm", "Confirm (second caseworker)")],
+        "confirmed" => vec![("reunite", "Record the reunion")],
+        _ => vec![],
+    };
+    let open = matches!(
+        d.summary.status.as_str(),
+        "new" | "under_review" | "test_requested" | "confirmed"
+    );
+    let drawing = drawing::case_drawing(&d.case, Some(&d.found.found_id));
+    let chart = drawing::lr_chart(&d.all_scores, d.summary.log10_lr, &d.summary.found_id);
+    let t = CandidateTemplate {
+        nav: Nav::of(Some(&a)),
+        lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
+        posterior_text: d
+            .posterior
+            .map(|p| format!("{:.4}", p))
+            .unwrap_or_else(|| "– (facts exclude the pair)".into()),
+        markers,
+        drawing,
+        chart,
+        can_review: a.user.role == Role::Caseworker,
+        can_reject: open,
+        actions,
+        d,
+    };
+    Ok(render(&t))
+}
+
+async fn review_submit(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = parse_form(&body);
+    check_csrf(&a, form.get("csrf"))?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let action = form
+        .get("action")
+        .and_then(|s| ReviewAction::parse(s))
+        .ok_or_else(|| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown action"))?;
+    if state.registry.candidate_case(id).await?.is_none() {
+        return Err(AppError::not_found().into());
+    }
+    state
+        .registry
+        .review(
+            &a.user.username,
+            id,
+            action,
+            form.get("reason").map(String::as_str),
+        )
+        .await
+        .map_err(|e| AppError::registry(e, StatusCode::CONFLICT))?;
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/candidates/{id}"))],
+    )
+        .into_response())
+}
+
+// ---- import
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportTemplate {
+    nav: Nav,
+    kinds: Vec<&'static str>,
+    report: Option<ImportReport>,
+    error: Option<String>,
+}
+
+fn kinds_for(role: Role) -> Vec<&'static str> {
+    ["cases", "references", "found", "profiles", "frequencies"]
+        .into_iter()
+        .filter(|k| crate::routes::import_access(k).is_some_and(|r| r.contains(&role)))
+        .collect()
+}
+
+pub async fn import_page(User(a): User) -> Response {
+    render(&ImportTemplate {
+        kinds: kinds_for(a.user.role),
+        nav: Nav::of(Some(&a)),
+        report: None,
+        error: None,
+    })
+}
+
+pub async fn import_upload(
+    State(state): State<Shared>,
+    User(a): User,
+    mut multipart: Multipart,
+) -> PageResult {
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, String)> = None;
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        PageError(AppError::new(e.status(), e.body_text()))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("upload").to_string();
+            let bytes = field.bytes().await.map_err(too_large)?;
+            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "the file is not UTF-8 text",
+                )
+            })?;
+            file = Some((file_name, text));
+        } else {
+            fields.insert(name, field.text().await.map_err(too_large)?);
+        }
+    }
+    check_csrf(&a, fields.get("csrf"))?;
+    let kind = fields.get("kind").cloned().unwrap_or_default();
+    let allowed = crate::routes::import_access(&kind)
+        .ok_or_else(|| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "choose a kind of file"))?;
+    if !allowed.contains(&a.user.role) {
+        return Err(AppError::forbidden().into());
+    }
+    let (file_name, text) =
+        file.ok_or_else(|| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "choose a file"))?;
+    let options = ImportOptions {
+        file: Some(file_name),
+        ..Default::default()
+    };
+    let mut t = ImportTemplate {
+        kinds: kinds_for(a.user.role),
+        nav: Nav::of(Some(&a)),
+        report: None,
+        error: None,
+    };
+    let status = match run_import(&state, &a.user.username, &kind, text, options).await {
+        Ok(r) => {
+            t.report = Some(r);
+            StatusCode::OK
+        }
+        Err(e) => {
+            t.error = Some(e.message);
+            e.status
+        }
+    };
+    Ok((status, render(&t)).into_response())
+}
+
+// ---- audit, alerts
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTemplate {
+    nav: Nav,
+    entries: Vec<AuditEntry>,
+}
+
+async fn audit_page(State(state): State<Shared>, User(a): User) -> PageResult {
+    let entries = state.registry.audit_tail(200).await?;
+    Ok(render(&AuditTemplate {
+        nav: Nav::of(Some(&a)),
+        entries,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsTemplate {
+    nav: Nav,
+    alerts: Vec<PublicAlert>,
+}
+
+async fn alerts_page(
+    State(state): State<Shared>,
+    axum::Extension(auth): axum::Extension<Option<Auth>>,
+) -> PageResult {
+    let alerts = state.registry.public_alerts().await?;
+    Ok(render(&AlertsTemplate {
+        nav: Nav::of(auth.as_ref()),
+        alerts,
+    }))
+}

@@ -1,0 +1,338 @@
+//! The route table: every route with its method and who may call it. The
+//! role guard enforces it and the OpenAPI document is written from it, so the
+//! two cannot disagree.
+
+use registry::Role;
+use serde_json::{Value, json};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without an account.
+    Public,
+    /// A logged-in account with one of these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// The `x-roles` of the OpenAPI document: `["public"]` or the role names.
+    pub fn names(self) -> Vec<&'static str> {
+        match self {
+            Access::Public => vec!["public"],
+            Access::Roles(r) => r.iter().map(|r| r.name()).collect(),
+        }
+    }
+
+    pub fn allows(self, role: Option<Role>) -> Result<(), axum::http::StatusCode> {
+        match (self, role) {
+            (Access::Public, _) => Ok(()),
+            (Access::Roles(_), None) => Err(axum::http::StatusCode::UNAUTHORIZED),
+            (Access::Roles(r), Some(role)) if r.contains(&role) => Ok(()),
+            (Access::Roles(_), Some(_)) => Err(axum::http::StatusCode::FORBIDDEN),
+        }
+    }
+}
+
+/// What a route serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// JSON under `/api/v1/` (in the OpenAPI document).
+    Api,
+    /// Operations: health and metrics (in the OpenAPI document).
+    Ops,
+    /// A server-rendered page or form.
+    Page,
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// The axum path, `{name}` for a parameter (also the OpenAPI path).
+    pub path: &'static str,
+    pub access: Access,
+    pub kind: Kind,
+    pub summary: &'static str,
+    /// The request body's media type, for POST routes.
+    pub body: Option<&'static str>,
+}
+
+const ALL: &[Role] = &[Role::Admin, Role::Lab, Role::Caseworker, Role::Family];
+const STAFF: &[Role] = &[Role::Admin, Role::Caseworker];
+const REVIEWERS: &[Role] = &[Role::Caseworker];
+const CASE_READERS: &[Role] = &[Role::Admin, Role::Caseworker, Role::Family];
+const LAB: &[Role] = &[Role::Admin, Role::Lab];
+const IMPORTERS: &[Role] = &[Role::Admin, Role::Lab, Role::Caseworker];
+const ADMIN: &[Role] = &[Role::Admin];
+
+const fn r(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    kind: Kind,
+    summary: &'static str,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+        kind,
+        summary,
+        body: None,
+    }
+}
+
+const fn post(
+    path: &'static str,
+    access: Access,
+    kind: Kind,
+    body: &'static str,
+    summary: &'static str,
+) -> RouteSpec {
+    RouteSpec {
+        method: "POST",
+        path,
+        access,
+        kind,
+        summary,
+        body: Some(body),
+    }
+}
+
+use Access::{Public, Roles};
+use Kind::{Api, Ops, Page};
+
+/// Every route of the application.
+pub const ROUTES: &[RouteSpec] = &[
+    // JSON API
+    post(
+        "/api/v1/login",
+        Public,
+        Api,
+        "application/json",
+        "Log in: {username, password} -> {token}",
+    ),
+    post(
+        "/api/v1/logout",
+        Roles(ALL),
+        Api,
+        "application/json",
+        "End the session of the bearer token",
+    ),
+    r(
+        "GET",
+        "/api/v1/me",
+        Roles(ALL),
+        Api,
+        "The account of the session",
+    ),
+    r(
+        "GET",
+        "/api/v1/candidates",
+        Roles(STAFF),
+        Api,
+        "Candidates, best first (?status=new)",
+    ),
+    r(
+        "GET",
+        "/api/v1/candidates/{id}",
+        Roles(STAFF),
+        Api,
+        "A candidate: markers side by side, LRs, facts, history",
+    ),
+    post(
+        "/api/v1/candidates/{id}/review",
+        Roles(REVIEWERS),
+        Api,
+        "application/json",
+        "A review step: {action: start_review|request_test|confirm|reunite|reject, reason}",
+    ),
+    r(
+        "GET",
+        "/api/v1/cases/{case_id}",
+        Roles(CASE_READERS),
+        Api,
+        "A case (a family account: its own case's status only)",
+    ),
+    r(
+        "GET",
+        "/api/v1/found/{found_id}",
+        Roles(STAFF),
+        Api,
+        "A found child",
+    ),
+    post(
+        "/api/v1/import/cases",
+        Roles(STAFF),
+        Api,
+        "text/csv",
+        "Import missing-child cases (?file=NAME)",
+    ),
+    post(
+        "/api/v1/import/references",
+        Roles(STAFF),
+        Api,
+        "text/csv",
+        "Import the references of cases (?file=NAME)",
+    ),
+    post(
+        "/api/v1/import/found",
+        Roles(STAFF),
+        Api,
+        "text/csv",
+        "Import found children (?file=NAME)",
+    ),
+    post(
+        "/api/v1/import/profiles",
+        Roles(LAB),
+        Api,
+        "text/plain",
+        "Import lab profiles (?file=NAME&lab=&kit=)",
+    ),
+    post(
+        "/api/v1/import/frequencies",
+        Roles(LAB),
+        Api,
+        "text/plain",
+        "Import a frequency database (?file=NAME&name=&population=&activate=true)",
+    ),
+    r(
+        "GET",
+        "/api/v1/alerts",
+        Public,
+        Api,
+        "Opted-in public alerts of missing children (no DNA)",
+    ),
+    r(
+        "GET",
+        "/api/v1/audit",
+        Roles(ADMIN),
+        Api,
+        "The newest audit entries (?limit=100)",
+    ),
+    r("GET", "/api/openapi.json", Public, Api, "This document"),
+    // Operations
+    r("GET", "/livez", Public, Ops, "The process is up"),
+    r("GET", "/readyz", Public, Ops, "The database answers"),
+    r("GET", "/metrics", Public, Ops, "Prometheus metrics"),
+    // Pages
+    r("GET", "/login", Public, Page, "Login form"),
+    post(
+        "/login",
+        Public,
+        Page,
+        "application/x-www-form-urlencoded",
+        "Log in",
+    ),
+    post(
+        "/logout",
+        Roles(ALL),
+        Page,
+        "application/x-www-form-urlencoded",
+        "Log out",
+    ),
+    r("GET", "/", Roles(ALL), Page, "Dashboard (by role)"),
+    r(
+        "GET",
+        "/cases/{case_id}",
+        Roles(STAFF),
+        Page,
+        "Case page with the family pedigree",
+    ),
+    r(
+        "GET",
+        "/found/{found_id}",
+        Roles(STAFF),
+        Page,
+        "Found-child page",
+    ),
+    r(
+        "GET",
+        "/candidates/{id}",
+        Roles(STAFF),
+        Page,
+        "Candidate page",
+    ),
+    post(
+        "/candidates/{id}/review",
+        Roles(REVIEWERS),
+        Page,
+        "application/x-www-form-urlencoded",
+        "A review decision",
+    ),
+    r("GET", "/import", Roles(IMPORTERS), Page, "Import page"),
+    post(
+        "/import",
+        Roles(IMPORTERS),
+        Page,
+        "multipart/form-data",
+        "Upload a lab file",
+    ),
+    r("GET", "/audit", Roles(ADMIN), Page, "Audit page"),
+    r("GET", "/alerts", Public, Page, "Public alerts"),
+];
+
+/// The spec of a matched route.
+pub fn find(method: &str, path: &str) -> Option<&'static RouteSpec> {
+    let method = if method == "HEAD" { "GET" } else { method };
+    ROUTES.iter().find(|r| r.method == method && r.path == path)
+}
+
+/// The roles that may import a kind of file.
+pub fn import_access(kind: &str) -> Option<&'static [Role]> {
+    match kind {
+        "cases" | "references" | "found" => Some(STAFF),
+        "profiles" | "frequencies" => Some(LAB),
+        _ => None,
+    }
+}
+
+/// The OpenAPI 3 document of the API and operations routes.
+pub fn openapi() -> Value {
+    let mut paths = serde_json::Map::new();
+    for route in ROUTES.iter().filter(|r| r.kind != Kind::Page) {
+        let params: Vec<Value> = route
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let mut op = json!({
+            "summary": route.summary,
+            "operationId": format!("{} {}", route.method, route.path),
+            "x-roles": route.access.names(),
+            "parameters": params,
+            "responses": {
+                "200": {"description": "OK"},
+                "401": {"description": "No session"},
+                "403": {"description": "The role may not do this"},
+            },
+        });
+        if route.access == Access::Public {
+            op["security"] = json!([]);
+        }
+        if let Some(media) = route.body {
+            op["requestBody"] = json!({"required": true, "content": {media: {}}});
+            op["responses"]["413"] = json!({"description": "The body is too large"});
+            op["responses"]["422"] =
+                json!({"description": "The body is refused (the message says why and where)"});
+        }
+        let entry = paths
+            .entry(route.path.to_string())
+            .or_insert_with(|| json!({}));
+        entry[route.method.to_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Reunite",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "DNA kinship matching to find the families of missing children. \
+                `x-roles` lists the roles allowed on each operation (`public`: no account needed). \
+                Log in with POST /api/v1/login, then send `Authorization: Bearer <token>`.",
+        },
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    })
+}

@@ -141,12 +141,12 @@ impl From<registry::RegistryError> for AppError {
     }
 }
 
-/// Whether a POST comes from another site (by `Sec-Fetch-Site` or `Origin`).
+/// Whether a POST comes from another site. Browsers that send
+/// `Sec-Fetch-Site` are judged by it alone (they may send `Origin: null` for
+/// same-origin forms under a strict referrer policy); others by `Origin`.
 fn cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return true;
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = headers
@@ -277,7 +277,7 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
     for (name, value) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
         (
             "content-security-policy",
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",

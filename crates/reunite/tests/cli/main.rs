@@ -1,5 +1,7 @@
 //! Integration tests of the `reunite` binary: one test binary, one module per command.
 
+mod browser;
 mod common;
 mod lr;
 mod registry;
+mod webdriver;

@@ -1,0 +1,200 @@
+//! The web application in a real headless Chromium: a caseworker imports a
+//! lab file, opens the top candidate and requests a confirmatory test; a
+//! second caseworker confirms. Screenshots of the candidate page are kept in
+//! `target/test-artifacts/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use crate::webdriver::{Browser, free_port};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_reunite"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(&format!("{base}/livez")).call().is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Server { child, base }
+}
+
+fn artifacts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts")
+}
+
+fn cli(data: &Path, args: &[&str]) {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--data-dir", data.to_str().unwrap()]);
+    let o = reunite(&all);
+    assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+}
+
+fn login(b: &Browser, base: &str, user: &str, password: &str) {
+    b.goto(&format!("{base}/login"));
+    b.type_into("input[name=username]", user);
+    b.type_into("input[name=password]", password);
+    b.click("form[action='/login'] button[type=submit]");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.url().ends_with("/login") {
+        assert!(
+            Instant::now() < deadline,
+            "login failed: {}",
+            b.text("body")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn review(b: &Browser, action: &str) {
+    b.click(&format!(
+        "form:has(input[name=action][value={action}]) button[type=submit]"
+    ));
+}
+
+#[test]
+fn caseworkers_review_a_candidate_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("data");
+    let models: Vec<kinship::MarkerModel> = formats::builtin::nist_frequencies("All")
+        .unwrap()
+        .markers()
+        .iter()
+        .map(|m| {
+            kinship::MarkerModel::new(m.clone(), Some(kinship::MutationModel::DEFAULT_SEARCH))
+                .unwrap()
+        })
+        .collect();
+    let spec = sim::ScenarioSpec {
+        families: 60,
+        rescued: 8,
+        rescued_with_family: 6,
+        seed: 5,
+        today: (2026, 11, 20),
+    };
+    let s = sim::scenario(&models, &[], &spec).unwrap();
+    for (name, text) in [
+        ("freq.csv", formats::builtin::NIST_FREQUENCIES),
+        ("cases.csv", s.cases_csv.as_str()),
+        ("references.csv", s.references_csv.as_str()),
+        ("found.csv", s.found_csv.as_str()),
+        ("profiles.txt", s.profiles_tsv.as_str()),
+    ] {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    let path = |n: &str| d.join(n).to_str().unwrap().to_string();
+    cli(
+        &data,
+        &[
+            "import",
+            "frequencies",
+            "--population",
+            "All",
+            &path("freq.csv"),
+        ],
+    );
+    cli(&data, &["import", "cases", &path("cases.csv")]);
+    cli(&data, &["import", "references", &path("references.csv")]);
+    cli(&data, &["import", "profiles", &path("profiles.txt")]);
+    std::fs::write(d.join("pw-ann"), "ann-has-a-long-password\n").unwrap();
+    std::fs::write(d.join("pw-bob"), "bob-has-a-long-password\n").unwrap();
+    cli(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "ann",
+            "--role",
+            "caseworker",
+            "--password-file",
+            &path("pw-ann"),
+        ],
+    );
+    cli(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "bob",
+            "--role",
+            "caseworker",
+            "--password-file",
+            &path("pw-bob"),
+        ],
+    );
+
+    let server = serve(&data);
+    let base = server.base.clone();
+    let b = Browser::start();
+
+    // Ann registers the found children (the lab typed them already): matching runs at once.
+    login(&b, &base, "ann", "ann-has-a-long-password");
+    b.goto(&format!("{base}/import"));
+    b.select("select[name=kind]", "found");
+    b.type_into("input[type=file][name=file]", &path("found.csv"));
+    b.click("form[action='/import'] button[type=submit]");
+    b.wait_for_text("added");
+
+    // The top candidate.
+    b.goto(&format!("{base}/"));
+    b.click("a[href^='/candidates/']");
+    let candidate_url = b.url();
+    assert!(candidate_url.contains("/candidates/"), "{candidate_url}");
+    let page = b.text("body");
+    for shown in ["undisputed", "posterior", "D3S1358"] {
+        assert!(
+            page.contains(shown),
+            "the candidate page shows {shown}: {page}"
+        );
+    }
+    assert!(b.exists("svg"), "drawings on the candidate page");
+    b.screenshot(&artifacts().join("candidate-page.png"));
+    review(&b, "start_review");
+    b.wait_for_text("Status under_review");
+    review(&b, "request_test");
+    b.wait_for_text("Status test_requested");
+    b.screenshot(&artifacts().join("candidate-test-requested.png"));
+    // Ann may not confirm her own request.
+    review(&b, "confirm");
+    b.wait_for_text("second caseworker");
+    b.goto(&candidate_url);
+    b.click("form[action='/logout'] button[type=submit]");
+
+    // Bob confirms.
+    login(&b, &base, "bob", "bob-has-a-long-password");
+    b.goto(&candidate_url);
+    review(&b, "confirm");
+    b.wait_for_text("Status confirmed");
+    b.screenshot(&artifacts().join("candidate-confirmed.png"));
+    drop(b);
+    drop(server);
+}

@@ -39,6 +39,9 @@ pub struct DemoArgs {
     /// Stop after the summary instead of serving the web application.
     #[arg(long)]
     no_serve: bool,
+    /// Where the web application listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
 }
 
 /// The DVI category of a child's best candidate.
@@ -119,9 +122,16 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let refs_file = write("references.csv", &scenario.references_csv)?;
     let found_file = write("found.csv", &scenario.found_csv)?;
     let profiles_file = write("profiles-genemapper.txt", &scenario.profiles_tsv)?;
+    // The truth, kept beside the lab files so that every figure can be checked.
+    let truth: Vec<serde_json::Value> = scenario
+        .truth
+        .iter()
+        .map(|t| json!({"found_id": t.found_id, "case_id": t.case_id, "configuration": t.configuration.map(|c| c.name())}))
+        .collect();
+    write("truth.json", &serde_json::to_string_pretty(&truth)?)?;
 
     let rt = crate::registry_cmd::runtime()?;
-    let summary = rt.block_on(async {
+    rt.block_on(async {
         let (registry, _) = Registry::open(OpenOptions {
             database_url: None,
             key_file: None,
@@ -163,26 +173,73 @@ pub fn run(args: DemoArgs) -> Result<()> {
                 &|_, _| {},
             )
             .await?;
+        // A few families without a rescued child opted in to public alerts.
+        let rescued: std::collections::HashSet<&str> = scenario.truth.iter().filter_map(|t| t.case_id.as_deref()).collect();
+        for (case, _) in scenario.configurations.iter().filter(|(c, _)| !rescued.contains(c.as_str())).step_by(97).take(12) {
+            registry.set_public_alert("demo", case, true).await?;
+        }
         let candidates = registry.candidates(&CandidateFilter::default()).await?;
-        registry.close().await;
-        anyhow::Ok(measure(&scenario, &candidates))
-    })?;
-    let seconds = started.elapsed().as_secs_f64();
-    let mut out = summary;
-    out["seconds"] = json!(seconds);
-    out["data_dir"] = json!(dir.display().to_string());
-    if args.json {
-        println!("{out}");
-    } else {
-        print_summary(&out);
-    }
-    if !args.no_serve {
+        let mut out = measure(&scenario, &candidates);
+        out["seconds"] = json!(started.elapsed().as_secs_f64());
+        out["data_dir"] = json!(dir.display().to_string());
+        if args.json {
+            println!("{out}");
+        } else {
+            print_summary(&out);
+        }
+        if args.no_serve {
+            registry.close().await;
+            return anyhow::Ok(());
+        }
+        let family_case = scenario.truth.iter().find_map(|t| t.case_id.clone());
+        let accounts = demo_accounts(&registry, family_case.as_deref()).await?;
+        eprintln!("\nDemo accounts (for this demo only: never use them for real data; they are printed once):");
+        for (user, role, password) in &accounts {
+            eprintln!("  {user:<12} {role:<11} password {password}");
+        }
+        let registry = std::sync::Arc::new(registry);
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (choose another with --listen)", args.listen))?;
+        let state = server::AppState::new(registry.clone(), server::Config { secure_cookies: false }).await;
         eprintln!(
-            "note: the web application comes with `reunite serve`; run it on {} to review candidates",
-            dir.display()
+            "\nOpen http://{}/ and log in as caseworker1: the dashboard lists the candidates; walk one through the\nreview, then log in as caseworker2 to confirm it. Ctrl-C stops the server.",
+            listener.local_addr()?
         );
+        server::serve(state, listener, server::shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// Accounts for the demo, with random passwords: an administrator, a lab
+/// analyst, two caseworkers (a review needs a second one) and a family.
+async fn demo_accounts(
+    registry: &Registry,
+    family_case: Option<&str>,
+) -> Result<Vec<(String, String, String)>> {
+    use registry::Role;
+    let mut accounts = vec![
+        ("admin", Role::Admin, None),
+        ("lab", Role::Lab, None),
+        ("caseworker1", Role::Caseworker, None),
+        ("caseworker2", Role::Caseworker, None),
+    ];
+    if let Some(case) = family_case {
+        accounts.push(("family", Role::Family, Some(case)));
     }
-    Ok(())
+    let mut out = Vec::new();
+    for (name, role, case) in accounts {
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let p = password.clone();
+        let hash = tokio::task::spawn_blocking(move || server::auth::hash_password(&p)).await??;
+        registry
+            .create_user("demo", name, role, &hash, case)
+            .await?;
+        out.push((name.to_string(), role.name().to_string(), password));
+    }
+    Ok(out)
 }
 
 /// Every figure measured against the truth the scenario knows.

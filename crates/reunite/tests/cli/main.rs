@@ -2,6 +2,7 @@
 
 mod browser;
 mod common;
+mod demo;
 mod lr;
 mod registry;
 mod webdriver;

@@ -1,0 +1,99 @@
+//! `reunite demo`: every figure of the summary checked against the truth and the registry.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::common::*;
+
+#[test]
+fn demo_figures_agree_with_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = reunite(&[
+        "demo",
+        "--no-serve",
+        "--json",
+        "--families",
+        "400",
+        "--rescued",
+        "30",
+        "--with-family",
+        "24",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for key in [
+        "families",
+        "rescued_children",
+        "with_registered_family",
+        "found_at_rank_1",
+        "undisputed",
+        "probable",
+        "inconclusive",
+        "without_candidate",
+        "strangers_above_1e4",
+        "seconds",
+    ] {
+        assert!(summary.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(summary["families"], 400);
+    assert_eq!(summary["rescued_children"], 30);
+    assert_eq!(summary["with_registered_family"], 24);
+
+    // Recount from the stored candidates and the truth the demo wrote.
+    let truth: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(data.join("lab-files/truth.json")).unwrap())
+            .unwrap();
+    let m = reunite(&["matches", "--json", "--data-dir", data.to_str().unwrap()]);
+    assert!(m.status.success(), "{}", stderr(&m));
+    let candidates: Vec<Value> = serde_json::from_slice(&m.stdout).unwrap();
+    let mut best: HashMap<&str, &Value> = HashMap::new();
+    for c in &candidates {
+        let f = c["found_id"].as_str().unwrap();
+        let better = best
+            .get(f)
+            .is_none_or(|b| c["log10_lr"].as_f64() > b["log10_lr"].as_f64());
+        if better {
+            best.insert(f, c);
+        }
+    }
+    let (mut rank1, mut without, mut strangers) = (0, 0, 0);
+    for t in &truth {
+        let f = t["found_id"].as_str().unwrap();
+        match best.get(f) {
+            None => without += 1,
+            Some(b) if !t["case_id"].is_null() && b["case_id"] == t["case_id"] => rank1 += 1,
+            Some(_) => {}
+        }
+        strangers += candidates
+            .iter()
+            .filter(|c| {
+                c["found_id"] == f
+                    && c["lr"].as_f64().unwrap() >= 1e4
+                    && c["case_id"] != t["case_id"]
+            })
+            .count();
+    }
+    assert_eq!(summary["found_at_rank_1"], rank1);
+    assert_eq!(summary["without_candidate"], without);
+    assert_eq!(summary["strangers_above_1e4"], strangers);
+    let categorised = [
+        "undisputed",
+        "probable",
+        "inconclusive",
+        "without_candidate",
+    ]
+    .iter()
+    .map(|k| summary[*k].as_u64().unwrap())
+    .sum::<u64>();
+    assert_eq!(categorised, 30, "every rescued child is counted once");
+    // The demo's quality itself: nearly every child with a family is found first, no stranger is strong.
+    assert!(rank1 >= 22, "{summary}");
+    assert!(strangers <= 1, "{summary}");
+    // The demo's registry is a real one: the audit chain holds.
+    let a = reunite(&["audit", "verify", "--data-dir", data.to_str().unwrap()]);
+    assert!(a.status.success(), "{}", stderr(&a));
+}

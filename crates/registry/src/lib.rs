@@ -66,6 +66,8 @@ pub struct Settings {
     pub min_shared_markers: usize,
     /// The mutation model of every marker.
     pub mutation: MutationModel,
+    /// Days after a reunion before the references' genotypes are deleted.
+    pub retention_days: i64,
 }
 
 impl Default for Settings {
@@ -75,6 +77,7 @@ impl Default for Settings {
             top_k: 10,
             min_shared_markers: 12,
             mutation: MutationModel::DEFAULT_SEARCH,
+            retention_days: 30,
         }
     }
 }

@@ -16,9 +16,6 @@ use crate::matching::StoredProfile;
 use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
 
-/// Days after a reunion before the references' genotypes are deleted.
-pub const RETENTION_DAYS: i64 = 30;
-
 /// What an account may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -949,7 +946,7 @@ impl Registry {
                 .await?;
             sqlx::query("INSERT INTO retention (case_ref, delete_after) VALUES ($1, $2)")
                 .bind(case_ref)
-                .bind(now_unix() + RETENTION_DAYS * 86_400)
+                .bind(now_unix() + self.settings.retention_days * 86_400)
                 .execute(&mut *tx)
                 .await?;
         }

@@ -197,6 +197,9 @@ pub fn run(args: DemoArgs) -> Result<()> {
         for (user, role, password) in &accounts {
             eprintln!("  {user:<12} {role:<11} password {password}");
         }
+        // The server's log (method, route, status, latency; no personal data) goes beside the registry.
+        let log = std::fs::File::create(dir.join("reunite.log")).context("cannot create the log file")?;
+        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(log)).with_ansi(false).with_target(false).try_init();
         let registry = std::sync::Arc::new(registry);
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await

@@ -39,6 +39,9 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(registry_cmd::AuditCommand),
+    /// Apply the retention policy.
+    #[command(subcommand)]
+    Retention(registry_cmd::RetentionCommand),
     /// Serve the web application and the JSON API.
     Serve(serve::ServeArgs),
     /// Manage accounts.
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => registry_cmd::backup(args),
         Command::Key(cmd) => registry_cmd::key(cmd),
         Command::Audit(cmd) => registry_cmd::audit(cmd),
+        Command::Retention(cmd) => registry_cmd::retention(cmd),
         Command::Serve(args) => serve::serve(args),
         Command::User(cmd) => serve::user(cmd),
     };

@@ -24,6 +24,14 @@ pub struct DbArgs {
         global = true
     )]
     pub data_dir: PathBuf,
+    /// Days after a reunion before the references' genotypes are deleted.
+    #[arg(
+        long,
+        env = "REUNITE_RETENTION_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub retention_days: i64,
 }
 
 impl DbArgs {
@@ -33,7 +41,10 @@ impl DbArgs {
             key_file: self.key_file.clone(),
             data_dir: self.data_dir.clone(),
             actor,
-            settings: Settings::default(),
+            settings: Settings {
+                retention_days: self.retention_days,
+                ..Settings::default()
+            },
         }
     }
 }
@@ -323,6 +334,26 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
         let registry = open(&db).await?;
         let n = registry.verify_audit().await?;
         println!("audit log intact: {n} entries, every hash and link checked");
+        registry.close().await;
+        Ok(())
+    })
+}
+
+#[derive(Subcommand)]
+pub enum RetentionCommand {
+    /// Delete the references' genotypes of reunited cases whose retention period is over (the server does it hourly).
+    Run {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub fn retention(cmd: RetentionCommand) -> Result<()> {
+    let RetentionCommand::Run { db } = cmd;
+    runtime()?.block_on(async {
+        let registry = open(&db).await?;
+        let n = registry.run_retention(&cli_actor()).await?;
+        println!("{n} reference profiles deleted");
         registry.close().await;
         Ok(())
     })

@@ -333,6 +333,18 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The retention policy runs hourly: genotypes of references of reunited
+    // cases are deleted once their period is over.
+    let registry = state.registry.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = registry.run_retention("retention").await {
+                tracing::warn!(error = %e.to_string().chars().take(80).collect::<String>(), "retention run failed");
+            }
+        }
+    });
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -111,3 +111,50 @@ async fn sqlite_backup_round_trip() {
     restored.close().await;
     db.finish().await;
 }
+
+/// After a reunion and the retention period, the references' genotypes are
+/// deleted, and (SQLite, secure_delete) not left in the database file.
+async fn retention_deletes_reference_genotypes(db: &TestDb) {
+    use registry::ReviewAction::*;
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.retention_days = 0;
+    let (r, _) = Registry::open(o).await.unwrap();
+    load_small(&r).await;
+    let id = r
+        .candidate_summaries(None, None)
+        .await
+        .unwrap()
+        .iter()
+        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
+        .unwrap()
+        .id;
+    r.review("ann", id, StartReview, None).await.unwrap();
+    r.review("ann", id, RequestTest, None).await.unwrap();
+    r.review("bob", id, Confirm, None).await.unwrap();
+    r.review("bob", id, Reunite, None).await.unwrap();
+    let before = r
+        .counts()
+        .await
+        .unwrap()
+        .iter()
+        .find(|(k, _)| *k == "profiles")
+        .unwrap()
+        .1;
+    assert_eq!(
+        r.run_retention("t").await.unwrap(),
+        2,
+        "father and mother of MC-1"
+    );
+    let after = r
+        .counts()
+        .await
+        .unwrap()
+        .iter()
+        .find(|(k, _)| *k == "profiles")
+        .unwrap()
+        .1;
+    assert_eq!(after, before - 2);
+    r.verify_audit().await.unwrap();
+    r.close().await;
+}
+both!(retention_deletes_reference_genotypes);

@@ -29,6 +29,37 @@ pub fn nist_genotypes() -> Result<GenotypeTable, FormatError> {
     parse_genotypes("nist1036/genotypes.csv", NIST_GENOTYPES)
 }
 
+/// Marker models of every NIST marker (population `All`), with `mutation` at each.
+pub fn nist_models(mutation: Option<kinship::MutationModel>) -> Vec<kinship::MarkerModel> {
+    nist_frequencies("All")
+        .expect("the built-in table parses")
+        .markers()
+        .iter()
+        .map(|m| kinship::MarkerModel::new(m.clone(), mutation).expect("valid mutation model"))
+        .collect()
+}
+
+/// The 1036 NIST people as a founder pool for `models`: per person, per
+/// model marker, the genotype as allele indices (`None` where untyped or
+/// where the model lacks an allele).
+pub fn nist_pool(models: &[kinship::MarkerModel]) -> Vec<Vec<Option<kinship::IndexGenotype>>> {
+    nist_genotypes()
+        .expect("the built-in table parses")
+        .profiles
+        .iter()
+        .map(|p| {
+            models
+                .iter()
+                .map(|m| {
+                    let f = m.frequencies();
+                    p.genotype(m.name())
+                        .and_then(|g| Some((f.index_of(g.first())?, f.index_of(g.second())?)))
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

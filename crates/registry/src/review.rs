@@ -1032,21 +1032,7 @@ impl Registry {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: r.try_get(0)?,
-                    at: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    action: r.try_get(3)?,
-                    target_type: r.try_get(4)?,
-                    target_id: r.try_get(5)?,
-                    detail: r.try_get(6)?,
-                    prev_hash: r.try_get(7)?,
-                    hash: r.try_get(8)?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::store::audit_entry).collect()
     }
 
     /// Deletes the genotypes of the references of reunited cases whose retention period is over.

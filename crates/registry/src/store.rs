@@ -187,6 +187,7 @@ pub(crate) async fn append_audit(
     Ok(())
 }
 
+/// The columns of an audit entry, in the order `audit_entry` reads them.
 /// Every audit entry, in order.
 pub(crate) async fn audit_entries(conn: &mut AnyConnection) -> Result<Vec<AuditEntry>> {
     let rows = sqlx::query(
@@ -194,19 +195,20 @@ pub(crate) async fn audit_entries(conn: &mut AnyConnection) -> Result<Vec<AuditE
     )
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                seq: r.try_get(0)?,
-                at: r.try_get(1)?,
-                actor: r.try_get(2)?,
-                action: r.try_get(3)?,
-                target_type: r.try_get(4)?,
-                target_id: r.try_get(5)?,
-                detail: r.try_get(6)?,
-                prev_hash: r.try_get(7)?,
-                hash: r.try_get(8)?,
-            })
-        })
-        .collect()
+    rows.iter().map(audit_entry).collect()
+}
+
+/// An audit entry from a row of `seq, at, actor, action, target_type, target_id, detail, prev_hash, hash`.
+pub(crate) fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.try_get(0)?,
+        at: r.try_get(1)?,
+        actor: r.try_get(2)?,
+        action: r.try_get(3)?,
+        target_type: r.try_get(4)?,
+        target_id: r.try_get(5)?,
+        detail: r.try_get(6)?,
+        prev_hash: r.try_get(7)?,
+        hash: r.try_get(8)?,
+    })
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use kinship::{IndexGenotype, MarkerModel, MutationModel};
+use kinship::MutationModel;
 use registry::{CandidateFilter, CandidateRow, OpenOptions, Registry, Settings};
 use serde_json::json;
 
@@ -81,27 +81,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
         .with_context(|| format!("cannot create {}", files.display()))?;
 
     // The scenario, from the real NIST genotypes as founders.
-    let db = formats::builtin::nist_frequencies("All")?;
-    let models: Vec<MarkerModel> = db
-        .markers()
-        .iter()
-        .map(|m| MarkerModel::new(m.clone(), Some(MutationModel::DEFAULT_SEARCH)))
-        .collect::<Result<_, _>>()?;
-    let people = formats::builtin::nist_genotypes()?;
-    let pool: Vec<Vec<Option<IndexGenotype>>> = people
-        .profiles
-        .iter()
-        .map(|p| {
-            models
-                .iter()
-                .map(|m| {
-                    let f = m.frequencies();
-                    p.genotype(m.name())
-                        .and_then(|g| Some((f.index_of(g.first())?, f.index_of(g.second())?)))
-                })
-                .collect()
-        })
-        .collect();
+    let models = formats::builtin::nist_models(Some(MutationModel::DEFAULT_SEARCH));
+    let pool = formats::builtin::nist_pool(&models);
     let today = formats::registry_csv::Date::today_utc();
     let spec = sim::ScenarioSpec {
         families: args.families,

@@ -274,34 +274,8 @@ pub fn nist_scenario(
     with_family: usize,
     seed: u64,
 ) -> sim::Scenario {
-    let db = formats::builtin::nist_frequencies("All").unwrap();
-    let models: Vec<kinship::MarkerModel> = db
-        .markers()
-        .iter()
-        .map(|m| {
-            kinship::MarkerModel::new(m.clone(), Some(kinship::MutationModel::DEFAULT_SEARCH))
-                .unwrap()
-        })
-        .collect();
-    let pool: Vec<Vec<Option<kinship::IndexGenotype>>> = formats::builtin::nist_genotypes()
-        .unwrap()
-        .profiles
-        .iter()
-        .map(|p| {
-            models
-                .iter()
-                .map(|m| {
-                    p.genotype(m.name()).map(|g| {
-                        let f = m.frequencies();
-                        (
-                            f.index_of(g.first()).unwrap(),
-                            f.index_of(g.second()).unwrap(),
-                        )
-                    })
-                })
-                .collect()
-        })
-        .collect();
+    let models = formats::builtin::nist_models(Some(kinship::MutationModel::DEFAULT_SEARCH));
+    let pool = formats::builtin::nist_pool(&models);
     let spec = sim::ScenarioSpec {
         families,
         rescued,

@@ -83,15 +83,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let data = d.join("data");
-    let models: Vec<kinship::MarkerModel> = formats::builtin::nist_frequencies("All")
-        .unwrap()
-        .markers()
-        .iter()
-        .map(|m| {
-            kinship::MarkerModel::new(m.clone(), Some(kinship::MutationModel::DEFAULT_SEARCH))
-                .unwrap()
-        })
-        .collect();
+    let models = formats::builtin::nist_models(Some(kinship::MutationModel::DEFAULT_SEARCH));
     let spec = sim::ScenarioSpec {
         families: 60,
         rescued: 8,

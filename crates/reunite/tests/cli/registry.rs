@@ -7,15 +7,7 @@ use std::time::Duration;
 use crate::common::*;
 
 fn write_scenario(dir: &Path, families: usize) -> sim::Scenario {
-    let db = formats::builtin::nist_frequencies("All").unwrap();
-    let models: Vec<kinship::MarkerModel> = db
-        .markers()
-        .iter()
-        .map(|m| {
-            kinship::MarkerModel::new(m.clone(), Some(kinship::MutationModel::DEFAULT_SEARCH))
-                .unwrap()
-        })
-        .collect();
+    let models = formats::builtin::nist_models(Some(kinship::MutationModel::DEFAULT_SEARCH));
     let spec = sim::ScenarioSpec {
         families,
         rescued: 30,

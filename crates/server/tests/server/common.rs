@@ -34,34 +34,8 @@ pub struct TestApp {
 }
 
 pub fn nist_scenario() -> sim::Scenario {
-    let db = formats::builtin::nist_frequencies("All").unwrap();
-    let models: Vec<kinship::MarkerModel> = db
-        .markers()
-        .iter()
-        .map(|m| {
-            kinship::MarkerModel::new(m.clone(), Some(kinship::MutationModel::DEFAULT_SEARCH))
-                .unwrap()
-        })
-        .collect();
-    let people: Vec<Vec<Option<kinship::IndexGenotype>>> = formats::builtin::nist_genotypes()
-        .unwrap()
-        .profiles
-        .iter()
-        .map(|p| {
-            models
-                .iter()
-                .map(|m| {
-                    let f = m.frequencies();
-                    p.genotype(m.name()).map(|g| {
-                        (
-                            f.index_of(g.first()).unwrap(),
-                            f.index_of(g.second()).unwrap(),
-                        )
-                    })
-                })
-                .collect()
-        })
-        .collect();
+    let models = formats::builtin::nist_models(Some(kinship::MutationModel::DEFAULT_SEARCH));
+    let people = formats::builtin::nist_pool(&models);
     let spec = sim::ScenarioSpec {
         families: 6,
         rescued: 4,

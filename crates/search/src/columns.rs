@@ -43,6 +43,21 @@ impl Columns {
         &self.data[i..i + LANES]
     }
 
+    /// Asks the CPU to fetch every byte of case `pos` into the cache.
+    #[inline]
+    pub fn prefetch(&self, pos: usize) {
+        #[cfg(target_arch = "x86_64")]
+        for c in 0..self.ncols {
+            let i = self.at(c, pos);
+            // SAFETY: prefetching is only a hint; the address is inside `data`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    self.data.as_ptr().add(i).cast(),
+                );
+            }
+        }
+    }
+
     /// Appends a case whose column `c` holds `value(c)`.
     pub fn push(&mut self, value: impl Fn(usize) -> u8) {
         if self.len.is_multiple_of(LANES) {

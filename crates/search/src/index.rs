@@ -532,25 +532,49 @@ impl Index {
             }
             let take = pending.len().min(BATCH);
             let batch: Vec<u64> = pending.drain(..take).collect();
+            // In runs of 32, each case's bytes are fetched while the one
+            // before it is computed: a case's columns lie on many cache lines.
             let scored: Vec<Scored> = batch
-                .par_iter()
-                .map_init(Vec::new, |case_q, &x| {
-                    let (gi, pos) = (((x >> 32) & 0xFFFF) as usize, (x & 0xFFFF_FFFF) as usize);
-                    let g = &self.groups[gi];
-                    let shared = g.masks[pos] & child_mask;
-                    case_q.clear();
-                    if let Some(b) = usable[gi] {
-                        case_bounds(g, child, &b.tables, pos, case_q);
+                .par_chunks(32)
+                .flat_map_iter(|run| {
+                    let mut case_q = Vec::new();
+                    let unpack =
+                        |x: u64| (((x >> 32) & 0xFFFF) as usize, (x & 0xFFFF_FFFF) as usize);
+                    if let Some(&first) = run.first() {
+                        let (gi, pos) = unpack(first);
+                        self.groups[gi].cols.prefetch(pos);
                     }
-                    log10_lr_bounded(&self.models, g.view(pos), child, shared, case_q, threshold)
-                        .map(|log10| Scored {
-                            log10,
-                            group: gi,
-                            pos,
+                    let mut out = Vec::new();
+                    for (k, &x) in run.iter().enumerate() {
+                        if let Some(&next) = run.get(k + 1) {
+                            let (gi, pos) = unpack(next);
+                            self.groups[gi].cols.prefetch(pos);
+                        }
+                        let (gi, pos) = unpack(x);
+                        let g = &self.groups[gi];
+                        let shared = g.masks[pos] & child_mask;
+                        case_q.clear();
+                        if let Some(b) = usable[gi] {
+                            case_bounds(g, child, &b.tables, pos, &mut case_q);
+                        }
+                        if let Some(log10) = log10_lr_bounded(
+                            &self.models,
+                            g.view(pos),
+                            child,
                             shared,
-                        })
+                            &case_q,
+                            threshold,
+                        ) {
+                            out.push(Scored {
+                                log10,
+                                group: gi,
+                                pos,
+                                shared,
+                            });
+                        }
+                    }
+                    out
                 })
-                .flatten()
                 .collect();
             stats.exact += batch.len();
             for x in scored {

@@ -31,6 +31,9 @@ pub struct BenchArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Print every query's statistics on stderr.
+    #[arg(long)]
+    verbose: bool,
 }
 
 /// The configuration of case `i`: 40% both parents, 40% one parent, 10% a
@@ -180,7 +183,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let t = Instant::now();
         let (hits, stats) = index.search_child(child, &top)?;
         times.push(t.elapsed().as_secs_f64());
-        if std::env::var_os("REUNITE_BENCH_DEBUG").is_some() {
+        if args.verbose {
             eprintln!(
                 "true child of {} ({}): {:?} {:.4}s best {:?} own {:?}",
                 case,
@@ -209,7 +212,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         times.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         let (hits, stats) = index.search_child(child, &strong)?;
-        if std::env::var_os("REUNITE_BENCH_DEBUG").is_some() {
+        if args.verbose {
             eprintln!(
                 "unrelated >= 1e4: {:?} {:.4}s",
                 stats,

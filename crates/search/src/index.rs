@@ -517,7 +517,9 @@ impl Index {
         let below = |key: u64, threshold: f64| {
             key != UNBOUNDED && crate::bound::ClassBounds::log10_of(key as u32, markers) < threshold
         };
-        const BATCH: usize = 2048;
+        // Small batches first, so that the k-th best is known early; then
+        // larger ones, so that the workers stay busy.
+        let mut batch_size = 128;
         let mut all = TopK::new(query.top_k, floor);
         while !pending.is_empty() {
             let threshold = all.threshold();
@@ -527,10 +529,11 @@ impl Index {
                     .filter(|&x| !below(x >> 48, threshold))
                     .collect();
             }
-            if pending.len() > BATCH {
-                pending.select_nth_unstable_by(BATCH, |a, b| b.cmp(a));
+            if pending.len() > batch_size {
+                pending.select_nth_unstable_by(batch_size, |a, b| b.cmp(a));
             }
-            let take = pending.len().min(BATCH);
+            let take = pending.len().min(batch_size);
+            batch_size = (batch_size * 2).min(4096);
             let batch: Vec<u64> = pending.drain(..take).collect();
             // In runs of 32, each case's bytes are fetched while the one
             // before it is computed: a case's columns lie on many cache lines.

@@ -61,19 +61,45 @@ impl CaseView<'_> {
         match &self.meta.shape {
             Shape::General => true,
             Shape::Coupled { parent, .. } => !self.typed(*parent, m),
-            Shape::Sided { sides } => {
-                let parent_missing = sides
-                    .iter()
-                    .any(|s| matches!(s, Side::Parent(p) if !self.typed(*p, m)));
-                parent_missing
-                    && self
-                        .meta
-                        .used
-                        .iter()
-                        .enumerate()
-                        .any(|(i, &u)| !u && self.typed(i, m))
-            }
+            Shape::Sided { sides } => sides.iter().enumerate().any(|(side, s)| match s {
+                // An untyped parent is a founder (transmitting p M) only when
+                // nobody of its side is in the pedigree; otherwise its alleles
+                // come from its untyped parents, and the general path sums them.
+                Side::Parent(p) if !self.typed(*p, m) => {
+                    self.has_lineage(side)
+                        || self
+                            .meta
+                            .used
+                            .iter()
+                            .enumerate()
+                            .any(|(i, &u)| !u && self.typed(i, m))
+                }
+                _ => false,
+            }),
         }
+    }
+
+    /// Whether the case pedigree gives the parent of `side` (0 paternal, 1
+    /// maternal) parents of its own: a grandparent, aunt or uncle of that side
+    /// is among the references.
+    fn has_lineage(&self, side: usize) -> bool {
+        use Relative::*;
+        self.meta
+            .relatives
+            .iter()
+            .zip(&self.meta.real)
+            .any(|(&(r, _), &real)| {
+                real && match side {
+                    0 => matches!(
+                        r,
+                        PaternalGrandfather | PaternalGrandmother | PaternalAunt | PaternalUncle
+                    ),
+                    _ => matches!(
+                        r,
+                        MaternalGrandfather | MaternalGrandmother | MaternalAunt | MaternalUncle
+                    ),
+                }
+            })
     }
 
     fn pedigree(&self) -> &(Pedigree, Vec<Option<usize>>, usize) {

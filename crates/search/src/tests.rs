@@ -240,6 +240,11 @@ proptest! {
                         prop_assert_eq!(want.len(), hit.markers.len());
                         for ((wm, wl), (gm, gl)) in want.iter().zip(&hit.markers) {
                             prop_assert_eq!(wm, gm);
+                            if rel_diff(*wl, *gl) > 1e-9 {
+                                let (_, sex, refs, profiles) = &f.cases[c];
+                                eprintln!("DEBUG child sex {sex:?} refs {:?}", refs.iter().map(|r| (r.relative, r.sex)).collect::<Vec<_>>());
+                                eprintln!("DEBUG marker codes {:?} child {:?} mutation {:?}", profiles.iter().map(|p| p[*wm]).collect::<Vec<_>>(), child[*wm], f.models[*wm].mutation());
+                            }
                             prop_assert!(rel_diff(*wl, *gl) <= 1e-9, "case {} ({}) marker {}: fast {} general {}", c, hit.shape, wm, gl, wl);
                         }
                     }

@@ -356,12 +356,7 @@ impl Registry {
                     })?;
                 let case_ref: i64 = case.try_get(0)?;
                 let child_sex = parse_sex(&case.try_get::<String, _>(1)?);
-                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1")
-                    .bind(&row.sample_name)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some()
-                {
+                if sample_taken(&mut tx, Sample::Found, &row.sample_name).await? {
                     return Err(row_error(
                         file,
                         row.line,
@@ -483,12 +478,7 @@ impl Registry {
             let _guard = self.write.lock().await;
             let mut tx = self.pool.begin().await?;
             for row in &rows {
-                if sqlx::query("SELECT id FROM case_references WHERE sample_name = $1")
-                    .bind(&row.sample_name)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some()
-                {
+                if sample_taken(&mut tx, Sample::Reference, &row.sample_name).await? {
                     return Err(row_error(
                         file,
                         row.line,
@@ -538,12 +528,7 @@ impl Registry {
                     report.unchanged += 1;
                     continue;
                 }
-                if sqlx::query("SELECT id FROM found_children WHERE sample_name = $1")
-                    .bind(&row.sample_name)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some()
-                {
+                if sample_taken(&mut tx, Sample::Found, &row.sample_name).await? {
                     return Err(row_error(
                         file,
                         row.line,
@@ -707,6 +692,26 @@ impl Registry {
         report.new_candidates = self.rematch(actor, &cases, &found).await?;
         Ok(report)
     }
+}
+
+/// Who a sample name may already belong to.
+#[derive(Clone, Copy)]
+enum Sample {
+    Reference,
+    Found,
+}
+
+/// Whether a reference (or a found child) already has this sample name.
+async fn sample_taken(conn: &mut AnyConnection, who: Sample, sample: &str) -> Result<bool> {
+    let query = match who {
+        Sample::Reference => "SELECT id FROM case_references WHERE sample_name = $1",
+        Sample::Found => "SELECT id FROM found_children WHERE sample_name = $1",
+    };
+    Ok(sqlx::query(query)
+        .bind(sample)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
 }
 
 /// The number of people behind a long-CSV table (`n_alleles / 2`), for the NRC II minimum frequency.

@@ -344,6 +344,7 @@ impl Reader<'_> {
             kind,
             rate_male: num("rate_male", None)?,
             rate_female: num("rate_female", None)?,
+            female_kind: None,
         };
         m.validate().map_err(|e| self.err(path, e.to_string()))?;
         Ok(m)

@@ -33,12 +33,17 @@ impl MutationKind {
     }
 }
 
-/// A mutation model with separate rates for fathers and mothers.
+/// A mutation model with separate rates for fathers and mothers, and
+/// optionally a different model family for mothers (Familias allows one model
+/// per sex).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MutationModel {
+    /// The model of fathers, and of mothers unless `female_kind` is set.
     pub kind: MutationKind,
     pub rate_male: f64,
     pub rate_female: f64,
+    /// The mothers' model when it differs from `kind`.
+    pub female_kind: Option<MutationKind>,
 }
 
 /// Why a mutation model cannot be used.
@@ -76,6 +81,7 @@ impl MutationModel {
         },
         rate_male: 0.002,
         rate_female: 0.0005,
+        female_kind: None,
     };
 
     pub fn validate(&self) -> Result<(), MutationError> {
@@ -84,15 +90,25 @@ impl MutationModel {
                 return Err(MutationError::Rate(r));
             }
         }
-        if let MutationKind::Stepwise { range, rate2 } = self.kind {
-            if !(range > 0.0 && range < 1.0) {
-                return Err(MutationError::Range(range));
-            }
-            if !(0.0..1.0).contains(&rate2) {
-                return Err(MutationError::Rate2(rate2));
+        for kind in [self.kind, self.kind_of(ParentSex::Female)] {
+            if let MutationKind::Stepwise { range, rate2 } = kind {
+                if !(range > 0.0 && range < 1.0) {
+                    return Err(MutationError::Range(range));
+                }
+                if !(0.0..1.0).contains(&rate2) {
+                    return Err(MutationError::Rate2(rate2));
+                }
             }
         }
         Ok(())
+    }
+
+    /// The model family of fathers or mothers.
+    pub fn kind_of(&self, sex: ParentSex) -> MutationKind {
+        match sex {
+            ParentSex::Male => self.kind,
+            ParentSex::Female => self.female_kind.unwrap_or(self.kind),
+        }
     }
 
     pub fn rate(&self, sex: ParentSex) -> f64 {
@@ -106,7 +122,9 @@ impl MutationModel {
     /// without changing any likelihood (true for `equal` and `proportional`,
     /// whose matrices treat every unobserved allele alike).
     pub fn is_lumpable(&self) -> bool {
-        !matches!(self.kind, MutationKind::Stepwise { .. })
+        [ParentSex::Male, ParentSex::Female]
+            .iter()
+            .all(|&sex| !matches!(self.kind_of(sex), MutationKind::Stepwise { .. }))
     }
 
     /// The matrix for one parent sex over the given alleles and frequencies.
@@ -117,7 +135,7 @@ impl MutationModel {
         frequencies: &[f64],
     ) -> Result<MutationMatrix, MutationError> {
         self.validate()?;
-        MutationMatrix::new(self.kind, self.rate(sex), alleles, frequencies)
+        MutationMatrix::new(self.kind_of(sex), self.rate(sex), alleles, frequencies)
     }
 }
 

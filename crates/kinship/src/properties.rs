@@ -24,20 +24,30 @@ fn mutation_strategy() -> impl Strategy<Value = Option<MutationModel>> {
         (0.0..0.05f64, 0.0..0.05f64).prop_map(|(m, f)| Some(MutationModel {
             kind: MutationKind::Equal,
             rate_male: m,
-            rate_female: f
+            rate_female: f,
+            female_kind: None,
         })),
         (0.0..0.05f64, 0.0..0.05f64).prop_map(|(m, f)| Some(MutationModel {
             kind: MutationKind::Proportional,
             rate_male: m,
-            rate_female: f
+            rate_female: f,
+            female_kind: None,
         })),
         (0.0..0.05f64, 0.0..0.05f64, 0.05..0.95f64, 0.0..0.001f64).prop_map(
             |(m, f, range, rate2)| Some(MutationModel {
                 kind: MutationKind::Stepwise { range, rate2 },
                 rate_male: m,
-                rate_female: f
+                rate_female: f,
+                female_kind: None,
             })
         ),
+        // Familias allows a different model for each sex.
+        (0.0..0.05f64, 0.0..0.05f64, 0.05..0.95f64).prop_map(|(m, f, range)| Some(MutationModel {
+            kind: MutationKind::Stepwise { range, rate2: 0.0 },
+            rate_male: m,
+            rate_female: f,
+            female_kind: Some(MutationKind::Equal),
+        })),
     ]
 }
 

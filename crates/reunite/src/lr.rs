@@ -15,20 +15,28 @@ use kinship::{
 
 #[derive(Args)]
 pub struct LrArgs {
-    /// A kinship case file (JSON; see data/kinship-cases/README.md).
+    /// A kinship case file (JSON; see data/kinship-cases/README.md), or a
+    /// Familias project (.fam): the LR of every pedigree against the first
+    /// (or --reference).
     #[arg(
         required_unless_present = "relationship",
         conflicts_with = "relationship"
     )]
-    case: Option<PathBuf>,
+    pub(crate) case: Option<PathBuf>,
 
-    /// Print exactly {"lr": .., "log10_lr": .., "markers": [{"name": .., "lr": ..}, ..]}.
+    /// Print exactly {"lr": .., "log10_lr": .., "markers": [{"name": .., "lr": ..}, ..]};
+    /// for a .fam project {"reference": .., "pedigrees": [{"name": .., "lr": .., "log10_lr": ..,
+    /// "posterior": .., "markers": [..]}, ..]}.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
+
+    /// Familias project: the pedigree every other is compared with (default: the first).
+    #[arg(long, value_name = "PEDIGREE", alias = "against")]
+    pub(crate) reference: Option<String>,
 
     /// Add alleles missing from a frequency table at this frequency, then renormalise (NRC II).
     #[arg(long, value_name = "F")]
-    min_frequency: Option<f64>,
+    pub(crate) min_frequency: Option<f64>,
 
     /// Quick mode: the relationship of the two --person (the first is the parent,
     /// grandparent or aunt/uncle where it matters).
@@ -87,6 +95,16 @@ pub fn run(args: LrArgs) -> Result<()> {
         && !(f > 0.0 && f < 1.0)
     {
         bail!("--min-frequency {f} is not in (0, 1)");
+    }
+    if let Some(path) = &args.case
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("fam"))
+    {
+        return crate::fam::lr(path, &args);
+    }
+    if args.reference.is_some() {
+        bail!("--reference names a pedigree of a Familias project (.fam)");
     }
     let (title, case, source) = match &args.case {
         Some(path) => {
@@ -188,6 +206,7 @@ fn quick_case(args: &LrArgs) -> Result<(String, KinshipCase, String)> {
                 kind,
                 rate_male: args.rate_male,
                 rate_female: args.rate_female,
+                female_kind: None,
             };
             m.validate()?;
             Some(m)
@@ -259,7 +278,7 @@ fn quick_case(args: &LrArgs) -> Result<(String, KinshipCase, String)> {
 
 /// A number for JSON: serde_json's shortest form, or mantissa and exponent
 /// from the logarithm when the float overflows or underflows.
-fn json_number(value: f64, log10: f64) -> String {
+pub(crate) fn json_number(value: f64, log10: f64) -> String {
     if value.is_finite() && (value != 0.0 || log10 == f64::NEG_INFINITY) {
         return serde_json::Value::from(value).to_string();
     }
@@ -304,7 +323,7 @@ pub fn human_lr(lr: f64, log10: f64) -> String {
     }
 }
 
-fn table(title: &str, r: &LrResult) -> String {
+pub(crate) fn table(title: &str, r: &LrResult) -> String {
     let width = r
         .markers
         .iter()

@@ -50,6 +50,7 @@ fn mutation(kind: u8, rng: &mut impl Rng) -> Option<MutationModel> {
         kind,
         rate_male: rm,
         rate_female: rf,
+        female_kind: None,
     })
 }
 

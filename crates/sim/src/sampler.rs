@@ -558,6 +558,7 @@ mod tests {
             kind: MutationKind::Equal,
             rate_male: 0.2,
             rate_female: 0.05,
+            female_kind: None,
         };
         let m = MarkerTables::new(&MarkerModel::new(freqs, Some(mutation)).unwrap());
         let mut rng = ChaCha8Rng::seed_from_u64(2);

@@ -151,6 +151,7 @@ fn children_mutate_at_the_model_rate() {
         kind: MutationKind::Equal,
         rate_male: 0.2,
         rate_female: 0.1,
+        female_kind: None,
     };
     let models = vec![marker("L", &vec![1.0 / n as f64; n], Some(mutation))];
     let sampler = Sampler::new(&models);

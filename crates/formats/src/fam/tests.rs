@@ -1,0 +1,355 @@
+use super::*;
+use crate::case_file::{CaseOptions, parse_cases};
+
+/// A paternity project as Familias 3 saves it: alleged father AF and child CH
+/// typed, the mother MO untyped; H1 "AF is the father", H2 "unrelated"; two
+/// markers, one without mutation, one extended stepwise; CRLF lines, Windows
+/// exponents, the [Advanced] section.
+fn paternity() -> String {
+    let lines = [
+        "\"Output from Familias, version 3.3.1\"",
+        "\"DO NOT EDIT!\"",
+        "3.3.1",
+        "\"\"",
+        "3",
+        "\"AF\"",
+        "#FALSE#",
+        "-1",
+        "#FALSE#",
+        "#TRUE#",
+        "2",
+        "0",
+        "1",
+        "0",
+        "0",
+        "1",
+        "1",
+        "\"MO\"",
+        "#FALSE#",
+        "-1",
+        "#FALSE#",
+        "#FALSE#",
+        "0",
+        "\"CH\"",
+        "#FALSE#",
+        "-1",
+        "#FALSE#",
+        "#TRUE#",
+        "2",
+        "0",
+        "2",
+        "0",
+        "0",
+        "2",
+        "1",
+        "\"Known relations\"",
+        "0",
+        "0",
+        "0",
+        "2",
+        "0",
+        "\"H1\"",
+        "0",
+        "0",
+        "2",
+        "0",
+        "2",
+        "1",
+        "2",
+        "1",
+        "\"H2\"",
+        "0",
+        "0",
+        "0",
+        "#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )",
+        "2",
+        "#TRUE#",
+        "\"test\"",
+        "\"L1\"",
+        "0",
+        "0",
+        "0",
+        "0",
+        "3",
+        "0",
+        "0",
+        "0",
+        "0",
+        "#FALSE#",
+        "0",
+        "3\t(DatabaseSize = 1000 , Dropout probability = 0 , Minor allele frequency = 0 )",
+        "\"10\"",
+        "0.2",
+        "\"11\"",
+        "0.3",
+        "\"12\"",
+        "0.5",
+        "\"L2\"",
+        "0.001",
+        "0.002",
+        "4",
+        "4",
+        "3",
+        "0.1",
+        "0.1",
+        "1e-006",
+        "1e-006",
+        "#FALSE#",
+        "0",
+        "3\t(DatabaseSize = 500 , Dropout probability = 0 , Minor allele frequency = 0 )",
+        "\"14\"",
+        "0.25",
+        "\"15\"",
+        "0.25",
+        "\"16\"",
+        "0.5",
+        "[Advanced]",
+        "[[Direct/Identity]]",
+        "Dropin= 0",
+        "Dropout= 0",
+        "Error= 0",
+        "[[Other]]",
+        "NumberOfDecimals= 10",
+        "[[DVI]]",
+        "QuickSearch= Enabled",
+        "",
+    ];
+    lines.join("\r\n")
+}
+
+fn close(a: f64, b: f64) -> bool {
+    ((a - b) / b).abs() < 1e-12
+}
+
+#[test]
+fn reads_a_paternity_project() {
+    let p = parse_fam("paternity.fam", paternity().as_bytes()).unwrap();
+    assert_eq!(p.version, "3.3.1");
+    assert_eq!(p.database_name.as_deref(), Some("test"));
+    assert_eq!(p.pedigrees.len(), 2);
+    assert_eq!(p.pedigree_index("H2"), Some(1));
+    assert_eq!(p.database_sizes, vec![Some(1000), Some(500)]);
+    assert_eq!(p.typed.len(), 2);
+    assert_eq!(
+        p.persons,
+        vec![
+            ("AF".to_string(), Sex::Male),
+            ("MO".to_string(), Sex::Female),
+            ("CH".to_string(), Sex::Male)
+        ]
+    );
+    let m = p.markers[1].mutation().unwrap();
+    assert_eq!(
+        *m,
+        MutationModel {
+            kind: MutationKind::Stepwise {
+                range: 0.1,
+                rate2: 1e-6
+            },
+            rate_male: 0.002,
+            rate_female: 0.001,
+            female_kind: None,
+        }
+    );
+    assert!(p.markers[0].mutation().is_none());
+
+    let r = p.case(0, 1).evaluate().unwrap();
+    // L1: AF 10/11, CH 10/12, no mutation: LR = 1 / (4 p10) = 1.25.
+    assert!(close(r.markers[0].lr, 1.25), "{}", r.markers[0].lr);
+    // L2: AF 14/15, CH 14/16 (stepwise with mutation): the paternal 14 is
+    // passed unchanged or the 15 mutates one step down; the child's 16 can be
+    // maternal (p16) or the father's allele mutated to 16 with 14 maternal.
+    // Stepwise rows over alleles 14, 15, 16: the other alleles get 0.1^|d|,
+    // scaled to the rate (one microvariant group, so rate2 plays no part).
+    let step = |rate: f64, from: f64, to: f64| -> f64 {
+        let total: f64 = [14.0, 15.0, 16.0]
+            .iter()
+            .filter(|&&a| a != from)
+            .map(|&a: &f64| 0.1f64.powf((a - from).abs()))
+            .sum();
+        if from == to {
+            1.0 - rate
+        } else {
+            rate * 0.1f64.powf((to - from).abs()) / total
+        }
+    };
+    let freq = [(14.0, 0.25), (15.0, 0.25), (16.0, 0.5)];
+    // Paternal allele: AF's 14 or 15 through the male matrix (0.002).
+    let paternal = |to: f64| 0.5 * (step(0.002, 14.0, to) + step(0.002, 15.0, to));
+    // Maternal allele: the untyped mother's founder allele through the female matrix (0.001).
+    let maternal = |to: f64| {
+        freq.iter()
+            .map(|&(a, p)| p * step(0.001, a, to))
+            .sum::<f64>()
+    };
+    let h1 = paternal(14.0) * maternal(16.0) + paternal(16.0) * maternal(14.0);
+    let h2 = 2.0 * 0.25 * 0.5;
+    assert!(
+        close(r.markers[1].lr, h1 / h2),
+        "{} {}",
+        r.markers[1].lr,
+        h1 / h2
+    );
+
+    // Against the first pedigree: H2 / H1.
+    let back = p.case(1, 0).evaluate().unwrap();
+    assert!((back.log10_lr + r.log10_lr).abs() < 1e-12);
+}
+
+/// Every worked example of data/kinship-cases, written as a Familias project
+/// and read back, gives the same LR per marker to 1e-12.
+#[test]
+fn worked_examples_round_trip_through_fam() {
+    let text = include_str!("../../../../data/kinship-cases/cases.json");
+    let cases = parse_cases("cases.json", text, CaseOptions::default()).unwrap();
+    assert_eq!(cases.len(), 32);
+    for c in &cases {
+        let name = c.name.clone().unwrap();
+        let want = c.case.evaluate().unwrap();
+        let written = write_fam(&c.case, &FamWriteOptions::default()).unwrap();
+        let p = parse_fam("x.fam", written.as_bytes()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(p.pedigrees[0].name, "H1");
+        assert_eq!(p.theta, c.case.theta, "{name}");
+        let got = p.case(0, 1).evaluate().unwrap();
+        for (g, w) in got.markers.iter().zip(&want.markers) {
+            assert_eq!(g.name, w.name);
+            assert!(
+                g.lr == w.lr || ((g.lr - w.lr) / w.lr).abs() < 1e-12,
+                "{name} {}: {} vs {}",
+                w.name,
+                g.lr,
+                w.lr
+            );
+        }
+        // Written again, the same text.
+        let again = write_fam(&p.case(0, 1), &FamWriteOptions::default()).unwrap();
+        let p2 = parse_fam("y.fam", again.as_bytes()).unwrap();
+        assert_eq!(p2.typed, p.typed, "{name}");
+        for (a, b) in p2.markers.iter().zip(&p.markers) {
+            assert_eq!(a.frequencies().alleles(), b.frequencies().alleles());
+            for (x, y) in a
+                .frequencies()
+                .frequencies()
+                .iter()
+                .zip(b.frequencies().frequencies())
+            {
+                assert!((x - y).abs() <= 1e-15 * y, "{name}");
+            }
+            assert_eq!(a.mutation(), b.mutation());
+        }
+    }
+}
+
+#[test]
+fn different_models_per_sex_and_latin1_names() {
+    let text = paternity().replace("\"CH\"", "\"Jos\u{e9}\"").replace(
+        "\"L2\"\r\n0.001\r\n0.002\r\n4\r\n4",
+        "\"L2\"\r\n0.001\r\n0.002\r\n1\r\n4",
+    );
+    let latin1: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let p = parse_fam("p.fam", &latin1).unwrap();
+    assert_eq!(p.persons[2].0, "Jos\u{e9}");
+    let m = p.markers[1].mutation().unwrap();
+    assert_eq!(m.female_kind, Some(MutationKind::Proportional));
+    assert!(matches!(m.kind, MutationKind::Stepwise { .. }));
+    // Written and read back: the same models.
+    let w = write_fam(&p.case(0, 1), &FamWriteOptions::default()).unwrap();
+    let q = parse_fam("q.fam", w.as_bytes()).unwrap();
+    assert_eq!(q.markers[1].mutation(), Some(m));
+    assert_eq!(
+        q.case(0, 1).evaluate().unwrap().log10_lr,
+        p.case(0, 1).evaluate().unwrap().log10_lr
+    );
+}
+
+#[test]
+fn one_parent_gets_an_untyped_partner() {
+    // H1 names only the father: the mother is added as an untyped founder.
+    let text = paternity().replace(
+        "\"H1\"\r\n0\r\n0\r\n2\r\n0\r\n2\r\n1\r\n2",
+        "\"H1\"\r\n0\r\n0\r\n1\r\n0\r\n2",
+    );
+    let p = parse_fam("p.fam", text.as_bytes()).unwrap();
+    let h1 = &p.pedigrees[0].pedigree;
+    assert_eq!(h1.len(), 4);
+    let full = parse_fam("q.fam", paternity().as_bytes()).unwrap();
+    assert!(
+        (p.case(0, 1).evaluate().unwrap().log10_lr - full.case(0, 1).evaluate().unwrap().log10_lr)
+            .abs()
+            < 1e-12
+    );
+}
+
+fn err(text: &str) -> FormatError {
+    parse_fam("p.fam", text.as_bytes()).unwrap_err()
+}
+
+#[test]
+fn what_reunite_does_not_model_is_refused() {
+    let base = paternity();
+    let silent = base.replacen("#FALSE#\r\n0\r\n3\t", "#TRUE#\r\n0.01\r\n3\t", 1);
+    let e = err(&silent);
+    assert!(e.reason.contains("silent allele"), "{e}");
+    assert_eq!(e.location.line, Some(69));
+
+    let e = err(&base.replacen("Dropout probability = 0", "Dropout probability = 0.05", 1));
+    assert!(e.reason.contains("dropout"), "{e}");
+
+    let e = err(&base.replace("Dropin= 0", "Dropin= 0.01"));
+    assert!(e.reason.contains("drop-in"), "{e}");
+
+    let e = err(&base.replace(
+        "\"L2\"\r\n0.001\r\n0.002\r\n4\r\n4",
+        "\"L2\"\r\n0.001\r\n0.002\r\n3\r\n3",
+    ));
+    assert!(e.reason.contains("stationary stepwise"), "{e}");
+
+    let e = err(&base.replace("[Advanced]", "[DVI]"));
+    assert!(e.reason.contains("DVI"), "{e}");
+
+    let e = err(&base.replace("#FALSE# (#Databases", "#TRUE# (#Databases"));
+    assert!(e.reason.contains("precomputed"), "{e}");
+
+    let e = err(&base.replace(
+        "\"H1\"\r\n0\r\n0\r\n2\r\n0\r\n2",
+        "\"H1\"\r\n0\r\n0\r\n2\r\n0 Direct\r\n2",
+    ));
+    assert!(e.reason.contains("twins"), "{e}");
+}
+
+#[test]
+fn broken_files_name_the_line_and_field() {
+    let base = paternity();
+    let e = err("{\"name\": 1}");
+    assert!(e.reason.contains("not a Familias project"), "{e}");
+
+    // Truncated in the database.
+    let cut: String = base.split("\r\n").take(80).collect::<Vec<_>>().join("\r\n");
+    let e = err(&cut);
+    assert!(e.reason.contains("ends"), "{e}");
+    assert_eq!(e.location.line, Some(81));
+
+    // Allele index beyond the marker's list (AF's first allele at L1).
+    let lines: Vec<&str> = base.split("\r\n").collect();
+    let mut bad = lines.clone();
+    bad[11] = "7";
+    let e = err(&bad.join("\r\n"));
+    assert_eq!(e.location.line, Some(12));
+    assert!(e.reason.contains("allele index 7"), "{e}");
+
+    // A frequency that is not a number.
+    let at = lines.iter().position(|l| *l == "0.3").unwrap();
+    let mut bad = lines.clone();
+    bad[at] = "abc";
+    let e = err(&bad.join("\r\n"));
+    assert_eq!(e.location.line, Some(at + 1));
+    assert_eq!(e.location.field.as_deref(), Some("frequency"));
+
+    // Off-ladder allele names are not alleles.
+    let e = err(&base.replace("\"12\"", "\"OL\""));
+    assert!(e.reason.contains("OL"), "{e}");
+
+    // Frequencies far from summing to 1.
+    let e = err(&base.replace("\"12\"\r\n0.5", "\"12\"\r\n0.9"));
+    assert!(e.reason.contains("sum"), "{e}");
+}

@@ -1,0 +1,345 @@
+//! Familias projects on the command line: `reunite lr PROJECT.fam` and
+//! `reunite export fam`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use formats::fam::{FamProject, parse_fam};
+use kinship::{LrError, LrResult, verbal_scale};
+
+use crate::lr::{LrArgs, human_lr, json_number, table};
+
+/// One pedigree compared with the reference.
+enum Outcome {
+    Lr(LrResult),
+    /// The reference pedigree is impossible at this marker while this one is not.
+    Infinite(String),
+    Error(String),
+}
+
+impl Outcome {
+    fn log10(&self) -> Option<f64> {
+        match self {
+            Outcome::Lr(r) => Some(r.log10_lr),
+            Outcome::Infinite(_) => Some(f64::INFINITY),
+            Outcome::Error(_) => None,
+        }
+    }
+}
+
+/// `reunite lr PROJECT.fam [--reference P] [--json]`.
+pub fn lr(path: &Path, args: &LrArgs) -> Result<()> {
+    if args.min_frequency.is_some() {
+        bail!(
+            "--min-frequency does not apply to a Familias project: its genotypes name alleles of its own database"
+        );
+    }
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| format!("{file}: cannot read"))?;
+    let project = parse_fam(&file, &bytes)?;
+    let reference = match &args.reference {
+        None => 0,
+        Some(name) => project.pedigree_index(name).ok_or_else(|| {
+            anyhow!(
+                "{file}: no pedigree called {name:?} (pedigrees: {})",
+                names(&project)
+            )
+        })?,
+    };
+    let outcomes: Vec<Outcome> = (0..project.pedigrees.len())
+        .map(|i| match project.case(i, reference).evaluate() {
+            Ok(r) => Outcome::Lr(r),
+            Err(LrError::ImpossibleUnderH2 { marker }) => Outcome::Infinite(marker),
+            Err(e) => Outcome::Error(e.to_string()),
+        })
+        .collect();
+    let posterior = posterior(&outcomes);
+    let out = if args.json {
+        json(&project, reference, &outcomes, &posterior)
+    } else {
+        text(&file, &project, reference, &outcomes, &posterior)
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn names(p: &FamProject) -> String {
+    p.pedigrees
+        .iter()
+        .map(|p| format!("{:?}", p.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Posterior probabilities of the pedigrees under a flat prior, as Familias
+/// reports them; `None` when a pedigree could not be evaluated.
+fn posterior(outcomes: &[Outcome]) -> Option<Vec<f64>> {
+    let logs: Vec<f64> = outcomes.iter().map(Outcome::log10).collect::<Option<_>>()?;
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::INFINITY {
+        let n = logs.iter().filter(|l| l.is_infinite() && **l > 0.0).count() as f64;
+        return Some(
+            logs.iter()
+                .map(|l| if *l == f64::INFINITY { 1.0 / n } else { 0.0 })
+                .collect(),
+        );
+    }
+    let weights: Vec<f64> = logs.iter().map(|l| 10f64.powf(l - top)).collect();
+    let sum: f64 = weights.iter().sum();
+    Some(weights.iter().map(|w| w / sum).collect())
+}
+
+fn text(
+    file: &str,
+    p: &FamProject,
+    reference: usize,
+    outcomes: &[Outcome],
+    posterior: &Option<Vec<f64>>,
+) -> String {
+    let refname = &p.pedigrees[reference].name;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Familias project {file} (Familias {}): {} persons ({} typed), {} pedigrees, {} markers, database {}, theta {}",
+        p.version,
+        p.persons.len(),
+        p.typed.len(),
+        p.pedigrees.len(),
+        p.markers.len(),
+        p.database_name.as_deref().unwrap_or("unnamed"),
+        p.theta
+    );
+    for (i, o) in outcomes.iter().enumerate() {
+        if i == reference {
+            continue;
+        }
+        let title = format!("\n{} against {refname}", p.pedigrees[i].name);
+        match o {
+            Outcome::Lr(r) => s.push_str(&table(&title, r)),
+            Outcome::Infinite(m) => {
+                let _ = writeln!(
+                    s,
+                    "{title}\ninfinite: {refname} is impossible at marker {m}, {} is not",
+                    p.pedigrees[i].name
+                );
+            }
+            Outcome::Error(e) => {
+                let _ = writeln!(s, "{title}\ncannot be computed: {e}");
+            }
+        }
+    }
+    let width = p
+        .pedigrees
+        .iter()
+        .map(|q| q.name.chars().count())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = writeln!(
+        s,
+        "\n{:<width$}  {:>16}  {:>16}  {:>12}",
+        "pedigree",
+        format!("LR vs {refname}"),
+        format!("{refname} vs it"),
+        "posterior"
+    );
+    for (i, o) in outcomes.iter().enumerate() {
+        let (fwd, back) = match o {
+            Outcome::Lr(r) => (
+                human_lr(r.lr(), r.log10_lr),
+                if r.is_exclusion() {
+                    "infinite".to_string()
+                } else {
+                    human_lr(10f64.powf(-r.log10_lr), -r.log10_lr)
+                },
+            ),
+            Outcome::Infinite(_) => ("infinite".to_string(), "0 (exclusion)".to_string()),
+            Outcome::Error(_) => ("error".to_string(), "error".to_string()),
+        };
+        let post = posterior
+            .as_ref()
+            .map(|v| {
+                if v[i] == 0.0 || v[i] >= 1e-4 {
+                    format!("{:.6}", v[i])
+                } else {
+                    format!("{:.4e}", v[i])
+                }
+            })
+            .unwrap_or_else(|| "-".to_string());
+        let _ = writeln!(
+            s,
+            "{:<width$}  {fwd:>16}  {back:>16}  {post:>12}",
+            p.pedigrees[i].name
+        );
+    }
+    if outcomes.len() == 2
+        && let Outcome::Lr(r) = &outcomes[1 - reference]
+    {
+        // The verbal scale speaks of H1 (here the other pedigree) and H2 (the reference).
+        let other = &p.pedigrees[1 - reference].name;
+        let words = verbal_scale(r.log10_lr);
+        let words = match words.rsplit_once(' ') {
+            Some((head, "H1")) => format!("{head} {other}"),
+            Some((head, "H2")) => format!("{head} {refname}"),
+            _ => words,
+        };
+        let _ = writeln!(s, "verbal scale ({other} against {refname}): {words}");
+    }
+    s
+}
+
+fn json(
+    p: &FamProject,
+    reference: usize,
+    outcomes: &[Outcome],
+    posterior: &Option<Vec<f64>>,
+) -> String {
+    let peds: Vec<String> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let name = serde_json::Value::from(p.pedigrees[i].name.as_str());
+            let post = posterior
+                .as_ref()
+                .map(|v| serde_json::Value::from(v[i]).to_string())
+                .unwrap_or_else(|| "null".to_string());
+            match o {
+                Outcome::Lr(r) => {
+                    let markers: Vec<String> = r
+                        .markers
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "{{\"name\":{},\"lr\":{}}}",
+                                serde_json::Value::from(m.name.as_str()),
+                                json_number(m.lr, m.lr.log10())
+                            )
+                        })
+                        .collect();
+                    let log10 = if r.is_exclusion() {
+                        "null".to_string()
+                    } else {
+                        serde_json::Value::from(r.log10_lr).to_string()
+                    };
+                    format!(
+                        "{{\"name\":{name},\"lr\":{},\"log10_lr\":{log10},\"posterior\":{post},\"markers\":[{}]}}",
+                        json_number(r.lr(), r.log10_lr),
+                        markers.join(",")
+                    )
+                }
+                Outcome::Infinite(m) => format!(
+                    "{{\"name\":{name},\"lr\":null,\"log10_lr\":null,\"posterior\":{post},\"infinite_at\":{}}}",
+                    serde_json::Value::from(m.as_str())
+                ),
+                Outcome::Error(e) => format!(
+                    "{{\"name\":{name},\"lr\":null,\"log10_lr\":null,\"posterior\":null,\"error\":{}}}",
+                    serde_json::Value::from(e.as_str())
+                ),
+            }
+        })
+        .collect();
+    format!(
+        "{{\"reference\":{},\"pedigrees\":[{}]}}\n",
+        serde_json::Value::from(p.pedigrees[reference].name.as_str()),
+        peds.join(",")
+    )
+}
+
+/// `reunite export fam`: a candidate of the registry, or a case file, as a
+/// Familias project.
+#[derive(clap::Args)]
+pub struct ExportFamArgs {
+    /// The candidate to export (its id, as `reunite matches` lists it): the
+    /// family's pedigree with the found child as the missing child (H1) or
+    /// unrelated (H2), the genotypes of the markers compared, and the models
+    /// the search used.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present_any = ["case_file", "found"],
+        conflicts_with_all = ["case_file", "found"]
+    )]
+    candidate: Option<i64>,
+    /// The candidate of this found child (with --case).
+    #[arg(
+        long,
+        value_name = "FOUND_ID",
+        requires = "case",
+        conflicts_with = "case_file"
+    )]
+    found: Option<String>,
+    /// The candidate of this case (with --found).
+    #[arg(long, value_name = "CASE_ID", requires = "found")]
+    case: Option<String>,
+    /// Instead of a candidate: a kinship case file (JSON) to write as a project.
+    #[arg(long, value_name = "FILE")]
+    case_file: Option<std::path::PathBuf>,
+    /// Where to write the project (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    db: crate::registry_cmd::DbArgs,
+}
+
+pub fn export(args: ExportFamArgs) -> Result<()> {
+    use formats::fam::{FamWriteOptions, write_fam};
+    let (case, options, what) = match (&args.candidate, &args.case_file) {
+        (None, None) if args.found.is_none() => unreachable!("clap requires one"),
+        (_, Some(path)) => {
+            let file = path.display().to_string();
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
+            let c = formats::case_file::parse_case(&file, &text, Default::default())?;
+            (
+                c.case,
+                FamWriteOptions::default(),
+                format!("case file {file}"),
+            )
+        }
+        (id, None) => {
+            let rt = crate::registry_cmd::runtime()?;
+            let found = rt.block_on(async {
+                let registry = crate::registry_cmd::open(&args.db).await?;
+                let actor = crate::registry_cmd::cli_actor();
+                let id = match (id, &args.found, &args.case) {
+                    (Some(id), _, _) => Some(*id),
+                    (None, Some(f), Some(c)) => registry.candidate_id(f, c).await?,
+                    _ => None,
+                };
+                let c = match id {
+                    Some(id) => registry.candidate_kinship_case(&actor, id).await,
+                    None => Ok(None),
+                };
+                registry.close().await;
+                anyhow::Ok(c?.map(|c| (id.unwrap_or_default(), c)))
+            })?;
+            let Some((id, c)) = found else {
+                bail!("no such candidate (see `reunite matches`)");
+            };
+            let options = FamWriteOptions {
+                pedigree_names: [
+                    format!("{} is the missing child of case {}", c.found_id, c.case_id),
+                    format!("{} is unrelated to case {}", c.found_id, c.case_id),
+                ],
+                database_name: c.database.clone(),
+                ..FamWriteOptions::default()
+            };
+            let what = format!(
+                "candidate {id} ({} x case {}, registry log10 LR {:.4})",
+                c.found_id, c.case_id, c.stored_log10_lr
+            );
+            (c.case, options, what)
+        }
+    };
+    let text = write_fam(&case, &options).map_err(|e| anyhow!("{what}: {e}"))?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            eprintln!("wrote {what} to {} as a Familias project", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Familias projects through the binary: `reunite lr PROJECT.fam` and
+//! `reunite export fam`.
+
+use crate::common::*;
+use crate::registry::{run, write_scenario};
+
+/// The worked example V2 (a trio with a paternal mutation, 22 markers,
+/// stepwise model), shipped as a Familias project, gives the LR of the
+/// established programs: 3.17319746560111e22 for H1 against H2.
+#[test]
+fn a_familias_project_gives_the_established_lr() {
+    let fam = data("examples/trio-with-mutation.fam");
+    let o = reunite(&["lr", fam.to_str().unwrap(), "--reference", "H2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["reference"], "H2");
+    let h1 = &v["pedigrees"][0];
+    assert_eq!(h1["name"], "H1");
+    let lr = h1["lr"].as_f64().unwrap();
+    assert!(rel_close(lr, 3.17319746560111e22, 1e-9), "{lr}");
+    assert_eq!(h1["markers"].as_array().unwrap().len(), 22);
+    assert_eq!(v["pedigrees"][1]["lr"].as_f64(), Some(1.0));
+
+    // Against the first pedigree (the default): the reciprocal, and the table.
+    let o = reunite(&["lr", fam.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("H2 against H1"), "{text}");
+    assert!(text.contains("3.1732e22"), "{text}");
+
+    // The same case as JSON and as a project agree exactly.
+    let json_lr = reunite(&[
+        "lr",
+        data("examples/trio-with-mutation.json").to_str().unwrap(),
+        "--json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&json_lr.stdout).unwrap();
+    assert!(rel_close(j["lr"].as_f64().unwrap(), lr, 1e-12));
+
+    // An unknown pedigree name is a clear error.
+    let o = reunite(&["lr", fam.to_str().unwrap(), "--reference", "H9"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no pedigree called \"H9\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A candidate exported from the registry as a Familias project and read
+/// back gives the LR the registry stored (the search's fast kernels against
+/// the general pedigree path, through a file another program can open).
+#[test]
+fn an_exported_candidate_reads_back_with_the_same_lr() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = write_scenario(d, 60);
+    let data_dir = d.join("data");
+    for (kind, file) in [
+        ("frequencies", "freq.csv"),
+        ("cases", "cases.csv"),
+        ("references", "references.csv"),
+        ("found", "found.csv"),
+        ("profiles", "profiles.txt"),
+    ] {
+        let path = d.join(file);
+        let mut args = vec!["import", kind, path.to_str().unwrap()];
+        if kind == "frequencies" {
+            args.extend(["--population", "All"]);
+        }
+        let o = run(&data_dir, &args);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+    }
+    let out = run(&data_dir, &["matches", "--json"]);
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!list.is_empty());
+    let mut checked = 0;
+    for c in list.iter().take(6) {
+        let (found, case) = (
+            c["found_id"].as_str().unwrap(),
+            c["case_id"].as_str().unwrap(),
+        );
+        let fam = d.join(format!("{found}-{case}.fam"));
+        let o = run(
+            &data_dir,
+            &[
+                "export",
+                "fam",
+                "--found",
+                found,
+                "--case",
+                case,
+                "-o",
+                fam.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = reunite(&["lr", fam.to_str().unwrap(), "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        // Every pedigree against the first (the child in the family): H2 is 1/LR.
+        let back = v["pedigrees"][1]["log10_lr"].as_f64().unwrap();
+        let stored = c["log10_lr"].as_f64().unwrap();
+        assert!(
+            (back + stored).abs() <= 1e-9 * stored.abs().max(1.0),
+            "{found} x {case}: registry {stored}, project {}",
+            -back
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+    // The export was audited.
+    let audit = run(&data_dir, &["audit", "verify"]);
+    assert!(audit.status.success(), "{}", stderr(&audit));
+    let _ = s;
+    // An unknown candidate is a clear error.
+    let o = run(
+        &data_dir,
+        &["export", "fam", "--found", "nobody", "--case", "none"],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no such candidate"), "{}", stderr(&o));
+}

@@ -1,0 +1,1395 @@
+//! CODIS Common Message Format (CMF) files: the XML a lab exchanges with
+//! CODIS, one `SPECIMEN` per person with a `LOCUS` per marker and an `ALLELE`
+//! per call.
+//!
+//! ```xml
+//! <CODISImportFile xmlns="urn:CODISImportFile-schema">
+//!   <HEADERVERSION>3.2</HEADERVERSION>
+//!   <MESSAGETYPE>Import</MESSAGETYPE>
+//!   <DESTINATIONORI>...</DESTINATIONORI> <SOURCELAB>...</SOURCELAB>
+//!   <SUBMITBYUSERID>...</SUBMITBYUSERID> <SUBMITDATETIME>...</SUBMITDATETIME>
+//!   <BATCHID>...</BATCHID> <KIT>...</KIT>
+//!   <SPECIMEN CASEID="MC-1">
+//!     <SPECIMENID>RS-1M</SPECIMENID>
+//!     <SPECIMENCATEGORY>Biological Mother</SPECIMENCATEGORY>
+//!     <SPECIMENCOMMENT>...</SPECIMENCOMMENT>
+//!     <LOCUS>
+//!       <LOCUSNAME>D3S1358</LOCUSNAME> <READINGBY>...</READINGBY>
+//!       <ALLELE><ALLELEVALUE>15</ALLELEVALUE></ALLELE>
+//!       <ALLELE><ALLELEVALUE>16</ALLELEVALUE></ALLELE>
+//!     </LOCUS>
+//!   </SPECIMEN>
+//! </CODISImportFile>
+//! ```
+//!
+//! Liberal in the form, as files written by different programs differ:
+//! element names are matched ignoring ASCII case and namespace (the CMF
+//! namespace `urn:CODISImportFile-schema` or none); every simple field (header
+//! fields, `SPECIMENID`, `SPECIMENCATEGORY`, `CASEID`, `LOCUSNAME`,
+//! `ALLELEVALUE`, ...) may be a child element or an attribute of its parent;
+//! an allele may also be written as the text of `ALLELE` itself; values are
+//! trimmed; attributes the format does not use (`xmlns`, `xsi:schemaLocation`,
+//! `SOURCEID`, `PARTIAL`, `ALLELEREQUIRED`, ...) are ignored, and so are the
+//! fields `READINGBY`, `READINGDATETIME` and a locus's `BATCHID` and `KIT`.
+//!
+//! Strict in the content, as the genotype tables are
+//! ([`crate::genotypes`]): marker names go through the alias table of
+//! [`crate::markers`] and an unknown marker is an error; Amelogenin gives the
+//! sex (X female, X,Y male) and is not kept as a marker; one allele means a
+//! homozygote, no allele means the marker was not typed; three or more
+//! alleles (a mixture), an off-ladder (`OL`) or other non-allele value, an
+//! empty allele, the same locus twice in a specimen and the same specimen
+//! twice in the file are errors. An element the format does not have, a field
+//! given twice (or both as element and attribute) and a `SPECIMEN` without
+//! `SPECIMENID` or `SPECIMENCATEGORY` are errors too, so that nothing of a
+//! file is silently dropped. Specimen and case ids are identifiers as in the
+//! registry's CSV files: 1 to 64 characters from `A-Z a-z 0-9 . _ -`.
+//!
+//! Each error names the file, the line of the element (or of the attribute's
+//! element), the element or attribute, and the reason.
+//!
+//! [`specimen_role`] says what a specimen category is to the registry: a
+//! reference (a relative of a missing child) or a found child; categories the
+//! registry cannot place are refused with the reason. [`write_cmf`] writes a
+//! file that reads back to the same content.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use kinship::{Allele, Genotype, Relative, Sex};
+use roxmltree::{Document, Node, ParsingOptions};
+
+use crate::error::{FormatError, Location};
+use crate::genotypes::Profile;
+use crate::markers::{canonical_marker, is_amelogenin};
+use crate::registry_csv::ID_MAX_CHARS;
+
+/// The namespace of CMF files.
+pub const CMF_NAMESPACE: &str = "urn:CODISImportFile-schema";
+
+/// The root element.
+const ROOT: &str = "CODISImportFile";
+
+/// The header fields, in the order CMF writes them.
+const HEADER_FIELDS: [&str; 8] = [
+    "HEADERVERSION",
+    "MESSAGETYPE",
+    "DESTINATIONORI",
+    "SOURCELAB",
+    "SUBMITBYUSERID",
+    "SUBMITDATETIME",
+    "BATCHID",
+    "KIT",
+];
+
+/// The fields of a specimen (`SOURCEID` and `PARTIAL` are read and ignored).
+const SPECIMEN_FIELDS: [&str; 6] = [
+    "SPECIMENID",
+    "SPECIMENCATEGORY",
+    "SPECIMENCOMMENT",
+    "CASEID",
+    "SOURCEID",
+    "PARTIAL",
+];
+
+/// The fields of a locus (all but `LOCUSNAME` are read and ignored).
+const LOCUS_FIELDS: [&str; 5] = [
+    "LOCUSNAME",
+    "READINGBY",
+    "READINGDATETIME",
+    "BATCHID",
+    "KIT",
+];
+
+/// The fields of an allele (`ALLELEREQUIRED` is read and ignored).
+const ALLELE_FIELDS: [&str; 2] = ["ALLELEVALUE", "ALLELEREQUIRED"];
+
+/// The header of a CMF file: who sends it to whom, when, with which kit.
+/// Every field is optional here (CODIS requires most of them; Reunite uses
+/// only `SOURCELAB` and `KIT`, as the lab and kit of the profiles).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CmfHeader {
+    /// `HEADERVERSION`, such as `3.2`.
+    pub header_version: Option<String>,
+    /// `MESSAGETYPE`, such as `Import`.
+    pub message_type: Option<String>,
+    /// `DESTINATIONORI`: the receiving agency.
+    pub destination_ori: Option<String>,
+    /// `SOURCELAB`: the sending lab.
+    pub source_lab: Option<String>,
+    /// `SUBMITBYUSERID`: who sent it.
+    pub submit_by_user_id: Option<String>,
+    /// `SUBMITDATETIME`, as written.
+    pub submit_date_time: Option<String>,
+    /// `BATCHID`.
+    pub batch_id: Option<String>,
+    /// `KIT`: the typing kit.
+    pub kit: Option<String>,
+}
+
+impl CmfHeader {
+    /// The field of a name of [`HEADER_FIELDS`].
+    fn field_mut(&mut self, name: &str) -> &mut Option<String> {
+        match name {
+            "HEADERVERSION" => &mut self.header_version,
+            "MESSAGETYPE" => &mut self.message_type,
+            "DESTINATIONORI" => &mut self.destination_ori,
+            "SOURCELAB" => &mut self.source_lab,
+            "SUBMITBYUSERID" => &mut self.submit_by_user_id,
+            "SUBMITDATETIME" => &mut self.submit_date_time,
+            "BATCHID" => &mut self.batch_id,
+            "KIT" => &mut self.kit,
+            _ => unreachable!("a header field"),
+        }
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "HEADERVERSION" => self.header_version.as_deref(),
+            "MESSAGETYPE" => self.message_type.as_deref(),
+            "DESTINATIONORI" => self.destination_ori.as_deref(),
+            "SOURCELAB" => self.source_lab.as_deref(),
+            "SUBMITBYUSERID" => self.submit_by_user_id.as_deref(),
+            "SUBMITDATETIME" => self.submit_date_time.as_deref(),
+            "BATCHID" => self.batch_id.as_deref(),
+            "KIT" => self.kit.as_deref(),
+            _ => unreachable!("a header field"),
+        }
+    }
+}
+
+/// One person's profile in a CMF file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Specimen {
+    /// The line of the `SPECIMEN` element (1-based).
+    pub line: usize,
+    /// `SPECIMENID`: the sample name.
+    pub id: String,
+    /// `CASEID`: the case the specimen belongs to, when given.
+    pub case_id: Option<String>,
+    /// `SPECIMENCATEGORY`, as written (trimmed); see [`specimen_role`].
+    pub category: String,
+    /// `SPECIMENCOMMENT`, when given.
+    pub comment: Option<String>,
+    /// The sex from Amelogenin, when typed.
+    pub sex: Option<Sex>,
+    /// A genotype per typed marker (canonical names), in file order.
+    /// Markers without an allele are absent; Amelogenin is never here.
+    pub markers: Vec<(String, Genotype)>,
+}
+
+impl Specimen {
+    /// The genotypes as a profile of a genotype table.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            sample: self.id.clone(),
+            line: self.line,
+            sex: self.sex,
+            population: None,
+            markers: self.markers.clone(),
+        }
+    }
+}
+
+/// The content of a CMF file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CmfFile {
+    pub header: CmfHeader,
+    /// The specimens in file order.
+    pub specimens: Vec<Specimen>,
+}
+
+/// Reads a CMF file (see [`parse_cmf`]); the path, as displayed, names the
+/// file in errors.
+pub fn read_cmf(path: &Path) -> Result<CmfFile, FormatError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FormatError::whole(&file, format!("cannot read the file: {e}")))?;
+    parse_cmf(&file, &text)
+}
+
+/// Parses a CMF file (see the module documentation). `file` names the file in
+/// errors.
+pub fn parse_cmf(file: &str, text: &str) -> Result<CmfFile, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(FormatError::whole(file, "empty file: no CMF document"));
+    }
+    let doc = Document::parse_with_options(text, ParsingOptions::default()).map_err(|e| {
+        if let roxmltree::Error::DtdDetected = e {
+            // Reported at the start of the file; name the line of the DTD.
+            let line = text
+                .find("<!DOCTYPE")
+                .map_or(1, |at| text[..at].matches('\n').count() + 1);
+            return FormatError::new(
+                file,
+                Location::line(line),
+                "a DTD (<!DOCTYPE ...>) is not allowed in a CMF file",
+            );
+        }
+        let pos = e.pos();
+        let message = e.to_string();
+        let reason = message
+            .strip_suffix(&format!(" at {pos}"))
+            .unwrap_or(&message);
+        FormatError::new(
+            file,
+            Location::line(pos.row as usize),
+            format!("not well-formed XML: {reason}"),
+        )
+    })?;
+    let reader = Reader { file, doc: &doc };
+    reader.file()
+}
+
+/// A parsed document and the name of its file, for errors.
+struct Reader<'a, 'input> {
+    file: &'a str,
+    doc: &'a Document<'input>,
+}
+
+/// The simple fields and the container children of an element.
+struct Fields<'a, 'input> {
+    /// Each field given: its value (trimmed) and line.
+    values: HashMap<&'static str, (String, usize)>,
+    /// The child elements of the container kind, in order.
+    children: Vec<Node<'a, 'input>>,
+    /// The element's own text (trimmed), outside child elements.
+    text: String,
+}
+
+impl Fields<'_, '_> {
+    /// A field's value, `None` when absent or empty.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .map(|(v, _)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The line of a field, if given.
+    fn line(&self, name: &str) -> Option<usize> {
+        self.values.get(name).map(|&(_, line)| line)
+    }
+}
+
+/// The upper-case name of an element, without namespace.
+fn name_of(node: Node) -> String {
+    node.tag_name().name().to_ascii_uppercase()
+}
+
+impl<'a, 'input> Reader<'a, 'input> {
+    fn line_of(&self, node: Node) -> usize {
+        self.doc.text_pos_at(node.range().start).row as usize
+    }
+
+    fn error(&self, line: usize, field: &str, reason: impl Into<String>) -> FormatError {
+        FormatError::new(self.file, Location::line_field(line, field), reason)
+    }
+
+    /// The fields of `element` among `names` (child elements of text, or
+    /// attributes) and its children named `container`; any other child element
+    /// is an error.
+    fn fields(
+        &self,
+        element: Node<'a, 'input>,
+        names: &[&'static str],
+        container: Option<&str>,
+    ) -> Result<Fields<'a, 'input>, FormatError> {
+        let parent = element.tag_name().name();
+        let mut fields = Fields {
+            values: HashMap::new(),
+            children: Vec::new(),
+            text: String::new(),
+        };
+        let element_line = self.line_of(element);
+        for attribute in element.attributes() {
+            if attribute.namespace().is_some() {
+                continue;
+            }
+            let upper = attribute.name().to_ascii_uppercase();
+            if let Some(&name) = names.iter().find(|n| **n == upper) {
+                self.set(
+                    &mut fields,
+                    name,
+                    attribute.value().trim(),
+                    element_line,
+                    parent,
+                )?;
+            }
+        }
+        for child in element.children() {
+            if child.is_text() {
+                fields.text.push_str(child.text().unwrap_or_default());
+                continue;
+            }
+            if !child.is_element() {
+                continue;
+            }
+            let upper = name_of(child);
+            let line = self.line_of(child);
+            if container == Some(upper.as_str()) {
+                fields.children.push(child);
+            } else if let Some(&name) = names.iter().find(|n| **n == upper) {
+                if let Some(inner) = child.children().find(Node::is_element) {
+                    return Err(self.error(
+                        self.line_of(inner),
+                        name,
+                        format!(
+                            "<{name}> holds the element <{}>: expected text only",
+                            inner.tag_name().name()
+                        ),
+                    ));
+                }
+                let value: String = child
+                    .children()
+                    .filter(Node::is_text)
+                    .filter_map(|t| t.text())
+                    .collect();
+                self.set(&mut fields, name, value.trim(), line, parent)?;
+            } else {
+                let mut expected: Vec<&str> = names.to_vec();
+                expected.extend(container);
+                return Err(self.error(
+                    line,
+                    child.tag_name().name(),
+                    format!(
+                        "unexpected element <{}> in <{parent}>: expected {}",
+                        child.tag_name().name(),
+                        expected.join(", ")
+                    ),
+                ));
+            }
+        }
+        fields.text = fields.text.trim().to_string();
+        Ok(fields)
+    }
+
+    fn set(
+        &self,
+        fields: &mut Fields,
+        name: &'static str,
+        value: &str,
+        line: usize,
+        parent: &str,
+    ) -> Result<(), FormatError> {
+        if let Some(&(_, first)) = fields.values.get(name) {
+            return Err(self.error(
+                line,
+                name,
+                format!("{name} is given twice in one <{parent}> (first on line {first})"),
+            ));
+        }
+        fields.values.insert(name, (value.to_string(), line));
+        Ok(())
+    }
+
+    fn file(&self) -> Result<CmfFile, FormatError> {
+        let root = self.doc.root_element();
+        let root_line = self.line_of(root);
+        if !root.tag_name().name().eq_ignore_ascii_case(ROOT) {
+            return Err(self.error(
+                root_line,
+                root.tag_name().name(),
+                format!(
+                    "not a CODIS CMF file: the root element is <{}>, expected <{ROOT}>",
+                    root.tag_name().name()
+                ),
+            ));
+        }
+        let fields = self.fields(root, &HEADER_FIELDS, Some("SPECIMEN"))?;
+        if !fields.text.is_empty() {
+            return Err(self.error(
+                root_line,
+                ROOT,
+                format!("text {:?} outside any element", fields.text),
+            ));
+        }
+        let mut header = CmfHeader::default();
+        for name in HEADER_FIELDS {
+            if let Some(value) = fields.get(name) {
+                *header.field_mut(name) = Some(value.to_string());
+            }
+        }
+        let mut specimens: Vec<Specimen> = Vec::with_capacity(fields.children.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for node in &fields.children {
+            let specimen = self.specimen(*node)?;
+            if let Some(first) = seen.insert(specimen.id.clone(), specimen.line) {
+                return Err(self.error(
+                    specimen.line,
+                    "SPECIMENID",
+                    format!(
+                        "specimen {} appears twice (first on line {first})",
+                        specimen.id
+                    ),
+                ));
+            }
+            specimens.push(specimen);
+        }
+        Ok(CmfFile { header, specimens })
+    }
+
+    /// A required identifier field of a specimen.
+    fn identifier(
+        &self,
+        fields: &Fields,
+        name: &str,
+        line: usize,
+        what: &str,
+    ) -> Result<Option<String>, FormatError> {
+        let Some(value) = fields.get(name) else {
+            return Ok(None);
+        };
+        let line = fields.line(name).unwrap_or(line);
+        check_identifier(value)
+            .map_err(|reason| self.error(line, name, format!("{what} {value:?} {reason}")))?;
+        Ok(Some(value.to_string()))
+    }
+
+    fn specimen(&self, node: Node<'a, 'input>) -> Result<Specimen, FormatError> {
+        let line = self.line_of(node);
+        let fields = self.fields(node, &SPECIMEN_FIELDS, Some("LOCUS"))?;
+        if !fields.text.is_empty() {
+            return Err(self.error(
+                line,
+                "SPECIMEN",
+                format!("text {:?} outside any element", fields.text),
+            ));
+        }
+        let id = self
+            .identifier(&fields, "SPECIMENID", line, "SPECIMENID")?
+            .ok_or_else(|| {
+                self.error(
+                    fields.line("SPECIMENID").unwrap_or(line),
+                    "SPECIMENID",
+                    "a <SPECIMEN> without SPECIMENID",
+                )
+            })?;
+        let category = fields.get("SPECIMENCATEGORY").ok_or_else(|| {
+            self.error(
+                fields.line("SPECIMENCATEGORY").unwrap_or(line),
+                "SPECIMENCATEGORY",
+                format!("specimen {id}: no SPECIMENCATEGORY"),
+            )
+        })?;
+        let case_id =
+            self.identifier(&fields, "CASEID", line, &format!("specimen {id}: CASEID"))?;
+        let mut specimen = Specimen {
+            line,
+            id,
+            case_id,
+            category: category.to_string(),
+            comment: fields.get("SPECIMENCOMMENT").map(str::to_string),
+            sex: None,
+            markers: Vec::new(),
+        };
+        let mut seen: HashMap<&'static str, usize> = HashMap::new();
+        for locus in &fields.children {
+            self.locus(&mut specimen, *locus, &mut seen)?;
+        }
+        Ok(specimen)
+    }
+
+    fn locus(
+        &self,
+        specimen: &mut Specimen,
+        node: Node<'a, 'input>,
+        seen: &mut HashMap<&'static str, usize>,
+    ) -> Result<(), FormatError> {
+        let line = self.line_of(node);
+        let id = specimen.id.clone();
+        let fields = self.fields(node, &LOCUS_FIELDS, Some("ALLELE"))?;
+        if !fields.text.is_empty() {
+            return Err(self.error(
+                line,
+                "LOCUS",
+                format!("specimen {id}: text {:?} outside any element", fields.text),
+            ));
+        }
+        let name_line = fields.line("LOCUSNAME").unwrap_or(line);
+        let Some(name) = fields.get("LOCUSNAME") else {
+            return Err(self.error(
+                name_line,
+                "LOCUSNAME",
+                format!("specimen {id}: a <LOCUS> without LOCUSNAME"),
+            ));
+        };
+        let marker = canonical_marker(name).ok_or_else(|| {
+            self.error(
+                name_line,
+                "LOCUSNAME",
+                format!("specimen {id}: unknown marker {name:?}"),
+            )
+        })?;
+        if let Some(first) = seen.insert(marker, line) {
+            return Err(self.error(
+                line,
+                "LOCUS",
+                format!("specimen {id}, marker {marker}: given twice (first on line {first})"),
+            ));
+        }
+        // Each call with the line and element it came from.
+        let mut calls: Vec<(String, usize, &'static str)> = Vec::new();
+        for allele in &fields.children {
+            let allele_line = self.line_of(*allele);
+            let fields = self.fields(*allele, &ALLELE_FIELDS, None)?;
+            let value = match (fields.values.get("ALLELEVALUE"), fields.text.is_empty()) {
+                (Some((value, value_line)), true) => (value.clone(), *value_line, "ALLELEVALUE"),
+                (None, false) => (fields.text.clone(), allele_line, "ALLELE"),
+                (Some(_), false) => {
+                    return Err(self.error(
+                        allele_line,
+                        "ALLELE",
+                        format!(
+                            "specimen {id}, marker {marker}: both an ALLELEVALUE and the text {:?}",
+                            fields.text
+                        ),
+                    ));
+                }
+                (None, true) => (String::new(), allele_line, "ALLELE"),
+            };
+            if value.0.is_empty() {
+                return Err(self.error(
+                    value.1,
+                    value.2,
+                    format!("specimen {id}, marker {marker}: an <ALLELE> without a value"),
+                ));
+            }
+            calls.push(value);
+        }
+        // Calls that name the same allele ("8", "8.0"; "x", "X") count once.
+        let mut distinct: Vec<String> = calls
+            .iter()
+            .map(|(v, _, _)| {
+                v.parse::<Allele>()
+                    .map_or_else(|_| v.to_uppercase(), |a| a.to_string())
+            })
+            .collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() >= 3 {
+            return Err(self.error(
+                line,
+                "LOCUS",
+                format!(
+                    "specimen {id}, marker {marker}: {} alleles (mixture)",
+                    distinct.len()
+                ),
+            ));
+        }
+        if is_amelogenin(marker) {
+            let sex = match distinct.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                [] => return Ok(()),
+                ["X"] => Sex::Female,
+                ["X", "Y"] => Sex::Male,
+                _ => {
+                    let values: Vec<&str> = calls.iter().map(|(v, _, _)| v.as_str()).collect();
+                    return Err(self.error(
+                        line,
+                        "LOCUS",
+                        format!(
+                            "specimen {id}, marker {marker}: {:?} is neither X,X (female) nor X,Y (male)",
+                            values.join(",")
+                        ),
+                    ));
+                }
+            };
+            specimen.sex = Some(sex);
+            return Ok(());
+        }
+        let mut alleles = Vec::with_capacity(2);
+        for (value, value_line, element) in &calls {
+            let allele: Allele = value.parse().map_err(|e| {
+                self.error(
+                    *value_line,
+                    element,
+                    format!("specimen {id}, marker {marker}: {e}"),
+                )
+            })?;
+            alleles.push(allele);
+        }
+        alleles.sort_unstable();
+        alleles.dedup();
+        let genotype = match alleles[..] {
+            [] => return Ok(()),
+            [a] => Genotype::new(a, a),
+            [a, b] => Genotype::new(a, b),
+            _ => unreachable!("at most two distinct calls"),
+        };
+        specimen.markers.push((marker.to_string(), genotype));
+        Ok(())
+    }
+}
+
+/// Why a value is not an identifier (1 to [`ID_MAX_CHARS`] characters from
+/// `A-Z a-z 0-9 . _ -`), as the end of a sentence.
+fn check_identifier(value: &str) -> Result<(), String> {
+    let length = value.chars().count();
+    if length > ID_MAX_CHARS {
+        return Err(format!(
+            "is too long: {length} characters, at most {ID_MAX_CHARS}"
+        ));
+    }
+    if let Some(bad) = value
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "has the character {bad:?}: an identifier has only letters A-Z and a-z, digits, \
+             '.', '_' and '-'"
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Specimen categories
+
+/// What a specimen is to the registry, by its category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecimenRole {
+    /// A relative of the missing child of the case named by `CASEID`.
+    Reference {
+        /// The relationships the category allows. A reference registered
+        /// before (by sample name) must have one of them.
+        allowed: &'static [Relative],
+        /// The relationship of a reference not registered before, when the
+        /// category names exactly one; `None` when the category does not say
+        /// which relative (the reference must then be registered first).
+        new: Option<Relative>,
+    },
+    /// A person of unknown identity: a found child.
+    Found,
+}
+
+const MOTHER: &[Relative] = &[Relative::Mother];
+const FATHER: &[Relative] = &[Relative::Father];
+const SIBLINGS: &[Relative] = &[
+    Relative::FullSibling,
+    Relative::MaternalHalfSibling,
+    Relative::PaternalHalfSibling,
+];
+const MATERNAL: &[Relative] = &[
+    Relative::MaternalHalfSibling,
+    Relative::MaternalGrandmother,
+    Relative::MaternalGrandfather,
+    Relative::MaternalAunt,
+    Relative::MaternalUncle,
+];
+const PATERNAL: &[Relative] = &[
+    Relative::PaternalHalfSibling,
+    Relative::PaternalGrandmother,
+    Relative::PaternalGrandfather,
+    Relative::PaternalAunt,
+    Relative::PaternalUncle,
+];
+
+/// The categories [`specimen_role`] accepts, as CODIS writes them.
+pub const ACCEPTED_CATEGORIES: [&str; 9] = [
+    "Biological Mother",
+    "Biological Father",
+    "Alleged Mother",
+    "Alleged Father",
+    "Biological Sibling",
+    "Maternal Relative",
+    "Paternal Relative",
+    "Unidentified Person",
+    "Unidentified Human (Remains)",
+];
+
+/// The role of a specimen category (matched ignoring case, spaces and
+/// punctuation), or why the registry cannot hold it.
+///
+/// - `Biological Mother`, `Alleged Mother`: the mother; `Biological Father`,
+///   `Alleged Father`: the father (an alleged parent is the parent the family
+///   names, which is what the match tests).
+/// - `Biological Sibling`: a full sibling (CODIS enters half siblings as
+///   maternal or paternal relatives); a reference registered before as a half
+///   sibling is accepted too.
+/// - `Maternal Relative`, `Paternal Relative`: a grandparent, aunt, uncle or
+///   half sibling on that side. The category does not say which, so the
+///   reference must have been registered before with its exact relationship
+///   (`reunite import references`); the file then brings its profile.
+/// - `Unidentified Person`, `Unidentified Human (Remains)`, `Unidentified
+///   Human`, `Unidentified Remains`, `Unidentified Living`: a found child.
+/// - Refused: `Biological Child` (a child of the missing person: the registry
+///   places a missing child's parents, siblings, grandparents, aunts and
+///   uncles, not its children), `Spouse` (not a blood relative of the missing
+///   person), `Missing Person` (a direct reference sample of the missing
+///   person: the registry matches found children against relatives only), and
+///   every other category (casework and offender categories).
+pub fn specimen_role(category: &str) -> Result<SpecimenRole, String> {
+    let key: String = category
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let reference = |allowed: &'static [Relative], new: Option<Relative>| {
+        Ok(SpecimenRole::Reference { allowed, new })
+    };
+    match key.as_str() {
+        "biologicalmother" | "allegedmother" => reference(MOTHER, Some(Relative::Mother)),
+        "biologicalfather" | "allegedfather" => reference(FATHER, Some(Relative::Father)),
+        "biologicalsibling" => reference(SIBLINGS, Some(Relative::FullSibling)),
+        "maternalrelative" => reference(MATERNAL, None),
+        "paternalrelative" => reference(PATERNAL, None),
+        "unidentifiedperson"
+        | "unidentifiedhumanremains"
+        | "unidentifiedhuman"
+        | "unidentifiedremains"
+        | "unidentifiedliving" => Ok(SpecimenRole::Found),
+        "biologicalchild" => Err(format!(
+            "category {category:?} is a child of the missing person; the registry places a \
+             missing child's parents, siblings, grandparents, aunts and uncles, not its children"
+        )),
+        "spouse" => Err(format!(
+            "category {category:?} is not a blood relative of the missing person; the registry \
+             holds relatives who share DNA with the missing child"
+        )),
+        "missingperson" => Err(format!(
+            "category {category:?} is a direct reference sample of the missing person; the \
+             registry matches found children against relatives, not against the missing \
+             person's own profile"
+        )),
+        _ => Err(format!(
+            "category {category:?} is not one the registry can hold; it reads {}",
+            ACCEPTED_CATEGORIES.join(", ")
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+
+/// Writes a CMF file (CMF 3.2 layout, in the CMF namespace) that
+/// [`parse_cmf`] reads back to `cmf` (up to the specimens' lines): header
+/// fields that are set, then per specimen its `CASEID` (an attribute),
+/// `SPECIMENID`, `SPECIMENCATEGORY`, `SPECIMENCOMMENT`, an `AMEL` locus for a
+/// known sex, and a locus per marker with one allele for a homozygote and two
+/// otherwise; `READINGBY` is the header's `SUBMITBYUSERID` when set.
+///
+/// Values are written as given; they should be trimmed and free of control
+/// characters other than tab, line feed and carriage return (XML 1.0 cannot
+/// hold the others), as every value [`parse_cmf`] returns is.
+pub fn write_cmf(cmf: &CmfFile) -> String {
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!("<{ROOT} xmlns=\"{CMF_NAMESPACE}\">\n"));
+    for name in HEADER_FIELDS {
+        if let Some(value) = cmf.header.field(name) {
+            element(&mut out, 1, name, value);
+        }
+    }
+    let reading_by = cmf.header.submit_by_user_id.as_deref();
+    for s in &cmf.specimens {
+        match &s.case_id {
+            Some(case) => out.push_str(&format!("  <SPECIMEN CASEID=\"{}\">\n", escape(case))),
+            None => out.push_str("  <SPECIMEN>\n"),
+        }
+        element(&mut out, 2, "SPECIMENID", &s.id);
+        element(&mut out, 2, "SPECIMENCATEGORY", &s.category);
+        if let Some(comment) = &s.comment {
+            element(&mut out, 2, "SPECIMENCOMMENT", comment);
+        }
+        let amelogenin: Option<&[&str]> = match s.sex {
+            Some(Sex::Female) => Some(&["X"]),
+            Some(Sex::Male) => Some(&["X", "Y"]),
+            Some(Sex::Unknown) | None => None,
+        };
+        if let Some(calls) = amelogenin {
+            locus(&mut out, "AMEL", reading_by, calls);
+        }
+        for (marker, genotype) in &s.markers {
+            let (a, b) = (genotype.first().to_string(), genotype.second().to_string());
+            if genotype.is_homozygous() {
+                locus(&mut out, marker, reading_by, &[&a]);
+            } else {
+                locus(&mut out, marker, reading_by, &[&a, &b]);
+            }
+        }
+        out.push_str("  </SPECIMEN>\n");
+    }
+    out.push_str(&format!("</{ROOT}>\n"));
+    out
+}
+
+fn locus(out: &mut String, name: &str, reading_by: Option<&str>, alleles: &[&str]) {
+    out.push_str("    <LOCUS>\n");
+    element(out, 3, "LOCUSNAME", name);
+    if let Some(by) = reading_by {
+        element(out, 3, "READINGBY", by);
+    }
+    for allele in alleles {
+        out.push_str("      <ALLELE>");
+        out.push_str(&format!("<ALLELEVALUE>{}</ALLELEVALUE>", escape(allele)));
+        out.push_str("</ALLELE>\n");
+    }
+    out.push_str("    </LOCUS>\n");
+}
+
+fn element(out: &mut String, depth: usize, name: &str, value: &str) {
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+    out.push_str(&format!("<{name}>{}</{name}>\n", escape(value)));
+}
+
+/// A value escaped for XML text and attributes; line breaks and tabs as
+/// character references, so that they survive attribute normalisation.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn g(a: &str, b: &str) -> Genotype {
+        Genotype::new(a.parse().unwrap(), b.parse().unwrap())
+    }
+
+    fn at(line: usize, field: &str, reason: &str) -> FormatError {
+        FormatError::new("c.xml", Location::line_field(line, field), reason)
+    }
+
+    fn err(text: &str) -> FormatError {
+        parse_cmf("c.xml", text).unwrap_err()
+    }
+
+    /// The content without the lines, for round trips.
+    fn content(mut cmf: CmfFile) -> CmfFile {
+        for s in &mut cmf.specimens {
+            s.line = 0;
+        }
+        cmf
+    }
+
+    /// A file as a CODIS-bound export writes it: namespace, schema location,
+    /// CASEID attributes, readers and times, homozygotes as one allele.
+    const REALISTIC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<CODISImportFile xmlns="urn:CODISImportFile-schema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:CODISImportFile-schema CODIS-32.Appendix-B.xsd">
+  <HEADERVERSION>3.2</HEADERVERSION>
+  <MESSAGETYPE>Import</MESSAGETYPE>
+  <DESTINATIONORI>NDIS01</DESTINATIONORI>
+  <SOURCELAB>LAB042</SOURCELAB>
+  <SUBMITBYUSERID>analyst7</SUBMITBYUSERID>
+  <SUBMITDATETIME>2026-03-14T09:30:00</SUBMITDATETIME>
+  <BATCHID>MP-2026-03</BATCHID>
+  <KIT>GlobalFiler</KIT>
+  <SPECIMEN CASEID="MC-7" SOURCEID="LAB042" PARTIAL="false">
+    <SPECIMENID>RS-7M</SPECIMENID>
+    <SPECIMENCATEGORY>Biological Mother</SPECIMENCATEGORY>
+    <SPECIMENCOMMENT>buccal swab &amp; card</SPECIMENCOMMENT>
+    <LOCUS BATCHID="MP-2026-03" KIT="GlobalFiler">
+      <LOCUSNAME>D3S1358</LOCUSNAME>
+      <READINGBY>analyst7</READINGBY>
+      <READINGDATETIME>2026-03-13T16:02:11</READINGDATETIME>
+      <ALLELE ALLELEREQUIRED="false"><ALLELEVALUE>15</ALLELEVALUE></ALLELE>
+      <ALLELE><ALLELEVALUE>16</ALLELEVALUE></ALLELE>
+    </LOCUS>
+    <LOCUS>
+      <LOCUSNAME>THO1</LOCUSNAME>
+      <READINGBY>analyst7</READINGBY>
+      <ALLELE><ALLELEVALUE>9.3</ALLELEVALUE></ALLELE>
+    </LOCUS>
+    <LOCUS>
+      <LOCUSNAME>AMEL</LOCUSNAME>
+      <READINGBY>analyst7</READINGBY>
+      <ALLELE><ALLELEVALUE>X</ALLELEVALUE></ALLELE>
+    </LOCUS>
+    <LOCUS>
+      <LOCUSNAME>Penta D</LOCUSNAME>
+      <READINGBY>analyst7</READINGBY>
+    </LOCUS>
+  </SPECIMEN>
+  <SPECIMEN>
+    <SPECIMENID>UP-2026-001</SPECIMENID>
+    <SPECIMENCATEGORY>Unidentified Person</SPECIMENCATEGORY>
+    <!-- rescued child, shelter intake -->
+    <LOCUS>
+      <LOCUSNAME>vWA</LOCUSNAME>
+      <READINGBY>analyst7</READINGBY>
+      <ALLELE><ALLELEVALUE>17</ALLELEVALUE></ALLELE>
+      <ALLELE><ALLELEVALUE>17.0</ALLELEVALUE></ALLELE>
+    </LOCUS>
+    <LOCUS>
+      <LOCUSNAME>D3S1358</LOCUSNAME>
+      <READINGBY>analyst7</READINGBY>
+      <ALLELE><ALLELEVALUE>16</ALLELEVALUE></ALLELE>
+      <ALLELE><ALLELEVALUE>15</ALLELEVALUE></ALLELE>
+    </LOCUS>
+    <LOCUS>
+      <LOCUSNAME>AMEL</LOCUSNAME>
+      <READINGBY>analyst7</READINGBY>
+      <ALLELE><ALLELEVALUE>X</ALLELEVALUE></ALLELE>
+      <ALLELE><ALLELEVALUE>Y</ALLELEVALUE></ALLELE>
+    </LOCUS>
+  </SPECIMEN>
+</CODISImportFile>
+"#;
+
+    #[test]
+    fn reads_a_realistic_file() {
+        let cmf = parse_cmf("c.xml", REALISTIC).unwrap();
+        assert_eq!(
+            cmf.header,
+            CmfHeader {
+                header_version: Some("3.2".into()),
+                message_type: Some("Import".into()),
+                destination_ori: Some("NDIS01".into()),
+                source_lab: Some("LAB042".into()),
+                submit_by_user_id: Some("analyst7".into()),
+                submit_date_time: Some("2026-03-14T09:30:00".into()),
+                batch_id: Some("MP-2026-03".into()),
+                kit: Some("GlobalFiler".into()),
+            }
+        );
+        assert_eq!(
+            cmf.specimens,
+            vec![
+                Specimen {
+                    line: 11,
+                    id: "RS-7M".into(),
+                    case_id: Some("MC-7".into()),
+                    category: "Biological Mother".into(),
+                    comment: Some("buccal swab & card".into()),
+                    sex: Some(Sex::Female),
+                    markers: vec![
+                        ("D3S1358".into(), g("15", "16")),
+                        ("TH01".into(), g("9.3", "9.3")),
+                    ],
+                },
+                Specimen {
+                    line: 37,
+                    id: "UP-2026-001".into(),
+                    case_id: None,
+                    category: "Unidentified Person".into(),
+                    comment: None,
+                    sex: Some(Sex::Male),
+                    markers: vec![
+                        ("vWA".into(), g("17", "17")),
+                        ("D3S1358".into(), g("15", "16")),
+                    ],
+                },
+            ]
+        );
+        let profile = cmf.specimens[1].profile();
+        assert_eq!(profile.sample, "UP-2026-001");
+        assert_eq!(profile.genotype("D3S1358"), Some(g("15", "16")));
+    }
+
+    #[test]
+    fn reads_attributes_for_elements_without_namespace_in_any_case() {
+        let text = "\u{feff}<codisimportfile SOURCELAB=\"LAB9\">\r\n\
+            <specimen specimenid=\"RS-1\" SpecimenCategory=\"biological father\">\r\n\
+            <CaseId> MC-1 </CaseId>\r\n\
+            <Locus LocusName=\"PENTA_E\"><Allele>5</Allele><Allele ALLELEVALUE=\"20\"/></Locus>\r\n\
+            <LOCUS><LOCUSNAME>Amelogenin</LOCUSNAME><ALLELE>x</ALLELE><ALLELE>y</ALLELE></LOCUS>\r\n\
+            </specimen>\r\n\
+            </codisimportfile>\r\n";
+        let cmf = parse_cmf("c.xml", text).unwrap();
+        assert_eq!(cmf.header.source_lab.as_deref(), Some("LAB9"));
+        assert_eq!(
+            cmf.specimens,
+            vec![Specimen {
+                line: 2,
+                id: "RS-1".into(),
+                case_id: Some("MC-1".into()),
+                category: "biological father".into(),
+                comment: None,
+                sex: Some(Sex::Male),
+                markers: vec![("Penta E".into(), g("5", "20"))],
+            }]
+        );
+        // A file of no specimens is read as such.
+        let empty = parse_cmf(
+            "c.xml",
+            "<CODISImportFile><KIT>Identifiler</KIT></CODISImportFile>",
+        );
+        assert_eq!(empty.unwrap().specimens, vec![]);
+    }
+
+    /// A one-specimen file with `loci` inside the specimen.
+    fn one(loci: &str) -> String {
+        format!(
+            "<CODISImportFile>\n<SPECIMEN CASEID=\"MC-1\">\n<SPECIMENID>S1</SPECIMENID>\n\
+             <SPECIMENCATEGORY>Biological Mother</SPECIMENCATEGORY>\n{loci}</SPECIMEN>\n\
+             </CODISImportFile>\n"
+        )
+    }
+
+    #[test]
+    fn refuses_mixtures_off_ladder_unknown_loci_and_bad_calls() {
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>TH01</LOCUSNAME>\n<ALLELE><ALLELEVALUE>6</ALLELEVALUE></ALLELE>\n\
+                 <ALLELE><ALLELEVALUE>7</ALLELEVALUE></ALLELE><ALLELE><ALLELEVALUE>9.3</ALLELEVALUE></ALLELE>\n\
+                 </LOCUS>\n"
+            )),
+            at(5, "LOCUS", "specimen S1, marker TH01: 3 alleles (mixture)")
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>TH01</LOCUSNAME>\n<ALLELE><ALLELEVALUE>6</ALLELEVALUE></ALLELE>\n\
+                 <ALLELE>\n<ALLELEVALUE>OL</ALLELEVALUE></ALLELE></LOCUS>\n"
+            )),
+            at(
+                8,
+                "ALLELEVALUE",
+                "specimen S1, marker TH01: off-ladder allele \"OL\" (OL) cannot be used; resolve it to a sized allele first"
+            )
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>FGA</LOCUSNAME><ALLELE>&gt;30</ALLELE></LOCUS>\n"
+            )),
+            at(
+                5,
+                "ALLELE",
+                "specimen S1, marker FGA: \">30\" is not an allele: expected a repeat number such as \"12\" or a microvariant such as \"9.3\""
+            )
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS>\n<LOCUSNAME>D99S999</LOCUSNAME><ALLELE>6</ALLELE></LOCUS>\n"
+            )),
+            at(6, "LOCUSNAME", "specimen S1: unknown marker \"D99S999\"")
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>TH01</LOCUSNAME></LOCUS>\n<LOCUS><LOCUSNAME>THO1</LOCUSNAME></LOCUS>\n"
+            )),
+            at(
+                6,
+                "LOCUS",
+                "specimen S1, marker TH01: given twice (first on line 5)"
+            )
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>AMEL</LOCUSNAME><ALLELE>Y</ALLELE></LOCUS>\n"
+            )),
+            at(
+                5,
+                "LOCUS",
+                "specimen S1, marker Amelogenin: \"Y\" is neither X,X (female) nor X,Y (male)"
+            )
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>TH01</LOCUSNAME><ALLELE><ALLELEVALUE> </ALLELEVALUE></ALLELE></LOCUS>\n"
+            )),
+            at(
+                5,
+                "ALLELEVALUE",
+                "specimen S1, marker TH01: an <ALLELE> without a value"
+            )
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>TH01</LOCUSNAME><ALLELE>6<ALLELEVALUE>7</ALLELEVALUE></ALLELE></LOCUS>\n"
+            )),
+            at(
+                5,
+                "ALLELE",
+                "specimen S1, marker TH01: both an ALLELEVALUE and the text \"6\""
+            )
+        );
+        assert_eq!(
+            err(&one("<LOCUS><ALLELE>6</ALLELE></LOCUS>\n")),
+            at(5, "LOCUSNAME", "specimen S1: a <LOCUS> without LOCUSNAME")
+        );
+        assert_eq!(
+            err(&one(
+                "<LOCUS><LOCUSNAME>TH01</LOCUSNAME><SIZE>120</SIZE></LOCUS>\n"
+            )),
+            at(
+                5,
+                "SIZE",
+                "unexpected element <SIZE> in <LOCUS>: expected LOCUSNAME, READINGBY, READINGDATETIME, BATCHID, KIT, ALLELE"
+            )
+        );
+    }
+
+    #[test]
+    fn refuses_bad_structure_with_the_place() {
+        assert_eq!(
+            err("  \n"),
+            FormatError::whole("c.xml", "empty file: no CMF document")
+        );
+        let broken = err("<CODISImportFile>\n<SPECIMEN>\n</SPECIMENS>\n</CODISImportFile>\n");
+        assert_eq!(broken.location, Location::line(3));
+        assert!(
+            broken.reason.starts_with("not well-formed XML: "),
+            "{broken}"
+        );
+        assert_eq!(
+            err("<?xml version=\"1.0\"?>\n<Profiles/>"),
+            at(
+                2,
+                "Profiles",
+                "not a CODIS CMF file: the root element is <Profiles>, expected <CODISImportFile>"
+            )
+        );
+        assert_eq!(
+            err(
+                "<CODISImportFile>\n<SPECIMEN>\n<SPECIMENCATEGORY>Biological Mother</SPECIMENCATEGORY>\n</SPECIMEN></CODISImportFile>"
+            ),
+            at(2, "SPECIMENID", "a <SPECIMEN> without SPECIMENID")
+        );
+        assert_eq!(
+            err(
+                "<CODISImportFile>\n<SPECIMEN>\n<SPECIMENID>S1</SPECIMENID>\n</SPECIMEN></CODISImportFile>"
+            ),
+            at(2, "SPECIMENCATEGORY", "specimen S1: no SPECIMENCATEGORY")
+        );
+        assert_eq!(
+            err(
+                "<CODISImportFile>\n<SPECIMEN SPECIMENID=\"S1\">\n<SPECIMENID>S2</SPECIMENID>\n</SPECIMEN></CODISImportFile>"
+            ),
+            at(
+                3,
+                "SPECIMENID",
+                "SPECIMENID is given twice in one <SPECIMEN> (first on line 2)"
+            )
+        );
+        assert_eq!(
+            err("<CODISImportFile>\n<SPECIMEN SPECIMENID=\"S 1\"/></CODISImportFile>"),
+            at(
+                2,
+                "SPECIMENID",
+                "SPECIMENID \"S 1\" has the character ' ': an identifier has only letters A-Z and a-z, digits, '.', '_' and '-'"
+            )
+        );
+        assert_eq!(
+            err(&one("").replace("MC-1", "MC/1")),
+            at(
+                2,
+                "CASEID",
+                "specimen S1: CASEID \"MC/1\" has the character '/': an identifier has only letters A-Z and a-z, digits, '.', '_' and '-'"
+            )
+        );
+        let twice = format!(
+            "<CODISImportFile>{}{}</CODISImportFile>",
+            "\n<SPECIMEN SPECIMENID=\"S1\" SPECIMENCATEGORY=\"Spouse\"/>",
+            "\n<SPECIMEN SPECIMENID=\"S1\" SPECIMENCATEGORY=\"Spouse\"/>"
+        );
+        assert_eq!(
+            err(&twice),
+            at(
+                3,
+                "SPECIMENID",
+                "specimen S1 appears twice (first on line 2)"
+            )
+        );
+        assert_eq!(
+            err("<CODISImportFile>\n<SPECIMENS/></CODISImportFile>"),
+            at(
+                2,
+                "SPECIMENS",
+                "unexpected element <SPECIMENS> in <CODISImportFile>: expected HEADERVERSION, MESSAGETYPE, DESTINATIONORI, SOURCELAB, SUBMITBYUSERID, SUBMITDATETIME, BATCHID, KIT, SPECIMEN"
+            )
+        );
+        assert_eq!(
+            err("<CODISImportFile>\n<KIT><NAME>x</NAME></KIT></CODISImportFile>"),
+            at(
+                2,
+                "KIT",
+                "<KIT> holds the element <NAME>: expected text only"
+            )
+        );
+        assert_eq!(
+            err(&one("stray\n")),
+            at(2, "SPECIMEN", "text \"stray\" outside any element")
+        );
+        // A DTD (and with it entity expansion) is not read.
+        let dtd =
+            err("<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>\n<CODISImportFile/>");
+        assert_eq!(
+            dtd,
+            FormatError::new(
+                "c.xml",
+                Location::line(2),
+                "a DTD (<!DOCTYPE ...>) is not allowed in a CMF file"
+            )
+        );
+    }
+
+    #[test]
+    fn the_display_names_file_line_element_and_reason() {
+        let e = err(&one("<LOCUS>\n<LOCUSNAME>D99S999</LOCUSNAME></LOCUS>\n"));
+        assert_eq!(
+            e.to_string(),
+            "c.xml:6: field \"LOCUSNAME\": specimen S1: unknown marker \"D99S999\""
+        );
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let cmf = parse_cmf("c.xml", REALISTIC).unwrap();
+        let written = write_cmf(&cmf);
+        let again = parse_cmf("w.xml", &written).unwrap();
+        assert_eq!(content(again.clone()), content(cmf));
+        assert_eq!(write_cmf(&again), written);
+        assert!(written.contains("<LOCUSNAME>AMEL</LOCUSNAME>"), "{written}");
+        assert!(written.contains("<SPECIMEN CASEID=\"MC-7\">"), "{written}");
+        assert!(
+            written.contains("<SPECIMENCOMMENT>buccal swab &amp; card</SPECIMENCOMMENT>"),
+            "{written}"
+        );
+    }
+
+    #[test]
+    fn categories() {
+        use Relative::*;
+        let role = |c: &str| specimen_role(c).unwrap();
+        assert_eq!(
+            role("Biological Mother"),
+            SpecimenRole::Reference {
+                allowed: &[Mother],
+                new: Some(Mother)
+            }
+        );
+        assert_eq!(role("ALLEGED FATHER"), role("Biological Father"));
+        assert_eq!(
+            role("Biological Sibling"),
+            SpecimenRole::Reference {
+                allowed: &[FullSibling, MaternalHalfSibling, PaternalHalfSibling],
+                new: Some(FullSibling)
+            }
+        );
+        let SpecimenRole::Reference { allowed, new } = role("Maternal Relative") else {
+            panic!("a reference");
+        };
+        assert_eq!(new, None);
+        assert!(allowed.contains(&MaternalGrandmother) && !allowed.contains(&Mother));
+        assert!(allowed.iter().all(|r| r.name().starts_with("maternal_")));
+        let SpecimenRole::Reference { allowed, .. } = role("paternal relative") else {
+            panic!("a reference");
+        };
+        assert!(allowed.iter().all(|r| r.name().starts_with("paternal_")));
+        for found in [
+            "Unidentified Person",
+            "Unidentified Human (Remains)",
+            "unidentified human remains",
+            "Unidentified Living",
+        ] {
+            assert_eq!(role(found), SpecimenRole::Found, "{found}");
+        }
+        for accepted in ACCEPTED_CATEGORIES {
+            assert!(specimen_role(accepted).is_ok(), "{accepted}");
+        }
+        let refused = |c: &str| specimen_role(c).unwrap_err();
+        assert!(refused("Biological Child").contains("not its children"));
+        assert!(refused("Spouse").contains("not a blood relative"));
+        assert!(refused("Missing Person").contains("direct reference sample"));
+        assert!(
+            refused("Convicted Offender")
+                .starts_with("category \"Convicted Offender\" is not one the registry can hold")
+        );
+    }
+
+    #[test]
+    fn the_example_file_reads() {
+        let path = format!(
+            "{}/../../data/examples/cmf-family.xml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let cmf = read_cmf(Path::new(&path)).unwrap();
+        let roles: Vec<SpecimenRole> = cmf
+            .specimens
+            .iter()
+            .map(|s| specimen_role(&s.category).unwrap())
+            .collect();
+        assert_eq!(roles.len(), 3);
+        assert!(matches!(roles[0], SpecimenRole::Reference { .. }));
+        assert!(matches!(roles[1], SpecimenRole::Reference { .. }));
+        assert_eq!(roles[2], SpecimenRole::Found);
+        assert!(cmf.specimens.iter().all(|s| s.markers.len() >= 20));
+        assert_eq!(
+            content(parse_cmf("w.xml", &write_cmf(&cmf)).unwrap()),
+            content(cmf)
+        );
+    }
+
+    fn arb_specimen() -> impl Strategy<Value = Specimen> {
+        let marker = proptest::sample::select(&crate::markers::CODIS_PENTA_22[..]);
+        let allele = (1u32..500).prop_map(|t| {
+            // Whole repeats mostly, microvariants sometimes.
+            Allele::from_tenths(if t % 3 == 0 { t } else { t / 10 * 10 })
+        });
+        let loci = proptest::collection::btree_map(marker, (allele.clone(), allele), 0..8);
+        (
+            "[A-Za-z0-9._-]{1,24}",
+            proptest::option::of("[A-Z]{2}-[0-9]{1,4}"),
+            proptest::sample::select(&ACCEPTED_CATEGORIES[..]),
+            proptest::option::of("[ -~]{0,30}[!-~]"),
+            proptest::option::of(prop_oneof![Just(Sex::Male), Just(Sex::Female)]),
+            loci,
+        )
+            .prop_map(|(id, case_id, category, comment, sex, loci)| Specimen {
+                line: 0,
+                id,
+                case_id,
+                category: category.to_string(),
+                comment: comment.map(|c| c.trim().to_string()),
+                sex,
+                markers: loci
+                    .into_iter()
+                    .map(|(m, (a, b))| (m.to_string(), Genotype::new(a, b)))
+                    .collect(),
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// read(write(x)) == x for any content the reader can give.
+        #[test]
+        fn round_trip(
+            specimens in proptest::collection::vec(arb_specimen(), 0..5),
+            source_lab in proptest::option::of("[A-Z0-9]{1,10}"),
+            kit in proptest::option::of("[A-Za-z0-9][A-Za-z0-9 ]{0,10}[A-Za-z0-9]"),
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let specimens: Vec<Specimen> = specimens
+                .into_iter()
+                .filter(|s| seen.insert(s.id.clone()))
+                .map(|mut s| {
+                    if s.comment.as_deref() == Some("") {
+                        s.comment = None;
+                    }
+                    s
+                })
+                .collect();
+            let cmf = CmfFile {
+                header: CmfHeader {
+                    header_version: Some("3.2".into()),
+                    message_type: Some("Import".into()),
+                    source_lab,
+                    kit,
+                    ..CmfHeader::default()
+                },
+                specimens,
+            };
+            let back = parse_cmf("w.xml", &write_cmf(&cmf)).unwrap();
+            prop_assert_eq!(content(back), cmf);
+        }
+    }
+}

@@ -164,6 +164,23 @@ const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 3,
+        statements: &[
+            // Cases imported from another person-finder repository (PFIF):
+            // the record id they keep, and where and when it was published
+            // (deleting the case deletes its row).
+            "CREATE TABLE pfif_records (
+            id {ID},
+            case_ref {INT} NOT NULL UNIQUE REFERENCES cases (id) ON DELETE CASCADE,
+            person_record_id TEXT NOT NULL UNIQUE,
+            source_name TEXT,
+            source_url TEXT,
+            source_date TEXT NOT NULL,
+            entry_date TEXT NOT NULL
+        )",
+        ],
+    },
 ];
 
 impl Backend {

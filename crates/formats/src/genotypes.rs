@@ -169,6 +169,17 @@ impl Builder {
                 "empty sample name",
             ));
         }
+        // A NUL cannot be stored in a PostgreSQL text column, and no lab writes these.
+        if let Some(bad) = sample.chars().find(|c| c.is_control()) {
+            return Err(FormatError::new(
+                file,
+                Location::line_field(line, field),
+                format!(
+                    "control character U+{:04X} in the sample name; not allowed",
+                    u32::from(bad)
+                ),
+            ));
+        }
         if let Some(&i) = self.by_sample.get(sample) {
             return Ok(i);
         }
@@ -690,6 +701,29 @@ mod tests {
             err(&format!("{header}S1\t\t6\t7\t\t100\n")),
             at(2, Some("Marker"), "empty marker name")
         );
+    }
+
+    /// Found by the fuzz test (`tests/fuzz.rs`): a NUL in a sample name reached
+    /// the database, where PostgreSQL refused it as a failure, not a bad file.
+    #[test]
+    fn refuses_control_characters_in_sample_names() {
+        for (text, line, field) in [
+            (
+                "sample,marker,allele1,allele2\ns1,TH01,6,7\ns\u{0}2,TH01,6,7\n",
+                3,
+                "sample",
+            ),
+            (
+                "Sample Name\tMarker\tAllele 1\nA\u{1b}[31m\tTH01\t6\n",
+                2,
+                "Sample Name",
+            ),
+            ("sample,TH01_a1,TH01_a2\nP\u{7f},6,7\n", 2, "sample"),
+        ] {
+            let e = err(text);
+            assert_eq!(e.location, Location::line_field(line, field), "{e}");
+            assert!(e.reason.starts_with("control character U+"), "{e}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Imports: frequency databases, cases, references, found children and lab
 //! profiles. Each file is read whole and checked first, then stored in one
-//! transaction: a bad row and nothing of the file is stored. A row already
+//! transaction, together with the search of what it adds and the candidates
+//! found (so a crash leaves neither rows without their candidates nor
+//! candidates without their rows): a bad row and nothing of the file is stored. A row already
 //! stored with the same content is skipped, so a file imported twice adds
 //! nothing the second time; a row whose key is taken by different content is
 //! refused with its line.
@@ -34,7 +36,7 @@ pub struct ImportReport {
     pub notes: Vec<String>,
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
@@ -46,7 +48,25 @@ fn date(d: &Option<Date>) -> Option<String> {
     d.as_ref().map(|d| d.to_string())
 }
 
-fn row_error(file: &str, line: usize, field: &str, reason: impl Into<String>) -> RegistryError {
+/// Refuses an import option (a lab, a kit, a database name or population)
+/// with a control character: a NUL cannot be stored in a PostgreSQL text
+/// column, and none belongs in these names. Found by the fuzz tests.
+fn option_text(what: &str, value: Option<&str>) -> Result<()> {
+    if let Some(bad) = value.and_then(|v| v.chars().find(|c| c.is_control())) {
+        return Err(RegistryError::Invalid(format!(
+            "the {what} has the control character U+{:04X}; not allowed",
+            u32::from(bad)
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn row_error(
+    file: &str,
+    line: usize,
+    field: &str,
+    reason: impl Into<String>,
+) -> RegistryError {
     RegistryError::Format(FormatError::new(
         file,
         Location::line_field(line, field),
@@ -55,7 +75,7 @@ fn row_error(file: &str, line: usize, field: &str, reason: impl Into<String>) ->
 }
 
 impl Registry {
-    async fn record_import(
+    pub(crate) async fn record_import(
         &self,
         conn: &mut AnyConnection,
         actor: &str,
@@ -98,6 +118,8 @@ impl Registry {
         population: Option<&str>,
         activate: bool,
     ) -> Result<ImportReport> {
+        option_text("name", name)?;
+        option_text("population", population)?;
         let db = formats::frequencies::parse_frequencies(file, text, population)?;
         if db.markers().len() > search::MAX_MARKERS {
             return Err(RegistryError::Invalid(format!(
@@ -200,34 +222,45 @@ impl Registry {
             }
             self.record_import(&mut tx, actor, "frequencies", file, &sha, report.added)
                 .await?;
+            // A new active database: every pair is scored again, in the same transaction.
+            let state = if activate || any_active == 0 {
+                let (cases, found) = all_ids(&mut tx).await?;
+                let (n, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
+                report.new_candidates = n;
+                Some(state)
+            } else {
+                None
+            };
             tx.commit().await?;
-        }
-        if report.notes.iter().any(|n| n.contains("is the active")) {
-            let (cases, found) = self.all_ids().await?;
-            report.new_candidates = self.rematch(actor, &cases, &found).await?;
+            if let Some(state) = state {
+                self.install(state).await;
+            }
         }
         Ok(report)
     }
+}
 
-    async fn all_ids(&self) -> Result<(Vec<i64>, Vec<i64>)> {
-        let cases = sqlx::query("SELECT id FROM cases")
-            .fetch_all(&self.pool)
-            .await?;
-        let found = sqlx::query("SELECT id FROM found_children")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok((
-            cases
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<std::result::Result<_, _>>()?,
-            found
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<std::result::Result<_, _>>()?,
-        ))
-    }
+/// Every case and found child (row ids).
+async fn all_ids(conn: &mut AnyConnection) -> Result<(Vec<i64>, Vec<i64>)> {
+    let cases = sqlx::query("SELECT id FROM cases")
+        .fetch_all(&mut *conn)
+        .await?;
+    let found = sqlx::query("SELECT id FROM found_children")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok((
+        cases
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?,
+        found
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?,
+    ))
+}
 
+impl Registry {
     /// Imports missing-child cases (`case_id,child_name,child_sex,...`).
     pub async fn import_cases(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
         let rows = parse_cases(file, text, Date::today_utc())?;
@@ -435,15 +468,17 @@ impl Registry {
                 report.added,
             )
             .await?;
+            touched.sort_unstable();
+            touched.dedup();
+            let (n, state) = self.rematch_in(&mut tx, actor, &touched, &[]).await?;
+            report.new_candidates = n;
             tx.commit().await?;
+            self.install(state).await;
         }
-        touched.sort_unstable();
-        touched.dedup();
-        report.new_candidates = self.rematch(actor, &touched, &[]).await?;
         Ok(report)
     }
 
-    async fn insert_reference(
+    pub(crate) async fn insert_reference(
         &self,
         conn: &mut AnyConnection,
         row: &ReferenceRow,
@@ -552,13 +587,19 @@ impl Registry {
                 report.added,
             )
             .await?;
+            let (n, state) = self.rematch_in(&mut tx, actor, &[], &touched).await?;
+            report.new_candidates = n;
             tx.commit().await?;
+            self.install(state).await;
         }
-        report.new_candidates = self.rematch(actor, &[], &touched).await?;
         Ok(report)
     }
 
-    async fn insert_found(&self, conn: &mut AnyConnection, row: &FoundRow) -> Result<i64> {
+    pub(crate) async fn insert_found(
+        &self,
+        conn: &mut AnyConnection,
+        row: &FoundRow,
+    ) -> Result<i64> {
         let id = &row.found_id;
         Ok(sqlx::query(
             "INSERT INTO found_children (found_id, sample_name, sex, age_min_days, age_max_days, found_date, found_lat, found_lon,
@@ -593,6 +634,8 @@ impl Registry {
         kit: Option<&str>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<ImportReport> {
+        option_text("lab", lab)?;
+        option_text("kit", kit)?;
         let table = formats::genotypes::parse_genotypes(file, text)?;
         let mut report = ImportReport {
             kind: "profiles".into(),
@@ -680,29 +723,35 @@ impl Registry {
                 report.added,
             )
             .await?;
+            cases.sort_unstable();
+            cases.dedup();
+            let (n, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
+            report.new_candidates = n;
             tx.commit().await?;
+            self.install(state).await;
         }
         if unlinked > 0 {
             report.notes.push(format!(
                 "{unlinked} profiles belong to no reference or found child yet; they are matched once those are registered"
             ));
         }
-        cases.sort_unstable();
-        cases.dedup();
-        report.new_candidates = self.rematch(actor, &cases, &found).await?;
         Ok(report)
     }
 }
 
 /// Who a sample name may already belong to.
 #[derive(Clone, Copy)]
-enum Sample {
+pub(crate) enum Sample {
     Reference,
     Found,
 }
 
 /// Whether a reference (or a found child) already has this sample name.
-async fn sample_taken(conn: &mut AnyConnection, who: Sample, sample: &str) -> Result<bool> {
+pub(crate) async fn sample_taken(
+    conn: &mut AnyConnection,
+    who: Sample,
+    sample: &str,
+) -> Result<bool> {
     let query = match who {
         Sample::Reference => "SELECT id FROM case_references WHERE sample_name = $1",
         Sample::Found => "SELECT id FROM found_children WHERE sample_name = $1",

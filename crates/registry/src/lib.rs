@@ -12,11 +12,17 @@
 //!   every new profile is searched against the other side and candidates are stored.
 
 pub mod audit;
+mod candidate_case;
 pub mod crypto;
+mod delete;
 pub mod facts;
 mod import;
+mod import_cmf;
+pub mod index_check;
 mod matching;
+pub mod pfif;
 mod queries;
+mod restore;
 pub mod review;
 pub mod schema;
 mod store;
@@ -28,9 +34,13 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use tokio::sync::{Mutex, RwLock};
 
+pub use candidate_case::CandidateCase;
+pub use delete::CaseDeletion;
 pub use import::ImportReport;
 pub use matching::{MatchState, SEARCH_MODEL};
+pub use pfif::PfifExport;
 pub use queries::{CandidateFilter, CandidateRow};
+pub use restore::{ContentDigest, RestoreReport, TableDigest};
 pub use review::{CandidateDetail, CandidateSummary, ReviewAction, Role, SessionUser, UserRecord};
 pub use schema::Backend;
 
@@ -216,6 +226,11 @@ impl Registry {
                             .execute(&mut *conn)
                             .await?;
                         sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                        // Deleted rows (erased cases, retention, re-encrypted
+                        // fields) are overwritten, not left in free pages.
+                        sqlx::query("PRAGMA secure_delete = ON")
                             .execute(&mut *conn)
                             .await?;
                     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use kinship::{Allele, Genotype, MarkerFrequencies, MarkerModel, MutationKind, Relative, Sex};
 use search::{Hit, Index, Models, Profile, Query, SearchConfig};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
@@ -76,13 +76,13 @@ type ActiveDatabase = (i64, String, i64, Option<i64>, Vec<StoredMarker>);
 type CaseRefs = (Sex, Vec<(String, Relative, Sex)>);
 
 /// Everything needed to index the registry, read in one transaction.
-struct Snapshot {
-    database: Option<ActiveDatabase>,
-    profiles: HashMap<String, StoredProfile>,
+pub(crate) struct Snapshot {
+    pub(crate) database: Option<ActiveDatabase>,
+    pub(crate) profiles: HashMap<String, StoredProfile>,
     /// case row id -> (child sex, references: (sample, relationship, sex))
-    cases: BTreeMap<i64, CaseRefs>,
+    pub(crate) cases: BTreeMap<i64, CaseRefs>,
     /// found row id -> sample
-    found: BTreeMap<i64, String>,
+    pub(crate) found: BTreeMap<i64, String>,
 }
 
 pub(crate) fn parse_sex(s: &str) -> Sex {
@@ -94,8 +94,15 @@ pub(crate) fn parse_sex(s: &str) -> Sex {
 }
 
 impl Registry {
-    async fn snapshot(&self, actor: &str, purpose: &str) -> Result<Snapshot> {
-        let mut tx = self.pool.begin().await?;
+    /// Reads everything the index is built from, on `conn` (inside the
+    /// caller's transaction, so an import's own rows are seen), and records
+    /// the bulk decryption in the audit log.
+    pub(crate) async fn snapshot(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        purpose: &str,
+    ) -> Result<Snapshot> {
         let db_row = sqlx::query(
             "SELECT id, name, version, sample_size, content FROM frequency_dbs WHERE active = 1 ORDER BY id DESC LIMIT 1",
         )
@@ -163,7 +170,7 @@ impl Registry {
             found.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
         }
         append_audit(
-            &mut tx,
+            &mut *tx,
             self.backend,
             Event {
                 actor,
@@ -174,7 +181,6 @@ impl Registry {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(Snapshot {
             database,
             profiles,
@@ -186,13 +192,17 @@ impl Registry {
     /// Builds the index from the registry (at start, and when the models change).
     pub(crate) async fn load_index(&self) -> Result<()> {
         let _guard = self.write.lock().await;
-        let snap = self.snapshot(&self.actor, "build the search index").await?;
+        let mut tx = self.pool.begin().await?;
+        let snap = self
+            .snapshot(&mut tx, &self.actor, "build the search index")
+            .await?;
+        tx.commit().await?;
         let mut state = self.state.write().await;
         *state = self.build_state(&snap)?;
         Ok(())
     }
 
-    fn build_state(&self, snap: &Snapshot) -> Result<MatchState> {
+    pub(crate) fn build_state(&self, snap: &Snapshot) -> Result<MatchState> {
         let Some((db_id, name, version, sample_size, markers)) = &snap.database else {
             return Ok(MatchState::default());
         };
@@ -267,18 +277,34 @@ impl Registry {
         })
     }
 
-    /// After an import: rebuild the index from the registry and search the
-    /// cases and found children that changed; store the candidates.
-    pub(crate) async fn rematch(&self, actor: &str, cases: &[i64], found: &[i64]) -> Result<usize> {
-        let snap = self.snapshot(actor, "update the search index").await?;
-        let new_state = self.build_state(&snap)?;
-        let mut state = self.state.write().await;
-        *state = new_state;
+    /// Puts a state built by [`Registry::rematch_in`] in place, once its
+    /// transaction is committed.
+    pub(crate) async fn install(&self, state: MatchState) {
+        *self.state.write().await = state;
+    }
+
+    /// After an import, inside the import's own transaction (the caller
+    /// holds the write lock): rebuild the index from the registry as the
+    /// transaction sees it, search the cases and found children that changed
+    /// and store the candidates. The rows, their candidates and the audit
+    /// entries are committed together or not at all; the caller installs the
+    /// returned state after the commit.
+    pub(crate) async fn rematch_in(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        cases: &[i64],
+        found: &[i64],
+    ) -> Result<(usize, MatchState)> {
+        let snap = self
+            .snapshot(&mut *tx, actor, "update the search index")
+            .await?;
+        let state = self.build_state(&snap)?;
         let Some(index) = state.index.as_ref() else {
-            return Ok(0);
+            return Ok((0, state));
         };
         let Some((db_id, _, _)) = state.database.clone() else {
-            return Ok(0);
+            return Ok((0, state));
         };
         // The best of each search is kept whenever the DNA favours relatedness
         // at all (LR >= 1), so a weakly typed family still shows its best
@@ -327,10 +353,6 @@ impl Registry {
             .collect();
         let added = serde_json::to_string(&state.added).unwrap_or_default();
         let model = state.model_desc.clone();
-        drop(state);
-
-        let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
         let now = crate::audit::now_rfc3339();
         let mut stored = 0;
         for (found_ref, case_ref, hit) in &results {
@@ -402,7 +424,7 @@ impl Registry {
         }
         for (action, target_type, id, scanned, hits) in searches {
             append_audit(
-                &mut tx,
+                &mut *tx,
                 self.backend,
                 Event {
                     actor,
@@ -414,12 +436,11 @@ impl Registry {
             )
             .await?;
         }
-        tx.commit().await?;
-        Ok(stored)
+        Ok((stored, state))
     }
 }
 
-fn child_profile(index: &Index, snap: &Snapshot, found: i64) -> Result<Option<Profile>> {
+pub(crate) fn child_profile(index: &Index, snap: &Snapshot, found: i64) -> Result<Option<Profile>> {
     let Some(sample) = snap.found.get(&found) else {
         return Ok(None);
     };

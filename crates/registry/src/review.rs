@@ -288,6 +288,11 @@ impl Registry {
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        // No account has a NUL in its name, and PostgreSQL refuses one in a
+        // query (a failure, where a login form must answer "wrong username").
+        if username.contains('\0') {
+            return Ok(None);
+        }
         let row = sqlx::query("SELECT id, username, role, password_hash, case_ref FROM users WHERE username = $1 AND active = 1")
             .bind(username)
             .fetch_optional(&self.pool)
@@ -561,7 +566,7 @@ impl Registry {
         })
     }
 
-    async fn audit_read(
+    pub(crate) async fn audit_read(
         &self,
         actor: &str,
         action: &str,
@@ -890,6 +895,15 @@ impl Registry {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if action == ReviewAction::Reject && reason.is_none() {
             return Err(RegistryError::Invalid("a rejection needs a reason".into()));
+        }
+        if let Some(bad) = reason.and_then(|r| {
+            r.chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        }) {
+            return Err(RegistryError::Invalid(format!(
+                "the reason has the control character U+{:04X}; not allowed",
+                u32::from(bad)
+            )));
         }
         let _guard = self.write.lock().await;
         let mut tx = self.pool.begin().await?;

@@ -2,9 +2,15 @@
 //! typed in the libraries and become `anyhow` messages here.
 
 mod bench;
+mod case_cmd;
 mod demo;
+mod export;
+mod fam;
+mod index_cmd;
+mod loadtest;
 mod lr;
 mod registry_cmd;
+mod restore_cmd;
 mod serve;
 
 use std::process::ExitCode;
@@ -27,12 +33,22 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Simulate a database of families and measure the blind search: speed, size, accuracy.
     Bench(bench::BenchArgs),
-    /// Import lab files into the registry: frequencies, cases, references, found children, profiles.
+    /// Load-test the web application on loopback: concurrent logins, listings and candidate pages while imports run.
+    Loadtest(loadtest::LoadtestArgs),
+    /// Import lab files into the registry: frequencies, cases, references, found children, profiles, PFIF person records.
     Import(registry_cmd::ImportArgs),
+    /// Write registry data in the formats of other tools (Familias .fam, PFIF, ...).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// List the candidates (found child x case), best first.
     Matches(registry_cmd::MatchesArgs),
-    /// Write a consistent copy of the registry (SQLite).
+    /// Write a consistent copy of the registry (SQLite; PostgreSQL through pg_dump).
     Backup(registry_cmd::BackupArgs),
+    /// Restore a backup, after checking its audit log and key (SQLite: replaces the registry; PostgreSQL: into an empty database).
+    Restore(restore_cmd::RestoreArgs),
+    /// Manage cases.
+    #[command(subcommand)]
+    Case(case_cmd::CaseCommand),
     /// Manage the encryption key.
     #[command(subcommand)]
     Key(registry_cmd::KeyCommand),
@@ -42,6 +58,9 @@ enum Command {
     /// Apply the retention policy.
     #[command(subcommand)]
     Retention(registry_cmd::RetentionCommand),
+    /// Check the search index against the database.
+    #[command(subcommand)]
+    Index(index_cmd::IndexCommand),
     /// Serve the web application and the JSON API.
     Serve(serve::ServeArgs),
     /// Manage accounts.
@@ -55,12 +74,17 @@ fn main() -> ExitCode {
         Command::Lr(args) => lr::run(*args),
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Loadtest(args) => loadtest::run(args),
         Command::Import(args) => registry_cmd::import(args),
+        Command::Export(cmd) => export::export(cmd),
         Command::Matches(args) => registry_cmd::matches(args),
         Command::Backup(args) => registry_cmd::backup(args),
+        Command::Restore(args) => restore_cmd::restore(args),
+        Command::Case(cmd) => case_cmd::case(cmd),
         Command::Key(cmd) => registry_cmd::key(cmd),
         Command::Audit(cmd) => registry_cmd::audit(cmd),
         Command::Retention(cmd) => registry_cmd::retention(cmd),
+        Command::Index(cmd) => index_cmd::run(cmd),
         Command::Serve(args) => serve::serve(args),
         Command::User(cmd) => serve::user(cmd),
     };

@@ -99,6 +99,13 @@ pub enum ImportKind {
     References { file: PathBuf },
     /// Found children: sample_name,found_id,sex,age_min_days,age_max_days,found_date,found_place,found_lat,found_lon,institution,description
     Found { file: PathBuf },
+    /// A CODIS CMF XML file: relatives' specimens (Biological Mother, Father, Sibling, ...) become
+    /// references of the case named by CASEID (registered before), Unidentified Person specimens
+    /// found children, each with its profile.
+    Cmf { file: PathBuf },
+    /// Person records of a person-finder site (PFIF 1.4 XML) as missing-child cases, kept
+    /// under their record ids (case id PFIF-<hash>); importing again adds nothing.
+    Pfif { file: PathBuf },
     /// Lab profiles: a GeneMapper ID-X genotype table export (or long/wide CSV).
     Profiles {
         file: PathBuf,
@@ -157,6 +164,16 @@ pub fn import(args: ImportArgs) -> Result<()> {
             ImportKind::Found { file } => {
                 registry
                     .import_found(&actor, &file.display().to_string(), &read(file)?)
+                    .await?
+            }
+            ImportKind::Cmf { file } => {
+                registry
+                    .import_cmf(&actor, &file.display().to_string(), &read(file)?)
+                    .await?
+            }
+            ImportKind::Pfif { file } => {
+                registry
+                    .import_pfif(&actor, &file.display().to_string(), &read(file)?)
                     .await?
             }
             ImportKind::Profiles { file, lab, kit } => {
@@ -270,7 +287,10 @@ pub struct BackupArgs {
 pub fn backup(args: BackupArgs) -> Result<()> {
     runtime()?.block_on(async {
         let registry = open(&args.db).await?;
-        registry.backup(&cli_actor(), &args.file).await?;
+        match registry.backend() {
+            registry::Backend::Sqlite => registry.backup(&cli_actor(), &args.file).await?,
+            registry::Backend::Postgres => registry.dump_postgres(&cli_actor(), &args.file).await?,
+        }
         println!(
             "backup written to {} (the key file is not in it: keep a copy of the key apart)",
             args.file.display()

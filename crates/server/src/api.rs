@@ -57,9 +57,10 @@ pub fn router() -> Router<Shared> {
         .route("/api/v1/candidates", get(candidates))
         .route("/api/v1/candidates/{id}", get(candidate))
         .route("/api/v1/candidates/{id}/review", post(review))
-        .route("/api/v1/cases/{case_id}", get(case))
+        .route("/api/v1/cases/{case_id}", get(case).delete(delete_case))
         .route("/api/v1/found/{found_id}", get(found))
         .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/alerts.pfif", get(alerts_pfif))
         .route("/api/v1/audit", get(audit))
         .route("/api/openapi.json", get(openapi))
         .route("/livez", get(livez))
@@ -293,6 +294,23 @@ async fn case(
     Ok(Json(json!(info)))
 }
 
+/// `DELETE /api/v1/cases/{case_id}` (admin): the case and all that belongs to it.
+async fn delete_case(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(case_id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    if state.registry.case_id_ref(&case_id).await?.is_none() {
+        return Err(AppError::not_found());
+    }
+    let actor = a.user.username.clone();
+    let done = off_runtime(state.registry.clone(), move |r| async move {
+        r.delete_case(&actor, &case_id).await
+    })
+    .await?;
+    Ok(Json(json!(done)))
+}
+
 async fn found(
     State(state): State<Shared>,
     User(a): User,
@@ -308,6 +326,20 @@ async fn found(
 
 async fn alerts(State(state): State<Shared>) -> Result<Json<Value>, AppError> {
     Ok(Json(json!(state.registry.public_alerts().await?)))
+}
+
+/// `GET /api/v1/alerts.pfif`: the same alerts as a PFIF 1.4 document, for
+/// person-finder sites (no DNA, no contacts; audited as `public`).
+async fn alerts_pfif(State(state): State<Shared>) -> Result<Response, AppError> {
+    let export = state.registry.export_pfif("public").await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/pfif+xml; charset=utf-8",
+        )],
+        export.xml,
+    )
+        .into_response())
 }
 
 async fn audit(
@@ -403,6 +435,7 @@ pub async fn run_import(
             "cases" => r.import_cases(&actor, &file, &text).await,
             "references" => r.import_references(&actor, &file, &text).await,
             "found" => r.import_found(&actor, &file, &text).await,
+            "cmf" => r.import_cmf(&actor, &file, &text).await,
             "profiles" => {
                 r.import_profiles(
                     &actor,

@@ -179,6 +179,15 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
         res.extensions_mut().insert(RouteTemplate("unlisted"));
         return res;
     };
+    // A NUL in the path or query is never a valid id or option (and
+    // PostgreSQL refuses it in text): a clear 400 before anything reads it.
+    let raw = req.uri().path_and_query().map_or("", |p| p.as_str());
+    if raw.to_ascii_lowercase().contains("%00") {
+        let mut res = AppError::new(StatusCode::BAD_REQUEST, "the address holds a NUL character")
+            .into_response();
+        res.extensions_mut().insert(RouteTemplate(spec.path));
+        return res;
+    }
     let res = async {
         let mut auth = None;
         if let Some((token, bearer)) = auth::request_token(req.headers()) {
@@ -302,14 +311,21 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
 /// The whole application.
 pub fn app(state: Shared) -> Router {
     // The import API is listed per kind; one handler serves them.
-    let import_kinds = ["cases", "references", "found", "profiles", "frequencies"]
-        .into_iter()
-        .fold(Router::new(), |r, k| {
-            r.route(
-                &format!("/api/v1/import/{k}"),
-                axum::routing::post(api::import_kind),
-            )
-        });
+    let import_kinds = [
+        "cases",
+        "references",
+        "found",
+        "profiles",
+        "frequencies",
+        "cmf",
+    ]
+    .into_iter()
+    .fold(Router::new(), |r, k| {
+        r.route(
+            &format!("/api/v1/import/{k}"),
+            axum::routing::post(api::import_kind),
+        )
+    });
     let big = Router::new()
         .merge(import_kinds)
         .route(

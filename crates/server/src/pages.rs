@@ -546,10 +546,17 @@ struct ImportTemplate {
 }
 
 fn kinds_for(role: Role) -> Vec<&'static str> {
-    ["cases", "references", "found", "profiles", "frequencies"]
-        .into_iter()
-        .filter(|k| crate::routes::import_access(k).is_some_and(|r| r.contains(&role)))
-        .collect()
+    [
+        "cases",
+        "references",
+        "found",
+        "profiles",
+        "frequencies",
+        "cmf",
+    ]
+    .into_iter()
+    .filter(|k| crate::routes::import_access(k).is_some_and(|r| r.contains(&role)))
+    .collect()
 }
 
 pub async fn import_page(User(a): User) -> Response {

@@ -155,6 +155,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "A case (a family account: its own case's status only)",
     ),
     r(
+        "DELETE",
+        "/api/v1/cases/{case_id}",
+        Roles(ADMIN),
+        Api,
+        "Delete a case: the case, its references and their genotypes, its candidates, its family accounts (the audit keeps a record without personal data)",
+    ),
+    r(
         "GET",
         "/api/v1/found/{found_id}",
         Roles(STAFF),
@@ -190,6 +197,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "Import lab profiles (?file=NAME&lab=&kit=)",
     ),
     post(
+        "/api/v1/import/cmf",
+        Roles(LAB),
+        Api,
+        "application/xml",
+        "Import a CODIS CMF XML file: references of registered cases and unidentified children (?file=NAME)",
+    ),
+    post(
         "/api/v1/import/frequencies",
         Roles(LAB),
         Api,
@@ -202,6 +216,13 @@ pub const ROUTES: &[RouteSpec] = &[
         Public,
         Api,
         "Opted-in public alerts of missing children (no DNA)",
+    ),
+    r(
+        "GET",
+        "/api/v1/alerts.pfif",
+        Public,
+        Api,
+        "The same alerts as a PFIF 1.4 document (application/pfif+xml) for person-finder sites: no DNA, no references, no contacts",
     ),
     r(
         "GET",
@@ -282,7 +303,7 @@ pub fn find(method: &str, path: &str) -> Option<&'static RouteSpec> {
 pub fn import_access(kind: &str) -> Option<&'static [Role]> {
     match kind {
         "cases" | "references" | "found" => Some(STAFF),
-        "profiles" | "frequencies" => Some(LAB),
+        "profiles" | "frequencies" | "cmf" => Some(LAB),
         _ => None,
     }
 }
@@ -313,7 +334,14 @@ pub fn openapi() -> Value {
         }
         if let Some(media) = route.body {
             op["requestBody"] = json!({"required": true, "content": {media: {}}});
-            op["responses"]["413"] = json!({"description": "The body is too large"});
+            let limit = if route.path.contains("/import") {
+                crate::IMPORT_LIMIT
+            } else {
+                crate::BODY_LIMIT
+            };
+            op["responses"]["413"] = json!({
+                "description": format!("The body is too large: at most {limit} bytes")
+            });
             op["responses"]["422"] =
                 json!({"description": "The body is refused (the message says why and where)"});
         }

@@ -3,8 +3,15 @@
 //! (created for the test and dropped after it). In CI (`CI` set) a PostgreSQL
 //! that cannot be reached fails the tests instead of skipping them.
 
+mod cmf;
 mod common;
+mod erasure;
+mod fuzz;
+mod hostile;
 mod imports;
+mod index_check;
+mod pfif;
+mod restore;
 mod safety;
 
 /// Declares an async test body run on both databases.

@@ -2,7 +2,12 @@
 
 mod browser;
 mod common;
+mod crash;
 mod demo;
+mod fam;
+mod load;
+mod logs;
 mod lr;
 mod registry;
+mod restore;
 mod webdriver;

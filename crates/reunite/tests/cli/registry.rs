@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::common::*;
 
-fn write_scenario(dir: &Path, families: usize) -> sim::Scenario {
+pub(crate) fn write_scenario(dir: &Path, families: usize) -> sim::Scenario {
     let models = formats::builtin::nist_models(Some(kinship::MutationModel::DEFAULT_SEARCH));
     let spec = sim::ScenarioSpec {
         families,
@@ -24,7 +24,7 @@ fn write_scenario(dir: &Path, families: usize) -> sim::Scenario {
     s
 }
 
-fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> std::process::Output {
     let mut all = args.to_vec();
     all.extend_from_slice(&["--data-dir", dir.to_str().unwrap()]);
     reunite(&all)

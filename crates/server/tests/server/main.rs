@@ -1,6 +1,10 @@
 //! The server's integration tests: one binary, a fresh registry and a random port per test.
 
+mod cmf;
 mod common;
 mod flows;
+mod fuzz;
 mod login;
+mod pfif;
 mod roles;
+mod security;

@@ -1,0 +1,80 @@
+//! `reunite index check`: the search index rebuilt from the database,
+//! compared with the stored candidates (after a crash, a restore, or to
+//! audit the matching).
+
+use anyhow::{Result, bail};
+use clap::Subcommand;
+
+use crate::registry_cmd::{DbArgs, cli_actor, open, runtime};
+
+#[derive(Subcommand)]
+pub enum IndexCommand {
+    /// Rebuild the search index from the database and check every stored candidate against it.
+    Check {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub fn run(cmd: IndexCommand) -> Result<()> {
+    let IndexCommand::Check { json, db } = cmd;
+    runtime()?.block_on(async {
+        let registry = open(&db).await?;
+        let check = registry.check_index(&cli_actor()).await?;
+        registry.close().await;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&check)?);
+        } else {
+            println!(
+                "search index rebuilt from the database: {} cases and {} found children indexed (frequency database {})",
+                check.cases_indexed,
+                check.children_indexed,
+                check.frequency_database.as_deref().unwrap_or("none")
+            );
+            println!(
+                "{} stored candidates: {} reproduced exactly, {} computed under an earlier frequency table, {} no longer scorable, {} differ",
+                check.candidates,
+                check.reproduced,
+                check.earlier_table,
+                check.unscorable,
+                check.differing.len()
+            );
+            for d in &check.differing {
+                println!(
+                    "  differs: {} x {}: stored log10 LR {:.6}, rebuilt {}: {}",
+                    d.found_id,
+                    d.case_id,
+                    d.stored_log10_lr,
+                    d.rebuilt_log10_lr
+                        .map(|l| format!("{l:.6}"))
+                        .unwrap_or_else(|| "none".into()),
+                    d.reason
+                );
+            }
+            for d in &check.live_differences {
+                println!("  live index: {d}");
+            }
+            if check.not_stored.is_empty() {
+                println!("matching every profile again would keep no pair that is not stored");
+            } else {
+                println!(
+                    "matching every profile again would also keep {} pairs not stored (profiles that arrived over time can leave a weak match of an older search out):",
+                    check.not_stored.len()
+                );
+                for p in check.not_stored.iter().take(20) {
+                    println!(
+                        "  {} x {}: log10 LR {:.2}",
+                        p.found_id, p.case_id, p.log10_lr
+                    );
+                }
+            }
+        }
+        if !check.agrees() {
+            bail!("the stored candidates disagree with the search index rebuilt from the database");
+        }
+        Ok(())
+    })
+}

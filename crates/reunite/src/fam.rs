@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use formats::fam::{FamProject, parse_fam};
 use kinship::{LrError, LrResult, verbal_scale};
 
-use crate::lr::{LrArgs, human_lr, json_number, table};
+use crate::lr::{LrArgs, human_lr, result_fields, table};
 
 /// One pedigree compared with the reference.
 enum Outcome {
@@ -206,27 +206,8 @@ fn json(
                 .unwrap_or_else(|| "null".to_string());
             match o {
                 Outcome::Lr(r) => {
-                    let markers: Vec<String> = r
-                        .markers
-                        .iter()
-                        .map(|m| {
-                            format!(
-                                "{{\"name\":{},\"lr\":{}}}",
-                                serde_json::Value::from(m.name.as_str()),
-                                json_number(m.lr, m.lr.log10())
-                            )
-                        })
-                        .collect();
-                    let log10 = if r.is_exclusion() {
-                        "null".to_string()
-                    } else {
-                        serde_json::Value::from(r.log10_lr).to_string()
-                    };
-                    format!(
-                        "{{\"name\":{name},\"lr\":{},\"log10_lr\":{log10},\"posterior\":{post},\"markers\":[{}]}}",
-                        json_number(r.lr(), r.log10_lr),
-                        markers.join(",")
-                    )
+                    let fields = result_fields(r);
+                    format!("{{\"name\":{name},\"posterior\":{post},{fields}}}")
                 }
                 Outcome::Infinite(m) => format!(
                     "{{\"name\":{name},\"lr\":null,\"log10_lr\":null,\"posterior\":{post},\"infinite_at\":{}}}",

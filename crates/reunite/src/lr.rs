@@ -287,7 +287,8 @@ pub(crate) fn json_number(value: f64, log10: f64) -> String {
     format!("{mantissa:.15}e{exp}")
 }
 
-fn json(r: &LrResult) -> String {
+/// The fields `"lr":..,"log10_lr":..,"markers":[..]` of a result (no braces).
+pub(crate) fn result_fields(r: &LrResult) -> String {
     let markers: Vec<String> = r
         .markers
         .iter()
@@ -305,10 +306,14 @@ fn json(r: &LrResult) -> String {
         serde_json::Value::from(r.log10_lr).to_string()
     };
     format!(
-        "{{\"lr\":{},\"log10_lr\":{log10},\"markers\":[{}]}}\n",
+        "\"lr\":{},\"log10_lr\":{log10},\"markers\":[{}]",
         json_number(r.lr(), r.log10_lr),
         markers.join(",")
     )
+}
+
+fn json(r: &LrResult) -> String {
+    format!("{{{}}}\n", result_fields(r))
 }
 
 /// An LR for people: plain for moderate values, scientific otherwise.

@@ -136,8 +136,8 @@ fn postgres_backup_and_restore_through_the_binary() {
                 .is_ok_and(|o| o.status.success())
         });
     let up = tools
-        && Command::new("createdb")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "--version"])
+        && Command::new("pg_isready")
+            .args(["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"])
             .output()
             .is_ok_and(|o| o.status.success());
     let ci = std::env::var_os("CI").is_some();

@@ -27,7 +27,9 @@ fn mutation_strategy() -> impl Strategy<Value = Option<MutationModel>> {
             rate_female: f,
             female_kind: None,
         })),
-        (0.0..0.05f64, 0.0..0.05f64).prop_map(|(m, f)| Some(MutationModel {
+        // The proportional model is valid while rate <= sum p(1 - p), which is
+        // at least 0.0196 for the weights drawn here (0.01..1, two alleles or more).
+        (0.0..0.019f64, 0.0..0.019f64).prop_map(|(m, f)| Some(MutationModel {
             kind: MutationKind::Proportional,
             rate_male: m,
             rate_female: f,

@@ -11,31 +11,89 @@
 //! whose convex hull holds every mixture of that class, and since a bilinear
 //! function over hulls is largest at a pair of points, the largest `f` over
 //! pairs of listed points bounds the LR of every case in that pair of classes.
-//! The LR of a coupled case is `f(t_P, tau)` with `tau` a mixture of the
-//! untyped parent's rows, so its untyped side lists all of them. A marker that
-//! a case does not share has LR 1, which the bound of two untyped sides covers.
+//! The LR of a coupled case is `f(t_P, tau)` with `tau` what the untyped
+//! parent transmits given the siblings. With `R(z) = tau(z) / u(z)`, `u` the
+//! population's transmission, `f(t_P, tau) <= max(R(a), R(b)) f(t_P, u)`: the
+//! one-parent bound times a factor kept per case and marker (`unit_of_ratio`,
+//! two alleles `K` where `R` is largest and `max R` inside and outside `K`).
+//! A marker that a case does not share has LR 1, which the bound of two
+//! untyped sides covers.
 //!
-//! Bounds are stored as bytes, `ceil(10 (log10 B + 12))`, rounded up, so that
-//! a sum over markers bounds the log10 LR from above.
+//! Bounds are stored as 16-bit units, `ceil(32 (log10 B + 12))`, rounded up,
+//! so that a sum over markers bounds the log10 LR from above; sums saturate,
+//! and a saturated sum stands for no bound at all. The coupled factor takes
+//! 4 of the 12 decades of offset and the one-parent table the other 8.
 
-use crate::scan::{GroupKind, HAS_A, HAS_B, HOM, SideClass};
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use crate::scan::{GroupKind, HAS_A, HAS_B, HOM, SideClass};
 use crate::tables::{MISSING, Models, Tables};
 
-/// Quantisation: tenths of a decade, offset by 12 decades.
-const SCALE: f64 = 10.0;
-const OFFSET: f64 = 12.0;
+/// Units per decade.
+pub(crate) const SCALE: f64 = 32.0;
+/// Decades of offset per marker: a marker's units stand for `log10 B + OFFSET`.
+pub(crate) const OFFSET: f64 = 12.0;
+/// The decades of the offset that the coupled factor takes.
+pub(crate) const COUPLED_OFFSET: f64 = 4.0;
+/// Entries of a marker's table: classes of up to 7 bits.
+pub(crate) const TABLE: usize = 128;
+/// A sum of units this large stands for no bound.
+pub(crate) const UNBOUNDED: u16 = u16::MAX;
+
+/// `ceil(SCALE (log10 b + offset))`, at least 0; `UNBOUNDED` when it does not fit.
+pub(crate) fn units(b: f64, offset: f64) -> u16 {
+    if b <= 0.0 {
+        return 0;
+    }
+    let x = (b.log10() + offset) * SCALE + 1e-6;
+    if x.is_nan() || x.ceil() >= f64::from(UNBOUNDED) {
+        UNBOUNDED
+    } else if x <= 0.0 {
+        0
+    } else {
+        x.ceil() as u16
+    }
+}
+
+/// The units of a coupled case's factor `R` at a marker.
+pub(crate) fn unit_of_ratio(r: f64) -> u16 {
+    units(r, COUPLED_OFFSET)
+}
+
+/// The log10 bound that a sum of units over `markers` markers stands for.
+#[inline]
+pub(crate) fn log10_of(sum: u32, markers: usize) -> f64 {
+    if sum >= u32::from(UNBOUNDED) {
+        f64::INFINITY
+    } else {
+        f64::from(sum) / SCALE - OFFSET * markers as f64 + 1e-9
+    }
+}
+
+/// The smallest sum of units over `markers` markers whose bound may reach
+/// `log10_threshold`: every case with a smaller sum is provably below it.
+pub(crate) fn min_units(log10_threshold: f64, markers: usize) -> u32 {
+    if log10_threshold == f64::NEG_INFINITY {
+        return 0;
+    }
+    let guess = ((log10_threshold + OFFSET * markers as f64) * SCALE).floor();
+    let mut s = guess.clamp(0.0, f64::from(UNBOUNDED)) as u32;
+    while s > 0 && log10_of(s - 1, markers) >= log10_threshold {
+        s -= 1;
+    }
+    while s < u32::from(UNBOUNDED) && log10_of(s, markers) < log10_threshold {
+        s += 1;
+    }
+    s
+}
 
 /// The quantised bounds of one group kind for one child.
 #[derive(Debug, Clone)]
 pub(crate) struct ClassBounds {
-    /// One table per typed marker of the child, indexed by `class_P << 3 | class_M`.
-    pub tables: Vec<[u8; 64]>,
-    /// False when a bound did not fit the quantisation: then nothing may be skipped.
-    pub usable: bool,
+    /// One table per typed marker of the child, indexed by `class_P << bits(M) | class_M`.
+    pub tables: Vec<[u16; TABLE]>,
 }
 
 type Point = (f64, f64);
@@ -75,137 +133,93 @@ fn halfway(ps: &[Point], qs: &[Point], homozygous: bool) -> Vec<Point> {
     pareto(sums, homozygous)
 }
 
-/// For one typed person of rows `r` (the mutation rows of its alleles), the
-/// points whose hull holds its transmission given whether it carries `a`
-/// and `b` (index `has_a | has_b << 1`), ignoring zygosity.
-fn person_classes(
-    r: &dyn Fn(usize) -> Point,
-    n: usize,
-    a: usize,
-    b: usize,
-    homozygous: bool,
-) -> [Vec<Point>; 4] {
+/// For one typed person of rows `r` (the mutation rows of its alleles,
+/// `r(x)` = (row x at a, row x at b)), the points whose hull holds its
+/// transmission in each class `has_a | has_b << 1 | homozygous << 2`.
+fn person_classes(r: &dyn Fn(usize) -> Point, n: usize, a: usize, b: usize) -> [Vec<Point>; 8] {
     let mid = |p: Point, q: Point| (0.5 * (p.0 + q.0), 0.5 * (p.1 + q.1));
     let (ra, rb) = (r(a), r(b));
-    let mut out: [Vec<Point>; 4] = Default::default();
-    if homozygous {
-        out[3] = (0..n).map(|z| mid(ra, r(z))).collect();
-        out[0] = (0..n).filter(|&z| z != a).map(r).collect();
+    let others = |ex: &[usize]| -> Vec<usize> { (0..n).filter(|x| !ex.contains(x)).collect() };
+    let (a8, b8, h8) = (HAS_A as usize, HAS_B as usize, HOM as usize);
+    let mut out: [Vec<Point>; 8] = Default::default();
+    if a != b {
+        let z = others(&[a, b]);
+        out[a8] = z.iter().map(|&z| mid(ra, r(z))).collect();
+        out[a8 | h8] = vec![ra];
+        out[b8] = z.iter().map(|&z| mid(rb, r(z))).collect();
+        out[b8 | h8] = vec![rb];
+        out[a8 | b8] = vec![mid(ra, rb)];
+        out[h8] = z.iter().map(|&z| r(z)).collect();
+        out[0] = out[h8].clone();
     } else {
-        out[1] = (0..n).filter(|&z| z != b).map(|z| mid(ra, r(z))).collect();
-        out[2] = (0..n).filter(|&z| z != a).map(|z| mid(rb, r(z))).collect();
-        out[3] = vec![mid(ra, rb)];
-        out[0] = (0..n).filter(|&z| z != a && z != b).map(r).collect();
+        let z = others(&[a]);
+        out[a8 | b8] = z.iter().map(|&z| mid(ra, r(z))).collect();
+        out[a8 | b8 | h8] = vec![ra];
+        out[h8] = z.iter().map(|&z| r(z)).collect();
+        out[0] = out[h8].clone();
     }
-    out.map(|points| pareto(points, homozygous))
+    out.map(|points| pareto(points, a == b))
 }
 
-/// Points whose hull holds every mixture of a side in each of its classes.
-fn candidates(
-    t: &Tables,
-    side: SideClass,
-    s: usize,
-    a: u8,
-    b: u8,
-    any_row: bool,
-) -> Vec<Vec<Point>> {
+/// Points whose hull holds every mixture of a side in each of its classes
+/// (index: the class; every class that stands for an untyped side gets the
+/// points of the untyped side).
+fn candidates(t: &Tables, side: SideClass, s: usize, a: u8, b: u8) -> Vec<Vec<Point>> {
     let (ai, bi, n) = (a as usize, b as usize, t.n);
     let hom = a == b;
     let row = |mat: &[f64], x: usize| (mat[x * n + ai], mat[x * n + bi]);
-    let mid = |p: Point, q: Point| (0.5 * (p.0 + q.0), 0.5 * (p.1 + q.1));
-    let mut out: Vec<Vec<Point>> = vec![Vec::new(); 1 << side.bits().max(1)];
-    let free = side.free(hom) as usize;
-    if free >= out.len() {
-        out.resize(free + 1, Vec::new());
-    }
-    match side {
-        SideClass::Unknown => {
-            out[free] = if any_row {
-                (0..n).map(|x| row(&t.m[s], x)).collect()
-            } else {
-                vec![(t.u[s][ai], t.u[s][bi])]
-            };
-        }
+    let mut out: Vec<Vec<Point>> = vec![Vec::new(); 1 << side.bits()];
+    let free: Vec<Point> = match side {
+        SideClass::Unknown => vec![(t.u[s][ai], t.u[s][bi])],
         SideClass::Parent => {
             let m = &t.m[s];
-            let (ra, rb) = (row(m, ai), row(m, bi));
-            let others =
-                |ex: &[usize]| -> Vec<usize> { (0..n).filter(|x| !ex.contains(x)).collect() };
-            if !hom {
-                let z = others(&[ai, bi]);
-                out[HAS_A as usize] = z.iter().map(|&z| mid(ra, row(m, z))).collect();
-                out[(HAS_A | HOM) as usize] = vec![ra];
-                out[HAS_B as usize] = z.iter().map(|&z| mid(rb, row(m, z))).collect();
-                out[(HAS_B | HOM) as usize] = vec![rb];
-                out[(HAS_A | HAS_B) as usize] = vec![mid(ra, rb)];
-                out[HOM as usize] = z.iter().map(|&z| row(m, z)).collect();
-                out[0] = out[HOM as usize].clone();
-            } else {
-                let z = others(&[ai]);
-                out[(HAS_A | HAS_B) as usize] = z.iter().map(|&z| mid(ra, row(m, z))).collect();
-                out[(HAS_A | HAS_B | HOM) as usize] = vec![ra];
-                out[HOM as usize] = z.iter().map(|&z| row(m, z)).collect();
-                out[0] = out[HOM as usize].clone();
+            let classes = person_classes(&|x| row(m, x), n, ai, bi);
+            for (c, points) in classes.into_iter().enumerate() {
+                out[c] = points;
             }
             let mut all: Vec<Point> = (0..n).map(|x| row(m, x)).collect();
             all.push((t.u[s][ai], t.u[s][bi]));
-            out[free] = all;
+            all
         }
         SideClass::Grandparents | SideClass::GrandparentsFine => {
             // pi = (rho_gf + rho_gm) / 2, each rho a mixture of two-step rows.
             let (f, m) = (&t.two[0][s], &t.two[1][s]);
             let rf = |x: usize| row(f, x);
             let rm = |x: usize| row(m, x);
-            let pf = person_classes(&rf, n, ai, bi, hom);
-            let pm = person_classes(&rm, n, ai, bi, hom);
-            if side == SideClass::GrandparentsFine {
-                for cf in 0..4 {
-                    for cm in 0..4 {
-                        if !pf[cf].is_empty() && !pm[cm].is_empty() {
-                            out[cf | cm << 2] = halfway(&pf[cf], &pm[cm], hom);
-                        }
+            let pf = person_classes(&rf, n, ai, bi);
+            let pm = person_classes(&rm, n, ai, bi);
+            for cf in 0..8 {
+                for cm in 0..8 {
+                    if pf[cf].is_empty() || pm[cm].is_empty() {
+                        continue;
                     }
-                }
-            } else {
-                // Coarse: the union of the four alleles carries a / b.
-                for c in 0..4usize {
-                    let mut points = Vec::new();
-                    for cf in 0..4 {
-                        for cm in 0..4 {
-                            if (cf | cm) == c && !pf[cf].is_empty() && !pm[cm].is_empty() {
-                                points.extend(halfway(&pf[cf], &pm[cm], hom));
-                            }
-                        }
+                    let points = halfway(&pf[cf], &pm[cm], hom);
+                    if side == SideClass::GrandparentsFine {
+                        out[cf | cm << 3] = points;
+                    } else {
+                        // Coarse: the union of the four alleles carries a / b.
+                        out[(cf | cm) & 3].extend(points);
                     }
-                    out[c] = pareto(points, hom);
                 }
             }
             let mut all_f: Vec<Point> = (0..n).map(rf).collect();
             all_f.push((t.u2[0][s][ai], t.u2[0][s][bi]));
             let mut all_m: Vec<Point> = (0..n).map(rm).collect();
             all_m.push((t.u2[1][s][ai], t.u2[1][s][bi]));
-            out[free] = halfway(&pareto(all_f, hom), &pareto(all_m, hom), hom);
+            halfway(&pareto(all_f, hom), &pareto(all_m, hom), hom)
+        }
+    };
+    let free = pareto(free, hom);
+    for (c, points) in out.iter_mut().enumerate() {
+        if side.is_free(c as u8, hom) {
+            points.clone_from(&free);
         }
     }
     out.into_iter().map(|points| pareto(points, hom)).collect()
 }
 
-fn quantise(b: f64) -> Option<u8> {
-    if b <= 0.0 {
-        return Some(0);
-    }
-    let x = (b.log10() + OFFSET) * SCALE + 1e-6;
-    if x <= 0.0 {
-        Some(0)
-    } else if x.ceil() <= 255.0 {
-        Some(x.ceil() as u8)
-    } else {
-        None
-    }
-}
-
 /// The quantised table of one marker: the largest LR over pairs of points of
-/// each pair of classes; `None` if a bound does not fit the quantisation.
+/// each pair of classes, in units of `offset` decades.
 fn table(
     t: &Tables,
     a: u8,
@@ -213,14 +227,12 @@ fn table(
     sides: [SideClass; 2],
     pat: &[Vec<Point>],
     mat: &[Vec<Point>],
-) -> Option<[u8; 64]> {
+    offset: f64,
+) -> [u16; TABLE] {
     let denom = t.p_genotype(a, b);
-    let mut table = [u8::MAX; 64];
-    let (free_p, free_m) = (
-        sides[0].free(a == b) as usize,
-        sides[1].free(a == b) as usize,
-    );
+    let mut table = [UNBOUNDED; TABLE];
     let shift = sides[1].bits();
+    let hom = a == b;
     for (cp, ps) in pat.iter().enumerate() {
         for (cm, qs) in mat.iter().enumerate() {
             if ps.is_empty() || qs.is_empty() {
@@ -229,7 +241,7 @@ fn table(
             let mut best = 0.0f64;
             for p in ps {
                 for q in qs {
-                    let f = if a == b {
+                    let f = if hom {
                         p.0 * q.0
                     } else {
                         p.0 * q.1 + p.1 * q.0
@@ -238,19 +250,117 @@ fn table(
                 }
             }
             let mut bound = best / denom;
-            if cp == free_p && cm == free_m {
+            // Nobody typed on either side: the case may not share this marker (LR 1).
+            if sides[0].is_free(cp as u8, hom) && sides[1].is_free(cm as u8, hom) {
                 bound = bound.max(1.0);
             }
-            table[(cp << shift) | cm] = quantise(bound)?;
+            table[(cp << shift) | cm] = units(bound, offset);
         }
     }
-    Some(table)
+    table
 }
 
-impl ClassBounds {
-    /// The bounds of each group kind for this child (`None` for the general
-    /// path); each side's points are computed once and shared by the kinds.
-    pub fn for_kinds(
+/// The tables of one marker for a child of genotype `[a, b]`, one per kind
+/// (zeros for the general path, which has no bound).
+pub(crate) fn marker_tables(
+    models: &Models,
+    m: usize,
+    [a, b]: [u8; 2],
+    kinds: &[GroupKind],
+) -> Vec<[u16; TABLE]> {
+    let t = &models.tables[m];
+    let mut cache: HashMap<(SideClass, usize), Vec<Vec<Point>>> = HashMap::new();
+    kinds
+        .iter()
+        .map(|&kind| {
+            let Some(sides) = kind.checked_sides() else {
+                return [0; TABLE];
+            };
+            for (s, side) in sides.iter().enumerate() {
+                cache
+                    .entry((*side, s))
+                    .or_insert_with(|| candidates(t, *side, s, a, b));
+            }
+            let offset = if matches!(kind, GroupKind::Coupled(_)) {
+                OFFSET - COUPLED_OFFSET
+            } else {
+                OFFSET
+            };
+            table(
+                t,
+                a,
+                b,
+                sides,
+                &cache[&(sides[0], 0)],
+                &cache[&(sides[1], 1)],
+                offset,
+            )
+        })
+        .collect()
+}
+
+/// A marker's table: units by class pair.
+pub(crate) type Table = [u16; TABLE];
+/// Marker, the child's genotype there, and the kind of family.
+type TableKey = (usize, [u8; 2], GroupKind);
+
+/// Tables already computed, by marker, the child's genotype there and the
+/// kind: they depend on nothing else, and children share genotypes.
+#[derive(Default)]
+pub(crate) struct TableCache {
+    tables: std::sync::RwLock<HashMap<TableKey, Table>>,
+}
+
+impl TableCache {
+    /// Entries kept at most (about 20 MB); past that the cache starts over.
+    const MAX_ENTRIES: usize = 65_536;
+
+    /// Computes the tables of every kind for the commonest genotypes of each
+    /// marker, together `coverage` of the population (at most 256 genotypes
+    /// per marker, and no more than half the cache); returns how many.
+    pub fn warm_up(&self, models: &Models, kinds: &[GroupKind], coverage: f64) -> usize {
+        let budget = Self::MAX_ENTRIES / 2 / kinds.len().max(1) / models.len().max(1);
+        let work: Vec<(usize, [u8; 2])> = models
+            .tables
+            .iter()
+            .enumerate()
+            .flat_map(|(m, t)| {
+                let mut genotypes: Vec<(f64, [u8; 2])> = (0..t.n)
+                    .flat_map(|a| (a..t.n).map(move |b| [a as u8, b as u8]))
+                    .map(|g| (t.p_genotype(g[0], g[1]), g))
+                    .collect();
+                genotypes.sort_by(|x, y| y.0.total_cmp(&x.0));
+                let mut mass = 0.0;
+                genotypes
+                    .into_iter()
+                    .take_while(move |&(p, _)| {
+                        let more = mass < coverage;
+                        mass += p;
+                        more
+                    })
+                    .take(budget.min(256))
+                    .map(move |(_, g)| (m, g))
+            })
+            .collect();
+        let computed: Vec<(_, Vec<Table>)> = work
+            .par_iter()
+            .map(|&(m, g)| ((m, g), marker_tables(models, m, g, kinds)))
+            .collect();
+        let mut known = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        if known.len() + computed.len() * kinds.len() > Self::MAX_ENTRIES {
+            known.clear();
+        }
+        for ((m, g), tables) in &computed {
+            for (&k, t) in kinds.iter().zip(tables) {
+                known.insert((*m, *g, k), *t);
+            }
+        }
+        computed.len()
+    }
+
+    /// The bounds of each kind for this child (`None` for the general path).
+    pub fn bounds(
+        &self,
         models: &Models,
         kinds: &[GroupKind],
         child: &[[u8; 2]],
@@ -258,74 +368,94 @@ impl ClassBounds {
         let typed: Vec<usize> = (0..child.len())
             .filter(|&m| child[m][0] != MISSING)
             .collect();
-        // Per typed marker (in parallel), per kind: the table, or None if it did not fit.
-        let per_marker: Vec<Vec<Option<[u8; 64]>>> = typed
-            .par_iter()
-            .map(|&m| {
-                let [a, b] = child[m];
-                let t = &models.tables[m];
-                let mut cache: HashMap<(SideClass, usize, bool), Vec<Vec<Point>>> = HashMap::new();
-                kinds
-                    .iter()
-                    .map(|&kind| {
-                        let Some(sides) = kind.checked_sides() else {
-                            return Some([0; 64]);
-                        };
-                        let any_row = matches!(kind, GroupKind::Coupled(_));
-                        for (s, side) in sides.iter().enumerate() {
-                            cache
-                                .entry((*side, s, any_row))
-                                .or_insert_with(|| candidates(t, *side, s, a, b, any_row));
-                        }
-                        table(
-                            t,
-                            a,
-                            b,
-                            sides,
-                            &cache[&(sides[0], 0, any_row)],
-                            &cache[&(sides[1], 1, any_row)],
-                        )
-                    })
-                    .collect()
-            })
+        let mut per_marker: Vec<Option<Vec<[u16; TABLE]>>> = {
+            let known = self.tables.read().unwrap_or_else(|e| e.into_inner());
+            typed
+                .iter()
+                .map(|&m| {
+                    kinds
+                        .iter()
+                        .map(|&k| known.get(&(m, child[m], k)).copied())
+                        .collect()
+                })
+                .collect()
+        };
+        let missing: Vec<usize> = (0..typed.len())
+            .filter(|&i| per_marker[i].is_none())
             .collect();
+        if !missing.is_empty() {
+            let computed: Vec<(usize, Vec<[u16; TABLE]>)> = missing
+                .par_iter()
+                .map(|&i| (i, marker_tables(models, typed[i], child[typed[i]], kinds)))
+                .collect();
+            let mut known = self.tables.write().unwrap_or_else(|e| e.into_inner());
+            if known.len() + computed.len() * kinds.len() > Self::MAX_ENTRIES {
+                known.clear();
+            }
+            for (i, tables) in computed {
+                let m = typed[i];
+                for (&k, t) in kinds.iter().zip(&tables) {
+                    known.insert((m, child[m], k), *t);
+                }
+                per_marker[i] = Some(tables);
+            }
+        }
         kinds
             .iter()
             .enumerate()
             .map(|(k, kind)| {
                 kind.checked_sides()?;
-                let tables: Vec<Option<[u8; 64]>> =
-                    per_marker.iter().map(|tables| tables[k]).collect();
-                let usable = tables.iter().all(Option::is_some);
                 Some(ClassBounds {
-                    tables: tables
-                        .into_iter()
-                        .map(|t| t.unwrap_or([u8::MAX; 64]))
+                    tables: per_marker
+                        .iter()
+                        .map(|tables| tables.as_ref().expect("computed")[k])
                         .collect(),
-                    usable,
                 })
             })
             .collect()
     }
+}
 
+impl ClassBounds {
     /// The bounds of one group kind for this child; `None` for the general path.
     #[cfg(test)]
     pub fn new(models: &Models, kind: GroupKind, child: &[[u8; 2]]) -> Option<ClassBounds> {
-        ClassBounds::for_kinds(models, &[kind], child)
+        TableCache::default()
+            .bounds(models, &[kind], child)
             .pop()
             .flatten()
     }
+}
 
-    /// The log10 bound that quantised values `q` stand for, summed.
-    #[inline]
-    pub fn log10_of(q: u32, markers: usize) -> f64 {
-        f64::from(q) / SCALE - OFFSET * markers as f64 + 1e-9
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_round_up_and_saturate() {
+        for b in [1e-13, 1e-12, 0.5, 1.0, 3.7, 1e5, 1e19] {
+            let u = units(b, OFFSET);
+            assert!(log10_of(u32::from(u), 1) >= b.log10(), "{b}");
+        }
+        assert_eq!(units(0.0, OFFSET), 0);
+        assert_eq!(units(f64::INFINITY, OFFSET), UNBOUNDED);
+        assert_eq!(units(f64::NAN, OFFSET), UNBOUNDED);
+        assert_eq!(log10_of(u32::from(UNBOUNDED), 22), f64::INFINITY);
     }
 
-    /// Whether a case whose quantised bounds sum to `sum` is provably below `log10_threshold`.
-    #[inline]
-    pub fn below(&self, sum: u16, log10_threshold: f64) -> bool {
-        self.usable
-            && f64::from(sum) / SCALE - OFFSET * self.tables.len() as f64 + 1e-9 < log10_threshold
+    #[test]
+    fn min_units_is_the_first_sum_not_below() {
+        for markers in [1, 13, 22, 40] {
+            for t in [-300.0, -5.5, 0.0, 0.03125, 3.0, 4.0, 1e9] {
+                let s = min_units(t, markers);
+                if s > 0 {
+                    assert!(log10_of(s - 1, markers) < t);
+                }
+                if s < u32::from(UNBOUNDED) {
+                    assert!(log10_of(s, markers) >= t);
+                }
+            }
+            assert_eq!(min_units(f64::NEG_INFINITY, markers), 0);
+        }
     }
 }

@@ -43,21 +43,6 @@ impl Columns {
         &self.data[i..i + LANES]
     }
 
-    /// Asks the CPU to fetch every byte of case `pos` into the cache.
-    #[inline]
-    pub fn prefetch(&self, pos: usize) {
-        #[cfg(target_arch = "x86_64")]
-        for c in 0..self.ncols {
-            let i = self.at(c, pos);
-            // SAFETY: prefetching is only a hint; the address is inside `data`.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    self.data.as_ptr().add(i).cast(),
-                );
-            }
-        }
-    }
-
     /// Appends a case whose column `c` holds `value(c)`.
     pub fn push(&mut self, value: impl Fn(usize) -> u8) {
         if self.len.is_multiple_of(LANES) {
@@ -70,6 +55,21 @@ impl Columns {
             let i = self.at(c, pos);
             self.data[i] = value(c);
         }
+    }
+
+    /// Every byte of the block holding case `pos` (empty past the end).
+    #[inline]
+    pub fn whole_block(&self, pos: usize) -> &[u8] {
+        let start = (pos / LANES) * self.ncols * LANES;
+        self.data
+            .get(start..start + self.ncols * LANES)
+            .unwrap_or(&[])
+    }
+
+    /// Sets the byte of column `col` for case `pos`.
+    pub fn set(&mut self, col: usize, pos: usize, value: u8) {
+        let i = self.at(col, pos);
+        self.data[i] = value;
     }
 
     /// Moves the last case into `pos` and drops the last.

@@ -337,6 +337,51 @@ pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>]
     })
 }
 
+/// The columns of a coupled case's untyped parent (`scan::UNTYPED_PARENT_SLOTS`)
+/// at each marker: the two alleles `K` where `R(z) = tau(z) / u(z)` is
+/// largest, then the units of `max R` over `K` and over the other alleles
+/// (16-bit, little-endian). Where the typed parent is untyped the marker
+/// takes the general path, where the untyped parent's transmission is some
+/// mixture of its mutation rows: `R` is then bounded by the largest ratio of
+/// a row to `u`, for every allele.
+pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec<[u8; 6]> {
+    let Shape::Coupled { side, .. } = &case.meta.shape else {
+        return Vec::new();
+    };
+    let so = 1 - side;
+    let taus = prepare(models, case);
+    models
+        .tables
+        .iter()
+        .zip(taus)
+        .map(|(t, tau)| {
+            let n = t.n;
+            let u = &t.u[so];
+            let m = &t.m[so];
+            let (k, r_in, r_out) = if tau.is_empty() {
+                let r = (0..n)
+                    .map(|z| (0..n).map(|y| m[y * n + z]).fold(0.0, f64::max) / u[z])
+                    .fold(0.0, f64::max);
+                ([MISSING, MISSING], r, r)
+            } else {
+                let ratio: Vec<f64> = (0..n).map(|z| tau[z] / u[z]).collect();
+                let best = |skip: &[usize]| {
+                    (0..n)
+                        .filter(|z| !skip.contains(z))
+                        .max_by(|&x, &y| ratio[x].total_cmp(&ratio[y]))
+                };
+                let k1 = best(&[]).expect("a marker has alleles");
+                let k2 = best(&[k1]).unwrap_or(k1);
+                let r_out = best(&[k1, k2]).map_or(0.0, |z| ratio[z]);
+                ([k1 as u8, k2 as u8], ratio[k1], r_out)
+            };
+            let [i0, i1] = crate::bound::unit_of_ratio(r_in).to_le_bytes();
+            let [o0, o1] = crate::bound::unit_of_ratio(r_out).to_le_bytes();
+            [k[0], k[1], i0, i1, o0, o1]
+        })
+        .collect()
+}
+
 /// What the untyped parent of a coupled case transmits, given the typed parent
 /// and the siblings: `tau(z) = sum_y omega(y) M_o[y][z]`, where `omega` is the
 /// posterior of one allele of the untyped parent (its genotypes weighted by
@@ -435,7 +480,7 @@ pub(crate) fn log10_lr_bounded(
     case: CaseView<'_>,
     child: &[[u8; 2]],
     shared: u64,
-    bounds: &[u8],
+    bounds: &[u16],
     log10_threshold: f64,
 ) -> Option<f64> {
     let mut remaining: u32 = bounds.iter().map(|&q| u32::from(q)).sum();
@@ -464,8 +509,7 @@ pub(crate) fn log10_lr_bounded(
             }
         }
         if !bounds.is_empty()
-            && log10 + product.log10() + crate::bound::ClassBounds::log10_of(remaining, left)
-                < log10_threshold
+            && log10 + product.log10() + crate::bound::log10_of(remaining, left) < log10_threshold
         {
             return None;
         }

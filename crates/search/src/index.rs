@@ -2,16 +2,18 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use rayon::prelude::*;
 
 use crate::SearchError;
-use crate::bound::ClassBounds;
-use crate::columns::Columns;
-use crate::exact::{CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded, prepare};
-use crate::scan::{GroupKind, SideKind, bound_sums, case_bounds};
+use crate::bound::{TableCache, UNBOUNDED, min_units};
+use crate::columns::{Columns, LANES};
+use crate::exact::{
+    CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded, untyped_parent_columns,
+};
+use crate::scan::{GroupKind, Plan, SideKind, UNTYPED_PARENT_SLOTS, bound_sums, case_bounds};
 use crate::shape::{Shape, Side, classify};
 use crate::tables::{MISSING, Models, Profile, typed_mask};
 
@@ -90,6 +92,8 @@ pub(crate) struct Group {
     pub cols: Columns,
     /// Markers where at least one reference is typed.
     pub masks: Vec<u64>,
+    /// Per block of 64 cases: the union of their masks and the fewest markers any of them has.
+    pub blocks: Vec<(u64, u32)>,
 }
 
 impl Group {
@@ -105,6 +109,54 @@ impl Group {
     fn len(&self) -> usize {
         self.metas.len()
     }
+
+    /// Recomputes the summary of block `k`.
+    fn summarise(&mut self, k: usize) {
+        let start = k * LANES;
+        let end = (start + LANES).min(self.masks.len());
+        if start >= end {
+            self.blocks.truncate(k);
+            return;
+        }
+        let summary = self.masks[start..end]
+            .iter()
+            .fold((0u64, u32::MAX), |(u, p), &m| {
+                (u | m, p.min(m.count_ones()))
+            });
+        if self.blocks.len() <= k {
+            self.blocks.resize(k + 1, (0, u32::MAX));
+        }
+        self.blocks[k] = summary;
+    }
+
+    /// The cases of block `k` that share fewer than `min` markers with `child_mask`, as bits.
+    fn few(&self, k: usize, child_mask: u64, min: usize) -> u64 {
+        let (union, fewest) = self.blocks[k];
+        if union & !child_mask == 0 && fewest as usize >= min {
+            return 0;
+        }
+        let start = k * LANES;
+        let end = (start + LANES).min(self.masks.len());
+        self.masks[start..end]
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| ((*m & child_mask).count_ones() as usize) < min)
+            .fold(0u64, |bits, (i, _)| bits | 1 << i)
+    }
+}
+
+/// Per-query buffers, kept between queries: per group, the bound units of
+/// each case, the largest of each block and the cases sharing too few markers.
+#[derive(Default)]
+struct Scratch {
+    sums: Vec<Vec<u16>>,
+    maxima: Vec<Vec<u16>>,
+    few: Vec<Vec<u64>>,
+    count: Vec<u32>,
+    from: Vec<usize>,
+    next: Vec<usize>,
+    blocks: Vec<(u32, u32)>,
+    candidates: Vec<(u16, u32, u32)>,
 }
 
 /// The in-memory index of cases and found children.
@@ -116,6 +168,8 @@ pub struct Index {
     cases: HashMap<u64, (usize, usize)>,
     children: Vec<(u64, Profile, u64)>,
     child_pos: HashMap<u64, usize>,
+    scratch: Mutex<Vec<Scratch>>,
+    tables: TableCache,
 }
 
 /// Slot layout of a case: which reference goes to which column slot.
@@ -172,6 +226,9 @@ fn layout(shape: &Shape, n_refs: usize) -> (GroupKind, Vec<Option<usize>>, Shape
             order.push(Some(r));
         }
     }
+    if matches!(kind, GroupKind::Coupled(_)) {
+        order.extend([None; UNTYPED_PARENT_SLOTS]);
+    }
     (kind, order, new_shape)
 }
 
@@ -185,6 +242,8 @@ impl Index {
             cases: HashMap::new(),
             children: Vec::new(),
             child_pos: HashMap::new(),
+            scratch: Mutex::new(Vec::new()),
+            tables: TableCache::default(),
         }
     }
 
@@ -265,6 +324,7 @@ impl Index {
                     metas: Vec::new(),
                     cols: Columns::new(self.models.len() * slots * 2),
                     masks: Vec::new(),
+                    blocks: Vec::new(),
                 });
                 self.group_of.insert(key, self.groups.len() - 1);
                 self.groups.len() - 1
@@ -280,6 +340,7 @@ impl Index {
             mask |= typed_mask(&references[*r].2);
         }
         g.masks.push(mask);
+        g.summarise((g.masks.len() - 1) / LANES);
         let slot_relatives = order
             .iter()
             .map(|r| match r {
@@ -303,8 +364,31 @@ impl Index {
         });
         let pos = g.metas.len() - 1;
         self.cases.insert(id, (gi, pos));
-        prepare(&self.models, self.groups[gi].view(pos));
+        let columns = untyped_parent_columns(&self.models, self.groups[gi].view(pos));
+        let g = &mut self.groups[gi];
+        if !columns.is_empty() {
+            let u = slots - UNTYPED_PARENT_SLOTS;
+            for (m, bytes) in columns.iter().enumerate() {
+                for (i, &byte) in bytes.iter().enumerate() {
+                    g.cols.set((m * slots + u + i / 2) * 2 + i % 2, pos, byte);
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Computes ahead the bound tables of the commonest genotypes (99.9% of
+    /// each marker's population, for the family shapes the index holds), so
+    /// that queries find them ready; returns how many genotypes. Queries work
+    /// without it, computing what they miss.
+    pub fn warm_up(&self) -> usize {
+        let mut kinds: Vec<GroupKind> = Vec::new();
+        for g in &self.groups {
+            if !kinds.contains(&g.kind) {
+                kinds.push(g.kind);
+            }
+        }
+        self.tables.warm_up(&self.models, &kinds, 0.999)
     }
 
     /// Removes a case; false if it was not there.
@@ -317,6 +401,8 @@ impl Index {
         g.metas.swap_remove(pos);
         g.masks.swap_remove(pos);
         g.cols.swap_remove(pos);
+        g.summarise(pos / LANES);
+        g.summarise(last / LANES);
         if pos != last {
             let moved = g.metas[pos].id;
             self.cases.insert(moved, (gi, pos));
@@ -446,145 +532,206 @@ impl Index {
         }
         let child_mask = typed_mask(child);
         let floor = query.min_lr.map(f64::log10).unwrap_or(f64::NEG_INFINITY);
-        const CHUNK: usize = 4096;
-        let tasks: Vec<(usize, usize)> = self
-            .groups
+        let min_shared = self.config.min_shared_markers;
+        let markers = child.iter().filter(|g| g[0] != MISSING).count();
+
+        // The bounds of each kind of family for this child.
+        let mut kinds: Vec<GroupKind> = Vec::new();
+        for g in &self.groups {
+            if !kinds.contains(&g.kind) {
+                kinds.push(g.kind);
+            }
+        }
+        let bounds = self.tables.bounds(&self.models, &kinds, child);
+        let plans: Vec<Option<Plan>> = bounds
             .iter()
-            .enumerate()
-            .flat_map(|(gi, g)| (0..g.len()).step_by(CHUNK).map(move |s| (gi, s)))
-            .collect();
-        let mut kinds: Vec<GroupKind> = self.groups.iter().map(|g| g.kind).collect();
-        kinds.sort_by_key(|k| format!("{k:?}"));
-        kinds.dedup();
-        let computed = ClassBounds::for_kinds(&self.models, &kinds, child);
-        let bounds: Vec<Option<&ClassBounds>> = self
-            .groups
-            .iter()
-            .map(|g| computed[kinds.iter().position(|k| *k == g.kind).expect("listed")].as_ref())
-            .collect();
-        // Phase 1: every case's bound; keep those that may reach the floor,
-        // packed as (bound key << 48 | group << 32 | position). Cases without
-        // a usable bound get the highest key (always evaluated).
-        const UNBOUNDED: u64 = 0xFFFF;
-        let usable: Vec<Option<&ClassBounds>> =
-            bounds.iter().map(|b| b.filter(|b| b.usable)).collect();
-        let phase1: Vec<(Vec<u64>, usize, usize)> = tasks
-            .par_iter()
-            .map(|&(gi, start)| {
-                let g = &self.groups[gi];
-                let end = (start + CHUNK).min(g.len());
-                let mut sums = [0u16; CHUNK];
-                let sums = &mut sums[..end - start];
-                let bound = usable[gi];
-                if let Some(b) = bound {
-                    bound_sums(g, child, &b.tables, start, sums);
-                }
-                let mut keep = Vec::new();
-                let mut few = 0;
-                for (i, &sum) in sums.iter().enumerate() {
-                    let key = match bound {
-                        Some(b) if b.below(sum, floor) => continue,
-                        Some(_) => u64::from(sum),
-                        None => UNBOUNDED,
-                    };
-                    let pos = start + i;
-                    if ((g.masks[pos] & child_mask).count_ones() as usize)
-                        < self.config.min_shared_markers
-                    {
-                        few += 1;
-                        continue;
-                    }
-                    keep.push(key << 48 | (gi as u64) << 32 | pos as u64);
-                }
-                (keep, end - start, few)
+            .zip(&kinds)
+            .map(|(b, &kind)| {
+                b.as_ref()
+                    .and_then(|b| Plan::new(&self.models, kind, b, child))
             })
             .collect();
-        let mut stats = SearchStats::default();
-        let mut pending: Vec<u64> = Vec::new();
-        for (keep, scanned, few) in phase1 {
-            stats.scanned += scanned;
-            stats.too_few_markers += few;
-            pending.extend(keep);
-        }
-        // Phase 2: best bounds first, in batches; after each batch the k-th
-        // best LR (or the floor) drops every case whose bound is below it.
-        let markers = computed
+        let plan_of: Vec<Option<&Plan>> = self
+            .groups
             .iter()
-            .flatten()
-            .map(|b| b.tables.len())
-            .next()
-            .unwrap_or(0);
-        let below = |key: u64, threshold: f64| {
-            key != UNBOUNDED && crate::bound::ClassBounds::log10_of(key as u32, markers) < threshold
+            .map(|g| plans[kinds.iter().position(|k| *k == g.kind).expect("listed")].as_ref())
+            .collect();
+
+        // Phase 1: the bound of every case, the largest of each block, and
+        // the cases sharing too few markers.
+        let mut scratch = self
+            .scratch
+            .lock()
+            .map(|mut pool| pool.pop())
+            .unwrap_or_default()
+            .unwrap_or_default();
+        scratch.sums.resize_with(self.groups.len(), Vec::new);
+        scratch.maxima.resize_with(self.groups.len(), Vec::new);
+        scratch.few.resize_with(self.groups.len(), Vec::new);
+        const CHUNK: usize = 64 * LANES;
+        let mut tasks = Vec::new();
+        for (gi, ((g, sums), (maxima, few))) in self
+            .groups
+            .iter()
+            .zip(&mut scratch.sums)
+            .zip(scratch.maxima.iter_mut().zip(&mut scratch.few))
+            .enumerate()
+        {
+            sums.resize(g.len(), 0);
+            maxima.resize(g.len().div_ceil(LANES), 0);
+            few.resize(g.len().div_ceil(LANES), 0);
+            for (k, ((sums, maxima), few)) in sums
+                .chunks_mut(CHUNK)
+                .zip(maxima.chunks_mut(CHUNK / LANES))
+                .zip(few.chunks_mut(CHUNK / LANES))
+                .enumerate()
+            {
+                tasks.push((gi, k * CHUNK, sums, maxima, few));
+            }
+        }
+        tasks
+            .into_par_iter()
+            .for_each(|(gi, start, sums, maxima, few)| {
+                let g = &self.groups[gi];
+                bound_sums(g, plan_of[gi], start, sums, maxima);
+                for (k, bits) in few.iter_mut().enumerate() {
+                    *bits = g.few(start / LANES + k, child_mask, min_shared);
+                }
+            });
+        let mut stats = SearchStats {
+            scanned: self.groups.iter().map(Group::len).sum(),
+            too_few_markers: scratch
+                .few
+                .iter()
+                .flatten()
+                .map(|b| b.count_ones() as usize)
+                .sum(),
+            exact: 0,
         };
-        // Small batches first, so that the k-th best is known early; then
-        // larger ones, so that the workers stay busy.
-        let mut batch_size = 128;
-        let mut all = TopK::new(query.top_k, floor);
-        while !pending.is_empty() {
-            let threshold = all.threshold();
-            if threshold > f64::NEG_INFINITY {
-                pending = pending
-                    .into_par_iter()
-                    .filter(|&x| !below(x >> 48, threshold))
-                    .collect();
+
+        // Phase 2: blocks by their largest bound (buckets of 1/8 decade),
+        // then cases in bands of bounds from the top down: each band is
+        // evaluated exactly, and the next band starts only if its bounds may
+        // still reach the k-th best LR (or the floor).
+        const BUCKET: u32 = 4;
+        let buckets = (u32::from(UNBOUNDED) / BUCKET + 1) as usize;
+        let bucket = |v: u16| (u32::from(v) / BUCKET) as usize;
+        let Scratch {
+            sums: all_sums,
+            maxima: all_maxima,
+            few: all_few,
+            count,
+            from,
+            next,
+            blocks,
+            candidates,
+        } = &mut scratch;
+        count.clear();
+        count.resize(buckets + 1, 0);
+        for maxima in all_maxima.iter() {
+            for &v in maxima {
+                count[bucket(v)] += 1;
             }
-            if pending.len() > batch_size {
-                pending.select_nth_unstable_by(batch_size, |a, b| b.cmp(a));
+        }
+        // Blocks in order of decreasing bucket: those of bucket `b` start at `from[b]`.
+        from.clear();
+        from.resize(buckets + 1, 0);
+        for b in (0..buckets).rev() {
+            from[b] = from[b + 1] + count[b + 1] as usize;
+        }
+        blocks.clear();
+        blocks.resize(from[0] + count[0] as usize, (0, 0));
+        {
+            next.clone_from(from);
+            for (gi, maxima) in all_maxima.iter().enumerate() {
+                for (k, &v) in maxima.iter().enumerate() {
+                    blocks[next[bucket(v)]] = (gi as u32, k as u32);
+                    next[bucket(v)] += 1;
+                }
             }
-            let take = pending.len().min(batch_size);
-            batch_size = (batch_size * 2).min(4096);
-            let batch: Vec<u64> = pending.drain(..take).collect();
-            // In runs of 32, each case's bytes are fetched while the one
-            // before it is computed: a case's columns lie on many cache lines.
-            let scored: Vec<Scored> = batch
-                .par_chunks(32)
+        }
+        let wanted_blocks = query.top_k.unwrap_or(0).max(64);
+        let mut top = TopK::new(query.top_k, floor);
+        // Bands are [lo, hi) in units; `seen` blocks have a maximum >= hi.
+        let mut hi: u32 = u32::from(UNBOUNDED) + 1;
+        let mut seen = 0usize;
+        loop {
+            let threshold = top.threshold();
+            let need = min_units(threshold, markers);
+            if hi <= need {
+                break;
+            }
+            // Take whole buckets until enough new blocks are in.
+            let mut b = bucket(((hi - 1).min(u32::from(UNBOUNDED))) as u16);
+            let mut end = from[b] + count[b] as usize;
+            while end - seen < wanted_blocks && b > 0 && (b as u32) * BUCKET > need {
+                b -= 1;
+                end = from[b] + count[b] as usize;
+            }
+            let lo = ((b as u32) * BUCKET).max(need);
+            seen = end;
+            candidates.clear();
+            for &(gi, k) in &blocks[..end] {
+                let (gi, k) = (gi as usize, k as usize);
+                let sums = &all_sums[gi];
+                let few = all_few[gi][k];
+                let start = k * LANES;
+                let stop = (start + LANES).min(sums.len());
+                for (i, &v) in sums[start..stop].iter().enumerate() {
+                    let v32 = u32::from(v);
+                    if v32 >= lo && v32 < hi && few & (1 << i) == 0 {
+                        candidates.push((v, gi as u32, (start + i) as u32));
+                    }
+                }
+            }
+            hi = lo;
+            if candidates.is_empty() {
+                if lo == 0 {
+                    break;
+                }
+                continue;
+            }
+            candidates.sort_unstable_by(|x, y| y.cmp(x));
+            stats.exact += candidates.len();
+            let scored: Vec<Scored> = candidates
+                .par_chunks(8)
                 .flat_map_iter(|run| {
                     let mut case_q = Vec::new();
-                    let unpack =
-                        |x: u64| (((x >> 32) & 0xFFFF) as usize, (x & 0xFFFF_FFFF) as usize);
-                    if let Some(&first) = run.first() {
-                        let (gi, pos) = unpack(first);
-                        self.groups[gi].cols.prefetch(pos);
-                    }
-                    let mut out = Vec::new();
-                    for (k, &x) in run.iter().enumerate() {
-                        if let Some(&next) = run.get(k + 1) {
-                            let (gi, pos) = unpack(next);
-                            self.groups[gi].cols.prefetch(pos);
-                        }
-                        let (gi, pos) = unpack(x);
-                        let g = &self.groups[gi];
-                        let shared = g.masks[pos] & child_mask;
-                        case_q.clear();
-                        if let Some(b) = usable[gi] {
-                            case_bounds(g, child, &b.tables, pos, &mut case_q);
-                        }
-                        if let Some(log10) = log10_lr_bounded(
-                            &self.models,
-                            g.view(pos),
-                            child,
-                            shared,
-                            &case_q,
-                            threshold,
-                        ) {
-                            out.push(Scored {
+                    run.iter()
+                        .filter_map(|&(_, gi, pos)| {
+                            let (gi, pos) = (gi as usize, pos as usize);
+                            let g = &self.groups[gi];
+                            let shared = g.masks[pos] & child_mask;
+                            case_bounds(g, plan_of[gi], pos, &mut case_q);
+                            log10_lr_bounded(
+                                &self.models,
+                                g.view(pos),
+                                child,
+                                shared,
+                                &case_q,
+                                threshold,
+                            )
+                            .map(|log10| Scored {
                                 log10,
                                 group: gi,
                                 pos,
                                 shared,
-                            });
-                        }
-                    }
-                    out
+                            })
+                        })
+                        .collect::<Vec<_>>()
                 })
                 .collect();
-            stats.exact += batch.len();
             for x in scored {
-                all.offer(x);
+                top.offer(x);
+            }
+            if lo == 0 {
+                break;
             }
         }
-        let hits = all
+        if let Ok(mut pool) = self.scratch.lock() {
+            pool.push(scratch);
+        }
+        let hits = top
             .into_sorted()
             .into_par_iter()
             .map(|s| {

@@ -1,12 +1,11 @@
 //! The blind search: an in-memory index of case pedigrees and found-child
 //! profiles, and the queries that rank one side against the other by LR.
 //!
-//! A query reads the index in two passes. The first counts, per case, the
-//! child's markers that the family cannot explain without a mutation: bytes
-//! compared side by side over columns of allele codes. From that count and
-//! bounds computed once per query (`bound`), a case whose LR provably stays
-//! below the threshold (the query's minimum LR, or the k-th best so far) is
-//! skipped. The second pass computes the exact LR of the rest, with a fast
+//! A query reads the index in two passes. The first gives every case an
+//! upper bound on its LR from the bytes of its columns (`scan`, with the
+//! bounds of `bound`). The second computes the exact LR of the cases with
+//! the highest bounds, band after band, until no bound left can reach the
+//! threshold (the query's minimum LR, or the k-th best so far), with a fast
 //! kernel for the common family shapes (`shape`, `exact`) or the general
 //! pedigree likelihood of `kinship`; both give the same numbers.
 

@@ -1,18 +1,24 @@
 //! The first pass: per case, an upper bound on its LR, from bytes only.
 //!
-//! At each of the child's markers, each side of the child gets a 3-bit class
-//! from the reference alleles in the columns (does the side carry allele `a`,
-//! allele `b`, is the parent homozygous, is it untyped). The pair of classes
-//! indexes a 64-entry table of quantised upper bounds of the LR at that marker
-//! (`bound`), and the sum over markers bounds the log of the LR. A case whose
-//! bound stays below the threshold is skipped; the rest get the exact LR.
+//! At each of the child's markers, each side of the child gets a class of a
+//! few bits from the reference alleles in the columns (does the side carry
+//! allele `a`, allele `b`, is the parent homozygous, is it untyped). The pair
+//! of classes indexes a 64-entry table of 16-bit upper bounds of the LR at
+//! that marker (`bound`), and the saturating sum over markers bounds the log
+//! of the LR. For a coupled case the per-case factor of its untyped parent is
+//! added (two alleles `K` and the units of `max R` inside and outside `K`).
 //!
-//! On x86-64 with AVX-512 VBMI, 64 cases are classified at once with byte
-//! compares into mask registers and the table is read with one `vpermb`; the
-//! portable loop below computes the same sums and is the reference.
+//! The class of an allele is read from a 128-entry map built per query (bit
+//! 0: it is `a`, bit 1: it is `b`, at entry 127 what an untyped side gets:
+//! `MISSING & 127`), so that a side's class is the OR of its alleles' maps.
+//! On x86-64 with AVX-512 VBMI, 64 cases go at once: `vpermi2b` reads the
+//! maps, `vpermb` the tables (low and high bytes); the portable loop computes
+//! the same sums and is the reference. The maps need allele codes below 127;
+//! an index with a larger marker uses the portable loop.
 
+use crate::bound::{ClassBounds, TABLE, UNBOUNDED};
 use crate::index::Group;
-use crate::tables::MISSING;
+use crate::tables::{MISSING, Models};
 
 /// What the kernel knows about one side of the child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,7 +50,8 @@ pub enum SideClass {
     Parent,
     /// Grandparents, coarse: some grandparent carries `a`, some carries `b` (3 bits with "untyped").
     Grandparents,
-    /// Grandparents, fine: grandfather carries `a`, `b`, grandmother carries `a`, `b` (5 bits).
+    /// Grandparents, fine: per grandparent, carries `a`, carries `b`, is
+    /// homozygous (3 bits each, the grandmother's shifted by 3; 7 bits with "untyped").
     GrandparentsFine,
 }
 
@@ -53,7 +60,7 @@ impl SideClass {
         match self {
             SideClass::Unknown => 0,
             SideClass::Parent | SideClass::Grandparents => 3,
-            SideClass::GrandparentsFine => 5,
+            SideClass::GrandparentsFine => 7,
         }
     }
 
@@ -72,11 +79,59 @@ impl SideClass {
     pub fn free(self, homozygous_child: bool) -> u8 {
         match self {
             SideClass::Unknown => 0,
-            SideClass::Parent if homozygous_child => HAS_A,
+            SideClass::Parent if homozygous_child => HAS_A | HOM,
             SideClass::Parent => HAS_A | HAS_B | HOM,
             SideClass::Grandparents => HOM,
-            SideClass::GrandparentsFine => 16,
+            SideClass::GrandparentsFine => 64,
         }
+    }
+
+    /// Whether `class` stands for an untyped side. Grandparents are untyped
+    /// when either of them is (their maps set the free bit for a missing allele).
+    pub fn is_free(self, class: u8, homozygous_child: bool) -> bool {
+        match self {
+            SideClass::Unknown => true,
+            SideClass::Parent => class == self.free(homozygous_child),
+            SideClass::Grandparents => class & HOM != 0,
+            SideClass::GrandparentsFine => class & 64 != 0,
+        }
+    }
+
+    /// The maps of this side's alleles (one per person of the side: parent;
+    /// grandfather, grandmother) and the bit each adds when homozygous.
+    fn maps(self, [a, b]: [u8; 2], shift: u32) -> SideMaps {
+        let bits = |z: u8| u8::from(z == a) | (u8::from(z == b) << 1);
+        let mut maps = [[0u8; 128]; 2];
+        for z in 0..127u8 {
+            maps[0][z as usize] = bits(z) << shift;
+            maps[1][z as usize] = bits(z) << shift;
+        }
+        let hom = a == b;
+        match self {
+            SideClass::Unknown => {}
+            SideClass::Parent => {
+                // x = y = MISSING: map | map | HOM = free.
+                maps[0][127] = (self.free(hom) & !HOM) << shift;
+                maps[1] = maps[0];
+            }
+            SideClass::Grandparents => {
+                maps[0][127] = HOM << shift;
+                maps[1] = maps[0];
+            }
+            SideClass::GrandparentsFine => {
+                for z in 0..127usize {
+                    maps[1][z] <<= 3;
+                }
+                maps[0][127] = 64;
+                maps[1][127] = 64;
+            }
+        }
+        let homs = match self {
+            SideClass::Parent => [HOM << shift; 2],
+            SideClass::GrandparentsFine => [HOM, HOM << 3],
+            _ => [0, 0],
+        };
+        (maps, homs)
     }
 }
 
@@ -116,88 +171,136 @@ pub const HAS_B: u8 = 2;
 /// The typed parent is homozygous.
 pub const HOM: u8 = 4;
 
-/// The class of one side of case `pos` at marker `m`.
-#[inline(always)]
-fn class_of(g: &Group, side: SideClass, first: usize, m: usize, [a, b]: [u8; 2], pos: usize) -> u8 {
-    let col = |slot: usize, k: usize| g.cols.get((m * g.slots + slot) * 2 + k, pos);
-    match side {
-        SideClass::Unknown => 0,
-        SideClass::Parent => {
-            let (x, y) = (col(first, 0), col(first, 1));
-            if x == MISSING {
-                return side.free(a == b);
-            }
-            u8::from(x == a || y == a) | (u8::from(x == b || y == b) << 1) | (u8::from(x == y) << 2)
+/// Column slots of a coupled case's untyped parent, after the references:
+/// `K` (two allele codes), then the units of `max R` inside `K` and outside
+/// `K` (little-endian 16-bit values in the slot's two columns).
+pub(crate) const UNTYPED_PARENT_SLOTS: usize = 3;
+
+/// A side's allele maps at one marker (one per person of the side) and the
+/// bit each person adds when homozygous.
+type SideMaps = ([[u8; 128]; 2], [u8; 2]);
+
+/// What the first pass of one group kind needs for one child.
+pub(crate) struct Plan {
+    sides: [SideClass; 2],
+    first: [usize; 2],
+    coupled: bool,
+    /// The child's typed markers: (marker, alleles).
+    markers: Vec<(usize, [u8; 2])>,
+    /// Per typed marker: units by `class_P << bits(M) | class_M`, and their low and high bytes.
+    tables: Vec<[u16; TABLE]>,
+    lo: Vec<[u8; TABLE]>,
+    hi: Vec<[u8; TABLE]>,
+    /// Per typed marker, per side: the allele maps and the homozygous bits.
+    maps: Vec<[SideMaps; 2]>,
+    /// Whether every allele code of these markers fits the vectorised maps.
+    simd: bool,
+}
+
+impl Plan {
+    /// `None` for the general path (no bound: every case is evaluated).
+    pub fn new(
+        models: &Models,
+        kind: GroupKind,
+        bounds: &ClassBounds,
+        child: &[[u8; 2]],
+    ) -> Option<Plan> {
+        let sides = kind.checked_sides()?;
+        let markers: Vec<(usize, [u8; 2])> = child
+            .iter()
+            .enumerate()
+            .filter(|(_, ab)| ab[0] != MISSING)
+            .map(|(m, &ab)| (m, ab))
+            .collect();
+        debug_assert_eq!(markers.len(), bounds.tables.len());
+        let shift = [sides[1].bits(), 0];
+        let maps = markers
+            .iter()
+            .map(|&(_, ab)| [sides[0].maps(ab, shift[0]), sides[1].maps(ab, shift[1])])
+            .collect();
+        let split = |f: fn(u16) -> u8| {
+            bounds
+                .tables
+                .iter()
+                .map(|t| t.map(f))
+                .collect::<Vec<[u8; TABLE]>>()
+        };
+        Some(Plan {
+            sides,
+            first: [0, sides[0].kind().slots()],
+            coupled: matches!(kind, GroupKind::Coupled(_)),
+            simd: markers.iter().all(|&(m, _)| models.tables[m].n < 127),
+            markers,
+            lo: split(|v| v.to_le_bytes()[0]),
+            hi: split(|v| v.to_le_bytes()[1]),
+            tables: bounds.tables.clone(),
+            maps,
+        })
+    }
+
+    /// The class of side `side` of case `pos` at the `t`-th typed marker.
+    #[inline]
+    fn class(&self, g: &Group, side: usize, t: usize, pos: usize) -> u8 {
+        let m = self.markers[t].0;
+        let first = self.first[side];
+        let col = |slot: usize, k: usize| g.cols.get((m * g.slots + slot) * 2 + k, pos);
+        let (maps, homs) = &self.maps[t][side];
+        let person = |i: usize| {
+            let (x, y) = (col(first + i, 0), col(first + i, 1));
+            maps[i][usize::from(x & 127)]
+                | maps[i][usize::from(y & 127)]
+                | if x == y { homs[i] } else { 0 }
+        };
+        match self.sides[side] {
+            SideClass::Unknown => 0,
+            SideClass::Parent => person(0),
+            SideClass::Grandparents | SideClass::GrandparentsFine => person(0) | person(1),
         }
-        SideClass::Grandparents | SideClass::GrandparentsFine => {
-            let al = [
-                col(first, 0),
-                col(first, 1),
-                col(first + 1, 0),
-                col(first + 1, 1),
-            ];
-            if al[0] == MISSING || al[2] == MISSING {
-                return side.free(a == b);
-            }
-            let (f, m) = ([al[0], al[1]], [al[2], al[3]]);
-            if side == SideClass::GrandparentsFine {
-                u8::from(f.contains(&a))
-                    | (u8::from(f.contains(&b)) << 1)
-                    | (u8::from(m.contains(&a)) << 2)
-                    | (u8::from(m.contains(&b)) << 3)
-            } else {
-                u8::from(al.contains(&a)) | (u8::from(al.contains(&b)) << 1)
-            }
+    }
+
+    /// The units of the coupled factor of case `pos` at the `t`-th typed marker.
+    #[inline]
+    fn factor(&self, g: &Group, t: usize, pos: usize) -> u16 {
+        let (m, [a, b]) = self.markers[t];
+        let u = g.slots - UNTYPED_PARENT_SLOTS;
+        let col = |slot: usize, k: usize| g.cols.get((m * g.slots + slot) * 2 + k, pos);
+        let (k1, k2) = (col(u, 0), col(u, 1));
+        let slot = if k1 == a || k1 == b || k2 == a || k2 == b {
+            u + 1
+        } else {
+            u + 2
+        };
+        u16::from_le_bytes([col(slot, 0), col(slot, 1)])
+    }
+
+    /// The units of case `pos` at the `t`-th typed marker.
+    #[inline]
+    fn units(&self, g: &Group, t: usize, pos: usize) -> u16 {
+        let c = self.class(g, 0, t, pos) | self.class(g, 1, t, pos);
+        let v = self.tables[t][usize::from(c)];
+        if self.coupled {
+            v.saturating_add(self.factor(g, t, pos))
+        } else {
+            v
         }
     }
 }
 
-/// The quantised bound of each of the child's typed markers for one case.
-pub(crate) fn case_bounds(
-    g: &Group,
-    child: &[[u8; 2]],
-    tables: &[[u8; 64]],
-    pos: usize,
-    out: &mut Vec<u8>,
-) {
+/// The units of each of the child's typed markers for one case.
+pub(crate) fn case_bounds(g: &Group, plan: Option<&Plan>, pos: usize, out: &mut Vec<u16>) {
     out.clear();
-    let Some(sides) = g.kind.checked_sides() else {
-        return;
-    };
-    let first = [0, sides[0].kind().slots()];
-    for (m, &ab) in child.iter().enumerate().filter(|(_, ab)| ab[0] != MISSING) {
-        let cp = class_of(g, sides[0], first[0], m, ab, pos);
-        let cm = class_of(g, sides[1], first[1], m, ab, pos);
-        out.push(tables[out.len()][usize::from(cp << sides[1].bits() | cm)]);
+    if let Some(plan) = plan {
+        out.extend((0..plan.markers.len()).map(|t| plan.units(g, t, pos)));
     }
 }
 
-/// The portable first pass: adds to `sums[i]`, for case `start + i` of group
-/// `g`, the quantised bounds of the child's typed markers (`tables`, one per
-/// typed marker in order, indexed by `class_P << bits(M) | class_M`).
-pub(crate) fn bound_sums_portable(
-    g: &Group,
-    child: &[[u8; 2]],
-    tables: &[[u8; 64]],
-    start: usize,
-    sums: &mut [u16],
-) {
-    let Some(sides) = g.kind.checked_sides() else {
-        return;
-    };
-    let first = [0, sides[0].kind().slots()];
-    let mut t = 0;
-    for (m, &ab) in child.iter().enumerate() {
-        if ab[0] == MISSING {
-            continue;
-        }
-        let table = &tables[t];
-        t += 1;
-        for (i, s) in sums.iter_mut().enumerate() {
-            let cp = class_of(g, sides[0], first[0], m, ab, start + i);
-            let cm = class_of(g, sides[1], first[1], m, ab, start + i);
-            *s += u16::from(table[usize::from(cp << sides[1].bits() | cm)]);
-        }
+/// The portable first pass: `sums[i]` gets the saturating sum of units of
+/// case `start + i` of group `g`.
+pub(crate) fn bound_sums_portable(g: &Group, plan: &Plan, start: usize, sums: &mut [u16]) {
+    for (i, s) in sums.iter_mut().enumerate() {
+        *s = (0..plan.markers.len()).fold(0u16, |acc, t| {
+            acc.saturating_add(plan.units(g, t, start + i))
+        });
     }
 }
 
@@ -221,184 +324,212 @@ mod avx512 {
         }
     }
 
-    const fn class(code: u8) -> SideClass {
-        match code {
-            PARENT => SideClass::Parent,
-            GRANDPARENTS => SideClass::Grandparents,
-            GRANDPARENTS_FINE => SideClass::GrandparentsFine,
-            _ => SideClass::Unknown,
-        }
-    }
-
-    /// The class bytes of one side (kind `K`) for the 64 cases at `pos`, times `scale`.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    fn side<const K: u8>(
-        g: &Group,
-        first: usize,
-        m: usize,
-        [a, b]: [u8; 2],
-        pos: usize,
-        scale: u8,
-    ) -> __m512i {
-        let kind = class(K);
-        let load = |slot: usize, k: usize| {
-            let col = g.cols.block((m * g.slots + slot) * 2 + k, pos);
-            // SAFETY: the slice holds 64 bytes.
-            unsafe { _mm512_loadu_si512(col.as_ptr().cast()) }
+    fn load(bytes: &[u8]) -> __m512i {
+        assert!(bytes.len() >= 64);
+        // SAFETY: the slice holds at least 64 bytes.
+        unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
+    }
+
+    /// The class bytes of one side (kind `K`) of the 64 cases at `pos`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn side<const K: u8>(g: &Group, plan: &Plan, side: usize, t: usize, pos: usize) -> __m512i {
+        let m = plan.markers[t].0;
+        let first = plan.first[side];
+        let col = |slot: usize, k: usize| load(g.cols.block((m * g.slots + slot) * 2 + k, pos));
+        let (maps, homs) = &plan.maps[t][side];
+        // One person's class bits: the maps of its two alleles, and its homozygous bit.
+        let person = |i: usize, with_hom: bool| {
+            let (x, y) = (col(first + i, 0), col(first + i, 1));
+            let (lo, hi) = (load(&maps[i][..64]), load(&maps[i][64..]));
+            let c = _mm512_or_si512(
+                _mm512_permutex2var_epi8(lo, x, hi),
+                _mm512_permutex2var_epi8(lo, y, hi),
+            );
+            if with_hom {
+                let same = _mm512_cmpeq_epi8_mask(x, y);
+                _mm512_mask_add_epi8(c, same, c, _mm512_set1_epi8(homs[i] as i8))
+            } else {
+                c
+            }
         };
-        let (va, vb, ff) = (
-            _mm512_set1_epi8(a as i8),
-            _mm512_set1_epi8(b as i8),
-            _mm512_set1_epi8(-1),
-        );
-        let bit = |mask: __mmask64, value: u8| {
-            _mm512_maskz_mov_epi8(mask, _mm512_set1_epi8((value * scale) as i8))
-        };
-        let free = _mm512_set1_epi8((kind.free(a == b) * scale) as i8);
         match K {
-            PARENT => {
-                let (x, y) = (load(first, 0), load(first, 1));
-                let ha = _mm512_cmpeq_epi8_mask(x, va) | _mm512_cmpeq_epi8_mask(y, va);
-                let hb = _mm512_cmpeq_epi8_mask(x, vb) | _mm512_cmpeq_epi8_mask(y, vb);
-                let hom = _mm512_cmpeq_epi8_mask(x, y);
-                let missing = _mm512_cmpeq_epi8_mask(x, ff);
-                let class = _mm512_or_si512(
-                    _mm512_or_si512(bit(ha, HAS_A), bit(hb, HAS_B)),
-                    bit(hom, HOM),
-                );
-                _mm512_mask_blend_epi8(missing, class, free)
-            }
-            GRANDPARENTS | GRANDPARENTS_FINE => {
-                let (w, x, y, z) = (
-                    load(first, 0),
-                    load(first, 1),
-                    load(first + 1, 0),
-                    load(first + 1, 1),
-                );
-                let father =
-                    |v: __m512i| _mm512_cmpeq_epi8_mask(w, v) | _mm512_cmpeq_epi8_mask(x, v);
-                let mother =
-                    |v: __m512i| _mm512_cmpeq_epi8_mask(y, v) | _mm512_cmpeq_epi8_mask(z, v);
-                let missing = _mm512_cmpeq_epi8_mask(w, ff) | _mm512_cmpeq_epi8_mask(y, ff);
-                let class = if K == GRANDPARENTS_FINE {
-                    _mm512_or_si512(
-                        _mm512_or_si512(bit(father(va), 1), bit(father(vb), 2)),
-                        _mm512_or_si512(bit(mother(va), 4), bit(mother(vb), 8)),
-                    )
-                } else {
-                    _mm512_or_si512(
-                        bit(father(va) | mother(va), HAS_A),
-                        bit(father(vb) | mother(vb), HAS_B),
-                    )
-                };
-                _mm512_mask_blend_epi8(missing, class, free)
-            }
-            _ => free,
+            PARENT => person(0, true),
+            GRANDPARENTS => _mm512_or_si512(person(0, false), person(1, false)),
+            GRANDPARENTS_FINE => _mm512_or_si512(person(0, true), person(1, true)),
+            _ => _mm512_setzero_si512(),
         }
     }
 
-    /// The first pass for whole blocks of 64 cases; returns how many cases it did.
+    /// The sums of the 64 cases at `pos` (a multiple of 64) into `out`, and their maximum
+    /// over the first `valid` of them.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn block<const P: u8, const M: u8, const C: bool>(
+        g: &Group,
+        plan: &Plan,
+        pos: usize,
+        valid: usize,
+        out: &mut [u16; 64],
+    ) -> u16 {
+        let mut acc0 = _mm512_setzero_si512();
+        let mut acc1 = _mm512_setzero_si512();
+        for t in 0..plan.markers.len() {
+            let idx = _mm512_or_si512(side::<P>(g, plan, 0, t, pos), side::<M>(g, plan, 1, t, pos));
+            let table = |bytes: &[u8; TABLE]| {
+                _mm512_permutex2var_epi8(load(&bytes[..64]), idx, load(&bytes[64..]))
+            };
+            let (lo, hi) = (table(&plan.lo[t]), table(&plan.hi[t]));
+            let mut w0 = _mm512_unpacklo_epi8(lo, hi);
+            let mut w1 = _mm512_unpackhi_epi8(lo, hi);
+            if C {
+                let (m, [a, b]) = plan.markers[t];
+                let u = g.slots - UNTYPED_PARENT_SLOTS;
+                let col =
+                    |slot: usize, k: usize| load(g.cols.block((m * g.slots + slot) * 2 + k, pos));
+                let (va, vb) = (_mm512_set1_epi8(a as i8), _mm512_set1_epi8(b as i8));
+                let (k1, k2) = (col(u, 0), col(u, 1));
+                let inside = _mm512_cmpeq_epi8_mask(k1, va)
+                    | _mm512_cmpeq_epi8_mask(k1, vb)
+                    | _mm512_cmpeq_epi8_mask(k2, va)
+                    | _mm512_cmpeq_epi8_mask(k2, vb);
+                let rlo = _mm512_mask_blend_epi8(inside, col(u + 2, 0), col(u + 1, 0));
+                let rhi = _mm512_mask_blend_epi8(inside, col(u + 2, 1), col(u + 1, 1));
+                w0 = _mm512_adds_epu16(w0, _mm512_unpacklo_epi8(rlo, rhi));
+                w1 = _mm512_adds_epu16(w1, _mm512_unpackhi_epi8(rlo, rhi));
+            }
+            acc0 = _mm512_adds_epu16(acc0, w0);
+            acc1 = _mm512_adds_epu16(acc1, w1);
+        }
+        // Lane j of 128-bit lane L: acc0 holds case 16 L + j, acc1 case 16 L + 8 + j.
+        let order = |half: usize| {
+            let mut idx = [0u16; 32];
+            for (i, x) in idx.iter_mut().enumerate() {
+                let c = half * 32 + i;
+                let (l, j) = (c / 16, c % 16);
+                *x = if j < 8 { 8 * l + j } else { 32 + 8 * l + j - 8 } as u16;
+            }
+            // SAFETY: 32 u16 = 64 bytes.
+            unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) }
+        };
+        let first = _mm512_permutex2var_epi16(acc0, order(0), acc1);
+        let second = _mm512_permutex2var_epi16(acc0, order(1), acc1);
+        // SAFETY: `out` holds 64 u16 = two 512-bit vectors.
+        unsafe {
+            _mm512_storeu_si512(out.as_mut_ptr().cast(), first);
+            _mm512_storeu_si512(out.as_mut_ptr().add(32).cast(), second);
+        }
+        if valid < 64 {
+            return out[..valid].iter().copied().max().unwrap_or(0);
+        }
+        let m = _mm512_max_epu16(first, second);
+        let m = _mm256_max_epu16(_mm512_castsi512_si256(m), _mm512_extracti64x4_epi64::<1>(m));
+        let m = _mm_max_epu16(_mm256_castsi256_si128(m), _mm256_extracti128_si256::<1>(m));
+        // The smallest of the complements is the complement of the largest.
+        let inv = _mm_xor_si128(m, _mm_set1_epi16(-1));
+        !(_mm_cvtsi128_si32(_mm_minpos_epu16(inv)) as u16)
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn blocks<const P: u8, const M: u8, const C: bool>(
+        g: &Group,
+        plan: &Plan,
+        start: usize,
+        sums: &mut [u16],
+        maxima: &mut [u16],
+    ) {
+        let mut out = [0u16; 64];
+        for (k, chunk) in sums.chunks_mut(64).enumerate() {
+            // Two blocks ahead, into the cache while this one is computed.
+            for line in g.cols.whole_block(start + (k + 4) * 64).chunks(64) {
+                // SAFETY: prefetching is only a hint; the address is inside the slice.
+                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+            }
+            let valid = chunk.len();
+            maxima[k] = block::<P, M, C>(g, plan, start + k * 64, valid, &mut out);
+            chunk.copy_from_slice(&out[..valid]);
+        }
+    }
+
+    /// The first pass over whole blocks; false if this kind has no vectorised loop.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
     pub(super) fn bound_sums(
         g: &Group,
-        child: &[[u8; 2]],
-        tables: &[[u8; 64]],
+        plan: &Plan,
         start: usize,
         sums: &mut [u16],
-    ) -> usize {
-        let Some(sides) = g.kind.checked_sides() else {
-            return sums.len();
-        };
-        match (code(sides[0]), code(sides[1])) {
-            (PARENT, PARENT) => blocks::<PARENT, PARENT>(g, sides, child, tables, start, sums),
-            (PARENT, UNKNOWN) => blocks::<PARENT, UNKNOWN>(g, sides, child, tables, start, sums),
-            (UNKNOWN, PARENT) => blocks::<UNKNOWN, PARENT>(g, sides, child, tables, start, sums),
-            (GRANDPARENTS_FINE, UNKNOWN) => {
-                blocks::<GRANDPARENTS_FINE, UNKNOWN>(g, sides, child, tables, start, sums)
+        maxima: &mut [u16],
+    ) -> bool {
+        let kinds = (code(plan.sides[0]), code(plan.sides[1]), plan.coupled);
+        match kinds {
+            (PARENT, PARENT, false) => {
+                blocks::<PARENT, PARENT, false>(g, plan, start, sums, maxima)
             }
-            (UNKNOWN, GRANDPARENTS_FINE) => {
-                blocks::<UNKNOWN, GRANDPARENTS_FINE>(g, sides, child, tables, start, sums)
+            (PARENT, UNKNOWN, false) => {
+                blocks::<PARENT, UNKNOWN, false>(g, plan, start, sums, maxima)
             }
-            (PARENT, GRANDPARENTS) => {
-                blocks::<PARENT, GRANDPARENTS>(g, sides, child, tables, start, sums)
+            (UNKNOWN, PARENT, false) => {
+                blocks::<UNKNOWN, PARENT, false>(g, plan, start, sums, maxima)
             }
-            (GRANDPARENTS, PARENT) => {
-                blocks::<GRANDPARENTS, PARENT>(g, sides, child, tables, start, sums)
+            (PARENT, UNKNOWN, true) => {
+                blocks::<PARENT, UNKNOWN, true>(g, plan, start, sums, maxima)
             }
-            (GRANDPARENTS, GRANDPARENTS) => {
-                blocks::<GRANDPARENTS, GRANDPARENTS>(g, sides, child, tables, start, sums)
+            (UNKNOWN, PARENT, true) => {
+                blocks::<UNKNOWN, PARENT, true>(g, plan, start, sums, maxima)
             }
-            _ => 0,
+            (GRANDPARENTS_FINE, UNKNOWN, false) => {
+                blocks::<GRANDPARENTS_FINE, UNKNOWN, false>(g, plan, start, sums, maxima)
+            }
+            (UNKNOWN, GRANDPARENTS_FINE, false) => {
+                blocks::<UNKNOWN, GRANDPARENTS_FINE, false>(g, plan, start, sums, maxima)
+            }
+            (PARENT, GRANDPARENTS, false) => {
+                blocks::<PARENT, GRANDPARENTS, false>(g, plan, start, sums, maxima)
+            }
+            (GRANDPARENTS, PARENT, false) => {
+                blocks::<GRANDPARENTS, PARENT, false>(g, plan, start, sums, maxima)
+            }
+            (GRANDPARENTS, GRANDPARENTS, false) => {
+                blocks::<GRANDPARENTS, GRANDPARENTS, false>(g, plan, start, sums, maxima)
+            }
+            _ => return false,
         }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    fn blocks<const P: u8, const M: u8>(
-        g: &Group,
-        sides: [SideClass; 2],
-        child: &[[u8; 2]],
-        tables: &[[u8; 64]],
-        start: usize,
-        sums: &mut [u16],
-    ) -> usize {
-        let first = [0, sides[0].kind().slots()];
-        let scale = 1u8 << sides[1].bits();
-        let blocks = sums.len() / 64;
-        for block in 0..blocks {
-            let pos = start + block * 64;
-            let mut lo = _mm512_setzero_si512();
-            let mut hi = _mm512_setzero_si512();
-            let mut t = 0;
-            for (m, &ab) in child.iter().enumerate() {
-                if ab[0] == MISSING {
-                    continue;
-                }
-                let cp = side::<P>(g, first[0], m, ab, pos, scale);
-                let cm = side::<M>(g, first[1], m, ab, pos, 1);
-                // SAFETY: the table holds 64 bytes.
-                let table = unsafe { _mm512_loadu_si512(tables[t].as_ptr().cast()) };
-                t += 1;
-                let values = _mm512_permutexvar_epi8(_mm512_or_si512(cp, cm), table);
-                lo = _mm512_add_epi16(lo, _mm512_cvtepu8_epi16(_mm512_castsi512_si256(values)));
-                hi = _mm512_add_epi16(
-                    hi,
-                    _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64::<1>(values)),
-                );
-            }
-            let out = &mut sums[block * 64..block * 64 + 64];
-            let mut add = [0u16; 64];
-            // SAFETY: `add` holds 64 u16 = two 512-bit vectors.
-            unsafe {
-                _mm512_storeu_si512(add.as_mut_ptr().cast(), lo);
-                _mm512_storeu_si512(add.as_mut_ptr().add(32).cast(), hi);
-            }
-            for (o, v) in out.iter_mut().zip(add) {
-                *o += v;
-            }
-        }
-        blocks * 64
+        true
     }
 }
 
-/// The first pass, on the fastest path this CPU has.
+/// The first pass for the cases of group `g` from `start` (a multiple of
+/// 64): `sums[i]` gets the bound units of case `start + i`, `maxima[k]` the
+/// largest sum of block `k`. Without a plan (the general path) every sum is
+/// `UNBOUNDED`.
 pub(crate) fn bound_sums(
     g: &Group,
-    child: &[[u8; 2]],
-    tables: &[[u8; 64]],
+    plan: Option<&Plan>,
     start: usize,
     sums: &mut [u16],
+    maxima: &mut [u16],
 ) {
+    debug_assert_eq!(start % 64, 0);
+    debug_assert_eq!(maxima.len(), sums.len().div_ceil(64));
+    let Some(plan) = plan else {
+        sums.fill(UNBOUNDED);
+        maxima.fill(UNBOUNDED);
+        return;
+    };
     #[cfg(target_arch = "x86_64")]
+    if plan.simd
+        && std::arch::is_x86_feature_detected!("avx512vbmi")
+        && std::arch::is_x86_feature_detected!("avx512bw")
     {
-        if std::arch::is_x86_feature_detected!("avx512vbmi")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-        {
-            // SAFETY: the CPU has the features the function is built for.
-            let done = unsafe { avx512::bound_sums(g, child, tables, start, sums) };
-            return bound_sums_portable(g, child, tables, start + done, &mut sums[done..]);
+        // SAFETY: the CPU has the features the function is built for.
+        if unsafe { avx512::bound_sums(g, plan, start, sums, maxima) } {
+            return;
         }
     }
-    bound_sums_portable(g, child, tables, start, sums)
+    bound_sums_portable(g, plan, start, sums);
+    for (m, chunk) in maxima.iter_mut().zip(sums.chunks(64)) {
+        *m = chunk.iter().copied().max().unwrap_or(0);
+    }
 }

@@ -369,22 +369,44 @@ fn fixtures_cover_every_kernel() {
     );
 }
 
-/// The vectorised first pass gives the same sums as the portable one.
+/// The vectorised first pass gives the same sums as the portable one, and
+/// every case's bound is at least its exact LR.
 #[test]
-fn first_pass_paths_agree() {
-    let f = fixture(5, 1500, 3);
-    assert!(f.index.groups.iter().any(|g| g.metas.len() >= 128));
-    for child in f.children.iter().take(20) {
-        for g in &f.index.groups {
-            let Some(b) = crate::bound::ClassBounds::new(f.index.models(), g.kind, child) else {
-                continue;
-            };
-            let n = g.metas.len();
-            let mut fast = vec![0u16; n];
-            let mut slow = vec![0u16; n];
-            crate::scan::bound_sums(g, child, &b.tables, 0, &mut fast);
-            crate::scan::bound_sums_portable(g, child, &b.tables, 0, &mut slow);
-            assert_eq!(fast, slow, "{:?}", g.kind);
+fn first_pass_paths_agree_and_bound_the_lr() {
+    for kind in [3, 1, 2] {
+        let f = fixture(5 + u64::from(kind), 1500, kind);
+        assert!(f.index.groups.iter().any(|g| g.metas.len() >= 128));
+        for child in f.children.iter().take(12) {
+            for g in &f.index.groups {
+                let Some(b) = crate::bound::ClassBounds::new(f.index.models(), g.kind, child)
+                else {
+                    continue;
+                };
+                let plan = crate::scan::Plan::new(f.index.models(), g.kind, &b, child).unwrap();
+                let n = g.metas.len();
+                let mut fast = vec![0u16; n];
+                let mut maxima = vec![0u16; n.div_ceil(64)];
+                let mut slow = vec![0u16; n];
+                crate::scan::bound_sums(g, Some(&plan), 0, &mut fast, &mut maxima);
+                crate::scan::bound_sums_portable(g, &plan, 0, &mut slow);
+                assert_eq!(fast, slow, "{:?}", g.kind);
+                for (k, m) in maxima.iter().enumerate() {
+                    assert_eq!(Some(*m), slow[k * 64..].iter().take(64).copied().max());
+                }
+                let markers = child.iter().filter(|g| g[0] != MISSING).count();
+                for (pos, &sum) in slow.iter().enumerate() {
+                    let id = g.metas[pos].id;
+                    if let Some(hit) = f.index.score(id, child) {
+                        let bound = crate::bound::log10_of(u32::from(sum), markers);
+                        assert!(
+                            hit.log10_lr <= bound,
+                            "case {id} ({}): LR 10^{} above its bound 10^{bound}",
+                            hit.shape,
+                            hit.log10_lr
+                        );
+                    }
+                }
+            }
         }
     }
 }

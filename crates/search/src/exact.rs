@@ -9,7 +9,7 @@ use kinship::{
 
 use crate::columns::Columns;
 use crate::shape::{Shape, Side};
-use crate::tables::{MISSING, Models, Tables};
+use crate::tables::{Codebook, ESCAPED, MISSING, Models, Tables, UNTYPED};
 
 /// What the index keeps of a case besides its genotype columns.
 #[derive(Debug)]
@@ -32,6 +32,8 @@ pub(crate) struct CaseMeta {
     /// Coupled cases: per marker, what the untyped parent transmits given the
     /// typed parent and the siblings (empty where the parent is untyped).
     pub tau: OnceLock<Vec<Vec<f64>>>,
+    /// Genotypes outside their marker's codebook: (column, alleles).
+    pub escaped: Vec<(u32, [u8; 2])>,
 }
 
 /// A case in its group: its metadata and where its columns are.
@@ -39,15 +41,26 @@ pub(crate) struct CaseMeta {
 pub(crate) struct CaseView<'a> {
     pub meta: &'a CaseMeta,
     pub cols: &'a Columns,
+    pub books: &'a [Codebook],
     pub slots: usize,
     pub pos: usize,
 }
 
 impl CaseView<'_> {
+    /// The alleles of the reference in `slot` at marker `m`.
     #[inline]
     pub fn code(&self, slot: usize, m: usize) -> [u8; 2] {
-        let c = (m * self.slots + slot) * 2;
-        [self.cols.get(c, self.pos), self.cols.get(c + 1, self.pos)]
+        let col = m * self.slots + slot;
+        match self.cols.get(col, self.pos) {
+            UNTYPED => [MISSING; 2],
+            ESCAPED => self
+                .meta
+                .escaped
+                .iter()
+                .find(|e| e.0 as usize == col)
+                .map_or([MISSING; 2], |e| e.1),
+            c => self.books[m].pairs[usize::from(c)],
+        }
     }
 
     #[inline]
@@ -146,8 +159,9 @@ impl CaseView<'_> {
         let (ped, persons, child_person) = self.pedigree();
         let mut g = vec![None; ped.len()];
         for (slot, person) in persons.iter().enumerate() {
+            let Some(person) = *person else { continue };
             let [x, y] = self.code(slot, m);
-            if let (Some(person), true) = (*person, x != MISSING) {
+            if x != MISSING {
                 g[person] = Some((x as usize, y as usize));
             }
         }
@@ -339,12 +353,13 @@ pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>]
 
 /// The columns of a coupled case's untyped parent (`scan::UNTYPED_PARENT_SLOTS`)
 /// at each marker: the two alleles `K` where `R(z) = tau(z) / u(z)` is
-/// largest, then the units of `max R` over `K` and over the other alleles
-/// (16-bit, little-endian). Where the typed parent is untyped the marker
+/// largest as a genotype code, then the units of `max R` over `K` and over
+/// the other alleles (16-bit, little-endian). A `K` outside the codebook is
+/// left out (`UNTYPED`), with `max R` over all alleles on both sides. Where the typed parent is untyped the marker
 /// takes the general path, where the untyped parent's transmission is some
 /// mixture of its mutation rows: `R` is then bounded by the largest ratio of
 /// a row to `u`, for every allele.
-pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec<[u8; 6]> {
+pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec<[u8; 5]> {
     let Shape::Coupled { side, .. } = &case.meta.shape else {
         return Vec::new();
     };
@@ -354,7 +369,8 @@ pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec
         .tables
         .iter()
         .zip(taus)
-        .map(|(t, tau)| {
+        .zip(models.books.iter())
+        .map(|((t, tau), book)| {
             let n = t.n;
             let u = &t.u[so];
             let m = &t.m[so];
@@ -362,7 +378,7 @@ pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec
                 let r = (0..n)
                     .map(|z| (0..n).map(|y| m[y * n + z]).fold(0.0, f64::max) / u[z])
                     .fold(0.0, f64::max);
-                ([MISSING, MISSING], r, r)
+                (UNTYPED, r, r)
             } else {
                 let ratio: Vec<f64> = (0..n).map(|z| tau[z] / u[z]).collect();
                 let best = |skip: &[usize]| {
@@ -373,11 +389,14 @@ pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec
                 let k1 = best(&[]).expect("a marker has alleles");
                 let k2 = best(&[k1]).unwrap_or(k1);
                 let r_out = best(&[k1, k2]).map_or(0.0, |z| ratio[z]);
-                ([k1 as u8, k2 as u8], ratio[k1], r_out)
+                match book.code([k1 as u8, k2 as u8]) {
+                    ESCAPED => (UNTYPED, ratio[k1], ratio[k1]),
+                    k => (k, ratio[k1], r_out),
+                }
             };
             let [i0, i1] = crate::bound::unit_of_ratio(r_in).to_le_bytes();
             let [o0, o1] = crate::bound::unit_of_ratio(r_out).to_le_bytes();
-            [k[0], k[1], i0, i1, o0, o1]
+            [k, i0, i1, o0, o1]
         })
         .collect()
 }

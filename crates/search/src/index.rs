@@ -15,7 +15,7 @@ use crate::exact::{
 };
 use crate::scan::{GroupKind, Plan, SideKind, UNTYPED_PARENT_SLOTS, bound_sums, case_bounds};
 use crate::shape::{Shape, Side, classify};
-use crate::tables::{MISSING, Models, Profile, typed_mask};
+use crate::tables::{Codebook, ESCAPED, MISSING, Models, Profile, UNTYPED, typed_mask};
 
 /// Settings of the search.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,9 +86,10 @@ pub struct SearchStats {
 
 pub(crate) struct Group {
     pub kind: GroupKind,
+    pub books: std::sync::Arc<[Codebook]>,
     pub slots: usize,
     pub metas: Vec<CaseMeta>,
-    /// Column `(m * slots + slot) * 2 + k`: allele `k` of slot `slot` at marker `m`, one byte per case.
+    /// Column `m * slots + slot`: the genotype code of slot `slot` at marker `m`, one byte per case.
     pub cols: Columns,
     /// Markers where at least one reference is typed.
     pub masks: Vec<u64>,
@@ -101,6 +102,7 @@ impl Group {
         CaseView {
             meta: &self.metas[pos],
             cols: &self.cols,
+            books: &self.books,
             slots: self.slots,
             pos,
         }
@@ -320,9 +322,10 @@ impl Index {
             None => {
                 self.groups.push(Group {
                     kind,
+                    books: self.models.books.clone(),
                     slots,
                     metas: Vec::new(),
-                    cols: Columns::new(self.models.len() * slots * 2),
+                    cols: Columns::new(self.models.len() * slots),
                     masks: Vec::new(),
                     blocks: Vec::new(),
                 });
@@ -332,9 +335,23 @@ impl Index {
         };
         let g = &mut self.groups[gi];
         let mut mask = 0;
+        let mut escaped = Vec::new();
+        for c in 0..self.models.len() * slots {
+            let (m, slot) = (c / slots, c % slots);
+            if let Some(r) = order[slot] {
+                let alleles = references[r].2[m];
+                if self.models.books[m].code(alleles) == ESCAPED {
+                    escaped.push((
+                        c as u32,
+                        [alleles[0].min(alleles[1]), alleles[0].max(alleles[1])],
+                    ));
+                }
+            }
+        }
+        let books = &self.models.books;
         g.cols.push(|c| {
-            let (m, slot, k) = (c / (slots * 2), (c / 2) % slots, c % 2);
-            order[slot].map_or(MISSING, |r| references[r].2[m][k])
+            let (m, slot) = (c / slots, c % slots);
+            order[slot].map_or(UNTYPED, |r| books[m].code(references[r].2[m]))
         });
         for r in order.iter().flatten() {
             mask |= typed_mask(&references[*r].2);
@@ -361,6 +378,7 @@ impl Index {
             pedigree: OnceLock::new(),
             l0: [OnceLock::new(), OnceLock::new()],
             tau: OnceLock::new(),
+            escaped,
         });
         let pos = g.metas.len() - 1;
         self.cases.insert(id, (gi, pos));
@@ -370,7 +388,7 @@ impl Index {
             let u = slots - UNTYPED_PARENT_SLOTS;
             for (m, bytes) in columns.iter().enumerate() {
                 for (i, &byte) in bytes.iter().enumerate() {
-                    g.cols.set((m * slots + u + i / 2) * 2 + i % 2, pos, byte);
+                    g.cols.set(m * slots + u + i, pos, byte);
                 }
             }
         }

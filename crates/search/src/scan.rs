@@ -8,17 +8,17 @@
 //! of the LR. For a coupled case the per-case factor of its untyped parent is
 //! added (two alleles `K` and the units of `max R` inside and outside `K`).
 //!
-//! The class of an allele is read from a 128-entry map built per query (bit
-//! 0: it is `a`, bit 1: it is `b`, at entry 127 what an untyped side gets:
-//! `MISSING & 127`), so that a side's class is the OR of its alleles' maps.
-//! On x86-64 with AVX-512 VBMI, 64 cases go at once: `vpermi2b` reads the
-//! maps, `vpermb` the tables (low and high bytes); the portable loop computes
-//! the same sums and is the reference. The maps need allele codes below 127;
-//! an index with a larger marker uses the portable loop.
+//! The columns hold one genotype code per person and marker (`Codebook`).
+//! A person's class bits are read from a 256-entry map built per query from
+//! the codebook (carries `a`, carries `b`, homozygous; an untyped person or
+//! a genotype outside the codebook gets the bits of an untyped side), and a
+//! side's class is the OR of its persons'. On x86-64 with AVX-512 VBMI, 64
+//! cases go at once: `vpermi2b` reads the maps and the tables (low and high
+//! bytes); the portable loop computes the same sums and is the reference.
 
 use crate::bound::{ClassBounds, TABLE, UNBOUNDED};
 use crate::index::Group;
-use crate::tables::{MISSING, Models};
+use crate::tables::{Codebook, MISSING, Models};
 
 /// What the kernel knows about one side of the child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,41 +97,25 @@ impl SideClass {
         }
     }
 
-    /// The maps of this side's alleles (one per person of the side: parent;
-    /// grandfather, grandmother) and the bit each adds when homozygous.
-    fn maps(self, [a, b]: [u8; 2], shift: u32) -> SideMaps {
-        let bits = |z: u8| u8::from(z == a) | (u8::from(z == b) << 1);
-        let mut maps = [[0u8; 128]; 2];
-        for z in 0..127u8 {
-            maps[0][z as usize] = bits(z) << shift;
-            maps[1][z as usize] = bits(z) << shift;
-        }
+    /// The class bits of each genotype code for this side's persons (parent;
+    /// grandfather, grandmother), already shifted into place.
+    fn maps(self, book: &Codebook, [a, b]: [u8; 2], shift: u32) -> SideMaps {
         let hom = a == b;
-        match self {
-            SideClass::Unknown => {}
-            SideClass::Parent => {
-                // x = y = MISSING: map | map | HOM = free.
-                maps[0][127] = (self.free(hom) & !HOM) << shift;
-                maps[1] = maps[0];
-            }
-            SideClass::Grandparents => {
-                maps[0][127] = HOM << shift;
-                maps[1] = maps[0];
-            }
-            SideClass::GrandparentsFine => {
-                for z in 0..127usize {
-                    maps[1][z] <<= 3;
-                }
-                maps[0][127] = 64;
-                maps[1][127] = 64;
+        let bits = |z: u8| u8::from(z == a) | (u8::from(z == b) << 1);
+        let (free, with_hom, person_shift) = match self {
+            SideClass::Unknown => (0, false, [0, 0]),
+            SideClass::Parent => (self.free(hom) << shift, true, [shift, shift]),
+            SideClass::Grandparents => (HOM << shift, false, [shift, shift]),
+            SideClass::GrandparentsFine => (64, true, [0, 3]),
+        };
+        let mut maps = [[free; 256]; 2];
+        for (i, map) in maps.iter_mut().enumerate() {
+            for (c, &[x, y]) in book.pairs.iter().enumerate() {
+                let zygosity = if with_hom && x == y { HOM } else { 0 };
+                map[c] = (bits(x) | bits(y) | zygosity) << person_shift[i];
             }
         }
-        let homs = match self {
-            SideClass::Parent => [HOM << shift; 2],
-            SideClass::GrandparentsFine => [HOM, HOM << 3],
-            _ => [0, 0],
-        };
-        (maps, homs)
+        maps
     }
 }
 
@@ -172,13 +156,12 @@ pub const HAS_B: u8 = 2;
 pub const HOM: u8 = 4;
 
 /// Column slots of a coupled case's untyped parent, after the references:
-/// `K` (two allele codes), then the units of `max R` inside `K` and outside
-/// `K` (little-endian 16-bit values in the slot's two columns).
-pub(crate) const UNTYPED_PARENT_SLOTS: usize = 3;
+/// `K` (a genotype code), then the units of `max R` inside `K` and outside
+/// `K` (little-endian 16-bit values, two slots each).
+pub(crate) const UNTYPED_PARENT_SLOTS: usize = 5;
 
-/// A side's allele maps at one marker (one per person of the side) and the
-/// bit each person adds when homozygous.
-type SideMaps = ([[u8; 128]; 2], [u8; 2]);
+/// A side's maps at one marker: class bits by genotype code, one per person of the side.
+type SideMaps = [[u8; 256]; 2];
 
 /// What the first pass of one group kind needs for one child.
 pub(crate) struct Plan {
@@ -191,10 +174,10 @@ pub(crate) struct Plan {
     tables: Vec<[u16; TABLE]>,
     lo: Vec<[u8; TABLE]>,
     hi: Vec<[u8; TABLE]>,
-    /// Per typed marker, per side: the allele maps and the homozygous bits.
+    /// Per typed marker, per side: the maps of its persons.
     maps: Vec<[SideMaps; 2]>,
-    /// Whether every allele code of these markers fits the vectorised maps.
-    simd: bool,
+    /// Per typed marker, for coupled cases: 1 for the codes of a `K` holding `a` or `b`.
+    kmaps: Vec<[u8; 256]>,
 }
 
 impl Plan {
@@ -214,10 +197,31 @@ impl Plan {
             .collect();
         debug_assert_eq!(markers.len(), bounds.tables.len());
         let shift = [sides[1].bits(), 0];
+        let books = &models.books;
         let maps = markers
             .iter()
-            .map(|&(_, ab)| [sides[0].maps(ab, shift[0]), sides[1].maps(ab, shift[1])])
+            .map(|&(m, ab)| {
+                [
+                    sides[0].maps(&books[m], ab, shift[0]),
+                    sides[1].maps(&books[m], ab, shift[1]),
+                ]
+            })
             .collect();
+        let coupled = matches!(kind, GroupKind::Coupled(_));
+        let kmaps = if coupled {
+            markers
+                .iter()
+                .map(|&(m, [a, b])| {
+                    let mut k = [0u8; 256];
+                    for (c, pair) in books[m].pairs.iter().enumerate() {
+                        k[c] = u8::from(pair.contains(&a) || pair.contains(&b));
+                    }
+                    k
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let split = |f: fn(u16) -> u8| {
             bounds
                 .tables
@@ -228,8 +232,8 @@ impl Plan {
         Some(Plan {
             sides,
             first: [0, sides[0].kind().slots()],
-            coupled: matches!(kind, GroupKind::Coupled(_)),
-            simd: markers.iter().all(|&(m, _)| models.tables[m].n < 127),
+            coupled,
+            kmaps,
             markers,
             lo: split(|v| v.to_le_bytes()[0]),
             hi: split(|v| v.to_le_bytes()[1]),
@@ -243,14 +247,8 @@ impl Plan {
     fn class(&self, g: &Group, side: usize, t: usize, pos: usize) -> u8 {
         let m = self.markers[t].0;
         let first = self.first[side];
-        let col = |slot: usize, k: usize| g.cols.get((m * g.slots + slot) * 2 + k, pos);
-        let (maps, homs) = &self.maps[t][side];
-        let person = |i: usize| {
-            let (x, y) = (col(first + i, 0), col(first + i, 1));
-            maps[i][usize::from(x & 127)]
-                | maps[i][usize::from(y & 127)]
-                | if x == y { homs[i] } else { 0 }
-        };
+        let maps = &self.maps[t][side];
+        let person = |i: usize| maps[i][usize::from(g.cols.get(m * g.slots + first + i, pos))];
         match self.sides[side] {
             SideClass::Unknown => 0,
             SideClass::Parent => person(0),
@@ -261,16 +259,15 @@ impl Plan {
     /// The units of the coupled factor of case `pos` at the `t`-th typed marker.
     #[inline]
     fn factor(&self, g: &Group, t: usize, pos: usize) -> u16 {
-        let (m, [a, b]) = self.markers[t];
+        let m = self.markers[t].0;
         let u = g.slots - UNTYPED_PARENT_SLOTS;
-        let col = |slot: usize, k: usize| g.cols.get((m * g.slots + slot) * 2 + k, pos);
-        let (k1, k2) = (col(u, 0), col(u, 1));
-        let slot = if k1 == a || k1 == b || k2 == a || k2 == b {
+        let col = |slot: usize| g.cols.get(m * g.slots + slot, pos);
+        let slot = if self.kmaps[t][usize::from(col(u))] != 0 {
             u + 1
         } else {
-            u + 2
+            u + 3
         };
-        u16::from_le_bytes([col(slot, 0), col(slot, 1)])
+        u16::from_le_bytes([col(slot), col(slot + 1)])
     }
 
     /// The units of case `pos` at the `t`-th typed marker.
@@ -332,33 +329,26 @@ mod avx512 {
         unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
     }
 
+    /// `map[c]` for each of the 64 bytes `c`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn lookup(map: &[u8; 256], c: __m512i) -> __m512i {
+        let low = _mm512_permutex2var_epi8(load(&map[..64]), c, load(&map[64..128]));
+        let high = _mm512_permutex2var_epi8(load(&map[128..192]), c, load(&map[192..]));
+        _mm512_mask_blend_epi8(_mm512_movepi8_mask(c), low, high)
+    }
+
     /// The class bytes of one side (kind `K`) of the 64 cases at `pos`.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
     fn side<const K: u8>(g: &Group, plan: &Plan, side: usize, t: usize, pos: usize) -> __m512i {
         let m = plan.markers[t].0;
         let first = plan.first[side];
-        let col = |slot: usize, k: usize| load(g.cols.block((m * g.slots + slot) * 2 + k, pos));
-        let (maps, homs) = &plan.maps[t][side];
-        // One person's class bits: the maps of its two alleles, and its homozygous bit.
-        let person = |i: usize, with_hom: bool| {
-            let (x, y) = (col(first + i, 0), col(first + i, 1));
-            let (lo, hi) = (load(&maps[i][..64]), load(&maps[i][64..]));
-            let c = _mm512_or_si512(
-                _mm512_permutex2var_epi8(lo, x, hi),
-                _mm512_permutex2var_epi8(lo, y, hi),
-            );
-            if with_hom {
-                let same = _mm512_cmpeq_epi8_mask(x, y);
-                _mm512_mask_add_epi8(c, same, c, _mm512_set1_epi8(homs[i] as i8))
-            } else {
-                c
-            }
-        };
+        let maps = &plan.maps[t][side];
+        let person = |i: usize| lookup(&maps[i], load(g.cols.block(m * g.slots + first + i, pos)));
         match K {
-            PARENT => person(0, true),
-            GRANDPARENTS => _mm512_or_si512(person(0, false), person(1, false)),
-            GRANDPARENTS_FINE => _mm512_or_si512(person(0, true), person(1, true)),
+            PARENT => person(0),
+            GRANDPARENTS | GRANDPARENTS_FINE => _mm512_or_si512(person(0), person(1)),
             _ => _mm512_setzero_si512(),
         }
     }
@@ -385,18 +375,13 @@ mod avx512 {
             let mut w0 = _mm512_unpacklo_epi8(lo, hi);
             let mut w1 = _mm512_unpackhi_epi8(lo, hi);
             if C {
-                let (m, [a, b]) = plan.markers[t];
+                let m = plan.markers[t].0;
                 let u = g.slots - UNTYPED_PARENT_SLOTS;
-                let col =
-                    |slot: usize, k: usize| load(g.cols.block((m * g.slots + slot) * 2 + k, pos));
-                let (va, vb) = (_mm512_set1_epi8(a as i8), _mm512_set1_epi8(b as i8));
-                let (k1, k2) = (col(u, 0), col(u, 1));
-                let inside = _mm512_cmpeq_epi8_mask(k1, va)
-                    | _mm512_cmpeq_epi8_mask(k1, vb)
-                    | _mm512_cmpeq_epi8_mask(k2, va)
-                    | _mm512_cmpeq_epi8_mask(k2, vb);
-                let rlo = _mm512_mask_blend_epi8(inside, col(u + 2, 0), col(u + 1, 0));
-                let rhi = _mm512_mask_blend_epi8(inside, col(u + 2, 1), col(u + 1, 1));
+                let col = |slot: usize| load(g.cols.block(m * g.slots + slot, pos));
+                let k = lookup(&plan.kmaps[t], col(u));
+                let inside = _mm512_test_epi8_mask(k, k);
+                let rlo = _mm512_mask_blend_epi8(inside, col(u + 3), col(u + 1));
+                let rhi = _mm512_mask_blend_epi8(inside, col(u + 4), col(u + 2));
                 w0 = _mm512_adds_epu16(w0, _mm512_unpacklo_epi8(rlo, rhi));
                 w1 = _mm512_adds_epu16(w1, _mm512_unpackhi_epi8(rlo, rhi));
             }
@@ -519,8 +504,7 @@ pub(crate) fn bound_sums(
         return;
     };
     #[cfg(target_arch = "x86_64")]
-    if plan.simd
-        && std::arch::is_x86_feature_detected!("avx512vbmi")
+    if std::arch::is_x86_feature_detected!("avx512vbmi")
         && std::arch::is_x86_feature_detected!("avx512bw")
     {
         // SAFETY: the CPU has the features the function is built for.

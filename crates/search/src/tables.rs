@@ -15,6 +15,57 @@ pub const MAX_MARKERS: usize = 64;
 /// first), `[MISSING, MISSING]` where untyped.
 pub type Profile = Vec<[u8; 2]>;
 
+/// The genotype code of an untyped person in the index's columns.
+pub(crate) const UNTYPED: u8 = 0xFF;
+/// The genotype code of a genotype outside a marker's codebook: its alleles
+/// are kept with the case.
+pub(crate) const ESCAPED: u8 = 0xFE;
+
+/// A marker's genotypes as one byte each in the index's columns: the 254
+/// commonest genotypes (every genotype of a marker of up to 21 alleles).
+#[derive(Debug, Clone)]
+pub(crate) struct Codebook {
+    /// Code -> alleles (smaller first).
+    pub pairs: Vec<[u8; 2]>,
+    /// Alleles `x * n + y` (x <= y) -> code, or `ESCAPED`.
+    code: Vec<u8>,
+    n: usize,
+}
+
+impl Codebook {
+    fn new(t: &Tables) -> Codebook {
+        let n = t.n;
+        let mut genotypes: Vec<[u8; 2]> = (0..n)
+            .flat_map(|a| (a..n).map(move |b| [a as u8, b as u8]))
+            .collect();
+        genotypes.sort_by(|x, y| {
+            t.p_genotype(y[0], y[1])
+                .total_cmp(&t.p_genotype(x[0], x[1]))
+                .then(x.cmp(y))
+        });
+        genotypes.truncate(usize::from(ESCAPED));
+        let mut code = vec![ESCAPED; n * n];
+        for (c, g) in genotypes.iter().enumerate() {
+            code[usize::from(g[0]) * n + usize::from(g[1])] = c as u8;
+        }
+        Codebook {
+            pairs: genotypes,
+            code,
+            n,
+        }
+    }
+
+    /// The code of alleles `[x, y]` (any order; `MISSING` gives `UNTYPED`).
+    #[inline]
+    pub fn code(&self, [x, y]: [u8; 2]) -> u8 {
+        if x == MISSING {
+            return UNTYPED;
+        }
+        let (x, y) = (x.min(y), x.max(y));
+        self.code[usize::from(x) * self.n + usize::from(y)]
+    }
+}
+
 /// Dense tables of one marker, for one set of mutation matrices.
 #[derive(Debug, Clone)]
 pub(crate) struct Tables {
@@ -106,6 +157,7 @@ pub struct Models {
     plain: Vec<MarkerModel>,
     pub(crate) tables: Vec<Tables>,
     pub(crate) plain_tables: Vec<Tables>,
+    pub(crate) books: std::sync::Arc<[Codebook]>,
 }
 
 impl Models {
@@ -130,13 +182,15 @@ impl Models {
                     .expect("no mutation model is always valid")
             })
             .collect();
-        let tables = markers.iter().map(Tables::new).collect();
+        let tables: Vec<Tables> = markers.iter().map(Tables::new).collect();
         let plain_tables = plain.iter().map(Tables::new).collect();
+        let books = tables.iter().map(Codebook::new).collect();
         Ok(Models {
             markers,
             plain,
             tables,
             plain_tables,
+            books,
         })
     }
 

@@ -12,11 +12,21 @@ use sim::Sampler;
 
 use crate::*;
 
-/// Markers with microvariants, so that stepwise models have several groups.
+/// Markers with microvariants, so that stepwise models have several groups;
+/// the first has 24 alleles of equal frequency, so that a sixth of its
+/// genotypes fall outside the index's codebook of 254.
 fn models(mutation: Option<MutationModel>, markers: usize, seed: u64) -> Vec<MarkerModel> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..markers)
         .map(|k| {
+            if k == 0 {
+                let alleles: Vec<Allele> =
+                    (5..29).map(|x| x.to_string().parse().unwrap()).collect();
+                let n = alleles.len();
+                let f = MarkerFrequencies::new("M0".to_string(), alleles, vec![1.0 / n as f64; n])
+                    .unwrap();
+                return MarkerModel::new(f, mutation).unwrap();
+            }
             let names = [
                 "8", "9", "9.3", "10", "11", "12", "12.2", "13", "14", "15", "16.3", "17",
             ];
@@ -348,6 +358,13 @@ fn a_case_finds_its_child() {
 #[test]
 fn fixtures_cover_every_kernel() {
     let f = fixture(3, 80, 3);
+    assert!(
+        f.index
+            .groups
+            .iter()
+            .any(|g| g.metas.iter().any(|m| !m.escaped.is_empty())),
+        "some genotypes lie outside the codebook"
+    );
     let mut shapes: Vec<&str> = (0..80u64)
         .filter_map(|c| {
             f.index

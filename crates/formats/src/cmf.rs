@@ -56,12 +56,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use kinship::{Allele, Genotype, Relative, Sex};
+use kinship::{Genotype, Relative, Sex};
 use roxmltree::{Document, Node, ParsingOptions};
 
 use crate::error::{FormatError, Location};
-use crate::genotypes::Profile;
-use crate::markers::{canonical_marker, is_amelogenin};
+use crate::genotypes::{CallError, Calls, Profile, read_calls};
+use crate::markers::canonical_marker;
 use crate::registry_csv::ID_MAX_CHARS;
 
 /// The namespace of CMF files.
@@ -558,64 +558,29 @@ impl<'a, 'input> Reader<'a, 'input> {
             }
             calls.push(value);
         }
-        // Calls that name the same allele ("8", "8.0"; "x", "X") count once.
-        let mut distinct: Vec<String> = calls
-            .iter()
-            .map(|(v, _, _)| {
-                v.parse::<Allele>()
-                    .map_or_else(|_| v.to_uppercase(), |a| a.to_string())
-            })
-            .collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() >= 3 {
-            return Err(self.error(
-                line,
-                "LOCUS",
-                format!(
-                    "specimen {id}, marker {marker}: {} alleles (mixture)",
-                    distinct.len()
-                ),
-            ));
-        }
-        if is_amelogenin(marker) {
-            let sex = match distinct.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-                [] => return Ok(()),
-                ["X"] => Sex::Female,
-                ["X", "Y"] => Sex::Male,
-                _ => {
-                    let values: Vec<&str> = calls.iter().map(|(v, _, _)| v.as_str()).collect();
-                    return Err(self.error(
-                        line,
-                        "LOCUS",
-                        format!(
-                            "specimen {id}, marker {marker}: {:?} is neither X,X (female) nor X,Y (male)",
-                            values.join(",")
-                        ),
-                    ));
-                }
-            };
-            specimen.sex = Some(sex);
-            return Ok(());
-        }
-        let mut alleles = Vec::with_capacity(2);
-        for (value, value_line, element) in &calls {
-            let allele: Allele = value.parse().map_err(|e| {
-                self.error(
+        let values: Vec<&str> = calls.iter().map(|(v, _, _)| v.as_str()).collect();
+        let genotype = match read_calls(marker, &values) {
+            Ok(Calls::Nothing) => return Ok(()),
+            Ok(Calls::Sex(sex)) => {
+                specimen.sex = Some(sex);
+                return Ok(());
+            }
+            Ok(Calls::Genotype(g)) => g,
+            Err(CallError::Marker(reason)) => {
+                return Err(self.error(
+                    line,
+                    "LOCUS",
+                    format!("specimen {id}, marker {marker}: {reason}"),
+                ));
+            }
+            Err(CallError::Allele(k, reason)) => {
+                let (_, value_line, element) = &calls[k];
+                return Err(self.error(
                     *value_line,
                     element,
-                    format!("specimen {id}, marker {marker}: {e}"),
-                )
-            })?;
-            alleles.push(allele);
-        }
-        alleles.sort_unstable();
-        alleles.dedup();
-        let genotype = match alleles[..] {
-            [] => return Ok(()),
-            [a] => Genotype::new(a, a),
-            [a, b] => Genotype::new(a, b),
-            _ => unreachable!("at most two distinct calls"),
+                    format!("specimen {id}, marker {marker}: {reason}"),
+                ));
+            }
         };
         specimen.markers.push((marker.to_string(), genotype));
         Ok(())
@@ -858,6 +823,7 @@ fn escape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kinship::Allele;
     use proptest::prelude::*;
 
     fn g(a: &str, b: &str) -> Genotype {

@@ -301,69 +301,97 @@ impl Builder {
             .copied()
             .filter(|(_, v)| !v.is_empty())
             .collect();
-        // Calls that name the same allele ("8", "8.0"; "x", "X") count once.
-        let mut distinct: Vec<String> = called
-            .iter()
-            .map(|&(_, v)| {
-                v.parse::<Allele>()
-                    .map_or_else(|_| v.to_uppercase(), |a| a.to_string())
-            })
-            .collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() >= 3 {
-            return Err(FormatError::new(
+        let values: Vec<&str> = called.iter().map(|&(_, v)| v).collect();
+        let at_line = |reason: String| {
+            FormatError::new(
                 file,
                 Location::line(line),
-                format!(
-                    "sample {sample}, marker {marker}: {} alleles (mixture)",
-                    distinct.len()
-                ),
-            ));
-        }
-        if is_amelogenin(marker) {
-            let sex = match distinct.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-                [] => return Ok(()),
-                ["X"] => Sex::Female,
-                ["X", "Y"] => Sex::Male,
-                _ => {
-                    let calls: Vec<&str> = called.iter().map(|&(_, v)| v).collect();
-                    return Err(FormatError::new(
-                        file,
-                        Location::line(line),
-                        format!(
-                            "sample {sample}, marker {marker}: {:?} is neither X,X (female) nor X,Y (male)",
-                            calls.join(",")
-                        ),
-                    ));
-                }
-            };
-            return self.set_sex(file, Location::line(line), at, sex);
-        }
-        let mut alleles = Vec::with_capacity(2);
-        for &(field, value) in &called {
-            let allele: Allele = value.parse().map_err(|e| {
-                FormatError::new(
+                format!("sample {sample}, marker {marker}: {reason}"),
+            )
+        };
+        let genotype = match read_calls(marker, &values) {
+            Ok(Calls::Nothing) => return Ok(()),
+            Ok(Calls::Sex(sex)) => return self.set_sex(file, Location::line(line), at, sex),
+            Ok(Calls::Genotype(g)) => g,
+            Err(CallError::Marker(reason)) => return Err(at_line(reason)),
+            Err(CallError::Allele(k, reason)) => {
+                return Err(FormatError::new(
                     file,
-                    Location::line_field(line, field),
-                    format!("sample {sample}, marker {marker}: {e}"),
-                )
-            })?;
-            alleles.push(allele);
-        }
-        alleles.sort_unstable();
-        alleles.dedup();
-        let genotype = match alleles[..] {
-            [] => return Ok(()),
-            [a] => Genotype::new(a, a),
-            [a, b] => Genotype::new(a, b),
-            _ => unreachable!("at most two distinct calls"),
+                    Location::line_field(line, called[k].0),
+                    format!("sample {sample}, marker {marker}: {reason}"),
+                ));
+            }
         };
         self.profiles[at]
             .markers
             .push((marker.to_string(), genotype));
         Ok(())
     }
+}
+
+/// What the allele calls of one person at one marker say.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Calls {
+    /// No call: the marker is untyped.
+    Nothing,
+    /// Amelogenin: X,X or X,Y.
+    Sex(Sex),
+    Genotype(Genotype),
+}
+
+/// Why calls were refused: about the marker as a whole, or about the call at an index.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CallError {
+    Marker(String),
+    Allele(usize, String),
+}
+
+/// Reads the non-empty allele calls of one person at one marker, as every
+/// reader of lab files does: calls naming the same allele ("8", "8.0"; "x",
+/// "X") count once; three or more distinct calls are a mixture; Amelogenin
+/// gives a sex; one call is a homozygote.
+pub(crate) fn read_calls(marker: &str, calls: &[&str]) -> Result<Calls, CallError> {
+    let mut distinct: Vec<String> = calls
+        .iter()
+        .map(|v| {
+            v.parse::<Allele>()
+                .map_or_else(|_| v.to_uppercase(), |a| a.to_string())
+        })
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() >= 3 {
+        return Err(CallError::Marker(format!(
+            "{} alleles (mixture)",
+            distinct.len()
+        )));
+    }
+    if is_amelogenin(marker) {
+        return match distinct.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            [] => Ok(Calls::Nothing),
+            ["X"] => Ok(Calls::Sex(Sex::Female)),
+            ["X", "Y"] => Ok(Calls::Sex(Sex::Male)),
+            _ => Err(CallError::Marker(format!(
+                "{:?} is neither X,X (female) nor X,Y (male)",
+                calls.join(",")
+            ))),
+        };
+    }
+    let mut alleles = Vec::with_capacity(2);
+    for (k, value) in calls.iter().enumerate() {
+        let allele: Allele = value
+            .parse()
+            .map_err(|e| CallError::Allele(k, format!("{e}")))?;
+        alleles.push(allele);
+    }
+    alleles.sort_unstable();
+    alleles.dedup();
+    Ok(match alleles[..] {
+        [] => Calls::Nothing,
+        [a] => Calls::Genotype(Genotype::new(a, a)),
+        [a, b] => Calls::Genotype(Genotype::new(a, b)),
+        _ => unreachable!("at most two distinct calls"),
+    })
 }
 
 /// The canonical name of a marker in a header or cell, or an error naming it.

@@ -651,26 +651,16 @@ impl Registry {
             let mut tx = self.pool.begin().await?;
             let total = table.profiles.len();
             for (k, p) in table.profiles.iter().enumerate() {
-                let stored = StoredProfile {
-                    sex: p.sex.map(|s| s.name().to_string()),
-                    markers: p
-                        .markers
-                        .iter()
-                        .map(|(m, g)| (m.clone(), g.first().to_string(), g.second().to_string()))
-                        .collect(),
-                };
-                let json = serde_json::to_string(&stored)
-                    .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-                let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
-                    .bind(&p.sample)
-                    .fetch_optional(&mut *tx)
+                let same = self
+                    .store_profile(&mut tx, &p.sample, p.sex, &p.markers, lab, kit, file)
                     .await?;
-                if let Some(r) = existing {
-                    let old = self
-                        .open_field("profiles", "genotypes", &p.sample, r.try_get(0)?)?
-                        .unwrap_or_default();
-                    let old: Option<StoredProfile> = serde_json::from_str(&old).ok();
-                    if old.as_ref() != Some(&stored) {
+                match same {
+                    Stored::Added => {}
+                    Stored::Unchanged => {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    Stored::Different => {
                         return Err(row_error(
                             file,
                             p.line,
@@ -681,22 +671,7 @@ impl Registry {
                             ),
                         ));
                     }
-                    report.unchanged += 1;
-                    continue;
                 }
-                sqlx::query(
-                    "INSERT INTO profiles (sample_name, lab, kit, typed_at, source_file, genotypes, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&p.sample)
-                .bind(lab)
-                .bind(kit)
-                .bind(None::<String>)
-                .bind(file)
-                .bind(self.seal("profiles", "genotypes", &p.sample, Some(&json)))
-                .bind(crate::audit::now_rfc3339())
-                .execute(&mut *tx)
-                .await?;
                 report.added += 1;
                 let as_ref =
                     sqlx::query("SELECT case_ref FROM case_references WHERE sample_name = $1")
@@ -787,4 +762,70 @@ fn sample_size(text: &str, population: Option<&str>) -> Option<i64> {
         }
     }
     best.map(|n| n / 2)
+}
+
+/// What [`Registry::store_profile`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    Added,
+    /// The sample already held this very profile.
+    Unchanged,
+    /// The sample already holds another profile: nothing was written.
+    Different,
+}
+
+impl Registry {
+    /// Stores a sample's profile (genotypes sealed), unless the sample has
+    /// one already: then says whether it is the same. Every importer of lab
+    /// files goes through here.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn store_profile(
+        &self,
+        tx: &mut AnyConnection,
+        sample: &str,
+        sex: Option<kinship::Sex>,
+        markers: &[(String, kinship::Genotype)],
+        lab: Option<&str>,
+        kit: Option<&str>,
+        file: &str,
+    ) -> Result<Stored> {
+        let stored = StoredProfile {
+            sex: sex.map(|s| s.name().to_string()),
+            markers: markers
+                .iter()
+                .map(|(m, g)| (m.clone(), g.first().to_string(), g.second().to_string()))
+                .collect(),
+        };
+        let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
+            .bind(sample)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(r) = existing {
+            let old = self
+                .open_field("profiles", "genotypes", sample, r.try_get(0)?)?
+                .unwrap_or_default();
+            let old: Option<StoredProfile> = serde_json::from_str(&old).ok();
+            return Ok(if old.as_ref() == Some(&stored) {
+                Stored::Unchanged
+            } else {
+                Stored::Different
+            });
+        }
+        let json =
+            serde_json::to_string(&stored).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO profiles (sample_name, lab, kit, typed_at, source_file, genotypes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(sample)
+        .bind(lab)
+        .bind(kit)
+        .bind(None::<String>)
+        .bind(file)
+        .bind(self.seal("profiles", "genotypes", sample, Some(&json)))
+        .bind(crate::audit::now_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        Ok(Stored::Added)
+    }
 }

@@ -31,8 +31,9 @@ use formats::registry_csv::{FoundRow, ReferenceRow};
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use sqlx::{AnyConnection, Row};
 
+use crate::import::Stored;
 use crate::import::{ImportReport, Sample, row_error, sample_taken, sha256_hex};
-use crate::matching::{StoredProfile, parse_sex};
+use crate::matching::parse_sex;
 use crate::{Registry, RegistryError, Result};
 
 /// The names of relationships, for messages.
@@ -357,52 +358,22 @@ impl Registry {
         lab: Option<&str>,
         kit: Option<&str>,
     ) -> Result<bool> {
-        let stored = StoredProfile {
-            sex: s.sex.map(|x| x.name().to_string()),
-            markers: s
-                .markers
-                .iter()
-                .map(|(m, g)| (m.clone(), g.first().to_string(), g.second().to_string()))
-                .collect(),
-        };
-        let json =
-            serde_json::to_string(&stored).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
-            .bind(&s.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(r) = existing {
-            let old = self
-                .open_field("profiles", "genotypes", &s.id, r.try_get(0)?)?
-                .unwrap_or_default();
-            let old: Option<StoredProfile> = serde_json::from_str(&old).ok();
-            if old.as_ref() != Some(&stored) {
-                return Err(row_error(
-                    file,
-                    s.line,
-                    "SPECIMENID",
-                    format!(
-                        "specimen {} already has a different profile; a re-typing needs its own \
-                         specimen id",
-                        s.id
-                    ),
-                ));
-            }
-            return Ok(false);
+        match self
+            .store_profile(tx, &s.id, s.sex, &s.markers, lab, kit, file)
+            .await?
+        {
+            Stored::Added => Ok(true),
+            Stored::Unchanged => Ok(false),
+            Stored::Different => Err(row_error(
+                file,
+                s.line,
+                "SPECIMENID",
+                format!(
+                    "specimen {} already has a different profile; a re-typing needs its own \
+                     specimen id",
+                    s.id
+                ),
+            )),
         }
-        sqlx::query(
-            "INSERT INTO profiles (sample_name, lab, kit, typed_at, source_file, genotypes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&s.id)
-        .bind(lab)
-        .bind(kit)
-        .bind(None::<String>)
-        .bind(file)
-        .bind(self.seal("profiles", "genotypes", &s.id, Some(&json)))
-        .bind(crate::audit::now_rfc3339())
-        .execute(&mut *tx)
-        .await?;
-        Ok(true)
     }
 }

@@ -14,7 +14,7 @@
 //! The LR of a coupled case is `f(t_P, tau)` with `tau` what the untyped
 //! parent transmits given the siblings. With `R(z) = tau(z) / u(z)`, `u` the
 //! population's transmission, `f(t_P, tau) <= max(R(a), R(b)) f(t_P, u)`: the
-//! one-parent bound times a factor kept per case and marker (`unit_of_ratio`,
+//! one-parent bound times a factor kept per case and marker (`factor_byte`,
 //! two alleles `K` where `R` is largest and `max R` inside and outside `K`).
 //! A marker that a case does not share has LR 1, which the bound of two
 //! untyped sides covers.
@@ -57,9 +57,24 @@ pub(crate) fn units(b: f64, offset: f64) -> u16 {
     }
 }
 
-/// The units of a coupled case's factor `R` at a marker.
-pub(crate) fn unit_of_ratio(r: f64) -> u16 {
-    units(r, COUPLED_OFFSET)
+/// A coupled case's factor `R` at a marker in one byte, in half units
+/// (1/16 decade, rounded up): `ceil(16 (log10 R + COUPLED_OFFSET))`, or
+/// `None` past 255.
+pub(crate) fn factor_byte(r: f64) -> Option<u8> {
+    if r <= 0.0 {
+        return Some(0);
+    }
+    let x = ((r.log10() + COUPLED_OFFSET) * SCALE / 2.0 + 1e-6).ceil();
+    if x.is_nan() || x > 255.0 {
+        None
+    } else {
+        Some(x.max(0.0) as u8)
+    }
+}
+
+/// The largest factor a byte holds: `factor_byte` of any ratio up to it fits.
+pub(crate) fn max_factor() -> f64 {
+    10f64.powf(255.0 / (SCALE / 2.0) - COUPLED_OFFSET) * (1.0 - 1e-9)
 }
 
 /// The log10 bound that a sum of units over `markers` markers stands for.

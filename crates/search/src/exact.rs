@@ -354,12 +354,13 @@ pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>]
 /// The columns of a coupled case's untyped parent (`scan::UNTYPED_PARENT_SLOTS`)
 /// at each marker: the two alleles `K` where `R(z) = tau(z) / u(z)` is
 /// largest as a genotype code, then the units of `max R` over `K` and over
-/// the other alleles (16-bit, little-endian). A `K` outside the codebook is
-/// left out (`UNTYPED`), with `max R` over all alleles on both sides. Where the typed parent is untyped the marker
+/// the other alleles (one byte each, `bound::factor_byte`). A `K` outside
+/// the codebook is left out (`UNTYPED`), with `max R` over all alleles on
+/// both sides. `Models::factors_fit` guarantees every factor fits its byte. Where the typed parent is untyped the marker
 /// takes the general path, where the untyped parent's transmission is some
 /// mixture of its mutation rows: `R` is then bounded by the largest ratio of
 /// a row to `u`, for every allele.
-pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec<[u8; 5]> {
+pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec<[u8; 3]> {
     let Shape::Coupled { side, .. } = &case.meta.shape else {
         return Vec::new();
     };
@@ -394,9 +395,8 @@ pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec
                     k => (k, ratio[k1], r_out),
                 }
             };
-            let [i0, i1] = crate::bound::unit_of_ratio(r_in).to_le_bytes();
-            let [o0, o1] = crate::bound::unit_of_ratio(r_out).to_le_bytes();
-            [k, i0, i1, o0, o1]
+            let byte = |r: f64| crate::bound::factor_byte(r).expect("checked by factors_fit");
+            [k, byte(r_in), byte(r_out)]
         })
         .collect()
 }

@@ -13,7 +13,9 @@ use crate::columns::{Columns, LANES};
 use crate::exact::{
     CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded, untyped_parent_columns,
 };
-use crate::scan::{GroupKind, Plan, SideKind, UNTYPED_PARENT_SLOTS, bound_sums, case_bounds};
+use crate::scan::{
+    GroupKind, Plan, SharedMaps, SideKind, UNTYPED_PARENT_SLOTS, bound_sums, case_bounds,
+};
 use crate::shape::{Shape, Side, classify};
 use crate::tables::{Codebook, ESCAPED, MISSING, Models, Profile, UNTYPED, typed_mask};
 
@@ -172,6 +174,8 @@ pub struct Index {
     child_pos: HashMap<u64, usize>,
     scratch: Mutex<Vec<Scratch>>,
     tables: TableCache,
+    /// `Models::factors_fit`, once.
+    factors_fit: bool,
 }
 
 /// Slot layout of a case: which reference goes to which column slot.
@@ -236,6 +240,7 @@ fn layout(shape: &Shape, n_refs: usize) -> (GroupKind, Vec<Option<usize>>, Shape
 
 impl Index {
     pub fn new(models: Models, config: SearchConfig) -> Index {
+        let factors_fit = models.factors_fit();
         Index {
             models,
             config,
@@ -246,6 +251,7 @@ impl Index {
             child_pos: HashMap::new(),
             scratch: Mutex::new(Vec::new()),
             tables: TableCache::default(),
+            factors_fit,
         }
     }
 
@@ -313,7 +319,12 @@ impl Index {
         self.remove_case(id);
 
         let relatives: Vec<Relative> = references.iter().map(|r| r.0).collect();
-        let (shape, used) = classify(&relatives);
+        let (shape, used) = match classify(&relatives) {
+            (Shape::Coupled { .. }, _) if !self.factors_fit => {
+                (Shape::General, vec![true; relatives.len()])
+            }
+            classified => classified,
+        };
         let (kind, order, shape) = layout(&shape, references.len());
         let slots = order.len();
         let key = (kind, slots);
@@ -561,13 +572,11 @@ impl Index {
             }
         }
         let bounds = self.tables.bounds(&self.models, &kinds, child);
+        let maps = SharedMaps::new(&self.models, &kinds, child);
         let plans: Vec<Option<Plan>> = bounds
             .iter()
             .zip(&kinds)
-            .map(|(b, &kind)| {
-                b.as_ref()
-                    .and_then(|b| Plan::new(&self.models, kind, b, child))
-            })
+            .map(|(b, &kind)| b.as_ref().and_then(|b| Plan::new(kind, b, child, &maps)))
             .collect();
         let plan_of: Vec<Option<&Plan>> = self
             .groups
@@ -632,7 +641,6 @@ impl Index {
         // evaluated exactly, and the next band starts only if its bounds may
         // still reach the k-th best LR (or the floor).
         const BUCKET: u32 = 4;
-        let buckets = (u32::from(UNBOUNDED) / BUCKET + 1) as usize;
         let bucket = |v: u16| (u32::from(v) / BUCKET) as usize;
         let Scratch {
             sums: all_sums,
@@ -644,14 +652,23 @@ impl Index {
             blocks,
             candidates,
         } = &mut scratch;
+        // Only the buckets between the lowest and the highest block maximum.
+        let (base, top_bucket) = all_maxima
+            .iter()
+            .flatten()
+            .fold((usize::MAX, 0), |(lo, hi), &v| {
+                (lo.min(bucket(v)), hi.max(bucket(v)))
+            });
+        let base = base.min(top_bucket);
+        let buckets = top_bucket - base + 1;
         count.clear();
         count.resize(buckets + 1, 0);
         for maxima in all_maxima.iter() {
             for &v in maxima {
-                count[bucket(v)] += 1;
+                count[bucket(v) - base] += 1;
             }
         }
-        // Blocks in order of decreasing bucket: those of bucket `b` start at `from[b]`.
+        // Blocks in order of decreasing bucket: those of bucket `base + b` start at `from[b]`.
         from.clear();
         from.resize(buckets + 1, 0);
         for b in (0..buckets).rev() {
@@ -663,11 +680,22 @@ impl Index {
             next.clone_from(from);
             for (gi, maxima) in all_maxima.iter().enumerate() {
                 for (k, &v) in maxima.iter().enumerate() {
-                    blocks[next[bucket(v)]] = (gi as u32, k as u32);
-                    next[bucket(v)] += 1;
+                    let b = bucket(v) - base;
+                    blocks[next[b]] = (gi as u32, k as u32);
+                    next[b] += 1;
                 }
             }
         }
+        // How many blocks have a maximum in bucket `b` or above.
+        let blocks_from = |b: usize| {
+            if b > top_bucket {
+                0
+            } else if b < base {
+                blocks.len()
+            } else {
+                from[b - base] + count[b - base] as usize
+            }
+        };
         let wanted_blocks = query.top_k.unwrap_or(0).max(64);
         let mut top = TopK::new(query.top_k, floor);
         // Bands are [lo, hi) in units; `seen` blocks have a maximum >= hi.
@@ -680,11 +708,16 @@ impl Index {
                 break;
             }
             // Take whole buckets until enough new blocks are in.
-            let mut b = bucket(((hi - 1).min(u32::from(UNBOUNDED))) as u16);
-            let mut end = from[b] + count[b] as usize;
-            while end - seen < wanted_blocks && b > 0 && (b as u32) * BUCKET > need {
+            let mut b = bucket(((hi - 1).min(u32::from(UNBOUNDED))) as u16).min(top_bucket);
+            let mut end = blocks_from(b);
+            while end - seen < wanted_blocks && b > base && (b as u32) * BUCKET > need {
                 b -= 1;
-                end = from[b] + count[b] as usize;
+                end = blocks_from(b);
+            }
+            if b <= base {
+                // Nothing lies below the lowest bucket: this band takes the rest.
+                b = 0;
+                end = blocks.len();
             }
             let lo = ((b as u32) * BUCKET).max(need);
             seen = end;

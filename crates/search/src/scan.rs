@@ -3,7 +3,7 @@
 //! At each of the child's markers, each side of the child gets a class of a
 //! few bits from the reference alleles in the columns (does the side carry
 //! allele `a`, allele `b`, is the parent homozygous, is it untyped). The pair
-//! of classes indexes a 64-entry table of 16-bit upper bounds of the LR at
+//! of classes indexes a 128-entry table of 16-bit upper bounds of the LR at
 //! that marker (`bound`), and the saturating sum over markers bounds the log
 //! of the LR. For a coupled case the per-case factor of its untyped parent is
 //! added (two alleles `K` and the units of `max R` inside and outside `K`).
@@ -15,6 +15,11 @@
 //! side's class is the OR of its persons'. On x86-64 with AVX-512 VBMI, 64
 //! cases go at once: `vpermi2b` reads the maps and the tables (low and high
 //! bytes); the portable loop computes the same sums and is the reference.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::bound::{ClassBounds, TABLE, UNBOUNDED};
 use crate::index::Group;
@@ -132,7 +137,7 @@ pub enum GroupKind {
 
 impl GroupKind {
     /// The side kinds the first pass classifies (the untyped parent of a
-    /// coupled case is not classified: any of its rows may be transmitted).
+    /// coupled case is not classified: its per-case factor bounds it).
     pub fn checked_sides(self) -> Option<[SideClass; 2]> {
         let class = |k: SideKind, other: SideKind| match k {
             SideKind::Unknown => SideClass::Unknown,
@@ -156,9 +161,9 @@ pub const HAS_B: u8 = 2;
 pub const HOM: u8 = 4;
 
 /// Column slots of a coupled case's untyped parent, after the references:
-/// `K` (a genotype code), then the units of `max R` inside `K` and outside
-/// `K` (little-endian 16-bit values, two slots each).
-pub(crate) const UNTYPED_PARENT_SLOTS: usize = 5;
+/// `K` (a genotype code), then `max R` inside `K` and outside `K` in half
+/// units (`bound::factor_byte`).
+pub(crate) const UNTYPED_PARENT_SLOTS: usize = 3;
 
 /// A side's maps at one marker: class bits by genotype code, one per person of the side.
 type SideMaps = [[u8; 256]; 2];
@@ -174,42 +179,48 @@ pub(crate) struct Plan {
     tables: Vec<[u16; TABLE]>,
     lo: Vec<[u8; TABLE]>,
     hi: Vec<[u8; TABLE]>,
-    /// Per typed marker, per side: the maps of its persons.
-    maps: Vec<[SideMaps; 2]>,
+    /// Per side, per typed marker: the maps of its persons (shared by the kinds).
+    maps: [Arc<Vec<SideMaps>>; 2],
     /// Per typed marker, for coupled cases: 1 for the codes of a `K` holding `a` or `b`.
-    kmaps: Vec<[u8; 256]>,
+    kmaps: Arc<Vec<[u8; 256]>>,
 }
 
-impl Plan {
-    /// `None` for the general path (no bound: every case is evaluated).
-    pub fn new(
-        models: &Models,
-        kind: GroupKind,
-        bounds: &ClassBounds,
-        child: &[[u8; 2]],
-    ) -> Option<Plan> {
-        let sides = kind.checked_sides()?;
-        let markers: Vec<(usize, [u8; 2])> = child
+/// The maps of one query, computed once for every kind that uses them.
+pub(crate) struct SharedMaps {
+    sides: HashMap<(SideClass, u32), Arc<Vec<SideMaps>>>,
+    kmaps: Arc<Vec<[u8; 256]>>,
+}
+
+impl SharedMaps {
+    pub fn new(models: &Models, kinds: &[GroupKind], child: &[[u8; 2]]) -> SharedMaps {
+        let books = &models.books;
+        let typed: Vec<(usize, [u8; 2])> = child
             .iter()
             .enumerate()
             .filter(|(_, ab)| ab[0] != MISSING)
             .map(|(m, &ab)| (m, ab))
             .collect();
-        debug_assert_eq!(markers.len(), bounds.tables.len());
-        let shift = [sides[1].bits(), 0];
-        let books = &models.books;
-        let maps = markers
-            .iter()
-            .map(|&(m, ab)| {
-                [
-                    sides[0].maps(&books[m], ab, shift[0]),
-                    sides[1].maps(&books[m], ab, shift[1]),
-                ]
+        let mut wanted: Vec<(SideClass, u32)> = Vec::new();
+        for sides in kinds.iter().filter_map(|k| k.checked_sides()) {
+            for (side, shift) in [(sides[0], sides[1].bits()), (sides[1], 0)] {
+                if side != SideClass::Unknown && !wanted.contains(&(side, shift)) {
+                    wanted.push((side, shift));
+                }
+            }
+        }
+        let sides = wanted
+            .into_par_iter()
+            .map(|(side, shift)| {
+                let maps = typed
+                    .iter()
+                    .map(|&(m, ab)| side.maps(&books[m], ab, shift))
+                    .collect();
+                ((side, shift), Arc::new(maps))
             })
             .collect();
-        let coupled = matches!(kind, GroupKind::Coupled(_));
+        let coupled = kinds.iter().any(|k| matches!(k, GroupKind::Coupled(_)));
         let kmaps = if coupled {
-            markers
+            typed
                 .iter()
                 .map(|&(m, [a, b])| {
                     let mut k = [0u8; 256];
@@ -222,6 +233,35 @@ impl Plan {
         } else {
             Vec::new()
         };
+        SharedMaps {
+            sides,
+            kmaps: Arc::new(kmaps),
+        }
+    }
+
+    fn side(&self, side: SideClass, shift: u32) -> Arc<Vec<SideMaps>> {
+        self.sides.get(&(side, shift)).cloned().unwrap_or_default()
+    }
+}
+
+impl Plan {
+    /// `None` for the general path (no bound: every case is evaluated).
+    pub fn new(
+        kind: GroupKind,
+        bounds: &ClassBounds,
+        child: &[[u8; 2]],
+        shared: &SharedMaps,
+    ) -> Option<Plan> {
+        let sides = kind.checked_sides()?;
+        let markers: Vec<(usize, [u8; 2])> = child
+            .iter()
+            .enumerate()
+            .filter(|(_, ab)| ab[0] != MISSING)
+            .map(|(m, &ab)| (m, ab))
+            .collect();
+        debug_assert_eq!(markers.len(), bounds.tables.len());
+        let shift = [sides[1].bits(), 0];
+        let coupled = matches!(kind, GroupKind::Coupled(_));
         let split = |f: fn(u16) -> u8| {
             bounds
                 .tables
@@ -233,12 +273,15 @@ impl Plan {
             sides,
             first: [0, sides[0].kind().slots()],
             coupled,
-            kmaps,
+            kmaps: shared.kmaps.clone(),
             markers,
             lo: split(|v| v.to_le_bytes()[0]),
             hi: split(|v| v.to_le_bytes()[1]),
             tables: bounds.tables.clone(),
-            maps,
+            maps: [
+                shared.side(sides[0], shift[0]),
+                shared.side(sides[1], shift[1]),
+            ],
         })
     }
 
@@ -247,8 +290,8 @@ impl Plan {
     fn class(&self, g: &Group, side: usize, t: usize, pos: usize) -> u8 {
         let m = self.markers[t].0;
         let first = self.first[side];
-        let maps = &self.maps[t][side];
-        let person = |i: usize| maps[i][usize::from(g.cols.get(m * g.slots + first + i, pos))];
+        let person =
+            |i: usize| self.maps[side][t][i][usize::from(g.cols.get(m * g.slots + first + i, pos))];
         match self.sides[side] {
             SideClass::Unknown => 0,
             SideClass::Parent => person(0),
@@ -265,9 +308,9 @@ impl Plan {
         let slot = if self.kmaps[t][usize::from(col(u))] != 0 {
             u + 1
         } else {
-            u + 3
+            u + 2
         };
-        u16::from_le_bytes([col(slot), col(slot + 1)])
+        2 * u16::from(col(slot))
     }
 
     /// The units of case `pos` at the `t`-th typed marker.
@@ -344,8 +387,12 @@ mod avx512 {
     fn side<const K: u8>(g: &Group, plan: &Plan, side: usize, t: usize, pos: usize) -> __m512i {
         let m = plan.markers[t].0;
         let first = plan.first[side];
-        let maps = &plan.maps[t][side];
-        let person = |i: usize| lookup(&maps[i], load(g.cols.block(m * g.slots + first + i, pos)));
+        let person = |i: usize| {
+            lookup(
+                &plan.maps[side][t][i],
+                load(g.cols.block(m * g.slots + first + i, pos)),
+            )
+        };
         match K {
             PARENT => person(0),
             GRANDPARENTS | GRANDPARENTS_FINE => _mm512_or_si512(person(0), person(1)),
@@ -368,8 +415,13 @@ mod avx512 {
         let mut acc1 = _mm512_setzero_si512();
         for t in 0..plan.markers.len() {
             let idx = _mm512_or_si512(side::<P>(g, plan, 0, t, pos), side::<M>(g, plan, 1, t, pos));
+            // Only the fine grandparents' classes need more than 6 bits.
             let table = |bytes: &[u8; TABLE]| {
-                _mm512_permutex2var_epi8(load(&bytes[..64]), idx, load(&bytes[64..]))
+                if P == GRANDPARENTS_FINE || M == GRANDPARENTS_FINE {
+                    _mm512_permutex2var_epi8(load(&bytes[..64]), idx, load(&bytes[64..]))
+                } else {
+                    _mm512_permutexvar_epi8(idx, load(&bytes[..64]))
+                }
             };
             let (lo, hi) = (table(&plan.lo[t]), table(&plan.hi[t]));
             let mut w0 = _mm512_unpacklo_epi8(lo, hi);
@@ -380,10 +432,13 @@ mod avx512 {
                 let col = |slot: usize| load(g.cols.block(m * g.slots + slot, pos));
                 let k = lookup(&plan.kmaps[t], col(u));
                 let inside = _mm512_test_epi8_mask(k, k);
-                let rlo = _mm512_mask_blend_epi8(inside, col(u + 3), col(u + 1));
-                let rhi = _mm512_mask_blend_epi8(inside, col(u + 4), col(u + 2));
-                w0 = _mm512_adds_epu16(w0, _mm512_unpacklo_epi8(rlo, rhi));
-                w1 = _mm512_adds_epu16(w1, _mm512_unpackhi_epi8(rlo, rhi));
+                let r = _mm512_mask_blend_epi8(inside, col(u + 2), col(u + 1));
+                let zero = _mm512_setzero_si512();
+                // Half units to units: widen in the order of w0 and w1, then double.
+                let r0 = _mm512_slli_epi16::<1>(_mm512_unpacklo_epi8(r, zero));
+                let r1 = _mm512_slli_epi16::<1>(_mm512_unpackhi_epi8(r, zero));
+                w0 = _mm512_adds_epu16(w0, r0);
+                w1 = _mm512_adds_epu16(w1, r1);
             }
             acc0 = _mm512_adds_epu16(acc0, w0);
             acc1 = _mm512_adds_epu16(acc1, w1);

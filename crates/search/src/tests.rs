@@ -399,7 +399,8 @@ fn first_pass_paths_agree_and_bound_the_lr() {
                 else {
                     continue;
                 };
-                let plan = crate::scan::Plan::new(f.index.models(), g.kind, &b, child).unwrap();
+                let maps = crate::scan::SharedMaps::new(f.index.models(), &[g.kind], child);
+                let plan = crate::scan::Plan::new(g.kind, &b, child, &maps).unwrap();
                 let n = g.metas.len();
                 let mut fast = vec![0u16; n];
                 let mut maxima = vec![0u16; n.div_ceil(64)];

@@ -183,10 +183,15 @@ pub(crate) struct Plan {
     maps: [Arc<Vec<SideMaps>>; 2],
     /// Per typed marker, for coupled cases: 1 for the codes of a `K` holding `a` or `b`.
     kmaps: Arc<Vec<[u8; 256]>>,
+    /// Per typed marker: at most 126 codes, so that the first 128 entries of
+    /// a map serve every byte (`UNTYPED` and `ESCAPED` land on 127 and 126,
+    /// entries past the codebook, which hold what an untyped person gets).
+    small: Vec<bool>,
 }
 
 /// The maps of one query, computed once for every kind that uses them.
 pub(crate) struct SharedMaps {
+    books: Arc<[Codebook]>,
     sides: HashMap<(SideClass, u32), Arc<Vec<SideMaps>>>,
     kmaps: Arc<Vec<[u8; 256]>>,
 }
@@ -234,6 +239,7 @@ impl SharedMaps {
             Vec::new()
         };
         SharedMaps {
+            books: books.clone(),
             sides,
             kmaps: Arc::new(kmaps),
         }
@@ -262,6 +268,10 @@ impl Plan {
         debug_assert_eq!(markers.len(), bounds.tables.len());
         let shift = [sides[1].bits(), 0];
         let coupled = matches!(kind, GroupKind::Coupled(_));
+        let small = markers
+            .iter()
+            .map(|&(m, _)| shared.books[m].pairs.len() <= 126)
+            .collect();
         let split = |f: fn(u16) -> u8| {
             bounds
                 .tables
@@ -273,6 +283,7 @@ impl Plan {
             sides,
             first: [0, sides[0].kind().slots()],
             coupled,
+            small,
             kmaps: shared.kmaps.clone(),
             markers,
             lo: split(|v| v.to_le_bytes()[0]),
@@ -372,11 +383,15 @@ mod avx512 {
         unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
     }
 
-    /// `map[c]` for each of the 64 bytes `c`.
+    /// `map[c]` for each of the 64 bytes `c`; with `small`, from the map's
+    /// first 128 entries alone (`c & 127`).
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    fn lookup(map: &[u8; 256], c: __m512i) -> __m512i {
+    fn lookup(map: &[u8; 256], c: __m512i, small: bool) -> __m512i {
         let low = _mm512_permutex2var_epi8(load(&map[..64]), c, load(&map[64..128]));
+        if small {
+            return low;
+        }
         let high = _mm512_permutex2var_epi8(load(&map[128..192]), c, load(&map[192..]));
         _mm512_mask_blend_epi8(_mm512_movepi8_mask(c), low, high)
     }
@@ -391,6 +406,7 @@ mod avx512 {
             lookup(
                 &plan.maps[side][t][i],
                 load(g.cols.block(m * g.slots + first + i, pos)),
+                plan.small[t],
             )
         };
         match K {
@@ -430,7 +446,7 @@ mod avx512 {
                 let m = plan.markers[t].0;
                 let u = g.slots - UNTYPED_PARENT_SLOTS;
                 let col = |slot: usize| load(g.cols.block(m * g.slots + slot, pos));
-                let k = lookup(&plan.kmaps[t], col(u));
+                let k = lookup(&plan.kmaps[t], col(u), plan.small[t]);
                 let inside = _mm512_test_epi8_mask(k, k);
                 let r = _mm512_mask_blend_epi8(inside, col(u + 2), col(u + 1));
                 let zero = _mm512_setzero_si512();

@@ -136,6 +136,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     );
     bar.set_message("building index");
     let mut build_seconds = 0.0;
+    let mut reference_profiles = 0usize;
     let mut simulate_seconds = 0.0;
     let mut true_children: Vec<(usize, Profile)> = Vec::new();
     const BATCH: usize = 50_000;
@@ -160,6 +161,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 .zip(&f.reference_genotypes)
                 .map(|(r, g)| (r.relative, r.sex, encode(g)))
                 .collect();
+            reference_profiles += refs.len();
             index.insert_case(i as u64, f.child_sex, &refs)?;
             if asked.binary_search(&i).is_ok() {
                 true_children.push((i, encode(&f.child)));
@@ -304,6 +306,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "threads": threads,
         "index_bytes": index_bytes,
         "bytes_per_case": index_bytes as f64 / args.cases as f64,
+        "reference_profiles": reference_profiles,
+        "bytes_per_reference_profile": index_bytes as f64 / reference_profiles.max(1) as f64,
         "build_seconds": build_seconds,
         "warm_up_seconds": warm_up_seconds,
         "warm_up_genotypes": warmed,

@@ -25,6 +25,7 @@
 //! 4 of the 12 decades of offset and the one-parent table the other 8.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -108,7 +109,7 @@ pub(crate) fn min_units(log10_threshold: f64, markers: usize) -> u32 {
 #[derive(Debug, Clone)]
 pub(crate) struct ClassBounds {
     /// One table per typed marker of the child, indexed by `class_P << bits(M) | class_M`.
-    pub tables: Vec<[u16; TABLE]>,
+    pub tables: Vec<Arc<Table>>,
 }
 
 type Point = (f64, f64);
@@ -314,8 +315,24 @@ pub(crate) fn marker_tables(
         .collect()
 }
 
-/// A marker's table: units by class pair.
-pub(crate) type Table = [u16; TABLE];
+/// A marker's table: units by class pair, and their low and high bytes
+/// (what the vectorised first pass reads).
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub units: [u16; TABLE],
+    pub lo: [u8; TABLE],
+    pub hi: [u8; TABLE],
+}
+
+impl Table {
+    fn new(units: [u16; TABLE]) -> Arc<Table> {
+        Arc::new(Table {
+            units,
+            lo: units.map(|v| v.to_le_bytes()[0]),
+            hi: units.map(|v| v.to_le_bytes()[1]),
+        })
+    }
+}
 /// Marker, the child's genotype there, and the kind of family.
 type TableKey = (usize, [u8; 2], GroupKind);
 
@@ -323,7 +340,7 @@ type TableKey = (usize, [u8; 2], GroupKind);
 /// kind: they depend on nothing else, and children share genotypes.
 #[derive(Default)]
 pub(crate) struct TableCache {
-    tables: std::sync::RwLock<HashMap<TableKey, Table>>,
+    tables: std::sync::RwLock<HashMap<TableKey, Arc<Table>>>,
 }
 
 impl TableCache {
@@ -357,7 +374,7 @@ impl TableCache {
                     .map(move |(_, g)| (m, g))
             })
             .collect();
-        let computed: Vec<(_, Vec<Table>)> = work
+        let computed: Vec<(_, Vec<[u16; TABLE]>)> = work
             .par_iter()
             .map(|&(m, g)| ((m, g), marker_tables(models, m, g, kinds)))
             .collect();
@@ -367,7 +384,7 @@ impl TableCache {
         }
         for ((m, g), tables) in &computed {
             for (&k, t) in kinds.iter().zip(tables) {
-                known.insert((*m, *g, k), *t);
+                known.insert((*m, *g, k), Table::new(*t));
             }
         }
         computed.len()
@@ -383,14 +400,14 @@ impl TableCache {
         let typed: Vec<usize> = (0..child.len())
             .filter(|&m| child[m][0] != MISSING)
             .collect();
-        let mut per_marker: Vec<Option<Vec<[u16; TABLE]>>> = {
+        let mut per_marker: Vec<Option<Vec<Arc<Table>>>> = {
             let known = self.tables.read().unwrap_or_else(|e| e.into_inner());
             typed
                 .iter()
                 .map(|&m| {
                     kinds
                         .iter()
-                        .map(|&k| known.get(&(m, child[m], k)).copied())
+                        .map(|&k| known.get(&(m, child[m], k)).cloned())
                         .collect()
                 })
                 .collect()
@@ -409,8 +426,9 @@ impl TableCache {
             }
             for (i, tables) in computed {
                 let m = typed[i];
+                let tables: Vec<Arc<Table>> = tables.into_iter().map(Table::new).collect();
                 for (&k, t) in kinds.iter().zip(&tables) {
-                    known.insert((m, child[m], k), *t);
+                    known.insert((m, child[m], k), t.clone());
                 }
                 per_marker[i] = Some(tables);
             }
@@ -423,7 +441,7 @@ impl TableCache {
                 Some(ClassBounds {
                     tables: per_marker
                         .iter()
-                        .map(|tables| tables.as_ref().expect("computed")[k])
+                        .map(|tables| tables.as_ref().expect("computed")[k].clone())
                         .collect(),
                 })
             })

@@ -696,7 +696,7 @@ impl Index {
                 from[b - base] + count[b - base] as usize
             }
         };
-        let wanted_blocks = query.top_k.unwrap_or(0).max(64);
+        let wanted_blocks = (2 * query.top_k.unwrap_or(0)).max(16);
         let mut top = TopK::new(query.top_k, floor);
         // Bands are [lo, hi) in units; `seen` blocks have a maximum >= hi.
         let mut hi: u32 = u32::from(UNBOUNDED) + 1;

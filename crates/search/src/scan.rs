@@ -19,9 +19,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
-use crate::bound::{ClassBounds, TABLE, UNBOUNDED};
+use crate::bound::{ClassBounds, TABLE, Table, UNBOUNDED};
 use crate::index::Group;
 use crate::tables::{Codebook, MISSING, Models};
 
@@ -175,10 +173,8 @@ pub(crate) struct Plan {
     coupled: bool,
     /// The child's typed markers: (marker, alleles).
     markers: Vec<(usize, [u8; 2])>,
-    /// Per typed marker: units by `class_P << bits(M) | class_M`, and their low and high bytes.
-    tables: Vec<[u16; TABLE]>,
-    lo: Vec<[u8; TABLE]>,
-    hi: Vec<[u8; TABLE]>,
+    /// Per typed marker: units by `class_P << bits(M) | class_M`, shared with the cache.
+    tables: Vec<Arc<Table>>,
     /// Per side, per typed marker: the maps of its persons (shared by the kinds).
     maps: [Arc<Vec<SideMaps>>; 2],
     /// Per typed marker, for coupled cases: 1 for the codes of a `K` holding `a` or `b`.
@@ -214,7 +210,7 @@ impl SharedMaps {
             }
         }
         let sides = wanted
-            .into_par_iter()
+            .into_iter()
             .map(|(side, shift)| {
                 let maps = typed
                     .iter()
@@ -272,13 +268,6 @@ impl Plan {
             .iter()
             .map(|&(m, _)| shared.books[m].pairs.len() <= 126)
             .collect();
-        let split = |f: fn(u16) -> u8| {
-            bounds
-                .tables
-                .iter()
-                .map(|t| t.map(f))
-                .collect::<Vec<[u8; TABLE]>>()
-        };
         Some(Plan {
             sides,
             first: [0, sides[0].kind().slots()],
@@ -286,8 +275,6 @@ impl Plan {
             small,
             kmaps: shared.kmaps.clone(),
             markers,
-            lo: split(|v| v.to_le_bytes()[0]),
-            hi: split(|v| v.to_le_bytes()[1]),
             tables: bounds.tables.clone(),
             maps: [
                 shared.side(sides[0], shift[0]),
@@ -328,7 +315,7 @@ impl Plan {
     #[inline]
     fn units(&self, g: &Group, t: usize, pos: usize) -> u16 {
         let c = self.class(g, 0, t, pos) | self.class(g, 1, t, pos);
-        let v = self.tables[t][usize::from(c)];
+        let v = self.tables[t].units[usize::from(c)];
         if self.coupled {
             v.saturating_add(self.factor(g, t, pos))
         } else {
@@ -439,7 +426,7 @@ mod avx512 {
                     _mm512_permutexvar_epi8(idx, load(&bytes[..64]))
                 }
             };
-            let (lo, hi) = (table(&plan.lo[t]), table(&plan.hi[t]));
+            let (lo, hi) = (table(&plan.tables[t].lo), table(&plan.tables[t].hi));
             let mut w0 = _mm512_unpacklo_epi8(lo, hi);
             let mut w1 = _mm512_unpackhi_epi8(lo, hi);
             if C {

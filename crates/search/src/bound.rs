@@ -333,18 +333,53 @@ impl Table {
         })
     }
 }
-/// Marker, the child's genotype there, and the kind of family.
-type TableKey = (usize, [u8; 2], GroupKind);
+/// A marker and the child's genotype there: `marker << 16 | a << 8 | b`.
+fn table_key(m: usize, [a, b]: [u8; 2]) -> u32 {
+    (m as u32) << 16 | u32::from(a) << 8 | u32::from(b)
+}
+
+/// A multiplicative hash for the cache's small integer keys.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, x: u32) {
+        self.0 = u64::from(x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Per marker and genotype, the table of each kind computed so far.
+type Known = HashMap<u32, Vec<(GroupKind, Arc<Table>)>, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Tables already computed, by marker, the child's genotype there and the
 /// kind: they depend on nothing else, and children share genotypes.
 #[derive(Default)]
 pub(crate) struct TableCache {
-    tables: std::sync::RwLock<HashMap<TableKey, Arc<Table>>>,
+    tables: std::sync::RwLock<Known>,
+}
+
+/// Adds the tables of `kinds` for one marker and genotype.
+fn remember(known: &mut Known, key: u32, kinds: &[GroupKind], tables: &[Arc<Table>]) {
+    let entry = known.entry(key).or_default();
+    for (&k, t) in kinds.iter().zip(tables) {
+        if !entry.iter().any(|(kind, _)| *kind == k) {
+            entry.push((k, t.clone()));
+        }
+    }
 }
 
 impl TableCache {
-    /// Entries kept at most (about 20 MB); past that the cache starts over.
+    /// Tables kept at most (about 40 MB); past that the cache starts over.
     const MAX_ENTRIES: usize = 65_536;
 
     /// Computes the tables of every kind for the commonest genotypes of each
@@ -379,13 +414,12 @@ impl TableCache {
             .map(|&(m, g)| ((m, g), marker_tables(models, m, g, kinds)))
             .collect();
         let mut known = self.tables.write().unwrap_or_else(|e| e.into_inner());
-        if known.len() + computed.len() * kinds.len() > Self::MAX_ENTRIES {
+        if (known.len() + computed.len()) * kinds.len() > Self::MAX_ENTRIES {
             known.clear();
         }
         for ((m, g), tables) in &computed {
-            for (&k, t) in kinds.iter().zip(tables) {
-                known.insert((*m, *g, k), Table::new(*t));
-            }
+            let tables: Vec<Arc<Table>> = tables.iter().map(|t| Table::new(*t)).collect();
+            remember(&mut known, table_key(*m, *g), kinds, &tables);
         }
         computed.len()
     }
@@ -405,9 +439,15 @@ impl TableCache {
             typed
                 .iter()
                 .map(|&m| {
+                    let entry = known.get(&table_key(m, child[m]))?;
                     kinds
                         .iter()
-                        .map(|&k| known.get(&(m, child[m], k)).cloned())
+                        .map(|&k| {
+                            entry
+                                .iter()
+                                .find(|(kind, _)| *kind == k)
+                                .map(|e| e.1.clone())
+                        })
                         .collect()
                 })
                 .collect()
@@ -421,15 +461,13 @@ impl TableCache {
                 .map(|&i| (i, marker_tables(models, typed[i], child[typed[i]], kinds)))
                 .collect();
             let mut known = self.tables.write().unwrap_or_else(|e| e.into_inner());
-            if known.len() + computed.len() * kinds.len() > Self::MAX_ENTRIES {
+            if (known.len() + computed.len()) * kinds.len() > Self::MAX_ENTRIES {
                 known.clear();
             }
             for (i, tables) in computed {
                 let m = typed[i];
                 let tables: Vec<Arc<Table>> = tables.into_iter().map(Table::new).collect();
-                for (&k, t) in kinds.iter().zip(&tables) {
-                    known.insert((m, child[m], k), t.clone());
-                }
+                remember(&mut known, table_key(m, child[m]), kinds, &tables);
                 per_marker[i] = Some(tables);
             }
         }

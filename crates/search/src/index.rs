@@ -19,6 +19,9 @@ use crate::scan::{
 use crate::shape::{Shape, Side, classify};
 use crate::tables::{Codebook, ESCAPED, MISSING, Models, Profile, UNTYPED, typed_mask};
 
+/// Up to this many exact LRs are computed on the query's own thread.
+const SERIAL: usize = 48;
+
 /// Settings of the search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SearchConfig {
@@ -157,9 +160,7 @@ struct Scratch {
     maxima: Vec<Vec<u16>>,
     few: Vec<Vec<u64>>,
     count: Vec<u32>,
-    from: Vec<usize>,
-    next: Vec<usize>,
-    blocks: Vec<(u32, u32)>,
+    above: Vec<usize>,
     candidates: Vec<(u16, u32, u32)>,
 }
 
@@ -636,8 +637,8 @@ impl Index {
             exact: 0,
         };
 
-        // Phase 2: blocks by their largest bound (buckets of 1/8 decade),
-        // then cases in bands of bounds from the top down: each band is
+        // Phase 2: a histogram of the blocks' largest bounds (buckets of 1/8
+        // decade), then cases in bands of bounds from the top down: each band is
         // evaluated exactly, and the next band starts only if its bounds may
         // still reach the k-th best LR (or the floor).
         const BUCKET: u32 = 4;
@@ -647,9 +648,7 @@ impl Index {
             maxima: all_maxima,
             few: all_few,
             count,
-            from,
-            next,
-            blocks,
+            above,
             candidates,
         } = &mut scratch;
         // Only the buckets between the lowest and the highest block maximum.
@@ -668,32 +667,20 @@ impl Index {
                 count[bucket(v) - base] += 1;
             }
         }
-        // Blocks in order of decreasing bucket: those of bucket `base + b` start at `from[b]`.
-        from.clear();
-        from.resize(buckets + 1, 0);
+        // above[b]: how many blocks have their maximum in bucket `base + b` or higher.
+        above.clear();
+        above.resize(buckets + 1, 0);
         for b in (0..buckets).rev() {
-            from[b] = from[b + 1] + count[b + 1] as usize;
+            above[b] = above[b + 1] + count[b] as usize;
         }
-        blocks.clear();
-        blocks.resize(from[0] + count[0] as usize, (0, 0));
-        {
-            next.clone_from(from);
-            for (gi, maxima) in all_maxima.iter().enumerate() {
-                for (k, &v) in maxima.iter().enumerate() {
-                    let b = bucket(v) - base;
-                    blocks[next[b]] = (gi as u32, k as u32);
-                    next[b] += 1;
-                }
-            }
-        }
-        // How many blocks have a maximum in bucket `b` or above.
+        let total = above[0];
         let blocks_from = |b: usize| {
             if b > top_bucket {
                 0
             } else if b < base {
-                blocks.len()
+                total
             } else {
-                from[b - base] + count[b - base] as usize
+                above[b - base]
             }
         };
         let wanted_blocks = (2 * query.top_k.unwrap_or(0)).max(16);
@@ -717,21 +704,24 @@ impl Index {
             if b <= base {
                 // Nothing lies below the lowest bucket: this band takes the rest.
                 b = 0;
-                end = blocks.len();
+                end = total;
             }
             let lo = ((b as u32) * BUCKET).max(need);
             seen = end;
             candidates.clear();
-            for &(gi, k) in &blocks[..end] {
-                let (gi, k) = (gi as usize, k as usize);
-                let sums = &all_sums[gi];
-                let few = all_few[gi][k];
-                let start = k * LANES;
-                let stop = (start + LANES).min(sums.len());
-                for (i, &v) in sums[start..stop].iter().enumerate() {
-                    let v32 = u32::from(v);
-                    if v32 >= lo && v32 < hi && few & (1 << i) == 0 {
-                        candidates.push((v, gi as u32, (start + i) as u32));
+            for (gi, (maxima, sums)) in all_maxima.iter().zip(all_sums.iter()).enumerate() {
+                for (k, &m) in maxima.iter().enumerate() {
+                    if u32::from(m) < lo {
+                        continue;
+                    }
+                    let few = all_few[gi][k];
+                    let start = k * LANES;
+                    let stop = (start + LANES).min(sums.len());
+                    for (i, &v) in sums[start..stop].iter().enumerate() {
+                        let v32 = u32::from(v);
+                        if v32 >= lo && v32 < hi && few & (1 << i) == 0 {
+                            candidates.push((v, gi as u32, (start + i) as u32));
+                        }
                     }
                 }
             }
@@ -744,34 +734,37 @@ impl Index {
             }
             candidates.sort_unstable_by(|x, y| y.cmp(x));
             stats.exact += candidates.len();
-            let scored: Vec<Scored> = candidates
-                .par_chunks(8)
-                .flat_map_iter(|run| {
-                    let mut case_q = Vec::new();
-                    run.iter()
-                        .filter_map(|&(_, gi, pos)| {
-                            let (gi, pos) = (gi as usize, pos as usize);
-                            let g = &self.groups[gi];
-                            let shared = g.masks[pos] & child_mask;
-                            case_bounds(g, plan_of[gi], pos, &mut case_q);
-                            log10_lr_bounded(
-                                &self.models,
-                                g.view(pos),
-                                child,
-                                shared,
-                                &case_q,
-                                threshold,
-                            )
-                            .map(|log10| Scored {
-                                log10,
-                                group: gi,
-                                pos,
-                                shared,
-                            })
+            let score_run = |run: &[(u16, u32, u32)]| {
+                let mut case_q = Vec::new();
+                run.iter()
+                    .filter_map(|&(_, gi, pos)| {
+                        let (gi, pos) = (gi as usize, pos as usize);
+                        let g = &self.groups[gi];
+                        let shared = g.masks[pos] & child_mask;
+                        case_bounds(g, plan_of[gi], pos, &mut case_q);
+                        log10_lr_bounded(
+                            &self.models,
+                            g.view(pos),
+                            child,
+                            shared,
+                            &case_q,
+                            threshold,
+                        )
+                        .map(|log10| Scored {
+                            log10,
+                            group: gi,
+                            pos,
+                            shared,
                         })
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+                    })
+                    .collect::<Vec<_>>()
+            };
+            // A few cases cost less here than handing them to other threads.
+            let scored: Vec<Scored> = if candidates.len() <= SERIAL {
+                score_run(candidates)
+            } else {
+                candidates.par_chunks(8).flat_map_iter(score_run).collect()
+            };
             for x in scored {
                 top.offer(x);
             }
@@ -782,14 +775,16 @@ impl Index {
         if let Ok(mut pool) = self.scratch.lock() {
             pool.push(scratch);
         }
-        let hits = top
-            .into_sorted()
-            .into_par_iter()
-            .map(|s| {
-                let g = &self.groups[s.group];
-                self.hit(g.view(s.pos), g.metas[s.pos].id, child, s.shared)
-            })
-            .collect();
+        let best = top.into_sorted();
+        let hit = |s: &Scored| {
+            let g = &self.groups[s.group];
+            self.hit(g.view(s.pos), g.metas[s.pos].id, child, s.shared)
+        };
+        let hits = if best.len() <= SERIAL / 4 {
+            best.iter().map(hit).collect()
+        } else {
+            best.par_iter().map(hit).collect()
+        };
         Ok((hits, stats))
     }
 

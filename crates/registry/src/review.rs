@@ -853,28 +853,44 @@ impl Registry {
         found: &FoundFacts,
         scores: &[(i64, f64)],
     ) -> Result<Option<f64>> {
-        // Facts of every open case scored for the child.
+        // Facts and status of every case scored for the child, a few hundred per query.
+        let mut facts_of: HashMap<i64, (CaseFacts, String)> = HashMap::new();
+        let ids: Vec<i64> = scores.iter().map(|(c, _)| *c).collect();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, status
+                 FROM cases WHERE id IN ({})",
+                placeholders.join(", ")
+            );
+            // Only numbered placeholders are formatted in; the ids are bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for r in query.fetch_all(&self.pool).await? {
+                let facts = CaseFacts {
+                    sex: Some(r.try_get(1)?),
+                    birth_from: r.try_get(2)?,
+                    birth_to: r.try_get(3)?,
+                    missing_date: r.try_get(4)?,
+                    lat: r.try_get(5)?,
+                    lon: r.try_get(6)?,
+                };
+                facts_of.insert(r.try_get(0)?, (facts, r.try_get(7)?));
+            }
+        }
+        // The open, compatible ones, in the order of the scores.
         let mut compatible = Vec::new();
         let mut position = None;
         for (c, l) in scores {
-            let r = sqlx::query("SELECT child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, status FROM cases WHERE id = $1")
-                .bind(*c)
-                .fetch_optional(&self.pool)
-                .await?;
-            let Some(r) = r else { continue };
-            let status: String = r.try_get(6)?;
+            let Some((facts, status)) = facts_of.get(c) else {
+                continue;
+            };
             if status == "reunited" || status == "closed" {
                 continue;
             }
-            let facts = CaseFacts {
-                sex: Some(r.try_get(0)?),
-                birth_from: r.try_get(1)?,
-                birth_to: r.try_get(2)?,
-                missing_date: r.try_get(3)?,
-                lat: r.try_get(4)?,
-                lon: r.try_get(5)?,
-            };
-            if facts::compare(&facts, found).compatible() {
+            if facts::compare(facts, found).compatible() {
                 if *c == case_ref {
                     position = Some(compatible.len());
                 }

@@ -184,6 +184,15 @@ impl TestApp {
             .await
     }
 
+    /// The first candidate the registry lists (the strongest).
+    pub async fn first_candidate(&self) -> registry::CandidateSummary {
+        self.registry
+            .candidate_summaries(None, None)
+            .await
+            .unwrap()
+            .remove(0)
+    }
+
     /// A bearer token of an account.
     pub async fn login(&self, username: &str) -> String {
         let r = self

@@ -134,12 +134,7 @@ async fn a_family_sees_only_its_own_case_status() {
             .status,
         403
     );
-    let cand = app
-        .registry
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .remove(0);
+    let cand = app.first_candidate().await;
     for path in [
         "/api/v1/candidates".to_string(),
         format!("/api/v1/candidates/{}", cand.id),
@@ -342,12 +337,7 @@ async fn imports_report_or_locate_the_error() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_show_the_candidate() {
     let app = TestApp::start().await;
-    let cand = app
-        .registry
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .remove(0);
+    let cand = app.first_candidate().await;
     let w = app.login("worker1").await;
     let cookie = format!("reunite_session={w}");
     let page = app

@@ -188,12 +188,7 @@ async fn failed_logins_are_rate_limited() {
 #[tokio::test(flavor = "multi_thread")]
 async fn forms_need_their_csrf_token_and_the_same_site() {
     let app = TestApp::start().await;
-    let cand = app
-        .registry
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .remove(0);
+    let cand = app.first_candidate().await;
     let session = form_login(&app, "worker1").await;
     let cookie = format!("reunite_session={session}");
     let page = app

@@ -128,12 +128,7 @@ async fn every_api_route_checks_the_role() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_page_checks_the_role() {
     let app = TestApp::start().await;
-    let cand = app
-        .registry
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .remove(0);
+    let cand = app.first_candidate().await;
     let mut tokens = std::collections::HashMap::new();
     for (_, user) in WHO {
         if let Some(u) = user {

@@ -79,12 +79,7 @@ fn multipart(boundary: &str, csrf: &str, kind: &str, filename: &str, file: &[u8]
 #[tokio::test(flavor = "multi_thread")]
 async fn every_form_checks_the_role() {
     let app = TestApp::start().await;
-    let cand = app
-        .registry
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .remove(0);
+    let cand = app.first_candidate().await;
     for r in server::routes::ROUTES
         .iter()
         .filter(|r| r.kind == server::routes::Kind::Page && r.method == "POST")
@@ -226,12 +221,7 @@ async fn a_session_set_before_login_is_never_the_session_after_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_csrf_token_works_only_with_its_own_session() {
     let app = TestApp::start().await;
-    let cand = app
-        .registry
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .remove(0);
+    let cand = app.first_candidate().await;
     let w1 = app.login("worker1").await;
     let w2 = app.login("worker2").await;
     let (c1, c2) = (csrf_of(&app, &w1).await, csrf_of(&app, &w2).await);
@@ -247,18 +237,7 @@ async fn a_csrf_token_works_only_with_its_own_session() {
         )
         .await;
     assert_eq!(r.status, 403);
-    let r = app
-        .request(
-            "POST",
-            &api_path,
-            &[
-                ("cookie", &session_cookie(&w1)),
-                ("content-type", "application/json"),
-                ("x-csrf-token", &c2),
-            ],
-            br#"{"action":"start_review"}"#,
-        )
-        .await;
+    let r = start_review_with(&app, &api_path, &w1, &c2).await;
     assert_eq!(r.status, 403);
     // Logging out needs the token too: without it the session stays.
     let r = app
@@ -276,18 +255,7 @@ async fn a_csrf_token_works_only_with_its_own_session() {
         "new"
     );
     // Its own token: done.
-    let r = app
-        .request(
-            "POST",
-            &api_path,
-            &[
-                ("cookie", &session_cookie(&w1)),
-                ("content-type", "application/json"),
-                ("x-csrf-token", &c1),
-            ],
-            br#"{"action":"start_review"}"#,
-        )
-        .await;
+    let r = start_review_with(&app, &api_path, &w1, &c1).await;
     assert_eq!(r.status, 200, "{}", r.body);
     app.stop().await;
 }
@@ -743,4 +711,19 @@ async fn a_nul_in_the_address_is_a_clear_400() {
         assert!(r.body.contains("NUL"), "{path}: {}", r.body);
     }
     app.stop().await;
+}
+
+/// Starts a review through the API with a session cookie and a CSRF token.
+async fn start_review_with(app: &TestApp, path: &str, session: &str, csrf: &str) -> Resp {
+    app.request(
+        "POST",
+        path,
+        &[
+            ("cookie", &session_cookie(session)),
+            ("content-type", "application/json"),
+            ("x-csrf-token", csrf),
+        ],
+        br#"{"action":"start_review"}"#,
+    )
+    .await
 }

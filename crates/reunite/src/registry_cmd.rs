@@ -302,6 +302,12 @@ pub fn backup(args: BackupArgs) -> Result<()> {
 
 #[derive(Subcommand)]
 pub enum KeyCommand {
+    /// Create a new key file (mode 0600; never overwrites an existing file), e.g. for a PostgreSQL registry.
+    Generate {
+        /// Where to write the key.
+        #[arg(long, env = "REUNITE_KEY_FILE")]
+        key_file: PathBuf,
+    },
     /// Re-encrypt every field with a new key; the old key opens nothing afterwards.
     Rotate {
         /// Where to write the new key (default: replace the key file in use).
@@ -313,7 +319,17 @@ pub enum KeyCommand {
 }
 
 pub fn key(cmd: KeyCommand) -> Result<()> {
-    let KeyCommand::Rotate { new_key_file, db } = cmd;
+    let (new_key_file, db) = match cmd {
+        KeyCommand::Generate { key_file } => {
+            registry::crypto::create_key_file(&key_file)?;
+            println!(
+                "a new key is in {} (readable by its owner only); keep a copy apart from the database backups: without it the data cannot be read",
+                key_file.display()
+            );
+            return Ok(());
+        }
+        KeyCommand::Rotate { new_key_file, db } => (new_key_file, db),
+    };
     runtime()?.block_on(async {
         let registry = open(&db).await?;
         let current = registry.key_path().to_path_buf();

@@ -5,6 +5,7 @@ mod common;
 mod crash;
 mod demo;
 mod fam;
+mod key;
 mod load;
 mod logs;
 mod lr;

@@ -39,7 +39,7 @@ impl Registry {
     /// Deletes a case and everything that belongs to it (see the module doc).
     pub async fn delete_case(&self, actor: &str, case_id: &str) -> Result<CaseDeletion> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let case_ref: i64 = sqlx::query("SELECT id FROM cases WHERE case_id = $1")
             .bind(case_id)
             .fetch_optional(&mut *tx)

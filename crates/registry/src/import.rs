@@ -159,7 +159,7 @@ impl Registry {
         };
         {
             let _guard = self.write.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let latest = sqlx::query("SELECT id, version, sha256, active FROM frequency_dbs WHERE name = $1 ORDER BY version DESC LIMIT 1")
                 .bind(&name)
                 .fetch_optional(&mut *tx)
@@ -271,7 +271,7 @@ impl Registry {
             ..Default::default()
         };
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for row in &rows {
             let existing = sqlx::query(
                 "SELECT child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description
@@ -370,7 +370,7 @@ impl Registry {
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for row in &rows {
                 let case = sqlx::query("SELECT id, child_sex FROM cases WHERE case_id = $1")
                     .bind(&row.case_id)
@@ -511,7 +511,7 @@ impl Registry {
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for row in &rows {
                 if sample_taken(&mut tx, Sample::Reference, &row.sample_name).await? {
                     return Err(row_error(
@@ -648,7 +648,7 @@ impl Registry {
         let mut unlinked = 0;
         {
             let _guard = self.write.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let total = table.profiles.len();
             for (k, p) in table.profiles.iter().enumerate() {
                 let same = self

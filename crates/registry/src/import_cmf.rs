@@ -93,7 +93,7 @@ impl Registry {
         let mut cases = Vec::new();
         let mut found = Vec::new();
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (s, role) in &plan {
             let before = (added.references, added.found, added.profiles);
             match *role {

@@ -129,7 +129,7 @@ impl Registry {
     /// The bulk decryption of the profiles is an audit entry.
     pub async fn check_index(&self, actor: &str) -> Result<IndexCheck> {
         // One consistent read: the profiles, cases and candidates together.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let snap = self
             .snapshot(
                 &mut tx,

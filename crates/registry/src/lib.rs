@@ -219,7 +219,7 @@ impl Registry {
                         sqlx::query("PRAGMA journal_mode = WAL")
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000")
+                        sqlx::query("PRAGMA busy_timeout = 60000")
                             .execute(&mut *conn)
                             .await?;
                         sqlx::query("PRAGMA foreign_keys = ON")
@@ -254,6 +254,20 @@ impl Registry {
         registry.check_key().await?;
         registry.load_index().await?;
         Ok((registry, notes))
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the
+    /// database's write lock at once (`BEGIN IMMEDIATE`), so the busy timeout
+    /// applies while another process (a second server, a command-line import)
+    /// writes: a deferred transaction that read first and then wrote would
+    /// fail at once with "database is locked" when another connection had
+    /// written since its read. PostgreSQL's row locks and MVCC need no such
+    /// start.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub fn backend(&self) -> Backend {

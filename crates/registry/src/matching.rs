@@ -192,7 +192,7 @@ impl Registry {
     /// Builds the index from the registry (at start, and when the models change).
     pub(crate) async fn load_index(&self) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let snap = self
             .snapshot(&mut tx, &self.actor, "build the search index")
             .await?;

@@ -367,7 +367,7 @@ impl Registry {
             )));
         }
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         set_meta(&mut tx, "pfif_domain", domain).await?;
         append_audit(
             &mut tx,
@@ -489,7 +489,7 @@ impl Registry {
         let persons = doc.persons.len();
         let xml = pfif::write(&doc);
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         append_audit(
             &mut tx,
             self.backend,
@@ -551,7 +551,7 @@ impl Registry {
         }
         let (mut updated, mut older, mut own) = (0, 0, 0);
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for r in &records {
             if pfif::record_domain(&r.id) == Some(DEFAULT_DOMAIN) {
                 return Err(err(

@@ -119,7 +119,7 @@ impl Registry {
         }
         {
             let _guard = self.write.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             append_audit(
                 &mut tx,
                 self.backend,
@@ -145,7 +145,7 @@ impl Registry {
     pub async fn rotate_key(&self, actor: &str, new_key_file: &Path) -> Result<usize> {
         let new_key = Key::generate();
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut fields = 0;
         for (table, key_col, columns) in ENCRYPTED {
             for col in *columns {

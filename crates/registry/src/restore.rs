@@ -375,7 +375,7 @@ impl Registry {
             tx.commit().await?;
         }
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         append_audit(
             &mut tx,
             self.backend,
@@ -409,7 +409,7 @@ impl Registry {
         }
         {
             let _guard = self.write.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             append_audit(
                 &mut tx,
                 self.backend,
@@ -443,7 +443,7 @@ impl Registry {
     async fn finish_restore(&self, actor: &str, from: &Path, entries: usize) -> Result<u64> {
         let sha = sha256_file(from)?;
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sessions = sqlx::query("DELETE FROM sessions")
             .execute(&mut *tx)
             .await?

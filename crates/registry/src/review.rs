@@ -230,7 +230,7 @@ impl Registry {
             ));
         }
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let case_ref: Option<i64> = match (role, case_id) {
             (Role::Family, Some(c)) => Some(
                 sqlx::query("SELECT id FROM cases WHERE case_id = $1")
@@ -320,7 +320,7 @@ impl Registry {
         from: &str,
     ) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now_unix())
             .execute(&mut *tx)
@@ -352,7 +352,7 @@ impl Registry {
     /// Audits a failed login (the username as typed; no password).
     pub async fn record_failed_login(&self, username: &str, from: &str) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let name: String = username
             .chars()
             .filter(|c| !c.is_control())
@@ -398,7 +398,7 @@ impl Registry {
 
     pub async fn delete_session(&self, user: &str, token_hash: &str) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx)
@@ -575,7 +575,7 @@ impl Registry {
         detail: String,
     ) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         append_audit(
             &mut tx,
             self.backend,
@@ -922,7 +922,7 @@ impl Registry {
             )));
         }
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT status, found_ref, case_ref FROM candidates WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -999,7 +999,7 @@ impl Registry {
     /// Opt a case in or out of the public alerts.
     pub async fn set_public_alert(&self, actor: &str, case_id: &str, on: bool) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE cases SET public_alert = $1 WHERE case_id = $2")
             .bind(i64::from(on))
             .bind(case_id)
@@ -1068,7 +1068,7 @@ impl Registry {
     /// Deletes the genotypes of the references of reunited cases whose retention period is over.
     pub async fn run_retention(&self, actor: &str) -> Result<usize> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let due = sqlx::query(
             "SELECT id, case_ref FROM retention WHERE done_at IS NULL AND delete_after <= $1",
         )

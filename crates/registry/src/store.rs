@@ -19,7 +19,7 @@ pub(crate) struct Event<'a> {
 impl Registry {
     pub(crate) async fn migrate(&self) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists: i64 = match self.backend {
             Backend::Sqlite => {
                 sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
@@ -67,7 +67,7 @@ impl Registry {
     /// The key must be the one the data was encrypted with.
     pub(crate) async fn check_key(&self) -> Result<()> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         match get_meta(&mut tx, "key_id").await? {
             Some(id) if id != self.key.id() => {
                 return Err(RegistryError::Invalid(format!(

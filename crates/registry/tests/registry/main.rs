@@ -5,6 +5,7 @@
 
 mod cmf;
 mod common;
+mod concurrency;
 mod erasure;
 mod fuzz;
 mod hostile;

@@ -295,12 +295,10 @@ proptest! {
 
 /// Every case's exact LR for `child` through the search (a query with
 /// neither top-k nor floor returns every scored pair), by case id.
-fn every_lr(index: &Index, child: &Profile) -> Vec<(u64, f64, Vec<(usize, f64)>)> {
+fn every_lr(index: &Index, child: &Profile) -> Vec<Hit> {
     let (mut hits, _) = index.search_child(child, &Query::default()).unwrap();
     hits.sort_by_key(|h| h.id);
-    hits.into_iter()
-        .map(|h| (h.id, h.log10_lr, h.markers))
-        .collect()
+    hits
 }
 
 #[test]
@@ -344,7 +342,7 @@ fn insert_and_remove_keep_the_index_consistent() {
         }
         let want: Vec<_> = all_before
             .iter()
-            .filter(|x| !gone.contains(&x.0))
+            .filter(|x| !gone.contains(&x.id))
             .cloned()
             .collect();
         assert_eq!(every_lr(&f.index, &child), want, "after removing {gone:?}");
@@ -352,12 +350,12 @@ fn insert_and_remove_keep_the_index_consistent() {
     // The top five now: the best five of what was there before, without the removed.
     let mut rest: Vec<_> = all_before
         .iter()
-        .filter(|x| !removed.contains(&x.0))
+        .filter(|x| !removed.contains(&x.id))
         .collect();
-    rest.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    rest.sort_by(|x, y| y.log10_lr.total_cmp(&x.log10_lr).then(x.id.cmp(&y.id)));
     let after = f.index.search_child(&child, &top5).unwrap().0;
     let got: Vec<(u64, f64)> = after.iter().map(|h| (h.id, h.log10_lr)).collect();
-    let want: Vec<(u64, f64)> = rest.iter().take(5).map(|x| (x.0, x.1)).collect();
+    let want: Vec<(u64, f64)> = rest.iter().take(5).map(|x| (x.id, x.log10_lr)).collect();
     assert_eq!(got, want);
 }
 

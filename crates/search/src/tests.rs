@@ -293,44 +293,70 @@ proptest! {
     }
 }
 
+/// Every case's exact LR for `child` through the search (a query with
+/// neither top-k nor floor returns every scored pair), by case id.
+fn every_lr(index: &Index, child: &Profile) -> Vec<Hit> {
+    let (mut hits, _) = index.search_child(child, &Query::default()).unwrap();
+    hits.sort_by_key(|h| h.id);
+    hits
+}
+
 #[test]
 fn insert_and_remove_keep_the_index_consistent() {
     let mut f = fixture(7, 30, 3);
     let child = f.children[10].clone();
-    let before = f
-        .index
-        .search_child(
-            &child,
-            &Query {
-                top_k: Some(5),
-                min_lr: None,
-            },
-        )
-        .unwrap()
-        .0;
-    let removed = before[0].id;
-    assert!(f.index.remove_case(removed));
-    assert!(!f.index.contains_case(removed));
-    let after = f
-        .index
-        .search_child(
-            &child,
-            &Query {
-                top_k: Some(5),
-                min_lr: None,
-            },
-        )
-        .unwrap()
-        .0;
-    assert!(after.iter().all(|h| h.id != removed));
-    assert_eq!(after[0].id, before[1].id);
-    // Every other case still scores as before.
-    for c in 0..30u64 {
-        if c != removed {
-            assert!(f.index.score(c, &child).is_some() || f.index.score(c, &child).is_none());
-        }
+    let top5 = Query {
+        top_k: Some(5),
+        min_lr: None,
+    };
+    let before = f.index.search_child(&child, &top5).unwrap().0;
+    let all_before = every_lr(&f.index, &child);
+    let scored_before: Vec<Option<Hit>> = (0..30u64).map(|c| f.index.score(c, &child)).collect();
+    // The best case, then the first case of the largest group (so that the
+    // group's last case moves into its place).
+    let largest = f.index.groups.iter().max_by_key(|g| g.metas.len()).unwrap();
+    assert!(largest.metas.len() >= 3, "a group with cases to move");
+    let first = largest.metas[0].id;
+    let mut removed = vec![before[0].id];
+    if first != removed[0] {
+        removed.push(first);
     }
-    assert_eq!(f.index.case_count(), 29);
+    for (k, &id) in removed.iter().enumerate() {
+        assert!(f.index.remove_case(id));
+        assert!(!f.index.contains_case(id));
+        assert!(!f.index.remove_case(id), "removed twice");
+        let gone = &removed[..=k];
+        assert_eq!(f.index.case_count(), 30 - gone.len());
+        // Every other case scores exactly as before, one by one and through
+        // the search; the removed ones are gone.
+        for c in 0..30u64 {
+            let now = f.index.score(c, &child);
+            if gone.contains(&c) {
+                assert!(now.is_none(), "case {c} was removed");
+            } else {
+                assert_eq!(
+                    now, scored_before[c as usize],
+                    "case {c} after removing {gone:?}"
+                );
+            }
+        }
+        let want: Vec<_> = all_before
+            .iter()
+            .filter(|x| !gone.contains(&x.id))
+            .cloned()
+            .collect();
+        assert_eq!(every_lr(&f.index, &child), want, "after removing {gone:?}");
+    }
+    // The top five now: the best five of what was there before, without the removed.
+    let mut rest: Vec<_> = all_before
+        .iter()
+        .filter(|x| !removed.contains(&x.id))
+        .collect();
+    rest.sort_by(|x, y| y.log10_lr.total_cmp(&x.log10_lr).then(x.id.cmp(&y.id)));
+    let after = f.index.search_child(&child, &top5).unwrap().0;
+    let got: Vec<(u64, f64)> = after.iter().map(|h| (h.id, h.log10_lr)).collect();
+    let want: Vec<(u64, f64)> = rest.iter().take(5).map(|x| (x.id, x.log10_lr)).collect();
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -339,10 +365,20 @@ fn a_case_finds_its_child() {
     for (i, c) in f.children.iter().enumerate() {
         f.index.insert_child(i as u64, c.clone()).unwrap();
     }
+    // A case with both parents typed: its own child (children[2 * case]) is
+    // the one it should find first.
+    let case = f
+        .cases
+        .iter()
+        .position(|(_, _, refs, _)| {
+            refs.iter().any(|r| r.relative == Relative::Father)
+                && refs.iter().any(|r| r.relative == Relative::Mother)
+        })
+        .expect("a both-parents case");
     let (hits, stats) = f
         .index
         .search_case(
-            4,
+            case as u64,
             &Query {
                 top_k: Some(3),
                 min_lr: None,
@@ -350,9 +386,35 @@ fn a_case_finds_its_child() {
         )
         .unwrap();
     assert_eq!(stats.scanned, 40);
-    assert!(!hits.is_empty());
-    let direct = f.index.score(4, &f.children[hits[0].id as usize]).unwrap();
-    assert!(rel_diff(direct.log10_lr, hits[0].log10_lr) < 1e-12);
+    assert_eq!(hits.len(), 3);
+    assert_eq!(
+        hits[0].id,
+        2 * case as u64,
+        "case {case} finds its own child first"
+    );
+    // The ranking is the general path's: every child's LR by `kinship`.
+    let mut general_lrs: Vec<(u64, f64)> = f
+        .children
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            general(&f, case, c).map(|m| (i as u64, m.iter().map(|x| x.1.log10()).sum()))
+        })
+        .collect();
+    general_lrs.sort_by(|x, y| y.1.total_cmp(&x.1));
+    assert_eq!(general_lrs[0].0, 2 * case as u64);
+    for (hit, (id, _)) in hits.iter().zip(&general_lrs) {
+        assert_eq!(hit.id, *id);
+        let want = general(&f, case, &f.children[*id as usize]).unwrap();
+        assert_eq!(hit.markers.len(), want.len());
+        for ((gm, gl), (wm, wl)) in hit.markers.iter().zip(&want) {
+            assert_eq!(gm, wm);
+            assert!(
+                rel_diff(*gl, *wl) <= 1e-9,
+                "child {id} marker {wm}: search {gl} general {wl}"
+            );
+        }
+    }
 }
 
 #[test]

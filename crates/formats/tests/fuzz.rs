@@ -940,29 +940,186 @@ fn pfif_files() {
     );
 }
 
+/// A pedigree as (person, sex, parents), a person named by its id when it is
+/// one of `named` and as an anonymous extra otherwise (the writer renames
+/// extras), sorted.
+type Shape = Vec<(String, kinship::Sex, Option<(String, String)>)>;
+
+fn shape(ped: &kinship::Pedigree, named: &[(String, kinship::Sex)]) -> Shape {
+    let label = |i: usize| {
+        let id = &ped.persons()[i].id;
+        if named.iter().any(|(n, _)| n == id) {
+            id.clone()
+        } else {
+            "(extra)".to_string()
+        }
+    };
+    let mut out: Shape = (0..ped.len())
+        .map(|i| {
+            (
+                label(i),
+                ped.sex(i),
+                ped.parents(i).map(|(f, m)| (label(f), label(m))),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
+/// A Familias project: an accepted one keeps the reader's promises (one slot
+/// per marker for every typed person, who is a named person; alleles of the
+/// marker's table; frequencies summing to one) and its first two pedigrees
+/// (or its only one, twice), written back by [`formats::fam::write_fam`] and
+/// read again, give the same persons, genotypes, markers, frequencies,
+/// mutation models, θ, database and pedigrees.
+fn check_fam(file: &str, bytes: &[u8]) -> Result<Outcome, TestCaseError> {
+    use formats::fam::{FamWriteOptions, parse_fam, write_fam};
+    let p = match parse_fam(file, bytes) {
+        Ok(p) => p,
+        Err(e) => return check_error(file, &String::from_utf8_lossy(bytes), &e),
+    };
+    let k = p.markers.len();
+    prop_assert_eq!(p.database_sizes.len(), k);
+    for m in &p.markers {
+        let f = m.frequencies().frequencies();
+        prop_assert!(
+            f.iter().all(|x| x.is_finite() && *x >= 0.0),
+            "{}: {f:?}",
+            m.name()
+        );
+        prop_assert!(
+            (f.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+            "{}: {f:?}",
+            m.name()
+        );
+    }
+    for t in &p.typed {
+        prop_assert!(
+            p.persons.iter().any(|(n, _)| *n == t.id),
+            "{:?} typed, not named",
+            t.id
+        );
+        prop_assert_eq!(t.genotypes.len(), k);
+        for (g, m) in t.genotypes.iter().zip(&p.markers) {
+            if let Some(g) = g {
+                for a in g.alleles() {
+                    prop_assert!(
+                        m.frequencies().index_of(a).is_some(),
+                        "{a} not in {}",
+                        m.name()
+                    );
+                }
+            }
+        }
+    }
+    if p.pedigrees.is_empty() {
+        return Ok(Outcome::Accepted);
+    }
+    let j = usize::from(p.pedigrees.len() > 1);
+    let names = [
+        p.pedigrees[0].name.clone(),
+        if j == 0 {
+            format!("{} again", p.pedigrees[0].name)
+        } else {
+            p.pedigrees[1].name.clone()
+        },
+    ];
+    let uniform_size = match p.database_sizes.first() {
+        Some(&Some(s)) if p.database_sizes.iter().all(|&x| x == Some(s)) => Some(s),
+        _ => None,
+    };
+    let options = FamWriteOptions {
+        pedigree_names: names.clone(),
+        database_name: p
+            .database_name
+            .clone()
+            .unwrap_or_else(|| "unknown".to_string()),
+        database_size: uniform_size.unwrap_or(1000),
+    };
+    let written = write_fam(&p.case(0, j), &options)
+        .map_err(|e| TestCaseError::fail(format!("an accepted project cannot be written: {e}")))?;
+    let back = parse_fam("written.fam", written.as_bytes())
+        .map_err(|e| TestCaseError::fail(format!("the written file is refused: {e}\n{written}")))?;
+    let why = "the round trip changed the project";
+    prop_assert_eq!(back.theta, p.theta, "{}", why);
+    if let Some(name) = &p.database_name {
+        prop_assert_eq!(back.database_name.as_ref(), Some(name), "{}", why);
+    }
+    if let Some(size) = uniform_size {
+        prop_assert!(
+            back.database_sizes.iter().all(|&x| x == Some(size)),
+            "{}",
+            why
+        );
+    }
+    prop_assert_eq!(back.markers.len(), k, "{}", why);
+    for (a, b) in p.markers.iter().zip(&back.markers) {
+        prop_assert_eq!(a.name(), b.name(), "{}", why);
+        prop_assert_eq!(
+            a.frequencies().alleles(),
+            b.frequencies().alleles(),
+            "{}",
+            why
+        );
+        for (x, y) in a
+            .frequencies()
+            .frequencies()
+            .iter()
+            .zip(b.frequencies().frequencies())
+        {
+            prop_assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(1e-300),
+                "{}: {} {x} -> {y}",
+                why,
+                a.name()
+            );
+        }
+        prop_assert_eq!(a.mutation(), b.mutation(), "{}: {}", why, a.name());
+    }
+    for (id, sex) in &p.persons {
+        prop_assert!(
+            back.persons.contains(&(id.clone(), *sex)),
+            "{}: {id:?} {sex:?}",
+            why
+        );
+    }
+    let mut typed = p.typed.clone();
+    let mut typed_back = back.typed.clone();
+    typed.sort_by(|a, b| a.id.cmp(&b.id));
+    typed_back.sort_by(|a, b| a.id.cmp(&b.id));
+    prop_assert_eq!(typed_back, typed, "{}", why);
+    prop_assert_eq!(back.pedigrees.len(), 2, "{}", why);
+    for (h, i) in [(0, 0), (1, j)] {
+        prop_assert_eq!(&back.pedigrees[h].name, &names[h], "{}", why);
+        prop_assert_eq!(
+            shape(&back.pedigrees[h].pedigree, &p.persons),
+            shape(&p.pedigrees[i].pedigree, &p.persons),
+            "{}: pedigree {:?}",
+            why,
+            names[h]
+        );
+    }
+    Ok(Outcome::Accepted)
+}
+
 #[test]
 fn familias_projects() {
-    use formats::fam::parse_fam;
     let seed = data("examples/trio-with-mutation.fam");
-    assert!(
-        parse_fam("seed.fam", seed.as_bytes()).is_ok(),
-        "the seed is a good file"
-    );
+    if let Err(e) = check_fam("seed.fam", seed.as_bytes()) {
+        panic!("the seed: {e}");
+    }
     let file = "project.fam";
-    let check = |bytes: &[u8]| match parse_fam(file, bytes) {
-        Ok(_) => Ok(Outcome::Accepted),
-        Err(e) => check_error(file, &String::from_utf8_lossy(bytes), &e),
-    };
     fuzz(
         "Familias projects, arbitrary bytes",
         ARBITRARY_INPUTS,
         prop::collection::vec(any::<u8>(), 0..600),
-        |b| check(b),
+        |b| check_fam(file, b),
     );
     fuzz(
         "Familias projects, mutated",
         MUTATED_INPUTS,
         mutated(vec![seed], ' '),
-        |t| check(t.as_bytes()),
+        |t| check_fam(file, t.as_bytes()),
     );
 }

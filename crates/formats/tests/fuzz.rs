@@ -106,7 +106,14 @@ fn check_error(file: &str, text: &str, e: &FormatError) -> Result<Outcome, TestC
         shown.chars().count(),
         shown.chars().take(200).collect::<String>()
     );
-    let lines = text.lines().count().max(1);
+    // A lone carriage return ends a line too (XML says so, and the
+    // Familias reader reads old Mac files).
+    let lines = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .lines()
+        .count()
+        .max(1);
     if let Some(line) = e.location.line {
         prop_assert!(
             (1..=lines + 1).contains(&line),
@@ -681,20 +688,9 @@ fn marker_names_alleles_and_dates() {
 // ---------------------------------------------------------------------------
 // XML and Familias projects: CODIS CMF, PFIF, `.fam`
 
-/// An XML file: mutations treat `>` as the field separator, so that a field
-/// is an element's text (plus its closing tag) and an insertion adds markup.
-fn check_xml<T>(
-    file: &str,
-    text: &str,
-    read: impl Fn(&str, &str) -> Result<T, FormatError>,
-) -> Result<Outcome, TestCaseError> {
-    match read(file, text) {
-        Ok(_) => Ok(Outcome::Accepted),
-        Err(e) => check_error(file, text, &e),
-    }
-}
-
-/// XML words: element names of both formats, entities, markup.
+/// XML words: element names of both formats, entities, markup. (Mutations of
+/// XML files treat `>` as the field separator, so that a field is an
+/// element's text plus its closing tag and an insertion adds markup.)
 const XML_WORDS: &[&str] = &[
     "<?xml version=\"1.0\"?>",
     "<",
@@ -744,12 +740,29 @@ const PFIF: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   <pfif:person>
     <pfif:person_record_id>registry.example.org/MC-1</pfif:person_record_id>
     <pfif:entry_date>2025-01-02T03:04:05Z</pfif:entry_date>
+    <pfif:expiry_date>2026-01-02T03:04:05Z</pfif:expiry_date>
+    <pfif:author_name>Case worker</pfif:author_name>
+    <pfif:author_email>worker@registry.example.org</pfif:author_email>
+    <pfif:author_phone>+1 555 0100</pfif:author_phone>
+    <pfif:source_name>Reunite</pfif:source_name>
     <pfif:source_date>2025-01-02T03:04:05Z</pfif:source_date>
+    <pfif:source_url>https://registry.example.org/cases/MC-1</pfif:source_url>
     <pfif:full_name>Amina &amp; Ñandú</pfif:full_name>
+    <pfif:given_name>Amina</pfif:given_name>
+    <pfif:family_name>Ñandú</pfif:family_name>
+    <pfif:alternate_names>Mina</pfif:alternate_names>
     <pfif:sex>female</pfif:sex>
     <pfif:date_of_birth>2023-02</pfif:date_of_birth>
     <pfif:age>1-2</pfif:age>
     <pfif:description>scar on left knee</pfif:description>
+    <pfif:home_street>1 Main St</pfif:home_street>
+    <pfif:home_neighborhood>Old Town</pfif:home_neighborhood>
+    <pfif:home_city>Springfield</pfif:home_city>
+    <pfif:home_state>Lakes</pfif:home_state>
+    <pfif:home_postal_code>12345</pfif:home_postal_code>
+    <pfif:home_country>US</pfif:home_country>
+    <pfif:photo_url>https://registry.example.org/p/1.jpg</pfif:photo_url>
+    <pfif:profile_urls>https://example.org/amina</pfif:profile_urls>
     <pfif:note>
       <pfif:note_record_id>registry.example.org/MC-1.note</pfif:note_record_id>
       <pfif:person_record_id>registry.example.org/MC-1</pfif:person_record_id>
@@ -760,8 +773,79 @@ const PFIF: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
       <pfif:text>Missing since 2024-06-01.</pfif:text>
     </pfif:note>
   </pfif:person>
+  <pfif:note>
+    <pfif:note_record_id>finder.example.org/n2</pfif:note_record_id>
+    <pfif:person_record_id>registry.example.org/MC-1</pfif:person_record_id>
+    <pfif:linked_person_record_id>finder.example.org/p9</pfif:linked_person_record_id>
+    <pfif:entry_date>2025-02-02T03:04:05Z</pfif:entry_date>
+    <pfif:author_name>Shelter</pfif:author_name>
+    <pfif:author_email>desk@shelter.example.org</pfif:author_email>
+    <pfif:author_phone>+44 20 7946 0000</pfif:author_phone>
+    <pfif:source_date>2025-02-02T03:04:05Z</pfif:source_date>
+    <pfif:author_made_contact>true</pfif:author_made_contact>
+    <pfif:status>believed_alive</pfif:status>
+    <pfif:email_of_found_person>found@example.org</pfif:email_of_found_person>
+    <pfif:phone_of_found_person>+44 20 7946 0001</pfif:phone_of_found_person>
+    <pfif:last_known_location>Shelter B</pfif:last_known_location>
+    <pfif:text>Seen at the shelter.</pfif:text>
+    <pfif:photo_url>https://shelter.example.org/n2.jpg</pfif:photo_url>
+  </pfif:note>
 </pfif:pfif>
 "#;
+
+/// An identifier as the registry's files take them: 1 to 64 characters of
+/// `A-Z a-z 0-9 . _ -`.
+fn is_identifier(id: &str) -> bool {
+    (1..=64).contains(&id.chars().count())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// A CMF file: an accepted one keeps the reader's promises (identifiers,
+/// trimmed values, canonical markers once each, no Amelogenin among the
+/// markers, each specimen once) and reads back the same from what
+/// [`formats::cmf::write_cmf`] writes of it (up to the specimens' lines).
+fn check_cmf(file: &str, text: &str) -> Result<Outcome, TestCaseError> {
+    use formats::cmf::{CmfFile, parse_cmf, write_cmf};
+    let cmf = match parse_cmf(file, text) {
+        Ok(cmf) => cmf,
+        Err(e) => return check_error(file, text, &e),
+    };
+    let mut ids = std::collections::HashSet::new();
+    for s in &cmf.specimens {
+        prop_assert!(ids.insert(&s.id), "specimen {:?} twice", s.id);
+        prop_assert!(is_identifier(&s.id), "specimen id {:?}", s.id);
+        if let Some(case) = &s.case_id {
+            prop_assert!(is_identifier(case), "case id {case:?}");
+        }
+        prop_assert!(!s.category.is_empty() && s.category.trim() == s.category);
+        if let Some(comment) = &s.comment {
+            prop_assert_eq!(comment.trim(), comment.as_str());
+        }
+        let mut markers = std::collections::HashSet::new();
+        for (marker, _) in &s.markers {
+            prop_assert_eq!(canonical_marker(marker), Some(marker.as_str()));
+            prop_assert!(!is_amelogenin(marker), "Amelogenin kept as a marker");
+            prop_assert!(markers.insert(marker), "{marker} twice in {:?}", s.id);
+        }
+    }
+    let without_lines = |mut c: CmfFile| {
+        for s in &mut c.specimens {
+            s.line = 0;
+        }
+        c
+    };
+    let written = write_cmf(&cmf);
+    let back = parse_cmf("written.xml", &written)
+        .map_err(|e| TestCaseError::fail(format!("the written file is refused: {e}\n{written}")))?;
+    prop_assert_eq!(
+        without_lines(back),
+        without_lines(cmf),
+        "the round trip changed the content"
+    );
+    Ok(Outcome::Accepted)
+}
 
 #[test]
 fn cmf_files() {
@@ -771,76 +855,289 @@ fn cmf_files() {
         parse_cmf("seed.xml", &seed).is_ok(),
         "the seed is a good file"
     );
+    if let Err(e) = check_cmf("seed.xml", &seed) {
+        panic!("the seed: {e}");
+    }
     let file = "codis.xml";
     fuzz(
         "CODIS CMF, arbitrary text",
         ARBITRARY_INPUTS,
         garbage(),
-        |t| check_xml(file, t, parse_cmf),
+        |t| check_cmf(file, t),
     );
     fuzz(
         "CODIS CMF, token soup",
         SOUP_INPUTS,
         token_soup(XML_WORDS, &[" ", "\n", "<", ">"]),
-        |t| check_xml(file, t, parse_cmf),
+        |t| check_cmf(file, t),
     );
     fuzz(
         "CODIS CMF, mutated",
         MUTATED_INPUTS / 2,
         mutated(vec![seed], '>'),
-        |t| check_xml(file, t, parse_cmf),
+        |t| check_cmf(file, t),
     );
+}
+
+/// A PFIF document: an accepted one reads back the same from what
+/// [`formats::pfif::write`] writes of it (up to the records' lines), and its
+/// record ids are record ids.
+fn check_pfif(file: &str, text: &str) -> Result<Outcome, TestCaseError> {
+    use formats::pfif::{Document, is_record_id, read, write};
+    let doc = match read(file, text) {
+        Ok(doc) => doc,
+        Err(e) => return check_error(file, text, &e),
+    };
+    for p in &doc.persons {
+        prop_assert!(
+            is_record_id(&p.person_record_id),
+            "{:?}",
+            p.person_record_id
+        );
+        prop_assert!(!p.full_name.is_empty() && p.full_name.trim() == p.full_name);
+    }
+    for n in doc.persons.iter().flat_map(|p| &p.notes).chain(&doc.notes) {
+        prop_assert!(is_record_id(&n.note_record_id), "{:?}", n.note_record_id);
+    }
+    let without_lines = |mut d: Document| {
+        for p in &mut d.persons {
+            p.line = 0;
+            for n in &mut p.notes {
+                n.line = 0;
+            }
+        }
+        for n in &mut d.notes {
+            n.line = 0;
+        }
+        d
+    };
+    let written = write(&doc);
+    let back = read("written.xml", &written)
+        .map_err(|e| TestCaseError::fail(format!("the written file is refused: {e}\n{written}")))?;
+    prop_assert_eq!(
+        without_lines(back),
+        without_lines(doc),
+        "the round trip changed the content"
+    );
+    Ok(Outcome::Accepted)
 }
 
 #[test]
 fn pfif_files() {
-    use formats::pfif::read;
-    assert!(
-        read("seed.xml", PFIF).is_ok(),
-        "{:?}",
-        read("seed.xml", PFIF)
-    );
+    let seed = formats::pfif::read("seed.xml", PFIF).expect("the seed is a good file");
+    assert!(seed.persons[0].home_city.is_some() && seed.notes[0].photo_url.is_some());
+    if let Err(e) = check_pfif("seed.xml", PFIF) {
+        panic!("the seed: {e}");
+    }
     let file = "pfif.xml";
     fuzz("PFIF, arbitrary text", ARBITRARY_INPUTS, garbage(), |t| {
-        check_xml(file, t, read)
+        check_pfif(file, t)
     });
     fuzz(
         "PFIF, token soup",
         SOUP_INPUTS,
         token_soup(XML_WORDS, &[" ", "\n", "<", ">"]),
-        |t| check_xml(file, t, read),
+        |t| check_pfif(file, t),
     );
     fuzz(
         "PFIF, mutated",
         MUTATED_INPUTS,
         mutated(vec![PFIF.to_string()], '>'),
-        |t| check_xml(file, t, read),
+        |t| check_pfif(file, t),
     );
+}
+
+/// A pedigree as (person, sex, parents), a person named by its id when it is
+/// one of `named` and as an anonymous extra otherwise (the writer renames
+/// extras), sorted.
+type Shape = Vec<(String, kinship::Sex, Option<(String, String)>)>;
+
+fn shape(ped: &kinship::Pedigree, named: &[(String, kinship::Sex)]) -> Shape {
+    let label = |i: usize| {
+        let id = as_written(&ped.persons()[i].id);
+        if named.iter().any(|(n, _)| as_written(n) == id) {
+            id
+        } else {
+            "(extra)".to_string()
+        }
+    };
+    let mut out: Shape = (0..ped.len())
+        .map(|i| {
+            (
+                label(i),
+                ped.sex(i),
+                ped.parents(i).map(|(f, m)| (label(f), label(m))),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
+/// A name as [`formats::fam::write_fam`] writes it: Familias quotes have no
+/// escape, so a `"` inside a name (which the reader accepts, e.g. from an
+/// unquoted line) is written as `'`.
+fn as_written(name: &str) -> String {
+    name.replace('"', "'")
+}
+
+/// A Familias project: an accepted one keeps the reader's promises (one slot
+/// per marker for every typed person, who is a named person; alleles of the
+/// marker's table; frequencies summing to one) and its first two pedigrees
+/// (or its only one, twice), written back by [`formats::fam::write_fam`] and
+/// read again, give the same persons, genotypes, markers, frequencies,
+/// mutation models, θ, database and pedigrees (names as the writer spells
+/// them, see [`as_written`]).
+fn check_fam(file: &str, bytes: &[u8]) -> Result<Outcome, TestCaseError> {
+    use formats::fam::{FamWriteOptions, parse_fam, write_fam};
+    let p = match parse_fam(file, bytes) {
+        Ok(p) => p,
+        Err(e) => return check_error(file, &String::from_utf8_lossy(bytes), &e),
+    };
+    let k = p.markers.len();
+    prop_assert_eq!(p.database_sizes.len(), k);
+    for m in &p.markers {
+        let f = m.frequencies().frequencies();
+        prop_assert!(
+            f.iter().all(|x| x.is_finite() && *x >= 0.0),
+            "{}: {f:?}",
+            m.name()
+        );
+        prop_assert!(
+            (f.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+            "{}: {f:?}",
+            m.name()
+        );
+    }
+    for t in &p.typed {
+        prop_assert!(
+            p.persons.iter().any(|(n, _)| *n == t.id),
+            "{:?} typed, not named",
+            t.id
+        );
+        prop_assert_eq!(t.genotypes.len(), k);
+        for (g, m) in t.genotypes.iter().zip(&p.markers) {
+            if let Some(g) = g {
+                for a in g.alleles() {
+                    prop_assert!(
+                        m.frequencies().index_of(a).is_some(),
+                        "{a} not in {}",
+                        m.name()
+                    );
+                }
+            }
+        }
+    }
+    if p.pedigrees.is_empty() {
+        return Ok(Outcome::Accepted);
+    }
+    let j = usize::from(p.pedigrees.len() > 1);
+    let names = [
+        p.pedigrees[0].name.clone(),
+        if j == 0 {
+            format!("{} again", p.pedigrees[0].name)
+        } else {
+            p.pedigrees[1].name.clone()
+        },
+    ];
+    let uniform_size = match p.database_sizes.first() {
+        Some(&Some(s)) if p.database_sizes.iter().all(|&x| x == Some(s)) => Some(s),
+        _ => None,
+    };
+    let options = FamWriteOptions {
+        pedigree_names: names.clone(),
+        database_name: p
+            .database_name
+            .clone()
+            .unwrap_or_else(|| "unknown".to_string()),
+        database_size: uniform_size.unwrap_or(1000),
+    };
+    let written = write_fam(&p.case(0, j), &options)
+        .map_err(|e| TestCaseError::fail(format!("an accepted project cannot be written: {e}")))?;
+    let back = parse_fam("written.fam", written.as_bytes())
+        .map_err(|e| TestCaseError::fail(format!("the written file is refused: {e}\n{written}")))?;
+    let why = "the round trip changed the project";
+    prop_assert_eq!(back.theta, p.theta, "{}", why);
+    if let Some(name) = &p.database_name {
+        prop_assert_eq!(back.database_name, Some(as_written(name)), "{}", why);
+    }
+    if let Some(size) = uniform_size {
+        prop_assert!(
+            back.database_sizes.iter().all(|&x| x == Some(size)),
+            "{}",
+            why
+        );
+    }
+    prop_assert_eq!(back.markers.len(), k, "{}", why);
+    for (a, b) in p.markers.iter().zip(&back.markers) {
+        prop_assert_eq!(as_written(a.name()), b.name(), "{}", why);
+        prop_assert_eq!(
+            a.frequencies().alleles(),
+            b.frequencies().alleles(),
+            "{}",
+            why
+        );
+        for (x, y) in a
+            .frequencies()
+            .frequencies()
+            .iter()
+            .zip(b.frequencies().frequencies())
+        {
+            prop_assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(1e-300),
+                "{}: {} {x} -> {y}",
+                why,
+                a.name()
+            );
+        }
+        prop_assert_eq!(a.mutation(), b.mutation(), "{}: {}", why, a.name());
+    }
+    for (id, sex) in &p.persons {
+        prop_assert!(
+            back.persons.contains(&(as_written(id), *sex)),
+            "{}: {id:?} {sex:?}",
+            why
+        );
+    }
+    let mut typed = p.typed.clone();
+    for t in &mut typed {
+        t.id = as_written(&t.id);
+    }
+    let mut typed_back = back.typed.clone();
+    typed.sort_by(|a, b| a.id.cmp(&b.id));
+    typed_back.sort_by(|a, b| a.id.cmp(&b.id));
+    prop_assert_eq!(typed_back, typed, "{}", why);
+    prop_assert_eq!(back.pedigrees.len(), 2, "{}", why);
+    for (h, i) in [(0, 0), (1, j)] {
+        prop_assert_eq!(&back.pedigrees[h].name, &as_written(&names[h]), "{}", why);
+        prop_assert_eq!(
+            shape(&back.pedigrees[h].pedigree, &p.persons),
+            shape(&p.pedigrees[i].pedigree, &p.persons),
+            "{}: pedigree {:?}",
+            why,
+            names[h]
+        );
+    }
+    Ok(Outcome::Accepted)
 }
 
 #[test]
 fn familias_projects() {
-    use formats::fam::parse_fam;
     let seed = data("examples/trio-with-mutation.fam");
-    assert!(
-        parse_fam("seed.fam", seed.as_bytes()).is_ok(),
-        "the seed is a good file"
-    );
+    if let Err(e) = check_fam("seed.fam", seed.as_bytes()) {
+        panic!("the seed: {e}");
+    }
     let file = "project.fam";
-    let check = |bytes: &[u8]| match parse_fam(file, bytes) {
-        Ok(_) => Ok(Outcome::Accepted),
-        Err(e) => check_error(file, &String::from_utf8_lossy(bytes), &e),
-    };
     fuzz(
         "Familias projects, arbitrary bytes",
         ARBITRARY_INPUTS,
         prop::collection::vec(any::<u8>(), 0..600),
-        |b| check(b),
+        |b| check_fam(file, b),
     );
     fuzz(
         "Familias projects, mutated",
         MUTATED_INPUTS,
         mutated(vec![seed], ' '),
-        |t| check(t.as_bytes()),
+        |t| check_fam(file, t.as_bytes()),
     );
 }

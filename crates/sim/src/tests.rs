@@ -120,28 +120,69 @@ fn founders_follow_the_frequencies() {
     );
 }
 
+/// Whether `k` successes in `n` fair coin tosses are within five standard
+/// deviations of `n / 2` (deterministic with a seeded RNG, so never flaky).
+fn about_half(k: usize, n: usize) -> bool {
+    let sd = (n as f64 * 0.25).sqrt();
+    (k as f64 - n as f64 / 2.0).abs() <= 5.0 * sd
+}
+
 #[test]
 fn without_mutation_children_carry_one_allele_of_each_parent() {
     let models = plain_models();
     let mut sampler = Sampler::new(&models);
     let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let mut transmitted_first = 0usize;
-    for _ in 0..2_000 {
+    // Per marker and parent: (heterozygous parent whose alleles the other
+    // parent lacks, first allele passed on); and for both parents so, how
+    // often both passed their first allele.
+    let k = models.len();
+    let mut paternal = vec![(0usize, 0usize); k];
+    let mut maternal = vec![(0usize, 0usize); k];
+    let mut both = vec![(0usize, 0usize); k];
+    for _ in 0..20_000 {
         let father = sampler.founder(&mut rng).unwrap();
         let mother = unrelated(&mut sampler, &mut rng).unwrap();
         let child = sampler.child(&father, &mother, &mut rng);
-        assert_eq!(child.len(), models.len());
-        for ((&c, &f), &m) in child.iter().zip(&father).zip(&mother) {
+        assert_eq!(child.len(), k);
+        for (j, ((&c, &f), &m)) in child.iter().zip(&father).zip(&mother).enumerate() {
             assert!(c.0 <= c.1);
             assert!(from_both(c, f, m), "child {c:?} of {f:?} and {m:?}");
-        }
-        // Both of a heterozygous father's alleles are passed on.
-        let (f, c) = (father[0], child[0]);
-        if f.0 != f.1 && !has(mother[0], f.0) && !has(mother[0], f.1) {
-            transmitted_first += usize::from(has(c, f.0));
+            // Which allele of a heterozygous parent was passed on is known
+            // when the other parent carries neither of its alleles.
+            let first_of = |x: IndexGenotype, y: IndexGenotype| {
+                (x.0 != x.1 && !has(y, x.0) && !has(y, x.1)).then(|| has(c, x.0))
+            };
+            let from_father = first_of(f, m);
+            let from_mother = first_of(m, f);
+            if let Some(first) = from_father {
+                paternal[j].0 += 1;
+                paternal[j].1 += usize::from(first);
+            }
+            if let Some(first) = from_mother {
+                maternal[j].0 += 1;
+                maternal[j].1 += usize::from(first);
+            }
+            if let (Some(x), Some(y)) = (from_father, from_mother) {
+                both[j].0 += 1;
+                both[j].1 += usize::from(x == y);
+            }
         }
     }
-    assert!(transmitted_first > 0);
+    // Each parent passes either allele with probability 1/2, the father's
+    // choice independent of the mother's (the same choice with probability 1/2).
+    for (j, name) in models.iter().map(|m| m.name()).enumerate() {
+        for (side, (n, first)) in [
+            ("the father's first allele", paternal[j]),
+            ("the mother's first allele", maternal[j]),
+            ("the same choice from both parents", both[j]),
+        ] {
+            assert!(n >= 1_000, "{name}, {side}: only {n} informative children");
+            assert!(
+                about_half(first, n),
+                "{name}: {first} of {n} children got {side}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -361,8 +361,11 @@ fn broken_files_name_the_line_and_field() {
 /// (`data/fam-pedfamilias/results.csv`, made by `make.R` there): per pedigree,
 /// the markers in file order with their LR against H2, and the total.
 struct RResults {
-    pedigrees: Vec<(String, Vec<(String, f64)>, f64)>,
+    pedigrees: Vec<RPedigree>,
 }
+
+/// A pedigree's name, its (marker, LR) in file order, its total LR.
+type RPedigree = (String, Vec<(String, f64)>, f64);
 
 fn r_results(csv: &str) -> RResults {
     let mut lines = csv.lines();
@@ -371,7 +374,7 @@ fn r_results(csv: &str) -> RResults {
         Some("pedigree,marker,likelihood,lr_vs_H2"),
         "results.csv header"
     );
-    let mut pedigrees: Vec<(String, Vec<(String, f64)>, f64)> = Vec::new();
+    let mut pedigrees: Vec<RPedigree> = Vec::new();
     for l in lines.filter(|l| !l.trim().is_empty()) {
         let f: Vec<&str> = l.split(',').collect();
         assert_eq!(f.len(), 4, "{l}");

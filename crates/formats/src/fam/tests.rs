@@ -211,6 +211,8 @@ fn worked_examples_round_trip_through_fam() {
         assert_eq!(p.pedigrees[0].name, "H1");
         assert_eq!(p.theta, c.case.theta, "{name}");
         let got = p.case(0, 1).evaluate().unwrap();
+        assert_eq!(p.markers.len(), c.case.markers.len(), "{name}");
+        assert_eq!(got.markers.len(), want.markers.len(), "{name}");
         for (g, w) in got.markers.iter().zip(&want.markers) {
             assert_eq!(g.name, w.name);
             assert!(
@@ -225,6 +227,7 @@ fn worked_examples_round_trip_through_fam() {
         let again = write_fam(&p.case(0, 1), &FamWriteOptions::default()).unwrap();
         let p2 = parse_fam("y.fam", again.as_bytes()).unwrap();
         assert_eq!(p2.typed, p.typed, "{name}");
+        assert_eq!(p2.markers.len(), p.markers.len(), "{name}");
         for (a, b) in p2.markers.iter().zip(&p.markers) {
             assert_eq!(a.frequencies().alleles(), b.frequencies().alleles());
             for (x, y) in a
@@ -352,4 +355,102 @@ fn broken_files_name_the_line_and_field() {
     // Frequencies far from summing to 1.
     let e = err(&base.replace("\"12\"\r\n0.5", "\"12\"\r\n0.9"));
     assert!(e.reason.contains("sum"), "{e}");
+}
+
+/// The LRs pedprobr computed for the project pedFamilias wrote
+/// (`data/fam-pedfamilias/results.csv`, made by `make.R` there): per pedigree,
+/// the markers in file order with their LR against H2, and the total.
+struct RResults {
+    pedigrees: Vec<RPedigree>,
+}
+
+/// A pedigree's name, its (marker, LR) in file order, its total LR.
+type RPedigree = (String, Vec<(String, f64)>, f64);
+
+fn r_results(csv: &str) -> RResults {
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("pedigree,marker,likelihood,lr_vs_H2"),
+        "results.csv header"
+    );
+    let mut pedigrees: Vec<RPedigree> = Vec::new();
+    for l in lines.filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = l.split(',').collect();
+        assert_eq!(f.len(), 4, "{l}");
+        let lr: f64 = f[3].parse().unwrap();
+        let i = match pedigrees.iter().position(|p| p.0 == f[0]) {
+            Some(i) => i,
+            None => {
+                pedigrees.push((f[0].to_string(), Vec::new(), f64::NAN));
+                pedigrees.len() - 1
+            }
+        };
+        if f[1] == "(total)" {
+            pedigrees[i].2 = lr;
+        } else {
+            pedigrees[i].1.push((f[1].to_string(), lr));
+        }
+    }
+    RResults { pedigrees }
+}
+
+/// A project written by pedFamilias (the pedsuite's Familias writer, in R),
+/// not by Reunite, from NIST public-domain data: 8 persons, four pedigrees
+/// (trio, unrelated, paternal and maternal grandfather), 12 markers of 8 to
+/// 53 alleles, female and male mutation models that differ in kind and rate,
+/// one marker without a model, a paternal and a maternal mutation. Every
+/// pedigree's LR against H2, per marker and in total, is the one pedprobr
+/// computed for the objects written, to 1e-9; and every marker of the file is
+/// read. A misreading Reunite's writer shares with its reader (the female and
+/// male columns, the model codes) fails here.
+#[test]
+fn a_project_written_by_pedfamilias_gives_the_lrs_of_pedprobr() {
+    let text = include_str!("../../../../data/fam-pedfamilias/trio-grandfather.fam");
+    let want = r_results(include_str!("../../../../data/fam-pedfamilias/results.csv"));
+    let p = parse_fam("trio-grandfather.fam", text.as_bytes()).unwrap();
+
+    // The markers the file holds: its declared count (the line after the
+    // database header), and its marker records (one info line each).
+    let lines: Vec<&str> = text.lines().collect();
+    let db = lines
+        .iter()
+        .position(|l| l.starts_with("#FALSE# (#Databases"))
+        .unwrap();
+    let declared: usize = lines[db + 1].trim().parse().unwrap();
+    let records = lines
+        .iter()
+        .filter(|l| l.contains("(DatabaseSize ="))
+        .count();
+    assert_eq!(records, declared);
+    assert_eq!(p.markers.len(), declared);
+    assert_eq!(p.typed.len(), 3);
+    for t in &p.typed {
+        assert_eq!(t.genotypes.len(), declared, "{}", t.id);
+        assert!(t.genotypes.iter().all(Option::is_some), "{}", t.id);
+    }
+
+    let h2 = p.pedigree_index("H2").expect("a pedigree H2");
+    assert_eq!(p.pedigrees.len(), want.pedigrees.len());
+    for (name, markers, total) in &want.pedigrees {
+        let k = p
+            .pedigree_index(name)
+            .unwrap_or_else(|| panic!("no pedigree {name}"));
+        let got = p.case(k, h2).evaluate().unwrap();
+        assert_eq!(got.markers.len(), markers.len(), "{name}");
+        assert_eq!(got.markers.len(), declared, "{name}");
+        for (g, (m, lr)) in got.markers.iter().zip(markers) {
+            assert_eq!(&g.name, m, "{name}");
+            assert!(
+                ((g.lr - lr) / lr).abs() <= 1e-9,
+                "{name} {m}: Reunite {} pedprobr {lr}",
+                g.lr
+            );
+        }
+        let lr = 10f64.powf(got.log10_lr);
+        assert!(
+            ((lr - total) / total).abs() <= 1e-9,
+            "{name}: Reunite {lr} pedprobr {total}"
+        );
+    }
 }

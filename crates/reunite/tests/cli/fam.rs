@@ -5,10 +5,13 @@ use crate::common::*;
 use crate::registry::{run, write_scenario};
 
 /// The worked example V2 (a trio with a paternal mutation, 22 markers,
-/// stepwise model), shipped as a Familias project, gives the LR of the
-/// established programs: 3.17319746560111e22 for H1 against H2.
+/// stepwise model) as a `.fam` project written by Reunite's own writer
+/// (`data/examples/trio-with-mutation.fam`, not a file of Familias: that a
+/// project of another program is read right is checked below on one written
+/// by pedFamilias) gives the LR of the established programs:
+/// 3.17319746560111e22 for H1 against H2.
 #[test]
-fn a_familias_project_gives_the_established_lr() {
+fn a_project_reunite_wrote_gives_the_established_lr() {
     let fam = data("examples/trio-with-mutation.fam");
     let o = reunite(&["lr", fam.to_str().unwrap(), "--reference", "H2", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -45,6 +48,75 @@ fn a_familias_project_gives_the_established_lr() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A project written by pedFamilias (R) from NIST data
+/// (`data/fam-pedfamilias/`: four pedigrees, 12 markers, female and male
+/// mutation models that differ, a paternal and a maternal mutation): every
+/// pedigree's LR against H2, per marker and in total, is the one pedprobr
+/// computed (`results.csv` there), to 1e-9, over all 12 markers of the file.
+#[test]
+fn a_project_pedfamilias_wrote_gives_the_lrs_of_pedprobr() {
+    let fam = data("fam-pedfamilias/trio-grandfather.fam");
+    let text = std::fs::read_to_string(&fam).unwrap();
+    let db = text
+        .lines()
+        .position(|l| l.starts_with("#FALSE# (#Databases"))
+        .unwrap();
+    let declared: usize = text.lines().nth(db + 1).unwrap().trim().parse().unwrap();
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains("(DatabaseSize ="))
+            .count(),
+        declared
+    );
+
+    // pedprobr's values: pedigree, marker (or "(total)"), likelihood, LR against H2.
+    let csv = std::fs::read_to_string(data("fam-pedfamilias/results.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').collect())
+        .collect();
+    let want = |pedigree: &str, marker: &str| -> f64 {
+        let r = rows
+            .iter()
+            .find(|r| r[0] == pedigree && r[1] == marker)
+            .unwrap_or_else(|| panic!("results.csv has no {pedigree} {marker}"));
+        r[3].parse().unwrap()
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for r in &rows {
+        if !names.contains(&r[0]) {
+            names.push(r[0]);
+        }
+    }
+
+    let o = reunite(&["lr", fam.to_str().unwrap(), "--reference", "H2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let peds = v["pedigrees"].as_array().unwrap();
+    assert_eq!(peds.len(), names.len());
+    for (p, name) in peds.iter().zip(&names) {
+        assert_eq!(p["name"], *name);
+        let markers = p["markers"].as_array().unwrap();
+        assert_eq!(markers.len(), declared, "{name}");
+        assert_eq!(
+            rows.iter()
+                .filter(|r| r[0] == *name && r[1] != "(total)")
+                .count(),
+            declared,
+            "{name}"
+        );
+        for m in markers {
+            let marker = m["name"].as_str().unwrap();
+            let (got, w) = (m["lr"].as_f64().unwrap(), want(name, marker));
+            assert!(rel_close(got, w, 1e-9), "{name} {marker}: {got} vs {w}");
+        }
+        let (got, w) = (p["lr"].as_f64().unwrap(), want(name, "(total)"));
+        assert!(rel_close(got, w, 1e-9), "{name}: {got} vs {w}");
+    }
 }
 
 /// A candidate exported from the registry as a Familias project and read

@@ -181,11 +181,7 @@ fn quick_json(args: &[&str]) -> (f64, Option<f64>, Vec<(String, f64)>) {
             )
         })
         .collect();
-    (
-        v["lr"].as_f64().unwrap(),
-        v["log10_lr"].as_f64(),
-        markers,
-    )
+    (v["lr"].as_f64().unwrap(), v["log10_lr"].as_f64(), markers)
 }
 
 /// Checks a quick-mode result against independently computed per-marker LRs
@@ -196,10 +192,16 @@ fn check_quick(what: &str, got: (f64, Option<f64>, Vec<(String, f64)>), want: &[
     let want_names: Vec<&str> = want.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, want_names, "{what}: the markers, in file order");
     for ((name, g), (_, w)) in markers.iter().zip(want) {
-        assert!(rel_close(*g, *w, 1e-9), "{what} {name}: LR {g}, closed form {w}");
+        assert!(
+            rel_close(*g, *w, 1e-9),
+            "{what} {name}: LR {g}, closed form {w}"
+        );
     }
     let total: f64 = want.iter().map(|(_, w)| w).product();
-    assert!(rel_close(lr, total, 1e-9), "{what}: total LR {lr}, closed form {total}");
+    assert!(
+        rel_close(lr, total, 1e-9),
+        "{what}: total LR {lr}, closed form {total}"
+    );
     if total == 0.0 {
         assert_eq!(log10, None, "{what}: an exclusion has no log10 LR");
     } else {
@@ -320,11 +322,15 @@ fn quick_mode_trio_with_mutation_equals_the_paternity_index() {
         let at = |x: i64| alleles.iter().position(|&a| a == x).unwrap();
         let male = stepwise(&alleles, rate_male, range, rate2);
         let female = stepwise(&alleles, rate_female, range, rate2);
-        let from_parent =
-            |mat: &Vec<Vec<f64>>, (g1, g2): (i64, i64), x: i64| 0.5 * (mat[at(g1)][at(x)] + mat[at(g2)][at(x)]);
+        let from_parent = |mat: &Vec<Vec<f64>>, (g1, g2): (i64, i64), x: i64| {
+            0.5 * (mat[at(g1)][at(x)] + mat[at(g2)][at(x)])
+        };
         // A random man: any allele of the population, through the father's matrix.
-        let from_random_man =
-            |x: i64| (0..alleles.len()).map(|i| freq[i] * male[i][at(x)]).sum::<f64>();
+        let from_random_man = |x: i64| {
+            (0..alleles.len())
+                .map(|i| freq[i] * male[i][at(x)])
+                .sum::<f64>()
+        };
         let (c1, c2) = *ch;
         // The child's (paternal, maternal) allele orders.
         let orders: Vec<(i64, i64)> = if c1 == c2 {

@@ -132,6 +132,9 @@ fn import_and_match_through_the_binary() {
     );
 }
 
+/// Whether a line of an import's stderr is the stage to kill at.
+type StageLine = fn(&str) -> bool;
+
 /// A process killed during an import leaves the database as it was before
 /// that import (or, if the kill came after the commit, as after it): never
 /// half. The import is killed right after it tells each stage on stderr: the
@@ -187,7 +190,7 @@ fn a_killed_import_leaves_nothing_half_written() {
     assert_eq!(profiles_stored(&control), total);
     assert!(told.committed(), "{:?}", told.lines);
 
-    let stages: [(&str, fn(&str) -> bool); 5] = [
+    let stages: [(&str, StageLine); 5] = [
         ("read and checked", |l| l.ends_with("read and checked")),
         ("a tenth stored", |l| l.starts_with("storing ")),
         ("all rows stored", |l| {

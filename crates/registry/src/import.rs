@@ -36,6 +36,26 @@ pub struct ImportReport {
     pub notes: Vec<String>,
 }
 
+/// Where an import of lab files stands, told as it goes so a long import can
+/// say where it is. Counts only: never a name, a sample or a genotype.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStage {
+    /// The file was read and checked whole: this many rows (samples, specimens).
+    Checked { rows: usize },
+    /// Rows written so far in the import's one transaction (not committed).
+    Storing { done: usize, total: usize },
+    /// Every row of the file is written, not yet committed: this many added.
+    Stored { added: usize },
+    /// The search of what was added begins (same transaction): these cases and found children.
+    Searching { cases: usize, found: usize },
+    /// The search is done: this many new candidates written (not committed).
+    Searched { new_candidates: usize },
+    /// The transaction commits: rows, candidates and audit entries at once.
+    Committing,
+    /// Committed.
+    Committed,
+}
+
 pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -634,9 +654,31 @@ impl Registry {
         kit: Option<&str>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<ImportReport> {
+        let stages = |stage: ImportStage| {
+            if let ImportStage::Storing { done, total } = stage {
+                progress(done, total);
+            }
+        };
+        self.import_profiles_in_stages(actor, file, text, lab, kit, &stages)
+            .await
+    }
+
+    /// [`Registry::import_profiles`], telling `stages` every [`ImportStage`] it reaches.
+    pub async fn import_profiles_in_stages(
+        &self,
+        actor: &str,
+        file: &str,
+        text: &str,
+        lab: Option<&str>,
+        kit: Option<&str>,
+        stages: &(dyn Fn(ImportStage) + Sync),
+    ) -> Result<ImportReport> {
         option_text("lab", lab)?;
         option_text("kit", kit)?;
         let table = formats::genotypes::parse_genotypes(file, text)?;
+        stages(ImportStage::Checked {
+            rows: table.profiles.len(),
+        });
         let mut report = ImportReport {
             kind: "profiles".into(),
             file: file.into(),
@@ -658,6 +700,7 @@ impl Registry {
                     Stored::Added => {}
                     Stored::Unchanged => {
                         report.unchanged += 1;
+                        stages(ImportStage::Storing { done: k + 1, total });
                         continue;
                     }
                     Stored::Different => {
@@ -687,8 +730,11 @@ impl Registry {
                     (None, Some(f)) => found.push(f.try_get::<i64, _>(0)?),
                     (None, None) => unlinked += 1,
                 }
-                progress(k + 1, total);
+                stages(ImportStage::Storing { done: k + 1, total });
             }
+            stages(ImportStage::Stored {
+                added: report.added,
+            });
             self.record_import(
                 &mut tx,
                 actor,
@@ -700,9 +746,16 @@ impl Registry {
             .await?;
             cases.sort_unstable();
             cases.dedup();
+            stages(ImportStage::Searching {
+                cases: cases.len(),
+                found: found.len(),
+            });
             let (n, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
             report.new_candidates = n;
+            stages(ImportStage::Searched { new_candidates: n });
+            stages(ImportStage::Committing);
             tx.commit().await?;
+            stages(ImportStage::Committed);
             self.install(state).await;
         }
         if unlinked > 0 {

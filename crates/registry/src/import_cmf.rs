@@ -32,7 +32,7 @@ use kinship::{Reference, Relative, Sex, case_pedigree};
 use sqlx::{AnyConnection, Row};
 
 use crate::import::Stored;
-use crate::import::{ImportReport, Sample, row_error, sample_taken, sha256_hex};
+use crate::import::{ImportReport, ImportStage, Sample, row_error, sample_taken, sha256_hex};
 use crate::matching::parse_sex;
 use crate::{Registry, RegistryError, Result};
 
@@ -55,6 +55,17 @@ impl Registry {
     /// profiles (see the module documentation). Nothing of the file is stored
     /// when any specimen is refused.
     pub async fn import_cmf(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
+        self.import_cmf_in_stages(actor, file, text, &|_| {}).await
+    }
+
+    /// [`Registry::import_cmf`], telling `stages` every [`ImportStage`] it reaches.
+    pub async fn import_cmf_in_stages(
+        &self,
+        actor: &str,
+        file: &str,
+        text: &str,
+        stages: &(dyn Fn(ImportStage) + Sync),
+    ) -> Result<ImportReport> {
         let cmf = parse_cmf(file, text)?;
         // Every category is placed before anything is stored.
         let mut plan: Vec<(&Specimen, SpecimenRole)> = Vec::with_capacity(cmf.specimens.len());
@@ -81,6 +92,7 @@ impl Registry {
             }
             plan.push((s, role));
         }
+        stages(ImportStage::Checked { rows: plan.len() });
         let mut report = ImportReport {
             kind: "cmf".into(),
             file: file.into(),
@@ -94,7 +106,8 @@ impl Registry {
         let mut found = Vec::new();
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
-        for (s, role) in &plan {
+        let total = plan.len();
+        for (k, (s, role)) in plan.iter().enumerate() {
             let before = (added.references, added.found, added.profiles);
             match *role {
                 SpecimenRole::Reference { allowed, new } => {
@@ -122,13 +135,24 @@ impl Registry {
             } else {
                 report.added += 1;
             }
+            stages(ImportStage::Storing { done: k + 1, total });
         }
+        stages(ImportStage::Stored {
+            added: report.added,
+        });
         self.record_import(&mut tx, actor, "cmf", file, &sha256_hex(text), report.added)
             .await?;
         cases.sort_unstable();
         cases.dedup();
+        stages(ImportStage::Searching {
+            cases: cases.len(),
+            found: found.len(),
+        });
         let (new_candidates, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
+        stages(ImportStage::Searched { new_candidates });
+        stages(ImportStage::Committing);
         tx.commit().await?;
+        stages(ImportStage::Committed);
         self.install(state).await;
         report.new_candidates = new_candidates;
         report.notes.push(format!(

@@ -36,7 +36,7 @@ use tokio::sync::{Mutex, RwLock};
 
 pub use candidate_case::CandidateCase;
 pub use delete::CaseDeletion;
-pub use import::ImportReport;
+pub use import::{ImportReport, ImportStage};
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use pfif::PfifExport;
 pub use queries::{CandidateFilter, CandidateRow};

@@ -1,11 +1,12 @@
 //! The registry commands: import, matches, backup, key rotate, audit verify.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use registry::{CandidateFilter, OpenOptions, Registry, Settings};
+use registry::{CandidateFilter, ImportStage, OpenOptions, Registry, Settings};
 
 /// Where the registry is.
 #[derive(Args, Clone, Debug)]
@@ -128,6 +129,73 @@ fn read(file: &PathBuf) -> Result<String> {
     std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))
 }
 
+/// Tells the user on stderr where a long import of lab files stands: a bar
+/// while rows are stored on a terminal, a line per tenth otherwise, and a line
+/// per stage. Counts only: never a name or a genotype.
+struct Stages {
+    file: String,
+    noun: &'static str,
+    bar: ProgressBar,
+    terminal: bool,
+}
+
+impl Stages {
+    fn new(file: &str, noun: &'static str) -> Stages {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(&format!("storing {noun} [{{bar:40}}] {{pos}}/{{len}}"))
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        eprintln!("reading {file}");
+        Stages {
+            file: file.to_string(),
+            noun,
+            bar,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn line(&self, text: String) {
+        self.bar.suspend(|| eprintln!("{text}"));
+    }
+
+    fn tell(&self, stage: ImportStage) {
+        let noun = self.noun;
+        match stage {
+            ImportStage::Checked { rows } => {
+                self.line(format!("{}: {rows} {noun} read and checked", self.file))
+            }
+            ImportStage::Storing { done, total } => {
+                if self.terminal {
+                    if total >= 200 {
+                        self.bar.set_length(total as u64);
+                        self.bar.set_position(done as u64);
+                    }
+                } else if done * 10 / total != (done - 1) * 10 / total {
+                    self.line(format!("storing {done} of {total} {noun}"));
+                }
+            }
+            ImportStage::Stored { added } => {
+                self.bar.finish_and_clear();
+                self.line(format!("{added} {noun} stored (not yet committed)"));
+            }
+            ImportStage::Searching { cases, found } => self.line(format!(
+                "searching what they add: {cases} cases, {found} found children"
+            )),
+            ImportStage::Searched { new_candidates } => {
+                self.line(format!("{new_candidates} new candidates found"))
+            }
+            ImportStage::Committing => self.line("committing".to_string()),
+            ImportStage::Committed => self.line("committed".to_string()),
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 pub fn import(args: ImportArgs) -> Result<()> {
     runtime()?.block_on(async {
         let registry = open(&args.db).await?;
@@ -167,9 +235,15 @@ pub fn import(args: ImportArgs) -> Result<()> {
                     .await?
             }
             ImportKind::Cmf { file } => {
-                registry
-                    .import_cmf(&actor, &file.display().to_string(), &read(file)?)
-                    .await?
+                let stages = Stages::new(&file.display().to_string(), "specimens");
+                let text = read(file)?;
+                let r = registry
+                    .import_cmf_in_stages(&actor, &file.display().to_string(), &text, &|s| {
+                        stages.tell(s)
+                    })
+                    .await;
+                stages.finish();
+                r?
             }
             ImportKind::Pfif { file } => {
                 registry
@@ -177,30 +251,19 @@ pub fn import(args: ImportArgs) -> Result<()> {
                     .await?
             }
             ImportKind::Profiles { file, lab, kit } => {
+                let stages = Stages::new(&file.display().to_string(), "profiles");
                 let text = read(file)?;
-                let bar = ProgressBar::new(0);
-                bar.set_style(
-                    ProgressStyle::with_template("storing profiles [{bar:40}] {pos}/{len}")
-                        .expect("valid template")
-                        .progress_chars("=> "),
-                );
-                let progress = |done: usize, total: usize| {
-                    if total >= 200 {
-                        bar.set_length(total as u64);
-                        bar.set_position(done as u64);
-                    }
-                };
                 let r = registry
-                    .import_profiles(
+                    .import_profiles_in_stages(
                         &actor,
                         &file.display().to_string(),
                         &text,
                         lab.as_deref(),
                         kit.as_deref(),
-                        &progress,
+                        &|s| stages.tell(s),
                     )
                     .await;
-                bar.finish_and_clear();
+                stages.finish();
                 r?
             }
         };

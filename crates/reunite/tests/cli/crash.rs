@@ -1,5 +1,6 @@
-//! Crash safety: the process is killed (SIGKILL) at seeded random moments of
-//! a large import and of review decisions; after a restart the registry is
+//! Crash safety: the process is killed (SIGKILL) at seeded random points of
+//! a large import (right after a stage it tells on stderr) and at seeded
+//! random moments of review decisions; after a restart the registry is
 //! exactly as before or as after each operation, never half, the audit chain
 //! is intact and the stored candidates equal what an index rebuilt from the
 //! database gives (`reunite index check`).
@@ -9,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -65,7 +66,7 @@ fn import_rows(dir: &Path, data: &Path) {
 }
 
 /// Copies a registry directory (no process has it open).
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
@@ -95,13 +96,13 @@ fn open(rt: &tokio::runtime::Runtime, data: &Path) -> registry::Registry {
 /// What an operation may change: the row counts, every candidate (without
 /// its computation time), the imports recorded and the searches audited.
 #[derive(Debug, PartialEq)]
-struct ImportState {
+pub(crate) struct ImportState {
     counts: Vec<(String, i64)>,
     candidates: Vec<Value>,
     audited: BTreeMap<String, usize>,
 }
 
-fn import_state(data: &Path) -> ImportState {
+pub(crate) fn import_state(data: &Path) -> ImportState {
     let mut candidates: Vec<Value> =
         serde_json::from_str(&cli_ok(data, &["matches", "--json"])).unwrap();
     for c in &mut candidates {
@@ -133,14 +134,14 @@ fn import_state(data: &Path) -> ImportState {
     }
 }
 
-fn audit_intact(data: &Path) {
+pub(crate) fn audit_intact(data: &Path) {
     let out = cli_ok(data, &["audit", "verify"]);
     assert!(out.contains("intact"), "{out}");
 }
 
 /// `reunite index check --json`: the stored candidates are exactly what the
 /// rebuilt index gives.
-fn index_matches_database(data: &Path) -> Value {
+pub(crate) fn index_matches_database(data: &Path) -> Value {
     let o = cli(data, &["index", "check", "--json"]);
     let check: Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("index check: {e}: {}", stderr(&o)));
@@ -152,7 +153,125 @@ fn index_matches_database(data: &Path) -> Value {
     check
 }
 
-/// SIGKILL at seeded random moments spread over a large profile import.
+/// What a killed import had told the user on stderr, every line it wrote
+/// before it died (read after the kill to the end of the pipe).
+#[derive(Debug)]
+pub(crate) struct Told {
+    pub lines: Vec<String>,
+    /// The import ended by itself before the line to kill at came.
+    pub exited_first: bool,
+}
+
+impl Told {
+    fn has(&self, line: &str) -> bool {
+        self.lines.iter().any(|l| l == line)
+    }
+
+    /// It had said that every row of the file is written (in its transaction).
+    pub fn rows_written(&self) -> bool {
+        self.lines
+            .iter()
+            .any(|l| l.ends_with("stored (not yet committed)"))
+    }
+
+    /// It had begun to commit.
+    pub fn committing(&self) -> bool {
+        self.has("committing")
+    }
+
+    /// It had committed.
+    pub fn committed(&self) -> bool {
+        self.has("committed")
+    }
+}
+
+/// Runs `reunite import ARGS --data-dir DATA`, reads its stages on stderr line
+/// by line and SIGKILLs it right after the first line for which `kill_after`
+/// (line number from 0, text) holds.
+pub(crate) fn import_killed_after(
+    data: &Path,
+    args: &[&str],
+    kill_after: impl Fn(usize, &str) -> bool,
+) -> Told {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reunite"))
+        .arg("import")
+        .args(args)
+        .args(["--data-dir", data.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut told = Told {
+        lines: Vec::new(),
+        exited_first: true,
+    };
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let kill = kill_after(told.lines.len(), &line);
+        told.lines.push(line);
+        if kill {
+            child.kill().unwrap(); // SIGKILL (the child cannot have been reaped yet)
+            told.exited_first = false;
+            break;
+        }
+    }
+    // What it wrote between the line and its death.
+    for line in lines {
+        told.lines.push(line.unwrap());
+    }
+    child.wait().unwrap();
+    told
+}
+
+/// Which state a killed import left, checked against what it had told: before
+/// it began to commit, exactly the state before; once it said it committed,
+/// exactly the state after; in between, one or the other. Never half.
+pub(crate) fn outcome(
+    told: &Told,
+    state: &ImportState,
+    before: &ImportState,
+    after: &ImportState,
+) -> &'static str {
+    let which = if state == before {
+        "before"
+    } else if state == after {
+        "after"
+    } else {
+        panic!(
+            "neither the state before nor after the import\n told {:?}\n counts {:?} (before {:?}, after {:?})\n candidates {} (before {}, after {})\n audited {:?} (before {:?}, after {:?})",
+            told.lines,
+            state.counts,
+            before.counts,
+            after.counts,
+            state.candidates.len(),
+            before.candidates.len(),
+            after.candidates.len(),
+            state.audited,
+            before.audited,
+            after.audited
+        )
+    };
+    if !told.committing() {
+        assert_eq!(
+            which, "before",
+            "killed before it began to commit, yet the import is there: {:?}",
+            told.lines
+        );
+    }
+    if told.committed() {
+        assert_eq!(
+            which, "after",
+            "it said it committed, yet the import is lost: {:?}",
+            told.lines
+        );
+    }
+    which
+}
+
+/// SIGKILL at seeded random points of a large profile import, each right
+/// after one of the lines it tells on stderr (reading, checked, every tenth of
+/// the rows stored, all stored, searching, candidates found, committing).
 #[test]
 fn an_import_killed_at_random_moments_is_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -163,90 +282,56 @@ fn an_import_killed_at_random_moments_is_all_or_nothing() {
     let profiles = d.join("profiles.txt");
     let profiles = profiles.to_str().unwrap();
 
-    // The state before, and after an import nobody interrupts (timed).
+    // The state before, and after an import nobody interrupts, with the lines it tells.
     let before = import_state(&base);
     assert_eq!(before.candidates.len(), 0);
     let control = d.join("control");
     copy_dir(&base, &control);
-    let started = Instant::now();
-    cli_ok(&control, &["import", "profiles", profiles]);
-    let duration = started.elapsed();
+    let told = import_killed_after(&control, &["profiles", profiles], |_, _| false);
+    assert!(told.exited_first && told.committed(), "{:?}", told.lines);
     let after = import_state(&control);
     assert!(!after.candidates.is_empty());
     assert_ne!(before, after);
     let check = index_matches_database(&control);
     eprintln!(
-        "uninterrupted import: {:.2} s, {} candidates ({} reproduced by the rebuilt index)",
-        duration.as_secs_f64(),
+        "uninterrupted import: {} candidates ({} reproduced by the rebuilt index); it told {:?}",
         after.candidates.len(),
-        check["reproduced"]
+        check["reproduced"],
+        told.lines
     );
+    let stages = told.lines.len();
+    assert!(stages >= 16, "{:?}", told.lines);
 
-    // Kill points: one uniformly at random in each of 8 equal slices of the
-    // import's duration and a quarter beyond it (a process that finished), seeded.
+    // Kill points: after a line chosen at random (seeded) in each of 8 slices of the lines told.
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let slices = 8;
-    let span = duration.mul_f64(1.25);
     let mut outcomes = Vec::new();
     for k in 0..slices {
-        let lo = span.mul_f64(k as f64 / slices as f64);
-        let delay = lo + span.mul_f64(rng.random::<f64>() / slices as f64);
+        let lo = stages * k / slices;
+        let hi = (stages * (k + 1) / slices).max(lo + 1);
+        let at = rng.random_range(lo..hi);
         let run = d.join(format!("run{k}"));
         copy_dir(&base, &run);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reunite"))
-            .args([
-                "import",
-                "profiles",
-                profiles,
-                "--data-dir",
-                run.to_str().unwrap(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        let finished_first = child.try_wait().unwrap().is_some();
-        child.kill().ok(); // SIGKILL
-        child.wait().unwrap();
+        let told = import_killed_after(&run, &["profiles", profiles], |i, _| i == at);
         // Restart: every command below opens the registry afresh.
         let state = import_state(&run);
-        let outcome = if state == before {
-            "before"
-        } else if state == after {
-            "after"
-        } else {
-            panic!(
-                "killed at {:.0} ms: neither the state before nor after the import\n counts {:?} (before {:?}, after {:?})\n candidates {} (before {}, after {})\n audited {:?} (before {:?}, after {:?})",
-                delay.as_secs_f64() * 1e3,
-                state.counts,
-                before.counts,
-                after.counts,
-                state.candidates.len(),
-                before.candidates.len(),
-                after.candidates.len(),
-                state.audited,
-                before.audited,
-                after.audited
-            );
-        };
+        let which = outcome(&told, &state, &before, &after);
         audit_intact(&run);
         index_matches_database(&run);
-        eprintln!(
-            "kill {k} at {:.0} ms{}: {outcome}",
-            delay.as_secs_f64() * 1e3,
-            if finished_first {
-                " (the import had already exited)"
-            } else {
-                ""
-            }
-        );
-        outcomes.push((outcome, finished_first));
+        let line = told.lines.get(at).cloned().unwrap_or_default();
+        eprintln!("kill {k} after line {at} ({line:?}): {which}");
+        outcomes.push((which, told.rows_written() && !told.committing()));
         std::fs::remove_dir_all(&run).unwrap();
     }
     assert!(
-        outcomes.iter().any(|(o, done)| *o == "before" && !done),
-        "no kill landed during the import: {outcomes:?}"
+        outcomes.iter().any(|(o, _)| *o == "before"),
+        "no kill landed before the commit: {outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .any(|(o, between)| *o == "before" && *between),
+        "no kill landed after the rows were written and before the commit: {outcomes:?}"
     );
 }
 

@@ -1,8 +1,6 @@
 //! The registry commands through the binary: imports, matches, a killed import.
 
 use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
 
 use crate::common::*;
 
@@ -134,14 +132,21 @@ fn import_and_match_through_the_binary() {
     );
 }
 
+/// Whether a line of an import's stderr is the stage to kill at.
+type StageLine = fn(&str) -> bool;
+
 /// A process killed during an import leaves the database as it was before
-/// that import (or, if the kill came after the commit, as after it): never half.
+/// that import (or, if the kill came after the commit, as after it): never
+/// half. The import is killed right after it tells each stage on stderr: the
+/// file checked, the first tenth of the rows stored, all rows stored, the
+/// search begun, the candidates found.
 #[test]
 fn a_killed_import_leaves_nothing_half_written() {
+    use crate::crash::{audit_intact, copy_dir, import_killed_after, import_state, outcome};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write_scenario(d, 1500);
-    let data = d.join("data");
+    let base = d.join("base");
     for args in [
         vec![
             "import",
@@ -170,42 +175,54 @@ fn a_killed_import_leaves_nothing_half_written() {
             d.join("found.csv").to_str().unwrap().to_string().leak(),
         ],
     ] {
-        let o = run(&data, &args);
+        let o = run(&base, &args);
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    assert_eq!(profiles_stored(&data), 0);
+    assert_eq!(profiles_stored(&base), 0);
     let total = s_profiles(d);
-    let mut seen_before = 0;
-    for delay_ms in [30u64, 120, 250, 500, 900] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reunite"))
-            .args([
-                "import",
-                "profiles",
-                d.join("profiles.txt").to_str().unwrap(),
-                "--data-dir",
-                data.to_str().unwrap(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        child.kill().ok(); // SIGKILL
-        child.wait().unwrap();
-        let n = profiles_stored(&data);
-        assert!(
-            n == 0 || n == total,
-            "{n} of {total} profiles stored: an import was half written"
+    let profiles = d.join("profiles.txt");
+    let profiles = profiles.to_str().unwrap();
+    let before = import_state(&base);
+    let control = d.join("control");
+    copy_dir(&base, &control);
+    let told = import_killed_after(&control, &["profiles", profiles], |_, _| false);
+    let after = import_state(&control);
+    assert_eq!(profiles_stored(&control), total);
+    assert!(told.committed(), "{:?}", told.lines);
+
+    let stages: [(&str, StageLine); 5] = [
+        ("read and checked", |l| l.ends_with("read and checked")),
+        ("a tenth stored", |l| l.starts_with("storing ")),
+        ("all rows stored", |l| {
+            l.ends_with("stored (not yet committed)")
+        }),
+        ("searching", |l| l.starts_with("searching")),
+        ("candidates found", |l| l.ends_with("new candidates found")),
+    ];
+    let mut between = 0;
+    for (k, (name, at)) in stages.iter().enumerate() {
+        let run_dir = d.join(format!("run{k}"));
+        copy_dir(&base, &run_dir);
+        let told = import_killed_after(&run_dir, &["profiles", profiles], |_, l| at(l));
+        assert!(!told.exited_first, "{name}: never told: {:?}", told.lines);
+        let state = import_state(&run_dir);
+        let which = outcome(&told, &state, &before, &after);
+        let n = profiles_stored(&run_dir);
+        assert_eq!(
+            n,
+            if which == "before" { 0 } else { total },
+            "{name}: {n} of {total} profiles stored"
         );
-        let audit = run(&data, &["audit", "verify"]);
-        assert!(audit.status.success(), "{}", stderr(&audit));
-        if n == 0 {
-            seen_before += 1;
-        } else {
-            break;
+        audit_intact(&run_dir);
+        if which == "before" && told.rows_written() && !told.committing() {
+            between += 1;
         }
+        eprintln!("killed after {name}: {which}");
     }
-    assert!(seen_before >= 1, "no kill landed during the import");
+    assert!(
+        between >= 1,
+        "no kill landed after the rows were written and before the commit"
+    );
 }
 
 /// Samples in a written profiles table.
@@ -219,4 +236,66 @@ fn s_profiles(dir: &Path) -> i64 {
     names.sort_unstable();
     names.dedup();
     names.len() as i64
+}
+
+/// A CODIS CMF import tells its stages on stderr, in order, with the counts
+/// of what it did (the new candidates are those the database then holds),
+/// and never a specimen id.
+#[test]
+fn a_cmf_import_tells_its_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("data");
+    std::fs::write(d.join("freq.csv"), formats::builtin::NIST_FREQUENCIES).unwrap();
+    std::fs::write(
+        d.join("cases.csv"),
+        "case_id,child_name,child_sex,child_birth_date_from,child_birth_date_to,missing_date,missing_place,missing_lat,missing_lon,description\n\
+         MC-2026-014,,male,2023-01-01,2023-06-30,2024-05-01,,,,\n",
+    )
+    .unwrap();
+    let path = |n: &str| d.join(n).to_str().unwrap().to_string();
+    for args in [
+        vec![
+            "import",
+            "frequencies",
+            "--population",
+            "All",
+            &path("freq.csv"),
+        ],
+        vec!["import", "cases", &path("cases.csv")],
+    ] {
+        let o = run(&data, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let file = data_file("examples/cmf-family.xml");
+    let o = run(&data, &["import", "cmf", &file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let candidates: Vec<serde_json::Value> =
+        serde_json::from_slice(&run(&data, &["matches", "--json"]).stdout).unwrap();
+    assert!(!candidates.is_empty());
+    let told: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| !l.starts_with("note: created a new encryption key"))
+        .map(str::to_string)
+        .collect();
+    let mut want = vec![
+        format!("reading {file}"),
+        format!("{file}: 3 specimens read and checked"),
+    ];
+    want.extend((1..=3).map(|k| format!("storing {k} of 3 specimens")));
+    want.extend([
+        "3 specimens stored (not yet committed)".to_string(),
+        "searching what they add: 1 cases, 1 found children".to_string(),
+        format!("{} new candidates found", candidates.len()),
+        "committing".to_string(),
+        "committed".to_string(),
+    ]);
+    assert_eq!(told, want);
+    for id in ["RS-014-M", "RS-014-F", "UP-2026-077"] {
+        assert!(!stderr(&o).contains(id), "{id} on stderr");
+    }
+}
+
+fn data_file(name: &str) -> String {
+    data(name).to_str().unwrap().to_string()
 }

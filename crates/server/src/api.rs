@@ -119,14 +119,17 @@ pub async fn attempt_login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.clone());
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|_| {
-            LoginError::Internal(AppError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-            ))
-        })?;
+    let counted = state.clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        auth::verify_password(&password, &hash, &counted.metrics.password_verifications)
+    })
+    .await
+    .map_err(|_| {
+        LoginError::Internal(AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+        ))
+    })?;
     match user {
         Some(user) if ok => {
             state.limiter.clear(&user_key);

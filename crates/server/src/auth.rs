@@ -9,10 +9,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use sha2::{Digest, Sha256};
 
 /// The shortest password accepted.
@@ -48,9 +49,20 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
-/// Checks a password against a PHC string (slow: call it off the async runtime).
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    <Argon2 as PasswordVerifier<str>>::verify_password(&Argon2::default(), password.as_bytes(), phc)
+/// Checks a password against a PHC string (slow: call it off the async
+/// runtime). `computed` counts the argon2 computations actually run: a PHC
+/// string that does not parse, or has no salt or hash, is refused at once
+/// and not counted.
+pub fn verify_password(password: &str, phc: &str, computed: &AtomicU64) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    if hash.salt.is_none() || hash.hash.is_none() {
+        return false;
+    }
+    computed.fetch_add(1, Ordering::Relaxed);
+    Argon2::default()
+        .verify_password(password.as_bytes(), &hash)
         .is_ok()
 }
 
@@ -184,9 +196,13 @@ mod tests {
         ));
         let h = hash_password("correct horse battery").unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &h));
-        assert!(!verify_password("correct horse batterY", &h));
-        assert!(!verify_password("x", "not a hash"));
+        let n = AtomicU64::new(0);
+        assert!(verify_password("correct horse battery", &h, &n));
+        assert!(!verify_password("correct horse batterY", &h, &n));
+        assert_eq!(n.load(Ordering::Relaxed), 2);
+        // Nothing to compute: refused, not counted.
+        assert!(!verify_password("x", "not a hash", &n));
+        assert_eq!(n.load(Ordering::Relaxed), 2);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Prometheus metrics: requests by route template and status, failed logins,
-//! candidates by status. No label carries personal data.
+//! password verifications, candidates by status. No label carries personal data.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, &'static str, u16), u64>>,
     login_failures: AtomicU64,
+    /// Argon2 verifications run (`auth::verify_password` counts them): one
+    /// per login that is not rate-limited, an unknown user's included.
+    pub password_verifications: AtomicU64,
 }
 
 impl Metrics {
@@ -48,6 +51,13 @@ impl Metrics {
             s,
             "reunite_login_failures_total {}",
             self.login_failures.load(Ordering::Relaxed)
+        );
+        s.push_str("# HELP reunite_password_verifications_total Argon2 password verifications (one per login attempt that is not rate-limited, an unknown user's included).\n");
+        s.push_str("# TYPE reunite_password_verifications_total counter\n");
+        let _ = writeln!(
+            s,
+            "reunite_password_verifications_total {}",
+            self.password_verifications.load(Ordering::Relaxed)
         );
         s.push_str("# HELP reunite_candidates Candidates by review status.\n");
         s.push_str("# TYPE reunite_candidates gauge\n");

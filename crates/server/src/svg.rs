@@ -1805,44 +1805,154 @@ mod tests {
         assert!(not_in_data.contains("this candidate"));
     }
 
+    /// The attributes of a start tag (`name="value"` pairs).
+    fn attributes(tag: &str) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
+        let mut rest = tag;
+        while let Some(eq) = rest.find("=\"") {
+            let name = rest[..eq].rsplit([' ', '\n']).next().unwrap_or("");
+            let value_end = rest[eq + 2..].find('"').expect("a quoted value");
+            out.push((name, &rest[eq + 2..eq + 2 + value_end]));
+            rest = &rest[eq + 2 + value_end + 1..];
+        }
+        out
+    }
+
+    /// Checks that everything an SVG draws lies inside its viewBox: line
+    /// ends, polygon points, rectangles, circles with their radius, and text
+    /// with its extent estimated from its length and font size (half an em
+    /// per character, as wide as digits and lower-case letters of a
+    /// sans-serif font). Text under a `transform` is skipped. The texts drawn.
+    fn check_inside_view_box(name: &str, svg: &str) -> Vec<String> {
+        let vb = svg.split("viewBox=\"0 0 ").nth(1).expect("a viewBox");
+        let vb: Vec<f64> = vb[..vb.find('"').unwrap()]
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let (w, h) = (vb[0], vb[1]);
+        let mut texts = Vec::new();
+        let inside = |what: &str, x: f64, y: f64| {
+            assert!(
+                (0.0..=w).contains(&x) && (0.0..=h).contains(&y),
+                "{name}: {what} at ({x}, {y}) outside 0 0 {w} {h}"
+            );
+        };
+        for piece in svg.split('<').skip(1) {
+            let Some(end) = piece.find('>') else { continue };
+            let (tag, content) = (&piece[..end], &piece[end + 1..]);
+            let element = tag.split([' ', '/']).next().unwrap_or("");
+            let a = attributes(tag);
+            let num = |k: &str| {
+                a.iter().find(|(n, _)| *n == k).map(|(_, v)| {
+                    v.parse::<f64>()
+                        .unwrap_or_else(|_| panic!("{name}: {k}={v}"))
+                })
+            };
+            if a.iter().any(|(n, _)| *n == "transform") {
+                continue;
+            }
+            match element {
+                "line" => {
+                    inside("line end", num("x1").unwrap(), num("y1").unwrap());
+                    inside("line end", num("x2").unwrap(), num("y2").unwrap());
+                }
+                "rect" => {
+                    let (x, y) = (num("x").unwrap(), num("y").unwrap());
+                    inside("rect corner", x, y);
+                    inside(
+                        "rect corner",
+                        x + num("width").unwrap(),
+                        y + num("height").unwrap(),
+                    );
+                }
+                "circle" => {
+                    let (cx, cy, r) = (num("cx").unwrap(), num("cy").unwrap(), num("r").unwrap());
+                    inside("circle", cx - r, cy - r);
+                    inside("circle", cx + r, cy + r);
+                }
+                "polygon" => {
+                    let points = a.iter().find(|(n, _)| *n == "points").unwrap().1;
+                    for p in points.split(' ') {
+                        let (x, y) = p.split_once(',').unwrap();
+                        inside("polygon point", x.parse().unwrap(), y.parse().unwrap());
+                    }
+                }
+                "text" => {
+                    let (x, y) = (num("x").unwrap(), num("y").unwrap());
+                    let size = num("font-size").unwrap_or(12.0);
+                    let text = content.trim();
+                    let width = text.chars().count() as f64 * size * 0.5;
+                    let anchor = a.iter().find(|(n, _)| *n == "text-anchor").map(|(_, v)| *v);
+                    let (left, right) = match anchor {
+                        Some("middle") => (x - width / 2.0, x + width / 2.0),
+                        Some("end") => (x - width, x),
+                        _ => (x, x + width),
+                    };
+                    inside(&format!("text {text:?}"), left, y - 0.8 * size);
+                    inside(&format!("text {text:?}"), right, y + 0.25 * size);
+                    texts.push(text.to_string());
+                }
+                _ => {}
+            }
+        }
+        texts
+    }
+
     #[test]
-    fn write_samples() {
-        let Ok(dir) = std::env::var("SVG_SAMPLES_DIR") else {
-            return;
-        };
-        let _ = std::fs::create_dir_all(&dir);
-        let write = |name: &str, svg: String| {
-            let _ = std::fs::write(format!("{dir}/{name}"), svg);
-        };
-        write(
-            "trio.svg",
-            pedigree_svg(&trio(), "Family of case 42 — trio"),
-        );
-        write(
-            "grandparents.svg",
-            pedigree_svg(&paternal_grandparents(), "Paternal grandparents"),
-        );
-        write(
-            "aunt.svg",
-            pedigree_svg(&aunt_and_grandmother(), "Maternal aunt and grandmother"),
-        );
-        write(
-            "halfsibs.svg",
-            pedigree_svg(&half_siblings(), "Half siblings"),
-        );
-        write(
-            "sibs.svg",
-            pedigree_svg(&three_siblings(), "Parent & 3 siblings"),
-        );
-        write("oneparent.svg", pedigree_svg(&one_parent(), "One parent"));
+    fn every_drawing_keeps_its_labels_inside_its_view_box() {
+        let mut cases = all_cases();
+        let mut long = trio();
+        long[0].label = "A father with a very long name indeed".into();
+        long[2].label = "W".repeat(40);
+        cases.push(("long labels", long));
+        cases.push(("empty", vec![]));
+        for (name, persons) in &cases {
+            let svg = pedigree_svg(persons, name);
+            let texts = check_inside_view_box(name, &svg);
+            assert!(texts.contains(&escape(name)), "{name}: its title");
+            for p in persons {
+                let label = escape(&short_label(&p.label, 14));
+                assert!(texts.contains(&label), "{name}: the label {label:?}");
+            }
+            for word in [
+                "gave DNA",
+                "not typed",
+                "missing child",
+                "found child",
+                "male",
+                "female",
+                "sex unknown",
+            ] {
+                assert!(texts.iter().any(|t| t == word), "{name}: legend {word}");
+            }
+        }
+        // A chart of many cases, excluded ones and this candidate.
         let mut values: Vec<f64> = (0..400)
             .map(|i| -12.0 + ((i * 37) % 97) as f64 / 97.0 * 9.0 - (i % 7) as f64)
             .collect();
         values.extend([f64::NEG_INFINITY; 25]);
         values.extend([2.3, 5.7, 0.4]);
-        write(
-            "chart.svg",
-            lr_chart_svg(&values, 5.7, "Where candidate 1 stands among 428 cases"),
-        );
+        let title = "Where candidate 1 stands among 428 cases";
+        let chart = lr_chart_svg(&values, 5.7, title);
+        let texts = check_inside_view_box("chart", &chart);
+        for want in [
+            title,
+            "excluded",
+            "undisputed threshold",
+            "this candidate",
+            "likelihood ratio (LR), log scale",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "chart: {want}");
+        }
+        check_inside_view_box("empty chart", &lr_chart_svg(&[], 0.0, title));
+        // SVG_SAMPLES_DIR=dir keeps the drawings, to look at them.
+        if let Ok(dir) = std::env::var("SVG_SAMPLES_DIR") {
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, persons) in &cases {
+                let file = format!("{dir}/{}.svg", name.replace(' ', "-"));
+                std::fs::write(file, pedigree_svg(persons, name)).unwrap();
+            }
+            std::fs::write(format!("{dir}/chart.svg"), chart).unwrap();
+        }
     }
 }

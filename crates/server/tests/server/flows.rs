@@ -82,24 +82,46 @@ async fn review_needs_a_second_caseworker_and_reunion_sets_statuses() {
         .get(&format!("/api/v1/cases/{}", cand.case_id), Some(&fam))
         .await;
     assert_eq!(own.json()["status"], "reunited");
-    // A rejection needs a reason.
-    if let Some(other) = cands.iter().find(|c| c.id != cand.id && c.status == "new") {
-        let p = format!("/api/v1/candidates/{}/review", other.id);
-        assert_eq!(
-            app.post_json(&p, Some(&w1), &json!({"action": "reject"}))
+    // A rejection needs a reason (on another candidate, still new).
+    let other = cands
+        .iter()
+        .find(|c| c.id != cand.id && c.status == "new")
+        .expect("the scenario has a second new candidate");
+    let status_of = |id: i64| {
+        let app = &app;
+        async move {
+            app.registry
+                .candidate_summaries(None, None)
                 .await
-                .status,
-            409
-        );
-        let r = app
-            .post_json(
-                &p,
-                Some(&w1),
-                &json!({"action": "reject", "reason": "facts exclude"}),
-            )
-            .await;
-        assert_eq!(r.json()["status"], "rejected");
-    }
+                .unwrap()
+                .into_iter()
+                .find(|c| c.id == id)
+                .unwrap()
+                .status
+        }
+    };
+    assert_eq!(status_of(other.id).await, "new");
+    let p = format!("/api/v1/candidates/{}/review", other.id);
+    let r = app
+        .post_json(&p, Some(&w1), &json!({"action": "reject"}))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("reason"),
+        "{}",
+        r.body
+    );
+    assert_eq!(status_of(other.id).await, "new", "refused, unchanged");
+    let r = app
+        .post_json(
+            &p,
+            Some(&w1),
+            &json!({"action": "reject", "reason": "facts exclude"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["status"], "rejected");
+    assert_eq!(status_of(other.id).await, "rejected");
     // Every step is audited under its actor.
     let audit = app.registry.audit_tail(100).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "candidate.review"

@@ -13,6 +13,7 @@ mod hostile;
 mod imports;
 mod index_check;
 mod pfif;
+mod posterior;
 mod restore;
 mod safety;
 

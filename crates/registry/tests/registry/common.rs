@@ -16,7 +16,20 @@ pub struct TestDb {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The PostgreSQL server's maintenance database, where the tests create and
+/// drop their own.
+pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A connection to `PG_ADMIN`, or a panic that says why there is none.
+pub async fn pg_admin() -> sqlx::PgConnection {
+    match sqlx::PgConnection::connect(PG_ADMIN).await {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "this test needs PostgreSQL at {PG_ADMIN} and cannot reach it ({e}); \
+             start it (.ci/run does) or run without --include-ignored"
+        ),
+    }
+}
 
 pub fn options(url: &str, key: &std::path::Path, dir: &std::path::Path) -> OpenOptions {
     OpenOptions {
@@ -46,18 +59,10 @@ impl TestDb {
         }
     }
 
-    /// A fresh PostgreSQL database, or `None` (outside CI) when the server is down.
-    pub async fn postgres() -> Option<TestDb> {
-        let mut admin = match sqlx::PgConnection::connect(PG_ADMIN).await {
-            Ok(c) => c,
-            Err(e) => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("PostgreSQL at 127.0.0.1:5432 is required in CI: {e}");
-                }
-                eprintln!("skipping the PostgreSQL run: {e}");
-                return None;
-            }
-        };
+    /// A fresh PostgreSQL database. Panics when the server cannot be
+    /// reached: a test that asked for PostgreSQL never passes without it.
+    pub async fn postgres() -> TestDb {
+        let mut admin = pg_admin().await;
         let name = format!(
             "reunite_test_{}_{}_{}",
             std::process::id(),
@@ -78,13 +83,13 @@ impl TestDb {
         let (registry, _) = Registry::open(options(&url, &key, dir.path()))
             .await
             .unwrap();
-        Some(TestDb {
+        TestDb {
             registry,
             dir,
             url,
             key,
             pg_name: Some(name),
-        })
+        }
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -108,7 +113,7 @@ impl TestDb {
         } = self;
         registry.close().await;
         if let Some(name) = pg_name {
-            let mut admin = sqlx::PgConnection::connect(PG_ADMIN).await.unwrap();
+            let mut admin = pg_admin().await;
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
             )))

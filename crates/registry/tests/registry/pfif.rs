@@ -13,9 +13,7 @@ async fn fresh(db: &TestDb) -> TestDb {
     if db.is_sqlite() {
         TestDb::sqlite().await
     } else {
-        TestDb::postgres()
-            .await
-            .expect("PostgreSQL answered a moment ago")
+        TestDb::postgres().await
     }
 }
 

@@ -1,0 +1,235 @@
+//! The posterior on the candidate page, against one computed here from the
+//! lab files: the compatibility rules and the prior re-implemented plainly
+//! (not through `registry::facts`), over more than 1,000 scored cases, so
+//! that the facts of every scored case (read 500 ids per query) count.
+
+use std::collections::{HashMap, HashSet};
+
+use formats::registry_csv::{CaseRow, Date, FoundRow, parse_cases, parse_found};
+use kinship::Sex;
+use registry::{Registry, ReviewAction};
+use sqlx::Row;
+
+use crate::both;
+use crate::common::*;
+use crate::erasure::raw_pool;
+
+/// Days from 1970-01-01 (proleptic Gregorian; Howard Hinnant's algorithm).
+fn days(d: Date) -> i64 {
+    let (y, m, d) = (
+        i64::from(d.year()),
+        i64::from(d.month()),
+        i64::from(d.day()),
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Whether the facts of the case leave the found child possible: different
+/// known sexes, an age on the found date outside the estimate widened by 90
+/// days each side, or a found date before the missing date exclude.
+pub fn facts_allow(case: &CaseRow, found: &FoundRow) -> bool {
+    let known = |s: Sex| s != Sex::Unknown;
+    if known(case.child_sex) && known(found.sex) && case.child_sex != found.sex {
+        return false;
+    }
+    if let (Some(fd), Some(b1), Some(lo), Some(hi)) = (
+        found.found_date,
+        case.birth_from,
+        found.age_min_days,
+        found.age_max_days,
+    ) {
+        let b2 = case.birth_to.unwrap_or(b1);
+        let youngest = days(fd) - days(b2);
+        let oldest = days(fd) - days(b1);
+        if youngest > i64::from(hi) + 90 || oldest < i64::from(lo) - 90 {
+            return false;
+        }
+    }
+    if let (Some(m), Some(f)) = (case.missing_date, found.found_date)
+        && days(f) < days(m)
+    {
+        return false;
+    }
+    true
+}
+
+/// The posterior of case `target` for a found child, from the log10 LRs of
+/// the open cases whose facts allow the child: prior 1/2 that the family is
+/// not registered, the other 1/2 spread evenly over those cases, so
+/// P(j) = 1 / (1 + n / LR_j + sum over k != j of LR_k / LR_j).
+/// `None` when the target is not among them.
+pub fn expected_posterior(target: i64, allowed: &[(i64, f64)]) -> Option<f64> {
+    let (_, lj) = *allowed.iter().find(|(c, _)| *c == target)?;
+    let n = allowed.len() as f64;
+    let others: f64 = allowed
+        .iter()
+        .filter(|(c, _)| *c != target)
+        .map(|(_, l)| 10f64.powf(l - lj))
+        .sum();
+    Some(1.0 / (1.0 + n * 10f64.powf(-lj) + others))
+}
+
+/// Relative difference.
+pub fn relative(a: f64, b: f64) -> f64 {
+    if a == b {
+        0.0
+    } else {
+        (a - b).abs() / a.abs().max(b.abs())
+    }
+}
+
+/// The shown posterior of a candidate against the one computed from the
+/// files: `cases` by database id, `closed` the cases no longer open.
+pub async fn check_posterior(
+    r: &Registry,
+    pool: &sqlx::AnyPool,
+    candidate: i64,
+    cases: &HashMap<i64, &CaseRow>,
+    found: &HashMap<&str, &FoundRow>,
+    closed: &HashSet<i64>,
+) -> (Option<f64>, usize) {
+    let detail = r.candidate_detail("t", candidate).await.unwrap().unwrap();
+    let found_row = found[detail.found.found_id.as_str()];
+    let found_ref: i64 = sqlx::query("SELECT id FROM found_children WHERE found_id = $1")
+        .bind(&detail.found.found_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let target = r.case_id_ref(&detail.case.case_id).await.unwrap().unwrap();
+    // Every case scored for the child, with the LR the search gives it.
+    let scores = r.child_scores(found_ref).await.unwrap();
+    assert_eq!(
+        detail.all_scores,
+        scores.iter().map(|(_, l)| *l).collect::<Vec<_>>()
+    );
+    let stored = scores.iter().find(|(c, _)| *c == target).unwrap().1;
+    assert!(
+        relative(stored, detail.summary.log10_lr) < 1e-9,
+        "the stored LR {} and the scored one {stored}",
+        detail.summary.log10_lr
+    );
+    let allowed: Vec<(i64, f64)> = scores
+        .iter()
+        .filter(|(c, _)| !closed.contains(c) && facts_allow(cases[c], found_row))
+        .copied()
+        .collect();
+    let want = expected_posterior(target, &allowed);
+    match (detail.posterior, want) {
+        (Some(got), Some(want)) => assert!(
+            relative(got, want) < 1e-12,
+            "{} and {}: posterior {got}, computed {want} over {} allowed of {} scored cases",
+            detail.found.found_id,
+            detail.case.case_id,
+            allowed.len(),
+            scores.len()
+        ),
+        (got, want) => assert_eq!(
+            got, want,
+            "{} and {}",
+            detail.found.found_id, detail.case.case_id
+        ),
+    }
+    (want, scores.len())
+}
+
+/// 1,234 families (three chunks of 500 ids, the last partial), 36 rescued
+/// children (30 of them with a registered family, whose references range
+/// from both parents to one grandparent: the weaker give posteriors short of
+/// 1 by more than 1e-10, which every compatible case's share of the prior
+/// moves), a reunited family whose case no longer counts, and the candidates
+/// of every rescued child down to LR 1.
+async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
+    let s = nist_scenario(1234, 36, 30, 18);
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.min_lr = 1.0;
+    let (r, _) = Registry::open(o).await.unwrap();
+    r.import_frequencies(
+        "t",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        false,
+    )
+    .await
+    .unwrap();
+    r.import_cases("t", "cases.csv", &s.cases_csv)
+        .await
+        .unwrap();
+    r.import_references("t", "references.csv", &s.references_csv)
+        .await
+        .unwrap();
+    r.import_found("t", "found.csv", &s.found_csv)
+        .await
+        .unwrap();
+    r.import_profiles("t", "profiles.txt", &s.profiles_tsv, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    let today = Date::today_utc();
+    let case_rows = parse_cases("cases.csv", &s.cases_csv, today).unwrap();
+    let found_rows = parse_found("found.csv", &s.found_csv, today).unwrap();
+    let mut cases = HashMap::new();
+    for c in &case_rows {
+        cases.insert(r.case_id_ref(&c.case_id).await.unwrap().unwrap(), c);
+    }
+    let found: HashMap<&str, &FoundRow> = found_rows
+        .iter()
+        .map(|f| (f.found_id.as_str(), f))
+        .collect();
+    let pool = raw_pool(db).await;
+    // One family reunited with its child: its case is closed to the others.
+    let summaries = r.candidate_summaries(None, None).await.unwrap();
+    let truth = s.truth.iter().find(|t| t.case_id.is_some()).unwrap();
+    let reunited = summaries
+        .iter()
+        .find(|c| Some(&c.case_id) == truth.case_id.as_ref() && c.found_id == truth.found_id)
+        .unwrap();
+    for (who, step) in [
+        ("ann", ReviewAction::StartReview),
+        ("ann", ReviewAction::RequestTest),
+        ("bob", ReviewAction::Confirm),
+        ("bob", ReviewAction::Reunite),
+    ] {
+        r.review(who, reunited.id, step, None).await.unwrap();
+    }
+    let closed: HashSet<i64> = [r.case_id_ref(&reunited.case_id).await.unwrap().unwrap()].into();
+    // Every child's candidates: the best three and every seventh after.
+    let summaries = r.candidate_summaries(None, None).await.unwrap();
+    let (mut checked, mut middling, mut none) = (0, 0, 0);
+    for f in &found_rows {
+        let mine: Vec<_> = summaries
+            .iter()
+            .filter(|c| c.found_id == f.found_id)
+            .collect();
+        for (rank, c) in mine.iter().enumerate() {
+            if rank >= 3 && rank % 7 != 0 {
+                continue;
+            }
+            let (want, scored) = check_posterior(&r, &pool, c.id, &cases, &found, &closed).await;
+            assert!(scored > 1000 && scored % 500 != 0, "{scored} cases scored");
+            checked += 1;
+            match want {
+                Some(p) if p > 1e-300 && 1.0 - p > 1e-10 => middling += 1,
+                Some(_) => {}
+                None => none += 1,
+            }
+        }
+    }
+    // Enough posteriors that every case's prior share shows in them, and
+    // candidates whose case the facts or the reunion rule out.
+    assert!(
+        checked >= 20 && middling >= 5 && none >= 1,
+        "{checked} checked, {middling} short of 1 by more than 1e-10, {none} without a posterior"
+    );
+    pool.close().await;
+    r.close().await;
+}
+both!(posterior_over_more_than_a_thousand_cases);

@@ -66,6 +66,24 @@ fn same_log10(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= LOG10_TOLERANCE
 }
 
+/// The same cases (ids in order) with the same log10 LRs.
+fn assert_same_cases(got: &[(u64, f64)], want: &[(u64, f64)], what: &str) {
+    assert_eq!(
+        got.iter().map(|x| x.0).collect::<Vec<_>>(),
+        want.iter().map(|x| x.0).collect::<Vec<_>>(),
+        "{what}"
+    );
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            same_log10(g.1, w.1),
+            "{what}: case {} search log10 LR {}, expected {}",
+            g.0,
+            g.1,
+            w.1
+        );
+    }
+}
+
 /// Pairs scored: those sharing at least this many typed markers (the search's default).
 fn min_shared() -> usize {
     SearchConfig::default().min_shared_markers
@@ -357,20 +375,11 @@ fn parent_child_hits(nist: &Nist, relative: Relative, sex: Sex) -> Summary {
                 .map(|h| (h.id, h.log10_lr))
                 .collect();
             got.sort_by_key(|x| x.0);
-            assert_eq!(
-                got.iter().map(|x| x.0).collect::<Vec<_>>(),
-                want.iter().map(|x| x.0).collect::<Vec<_>>(),
-                "child {child}: the cases with LR >= 10^{floor}, search against brute force"
+            assert_same_cases(
+                &got,
+                &want,
+                &format!("child {child}: the cases with LR >= 10^{floor}, search against brute force"),
             );
-            for (g, w) in got.iter().zip(&want) {
-                assert!(
-                    same_log10(g.1, w.1),
-                    "case {} child {child}: search log10 LR {}, brute force {}",
-                    g.0,
-                    g.1,
-                    w.1
-                );
-            }
             // The best RESCORED cases by the search: the best by brute force.
             let (top, _) = index.search_child(profile, &best).expect("search");
             let top: Vec<_> = top
@@ -630,20 +639,13 @@ fn full_sibling_false_positives() {
             .filter(|x| !near(x.1))
             .copied()
             .collect();
-        assert_eq!(
-            got.iter().map(|x| x.0).collect::<Vec<_>>(),
-            want.iter().map(|x| x.0).collect::<Vec<_>>(),
-            "person {child}: full siblings with LR >= 10^{FULL_SIBLING_FLOOR}, search against closed form"
+        assert_same_cases(
+            &got,
+            &want,
+            &format!(
+                "person {child}: full siblings with LR >= 10^{FULL_SIBLING_FLOOR}, search against closed form"
+            ),
         );
-        for (g, w) in got.iter().zip(&want) {
-            assert!(
-                same_log10(g.1, w.1),
-                "persons {} and {child}: search log10 LR {}, closed form {}",
-                g.0,
-                g.1,
-                w.1
-            );
-        }
         found[child] = got;
     }
     // The pairs the search found, counted once each: every pair reaching

@@ -187,6 +187,11 @@ async fn import(
 /// or a reference re-imported with other details or to a case that does not
 /// exist, a sample re-typed differently, a CMF specimen of an unknown case.
 /// (Nothing stored refuses a frequency table: it is a new version.)
+/// A case id that no file of the run registers: not among [`PLAUSIBLE`], so
+/// the random files (which may register `MC-404`) never make it exist before
+/// the known refusals that rely on its absence.
+const NEVER_REGISTERED: &str = "MC-NEVER-REGISTERED";
+
 fn store_refusals(kind: &str, s: &Small) -> Vec<String> {
     match kind {
         "cases" => vec![format!(
@@ -194,7 +199,7 @@ fn store_refusals(kind: &str, s: &Small) -> Vec<String> {
              MC-1,Other name,male,2024-01-01,2024-03-01,2024-06-01,Riverton,10.5,20.25,scar on left knee\n"
         )],
         "references" => vec![format!(
-            "{REFERENCES_HEADER}RS-9A,MC-1,full_sibling,Ann,female\nRS-9B,MC-404,mother,,female\n"
+            "{REFERENCES_HEADER}RS-9A,MC-1,full_sibling,Ann,female\nRS-9B,{NEVER_REGISTERED},mother,,female\n"
         )],
         "found" => vec![format!(
             "{FOUND_HEADER}FS-NEW,FC-NEW,male,400,700,2025-06-01,,,,,\n\
@@ -216,7 +221,7 @@ fn store_refusals(kind: &str, s: &Small) -> Vec<String> {
             "{}/../../data/examples/cmf-family.xml",
             env!("CARGO_MANIFEST_DIR")
         ))
-        .map(|cmf| vec![cmf.replace("MC-2026-014", "MC-404")])
+        .map(|cmf| vec![cmf.replace("MC-2026-014", NEVER_REGISTERED)])
         .unwrap(),
         _ => Vec::new(),
     }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use crate::matching::{StoredMarker, StoredProfile, parse_sex};
-use crate::store::{Event, append_audit};
+use crate::store::{Event, append_audit, real};
 use crate::{Registry, RegistryError, Result};
 
 /// What an import did.
@@ -355,19 +355,21 @@ impl Registry {
         sqlx::query(
             "INSERT INTO cases (case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon,
              child_name, missing_place, description, status, public_alert, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', 0, $11)",
+             VALUES ($1, $2, $3, $4, $5, CASE WHEN $12 THEN $6 END, CASE WHEN $13 THEN $7 END, $8, $9, $10, 'open', 0, $11)",
         )
         .bind(id)
         .bind(sex_name(row.child_sex))
         .bind(date(&row.birth_from))
         .bind(date(&row.birth_to))
         .bind(date(&row.missing_date))
-        .bind(row.missing_lat)
-        .bind(row.missing_lon)
+        .bind(real(row.missing_lat))
+        .bind(real(row.missing_lon))
         .bind(self.seal("cases", "child_name", id, row.child_name.as_deref()))
         .bind(self.seal("cases", "missing_place", id, row.missing_place.as_deref()))
         .bind(self.seal("cases", "description", id, row.description.as_deref()))
         .bind(crate::audit::now_rfc3339())
+        .bind(row.missing_lat.is_some())
+        .bind(row.missing_lon.is_some())
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -624,7 +626,8 @@ impl Registry {
         Ok(sqlx::query(
             "INSERT INTO found_children (found_id, sample_name, sex, age_min_days, age_max_days, found_date, found_lat, found_lon,
              institution, found_place, description, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'unidentified', $12) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $13 THEN $7 END, CASE WHEN $14 THEN $8 END, $9, $10, $11, 'unidentified', $12)
+             RETURNING id",
         )
         .bind(id)
         .bind(&row.sample_name)
@@ -632,12 +635,14 @@ impl Registry {
         .bind(row.age_min_days.map(i64::from))
         .bind(row.age_max_days.map(i64::from))
         .bind(date(&row.found_date))
-        .bind(row.found_lat)
-        .bind(row.found_lon)
+        .bind(real(row.found_lat))
+        .bind(real(row.found_lon))
         .bind(&row.institution)
         .bind(self.seal("found_children", "found_place", id, row.found_place.as_deref()))
         .bind(self.seal("found_children", "description", id, row.description.as_deref()))
         .bind(crate::audit::now_rfc3339())
+        .bind(row.found_lat.is_some())
+        .bind(row.found_lon.is_some())
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?)

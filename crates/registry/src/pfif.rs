@@ -695,19 +695,22 @@ impl Registry {
         let case_ref: i64 = sqlx::query(
             "INSERT INTO cases (case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon,
              child_name, missing_place, description, status, public_alert, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', 0, $11) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, CASE WHEN $12 THEN $6 END, CASE WHEN $13 THEN $7 END, $8, $9, $10, 'open', 0, $11)
+             RETURNING id",
         )
         .bind(&case_id)
         .bind(f.sex)
         .bind(&f.birth_from)
         .bind(&f.birth_to)
         .bind(&f.missing_date)
-        .bind(f.lat)
-        .bind(f.lon)
+        .bind(crate::store::real(f.lat))
+        .bind(crate::store::real(f.lon))
         .bind(self.seal("cases", "child_name", &case_id, f.child_name.as_deref()))
         .bind(self.seal("cases", "missing_place", &case_id, f.missing_place.as_deref()))
         .bind(self.seal("cases", "description", &case_id, f.description.as_deref()))
         .bind(crate::audit::now_rfc3339())
+        .bind(f.lat.is_some())
+        .bind(f.lon.is_some())
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
@@ -736,19 +739,27 @@ impl Registry {
     ) -> Result<()> {
         let f = &r.fields;
         sqlx::query(
-            "UPDATE cases SET child_sex = $1, birth_from = $2, birth_to = $3, missing_date = $4, missing_lat = $5,
-             missing_lon = $6, child_name = $7, missing_place = $8, description = $9 WHERE id = $10",
+            "UPDATE cases SET child_sex = $1, birth_from = $2, birth_to = $3, missing_date = $4,
+             missing_lat = CASE WHEN $11 THEN $5 END, missing_lon = CASE WHEN $12 THEN $6 END,
+             child_name = $7, missing_place = $8, description = $9 WHERE id = $10",
         )
         .bind(f.sex)
         .bind(&f.birth_from)
         .bind(&f.birth_to)
         .bind(&f.missing_date)
-        .bind(f.lat)
-        .bind(f.lon)
+        .bind(crate::store::real(f.lat))
+        .bind(crate::store::real(f.lon))
         .bind(self.seal("cases", "child_name", case_id, f.child_name.as_deref()))
-        .bind(self.seal("cases", "missing_place", case_id, f.missing_place.as_deref()))
+        .bind(self.seal(
+            "cases",
+            "missing_place",
+            case_id,
+            f.missing_place.as_deref(),
+        ))
         .bind(self.seal("cases", "description", case_id, f.description.as_deref()))
         .bind(case_ref)
+        .bind(f.lat.is_some())
+        .bind(f.lon.is_some())
         .execute(&mut *conn)
         .await?;
         sqlx::query(

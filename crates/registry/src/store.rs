@@ -16,6 +16,17 @@ pub(crate) struct Event<'a> {
     pub detail: String,
 }
 
+/// A nullable float for a `{REAL}` column, bound as a value that is never
+/// NULL; the SQL writes `CASE WHEN $flag THEN $value END` with the flag
+/// `value.is_some()`. sqlx 0.9.0's `Any` driver encodes a NULL `f64` as a
+/// PostgreSQL float4 (its `any/arguments.rs` maps the kinds `Real` and `Double`
+/// the wrong way round), so a statement first prepared on a connection with a
+/// NULL coordinate had a float4 parameter, and a later row with a coordinate
+/// was refused ("incorrect binary data format in bind parameter").
+pub(crate) fn real(value: Option<f64>) -> f64 {
+    value.unwrap_or(0.0)
+}
+
 impl Registry {
     pub(crate) async fn migrate(&self) -> Result<()> {
         let _guard = self.write.lock().await;

@@ -8,6 +8,7 @@
 mod cmf;
 mod common;
 mod concurrency;
+mod coordinates;
 mod erasure;
 mod fuzz;
 mod hostile;

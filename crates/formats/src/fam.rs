@@ -98,8 +98,11 @@ pub fn parse_fam(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
         Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
         Err(_) => bytes.iter().map(|&b| b as char).collect(),
     };
+    // `lines` ends a text at its last line end, so a file ending in a
+    // newline has no empty line after it and a truncated file is reported
+    // at the line after its last.
     let lines: Vec<&str> = text
-        .split('\n')
+        .lines()
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
     Parser {

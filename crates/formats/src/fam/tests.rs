@@ -331,6 +331,11 @@ fn broken_files_name_the_line_and_field() {
     let e = err(&cut);
     assert!(e.reason.contains("ends"), "{e}");
     assert_eq!(e.location.line, Some(81));
+    // The same cut after its last line end: the file has 80 lines, and
+    // what is missing is on line 81, not on an empty line 81 read first.
+    let e = err(&format!("{cut}\r\n"));
+    assert!(e.reason.contains("ends"), "{e}");
+    assert_eq!(e.location.line, Some(81));
 
     // Allele index beyond the marker's list (AF's first allele at L1).
     let lines: Vec<&str> = base.split("\r\n").collect();

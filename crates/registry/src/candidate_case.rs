@@ -146,7 +146,7 @@ impl Registry {
         };
         let (h1, h2) = (rename(&pedigrees.h1)?, rename(&pedigrees.h2)?);
 
-        let state = self.state.read().await;
+        let state = self.search_index().await?;
         let Some(index) = state.index() else {
             return Err(RegistryError::Invalid(
                 "no frequency database is loaded".into(),

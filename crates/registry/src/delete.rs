@@ -103,13 +103,13 @@ impl Registry {
             },
         )
         .await?;
-        // No search may see the case between the commit and its removal from the index.
-        let mut state = self.state.write().await;
+        // No search may see the case between the commit and its removal
+        // from the index: the index update holds the index until then.
+        let (index, _) = self
+            .update_index_in(&mut tx, actor, &[case_ref], &[], true)
+            .await?;
         tx.commit().await?;
-        if let Some(index) = state.index.as_mut() {
-            index.remove_case(case_ref as u64);
-        }
-        drop(state);
+        index.committed();
         let files_cleared = match self.backend {
             Backend::Sqlite => self.checkpoint_truncate().await?,
             Backend::Postgres => true,

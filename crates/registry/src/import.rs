@@ -253,7 +253,7 @@ impl Registry {
             };
             tx.commit().await?;
             if let Some(state) = state {
-                self.install(state).await;
+                state.committed();
             }
         }
         Ok(report)
@@ -495,7 +495,7 @@ impl Registry {
             let (n, state) = self.rematch_in(&mut tx, actor, &touched, &[]).await?;
             report.new_candidates = n;
             tx.commit().await?;
-            self.install(state).await;
+            state.committed();
         }
         Ok(report)
     }
@@ -612,7 +612,7 @@ impl Registry {
             let (n, state) = self.rematch_in(&mut tx, actor, &[], &touched).await?;
             report.new_candidates = n;
             tx.commit().await?;
-            self.install(state).await;
+            state.committed();
         }
         Ok(report)
     }
@@ -760,8 +760,8 @@ impl Registry {
             stages(ImportStage::Searched { new_candidates: n });
             stages(ImportStage::Committing);
             tx.commit().await?;
+            state.committed();
             stages(ImportStage::Committed);
-            self.install(state).await;
         }
         if unlinked > 0 {
             report.notes.push(format!(

@@ -152,8 +152,8 @@ impl Registry {
         stages(ImportStage::Searched { new_candidates });
         stages(ImportStage::Committing);
         tx.commit().await?;
+        state.committed();
         stages(ImportStage::Committed);
-        self.install(state).await;
         report.new_candidates = new_candidates;
         report.notes.push(format!(
             "{} references, {} found children and {} profiles added",

@@ -128,6 +128,8 @@ impl Registry {
     /// live index and the stored candidates (see the module's documentation).
     /// The bulk decryption of the profiles is an audit entry.
     pub async fn check_index(&self, actor: &str) -> Result<IndexCheck> {
+        // The live index, built now if no one needed it yet.
+        drop(self.search_index().await?);
         // One consistent read: the profiles, cases and candidates together.
         let mut tx = self.begin_write().await?;
         let snap = self
@@ -187,7 +189,7 @@ impl Registry {
             ..Default::default()
         };
         {
-            let live = self.state.read().await;
+            let live = self.search_index().await?;
             check.live_differences = compare_live(&live, &rebuilt, &snap, &query)?;
         }
         check.live_index_agrees = check.live_differences.is_empty();

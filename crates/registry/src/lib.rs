@@ -8,8 +8,10 @@
 //! - Every change, every read of a genotype and every search is an entry of a
 //!   hash-chained audit log (`audit`).
 //! - Every import is one transaction: a bad row and nothing of the file is stored.
-//! - The search index is loaded at start and kept in step with every insert;
-//!   every new profile is searched against the other side and candidates are stored.
+//! - The search index is built from the database when first needed and then
+//!   kept in step with every import (only what the import changed is read and
+//!   decrypted); every new profile is searched against the other side and
+//!   candidates are stored.
 
 pub mod audit;
 mod candidate_case;
@@ -130,6 +132,10 @@ pub struct OpenNotes {
     pub database_file: Option<PathBuf>,
 }
 
+/// The PostgreSQL advisory lock every writing transaction holds ("REUNITE"
+/// in ASCII).
+const WRITE_LOCK: i64 = 0x52_45_55_4e_49_54_45;
+
 fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
@@ -139,8 +145,10 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
 }
 
 impl Registry {
-    /// Opens (creating if needed) the registry, applies migrations, checks the
-    /// key and loads the search index.
+    /// Opens (creating if needed) the registry, applies migrations and checks
+    /// the key. The search index is built when first needed (or by
+    /// [`Registry::load_search_index`]): a command that only lists, backs up
+    /// or verifies decrypts no profile.
     pub async fn open(options: OpenOptions) -> Result<(Registry, OpenNotes)> {
         sqlx::any::install_default_drivers();
         let mut notes = OpenNotes::default();
@@ -252,7 +260,6 @@ impl Registry {
         };
         registry.migrate().await?;
         registry.check_key().await?;
-        registry.load_index().await?;
         Ok((registry, notes))
     }
 
@@ -262,11 +269,22 @@ impl Registry {
     /// writes: a deferred transaction that read first and then wrote would
     /// fail at once with "database is locked" when another connection had
     /// written since its read. PostgreSQL's row locks and MVCC need no such
-    /// start.
+    /// start; there every writing transaction takes one transaction-level
+    /// advisory lock instead, so that writers of several servers commit one
+    /// after the other, as on SQLite, and the index change sequence is in
+    /// commit order (a process that applied entry n never misses an entry
+    /// below n committed later).
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
         })
     }
 

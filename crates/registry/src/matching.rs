@@ -1,11 +1,12 @@
 //! The search index kept in step with the registry, and candidates.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use kinship::{Allele, Genotype, MarkerFrequencies, MarkerModel, MutationKind, Relative, Sex};
 use search::{Hit, Index, Models, Profile, Query, SearchConfig};
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
 use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
@@ -51,8 +52,40 @@ pub struct MatchState {
     pub(crate) database: Option<(i64, String, i64)>,
     /// Alleles the database lacked, added at the minimum frequency: (marker, allele).
     pub(crate) added: Vec<(String, String)>,
-    /// Case row id -> index id is the same number; sample name -> profile, kept for incremental updates.
+    /// The mutation model and theta in words, recorded with every candidate.
     pub(crate) model_desc: String,
+    /// Built from the database. False until the index is first needed (a
+    /// command that only lists or verifies never decrypts the profiles), and
+    /// again after an import changed the index but did not commit.
+    pub(crate) loaded: bool,
+    /// The last entry of the change sequence (`index_changes`) the index
+    /// holds.
+    pub(crate) seq: i64,
+}
+
+/// The index while an import changes it: the state's write lock, held from
+/// the import's search to its commit, so no search sees rows that are not
+/// committed. Unless the import marks it committed, dropping it drops the
+/// changed index, which is then rebuilt from the database when next needed:
+/// a refused or failed import leaves the index as the database is.
+pub(crate) struct IndexUpdate<'a> {
+    state: RwLockWriteGuard<'a, MatchState>,
+    committed: bool,
+}
+
+impl IndexUpdate<'_> {
+    /// The import's transaction committed: its index state is the live one.
+    pub(crate) fn committed(mut self) {
+        self.committed = true;
+    }
+}
+
+impl Drop for IndexUpdate<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            *self.state = MatchState::default();
+        }
+    }
 }
 
 impl MatchState {
@@ -83,6 +116,8 @@ pub(crate) struct Snapshot {
     pub(crate) cases: BTreeMap<i64, CaseRefs>,
     /// found row id -> sample
     pub(crate) found: BTreeMap<i64, String>,
+    /// The last entry of the change sequence when it was read.
+    pub(crate) seq: i64,
 }
 
 pub(crate) fn parse_sex(s: &str) -> Sex {
@@ -130,13 +165,7 @@ impl Registry {
             .await?
         {
             let sample: String = r.try_get(0)?;
-            let blob: Vec<u8> = r.try_get(1)?;
-            let text = self
-                .open_field("profiles", "genotypes", &sample, Some(blob))?
-                .unwrap_or_default();
-            let p: StoredProfile = serde_json::from_str(&text).map_err(|e| {
-                RegistryError::Invalid(format!("stored profile {sample} is damaged: {e}"))
-            })?;
+            let p = self.stored_profile(&sample, r.try_get(1)?)?;
             profiles.insert(sample, p);
         }
         let mut cases: BTreeMap<i64, CaseRefs> = BTreeMap::new();
@@ -169,6 +198,7 @@ impl Registry {
         {
             found.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
         }
+        let seq = last_change(&mut *tx).await?;
         append_audit(
             &mut *tx,
             self.backend,
@@ -186,12 +216,16 @@ impl Registry {
             profiles,
             cases,
             found,
+            seq,
         })
     }
 
-    /// Builds the index from the registry (at start, and when the models change).
-    pub(crate) async fn load_index(&self) -> Result<()> {
+    /// Builds the index from the registry unless it is built.
+    async fn load_index(&self) -> Result<()> {
         let _guard = self.write.lock().await;
+        if self.state.read().await.loaded {
+            return Ok(());
+        }
         let mut tx = self.begin_write().await?;
         let snap = self
             .snapshot(&mut tx, &self.actor, "build the search index")
@@ -202,14 +236,195 @@ impl Registry {
         Ok(())
     }
 
+    /// The search index, built from the registry the first time it is
+    /// needed. The caller must hold neither the write lock nor a write
+    /// transaction.
+    pub(crate) async fn search_index(&self) -> Result<RwLockReadGuard<'_, MatchState>> {
+        loop {
+            {
+                let state = self.state.read().await;
+                if state.loaded {
+                    if last_change(&mut *self.pool.acquire().await?).await? <= state.seq {
+                        return Ok(state);
+                    }
+                } else {
+                    drop(state);
+                    self.load_index().await?;
+                    continue;
+                }
+            }
+            self.catch_up_index().await?;
+        }
+    }
+
+    /// Brings a built index in step with what other processes on the same
+    /// database changed since (the change sequence); true when there was
+    /// something to apply. The server calls it every second.
+    pub async fn catch_up_index(&self) -> Result<bool> {
+        {
+            let state = self.state.read().await;
+            if !state.loaded || last_change(&mut *self.pool.acquire().await?).await? <= state.seq {
+                return Ok(false);
+            }
+        }
+        let _guard = self.write.lock().await;
+        let mut tx = self.begin_write().await?;
+        let (update, _) = self
+            .update_index_in(&mut tx, &self.actor, &[], &[], false)
+            .await?;
+        tx.commit().await?;
+        update.committed();
+        Ok(true)
+    }
+
+    /// Builds the search index now rather than at its first use (the
+    /// server does, before it answers).
+    pub async fn load_search_index(&self) -> Result<()> {
+        self.search_index().await.map(drop)
+    }
+
+    /// Reads the cases and found children an import changed, and the
+    /// profiles of their references and of the children, on `tx` (inside
+    /// the import's transaction); the decryption is an audit entry.
+    async fn changed_rows(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        cases: &[i64],
+        found: &[i64],
+    ) -> Result<Snapshot> {
+        let mut snap = Snapshot {
+            database: None,
+            profiles: HashMap::new(),
+            cases: BTreeMap::new(),
+            found: BTreeMap::new(),
+            seq: 0,
+        };
+        for chunk in cases.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT id, child_sex FROM cases WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for r in query.fetch_all(&mut *tx).await? {
+                snap.cases.insert(
+                    r.try_get("id")?,
+                    (parse_sex(&r.try_get::<String, _>("child_sex")?), Vec::new()),
+                );
+            }
+            let sql = format!(
+                "SELECT case_ref, sample_name, relationship, sex FROM case_references WHERE case_ref IN ({}) ORDER BY id",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for r in query.fetch_all(&mut *tx).await? {
+                let case: i64 = r.try_get("case_ref")?;
+                let rel: String = r.try_get("relationship")?;
+                let rel: Relative = rel.parse().map_err(RegistryError::Invalid)?;
+                if let Some(c) = snap.cases.get_mut(&case) {
+                    c.1.push((
+                        r.try_get("sample_name")?,
+                        rel,
+                        parse_sex(&r.try_get::<String, _>("sex")?),
+                    ));
+                }
+            }
+        }
+        for chunk in found.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT id, sample_name FROM found_children WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for r in query.fetch_all(&mut *tx).await? {
+                snap.found
+                    .insert(r.try_get("id")?, r.try_get("sample_name")?);
+            }
+        }
+        let mut samples: Vec<&String> = snap
+            .cases
+            .values()
+            .flat_map(|(_, refs)| refs.iter().map(|(s, _, _)| s))
+            .chain(snap.found.values())
+            .collect();
+        samples.sort_unstable();
+        samples.dedup();
+        let mut profiles = HashMap::new();
+        for chunk in samples.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for sample in chunk {
+                query = query.bind(sample.as_str());
+            }
+            for r in query.fetch_all(&mut *tx).await? {
+                let sample: String = r.try_get("sample_name")?;
+                let p = self.stored_profile(&sample, r.try_get("genotypes")?)?;
+                profiles.insert(sample, p);
+            }
+        }
+        snap.profiles = profiles;
+        if !snap.profiles.is_empty() {
+            append_audit(
+                &mut *tx,
+                self.backend,
+                Event {
+                    actor,
+                    action: "profiles.read",
+                    target_type: "profiles",
+                    target_id: "*",
+                    detail: format!(
+                        "{} profiles decrypted to update the search index",
+                        snap.profiles.len()
+                    ),
+                },
+            )
+            .await?;
+        }
+        Ok(snap)
+    }
+
+    /// A stored genotype set, decrypted.
+    fn stored_profile(&self, sample: &str, blob: Vec<u8>) -> Result<StoredProfile> {
+        let text = self
+            .open_field("profiles", "genotypes", sample, Some(blob))?
+            .unwrap_or_default();
+        serde_json::from_str(&text)
+            .map_err(|e| RegistryError::Invalid(format!("stored profile {sample} is damaged: {e}")))
+    }
+
     pub(crate) fn build_state(&self, snap: &Snapshot) -> Result<MatchState> {
         let Some((db_id, name, version, sample_size, markers)) = &snap.database else {
-            return Ok(MatchState::default());
+            return Ok(MatchState {
+                loaded: true,
+                seq: snap.seq,
+                ..MatchState::default()
+            });
         };
         // Alleles that typed persons carry but the database lacks: the NRC II
         // minimum 5 / 2N, then the marker is renormalised.
+        // Only the profiles of indexed persons count (a case's references,
+        // found children): a profile stored before its reference row changes
+        // nothing until that row comes, and then its import sees the allele
+        // the model lacks and rebuilds (`rematch_in`).
+        let attached = snap
+            .cases
+            .values()
+            .flat_map(|(_, refs)| refs.iter().map(|(s, _, _)| s))
+            .chain(snap.found.values());
         let mut carried: HashMap<&str, HashSet<String>> = HashMap::new();
-        for p in snap.profiles.values() {
+        for p in attached.filter_map(|s| snap.profiles.get(s)) {
             for (m, a, b) in &p.markers {
                 let set = carried.entry(m.as_str()).or_default();
                 set.insert(a.clone());
@@ -274,76 +489,214 @@ impl Registry {
             database: Some((*db_id, name.clone(), *version)),
             added,
             model_desc: model_description(&self.settings),
+            loaded: true,
+            seq: snap.seq,
         })
     }
 
-    /// Puts a state built by [`Registry::rematch_in`] in place, once its
-    /// transaction is committed.
-    pub(crate) async fn install(&self, state: MatchState) {
-        *self.state.write().await = state;
-    }
-
-    /// After an import, inside the import's own transaction (the caller
-    /// holds the write lock): rebuild the index from the registry as the
-    /// transaction sees it, search the cases and found children that changed
-    /// and store the candidates. The rows, their candidates and the audit
-    /// entries are committed together or not at all; the caller installs the
-    /// returned state after the commit.
-    pub(crate) async fn rematch_in(
-        &self,
+    /// Inside a writing transaction (the caller holds the write lock): brings
+    /// the index in step with the cases and found children that changed
+    /// (their rows read and their profiles decrypted, nothing else). The
+    /// index is rebuilt from every row instead when it is not built yet, when
+    /// the active frequency database changed, when a changed profile carries
+    /// an allele the model lacks (the model then gains it, and every LR
+    /// changes), or when `removes` (profiles or cases deleted) and the model
+    /// holds alleles added for the profiles that carried them. A deletion
+    /// (`removes`) leaves an index not yet built as it is. Every change is
+    /// appended to the change sequence for the other processes. Until the
+    /// caller marks the returned update committed, after its commit, no
+    /// search sees it.
+    pub(crate) async fn update_index_in<'a>(
+        &'a self,
         tx: &mut AnyConnection,
         actor: &str,
         cases: &[i64],
         found: &[i64],
-    ) -> Result<(usize, MatchState)> {
+        removes: bool,
+    ) -> Result<(IndexUpdate<'a>, Snapshot)> {
+        let mut update = IndexUpdate {
+            state: self.state.write().await,
+            committed: false,
+        };
+        let active: Option<i64> =
+            sqlx::query("SELECT id FROM frequency_dbs WHERE active = 1 ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?;
+        record_change(&mut *tx, cases, found, removes).await?;
+        let state = &mut *update.state;
+        if !state.loaded && (removes || (cases.is_empty() && found.is_empty())) {
+            // Nothing to search, nothing to forget: the index is built from
+            // the database, without what was deleted, when first needed.
+            let none = self.changed_rows(&mut *tx, actor, &[], &[]).await?;
+            return Ok((update, none));
+        }
+        if state.loaded && state.database.as_ref().map(|d| d.0) == active {
+            // What changed since this index was brought in step: other
+            // processes' changes, then this one's.
+            let since = changes_since(&mut *tx, state.seq).await?;
+            // A deletion may take away the only carrier of an allele the
+            // model added: then only a rebuild knows.
+            let added_may_go = since.removes && !state.added.is_empty();
+            if !since.rebuild && !added_may_go {
+                let changed = self
+                    .changed_rows(&mut *tx, actor, &since.cases, &since.found)
+                    .await?;
+                if apply_changes(state, &changed, &since.cases, &since.found)? {
+                    state.seq = since.last;
+                    return Ok((update, changed));
+                }
+            }
+        }
         let snap = self
-            .snapshot(&mut *tx, actor, "update the search index")
+            .snapshot(&mut *tx, actor, "rebuild the search index")
             .await?;
-        let state = self.build_state(&snap)?;
+        *state = self.build_state(&snap)?;
+        Ok((update, snap))
+    }
+
+    /// After an import, inside the import's own transaction: the index
+    /// brought in step ([`Registry::update_index_in`]), the changed cases
+    /// and found children searched and their candidates stored. The rows,
+    /// their candidates and the audit entries are committed together or not
+    /// at all; the caller marks the returned update committed after the
+    /// commit.
+    pub(crate) async fn rematch_in<'a>(
+        &'a self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        cases: &[i64],
+        found: &[i64],
+    ) -> Result<(usize, IndexUpdate<'a>)> {
+        let (update, snap) = self
+            .update_index_in(&mut *tx, actor, cases, found, false)
+            .await?;
+        let state = &*update.state;
         let Some(index) = state.index.as_ref() else {
-            return Ok((0, state));
+            return Ok((0, update));
         };
         let Some((db_id, _, _)) = state.database.clone() else {
-            return Ok((0, state));
+            return Ok((0, update));
         };
-        // The best of each search is kept whenever the DNA favours relatedness
-        // at all (LR >= 1), so a weakly typed family still shows its best
-        // candidate; every other candidate needs `min_lr`.
-        let query = Query {
-            top_k: Some(self.settings.top_k),
-            min_lr: Some(1.0),
-        };
+        // Of each search's first `top_k`, the best is kept whenever the DNA
+        // favours relatedness at all (LR >= 1), so a weakly typed family
+        // still shows its best candidate; every other candidate needs
+        // `min_lr`.
         let keep =
             |rank: usize, hit: &Hit| rank == 0 || hit.log10_lr >= self.settings.min_lr.log10();
-        let mut results: Vec<(i64, i64, Hit)> = Vec::new();
+        // (found, case, hit, whether a new candidate may be stored).
+        let mut results: Vec<(i64, i64, Hit, bool)> = Vec::new();
         let mut searches = Vec::new();
-        for &f in found {
-            let Some(profile) = child_profile(index, &snap, f)? else {
-                continue;
-            };
-            let (hits, stats) = index.search_child(&profile, &query)?;
-            let hits: Vec<Hit> = hits
-                .into_iter()
-                .enumerate()
-                .filter(|(k, h)| keep(*k, h))
-                .map(|(_, h)| h)
-                .collect();
-            searches.push(("search.child", "found_child", f, stats.scanned, hits.len()));
-            results.extend(hits.into_iter().map(|h| (f, h.id as i64, h)));
-        }
+        // Found children whose kept candidates a changed case may change,
+        // searched again below: every child whose LR with it reaches 1 (it
+        // may now be that child's best case).
+        let mut affected: BTreeSet<i64> = BTreeSet::new();
+        let every_child = Query {
+            top_k: None,
+            min_lr: Some(1.0),
+        };
         for &c in cases {
             if !index.contains_case(c as u64) {
                 continue;
             }
-            let (hits, stats) = index.search_case(c as u64, &query)?;
+            let (hits, stats) = index.search_case(c as u64, &every_child)?;
+            affected.extend(hits.iter().map(|h| h.id as i64));
             let hits: Vec<Hit> = hits
                 .into_iter()
+                .take(self.settings.top_k)
                 .enumerate()
                 .filter(|(k, h)| keep(*k, h))
                 .map(|(_, h)| h)
                 .collect();
             searches.push(("search.case", "case", c, stats.scanned, hits.len()));
-            results.extend(hits.into_iter().map(|h| (h.id as i64, c, h)));
+            results.extend(hits.into_iter().map(|h| (h.id as i64, c, h, true)));
+        }
+        // And every child with a stored candidate of a changed case: its
+        // best case may now be another.
+        affected.extend(
+            stored_pairs(&mut *tx, cases, &[])
+                .await?
+                .into_iter()
+                .map(|(f, _)| f),
+        );
+        for &f in found {
+            affected.remove(&f);
+        }
+        let children: Vec<(i64, Option<Profile>)> = found
+            .iter()
+            .map(|&f| Ok((f, child_profile(index, &snap, f)?)))
+            .chain(
+                affected
+                    .iter()
+                    .map(|&f| Ok((f, index.child(f as u64).cloned()))),
+            )
+            .collect::<Result<_>>()?;
+        // Cases whose best child a searched child may now be: every case
+        // whose LR with it reaches 1.
+        let every_case = Query {
+            top_k: None,
+            min_lr: Some(1.0),
+        };
+        let mut rivals: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for (f, profile) in &children {
+            let Some(profile) = profile else {
+                continue;
+            };
+            let (hits, stats) = index.search_child(profile, &every_case)?;
+            for h in &hits {
+                rivals.entry(h.id as i64).or_default().push(*f);
+            }
+            let hits: Vec<Hit> = hits
+                .into_iter()
+                .take(self.settings.top_k)
+                .enumerate()
+                .filter(|(k, h)| keep(*k, h))
+                .map(|(_, h)| h)
+                .collect();
+            searches.push(("search.child", "found_child", *f, stats.scanned, hits.len()));
+            results.extend(hits.into_iter().map(|h| (*f, h.id as i64, h, true)));
+        }
+        // A case keeps its best child (the first of its own search): among
+        // the children it has candidates with and the searched children
+        // that reach LR 1 with it, the best by LR, then by id, as the search
+        // orders them.
+        let stored_children =
+            stored_pairs(&mut *tx, &rivals.keys().copied().collect::<Vec<_>>(), &[]).await?;
+        for (c, new) in &rivals {
+            let best = stored_children
+                .iter()
+                .filter(|(_, sc)| sc == c)
+                .map(|(f, _)| *f)
+                .chain(new.iter().copied())
+                .filter_map(|f| {
+                    let child = index.child(f as u64)?;
+                    Some((f, index.score(*c as u64, child)?))
+                })
+                .max_by(|(fa, a), (fb, b)| a.log10_lr.total_cmp(&b.log10_lr).then(fb.cmp(fa)));
+            if let Some((f, hit)) = best
+                && new.contains(&f)
+                && hit.log10_lr >= 0.0
+            {
+                results.push((f, *c, hit, true));
+            }
+        }
+        // The stored candidates of what was searched that the searches no
+        // longer keep (a family's new reference lowered their LR, say):
+        // scored again, so that no stored LR is one of an earlier state.
+        let kept: HashSet<(i64, i64)> = results.iter().map(|(f, c, _, _)| (*f, *c)).collect();
+        let searched_cases: Vec<i64> = cases.to_vec();
+        let searched_found: Vec<i64> = children.iter().map(|(f, _)| *f).collect();
+        for (f, c) in stored_pairs(&mut *tx, &searched_cases, &searched_found).await? {
+            if kept.contains(&(f, c)) {
+                continue;
+            }
+            let hit = index
+                .child(f as u64)
+                .and_then(|child| index.score(c as u64, child));
+            if let Some(hit) = hit {
+                results.push((f, c, hit, false));
+            }
         }
         let names: Vec<String> = index
             .models()
@@ -355,7 +708,7 @@ impl Registry {
         let model = state.model_desc.clone();
         let now = crate::audit::now_rfc3339();
         let mut stored = 0;
-        for (found_ref, case_ref, hit) in &results {
+        for (found_ref, case_ref, hit, new) in &results {
             let per_marker: Vec<serde_json::Value> = hit
                 .markers
                 .iter()
@@ -393,7 +746,7 @@ impl Registry {
             .bind(*case_ref)
             .execute(&mut *tx)
             .await?;
-            if updated.rows_affected() == 0 {
+            if updated.rows_affected() == 0 && *new {
                 sqlx::query(
                     "INSERT INTO candidates (found_ref, case_ref, lr, log10_lr, markers_compared, inconsistent, per_marker,
                      shape, model, frequency_db, added_alleles, computed_at, status)
@@ -415,12 +768,14 @@ impl Registry {
                 .await?;
                 stored += 1;
             }
-            sqlx::query(
-                "UPDATE cases SET status = 'candidate_found' WHERE id = $1 AND status = 'open'",
-            )
-            .bind(*case_ref)
-            .execute(&mut *tx)
-            .await?;
+            if *new {
+                sqlx::query(
+                    "UPDATE cases SET status = 'candidate_found' WHERE id = $1 AND status = 'open'",
+                )
+                .bind(*case_ref)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         for (action, target_type, id, scanned, hits) in searches {
             append_audit(
@@ -436,8 +791,201 @@ impl Registry {
             )
             .await?;
         }
-        Ok((stored, state))
+        Ok((stored, update))
     }
+}
+
+/// Ids per `IN (...)` list.
+const IN_LIST: usize = 500;
+
+/// Beyond this many ids, a change is recorded as "rebuild" rather than by id.
+const CHANGE_IDS_MAX: usize = 20_000;
+
+/// The stored candidates (found, case) of these cases or found children.
+async fn stored_pairs(
+    conn: &mut AnyConnection,
+    cases: &[i64],
+    found: &[i64],
+) -> Result<BTreeSet<(i64, i64)>> {
+    let mut pairs = BTreeSet::new();
+    for (column, ids) in [("case_ref", cases), ("found_ref", found)] {
+        for chunk in ids.chunks(IN_LIST) {
+            // Only a column name of the two above and numbered placeholders
+            // are formatted in; the ids are bound.
+            let sql = format!(
+                "SELECT found_ref, case_ref FROM candidates WHERE {column} IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for r in query.fetch_all(&mut *conn).await? {
+                pairs.insert((r.try_get("found_ref")?, r.try_get("case_ref")?));
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// The last entry of the change sequence (0 when there is none).
+async fn last_change(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(
+        sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM index_changes")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("last")?,
+    )
+}
+
+/// Appends a change to the sequence (nothing when nothing changed).
+async fn record_change(
+    conn: &mut AnyConnection,
+    cases: &[i64],
+    found: &[i64],
+    removes: bool,
+) -> Result<()> {
+    if cases.is_empty() && found.is_empty() {
+        return Ok(());
+    }
+    let rebuild = cases.len() + found.len() > CHANGE_IDS_MAX;
+    let ids = |v: &[i64]| match rebuild {
+        true => "[]".to_string(),
+        false => serde_json::to_string(v).unwrap_or_default(),
+    };
+    sqlx::query(
+        "INSERT INTO index_changes (cases, found, removes, rebuild, at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(ids(cases))
+    .bind(ids(found))
+    .bind(i64::from(removes))
+    .bind(i64::from(rebuild))
+    .bind(crate::audit::now_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The changes after entry `seq`, together.
+struct Changes {
+    cases: Vec<i64>,
+    found: Vec<i64>,
+    removes: bool,
+    rebuild: bool,
+    last: i64,
+}
+
+async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<Changes> {
+    let mut changes = Changes {
+        cases: Vec::new(),
+        found: Vec::new(),
+        removes: false,
+        rebuild: false,
+        last: seq,
+    };
+    for r in sqlx::query(
+        "SELECT seq, cases, found, removes, rebuild FROM index_changes WHERE seq > $1 ORDER BY seq",
+    )
+    .bind(seq)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let ids = |column: &str| -> Result<Vec<i64>> {
+            let text: String = r.try_get(column)?;
+            serde_json::from_str(&text).map_err(|e| {
+                RegistryError::Invalid(format!("the index change sequence is damaged: {e}"))
+            })
+        };
+        changes.cases.extend(ids("cases")?);
+        changes.found.extend(ids("found")?);
+        changes.removes |= r.try_get::<i64, _>("removes")? != 0;
+        changes.rebuild |= r.try_get::<i64, _>("rebuild")? != 0;
+        changes.last = changes.last.max(r.try_get("seq")?);
+    }
+    changes.cases.sort_unstable();
+    changes.cases.dedup();
+    changes.found.sort_unstable();
+    changes.found.dedup();
+    Ok(changes)
+}
+
+/// `$1, $2, ..., $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Encodes a stored profile for the index; `None` when it carries an
+/// allele the index's model lacks.
+fn encode(index: &Index, p: &StoredProfile) -> Result<Option<Profile>> {
+    match index
+        .models()
+        .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))
+    {
+        Ok((profile, _)) => Ok(Some(profile)),
+        Err(search::SearchError::UnknownAllele { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Puts the changed cases and found children (as `changed` holds them now)
+/// in place of what the index held for them. False, with the index
+/// untouched, when a profile carries an allele the model lacks: the index
+/// must then be rebuilt.
+fn apply_changes(
+    state: &mut MatchState,
+    changed: &Snapshot,
+    cases: &[i64],
+    found: &[i64],
+) -> Result<bool> {
+    let Some(index) = state.index.as_mut() else {
+        return Ok(true);
+    };
+    let mut new_cases = Vec::with_capacity(cases.len());
+    for &c in cases {
+        let mut entries = Vec::new();
+        let sex = match changed.cases.get(&c) {
+            Some((sex, refs)) => {
+                for (sample, rel, rsex) in refs {
+                    if let Some(p) = changed.profiles.get(sample) {
+                        let Some(profile) = encode(index, p)? else {
+                            return Ok(false);
+                        };
+                        entries.push((*rel, *rsex, profile));
+                    }
+                }
+                *sex
+            }
+            None => Sex::Unknown,
+        };
+        new_cases.push((c, sex, entries));
+    }
+    let mut new_found = Vec::with_capacity(found.len());
+    for &f in found {
+        let profile = match changed.found.get(&f).and_then(|s| changed.profiles.get(s)) {
+            Some(p) => match encode(index, p)? {
+                Some(profile) => Some(profile),
+                None => return Ok(false),
+            },
+            None => None,
+        };
+        new_found.push((f, profile));
+    }
+    for (c, sex, entries) in new_cases {
+        index.remove_case(c as u64);
+        if !entries.is_empty() {
+            index.insert_case(c as u64, sex, &entries)?;
+        }
+    }
+    for (f, profile) in new_found {
+        index.remove_child(f as u64);
+        if let Some(profile) = profile {
+            index.insert_child(f as u64, profile)?;
+        }
+    }
+    Ok(true)
 }
 
 pub(crate) fn child_profile(index: &Index, snap: &Snapshot, found: i64) -> Result<Option<Profile>> {

@@ -550,6 +550,7 @@ impl Registry {
             }
         }
         let (mut updated, mut older, mut own) = (0, 0, 0);
+        let mut updated_cases = Vec::new();
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
         for r in &records {
@@ -607,6 +608,7 @@ impl Registry {
                 self.update_clone(&mut tx, case_ref, &case_id, r, now)
                     .await?;
                 updated += 1;
+                updated_cases.push(case_ref);
             } else if self.clone_fields(&mut tx, case_ref, &case_id).await? == r.fields {
                 report.unchanged += 1;
             } else {
@@ -666,7 +668,12 @@ impl Registry {
             },
         )
         .await?;
+        // A clone's new facts (its sex) change how its references are
+        // compared, once a lab has typed them: searched again here.
+        let (n, index) = self.rematch_in(&mut tx, actor, &updated_cases, &[]).await?;
+        report.new_candidates = n;
         tx.commit().await?;
+        index.committed();
         Ok(report)
     }
 

@@ -804,7 +804,7 @@ impl Registry {
 
     /// The log10 LR of a found child against every case in the index (exact, no threshold).
     pub async fn child_scores(&self, found_ref: i64) -> Result<Vec<(i64, f64)>> {
-        let state = self.state.read().await;
+        let state = self.search_index().await?;
         let Some(index) = state.index() else {
             return Ok(Vec::new());
         };
@@ -1076,8 +1076,10 @@ impl Registry {
         .fetch_all(&mut *tx)
         .await?;
         let mut deleted = 0;
+        let mut cases = Vec::new();
         for r in due {
             let (id, case_ref): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            cases.push(case_ref);
             let n = sqlx::query("DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)")
                 .bind(case_ref)
                 .execute(&mut *tx)
@@ -1101,7 +1103,19 @@ impl Registry {
             )
             .await?;
         }
+        // The index forgets the deleted profiles with the commit.
+        let index = match cases.is_empty() {
+            true => None,
+            false => Some(
+                self.update_index_in(&mut tx, actor, &cases, &[], true)
+                    .await?
+                    .0,
+            ),
+        };
         tx.commit().await?;
+        if let Some(index) = index {
+            index.committed();
+        }
         Ok(deleted)
     }
 

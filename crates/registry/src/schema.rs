@@ -181,6 +181,25 @@ const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 4,
+        statements: &[
+            // The change sequence of the search index: every write that
+            // changes what the index holds appends the cases and found
+            // children it changed (JSON arrays of row ids), or `rebuild`;
+            // another process (a second server, a command-line import)
+            // brings its own index in step from the rows after the last it
+            // applied.
+            "CREATE TABLE index_changes (
+            seq {ID},
+            cases TEXT NOT NULL,
+            found TEXT NOT NULL,
+            removes {INT} NOT NULL,
+            rebuild {INT} NOT NULL,
+            at TEXT NOT NULL
+        )",
+        ],
+    },
 ];
 
 impl Backend {

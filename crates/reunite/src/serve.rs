@@ -45,7 +45,11 @@ fn init_logs(json: bool) {
 pub fn serve(args: ServeArgs) -> Result<()> {
     init_logs(args.log_json);
     runtime()?.block_on(async {
-        let registry = Arc::new(open(&args.db).await?);
+        let registry = open(&args.db).await?;
+        // Built before the first request, so that a ready server answers
+        // every page at once.
+        registry.load_search_index().await?;
+        let registry = Arc::new(registry);
         let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
         let secure = args.secure_cookies;

@@ -455,6 +455,11 @@ impl Index {
         Ok(())
     }
 
+    /// A found child's profile, as inserted.
+    pub fn child(&self, id: u64) -> Option<&Profile> {
+        self.child_pos.get(&id).map(|&pos| &self.children[pos].1)
+    }
+
     pub fn remove_child(&mut self, id: u64) -> bool {
         let Some(pos) = self.child_pos.remove(&id) else {
             return false;
@@ -752,6 +757,7 @@ impl Index {
                         )
                         .map(|log10| Scored {
                             log10,
+                            id: g.metas[pos].id,
                             group: gi,
                             pos,
                             shared,
@@ -819,6 +825,7 @@ impl Index {
         for (i, log10, shared) in scored {
             top.offer(Scored {
                 log10,
+                id: self.children[i].0,
                 group: i,
                 pos: 0,
                 shared,
@@ -851,6 +858,10 @@ impl Hit {
 #[derive(Debug, Clone, Copy)]
 struct Scored {
     log10: f64,
+    /// The case's (or found child's) id: ties are broken by it, so the
+    /// answer does not depend on where a case sits in the columns (an index
+    /// kept in step by inserts and removals answers as one rebuilt).
+    id: u64,
     group: usize,
     pos: usize,
     shared: u64,
@@ -868,12 +879,12 @@ impl PartialOrd for Scored {
     }
 }
 impl Ord for Scored {
-    /// Reverse order (min-heap by LR); ties broken by position for determinism.
+    /// Reverse order (min-heap by LR); ties broken by the smaller id first.
     fn cmp(&self, other: &Self) -> Ordering {
         other
             .log10
             .total_cmp(&self.log10)
-            .then((self.group, self.pos).cmp(&(other.group, other.pos)))
+            .then(self.id.cmp(&other.id))
     }
 }
 

@@ -359,6 +359,51 @@ fn insert_and_remove_keep_the_index_consistent() {
     assert_eq!(got, want);
 }
 
+/// Equal LRs are ordered by id, whatever the order cases and children went
+/// in: an index kept in step by removals and inserts answers a top-k query
+/// exactly as one built afresh.
+#[test]
+fn ties_are_broken_by_id_not_by_place() {
+    let f = fixture(11, 6, 0);
+    let (_, sex, refs, profiles) = &f.cases[0];
+    let entries: Vec<(Relative, Sex, Profile)> = refs
+        .iter()
+        .zip(profiles)
+        .map(|(r, p)| (r.relative, r.sex, p.clone()))
+        .collect();
+    let child = f.children[0].clone();
+    let mut index = Index::new(
+        f.index.models().clone(),
+        SearchConfig {
+            min_shared_markers: 6,
+        },
+    );
+    // Three copies of one family, the larger ids first.
+    for id in [90u64, 50, 20] {
+        index.insert_case(id, *sex, &entries).unwrap();
+    }
+    let top2 = Query {
+        top_k: Some(2),
+        min_lr: None,
+    };
+    let ids = |index: &Index| -> Vec<u64> {
+        let hits = index.search_child(&child, &top2).unwrap().0;
+        assert_eq!(hits[0].log10_lr, hits[1].log10_lr, "a tie");
+        hits.iter().map(|h| h.id).collect()
+    };
+    assert_eq!(ids(&index), vec![20, 50]);
+    // 20 taken out and put back lands in another place of its group.
+    assert!(index.remove_case(20));
+    index.insert_case(20, *sex, &entries).unwrap();
+    assert_eq!(ids(&index), vec![20, 50]);
+    // The same for a case's search over found children.
+    for id in [7u64, 3, 5] {
+        index.insert_child(id, child.clone()).unwrap();
+    }
+    let hits = index.search_case(50, &top2).unwrap().0;
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![3, 5]);
+}
+
 #[test]
 fn a_case_finds_its_child() {
     let mut f = fixture(11, 20, 3);

@@ -361,6 +361,19 @@ pub async fn serve(
             }
         }
     });
+    // What another server or a command-line import on the same database
+    // changed reaches this server's search index within a second (a page
+    // that searches also brings it in step first).
+    let registry = state.registry.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if let Err(e) = registry.catch_up_index().await {
+                tracing::warn!(error = %e.to_string().chars().take(80).collect::<String>(), "bringing the search index in step failed");
+            }
+        }
+    });
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

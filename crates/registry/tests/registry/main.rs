@@ -13,6 +13,7 @@ mod erasure;
 mod fuzz;
 mod hostile;
 mod imports;
+mod in_step;
 mod index_check;
 mod pfif;
 mod posterior;

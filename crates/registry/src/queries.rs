@@ -209,6 +209,10 @@ impl Registry {
             ("references", "case_references"),
             ("found children", "found_children"),
             ("profiles", "profiles"),
+            (
+                "reference profiles",
+                "profiles JOIN case_references ON case_references.sample_name = profiles.sample_name",
+            ),
             ("candidates", "candidates"),
             ("audit entries", "audit_log"),
         ] {

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clap::Args;
+use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use kinship::{MarkerModel, MutationModel};
 use rand::{RngExt, SeedableRng};
@@ -15,7 +15,10 @@ use serde_json::json;
 use sim::{Configuration, Sampler, families};
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    command: Option<BenchCommand>,
     /// Number of simulated cases (families).
     #[arg(long, default_value_t = 100_000)]
     cases: usize,
@@ -34,6 +37,14 @@ pub struct BenchArgs {
     /// Print every query's statistics on stderr.
     #[arg(long)]
     verbose: bool,
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Build a registry of simulated families through the real import paths, then time from
+    /// outside what its users meet: the bulk import, one profile by a new process and through
+    /// the API, the server's start, candidate pages, the index check.
+    Registry(crate::bench_registry::RegistryBenchArgs),
 }
 
 /// The configuration of case `i`: 40% both parents, 40% one parent, 10% a
@@ -103,7 +114,10 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-pub fn run(args: BenchArgs) -> Result<()> {
+pub fn run(mut args: BenchArgs) -> Result<()> {
+    if let Some(BenchCommand::Registry(a)) = args.command.take() {
+        return crate::bench_registry::run(a);
+    }
     if args.cases == 0 || args.queries == 0 {
         bail!("--cases and --queries must be positive");
     }
@@ -335,7 +349,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {

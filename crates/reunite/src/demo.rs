@@ -42,6 +42,16 @@ pub struct DemoArgs {
     /// Where the web application listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Build the registry in this database instead of a SQLite file in the
+    /// data directory: postgres://user@host:port/db (or sqlite:///path/file.db);
+    /// it must hold no registry yet. Not read from REUNITE_DATABASE_URL, so
+    /// that the demo never writes its made-up families into a real registry.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// The encryption key file of that database (needed for PostgreSQL:
+    /// `reunite key generate --key-file F`).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
 }
 
 /// The DVI category of a child's best candidate.
@@ -70,7 +80,7 @@ fn default_dir() -> PathBuf {
 pub fn run(args: DemoArgs) -> Result<()> {
     let started = Instant::now();
     let dir = args.data_dir.clone().unwrap_or_else(default_dir);
-    if dir.join("reunite.db").exists() {
+    if args.database_url.is_none() && dir.join("reunite.db").exists() {
         anyhow::bail!(
             "{} already holds a registry; the demo needs a fresh directory",
             dir.display()
@@ -114,13 +124,21 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let rt = crate::registry_cmd::runtime()?;
     rt.block_on(async {
         let (registry, _) = Registry::open(OpenOptions {
-            database_url: None,
-            key_file: None,
+            database_url: args.database_url.clone(),
+            key_file: args.key_file.clone(),
             data_dir: dir.clone(),
             actor: "demo".into(),
             settings: Settings::default(),
         })
         .await?;
+        if args.database_url.is_some() {
+            let held: i64 = registry.counts().await?.iter().filter(|(t, _)| *t != "audit entries").map(|(_, n)| n).sum();
+            if held > 0 {
+                let url = registry.url();
+                registry.close().await;
+                anyhow::bail!("{url} already holds a registry; the demo needs an empty database");
+            }
+        }
         let read = |p: &PathBuf| {
             std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
         };

@@ -9,6 +9,7 @@
 //! are requests per second and latency percentiles per operation.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -58,9 +59,10 @@ struct Sample {
 }
 
 /// The `reunite serve` child; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -70,13 +72,28 @@ impl Drop for Server {
     }
 }
 
-fn start_server(dir: &Path) -> Result<Server> {
+/// This binary as a new process, on the registry its arguments name only
+/// (the registry variables of the environment removed).
+pub(crate) fn reunite_command() -> Result<Command> {
     let exe = std::env::current_exe().context("cannot find the reunite binary")?;
-    let mut child = Command::new(exe)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env_remove("REUNITE_DATABASE_URL")
-        .env_remove("REUNITE_KEY_FILE")
+    let mut c = Command::new(exe);
+    for v in [
+        "REUNITE_DATABASE_URL",
+        "REUNITE_KEY_FILE",
+        "REUNITE_DATA_DIR",
+    ] {
+        c.env_remove(v);
+    }
+    Ok(c)
+}
+
+/// Starts `reunite serve` on 127.0.0.1 (a port the system picks) on the
+/// registry that `db_args` name (`--data-dir DIR`, `--database-url URL`,
+/// ...), and returns once it says it listens.
+pub(crate) fn start_server(db_args: &[OsString]) -> Result<Server> {
+    let mut child = reunite_command()?
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(db_args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -111,9 +128,9 @@ fn start_server(dir: &Path) -> Result<Server> {
 }
 
 /// A temporary directory that is removed when dropped (unless kept).
-struct WorkDir {
-    path: PathBuf,
-    keep: bool,
+pub(crate) struct WorkDir {
+    pub(crate) path: PathBuf,
+    pub(crate) keep: bool,
 }
 
 impl Drop for WorkDir {
@@ -124,12 +141,16 @@ impl Drop for WorkDir {
     }
 }
 
-fn work_dir(given: Option<PathBuf>) -> Result<WorkDir> {
+/// The directory given (which must not hold a registry; kept afterwards),
+/// or a fresh `reunite-<name>-<random>` in the temporary directory (removed
+/// afterwards). `name` is the command, words joined by `-`.
+pub(crate) fn work_dir(given: Option<PathBuf>, name: &str) -> Result<WorkDir> {
     if let Some(p) = given {
         if p.join("reunite.db").exists() {
             bail!(
-                "{} already holds a registry; the load test needs a fresh directory",
-                p.display()
+                "{} already holds a registry; `reunite {}` needs a fresh directory",
+                p.display(),
+                name.replace('-', " ")
             );
         }
         std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
@@ -140,8 +161,8 @@ fn work_dir(given: Option<PathBuf>) -> Result<WorkDir> {
     }
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    let path = std::env::temp_dir().join(format!("reunite-loadtest-{name}"));
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let path = std::env::temp_dir().join(format!("reunite-{name}-{hex}"));
     std::fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(WorkDir { path, keep: false })
 }
@@ -163,7 +184,7 @@ fn table_of(tsv: &str, samples: &HashSet<&str>) -> String {
     out
 }
 
-fn random_password() -> Result<String> {
+pub(crate) fn random_password() -> Result<String> {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(b.iter().map(|x| format!("{x:02x}")).collect())
@@ -271,7 +292,7 @@ fn setup(args: &LoadtestArgs, dir: &Path) -> Result<Setup> {
     })
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(120)))
         .http_status_as_error(false)
@@ -281,7 +302,7 @@ fn agent() -> ureq::Agent {
 
 /// Sends one request and checks its answer: a 2xx status and a JSON body
 /// that `check` accepts. Returns the body.
-fn request(
+pub(crate) fn request(
     agent: &ureq::Agent,
     method: &str,
     url: &str,
@@ -329,7 +350,7 @@ fn request(
     Ok(v)
 }
 
-fn login(
+pub(crate) fn login(
     agent: &ureq::Agent,
     base: &str,
     user: &(String, String),
@@ -363,7 +384,7 @@ fn record(
 }
 
 /// Nearest-rank percentile of sorted latencies, in milliseconds.
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -375,11 +396,11 @@ pub fn run(args: LoadtestArgs) -> Result<()> {
     if args.clients == 0 || args.requests < args.clients {
         bail!("--clients needs at least 1 and --requests at least as many as clients");
     }
-    let dir = work_dir(args.data_dir.clone())?;
+    let dir = work_dir(args.data_dir.clone(), "loadtest")?;
     let prepared = Instant::now();
     let setup = setup(&args, &dir.path)?;
     let setup_seconds = prepared.elapsed().as_secs_f64();
-    let server = start_server(&dir.path)?;
+    let server = start_server(&["--data-dir".into(), dir.path.clone().into()])?;
     let base = server.base.clone();
     let samples: Arc<Mutex<Vec<Sample>>> = Arc::new(Mutex::new(Vec::new()));
     let new_candidates = Arc::new(AtomicUsize::new(0));

@@ -97,3 +97,46 @@ fn demo_figures_agree_with_the_truth() {
     let a = reunite(&["audit", "verify", "--data-dir", data.to_str().unwrap()]);
     assert!(a.status.success(), "{}", stderr(&a));
 }
+
+/// `--database-url` builds the registry in the database given, and a second
+/// demo into the same database is refused before it imports anything.
+#[test]
+fn demo_builds_in_the_database_given_and_refuses_one_that_holds_a_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("elsewhere.db").display());
+    let demo = |data: &str| {
+        let data = dir.path().join(data);
+        reunite(&[
+            "demo",
+            "--no-serve",
+            "--json",
+            "--families",
+            "30",
+            "--rescued",
+            "4",
+            "--with-family",
+            "3",
+            "--database-url",
+            &url,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+    };
+    let first = demo("first");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(!dir.path().join("first/reunite.db").exists());
+    let o = reunite(&["matches", "--json", "--database-url", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!listed.is_empty());
+    let second = demo("second");
+    assert!(!second.status.success());
+    assert!(
+        stderr(&second).contains("already holds a registry"),
+        "{}",
+        stderr(&second)
+    );
+    let o = reunite(&["matches", "--json", "--database-url", &url]);
+    let after: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(after, listed, "the refused demo added nothing");
+}

@@ -2,7 +2,7 @@
 //! binary, on SQLite and (with the server's client tools) PostgreSQL.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::*;
 
@@ -123,81 +123,26 @@ fn edit_audit_entry(file: &Path) {
     std::fs::write(file, bytes).unwrap();
 }
 
-/// The PostgreSQL server the test uses (on 127.0.0.1, user postgres).
-const PG_PORT: &str = "5432";
-
 /// PostgreSQL: `reunite backup` runs pg_dump, `reunite restore` pg_restore
 /// into a new database; the candidates are the same.
 #[test]
 #[ignore = "needs PostgreSQL at 127.0.0.1:5432 and its client tools; run with --include-ignored, as .ci/run does"]
 fn postgres_backup_and_restore_through_the_binary() {
-    // Asked for, this test never passes without PostgreSQL: it fails and says why.
-    for t in ["pg_dump", "pg_restore", "createdb", "dropdb", "pg_isready"] {
-        let found = Command::new(t)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(found, "this test needs {t} (PostgreSQL client tools)");
-    }
-    let o = Command::new("pg_isready")
-        .args(["-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres"])
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "this test needs PostgreSQL at 127.0.0.1:{PG_PORT}: pg_isready says {}",
-        String::from_utf8_lossy(&o.stdout).trim()
-    );
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let names = [
-        format!("reunite_cli_{}_{stamp}_a", std::process::id()),
-        format!("reunite_cli_{}_{stamp}_b", std::process::id()),
-    ];
-    for n in &names {
-        let o = Command::new("createdb")
-            .args(["-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", n])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "createdb {n}: {}", stderr(&o));
-    }
-    struct Drop2(Vec<String>);
-    impl Drop for Drop2 {
-        fn drop(&mut self) {
-            for n in &self.0 {
-                let _ = Command::new("dropdb")
-                    .args([
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        PG_PORT,
-                        "-U",
-                        "postgres",
-                        "--force",
-                        n,
-                    ])
-                    .output();
-            }
-        }
-    }
-    let _cleanup = Drop2(names.to_vec());
+    let databases = PgDatabases::create(2, &["pg_dump", "pg_restore"]);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     scenario(d);
     let key = d.join("pg.key");
-    let url = |n: &str| format!("postgres://postgres@127.0.0.1:{PG_PORT}/{n}");
-    let db = |n: &str| {
+    let db = |i: usize| {
         vec![
             "--database-url".to_string(),
-            url(n),
+            databases.url(i),
             "--key-file".to_string(),
             key.to_str().unwrap().to_string(),
         ]
     };
     registry::crypto::create_key_file(&key).unwrap();
-    let (a, b) = (db(&names[0]), db(&names[1]));
+    let (a, b) = (db(0), db(1));
     import_all(d, &a);
     let before = ok(&a, &["matches", "--json"]);
     let dump = d.join("registry.dump");

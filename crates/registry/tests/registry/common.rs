@@ -290,3 +290,13 @@ pub fn nist_scenario(
     };
     sim::scenario(&models, &pool, &spec).unwrap()
 }
+
+/// One count of `Registry::counts` by its name, so a new count in the list
+/// moves no test.
+pub fn count(counts: &[(&'static str, i64)], name: &str) -> i64 {
+    counts
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no count named {name:?} in {counts:?}"))
+        .1
+}

@@ -194,6 +194,100 @@ pub fn compare(case: &CaseFacts, found: &FoundFacts) -> Comparison {
     }
 }
 
+/// What decides whether a case allows a found child (sex, birth and missing
+/// dates as days since 1970-01-01, and whether the case is still open), held
+/// in memory beside the search index for every indexed case so that the
+/// posterior over a million cases reads no row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CaseDays {
+    sex: Sex,
+    /// First and last possible birth day (the first when the last is unknown).
+    birth: Option<(i32, i32)>,
+    missing: Option<i32>,
+    /// Not reunited and not closed: only open cases take part in the posterior.
+    pub open: bool,
+}
+
+/// A found child's facts as days, to compare with [`CaseDays`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FoundDays {
+    sex: Sex,
+    found: Option<i64>,
+    /// Estimated age range in days.
+    age: Option<(i64, i64)>,
+}
+
+fn day(d: &Option<String>) -> Option<i64> {
+    parse(d).map(Date::unix_days)
+}
+
+impl CaseDays {
+    /// `status` is the case's status (`reunited` and `closed` are not open).
+    pub fn of(case: &CaseFacts, status: &str) -> CaseDays {
+        let narrow = |d: i64| d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        let birth = day(&case.birth_from).map(|b1| {
+            let b2 = day(&case.birth_to).unwrap_or(b1);
+            (narrow(b1), narrow(b2))
+        });
+        CaseDays {
+            sex: sex_of(&case.sex),
+            birth,
+            missing: day(&case.missing_date).map(narrow),
+            open: status != "reunited" && status != "closed",
+        }
+    }
+}
+
+impl FoundDays {
+    pub fn of(found: &FoundFacts) -> FoundDays {
+        FoundDays {
+            sex: sex_of(&found.sex),
+            found: day(&found.found_date),
+            age: found.age_min_days.zip(found.age_max_days),
+        }
+    }
+}
+
+/// No fact excludes the pair: the rules of [`compare`], on days.
+pub fn allows(case: &CaseDays, found: &FoundDays) -> bool {
+    if case.sex != Sex::Unknown && found.sex != Sex::Unknown && case.sex != found.sex {
+        return false;
+    }
+    if let (Some(fd), Some((b1, b2)), Some((lo, hi))) = (found.found, case.birth, found.age) {
+        let (young, old) = (fd - i64::from(b2), fd - i64::from(b1));
+        if young > hi + AGE_TOLERANCE_DAYS || old < lo - AGE_TOLERANCE_DAYS {
+            return false;
+        }
+    }
+    !matches!((case.missing, found.found), (Some(m), Some(f)) if f < i64::from(m))
+}
+
+/// Below this LR a case's term is left out of the posterior's denominator
+/// when the index is larger than `Settings::posterior_exact_cases`. With the
+/// prior of [`PRIOR_UNREGISTERED`] = 1/2 and `n` compatible cases, the
+/// denominator holds `1/2 + (1/2)(1/n) sum LR_k >= 1/2`; the terms left out
+/// add less than `(1/2)(1/n) n POSTERIOR_FLOOR_LR`, so the posterior shown is
+/// at most `POSTERIOR_FLOOR_LR / (1 - POSTERIOR_FLOOR_LR)` (0.1%) above
+/// the exact one, and never below it. The cases above the floor come from the
+/// search's bounds (cases whose bound lies below are never scored); `n`
+/// comes from the marker masks and the facts held in memory.
+pub const POSTERIOR_FLOOR_LR: f64 = 1e-3;
+
+/// The posterior of one case: `target_log10` its log10 LR, `terms` the log10
+/// LRs of the compatible open cases counted in the denominator (the target's
+/// among them), `n` the number of compatible open cases over which the prior
+/// is spread (at least `terms.len()`). In log space, so that large LRs do not
+/// overflow.
+pub fn posterior(target_log10: f64, terms: &[f64], n: usize) -> f64 {
+    let ln10 = std::f64::consts::LN_10;
+    let prior_each = ((1.0 - PRIOR_UNREGISTERED) / n.max(1) as f64).ln();
+    let unregistered = PRIOR_UNREGISTERED.ln();
+    let logs = terms.iter().map(|l| prior_each + l * ln10);
+    let max = logs.clone().fold(unregistered, f64::max);
+    let total: f64 = (unregistered - max).exp() + logs.map(|l| (l - max).exp()).sum::<f64>();
+    (prior_each + target_log10 * ln10 - max).exp() / total
+}
+
 /// Posterior probabilities over the compatible cases, from their log10 LRs
 /// (computed in log space so that large LRs do not overflow).
 pub fn posteriors(compatible_log10_lrs: &[f64]) -> Vec<f64> {
@@ -285,6 +379,111 @@ mod tests {
             compare(&case(), &f).compatible(),
             "an unknown sex does not exclude"
         );
+    }
+
+    /// `allows` on days decides as `compare` on the stored facts, over
+    /// every combination of known and unknown facts around each boundary.
+    #[test]
+    fn allows_agrees_with_compare() {
+        let sexes = [None, Some("male"), Some("female"), Some("unknown")];
+        let dates = [
+            None,
+            Some("2024-01-01"),
+            Some("2024-02-29"),
+            Some("2025-07-01"),
+            Some("not a date"),
+        ];
+        let ages = [None, Some((0, 30)), Some((500, 700)), Some((430, 431))];
+        let mut checked = 0;
+        let mut excluded = 0;
+        for cs in sexes {
+            for fs in sexes {
+                for b1 in dates {
+                    for b2 in dates {
+                        for m in dates {
+                            for fd in dates {
+                                for age in ages {
+                                    let c = CaseFacts {
+                                        sex: cs.map(String::from),
+                                        birth_from: b1.map(String::from),
+                                        birth_to: b2.map(String::from),
+                                        missing_date: m.map(String::from),
+                                        ..CaseFacts::default()
+                                    };
+                                    let f = FoundFacts {
+                                        sex: fs.map(String::from),
+                                        age_min_days: age.map(|a| a.0),
+                                        age_max_days: age.map(|a| a.1),
+                                        found_date: fd.map(String::from),
+                                        ..FoundFacts::default()
+                                    };
+                                    let want = compare(&c, &f).compatible();
+                                    let got = allows(&CaseDays::of(&c, "open"), &FoundDays::of(&f));
+                                    assert_eq!(got, want, "{c:?} {f:?}");
+                                    checked += 1;
+                                    excluded += usize::from(!want);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(excluded > checked / 10, "{excluded} of {checked} excluded");
+        // The age boundary, to the day: 90 days of tolerance each side.
+        let c = case();
+        let mut f = found();
+        // On 2025-07-01 the child born 2024-01-01..31 is 517 to 547 days old.
+        for (lo, hi, ok) in [
+            (637, 700, true),
+            (638, 700, false),
+            (0, 427, true),
+            (0, 426, false),
+        ] {
+            f.age_min_days = Some(lo);
+            f.age_max_days = Some(hi);
+            assert_eq!(compare(&c, &f).compatible(), ok, "{lo}-{hi}");
+            assert_eq!(
+                allows(&CaseDays::of(&c, "open"), &FoundDays::of(&f)),
+                ok,
+                "{lo}-{hi}"
+            );
+        }
+        assert!(!CaseDays::of(&c, "reunited").open);
+        assert!(!CaseDays::of(&c, "closed").open);
+        assert!(CaseDays::of(&c, "candidate_found").open);
+    }
+
+    /// The posterior of one case with `n` given equals the one of
+    /// `posteriors` over the same cases, and leaving out terms below the
+    /// floor moves it up by less than the floor.
+    #[test]
+    fn posterior_with_terms_left_out() {
+        let all = [6.0, 1.0, 0.0, -4.0, -3.5, -9.0];
+        let exact = posteriors(&all);
+        for (i, l) in all.iter().enumerate() {
+            let p = posterior(*l, &all, all.len());
+            assert!(
+                (p - exact[i]).abs() <= 1e-15 * exact[i].max(1e-300),
+                "{p} {}",
+                exact[i]
+            );
+        }
+        let kept: Vec<f64> = all
+            .iter()
+            .copied()
+            .filter(|l| *l >= POSTERIOR_FLOOR_LR.log10())
+            .collect();
+        assert_eq!(kept.len(), 3);
+        for (i, l) in all.iter().enumerate() {
+            let p = posterior(*l, &kept, all.len());
+            let rel = (p - exact[i]) / exact[i];
+            assert!(rel >= 0.0, "never below the exact one: {rel}");
+            assert!(
+                rel <= POSTERIOR_FLOOR_LR / (1.0 - POSTERIOR_FLOOR_LR),
+                "{rel}"
+            );
+        }
     }
 
     #[test]

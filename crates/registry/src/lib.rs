@@ -80,6 +80,10 @@ pub struct Settings {
     pub mutation: MutationModel,
     /// Days after a reunion before the references' genotypes are deleted.
     pub retention_days: i64,
+    /// Up to this many indexed cases the posterior scores every case and is
+    /// exact; beyond, cases below `facts::POSTERIOR_FLOOR_LR` are left out
+    /// of its denominator (at most 0.1% off).
+    pub posterior_exact_cases: usize,
 }
 
 impl Default for Settings {
@@ -90,6 +94,7 @@ impl Default for Settings {
             min_shared_markers: 12,
             mutation: MutationModel::DEFAULT_SEARCH,
             retention_days: 30,
+            posterior_exact_cases: 20_000,
         }
     }
 }

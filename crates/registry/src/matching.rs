@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
+use crate::facts::{CaseDays, CaseFacts};
 use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
 
@@ -61,6 +62,9 @@ pub struct MatchState {
     /// The last entry of the change sequence (`index_changes`) the index
     /// holds.
     pub(crate) seq: i64,
+    /// The facts of every case that decide compatibility, by case row id,
+    /// kept in step with the index (for the posterior).
+    pub(crate) facts: HashMap<i64, CaseDays>,
 }
 
 /// The index while an import changes it: the state's write lock, held from
@@ -116,6 +120,8 @@ pub(crate) struct Snapshot {
     pub(crate) cases: BTreeMap<i64, CaseRefs>,
     /// found row id -> sample
     pub(crate) found: BTreeMap<i64, String>,
+    /// case row id -> the facts that decide compatibility
+    pub(crate) facts: HashMap<i64, CaseDays>,
     /// The last entry of the change sequence when it was read.
     pub(crate) seq: i64,
 }
@@ -169,14 +175,14 @@ impl Registry {
             profiles.insert(sample, p);
         }
         let mut cases: BTreeMap<i64, CaseRefs> = BTreeMap::new();
-        for r in sqlx::query("SELECT id, child_sex FROM cases")
+        let mut facts = HashMap::new();
+        for r in sqlx::query(AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases")))
             .fetch_all(&mut *tx)
             .await?
         {
-            cases.insert(
-                r.try_get(0)?,
-                (parse_sex(&r.try_get::<String, _>(1)?), Vec::new()),
-            );
+            let (id, sex, days) = case_row(&r)?;
+            cases.insert(id, (sex, Vec::new()));
+            facts.insert(id, days);
         }
         for r in sqlx::query(
             "SELECT case_ref, sample_name, relationship, sex FROM case_references ORDER BY id",
@@ -216,6 +222,7 @@ impl Registry {
             profiles,
             cases,
             found,
+            facts,
             seq,
         })
     }
@@ -298,11 +305,12 @@ impl Registry {
             profiles: HashMap::new(),
             cases: BTreeMap::new(),
             found: BTreeMap::new(),
+            facts: HashMap::new(),
             seq: 0,
         };
         for chunk in cases.chunks(IN_LIST) {
             let sql = format!(
-                "SELECT id, child_sex FROM cases WHERE id IN ({})",
+                "SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({})",
                 placeholders(chunk.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -310,10 +318,9 @@ impl Registry {
                 query = query.bind(*id);
             }
             for r in query.fetch_all(&mut *tx).await? {
-                snap.cases.insert(
-                    r.try_get("id")?,
-                    (parse_sex(&r.try_get::<String, _>("child_sex")?), Vec::new()),
-                );
+                let (id, sex, days) = case_row(&r)?;
+                snap.cases.insert(id, (sex, Vec::new()));
+                snap.facts.insert(id, days);
             }
             let sql = format!(
                 "SELECT case_ref, sample_name, relationship, sex FROM case_references WHERE case_ref IN ({}) ORDER BY id",
@@ -409,6 +416,7 @@ impl Registry {
             return Ok(MatchState {
                 loaded: true,
                 seq: snap.seq,
+                facts: snap.facts.clone(),
                 ..MatchState::default()
             });
         };
@@ -491,6 +499,7 @@ impl Registry {
             model_desc: model_description(&self.settings),
             loaded: true,
             seq: snap.seq,
+            facts: snap.facts.clone(),
         })
     }
 
@@ -828,6 +837,28 @@ async fn stored_pairs(
     Ok(pairs)
 }
 
+/// The columns of a case that the index and the posterior need.
+const CASE_COLUMNS: &str = "id, child_sex, birth_from, birth_to, missing_date, status";
+
+/// A row of [`CASE_COLUMNS`]: id, the missing child's sex, the facts.
+fn case_row(r: &sqlx::any::AnyRow) -> Result<(i64, Sex, CaseDays)> {
+    let sex: String = r.try_get("child_sex")?;
+    let facts = CaseFacts {
+        sex: Some(sex.clone()),
+        birth_from: r.try_get("birth_from")?,
+        birth_to: r.try_get("birth_to")?,
+        missing_date: r.try_get("missing_date")?,
+        lat: None,
+        lon: None,
+    };
+    let status: String = r.try_get("status")?;
+    Ok((
+        r.try_get("id")?,
+        parse_sex(&sex),
+        CaseDays::of(&facts, &status),
+    ))
+}
+
 /// The last entry of the change sequence (0 when there is none).
 async fn last_change(conn: &mut AnyConnection) -> Result<i64> {
     Ok(
@@ -839,7 +870,7 @@ async fn last_change(conn: &mut AnyConnection) -> Result<i64> {
 }
 
 /// Appends a change to the sequence (nothing when nothing changed).
-async fn record_change(
+pub(crate) async fn record_change(
     conn: &mut AnyConnection,
     cases: &[i64],
     found: &[i64],
@@ -940,6 +971,12 @@ fn apply_changes(
     cases: &[i64],
     found: &[i64],
 ) -> Result<bool> {
+    for &c in cases {
+        match changed.facts.get(&c) {
+            Some(days) => state.facts.insert(c, *days),
+            None => state.facts.remove(&c),
+        };
+    }
     let Some(index) = state.index.as_mut() else {
         return Ok(true);
     };

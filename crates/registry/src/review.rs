@@ -125,6 +125,15 @@ pub struct FoundInfo {
     pub typed: bool,
 }
 
+/// The cases scored for a found child and one case's posterior.
+struct ChildPosterior {
+    /// (case row id, log10 LR), best first.
+    scores: Vec<(i64, f64)>,
+    cases_scored: usize,
+    compatible_cases: usize,
+    posterior: Option<f64>,
+}
+
 /// A step of a candidate's review.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewEvent {
@@ -144,8 +153,15 @@ pub struct CandidateDetail {
     pub markers: Vec<MarkerRow>,
     pub comparison: Comparison,
     pub posterior: Option<f64>,
-    /// log10 LR of every case scored for this child (for the chart).
+    /// log10 LR of every case scored for this child (for the chart), best
+    /// first; in a registry larger than `Settings::posterior_exact_cases`
+    /// only those at or above `facts::POSTERIOR_FLOOR_LR`.
     pub all_scores: Vec<f64>,
+    /// How many cases were scored for this child (share enough markers).
+    pub cases_scored: usize,
+    /// How many of them are open and compatible with the child's facts: the
+    /// cases the prior is spread over.
+    pub compatible_cases: usize,
     pub history: Vec<ReviewEvent>,
     pub shape: String,
     pub model: String,
@@ -745,14 +761,18 @@ impl Registry {
                 inconsistent: inconsistent.contains(m),
             })
             .collect();
-        // Every case scored for this child, and the posterior over the compatible open cases.
-        let scores = self.child_scores(found_ref).await?;
+        // The cases scored for this child, and the posterior over the compatible open cases.
+        let ChildPosterior {
+            scores,
+            cases_scored,
+            compatible_cases,
+            posterior,
+        } = self
+            .child_posterior(found_ref, case_ref, &found.facts)
+            .await?;
         let all_scores: Vec<f64> = scores.iter().map(|(_, l)| *l).collect();
         let comparison = facts::compare(&case.facts, &found.facts);
         let log10_lr: f64 = k.try_get(3)?;
-        let posterior = self
-            .posterior(found_ref, case_ref, &found.facts, &scores)
-            .await?;
         let best_other = scores
             .iter()
             .filter(|(c, _)| *c != case_ref)
@@ -791,6 +811,8 @@ impl Registry {
             comparison,
             posterior,
             all_scores,
+            cases_scored,
+            compatible_cases,
             history,
             shape: k.try_get(8)?,
             model: k.try_get(9)?,
@@ -808,6 +830,23 @@ impl Registry {
         let Some(index) = state.index() else {
             return Ok(Vec::new());
         };
+        let Some(profile) = self.found_profile(index, found_ref).await? else {
+            return Ok(Vec::new());
+        };
+        let (hits, _) = index.search_child(&profile, &search::Query::default())?;
+        Ok(hits
+            .into_iter()
+            .map(|h| (h.id as i64, h.log10_lr))
+            .collect())
+    }
+
+    /// A found child's profile, decrypted and encoded for `index`; `None`
+    /// when the child or its profile is not in the registry.
+    async fn found_profile(
+        &self,
+        index: &search::Index,
+        found_ref: i64,
+    ) -> Result<Option<search::Profile>> {
         let sample: Option<String> =
             sqlx::query("SELECT sample_name FROM found_children WHERE id = $1")
                 .bind(found_ref)
@@ -816,14 +855,14 @@ impl Registry {
                 .map(|r| r.try_get(0))
                 .transpose()?;
         let Some(sample) = sample else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let Some(r) = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
             .bind(&sample)
             .fetch_optional(&self.pool)
             .await?
         else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let text = self
             .open_field("profiles", "genotypes", &sample, r.try_get(0)?)?
@@ -833,71 +872,80 @@ impl Registry {
         let (profile, _) = index
             .models()
             .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
-        let (hits, _) = index.search_child(
-            &profile,
-            &search::Query {
-                top_k: None,
-                min_lr: None,
-            },
-        )?;
-        Ok(hits
-            .into_iter()
-            .map(|h| (h.id as i64, h.log10_lr))
-            .collect())
+        Ok(Some(profile))
     }
 
-    async fn posterior(
+    /// The cases scored for a found child and the posterior of one of them
+    /// (`None` when that case is not scored, not open, or its facts exclude
+    /// the child): see `facts.rs`. Every case sharing enough markers counts
+    /// in the prior (from the index's marker masks and the facts it holds,
+    /// no row read); up to `Settings::posterior_exact_cases` indexed cases
+    /// every one is scored and the posterior is exact, beyond it only the
+    /// cases whose bound reaches `facts::POSTERIOR_FLOOR_LR` are scored and
+    /// the posterior is within 0.1% above the exact one.
+    async fn child_posterior(
         &self,
-        _found_ref: i64,
+        found_ref: i64,
         case_ref: i64,
         found: &FoundFacts,
-        scores: &[(i64, f64)],
-    ) -> Result<Option<f64>> {
-        // Facts and status of every case scored for the child, a few hundred per query.
-        let mut facts_of: HashMap<i64, (CaseFacts, String)> = HashMap::new();
-        let ids: Vec<i64> = scores.iter().map(|(c, _)| *c).collect();
-        for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, status
-                 FROM cases WHERE id IN ({})",
-                placeholders.join(", ")
-            );
-            // Only numbered placeholders are formatted in; the ids are bound.
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for r in query.fetch_all(&self.pool).await? {
-                let facts = CaseFacts {
-                    sex: Some(r.try_get(1)?),
-                    birth_from: r.try_get(2)?,
-                    birth_to: r.try_get(3)?,
-                    missing_date: r.try_get(4)?,
-                    lat: r.try_get(5)?,
-                    lon: r.try_get(6)?,
-                };
-                facts_of.insert(r.try_get(0)?, (facts, r.try_get(7)?));
-            }
-        }
-        // The open, compatible ones, in the order of the scores.
-        let mut compatible = Vec::new();
-        let mut position = None;
-        for (c, l) in scores {
-            let Some((facts, status)) = facts_of.get(c) else {
-                continue;
-            };
-            if status == "reunited" || status == "closed" {
-                continue;
-            }
-            if facts::compare(facts, found).compatible() {
-                if *c == case_ref {
-                    position = Some(compatible.len());
-                }
-                compatible.push(*l);
-            }
-        }
-        Ok(position.map(|i| facts::posteriors(&compatible)[i]))
+    ) -> Result<ChildPosterior> {
+        let state = self.search_index().await?;
+        let none = ChildPosterior {
+            scores: Vec::new(),
+            cases_scored: 0,
+            compatible_cases: 0,
+            posterior: None,
+        };
+        let Some(index) = state.index() else {
+            return Ok(none);
+        };
+        let Some(profile) = self.found_profile(index, found_ref).await? else {
+            return Ok(none);
+        };
+        let exact = index.case_count() <= self.settings.posterior_exact_cases;
+        let query = search::Query {
+            top_k: None,
+            min_lr: (!exact).then_some(facts::POSTERIOR_FLOOR_LR),
+        };
+        let (hits, stats) = index.search_child(&profile, &query)?;
+        let found_days = facts::FoundDays::of(found);
+        let allowed = |case: i64| {
+            state
+                .facts
+                .get(&case)
+                .is_some_and(|d| d.open && facts::allows(d, &found_days))
+        };
+        let terms: Vec<f64> = hits
+            .iter()
+            .filter(|h| allowed(h.id as i64))
+            .map(|h| h.log10_lr)
+            .collect();
+        let n = if exact {
+            terms.len()
+        } else {
+            index
+                .cases_sharing(&profile)
+                .filter(|&c| allowed(c as i64))
+                .count()
+        };
+        let target = match hits.iter().find(|h| h.id as i64 == case_ref) {
+            Some(h) => Some(h.log10_lr),
+            // Below the floor: scored alone.
+            None if !exact => index.score(case_ref as u64, &profile).map(|h| h.log10_lr),
+            None => None,
+        };
+        let posterior = target
+            .filter(|_| allowed(case_ref))
+            .map(|t| facts::posterior(t, &terms, n));
+        Ok(ChildPosterior {
+            scores: hits
+                .into_iter()
+                .map(|h| (h.id as i64, h.log10_lr))
+                .collect(),
+            cases_scored: stats.scanned - stats.too_few_markers,
+            compatible_cases: n,
+            posterior,
+        })
     }
 
     /// Moves a candidate one step of the review. `reason` is required to reject.
@@ -970,6 +1018,9 @@ impl Registry {
                 .bind(case_ref)
                 .execute(&mut *tx)
                 .await?;
+            // A reunited case leaves the posterior of every child: the facts
+            // the index holds follow through the change sequence.
+            crate::matching::record_change(&mut tx, &[case_ref], &[], false).await?;
             sqlx::query("UPDATE found_children SET status = 'reunited' WHERE id = $1")
                 .bind(found_ref)
                 .execute(&mut *tx)

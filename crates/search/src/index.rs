@@ -455,6 +455,22 @@ impl Index {
         Ok(())
     }
 
+    /// The ids of the cases that share at least `min_shared_markers` typed
+    /// markers with `child`: every case [`Index::search_child`] scores when
+    /// nothing is pruned (no top-k, no floor). Reads only the marker masks,
+    /// so it counts a million cases without scoring one.
+    pub fn cases_sharing<'a>(&'a self, child: &[[u8; 2]]) -> impl Iterator<Item = u64> + 'a {
+        let child_mask = typed_mask(child);
+        let min = self.config.min_shared_markers;
+        self.groups.iter().flat_map(move |g| {
+            g.masks
+                .iter()
+                .zip(&g.metas)
+                .filter(move |(m, _)| ((*m & child_mask).count_ones() as usize) >= min)
+                .map(|(_, meta)| meta.id)
+        })
+    }
+
     /// A found child's profile, as inserted.
     pub fn child(&self, id: u64) -> Option<&Profile> {
         self.child_pos.get(&id).map(|&pos| &self.children[pos].1)

@@ -301,6 +301,40 @@ fn every_lr(index: &Index, child: &Profile) -> Vec<Hit> {
     hits
 }
 
+/// The cases sharing enough markers with a child are exactly the cases a
+/// search without top-k or floor scores, for related and unrelated children,
+/// with markers dropped, and after removals.
+#[test]
+fn cases_sharing_are_the_cases_scored() {
+    let mut f = fixture(11, 40, 2);
+    let check = |f: &Fixture| {
+        for child in &f.children {
+            let mut scored: Vec<u64> = every_lr(&f.index, child).iter().map(|h| h.id).collect();
+            scored.sort_unstable();
+            let mut sharing: Vec<u64> = f.index.cases_sharing(child).collect();
+            sharing.sort_unstable();
+            assert_eq!(sharing, scored);
+        }
+    };
+    check(&f);
+    // A child typed at fewer markers than the minimum shares with no case.
+    let mut sparse = f.children[0].clone();
+    for g in sparse.iter_mut().skip(5) {
+        *g = [MISSING, MISSING];
+    }
+    assert_eq!(f.index.cases_sharing(&sparse).count(), 0);
+    // Some children share too few markers with some cases.
+    let some_few = f.children.iter().any(|c| {
+        let (_, stats) = f.index.search_child(c, &Query::default()).unwrap();
+        stats.too_few_markers > 0
+    });
+    assert!(some_few, "the fixture has pairs sharing too few markers");
+    for id in [0u64, 17, 39] {
+        assert!(f.index.remove_case(id));
+    }
+    check(&f);
+}
+
 #[test]
 fn insert_and_remove_keep_the_index_consistent() {
     let mut f = fixture(7, 30, 3);

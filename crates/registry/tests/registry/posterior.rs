@@ -93,7 +93,7 @@ pub async fn check_posterior(
     cases: &HashMap<i64, &CaseRow>,
     found: &HashMap<&str, &FoundRow>,
     closed: &HashSet<i64>,
-) -> (Option<f64>, usize) {
+) -> (Option<f64>, usize, usize) {
     let detail = r.candidate_detail("t", candidate).await.unwrap().unwrap();
     let found_row = found[detail.found.found_id.as_str()];
     let found_ref: i64 = sqlx::query("SELECT id FROM found_children WHERE found_id = $1")
@@ -137,7 +137,7 @@ pub async fn check_posterior(
             detail.found.found_id, detail.case.case_id
         ),
     }
-    (want, scores.len())
+    (want, scores.len(), allowed.len())
 }
 
 /// 1,234 families (three chunks of 500 ids, the last partial), 36 rescued
@@ -201,6 +201,15 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
         r.review(who, reunited.id, step, None).await.unwrap();
     }
     let closed: HashSet<i64> = [r.case_id_ref(&reunited.case_id).await.unwrap().unwrap()].into();
+    // The same registry as a national one sees it: beyond
+    // `posterior_exact_cases` only the cases whose bound reaches the floor
+    // are scored.
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.min_lr = 1.0;
+    o.settings.posterior_exact_cases = 0;
+    let (large, _) = Registry::open(o).await.unwrap();
+    let floor = registry::facts::POSTERIOR_FLOOR_LR;
+    let mut below_floor = 0;
     // Every child's candidates: the best three and every seventh after.
     let summaries = r.candidate_summaries(None, None).await.unwrap();
     let (mut checked, mut middling, mut none) = (0, 0, 0);
@@ -213,8 +222,37 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
             if rank >= 3 && rank % 7 != 0 {
                 continue;
             }
-            let (want, scored) = check_posterior(&r, &pool, c.id, &cases, &found, &closed).await;
+            let (want, scored, allowed) =
+                check_posterior(&r, &pool, c.id, &cases, &found, &closed).await;
             assert!(scored > 1000 && scored % 500 != 0, "{scored} cases scored");
+            let exact = r.candidate_detail("t", c.id).await.unwrap().unwrap();
+            assert_eq!(exact.cases_scored, scored);
+            assert_eq!(exact.compatible_cases, allowed);
+            // Bounded: never below the exact posterior, at most 0.1% above.
+            let bounded = large.candidate_detail("t", c.id).await.unwrap().unwrap();
+            assert_eq!(bounded.cases_scored, scored);
+            // The prior is spread over every compatible open case, scored
+            // or left below the floor.
+            assert_eq!(bounded.compatible_cases, allowed);
+            let kept: Vec<f64> = exact
+                .all_scores
+                .iter()
+                .copied()
+                .filter(|l| *l >= floor.log10())
+                .collect();
+            assert_eq!(bounded.all_scores, kept);
+            below_floor += exact.all_scores.len() - kept.len();
+            match (bounded.posterior, want) {
+                (Some(got), Some(want)) => {
+                    let above = (got - want) / want;
+                    assert!(
+                        (-1e-12..=floor / (1.0 - floor)).contains(&above),
+                        "{}: bounded posterior {got}, exact {want}",
+                        c.id
+                    );
+                }
+                (got, want) => assert_eq!(got, want, "{}", c.id),
+            }
             checked += 1;
             match want {
                 Some(p) if p > 1e-300 && 1.0 - p > 1e-10 => middling += 1,
@@ -229,6 +267,11 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
         checked >= 20 && middling >= 5 && none >= 1,
         "{checked} checked, {middling} short of 1 by more than 1e-10, {none} without a posterior"
     );
+    assert!(
+        below_floor > 1000 * checked,
+        "most scored cases lie below the floor: {below_floor}"
+    );
+    large.close().await;
     pool.close().await;
     r.close().await;
 }

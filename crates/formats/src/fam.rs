@@ -105,6 +105,16 @@ pub fn parse_fam(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
         .lines()
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
+    // A DVI project keeps its persons and families in a `[DVI]` section
+    // after the database (and no pedigrees before it): named first, at its
+    // line, before anything else of the file is judged.
+    if let Some(i) = lines.iter().position(|l| l.trim() == "[DVI]") {
+        return Err(FormatError::new(
+            file,
+            Location::line_field(i + 1, "[DVI]"),
+            "the file is a Familias DVI project (its [DVI] section holds the unidentified persons and the reference families), which Reunite does not read; save one family's question as an ordinary project with its pedigrees",
+        ));
+    }
     Parser {
         file,
         lines: &lines,
@@ -273,11 +283,12 @@ impl<'a> Parser<'a> {
         // Pedigrees.
         let (line, n_peds) = self.count("number of pedigrees", 10_000)?;
         if n_peds == 0 {
-            return Err(self.err(
-                line,
-                "number of pedigrees",
-                "the project has no pedigrees (a database-only file): nothing to compute",
-            ));
+            let reason = if n_persons == 0 {
+                "the file holds no persons and no pedigrees, only a frequency database: nothing to compute (import it with `reunite import frequencies`)".to_string()
+            } else {
+                format!("the project has {n_persons} persons but no pedigrees: nothing to compute")
+            };
+            return Err(self.err(line, "number of pedigrees", reason));
         }
         let mut raw_peds: Vec<Option<RawPedigree>> = vec![None; n_peds];
         for _ in 0..n_peds {
@@ -355,13 +366,6 @@ impl<'a> Parser<'a> {
             let line = self.pos + 1;
             self.pos += 1;
             let t = raw.trim();
-            if t == "[DVI]" {
-                return Err(self.err(
-                    line,
-                    "[DVI]",
-                    "the file holds a Familias DVI module section, which Reunite does not read",
-                ));
-            }
             if let Some((key, value)) = t.split_once('=') {
                 let key = key.trim();
                 if matches!(key, "Dropin" | "Dropout" | "Error") {

@@ -98,13 +98,10 @@ pub fn parse_fam(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
         Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
         Err(_) => bytes.iter().map(|&b| b as char).collect(),
     };
-    // `lines` ends a text at its last line end, so a file ending in a
-    // newline has no empty line after it and a truncated file is reported
-    // at the line after its last.
-    let lines: Vec<&str> = text
-        .lines()
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
+    // Lines end in LF, CRLF or CR; a file ending in a line end has no empty
+    // line after it, so a truncated file is reported at the line after its
+    // last.
+    let lines: Vec<&str> = crate::split_lines(&text).collect();
     // A DVI project keeps its persons and families in a `[DVI]` section
     // after the database (and no pedigrees before it): named first, at its
     // line, before anything else of the file is judged.

@@ -50,7 +50,9 @@ pub fn parse_frequencies(
     population: Option<&str>,
 ) -> Result<FrequencyDatabase, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some((first_index, first)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty())
+    let Some((first_index, first)) = crate::split_lines(text)
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty())
     else {
         return Err(FormatError::whole(
             file,
@@ -230,7 +232,7 @@ fn parse_list(file: &str, text: &str) -> Result<FrequencyDatabase, FormatError> 
     let mut done: Vec<MarkerEntries> = Vec::new();
     // Whether the lines being read are the alleles of the last marker of `done`.
     let mut in_marker = false;
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in crate::split_lines(text).enumerate() {
         let line_no = index + 1;
         let line = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         if line.is_empty() {
@@ -409,7 +411,7 @@ pub(crate) fn read_table(file: &str, text: &str, delimiter: u8) -> Result<Table,
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in crate::split_lines(text).enumerate() {
         let line = index + 1;
         let mut fields = split_line(raw, delimiter);
         if fields.iter().all(String::is_empty) {

@@ -83,7 +83,7 @@ pub fn read_genotypes(path: &Path) -> Result<GenotypeTable, FormatError> {
 /// `file` names the file in errors.
 pub fn parse_genotypes(file: &str, text: &str) -> Result<GenotypeTable, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
+    let Some(first) = crate::split_lines(text).find(|l| !l.trim().is_empty()) else {
         return Err(FormatError::whole(file, "empty file: no genotypes"));
     };
     let delimiter = if first.contains('\t') { b'\t' } else { b',' };
@@ -108,14 +108,22 @@ pub fn parse_genotypes(file: &str, text: &str) -> Result<GenotypeTable, FormatEr
     let Some(sample) = columns.sample else {
         return Err(unrecognised(file, table.header_line));
     };
-    match columns.marker {
+    let parsed = match columns.marker {
         Some(marker) if !alleles.is_empty() => {
             let alleles: Vec<usize> = alleles.into_iter().map(|(_, i)| i).collect();
             parse_long(file, &table, &columns, sample, marker, &alleles)
         }
         Some(_) => Err(unrecognised(file, table.header_line)),
         None => parse_wide(file, &table, &columns, sample),
+    }?;
+    if table.rows.is_empty() {
+        return Err(FormatError::new(
+            file,
+            Location::line(table.header_line),
+            "the file has a header but no genotype rows after it: nothing to import",
+        ));
     }
+    Ok(parsed)
 }
 
 /// The columns common to the layouts.
@@ -666,12 +674,16 @@ mod tests {
                 ("Penta E".into(), g("5", "20"))
             ]
         );
-        assert_eq!(
-            parse_genotypes("g.csv", "sample,TH01_a1,TH01_a2\n")
-                .unwrap()
-                .profiles,
-            vec![]
-        );
+        // A header without rows is an error at the header, in every layout.
+        for text in [
+            "sample,TH01_a1,TH01_a2\n",
+            "\r\nsample,marker,allele1,allele2\r\n\r\n",
+            "Sample Name\tMarker\tAllele 1\tAllele 2\r",
+        ] {
+            let e = parse_genotypes("g.csv", text).unwrap_err();
+            assert!(e.reason.contains("no genotype rows"), "{e}");
+            assert_eq!(e.location.line, Some(1 + text.starts_with('\r') as usize));
+        }
     }
 
     #[test]

@@ -798,7 +798,7 @@ pub(crate) async fn sample_taken(
 
 /// The number of people behind a long-CSV table (`n_alleles / 2`), for the NRC II minimum frequency.
 fn sample_size(text: &str, population: Option<&str>) -> Option<i64> {
-    let mut lines = text.lines();
+    let mut lines = formats::split_lines(text);
     let header: Vec<String> = lines
         .next()?
         .trim_start_matches('\u{feff}')

@@ -523,3 +523,23 @@ fn a_dvi_project_is_refused_at_its_dvi_section() {
     assert!(e.reason.contains("7 persons but no pedigrees"), "{e}");
     assert_eq!(e.location.line, Some(5 + 7 * 6 + 5), "{e}");
 }
+
+/// A project reads the same with LF, CRLF (as Familias writes) or CR (old
+/// Mac) line ends, and a truncated one is refused at the same line.
+#[test]
+fn a_project_reads_alike_with_every_line_end() {
+    let crlf = paternity();
+    let want = parse_fam("p.fam", crlf.as_bytes()).unwrap();
+    let lr = want.case(0, 1).evaluate().unwrap().log10_lr;
+    for end in ["\n", "\r"] {
+        let text = crlf.replace("\r\n", end);
+        let p = parse_fam("p.fam", text.as_bytes()).unwrap();
+        assert_eq!(p.persons, want.persons, "{end:?}");
+        assert_eq!(p.typed, want.typed, "{end:?}");
+        assert_eq!(p.pedigrees.len(), 2);
+        assert_eq!(p.case(0, 1).evaluate().unwrap().log10_lr, lr, "{end:?}");
+        let cut: Vec<&str> = text.split(end).take(80).collect();
+        let e = err(&cut.join(end));
+        assert_eq!(e.location.line, Some(81), "{end:?}: {e}");
+    }
+}

@@ -94,6 +94,17 @@ impl FamProject {
 /// Reads a `.fam` file. The bytes may be UTF-8 or, as Familias on Windows
 /// writes them, Latin-1; lines may end in CRLF.
 pub fn parse_fam(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
+    parse(file, bytes, false)
+}
+
+/// Reads a `.fam` file for its frequency database: as [`parse_fam`], but a
+/// file without pedigrees (the database-only files Familias saves, as KLINK
+/// ships the Norwegian database) is read too, with no pedigree.
+pub fn parse_fam_database(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
+    parse(file, bytes, true)
+}
+
+fn parse(file: &str, bytes: &[u8], database_only: bool) -> Result<FamProject, FormatError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
         Err(_) => bytes.iter().map(|&b| b as char).collect(),
@@ -116,6 +127,7 @@ pub fn parse_fam(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
         file,
         lines: &lines,
         pos: 0,
+        database_only,
     }
     .project()
 }
@@ -125,6 +137,8 @@ struct Parser<'a> {
     lines: &'a [&'a str],
     /// Index of the next line (0-based).
     pos: usize,
+    /// Whether a file without pedigrees is read (for its database).
+    database_only: bool,
 }
 
 /// A person's genotype as written: allele indices into the marker's list, and
@@ -279,7 +293,7 @@ impl<'a> Parser<'a> {
 
         // Pedigrees.
         let (line, n_peds) = self.count("number of pedigrees", 10_000)?;
-        if n_peds == 0 {
+        if n_peds == 0 && !self.database_only {
             let reason = if n_persons == 0 {
                 "the file holds no persons and no pedigrees, only a frequency database: nothing to compute (import it with `reunite import frequencies`)".to_string()
             } else {

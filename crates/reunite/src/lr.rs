@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use formats::case_file::{CaseOptions, parse_case};
 use formats::frequencies::read_frequencies;
-use formats::genotypes::read_genotypes;
+use formats::genotypes::parse_genotypes_with_markers;
 use kinship::{
     KinshipCase, LrResult, MarkerModel, MutationKind, MutationModel, Relationship, Sex,
     TypedPerson, pair_hypotheses, trio_hypotheses, verbal_scale,
@@ -150,8 +150,12 @@ fn quick_case(args: &LrArgs) -> Result<(String, KinshipCase, String)> {
         bail!("--mother makes a trio and needs --relationship parent-child");
     }
     let db = read_frequencies(freq_path, args.population.as_deref())?;
-    let table = read_genotypes(geno_path)?;
     let gfile = geno_path.display().to_string();
+    // The markers of the frequency table are known besides the built-in vocabulary.
+    let known: Vec<String> = db.markers().iter().map(|m| m.name().to_string()).collect();
+    let gtext =
+        std::fs::read_to_string(geno_path).with_context(|| format!("{gfile}: cannot read"))?;
+    let table = parse_genotypes_with_markers(&gfile, &gtext, &known)?;
     let mut ids: Vec<&str> = args.person.iter().map(String::as_str).collect();
     if let Some(m) = &args.mother {
         ids.push(m);

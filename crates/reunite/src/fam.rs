@@ -333,7 +333,11 @@ mod tests {
     /// (10/12) at one marker without mutation where allele 10 is rare, and
     /// the pedigrees given as (name, extra females, extra males, relations
     /// as parent and child indices: AF 0, MO 1, CH 2, extras from 3).
-    fn project(pedigrees: &[(&str, usize, usize, &[(usize, usize)])]) -> FamProject {
+    /// A pedigree as the tests give it: name, extra females, extra males,
+    /// relations (parent, child).
+    type TestPedigree<'a> = (&'a str, usize, usize, &'a [(usize, usize)]);
+
+    fn project(pedigrees: &[TestPedigree]) -> FamProject {
         let mut l: Vec<String> = [
             "\"Output from Familias, version 3.3.1\"",
             "\"DO NOT EDIT!\"",

@@ -94,21 +94,40 @@ impl FamProject {
 /// Reads a `.fam` file. The bytes may be UTF-8 or, as Familias on Windows
 /// writes them, Latin-1; lines may end in CRLF.
 pub fn parse_fam(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
+    parse(file, bytes, false)
+}
+
+/// Reads a `.fam` file for its frequency database: as [`parse_fam`], but a
+/// file without pedigrees (the database-only files Familias saves, as KLINK
+/// ships the Norwegian database) is read too, with no pedigree.
+pub fn parse_fam_database(file: &str, bytes: &[u8]) -> Result<FamProject, FormatError> {
+    parse(file, bytes, true)
+}
+
+fn parse(file: &str, bytes: &[u8], database_only: bool) -> Result<FamProject, FormatError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
         Err(_) => bytes.iter().map(|&b| b as char).collect(),
     };
-    // `lines` ends a text at its last line end, so a file ending in a
-    // newline has no empty line after it and a truncated file is reported
-    // at the line after its last.
-    let lines: Vec<&str> = text
-        .lines()
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
+    // Lines end in LF, CRLF or CR; a file ending in a line end has no empty
+    // line after it, so a truncated file is reported at the line after its
+    // last.
+    let lines: Vec<&str> = crate::split_lines(&text).collect();
+    // A DVI project keeps its persons and families in a `[DVI]` section
+    // after the database (and no pedigrees before it): named first, at its
+    // line, before anything else of the file is judged.
+    if let Some(i) = lines.iter().position(|l| l.trim() == "[DVI]") {
+        return Err(FormatError::new(
+            file,
+            Location::line_field(i + 1, "[DVI]"),
+            "the file is a Familias DVI project (its [DVI] section holds the unidentified persons and the reference families), which Reunite does not read; save one family's question as an ordinary project with its pedigrees",
+        ));
+    }
     Parser {
         file,
         lines: &lines,
         pos: 0,
+        database_only,
     }
     .project()
 }
@@ -118,6 +137,8 @@ struct Parser<'a> {
     lines: &'a [&'a str],
     /// Index of the next line (0-based).
     pos: usize,
+    /// Whether a file without pedigrees is read (for its database).
+    database_only: bool,
 }
 
 /// A person's genotype as written: allele indices into the marker's list, and
@@ -272,12 +293,13 @@ impl<'a> Parser<'a> {
 
         // Pedigrees.
         let (line, n_peds) = self.count("number of pedigrees", 10_000)?;
-        if n_peds == 0 {
-            return Err(self.err(
-                line,
-                "number of pedigrees",
-                "the project has no pedigrees (a database-only file): nothing to compute",
-            ));
+        if n_peds == 0 && !self.database_only {
+            let reason = if n_persons == 0 {
+                "the file holds no persons and no pedigrees, only a frequency database: nothing to compute (import it with `reunite import frequencies`)".to_string()
+            } else {
+                format!("the project has {n_persons} persons but no pedigrees: nothing to compute")
+            };
+            return Err(self.err(line, "number of pedigrees", reason));
         }
         let mut raw_peds: Vec<Option<RawPedigree>> = vec![None; n_peds];
         for _ in 0..n_peds {
@@ -355,13 +377,6 @@ impl<'a> Parser<'a> {
             let line = self.pos + 1;
             self.pos += 1;
             let t = raw.trim();
-            if t == "[DVI]" {
-                return Err(self.err(
-                    line,
-                    "[DVI]",
-                    "the file holds a Familias DVI module section, which Reunite does not read",
-                ));
-            }
             if let Some((key, value)) = t.split_once('=') {
                 let key = key.trim();
                 if matches!(key, "Dropin" | "Dropout" | "Error") {

@@ -1,6 +1,8 @@
 //! Allele frequency tables, read into a [`kinship::FrequencyDatabase`].
 //!
-//! Two formats are read, told apart by their first non-empty line:
+//! Four layouts are read, told apart by their first non-empty line (fields
+//! separated by commas, semicolons or tabs; a frequency may be written with a
+//! decimal comma, `0,125`):
 //!
 //! - **long CSV**: a header with the columns `locus` (or `marker`), `allele` and
 //!   `frequency`, and optionally `population` (other columns, such as `count`,
@@ -10,6 +12,16 @@
 //! - **Familias list format** otherwise, like `data/norstr/*.txt`: a marker name
 //!   on a line, then one `allele<TAB or spaces>frequency` line per allele, and a
 //!   blank line between markers. Such a file holds one population.
+//! - **wide table** (EuroForMix, STRBase, pop.STR, relMix): a first column
+//!   `Allele` (or unnamed), one column per marker, one row per allele; an
+//!   empty cell, `NA`, `-` or 0 where the marker lacks the allele, and a row
+//!   `N` (sample sizes) skipped.
+//! - **Familias `.fam`**: the database of a project, or of a database-only
+//!   file (`crate::fam::parse_fam_database`).
+//!
+//! A first line of several fields that is none of these is refused with the
+//! layout it looks like (a genotype table, markers in rows, ...), never read
+//! as a marker name of the list format.
 //!
 //! Marker names are written in their canonical spelling
 //! ([`crate::markers::canonical_marker`]) when the locus is known, and as written
@@ -50,41 +62,200 @@ pub fn parse_frequencies(
     population: Option<&str>,
 ) -> Result<FrequencyDatabase, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some((first_index, first)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty())
+    let Some((first_index, first)) = crate::split_lines(text)
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty())
     else {
         return Err(FormatError::whole(
             file,
             "empty file: no allele frequencies",
         ));
     };
-    let delimiter = if !first.contains(',') && first.contains('\t') {
-        b'\t'
-    } else {
-        b','
+    let one_population = |layout: &str| {
+        if population.is_some() {
+            Err(FormatError::whole(
+                file,
+                format!("{layout} holds one population; --population applies to CSV tables"),
+            ))
+        } else {
+            Ok(())
+        }
     };
-    let header = split_line(first, delimiter);
+    if first
+        .trim_start()
+        .trim_start_matches('"')
+        .starts_with("Output from Familias")
+    {
+        one_population("a Familias project's database")?;
+        return familias_database(file, text);
+    }
+    let delimiter = delimiter_of(first);
+    let mut header = split_line(first, delimiter);
+    while header.last().is_some_and(String::is_empty) {
+        header.pop();
+    }
     let has = |names: &[&str]| {
         header
             .iter()
             .any(|h| names.contains(&h.to_lowercase().as_str()))
     };
+    let allele_first = header.len() > 1
+        && ["allele", "alleles", "allel", ""].contains(&header[0].to_lowercase().as_str());
     if has(&["locus", "marker"]) && has(&["allele"]) && has(&["frequency"]) {
         parse_csv(file, text, delimiter, population)
+    } else if allele_first && !has(&["frequency"]) {
+        one_population("a wide table of alleles by markers")?;
+        parse_wide(file, text, delimiter)
     } else if header.len() > 1 && has(&["allele"]) {
         Err(FormatError::new(
             file,
             Location::line(first_index + 1),
             "a CSV frequency table needs the columns locus (or marker), allele and frequency",
         ))
+    } else if header.len() > 1 && !is_frequency_line(first) {
+        Err(FormatError::new(
+            file,
+            Location::line(first_index + 1),
+            layout_refusal(&header, delimiter),
+        ))
     } else {
-        if population.is_some() {
-            return Err(FormatError::whole(
-                file,
-                "the Familias list format holds one population; --population applies to CSV tables",
-            ));
-        }
+        one_population("the Familias list format")?;
         parse_list(file, text)
     }
+}
+
+/// The delimiter of a table, from its first line: semicolons when there are
+/// as many as commas (tables written where the comma is the decimal mark),
+/// tabs when there is no comma, commas otherwise.
+fn delimiter_of(first: &str) -> u8 {
+    let count = |c: char| first.matches(c).count();
+    let (commas, semicolons, tabs) = (count(','), count(';'), count('\t'));
+    if semicolons > 0 && semicolons >= commas {
+        b';'
+    } else if commas == 0 && tabs > 0 {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Why a first line of several fields is none of the layouts read, saying
+/// which layout it looks like.
+fn layout_refusal(header: &[String], delimiter: u8) -> String {
+    let sep = match delimiter {
+        b';' => "semicolons",
+        b'\t' => "tabs",
+        _ => "commas",
+    };
+    let lower: Vec<String> = header.iter().map(|h| header_word(h)).collect();
+    let markers = header
+        .iter()
+        .filter(|h| canonical_marker(h).is_some())
+        .count();
+    let looks = if lower.iter().any(|h| h == "sample" || h == "samplename") {
+        "it looks like a genotype table (a sample column): import it as profiles".to_string()
+    } else if markers > 0 {
+        format!(
+            "it looks like a wide table ({markers} marker columns) whose first column is {:?}, not Allele",
+            header[0]
+        )
+    } else if canonical_marker(&header[0]).is_some()
+        || ["marker", "locus"].contains(&lower[0].as_str())
+    {
+        "it looks like a table with a marker in each row; Reunite reads markers in columns"
+            .to_string()
+    } else {
+        format!("a table of {} columns", header.len())
+    };
+    format!(
+        "the first line has {} fields separated by {sep}, and {looks}; frequency tables are read as a long table (locus or marker, allele, frequency), a wide table (first column Allele, one column per marker), the Familias list or a Familias .fam",
+        header.len()
+    )
+}
+
+/// A header name as compared: lower case, without spaces, underscores and hyphens.
+fn header_word(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A wide table: the first column the alleles, one column per marker (the
+/// layout of EuroForMix, STRBase, pop.STR and relMix), an empty cell, `NA`,
+/// `-` or 0 where a marker lacks the allele; a row whose allele is `N`
+/// (the sample sizes some tables end with) is not an allele.
+fn parse_wide(file: &str, text: &str, delimiter: u8) -> Result<FrequencyDatabase, FormatError> {
+    let table = read_table(file, text, delimiter)?;
+    let header = &table.header;
+    let mut markers: Vec<MarkerEntries> = Vec::with_capacity(header.len() - 1);
+    for (at, name) in header.iter().enumerate().skip(1) {
+        if name.is_empty() {
+            return Err(FormatError::new(
+                file,
+                Location::line(table.header_line),
+                format!("column {} of the header has no marker name", at + 1),
+            ));
+        }
+        start_marker(file, &mut markers, name, table.header_line)?;
+    }
+    let allele_field = if header[0].is_empty() {
+        "allele"
+    } else {
+        header[0].as_str()
+    };
+    for (line, row) in &table.rows {
+        let allele = row[0].as_str();
+        if allele.eq_ignore_ascii_case("n") {
+            continue;
+        }
+        for (k, value) in row.iter().enumerate().skip(1) {
+            let absent = value.is_empty()
+                || value.eq_ignore_ascii_case("na")
+                || value == "-"
+                || number(value) == Some(0.0);
+            if !absent {
+                markers[k - 1].add(file, *line, (allele_field, allele), (&header[k], value))?;
+            }
+        }
+    }
+    database(file, markers)
+}
+
+/// A number as written, with a decimal point or a decimal comma (`0,125`).
+fn number(text: &str) -> Option<f64> {
+    text.parse().ok().or_else(|| {
+        (text.matches(',').count() == 1 && !text.contains('.'))
+            .then(|| text.replace(',', ".").parse().ok())
+            .flatten()
+    })
+}
+
+/// The frequency database of a Familias project (`.fam`), of a database-only
+/// file included.
+fn familias_database(file: &str, text: &str) -> Result<FrequencyDatabase, FormatError> {
+    let project = crate::fam::parse_fam_database(file, text.as_bytes())?;
+    let markers: Vec<MarkerFrequencies> = project
+        .markers
+        .iter()
+        .map(|m| {
+            let f = m.frequencies();
+            MarkerFrequencies::new_unchecked_sum(
+                marker_name(m.name()),
+                f.alleles().to_vec(),
+                f.frequencies().to_vec(),
+            )
+            .map(MarkerFrequencies::normalized)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| FormatError::whole(file, e.to_string()))?;
+    if markers.is_empty() {
+        return Err(FormatError::whole(
+            file,
+            "the Familias file holds no markers in its database",
+        ));
+    }
+    FrequencyDatabase::new(markers).map_err(|e| FormatError::whole(file, e.to_string()))
 }
 
 /// The alleles of one marker being read.
@@ -122,7 +293,7 @@ impl MarkerEntries {
             )
         })?;
         let at_frequency = || Location::line_field(line, frequency_field);
-        let value: f64 = frequency.parse().map_err(|_| {
+        let value: f64 = number(frequency).ok_or_else(|| {
             FormatError::new(
                 file,
                 at_frequency(),
@@ -230,7 +401,7 @@ fn parse_list(file: &str, text: &str) -> Result<FrequencyDatabase, FormatError> 
     let mut done: Vec<MarkerEntries> = Vec::new();
     // Whether the lines being read are the alleles of the last marker of `done`.
     let mut in_marker = false;
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in crate::split_lines(text).enumerate() {
         let line_no = index + 1;
         let line = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         if line.is_empty() {
@@ -409,7 +580,7 @@ pub(crate) fn read_table(file: &str, text: &str, delimiter: u8) -> Result<Table,
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in crate::split_lines(text).enumerate() {
         let line = index + 1;
         let mut fields = split_line(raw, delimiter);
         if fields.iter().all(String::is_empty) {
@@ -803,5 +974,139 @@ mod tests {
             "{}",
             e.reason
         );
+    }
+
+    /// A wide table of alleles by markers (EuroForMix, STRBase, pop.STR and
+    /// relMix style), with commas, or with semicolons and decimal commas,
+    /// `NA`, empty and 0 cells, and a closing row of sample sizes.
+    #[test]
+    fn wide_tables_of_alleles_by_markers() {
+        let comma =
+            "Allele,D3S1358,TH01,vWA\n6,,0.25,\n7,,0.75,\n9.3,,,\n14,0.5,,0.4\n15,0.5,,0.6\n";
+        let want = parse_frequencies("w.csv", comma, None).unwrap();
+        let names: Vec<&str> = want.markers().iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["D3S1358", "TH01", "vWA"]);
+        assert_eq!(want.marker("TH01").unwrap().frequencies(), &[0.25, 0.75]);
+        assert_eq!(want.marker("vWA").unwrap().frequencies(), &[0.4, 0.6]);
+        let semicolon = "\u{feff}Allele;D3S1358;TH01;VWA\r\n6;NA;0,25;0\r\n7;-;0,75;\r\n\
+                         14;0,5;;0,4\r\n15;0,5;NA;0,6\r\nN;100;120;90\r\n";
+        assert_eq!(parse_frequencies("w.csv", semicolon, None).unwrap(), want);
+        // A tab-separated one with an empty first header cell.
+        let tab =
+            "\tD3S1358\tTH01\tvWA\n6\t\t0.25\t\n7\t\t0.75\t\n14\t0.5\t\t0.4\n15\t0.5\t\t0.6\n";
+        assert_eq!(parse_frequencies("w.txt", tab, None).unwrap(), want);
+
+        // Errors name the line and the marker's column.
+        let bad = "Allele;D3S1358;TH01\n6;;0,25\n7;;x\n";
+        assert_eq!(
+            parse_frequencies("w.csv", bad, None).unwrap_err(),
+            FormatError::new(
+                "w.csv",
+                Location::line_field(3, "TH01"),
+                "marker TH01, allele 7: frequency \"x\" is not a number"
+            )
+        );
+        let e = parse_frequencies("w.csv", "Allele,TH01\n6,0.25\n7,0.5\n", None).unwrap_err();
+        assert!(e.reason.contains("TH01: frequencies sum to 0.75"), "{e}");
+        let e = parse_frequencies("w.csv", "Allele,TH01,TH01\n6,1,1\n", None).unwrap_err();
+        assert!(e.reason.contains("listed twice"), "{e}");
+        let e = parse_frequencies("w.csv", comma, Some("Norway")).unwrap_err();
+        assert!(e.reason.contains("one population"), "{e}");
+    }
+
+    /// The database of a Familias project, and a database-only `.fam` (as
+    /// KLINK ships the Norwegian database): names canonical, frequencies
+    /// normalised.
+    #[test]
+    fn familias_database_files() {
+        let lines = [
+            "\"Output from Familias, version 3.3.1\"",
+            "\"DO NOT EDIT!\"",
+            "3.3.1",
+            "\"\"",
+            "0",
+            "\"Known relations\"",
+            "0",
+            "0",
+            "0",
+            "0",
+            "#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )",
+            "2",
+            "#TRUE#",
+            "\"Norway\"",
+            "\"D14S1434\"",
+            "0.001",
+            "0.002",
+            "4",
+            "4",
+            "2",
+            "0.1",
+            "0.1",
+            "1e-006",
+            "1e-006",
+            "#FALSE#",
+            "0",
+            "2\t(DatabaseSize = 1000 , Dropout probability = 0 , Minor allele frequency = 0 )",
+            "\"13\"",
+            "0.4",
+            "\"14\"",
+            "0.6",
+            "\"VWA\"",
+            "0",
+            "0",
+            "0",
+            "0",
+            "2",
+            "0",
+            "0",
+            "0",
+            "0",
+            "#FALSE#",
+            "0",
+            "2\t(DatabaseSize = 500 , Dropout probability = 0 , Minor allele frequency = 0 )",
+            "\"16\"",
+            "0.25",
+            "\"17\"",
+            "0.75",
+            "[Advanced]",
+            "[[Direct/Identity]]",
+            "Dropin= 0",
+            "Dropout= 0",
+            "Error= 0",
+        ];
+        for end in ["\r\n", "\n"] {
+            let db = parse_frequencies("norway.fam", &lines.join(end), None).unwrap();
+            let names: Vec<&str> = db.markers().iter().map(|m| m.name()).collect();
+            assert_eq!(names, ["D14S1434", "vWA"]);
+            assert_eq!(db.marker("vWA").unwrap().frequencies(), &[0.25, 0.75]);
+        }
+        // Errors are the project reader's, at their line.
+        let broken = lines.join("\n").replace("\"VWA\"\n0\n", "\"VWA\"\nx\n");
+        let e = parse_frequencies("norway.fam", &broken, None).unwrap_err();
+        assert_eq!(e.location.line, Some(33), "{e}");
+        // `reunite lr` on such a file says it holds only a database.
+        let e = crate::fam::parse_fam("norway.fam", lines.join("\n").as_bytes()).unwrap_err();
+        assert!(e.reason.contains("only a frequency database"), "{e}");
+    }
+
+    /// A first line of several fields that is no layout read is refused with
+    /// what it looks like, never read as a marker of the Familias list.
+    #[test]
+    fn refused_tables_say_what_they_look_like() {
+        for (text, looks) in [
+            ("Sample Name,Marker,Allele 1\nS1,TH01,6\n", "genotype table"),
+            ("Locus;Allele;Freq\nTH01;6;1\n", "needs the columns locus"),
+            ("Marker,6,7\nTH01,0.5,0.5\n", "a marker in each row"),
+            (
+                "Frequency;D3S1358;TH01\n6;0,5;0,5\n",
+                "first column is \"Frequency\"",
+            ),
+            ("a,b,c\n1,2,3\n", "a table of 3 columns"),
+        ] {
+            let e = parse_frequencies("t.csv", text, None).unwrap_err();
+            assert_eq!(e.location.line, Some(1), "{e}");
+            assert!(e.reason.contains(looks), "{looks}: {e}");
+            assert!(!e.reason.contains("marker name"), "{e}");
+        }
     }
 }

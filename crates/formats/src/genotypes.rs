@@ -29,7 +29,7 @@ use kinship::{Allele, Genotype, Sex};
 
 use crate::error::{FormatError, Location};
 use crate::frequencies::{Table, read_table};
-use crate::markers::{canonical_marker, is_amelogenin};
+use crate::markers::{canonical_marker_in, is_amelogenin};
 
 /// The genotypes of one sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,8 +82,18 @@ pub fn read_genotypes(path: &Path) -> Result<GenotypeTable, FormatError> {
 /// Parses a genotype table in any of the layouts of the module documentation.
 /// `file` names the file in errors.
 pub fn parse_genotypes(file: &str, text: &str) -> Result<GenotypeTable, FormatError> {
+    parse_genotypes_with_markers(file, text, &[])
+}
+
+/// As [`parse_genotypes`], with the markers of `extra` (e.g. those of the
+/// active frequency database) known besides the built-in vocabulary.
+pub fn parse_genotypes_with_markers(
+    file: &str,
+    text: &str,
+    extra: &[String],
+) -> Result<GenotypeTable, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
+    let Some(first) = crate::split_lines(text).find(|l| !l.trim().is_empty()) else {
         return Err(FormatError::whole(file, "empty file: no genotypes"));
     };
     let delimiter = if first.contains('\t') { b'\t' } else { b',' };
@@ -108,14 +118,22 @@ pub fn parse_genotypes(file: &str, text: &str) -> Result<GenotypeTable, FormatEr
     let Some(sample) = columns.sample else {
         return Err(unrecognised(file, table.header_line));
     };
-    match columns.marker {
+    let parsed = match columns.marker {
         Some(marker) if !alleles.is_empty() => {
             let alleles: Vec<usize> = alleles.into_iter().map(|(_, i)| i).collect();
-            parse_long(file, &table, &columns, sample, marker, &alleles)
+            parse_long(file, &table, &columns, sample, marker, &alleles, extra)
         }
         Some(_) => Err(unrecognised(file, table.header_line)),
-        None => parse_wide(file, &table, &columns, sample),
+        None => parse_wide(file, &table, &columns, sample, extra),
+    }?;
+    if table.rows.is_empty() {
+        return Err(FormatError::new(
+            file,
+            Location::line(table.header_line),
+            "the file has a header but no genotype rows after it: nothing to import",
+        ));
     }
+    Ok(parsed)
 }
 
 /// The columns common to the layouts.
@@ -146,14 +164,14 @@ fn unrecognised(file: &str, line: usize) -> FormatError {
 
 /// Profiles being built, with what is needed to refuse duplicates and conflicts.
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
     profiles: Vec<Profile>,
     by_sample: HashMap<String, usize>,
     /// The line of each (profile, marker) seen, including untyped and Amelogenin.
-    seen: HashMap<(usize, &'static str), usize>,
+    seen: HashMap<(usize, &'a str), usize>,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// The index of a sample's profile, created at `line` if new.
     fn profile(
         &mut self,
@@ -285,7 +303,7 @@ impl Builder {
         file: &str,
         line: usize,
         at: usize,
-        marker: &'static str,
+        marker: &'a str,
         cells: &[(&str, &str)],
     ) -> Result<(), FormatError> {
         let sample = self.profiles[at].sample.clone();
@@ -395,8 +413,13 @@ pub(crate) fn read_calls(marker: &str, calls: &[&str]) -> Result<Calls, CallErro
 }
 
 /// The canonical name of a marker in a header or cell, or an error naming it.
-fn marker(file: &str, location: Location, name: &str) -> Result<&'static str, FormatError> {
-    canonical_marker(name).ok_or_else(|| {
+fn marker<'a>(
+    file: &str,
+    location: Location,
+    name: &str,
+    extra: &'a [String],
+) -> Result<&'a str, FormatError> {
+    canonical_marker_in(name, extra).ok_or_else(|| {
         FormatError::new(file, location, format!("unknown marker {:?}", name.trim()))
     })
 }
@@ -408,6 +431,7 @@ fn parse_long(
     sample: usize,
     marker_column: usize,
     alleles: &[usize],
+    extra: &[String],
 ) -> Result<GenotypeTable, FormatError> {
     let header = &table.header;
     let mut builder = Builder::default();
@@ -425,7 +449,7 @@ fn parse_long(
         if name.is_empty() {
             return Err(FormatError::new(file, location, "empty marker name"));
         }
-        let marker = marker(file, location, name)?;
+        let marker = marker(file, location, name, extra)?;
         let cells: Vec<(&str, &str)> = alleles
             .iter()
             .map(|&c| (header[c].as_str(), row[c].as_str()))
@@ -442,11 +466,12 @@ fn parse_wide(
     table: &Table,
     columns: &Columns,
     sample: usize,
+    extra: &[String],
 ) -> Result<GenotypeTable, FormatError> {
     let header = &table.header;
     let at_header = |c: usize| Location::line_field(table.header_line, &header[c]);
     // Each marker with its a1 and a2 columns, in header order.
-    let mut markers: Vec<(&'static str, Option<usize>, Option<usize>)> = Vec::new();
+    let mut markers: Vec<(&str, Option<usize>, Option<usize>)> = Vec::new();
     for (c, name) in header.iter().enumerate() {
         if name.is_empty() || c == sample || Some(c) == columns.sex || Some(c) == columns.population
         {
@@ -464,7 +489,7 @@ fn parse_wide(
                 "unexpected column: expected sample, population, sex or LOCUS_a1, LOCUS_a2",
             ));
         };
-        let m = marker(file, at_header(c), locus)?;
+        let m = marker(file, at_header(c), locus, extra)?;
         let entry = match markers.iter().position(|e| e.0 == m) {
             Some(i) => &mut markers[i],
             None => {
@@ -484,7 +509,7 @@ fn parse_wide(
             ));
         }
     }
-    let mut pairs: Vec<(&'static str, usize, usize)> = Vec::with_capacity(markers.len());
+    let mut pairs: Vec<(&str, usize, usize)> = Vec::with_capacity(markers.len());
     for (m, a1, a2) in markers {
         match (a1, a2) {
             (Some(a1), Some(a2)) => pairs.push((m, a1, a2)),
@@ -666,12 +691,16 @@ mod tests {
                 ("Penta E".into(), g("5", "20"))
             ]
         );
-        assert_eq!(
-            parse_genotypes("g.csv", "sample,TH01_a1,TH01_a2\n")
-                .unwrap()
-                .profiles,
-            vec![]
-        );
+        // A header without rows is an error at the header, in every layout.
+        for text in [
+            "sample,TH01_a1,TH01_a2\n",
+            "\r\nsample,marker,allele1,allele2\r\n\r\n",
+            "Sample Name\tMarker\tAllele 1\tAllele 2\r",
+        ] {
+            let e = parse_genotypes("g.csv", text).unwrap_err();
+            assert!(e.reason.contains("no genotype rows"), "{e}");
+            assert_eq!(e.location.line, Some(1 + text.starts_with('\r') as usize));
+        }
     }
 
     #[test]
@@ -824,5 +853,53 @@ mod tests {
         assert_eq!(err("\nname,a,b\n"), unrecognised);
         assert_eq!(err("\nsample,marker,x\n"), unrecognised);
         assert_eq!(err("\nsample,population\ns1,A\n"), unrecognised);
+    }
+
+    /// One vocabulary: every marker of every shipped norSTR database (the
+    /// Norwegian one has D14S1434, D5S2500, D6S474, ... that no kit list
+    /// names) is read in a genotype file under the name the frequency table
+    /// gives it; a marker of neither is read when the caller knows it (the
+    /// active frequency database), in any spelling of it.
+    #[test]
+    fn every_marker_of_a_frequency_database_is_read() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/norstr");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("txt") {
+                continue;
+            }
+            let db = crate::frequencies::read_frequencies(&path, None).unwrap();
+            for m in db.markers() {
+                let text = format!("sample,marker,allele1,allele2\ns1,{},10,11\n", m.name());
+                let t = parse_genotypes("g.csv", &text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(t.profiles[0].markers[0].0, m.name());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 50 * 7 - 50, "{checked}");
+        let text = "sample,marker,allele1,allele2\ns1,d99s-123,10,11\ns1,vwa,14,15\n";
+        let e = parse_genotypes("g.csv", text).unwrap_err();
+        assert_eq!(e.location.line, Some(2), "{e}");
+        assert!(e.reason.contains("unknown marker \"d99s-123\""), "{e}");
+        let extra = vec!["D99S123".to_string()];
+        let t = parse_genotypes_with_markers("g.csv", text, &extra).unwrap();
+        let names: Vec<&str> = t.profiles[0]
+            .markers
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect();
+        assert_eq!(names, ["D99S123", "vWA"]);
+        let wide = "sample,D99S123_a1,D99S123_a2\ns1,10,11\n";
+        assert!(parse_genotypes("g.csv", wide).is_err());
+        assert_eq!(
+            parse_genotypes_with_markers("g.csv", wide, &extra)
+                .unwrap()
+                .profiles[0]
+                .markers[0]
+                .0,
+            "D99S123"
+        );
     }
 }

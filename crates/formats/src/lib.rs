@@ -13,8 +13,10 @@ pub mod error;
 pub mod fam;
 pub mod frequencies;
 pub mod genotypes;
+pub mod lines;
 pub mod markers;
 pub mod pfif;
 pub mod registry_csv;
 
 pub use error::{FormatError, Location};
+pub use lines::split_lines;

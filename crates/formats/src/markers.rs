@@ -29,6 +29,18 @@ const NIST_LOCI: [&str; 29] = [
     "TPOX", "vWA",
 ];
 
+/// The loci of the norSTR frequency databases (`data/norstr/`), so that a
+/// genotype file of any marker a shipped database has is read
+/// (D22GATA198B05 is known from `marker_sets.json` as D22-GATA198B05).
+const NORSTR_LOCI: [&str; 49] = [
+    "APOAI1", "CSF1PO", "D10S1248", "D10S1435", "D10S2325", "D11S2368", "D11S554", "D12S391",
+    "D13S317", "D13S325", "D14S1434", "D15S659", "D16S539", "D17S1301", "D17S906", "D18S1364",
+    "D18S51", "D19S253", "D19S433", "D1S1656", "D20S482", "D21S11", "D21S2055", "D22S1045",
+    "D2S1338", "D2S1360", "D2S441", "D3S1358", "D3S1744", "D3S3045", "D4S2366", "D5S2500",
+    "D5S2800", "D5S818", "D6S474", "D6S477", "D7S1517", "D7S3048", "D7S820", "D8S1132", "D8S1179",
+    "D9S1122", "FGA", "Penta D", "Penta E", "SE33", "TH01", "TPOX", "vWA",
+];
+
 /// The contents of `marker_sets.json`, digested.
 struct MarkerData {
     /// Each standard or kit by its key, with its (autosomal) loci.
@@ -102,6 +114,7 @@ fn parse_marker_sets(text: &str) -> Result<MarkerData, String> {
         sets.push((key.clone(), loci));
     }
     canonical.extend(NIST_LOCI.iter().map(|s| s.to_string()));
+    canonical.extend(NORSTR_LOCI.iter().map(|s| s.to_string()));
     canonical.push(AMELOGENIN.to_string());
 
     let mut names: HashMap<String, String> = HashMap::new();
@@ -134,12 +147,26 @@ fn parse_marker_sets(text: &str) -> Result<MarkerData, String> {
 /// "PENTA_D", "PentaD" and "penta d" give "Penta D"; "AMEL" gives "Amelogenin").
 ///
 /// Known loci are those of every standard and kit in `data/marker_sets.json`, the
-/// 29 loci of the NIST 1036 data set, and Amelogenin; the spellings of its
+/// 29 loci of the NIST 1036 data set, the norSTR databases' (`data/norstr/`), and Amelogenin; the spellings of its
 /// `name_aliases` are recognised too. Matching ignores case, spaces, underscores
 /// and hyphens. An unknown name gives `None`.
 pub fn canonical_marker(name: &str) -> Option<&'static str> {
     let data: &'static MarkerData = &DATA;
     data.names.get(&lookup_key(name)).map(String::as_str)
+}
+
+/// The canonical spelling of `name` as [`canonical_marker`] gives it, or
+/// else the one of `extra` (say, the markers of the active frequency
+/// database) it matches, ignoring case, spaces, underscores and hyphens
+/// alike: one vocabulary for every reader.
+pub fn canonical_marker_in<'a>(name: &str, extra: &'a [String]) -> Option<&'a str> {
+    canonical_marker(name).or_else(|| {
+        let key = lookup_key(name);
+        extra
+            .iter()
+            .find(|m| !key.is_empty() && lookup_key(m) == key)
+            .map(String::as_str)
+    })
 }
 
 /// Whether a marker name (in any known spelling) is Amelogenin, the sex marker.
@@ -196,14 +223,20 @@ mod tests {
         ] {
             assert_eq!(canonical_marker(name), Some(canonical), "{name}");
         }
-        for unknown in ["", "D99S999", "APOAI1", "Penta", "vW A 1"] {
+        // A norSTR locus no kit list names is known too.
+        assert_eq!(canonical_marker("apoai1"), Some("APOAI1"));
+        for unknown in ["", "D99S999", "Penta", "vW A 1"] {
             assert_eq!(canonical_marker(unknown), None, "{unknown}");
         }
     }
 
     #[test]
     fn every_listed_and_nist_locus_is_its_own_canonical_name() {
-        for locus in NIST_LOCI.iter().chain(CODIS_PENTA_22.iter()) {
+        for locus in NIST_LOCI
+            .iter()
+            .chain(CODIS_PENTA_22.iter())
+            .chain(NORSTR_LOCI.iter())
+        {
             assert_eq!(canonical_marker(locus), Some(*locus));
         }
         for (_, loci) in &DATA.sets {

@@ -697,8 +697,7 @@ fn read_rows<'a>(
     required: &[&str],
 ) -> Result<Vec<Row<'a>>, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text
-        .lines()
+    let mut lines = crate::split_lines(text)
         .enumerate()
         .map(|(index, raw)| (index + 1, raw));
     // Each line split into fields, or None for a blank line.
@@ -833,6 +832,13 @@ fn read_rows<'a>(
             line,
             values,
         });
+    }
+    if rows.is_empty() {
+        return Err(FormatError::new(
+            file,
+            Location::line(header_line),
+            "the file has a header but no rows after it: nothing to import",
+        ));
     }
     Ok(rows)
 }
@@ -1081,11 +1087,28 @@ mod tests {
         assert_eq!(rows[0].missing_date, Some(d(TODAY)));
         assert_eq!(rows[0].child_sex, Sex::Unknown);
 
-        // Header only, with trailing empty columns.
-        assert_eq!(cases(""), Ok(vec![]));
-        assert_eq!(
-            parse_cases("cases.csv", &format!("\n{CASE_HEADER},,\n\n"), d(TODAY)),
-            Ok(vec![])
+        // Header only (with trailing empty columns, blank lines, any line
+        // end): a file with no record is an error at its header.
+        for end in ["\n", "\r\n", "\r"] {
+            assert_error(
+                &parse_cases(
+                    "cases.csv",
+                    &format!("{end}{CASE_HEADER},,{end}{end}"),
+                    d(TODAY),
+                )
+                .unwrap_err(),
+                "cases.csv",
+                2,
+                None,
+                "no rows after it",
+            );
+        }
+        assert_error(
+            &cases("").unwrap_err(),
+            "cases.csv",
+            1,
+            None,
+            "no rows after it",
         );
         // Trailing empty fields.
         assert_eq!(cases("A,,,,,,,,,,,\n").unwrap().len(), 1);
@@ -1327,12 +1350,13 @@ mod tests {
                 "control character U+0007 in the text; not allowed"
             )
         );
+        // A lone CR ends a line (old Mac files): "Wei" is a line of its own.
         assert_error(
             &case_error("A,,,,,,,,,Li\rWei\n"),
             "cases.csv",
-            2,
-            Some("description"),
-            "control character U+000D",
+            3,
+            Some("child_name"),
+            "1 fields but the header has 10 columns",
         );
         let name = "é".repeat(200);
         assert_eq!(
@@ -1585,7 +1609,13 @@ mod tests {
             (rows[2].age_min_days, rows[2].age_max_days),
             (Some(0), Some(0))
         );
-        assert_eq!(found(""), Ok(vec![]));
+        assert_error(
+            &found("").unwrap_err(),
+            "found.csv",
+            1,
+            None,
+            "no rows after it",
+        );
     }
 
     #[test]

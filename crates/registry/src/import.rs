@@ -680,7 +680,10 @@ impl Registry {
     ) -> Result<ImportReport> {
         option_text("lab", lab)?;
         option_text("kit", kit)?;
-        let table = formats::genotypes::parse_genotypes(file, text)?;
+        // Markers of the active frequency database are known besides the
+        // built-in vocabulary.
+        let known = self.active_marker_names().await?;
+        let table = formats::genotypes::parse_genotypes_with_markers(file, text, &known)?;
         stages(ImportStage::Checked {
             rows: table.profiles.len(),
         });
@@ -796,9 +799,29 @@ pub(crate) async fn sample_taken(
         .is_some())
 }
 
+impl Registry {
+    /// The marker names of the active frequency database (none without one).
+    async fn active_marker_names(&self) -> Result<Vec<String>> {
+        let row = sqlx::query(
+            "SELECT content FROM frequency_dbs WHERE active = 1 ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Vec::new());
+        };
+        let content: String = row.try_get(0)?;
+        let markers: Vec<crate::matching::StoredMarker> =
+            serde_json::from_str(&content).map_err(|e| {
+                RegistryError::Invalid(format!("stored frequency database is damaged: {e}"))
+            })?;
+        Ok(markers.into_iter().map(|m| m.name).collect())
+    }
+}
+
 /// The number of people behind a long-CSV table (`n_alleles / 2`), for the NRC II minimum frequency.
 fn sample_size(text: &str, population: Option<&str>) -> Option<i64> {
-    let mut lines = text.lines();
+    let mut lines = formats::split_lines(text);
     let header: Vec<String> = lines
         .next()?
         .trim_start_matches('\u{feff}')

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use formats::fam::{FamProject, parse_fam};
-use kinship::{LrError, LrResult, verbal_scale};
+use kinship::{LrError, LrResult};
 
-use crate::lr::{LrArgs, human_lr, result_fields, table};
+use crate::lr::{LrArgs, human_lr, result_fields, table, verbal_named};
 
 /// One pedigree compared with the reference.
 enum Outcome {
@@ -47,6 +47,13 @@ pub fn lr(path: &Path, args: &LrArgs) -> Result<()> {
             )
         })?,
     };
+    print!("{}", report(&file, &project, reference, args.json));
+    Ok(())
+}
+
+/// Every pedigree of `project` against the pedigree `reference`, as a table
+/// for people or as JSON.
+fn report(file: &str, project: &FamProject, reference: usize, json_out: bool) -> String {
     let outcomes: Vec<Outcome> = (0..project.pedigrees.len())
         .map(|i| match project.case(i, reference).evaluate() {
             Ok(r) => Outcome::Lr(r),
@@ -55,13 +62,11 @@ pub fn lr(path: &Path, args: &LrArgs) -> Result<()> {
         })
         .collect();
     let posterior = posterior(&outcomes);
-    let out = if args.json {
-        json(&project, reference, &outcomes, &posterior)
+    if json_out {
+        json(project, reference, &outcomes, &posterior)
     } else {
-        text(&file, &project, reference, &outcomes, &posterior)
-    };
-    print!("{out}");
-    Ok(())
+        text(file, project, reference, &outcomes, &posterior)
+    }
 }
 
 fn names(p: &FamProject) -> String {
@@ -114,14 +119,14 @@ fn text(
         if i == reference {
             continue;
         }
-        let title = format!("\n{} against {refname}", p.pedigrees[i].name);
+        let name = &p.pedigrees[i].name;
+        let title = format!("\n{name} against {refname}");
         match o {
-            Outcome::Lr(r) => s.push_str(&table(&title, r)),
+            Outcome::Lr(r) => s.push_str(&table(&title, r, (name, refname))),
             Outcome::Infinite(m) => {
                 let _ = writeln!(
                     s,
-                    "{title}\ninfinite: {refname} is impossible at marker {m}, {} is not",
-                    p.pedigrees[i].name
+                    "{title}\ninfinite: {refname} is impossible at marker {m}, {name} is not\nexclusion: the data exclude {refname}",
                 );
             }
             Outcome::Error(e) => {
@@ -176,14 +181,8 @@ fn text(
     if outcomes.len() == 2
         && let Outcome::Lr(r) = &outcomes[1 - reference]
     {
-        // The verbal scale speaks of H1 (here the other pedigree) and H2 (the reference).
         let other = &p.pedigrees[1 - reference].name;
-        let words = verbal_scale(r.log10_lr);
-        let words = match words.rsplit_once(' ') {
-            Some((head, "H1")) => format!("{head} {other}"),
-            Some((head, "H2")) => format!("{head} {refname}"),
-            _ => words,
-        };
+        let words = verbal_named(r.log10_lr, other, refname);
         let _ = writeln!(s, "verbal scale ({other} against {refname}): {words}");
     }
     s
@@ -323,4 +322,215 @@ pub fn export(args: ExportFamArgs) -> Result<()> {
         None => print!("{text}"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project written for these tests in the layout of Familias 3: the
+    /// alleged father AF (11/11), the mother MO (10/10) and the child CH
+    /// (10/12) at one marker without mutation where allele 10 is rare, and
+    /// the pedigrees given as (name, extra females, extra males, relations
+    /// as parent and child indices: AF 0, MO 1, CH 2, extras from 3).
+    /// A pedigree as the tests give it: name, extra females, extra males,
+    /// relations (parent, child).
+    type TestPedigree<'a> = (&'a str, usize, usize, &'a [(usize, usize)]);
+
+    fn project(pedigrees: &[TestPedigree]) -> FamProject {
+        let mut l: Vec<String> = [
+            "\"Output from Familias, version 3.3.1\"",
+            "\"DO NOT EDIT!\"",
+            "3.3.1",
+            "\"\"",
+            "3",
+            "\"AF\"",
+            "#FALSE#",
+            "-1",
+            "#FALSE#",
+            "#TRUE#",
+            "1",
+            "1",
+            "1",
+            "0",
+            "\"MO\"",
+            "#FALSE#",
+            "-1",
+            "#FALSE#",
+            "#FALSE#",
+            "1",
+            "0",
+            "0",
+            "0",
+            "\"CH\"",
+            "#FALSE#",
+            "-1",
+            "#FALSE#",
+            "#TRUE#",
+            "1",
+            "0",
+            "2",
+            "0",
+            "\"Known relations\"",
+            "0",
+            "0",
+            "0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        l.push(pedigrees.len().to_string());
+        for (i, (name, f, m, rels)) in pedigrees.iter().enumerate() {
+            l.extend([
+                i.to_string(),
+                format!("\"{name}\""),
+                f.to_string(),
+                m.to_string(),
+                rels.len().to_string(),
+            ]);
+            for (p, c) in rels.iter() {
+                l.extend([p.to_string(), c.to_string()]);
+            }
+        }
+        l.extend(
+            [
+                "#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )",
+                "1",
+                "#TRUE#",
+                "\"test\"",
+                "\"L1\"",
+                "0",
+                "0",
+                "0",
+                "0",
+                "3",
+                "0",
+                "0",
+                "0",
+                "0",
+                "#FALSE#",
+                "0",
+                "3\t(DatabaseSize = 1000 , Dropout probability = 0 , Minor allele frequency = 0 )",
+                "\"10\"",
+                "0.002",
+                "\"11\"",
+                "0.498",
+                "\"12\"",
+                "0.5",
+            ]
+            .map(String::from),
+        );
+        parse_fam("test.fam", l.join("\n").as_bytes()).unwrap()
+    }
+
+    const MOTHER: &[(usize, usize)] = &[(1, 2)];
+    const UNRELATED: &[(usize, usize)] = &[];
+    const FATHER: &[(usize, usize)] = &[(0, 2)];
+
+    /// The section of the report headed `title`, up to the next blank line.
+    fn section<'a>(report: &'a str, title: &str) -> &'a str {
+        let start = report
+            .find(&format!("\n{title}\n"))
+            .unwrap_or_else(|| panic!("no section {title:?} in\n{report}"));
+        let rest = &report[start + 1..];
+        &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+    }
+
+    /// Two pedigrees as pedFamilias's paternity example names them: the
+    /// conclusion names the pedigree the data support, in the table and in
+    /// the summary line (MO is the mother: LR 250 for H1).
+    #[test]
+    fn two_pedigrees_name_the_supported_one() {
+        let p = project(&[("H1", 0, 0, MOTHER), ("H2", 0, 0, UNRELATED)]);
+        let r = report("test.fam", &p, 0, false);
+        let s = section(&r, "H2 against H1");
+        assert!(s.contains("moderate support for H1"), "{r}");
+        assert!(
+            r.contains("verbal scale (H2 against H1): moderate support for H1"),
+            "{r}"
+        );
+        assert!(!r.contains("support for H2"), "{r}");
+        // Against H2, the other way round.
+        let r = report("test.fam", &p, 1, false);
+        assert!(
+            section(&r, "H1 against H2").contains("moderate support for H1"),
+            "{r}"
+        );
+        assert!(!r.contains("support for H2"), "{r}");
+        // Names of the project's own choosing.
+        let p = project(&[("unrelated", 0, 0, UNRELATED), ("MO mother", 0, 0, MOTHER)]);
+        let r = report("test.fam", &p, 0, false);
+        assert!(
+            section(&r, "MO mother against unrelated").contains("moderate support for MO mother"),
+            "{r}"
+        );
+    }
+
+    /// Three pedigrees, one excluded: each table names its own pedigrees.
+    #[test]
+    fn three_pedigrees_with_an_exclusion() {
+        let p = project(&[
+            ("H1", 0, 0, MOTHER),
+            ("H2", 0, 0, UNRELATED),
+            ("H3", 0, 0, FATHER),
+        ]);
+        let r = report("test.fam", &p, 0, false);
+        assert!(
+            section(&r, "H2 against H1").contains("moderate support for H1"),
+            "{r}"
+        );
+        assert!(
+            section(&r, "H3 against H1").contains("exclusion: the data exclude H3"),
+            "{r}"
+        );
+        assert!(!r.contains("exclude H1"), "{r}");
+        // With the excluded pedigree as the reference, it is the one excluded.
+        let r = report("test.fam", &p, 2, false);
+        for other in ["H1", "H2"] {
+            assert!(
+                section(&r, &format!("{other} against H3")).contains("the data exclude H3"),
+                "{r}"
+            );
+        }
+        assert!(
+            !r.contains("exclude H1") && !r.contains("exclude H2"),
+            "{r}"
+        );
+    }
+
+    /// Seven pedigrees (as the dvir book's Table 4.4 has), H6 excluded.
+    #[test]
+    fn seven_pedigrees_with_h6_excluded() {
+        let p = project(&[
+            ("H1", 0, 0, MOTHER),
+            ("H2", 0, 0, UNRELATED),
+            ("H3", 0, 0, &[(2, 1)]),
+            ("H4", 1, 0, &[(3, 1), (3, 2)]),
+            ("H5", 1, 0, &[(1, 3), (3, 2)]),
+            ("H6", 0, 0, FATHER),
+            ("H7", 1, 1, &[(3, 1), (4, 1), (3, 2), (4, 2)]),
+        ]);
+        let r = report("test.fam", &p, 0, false);
+        assert!(
+            section(&r, "H6 against H1").contains("exclusion: the data exclude H6"),
+            "{r}"
+        );
+        assert!(!r.contains("exclude H1"), "{r}");
+        assert!(
+            section(&r, "H2 against H1").contains("moderate support for H1"),
+            "{r}"
+        );
+        // No line speaks of a pedigree by its role: every "support for" names
+        // H1 or the pedigree of its own table.
+        for i in 2..=7 {
+            let s = section(&r, &format!("H{i} against H1"));
+            for line in s.lines().filter(|l| l.contains("support for H")) {
+                assert!(
+                    line.ends_with("for H1") || line.ends_with(&format!("for H{i}")),
+                    "{line}"
+                );
+            }
+        }
+        assert!(!r.contains("verbal scale ("), "{r}");
+    }
 }

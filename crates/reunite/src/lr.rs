@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use formats::case_file::{CaseOptions, parse_case};
 use formats::frequencies::read_frequencies;
-use formats::genotypes::read_genotypes;
+use formats::genotypes::parse_genotypes_with_markers;
 use kinship::{
     KinshipCase, LrResult, MarkerModel, MutationKind, MutationModel, Relationship, Sex,
     TypedPerson, pair_hypotheses, trio_hypotheses, verbal_scale,
@@ -132,7 +132,7 @@ pub fn run(args: LrArgs) -> Result<()> {
     let out = if args.json {
         json(&result)
     } else {
-        table(&title, &result)
+        table(&title, &result, ("H1", "H2"))
     };
     print!("{out}");
     Ok(())
@@ -150,8 +150,12 @@ fn quick_case(args: &LrArgs) -> Result<(String, KinshipCase, String)> {
         bail!("--mother makes a trio and needs --relationship parent-child");
     }
     let db = read_frequencies(freq_path, args.population.as_deref())?;
-    let table = read_genotypes(geno_path)?;
     let gfile = geno_path.display().to_string();
+    // The markers of the frequency table are known besides the built-in vocabulary.
+    let known: Vec<String> = db.markers().iter().map(|m| m.name().to_string()).collect();
+    let gtext =
+        std::fs::read_to_string(geno_path).with_context(|| format!("{gfile}: cannot read"))?;
+    let table = parse_genotypes_with_markers(&gfile, &gtext, &known)?;
     let mut ids: Vec<&str> = args.person.iter().map(String::as_str).collect();
     if let Some(m) = &args.mother {
         ids.push(m);
@@ -328,7 +332,21 @@ pub fn human_lr(lr: f64, log10: f64) -> String {
     }
 }
 
-pub(crate) fn table(title: &str, r: &LrResult) -> String {
+/// The verbal scale with the hypotheses' own names: `h1` for the numerator,
+/// `h2` for the denominator (the kinship library speaks of H1 and H2 as
+/// roles, while a Familias project names its own pedigrees H1, H2, ...).
+pub(crate) fn verbal_named(log10_lr: f64, h1: &str, h2: &str) -> String {
+    let words = verbal_scale(log10_lr);
+    match words.rsplit_once(' ') {
+        Some((head, "H1")) => format!("{head} {h1}"),
+        Some((head, "H2")) => format!("{head} {h2}"),
+        _ => words,
+    }
+}
+
+/// The per-marker table of `r`, its total and its verbal conclusion, with
+/// `names` the numerator's and the denominator's names.
+pub(crate) fn table(title: &str, r: &LrResult, names: (&str, &str)) -> String {
     let width = r
         .markers
         .iter()
@@ -356,7 +374,7 @@ pub(crate) fn table(title: &str, r: &LrResult) -> String {
     if !r.is_exclusion() {
         let _ = writeln!(s, "log10 LR {:.4}", r.log10_lr);
     }
-    let _ = writeln!(s, "{}", verbal_scale(r.log10_lr));
+    let _ = writeln!(s, "{}", verbal_named(r.log10_lr, names.0, names.1));
     s
 }
 

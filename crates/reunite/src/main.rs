@@ -13,6 +13,7 @@ mod lr;
 mod registry_cmd;
 mod restore_cmd;
 mod serve;
+mod summary;
 
 use std::process::ExitCode;
 

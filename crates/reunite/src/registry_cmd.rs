@@ -267,15 +267,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
                 r?
             }
         };
-        println!(
-            "{}: {} {} in the file, {} added, {} already stored; {} new candidates",
-            report.file,
-            report.rows,
-            report.kind,
-            report.added,
-            report.unchanged,
-            report.new_candidates
-        );
+        println!("{}", crate::summary::summary(&report));
         for n in &report.notes {
             println!("  {n}");
         }

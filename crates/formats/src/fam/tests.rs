@@ -309,6 +309,7 @@ fn what_reunite_does_not_model_is_refused() {
 
     let e = err(&base.replace("[Advanced]", "[DVI]"));
     assert!(e.reason.contains("DVI"), "{e}");
+    assert_eq!(e.location.line, Some(97), "{e}");
 
     let e = err(&base.replace("#FALSE# (#Databases", "#TRUE# (#Databases"));
     assert!(e.reason.contains("precomputed"), "{e}");
@@ -457,5 +458,88 @@ fn a_project_written_by_pedfamilias_gives_the_lrs_of_pedprobr() {
             ((lr - total) / total).abs() <= 1e-9,
             "{name}: Reunite {lr} pedprobr {total}"
         );
+    }
+}
+
+/// A DVI project as Familias writes it: persons (here seven), no pedigree
+/// before the database, and the families and unidentified persons in a
+/// `[DVI]` section after it. Refused at the `[DVI]` line, naming the
+/// section, never as "database-only".
+#[test]
+fn a_dvi_project_is_refused_at_its_dvi_section() {
+    let mut lines: Vec<String> = vec![
+        "\"Output from Familias, version 3.3.1\"".into(),
+        "\"DO NOT EDIT!\"".into(),
+        "3.3.1".into(),
+        "\"\"".into(),
+        "7".into(),
+    ];
+    for i in 1..=7 {
+        lines.extend(
+            [
+                &format!("\"P{i}\""),
+                "#FALSE#",
+                "-1",
+                "#FALSE#",
+                "#TRUE#",
+                "0",
+            ]
+            .map(String::from),
+        );
+    }
+    lines.extend(["\"Known relations\"", "0", "0", "0", "0"].map(String::from));
+    let text = paternity();
+    let db = text.find("#FALSE# (#Databases").unwrap();
+    let advanced = text.find("[Advanced]").unwrap();
+    lines.extend(text[db..advanced].lines().map(String::from));
+    let dvi_line = lines.len() + 1;
+    lines.extend(
+        [
+            "[DVI]",
+            "[[Unidentified persons]]",
+            "\"P1\"",
+            "[[Reference Families]]",
+            "1",
+            "\"F1\"",
+        ]
+        .map(String::from),
+    );
+    lines.extend(text[advanced..].lines().map(String::from));
+    for end in ["\n", "\r\n"] {
+        let e = err(&lines.join(end));
+        assert_eq!(e.location.line, Some(dvi_line), "{e}");
+        assert_eq!(e.location.field.as_deref(), Some("[DVI]"), "{e}");
+        assert!(e.reason.contains("DVI project"), "{e}");
+        assert!(!e.reason.contains("database"), "{e}");
+    }
+    // Without the section, seven persons and no pedigree are not called a
+    // database-only file, and a file with no persons is.
+    let no_dvi: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.starts_with("[DVI]"))
+        .collect();
+    let e = err(&no_dvi.join("\n"));
+    assert!(e.reason.contains("7 persons but no pedigrees"), "{e}");
+    assert_eq!(e.location.line, Some(5 + 7 * 6 + 5), "{e}");
+}
+
+/// A project reads the same with LF, CRLF (as Familias writes) or CR (old
+/// Mac) line ends, and a truncated one is refused at the same line.
+#[test]
+fn a_project_reads_alike_with_every_line_end() {
+    let crlf = paternity();
+    let want = parse_fam("p.fam", crlf.as_bytes()).unwrap();
+    let lr = want.case(0, 1).evaluate().unwrap().log10_lr;
+    for end in ["\n", "\r"] {
+        let text = crlf.replace("\r\n", end);
+        let p = parse_fam("p.fam", text.as_bytes()).unwrap();
+        assert_eq!(p.persons, want.persons, "{end:?}");
+        assert_eq!(p.typed, want.typed, "{end:?}");
+        assert_eq!(p.pedigrees.len(), 2);
+        assert_eq!(p.case(0, 1).evaluate().unwrap().log10_lr, lr, "{end:?}");
+        let cut: Vec<&str> = text.split(end).take(80).collect();
+        let e = err(&cut.join(end));
+        assert_eq!(e.location.line, Some(81), "{end:?}: {e}");
     }
 }

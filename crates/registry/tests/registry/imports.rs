@@ -468,3 +468,35 @@ async fn review_workflow(db: &TestDb) {
     r.verify_audit().await.unwrap();
 }
 both!(review_workflow);
+
+/// A genotype file may type any marker of the active frequency database,
+/// in any spelling of it, besides the built-in vocabulary (the Norwegian
+/// database has markers no kit list names); before that database is
+/// imported, the marker is unknown.
+async fn markers_of_the_active_database_are_known(db: &TestDb) {
+    let r = &db.registry;
+    let profiles = "Sample Name\tMarker\tAllele 1\tAllele 2\n\
+                    X1\td99s-123\t10\t11\n\
+                    X1\tTH01\t6\t7\n";
+    let e = r
+        .import_profiles("t", "profiles.txt", profiles, None, None, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("unknown marker \"d99s-123\""), "{e}");
+    r.import_frequencies(
+        "t",
+        "local.txt",
+        "D99S123\n10\t0.5\n11\t0.5\n\nTH01\n6\t0.5\n7\t0.5\n",
+        Some("Local"),
+        None,
+        true,
+    )
+    .await
+    .unwrap();
+    let rep = r
+        .import_profiles("t", "profiles.txt", profiles, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!((rep.rows, rep.added), (1, 1), "{rep:?}");
+}
+both!(markers_of_the_active_database_are_known);

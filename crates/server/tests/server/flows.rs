@@ -344,6 +344,8 @@ async fn imports_report_or_locate_the_error() {
         .await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("1 already stored"), "{}", r.body);
+    // The counted noun of the kind, in the singular for one.
+    assert!(r.body.contains(": 1 case in the file"), "{}", r.body);
     let r = app
         .request(
             "POST",
@@ -353,6 +355,35 @@ async fn imports_report_or_locate_the_error() {
         )
         .await;
     assert_eq!(r.status, 403);
+
+    // A frequency table uploaded by a lab counts markers, not "frequencies".
+    let lab_cookie = format!("reunite_session={lab}");
+    let page = app
+        .request("GET", "/import", &[("cookie", &lab_cookie)], b"")
+        .await;
+    let at = page.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let lab_csrf = &page.body[at..at + 64];
+    let table = "TH01\n6 0.5\n7 0.5\n\nTPOX\n8 0.5\n9 0.5\n";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{lab_csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nfrequencies\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"freq.txt\"\r\nContent-Type: text/plain\r\n\r\n{table}\r\n\
+         --{boundary}--\r\n"
+    );
+    let r = app
+        .request(
+            "POST",
+            "/import",
+            &[("cookie", &lab_cookie), ("content-type", &ct)],
+            body.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("freq.txt: 2 markers in the file"),
+        "{}",
+        r.body
+    );
     app.stop().await;
 }
 

@@ -1,0 +1,169 @@
+//! The lines of a text file, whatever ended them: every reader of this crate
+//! splits its text here, so a file written on Unix (LF), Windows (CRLF) or
+//! an old Mac (CR only) reads the same, with the same line numbers.
+
+/// The lines of `text`, split at LF, CRLF or a lone CR, without their ends.
+/// As with [`str::lines`], a text that ends in a line end has no empty line
+/// after it (so a truncated file is reported at the line after its last),
+/// and an empty text has no line.
+pub fn split_lines(text: &str) -> Lines<'_> {
+    Lines { rest: text }
+}
+
+/// The iterator of [`split_lines`].
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match self.rest.find(['\n', '\r']) {
+            None => {
+                let line = self.rest;
+                self.rest = "";
+                Some(line)
+            }
+            Some(at) => {
+                let line = &self.rest[..at];
+                let end = if self.rest[at..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                self.rest = &self.rest[at + end..];
+                Some(line)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<&str> {
+        split_lines(text).collect()
+    }
+
+    #[test]
+    fn every_line_end_alike() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["a,b", "", "c", ""].join(end);
+            assert_eq!(lines(&text), vec!["a,b", "", "c"], "{end:?}");
+            assert_eq!(lines(&format!("x{end}y")), vec!["x", "y"], "{end:?}");
+        }
+        // Mixed ends, as files edited on several systems have.
+        assert_eq!(lines("a\r\nb\rc\nd"), vec!["a", "b", "c", "d"]);
+        // CR CR LF: an empty line between.
+        assert_eq!(lines("a\r\r\nb"), vec!["a", "", "b"]);
+        assert_eq!(lines("a\n\r\nb"), vec!["a", "", "b"]);
+    }
+
+    #[test]
+    fn like_str_lines_at_the_ends() {
+        for text in ["", "\n", "a", "a\n", "a\n\n", "\n\na", " x \n y "] {
+            assert_eq!(lines(text), text.lines().collect::<Vec<_>>(), "{text:?}");
+        }
+        assert_eq!(lines("\r"), vec![""]);
+        assert_eq!(lines("a\r\r"), vec!["a", ""]);
+    }
+
+    /// `text` (written with LF ends) with every line end made `end`.
+    fn ended(text: &str, end: &str) -> String {
+        text.replace('\n', end)
+    }
+
+    const ENDS: [&str; 3] = ["\n", "\r\n", "\r"];
+
+    /// A GeneMapper export of 44 genotype rows (two samples, 22 markers)
+    /// reads the same whatever ends its lines, with the same line numbers;
+    /// so do the long and wide CSV layouts, and an error names the same line.
+    #[test]
+    fn genotype_tables_read_alike_with_every_line_end() {
+        use crate::genotypes::parse_genotypes;
+        let markers = [
+            "D3S1358", "vWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441",
+            "D19S433", "TH01", "FGA", "D22S1045", "D5S818", "D13S317", "D7S820", "SE33",
+            "D10S1248", "D1S1656", "D12S391", "D2S1338", "Penta E",
+        ];
+        let mut gm = String::from("Sample Name\tMarker\tAllele 1\tAllele 2\n");
+        for sample in ["S1", "S2"] {
+            for (i, m) in markers.iter().enumerate() {
+                gm.push_str(&format!("{sample}\t{m}\t{}\t{}\n", 8 + i % 5, 9 + i % 7));
+            }
+        }
+        let long = "sample,marker,allele1,allele2\ns1,TH01,6,9.3\ns1,FGA,20,22\ns2,TH01,7,7\n";
+        let wide = "sample,TH01_a1,TH01_a2\ns1,6,9.3\ns2,7,8\n";
+        for text in [gm.as_str(), long, wide] {
+            let want = parse_genotypes("g", text).unwrap();
+            assert!(!want.profiles.is_empty());
+            for end in ENDS {
+                assert_eq!(
+                    parse_genotypes("g", &ended(text, end)).unwrap(),
+                    want,
+                    "{end:?}"
+                );
+            }
+        }
+        let table = parse_genotypes("g", &ended(&gm, "\r")).unwrap();
+        assert_eq!(table.profiles.len(), 2);
+        assert!(table.profiles.iter().all(|p| p.markers.len() == 22));
+        assert_eq!(table.profiles[1].line, 24);
+        let bad = "sample,marker,allele1,allele2\ns1,TH01,6,9.3\ns1,FGA,20,x\n";
+        for end in ENDS {
+            let e = parse_genotypes("g", &ended(bad, end)).unwrap_err();
+            assert_eq!(e.location.line, Some(3), "{end:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn frequency_tables_read_alike_with_every_line_end() {
+        use crate::frequencies::parse_frequencies;
+        let list = "TH01\n6\t0.25\n7\t0.75\n\nTPOX\n8 0.5\n9 0.5\n";
+        let csv = "marker,allele,frequency\nTH01,6,0.25\nTH01,7,0.75\nTPOX,8,1\n";
+        for text in [list, csv] {
+            let want = parse_frequencies("f", text, None).unwrap();
+            assert_eq!(want.markers().len(), 2);
+            for end in ENDS {
+                assert_eq!(
+                    parse_frequencies("f", &ended(text, end), None).unwrap(),
+                    want,
+                    "{end:?}"
+                );
+            }
+        }
+        for end in ENDS {
+            let e = parse_frequencies("f", &ended("TH01\n6\t0.25\n7\tx\n", end), None).unwrap_err();
+            assert_eq!(e.location.line, Some(3), "{end:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn registry_csvs_read_alike_with_every_line_end() {
+        use crate::registry_csv::{Date, parse_cases, parse_found, parse_references};
+        let today = Date::new(2026, 1, 1).unwrap();
+        let cases = "case_id,child_name,missing_date\nMC-1,Li,2024-01-02\nMC-2,,\n";
+        let refs = "sample_name,case_id,relationship\nR1,MC-1,mother\nR2,MC-1,father\n";
+        let found = "sample_name,found_id,sex\nF1,FC-1,F\nF2,FC-2,\n";
+        let (c, r, f) = (
+            parse_cases("c", cases, today).unwrap(),
+            parse_references("r", refs).unwrap(),
+            parse_found("f", found, today).unwrap(),
+        );
+        assert_eq!((c.len(), r.len(), f.len()), (2, 2, 2));
+        for end in ENDS {
+            assert_eq!(parse_cases("c", &ended(cases, end), today).unwrap(), c);
+            assert_eq!(parse_references("r", &ended(refs, end)).unwrap(), r);
+            assert_eq!(parse_found("f", &ended(found, end), today).unwrap(), f);
+            let e =
+                parse_references("r", &ended(&refs.replace("father", "uncle"), end)).unwrap_err();
+            assert_eq!(e.location.line, Some(3), "{end:?}: {e}");
+        }
+    }
+}

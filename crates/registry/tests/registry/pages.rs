@@ -113,6 +113,8 @@ async fn forward(r: &Registry, filter: &CandidateFilter, limit: i64) -> Vec<Vec<
         }
         cursor = page.next.clone();
         pages.push(page.items);
+        // A cursor that does not move on must fail here, not loop.
+        assert!(pages.len() <= 400, "more pages than rows");
         if last {
             return pages;
         }
@@ -147,6 +149,7 @@ async fn candidate_pages_concatenate_to_the_ordered_list(db: &TestDb) {
         .unwrap()
         .next;
     let mut last_page = None;
+    let mut steps = 0;
     while let Some(c) = cursor {
         let page = r
             .candidate_page(&CandidateFilter::default(), 7, Some(&c))
@@ -154,6 +157,8 @@ async fn candidate_pages_concatenate_to_the_ordered_list(db: &TestDb) {
             .unwrap();
         cursor = page.next.clone();
         last_page = Some(page);
+        steps += 1;
+        assert!(steps <= 400, "more pages than rows");
     }
     let last_page = last_page.unwrap();
     let mut back = vec![last_page.items];
@@ -166,6 +171,7 @@ async fn candidate_pages_concatenate_to_the_ordered_list(db: &TestDb) {
         assert!(page.next.is_some());
         cursor = page.previous.clone();
         back.push(page.items);
+        assert!(back.len() <= 400, "more pages than rows");
     }
     back.reverse();
     let flat: Vec<CandidateRow> = back.into_iter().flatten().collect();

@@ -54,45 +54,16 @@ const ENCRYPTED: &[(&str, &str, &[&str])] = &[
 ];
 
 impl Registry {
-    /// Candidates, best first.
+    /// Every candidate that passes the filter, best first (ties by row
+    /// id), as [`Registry::candidate_page`] gives them page by page.
     pub async fn candidates(&self, filter: &CandidateFilter) -> Result<Vec<CandidateRow>> {
-        let rows = sqlx::query(
-            "SELECT f.found_id, c.case_id, k.lr, k.log10_lr, k.markers_compared, k.inconsistent, k.status, k.shape,
-                    d.name, d.version, k.model, k.computed_at
-             FROM candidates k
-             JOIN found_children f ON f.id = k.found_ref
-             JOIN cases c ON c.id = k.case_ref
-             JOIN frequency_dbs d ON d.id = k.frequency_db
-             WHERE ($1 IS NULL OR k.status = $1) AND ($2 IS NULL OR f.found_id = $2) AND ($3 IS NULL OR c.case_id = $3)
-             ORDER BY k.log10_lr DESC, f.found_id, c.case_id",
-        )
-        .bind(filter.status.as_deref())
-        .bind(filter.found_id.as_deref())
-        .bind(filter.case_id.as_deref())
-        .fetch_all(&self.pool)
+        let mut out = Vec::new();
+        self.each_candidate(filter, |row| {
+            out.push(row);
+            Ok(())
+        })
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                let inconsistent: String = r.try_get(5)?;
-                Ok(CandidateRow {
-                    found_id: r.try_get(0)?,
-                    case_id: r.try_get(1)?,
-                    lr: r.try_get(2)?,
-                    log10_lr: r.try_get(3)?,
-                    markers_compared: r.try_get(4)?,
-                    inconsistent_markers: serde_json::from_str(&inconsistent).unwrap_or_default(),
-                    status: r.try_get(6)?,
-                    shape: r.try_get(7)?,
-                    frequency_database: format!(
-                        "{} v{}",
-                        r.try_get::<String, _>(8)?,
-                        r.try_get::<i64, _>(9)?
-                    ),
-                    model: r.try_get(10)?,
-                    computed_at: r.try_get(11)?,
-                })
-            })
-            .collect()
+        Ok(out)
     }
 
     /// Writes a consistent copy of a SQLite registry to `dest` (`VACUUM INTO`).

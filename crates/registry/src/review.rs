@@ -435,60 +435,37 @@ impl Registry {
         Ok(())
     }
 
-    /// Candidates with their category (from the stored candidates of each child).
+    /// Candidates with their category (from the stored candidates of each
+    /// child), best first: every page of [`Registry::candidate_summary_page`].
     pub async fn candidate_summaries(
         &self,
         status: Option<&str>,
         case_ref: Option<i64>,
     ) -> Result<Vec<CandidateSummary>> {
-        let rows = sqlx::query(
-            "SELECT k.id, f.found_id, c.case_id, k.lr, k.log10_lr, k.markers_compared, k.status, k.found_ref, k.case_ref
-             FROM candidates k JOIN found_children f ON f.id = k.found_ref JOIN cases c ON c.id = k.case_ref
-             ORDER BY k.log10_lr DESC",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut all = Vec::new();
-        for r in rows {
-            all.push((
-                r.try_get::<i64, _>(7)?,
-                r.try_get::<i64, _>(8)?,
-                CandidateSummary {
-                    id: r.try_get(0)?,
-                    found_id: r.try_get(1)?,
-                    case_id: r.try_get(2)?,
-                    lr: r.try_get(3)?,
-                    log10_lr: r.try_get(4)?,
-                    markers_compared: r.try_get(5)?,
-                    status: r.try_get(6)?,
-                    category: String::new(),
-                },
-            ));
-        }
-        let t = CategoryThresholds::default();
-        let mut best: HashMap<i64, Vec<f64>> = HashMap::new();
-        for (f, _, s) in &all {
-            best.entry(*f).or_default().push(s.log10_lr);
-        }
+        let case_id = match case_ref {
+            Some(r) => match self.case_status(r).await? {
+                Some((case_id, _)) => Some(case_id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let filter = crate::CandidateFilter {
+            status: status.map(str::to_string),
+            found_id: None,
+            case_id,
+        };
         let mut out = Vec::new();
-        for (f, c, mut s) in all {
-            let others = &best[&f];
-            let best_other = others
-                .iter()
-                .copied()
-                .filter(|&x| x != s.log10_lr)
-                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-            let second = if others.iter().filter(|&&x| x == s.log10_lr).count() > 1 {
-                Some(s.log10_lr)
-            } else {
-                best_other
-            };
-            s.category = facts::category(s.log10_lr, second, true, &t).to_string();
-            if status.is_none_or(|st| s.status == st) && case_ref.is_none_or(|cr| cr == c) {
-                out.push(s);
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .candidate_summary_page(&filter, crate::pages::MAX_PAGE, cursor.as_deref())
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
             }
         }
-        Ok(out)
     }
 
     async fn case_info(&self, conn: &mut sqlx::AnyConnection, case_ref: i64) -> Result<CaseInfo> {
@@ -1076,33 +1053,36 @@ impl Registry {
     }
 
     /// Opted-in alerts of open cases: no DNA, the place rounded to about 10 km.
+    /// Every one, in the order of [`Registry::public_alert_page`].
     pub async fn public_alerts(&self) -> Result<Vec<PublicAlert>> {
-        let rows = sqlx::query(
-            "SELECT case_id, child_sex, missing_date, missing_lat, missing_lon, description FROM cases
-             WHERE public_alert = 1 AND status IN ('open', 'candidate_found') ORDER BY missing_date DESC",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                let case_id: String = r.try_get(0)?;
-                let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(3)?, r.try_get(4)?);
-                Ok(PublicAlert {
-                    sex: r.try_get(1)?,
-                    missing_date: r.try_get(2)?,
-                    approximate_place: lat
-                        .zip(lon)
-                        .map(|(a, b)| format!("near {:.1}, {:.1}", a, b)),
-                    description: self.open_field(
-                        "cases",
-                        "description",
-                        &case_id,
-                        r.try_get(5)?,
-                    )?,
-                    case_id,
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .public_alert_page(crate::pages::MAX_PAGE, cursor.as_deref())
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// A public alert from a row whose columns from `at` are case_id,
+    /// child_sex, missing_date, missing_lat, missing_lon, description.
+    pub(crate) fn public_alert_of(&self, r: &sqlx::any::AnyRow, at: usize) -> Result<PublicAlert> {
+        let case_id: String = r.try_get(at)?;
+        let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(at + 3)?, r.try_get(at + 4)?);
+        Ok(PublicAlert {
+            sex: r.try_get(at + 1)?,
+            missing_date: r.try_get(at + 2)?,
+            approximate_place: lat
+                .zip(lon)
+                .map(|(a, b)| format!("near {:.1}, {:.1}", a, b)),
+            description: self.open_field("cases", "description", &case_id, r.try_get(at + 5)?)?,
+            case_id,
+        })
     }
 
     /// The newest audit entries.

@@ -200,6 +200,21 @@ const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 5,
+        statements: &[
+            // Pages of the lists that grow (`pages.rs`): each is a seek in
+            // one of these and a scan of a page's rows, never a sort of the
+            // whole list. Candidates best first, ties by row id, over all of
+            // them or those of one status, one found child or one case.
+            "CREATE INDEX candidates_rank ON candidates (log10_lr DESC, id)",
+            "CREATE INDEX candidates_status_rank ON candidates (status, log10_lr DESC, id)",
+            "CREATE INDEX candidates_found_rank ON candidates (found_ref, log10_lr DESC, id)",
+            "CREATE INDEX candidates_case_rank ON candidates (case_ref, log10_lr DESC, id)",
+            // The public alerts, newest missing date first (unknown last).
+            "CREATE INDEX cases_alerts ON cases (public_alert, (COALESCE(missing_date, '')) DESC, id)",
+        ],
+    },
 ];
 
 impl Backend {

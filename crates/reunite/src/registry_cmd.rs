@@ -290,19 +290,59 @@ pub struct MatchesArgs {
     /// Only this case.
     #[arg(long)]
     case: Option<String>,
+    /// At most this many rows (1-1000; without it the table shows the first 100 and --json every row).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    limit: Option<i64>,
+    /// Skip this many rows first (0: from the best).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
+    offset: i64,
     #[command(flatten)]
     db: DbArgs,
 }
 
+/// Rows of the table when no --limit is given.
+const TABLE_ROWS: i64 = 100;
+
 pub fn matches(args: MatchesArgs) -> Result<()> {
     runtime()?.block_on(async {
         let registry = open(&args.db).await?;
+        let filter = CandidateFilter {
+            status: args.status.clone(),
+            found_id: args.found.clone(),
+            case_id: args.case.clone(),
+        };
+        if args.json && args.limit.is_none() {
+            // Every row, as one JSON array, written a page at a time.
+            use std::io::Write;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut first = true;
+            let mut failed: Option<std::io::Error> = None;
+            write!(out, "[")?;
+            registry
+                .each_candidate(&filter, |row| {
+                    let text = serde_json::to_string_pretty(&row)
+                        .map_err(|e| registry::RegistryError::Invalid(e.to_string()))?;
+                    let text = text.replace('\n', "\n  ");
+                    let sep = if first { "\n  " } else { ",\n  " };
+                    first = false;
+                    if let Err(e) = write!(out, "{sep}{text}") {
+                        failed.get_or_insert(e);
+                    }
+                    Ok(())
+                })
+                .await?;
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            writeln!(out, "{}]", if first { "" } else { "\n" })?;
+            out.flush()?;
+            registry.close().await;
+            return Ok(());
+        }
+        let limit = args.limit.unwrap_or(TABLE_ROWS);
         let rows = registry
-            .candidates(&CandidateFilter {
-                status: args.status.clone(),
-                found_id: args.found.clone(),
-                case_id: args.case.clone(),
-            })
+            .candidate_rows_at(&filter, limit, args.offset)
             .await?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -323,6 +363,20 @@ pub fn matches(args: MatchesArgs) -> Result<()> {
                     r.markers_compared,
                     r.status,
                     r.inconsistent_markers.join(" ")
+                );
+            }
+        }
+        if !args.json {
+            let total = registry.count_candidates(&filter).await?;
+            let (from, to) = (args.offset + 1, args.offset + rows.len() as i64);
+            if rows.is_empty() {
+                eprintln!("showing none of {total}");
+            } else {
+                eprintln!("showing {from}–{to} of {total}");
+            }
+            if to < total {
+                eprintln!(
+                    "more: --offset {to} (and --limit N, at most 1000) for the next rows, or --json for every row"
                 );
             }
         }

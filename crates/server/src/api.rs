@@ -204,15 +204,90 @@ async fn me(State(state): State<Shared>, User(a): User) -> Result<Json<Value>, A
     ))
 }
 
+/// The page size of a list without `limit`.
+pub const DEFAULT_LIMIT: i64 = 100;
+
+/// `limit` and `cursor` of a list's query string (422 when bad).
+fn page_params(q: &HashMap<String, String>) -> Result<(i64, Option<String>), AppError> {
+    let limit = match q.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=registry::MAX_PAGE).contains(l))
+            .ok_or_else(|| {
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!(
+                        "limit: expected a whole number from 1 to {}",
+                        registry::MAX_PAGE
+                    ),
+                )
+            })?,
+    };
+    let cursor = q.get("cursor").filter(|c| !c.is_empty()).cloned();
+    Ok((limit, cursor))
+}
+
+/// Percent-encodes a query value.
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A page as a bare JSON array, the next page's cursor in `Next-Cursor` and
+/// `Link: <...>; rel="next"` (the same query with the cursor replaced).
+fn page_response<T: serde::Serialize>(
+    path: &str,
+    q: &HashMap<String, String>,
+    limit: i64,
+    page: registry::Page<T>,
+) -> Response {
+    let mut res = Json(json!(page.items)).into_response();
+    if let Some(next) = page.next {
+        let mut pairs: Vec<(String, String)> = q
+            .iter()
+            .filter(|(k, _)| k.as_str() != "cursor" && k.as_str() != "limit")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        pairs.sort();
+        pairs.push(("limit".into(), limit.to_string()));
+        pairs.push(("cursor".into(), next.clone()));
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        let link = format!("<{path}?{}>; rel=\"next\"", query.join("&"));
+        let h = res.headers_mut();
+        if let (Ok(c), Ok(l)) = (next.parse(), link.parse()) {
+            h.insert("next-cursor", c);
+            h.insert(axum::http::header::LINK, l);
+        }
+    }
+    res
+}
+
 async fn candidates(
     State(state): State<Shared>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
-    let list = state
+) -> Result<Response, AppError> {
+    let (limit, cursor) = page_params(&q)?;
+    let filter = registry::CandidateFilter {
+        status: q.get("status").cloned(),
+        found_id: q.get("found").cloned(),
+        case_id: q.get("case").cloned(),
+    };
+    let page = state
         .registry
-        .candidate_summaries(q.get("status").map(String::as_str), None)
+        .candidate_summary_page(&filter, limit, cursor.as_deref())
         .await?;
-    Ok(Json(json!(list)))
+    Ok(page_response("/api/v1/candidates", &q, limit, page))
 }
 
 fn parse_id(id: &str) -> Result<i64, AppError> {
@@ -327,8 +402,16 @@ async fn found(
     Ok(Json(json!(info)))
 }
 
-async fn alerts(State(state): State<Shared>) -> Result<Json<Value>, AppError> {
-    Ok(Json(json!(state.registry.public_alerts().await?)))
+async fn alerts(
+    State(state): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (limit, cursor) = page_params(&q)?;
+    let page = state
+        .registry
+        .public_alert_page(limit, cursor.as_deref())
+        .await?;
+    Ok(page_response("/api/v1/alerts", &q, limit, page))
 }
 
 /// `GET /api/v1/alerts.pfif`: the same alerts as a PFIF 1.4 document, for
@@ -376,10 +459,11 @@ async fn readyz(State(state): State<Shared>) -> Response {
 }
 
 async fn metrics(State(state): State<Shared>) -> Response {
+    // Counted by the database (GROUP BY status), never by loading rows.
     let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
-    if let Ok(rows) = state.registry.candidates(&Default::default()).await {
-        for r in rows {
-            *by_status.entry(r.status).or_default() += 1;
+    if let Ok(counts) = state.registry.candidate_counts_by_status().await {
+        for (status, n) in counts {
+            by_status.insert(status, n.max(0) as u64);
         }
     }
     (

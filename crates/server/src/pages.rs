@@ -293,27 +293,110 @@ async fn logout(State(state): State<Shared>, User(a): User, body: axum::body::By
 
 // ---- dashboard
 
+/// Rows per page of every list of the pages.
+pub const PAGE_ROWS: i64 = 50;
+
+/// The links beside a page of a list: `href`s of the previous and next
+/// pages (the page's own query with one cursor replaced) and the total.
+pub struct Pager {
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub total: i64,
+    pub shown: usize,
+}
+
+impl Pager {
+    fn of<T>(
+        path: &str,
+        query: &[(&str, Option<&str>)],
+        param: &str,
+        page: &registry::Page<T>,
+        total: i64,
+    ) -> Pager {
+        let href = |cursor: &str| {
+            let mut parts: Vec<String> = query
+                .iter()
+                .filter(|(k, _)| *k != param)
+                .filter_map(|(k, v)| v.map(|v| format!("{k}={}", encode(v))))
+                .collect();
+            parts.push(format!("{param}={}", encode(cursor)));
+            format!("{path}?{}", parts.join("&"))
+        };
+        Pager {
+            previous: page.previous.as_deref().map(href),
+            next: page.next.as_deref().map(href),
+            total,
+            shown: page.items.len(),
+        }
+    }
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The review statuses a dashboard can list, with their labels.
+const STATUSES: &[(&str, &str)] = &[
+    ("new", "New 新"),
+    ("under_review", "Under review 审核中"),
+    ("test_requested", "Test requested 已申请确认检测"),
+    ("confirmed", "Confirmed 已确认"),
+    ("reunited", "Reunited 已团聚"),
+    ("rejected", "Rejected 已排除"),
+];
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardTemplate {
     nav: Nav,
     family_case: Option<(String, String)>,
-    undisputed: Vec<CandidateSummary>,
-    new: Vec<CandidateSummary>,
-    in_review: Vec<CandidateSummary>,
-    cases: Vec<(String, String)>,
-    found: Vec<(String, String)>,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    candidates: Vec<CandidateSummary>,
+    candidates_pager: Pager,
+    cases: Vec<registry::ListEntry>,
+    cases_pager: Pager,
+    found: Vec<registry::ListEntry>,
+    found_pager: Pager,
 }
 
-async fn dashboard(State(state): State<Shared>, User(a): User) -> PageResult {
+fn empty_pager() -> Pager {
+    Pager {
+        previous: None,
+        next: None,
+        total: 0,
+        shown: 0,
+    }
+}
+
+async fn dashboard(
+    State(state): State<Shared>,
+    User(a): User,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> PageResult {
+    let status = q
+        .get("status")
+        .filter(|s| STATUSES.iter().any(|(k, _)| k == s))
+        .cloned()
+        .unwrap_or_else(|| "new".into());
     let mut t = DashboardTemplate {
         nav: Nav::of(Some(&a)),
         family_case: None,
-        undisputed: vec![],
-        new: vec![],
-        in_review: vec![],
+        status: status.clone(),
+        statuses: STATUSES.to_vec(),
+        candidates: vec![],
+        candidates_pager: empty_pager(),
         cases: vec![],
+        cases_pager: empty_pager(),
         found: vec![],
+        found_pager: empty_pager(),
     };
     match a.user.role {
         Role::Lab => return Ok(Redirect::to("/import").into_response()),
@@ -328,16 +411,37 @@ async fn dashboard(State(state): State<Shared>, User(a): User) -> PageResult {
             );
         }
         Role::Admin | Role::Caseworker => {
-            let all = state.registry.candidate_summaries(None, None).await?;
-            for c in all {
-                match c.status.as_str() {
-                    "new" if c.category == "undisputed" => t.undisputed.push(c),
-                    "new" => t.new.push(c),
-                    "under_review" | "test_requested" | "confirmed" => t.in_review.push(c),
-                    _ => {}
-                }
-            }
-            (t.cases, t.found) = state.registry.list_ids().await?;
+            let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
+            let query = [
+                ("status", Some(status.as_str())),
+                ("cursor", get("cursor")),
+                ("cases", get("cases")),
+                ("found", get("found")),
+            ];
+            let filter = registry::CandidateFilter {
+                status: Some(status.clone()),
+                ..Default::default()
+            };
+            let page = state
+                .registry
+                .candidate_summary_page(&filter, PAGE_ROWS, get("cursor"))
+                .await?;
+            let total = state.registry.count_candidates(&filter).await?;
+            t.candidates_pager = Pager::of("/", &query, "cursor", &page, total);
+            t.candidates = page.items;
+            let (n_cases, n_found) = state.registry.count_cases_and_found().await?;
+            let cases = state
+                .registry
+                .case_list_page(PAGE_ROWS, get("cases"))
+                .await?;
+            t.cases_pager = Pager::of("/", &query, "cases", &cases, n_cases);
+            t.cases = cases.items;
+            let found = state
+                .registry
+                .found_list_page(PAGE_ROWS, get("found"))
+                .await?;
+            t.found_pager = Pager::of("/", &query, "found", &found, n_found);
+            t.found = found.items;
         }
     }
     Ok(render(&t))
@@ -352,26 +456,47 @@ struct CaseTemplate {
     case: CaseInfo,
     drawing: String,
     candidates: Vec<CandidateSummary>,
+    pager: Pager,
 }
 
 async fn case_page(
     State(state): State<Shared>,
     User(a): User,
     Path(case_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
     let case = state
         .registry
         .case_page(&a.user.username, &case_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let case_ref = state.registry.case_id_ref(&case_id).await?;
-    let candidates = state.registry.candidate_summaries(None, case_ref).await?;
+    let cursor = q
+        .get("cursor")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty());
+    let filter = registry::CandidateFilter {
+        case_id: Some(case.case_id.clone()),
+        ..Default::default()
+    };
+    let page = state
+        .registry
+        .candidate_summary_page(&filter, PAGE_ROWS, cursor)
+        .await?;
+    let total = state.registry.count_candidates(&filter).await?;
+    let pager = Pager::of(
+        &format!("/cases/{}", encode(&case.case_id)),
+        &[("cursor", cursor)],
+        "cursor",
+        &page,
+        total,
+    );
     let drawing = drawing::case_drawing(&case, None);
     Ok(render(&CaseTemplate {
         nav: Nav::of(Some(&a)),
         case,
         drawing,
-        candidates,
+        candidates: page.items,
+        pager,
     }))
 }
 
@@ -381,29 +506,45 @@ struct FoundTemplate {
     nav: Nav,
     found: FoundInfo,
     candidates: Vec<CandidateSummary>,
+    pager: Pager,
 }
 
 async fn found_page(
     State(state): State<Shared>,
     User(a): User,
     Path(found_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
     let found = state
         .registry
         .found_page(&a.user.username, &found_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let candidates = state
+    let cursor = q
+        .get("cursor")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty());
+    let filter = registry::CandidateFilter {
+        found_id: Some(found.found_id.clone()),
+        ..Default::default()
+    };
+    let page = state
         .registry
-        .candidate_summaries(None, None)
-        .await?
-        .into_iter()
-        .filter(|c| c.found_id == found.found_id)
-        .collect();
+        .candidate_summary_page(&filter, PAGE_ROWS, cursor)
+        .await?;
+    let total = state.registry.count_candidates(&filter).await?;
+    let pager = Pager::of(
+        &format!("/found/{}", encode(&found.found_id)),
+        &[("cursor", cursor)],
+        "cursor",
+        &page,
+        total,
+    );
     Ok(render(&FoundTemplate {
         nav: Nav::of(Some(&a)),
         found,
-        candidates,
+        candidates: page.items,
+        pager,
     }))
 }
 
@@ -648,15 +789,24 @@ async fn audit_page(State(state): State<Shared>, User(a): User) -> PageResult {
 struct AlertsTemplate {
     nav: Nav,
     alerts: Vec<PublicAlert>,
+    pager: Pager,
 }
 
 async fn alerts_page(
     State(state): State<Shared>,
     axum::Extension(auth): axum::Extension<Option<Auth>>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
-    let alerts = state.registry.public_alerts().await?;
+    let cursor = q
+        .get("cursor")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty());
+    let page = state.registry.public_alert_page(PAGE_ROWS, cursor).await?;
+    let total = state.registry.count_public_alerts().await?;
+    let pager = Pager::of("/alerts", &[("cursor", cursor)], "cursor", &page, total);
     Ok(render(&AlertsTemplate {
         nav: Nav::of(auth.as_ref()),
-        alerts,
+        alerts: page.items,
+        pager,
     }))
 }

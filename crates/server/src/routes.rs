@@ -131,7 +131,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/candidates",
         Roles(STAFF),
         Api,
-        "Candidates, best first (?status=new)",
+        "Candidates, best first (ties by id): a page of ?limit= (1-1000, default 100) after ?cursor=, filtered by ?status=new&found=FC-1&case=MC-1; the next page's cursor in the Next-Cursor header and Link: <...>; rel=\"next\"",
     ),
     r(
         "GET",
@@ -215,7 +215,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/alerts",
         Public,
         Api,
-        "Opted-in public alerts of missing children (no DNA)",
+        "Opted-in public alerts of missing children (no DNA), newest missing date first: a page of ?limit= (1-1000, default 100) after ?cursor=; the next page's cursor in Next-Cursor and Link",
     ),
     r(
         "GET",
@@ -293,6 +293,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/alerts", Public, Page, "Public alerts"),
 ];
 
+/// The API lists read a page at a time (`limit`, `cursor`).
+pub const PAGED: &[&str] = &["/api/v1/candidates", "/api/v1/alerts"];
+
 /// The spec of a matched route.
 pub fn find(method: &str, path: &str) -> Option<&'static RouteSpec> {
     let method = if method == "HEAD" { "GET" } else { method };
@@ -331,6 +334,25 @@ pub fn openapi() -> Value {
         });
         if route.access == Access::Public {
             op["security"] = json!([]);
+        }
+        if PAGED.contains(&route.path) {
+            let mut params = op["parameters"].as_array().cloned().unwrap_or_default();
+            params.push(json!({"name": "limit", "in": "query", "required": false,
+                "description": "Rows in the page, 1 to 1000 (default 100)",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}));
+            params.push(json!({"name": "cursor", "in": "query", "required": false,
+                "description": "The Next-Cursor of the previous page (opaque); none for the first page",
+                "schema": {"type": "string"}}));
+            op["parameters"] = json!(params);
+            op["responses"]["200"] = json!({
+                "description": "A bare JSON array: one page, in order",
+                "headers": {
+                    "Next-Cursor": {"description": "The cursor of the next page; absent on the last page", "schema": {"type": "string"}},
+                    "Link": {"description": "<the next page's URL>; rel=\"next\" (absent on the last page)", "schema": {"type": "string"}},
+                },
+            });
+            op["responses"]["422"] =
+                json!({"description": "A bad limit or cursor (the message says which and why)"});
         }
         if let Some(media) = route.body {
             op["requestBody"] = json!({"required": true, "content": {media: {}}});

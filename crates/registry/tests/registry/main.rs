@@ -15,6 +15,7 @@ mod hostile;
 mod imports;
 mod in_step;
 mod index_check;
+mod pages;
 mod pfif;
 mod posterior;
 mod restore;

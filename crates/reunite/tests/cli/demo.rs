@@ -50,6 +50,35 @@ fn demo_figures_agree_with_the_truth() {
     let m = reunite(&["matches", "--json", "--data-dir", data.to_str().unwrap()]);
     assert!(m.status.success(), "{}", stderr(&m));
     let candidates: Vec<Value> = serde_json::from_slice(&m.stdout).unwrap();
+    // Pages of the same list: --limit and --offset, and the table's note.
+    let dir = ["--data-dir", data.to_str().unwrap()];
+    let page = reunite(
+        &[
+            &["matches", "--json", "--limit", "5", "--offset", "3"][..],
+            &dir,
+        ]
+        .concat(),
+    );
+    assert!(page.status.success(), "{}", stderr(&page));
+    let page: Vec<Value> = serde_json::from_slice(&page.stdout).unwrap();
+    assert_eq!(page, candidates[3..8]);
+    let table = reunite(&[&["matches"][..], &dir].concat());
+    assert!(table.status.success(), "{}", stderr(&table));
+    let shown = candidates.len().min(100);
+    assert_eq!(
+        stdout(&table).lines().count(),
+        shown + 1,
+        "{}",
+        stdout(&table)
+    );
+    assert!(
+        stderr(&table).contains(&format!("showing 1–{shown} of {}", candidates.len())),
+        "{}",
+        stderr(&table)
+    );
+    let bad = reunite(&[&["matches", "--limit", "0"][..], &dir].concat());
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--limit"), "{}", stderr(&bad));
     let mut best: HashMap<&str, &Value> = HashMap::new();
     for c in &candidates {
         let f = c["found_id"].as_str().unwrap();

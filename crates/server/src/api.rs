@@ -229,16 +229,16 @@ fn page_params(q: &HashMap<String, String>) -> Result<(i64, Option<String>), App
     Ok((limit, cursor))
 }
 
-/// Percent-encodes a query value.
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// Everything but the unreserved characters of RFC 3986 is escaped.
+const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes a query value or a path segment.
+pub(crate) fn encode(v: &str) -> String {
+    percent_encoding::utf8_percent_encode(v, ESCAPED).to_string()
 }
 
 /// A page as a bare JSON array, the next page's cursor in `Next-Cursor` and

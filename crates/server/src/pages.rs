@@ -331,16 +331,7 @@ impl Pager {
     }
 }
 
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use crate::api::encode;
 
 /// The review statuses a dashboard can list, with their labels.
 const STATUSES: &[(&str, &str)] = &[
@@ -470,34 +461,41 @@ async fn case_page(
         .case_page(&a.user.username, &case_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let cursor = q
-        .get("cursor")
-        .map(String::as_str)
-        .filter(|c| !c.is_empty());
     let filter = registry::CandidateFilter {
         case_id: Some(case.case_id.clone()),
         ..Default::default()
     };
-    let page = state
-        .registry
-        .candidate_summary_page(&filter, PAGE_ROWS, cursor)
-        .await?;
-    let total = state.registry.count_candidates(&filter).await?;
-    let pager = Pager::of(
-        &format!("/cases/{}", encode(&case.case_id)),
-        &[("cursor", cursor)],
-        "cursor",
-        &page,
-        total,
-    );
+    let base = format!("/cases/{}", encode(&case.case_id));
+    let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
     let drawing = drawing::case_drawing(&case, None);
     Ok(render(&CaseTemplate {
         nav: Nav::of(Some(&a)),
         case,
         drawing,
-        candidates: page.items,
+        candidates,
         pager,
     }))
+}
+
+/// The page of a case's or a found child's candidates the `cursor` of `q`
+/// names, and its Previous/Next links to `base`.
+async fn candidate_list(
+    state: &Shared,
+    filter: &registry::CandidateFilter,
+    base: &str,
+    q: &HashMap<String, String>,
+) -> Result<(Vec<CandidateSummary>, Pager), PageError> {
+    let cursor = q
+        .get("cursor")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty());
+    let page = state
+        .registry
+        .candidate_summary_page(filter, PAGE_ROWS, cursor)
+        .await?;
+    let total = state.registry.count_candidates(filter).await?;
+    let pager = Pager::of(base, &[("cursor", cursor)], "cursor", &page, total);
+    Ok((page.items, pager))
 }
 
 #[derive(Template)]
@@ -520,30 +518,16 @@ async fn found_page(
         .found_page(&a.user.username, &found_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let cursor = q
-        .get("cursor")
-        .map(String::as_str)
-        .filter(|c| !c.is_empty());
     let filter = registry::CandidateFilter {
         found_id: Some(found.found_id.clone()),
         ..Default::default()
     };
-    let page = state
-        .registry
-        .candidate_summary_page(&filter, PAGE_ROWS, cursor)
-        .await?;
-    let total = state.registry.count_candidates(&filter).await?;
-    let pager = Pager::of(
-        &format!("/found/{}", encode(&found.found_id)),
-        &[("cursor", cursor)],
-        "cursor",
-        &page,
-        total,
-    );
+    let base = format!("/found/{}", encode(&found.found_id));
+    let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
     Ok(render(&FoundTemplate {
         nav: Nav::of(Some(&a)),
         found,
-        candidates: page.items,
+        candidates,
         pager,
     }))
 }

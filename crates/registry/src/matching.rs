@@ -35,6 +35,14 @@ impl StoredProfile {
             })
             .collect()
     }
+
+    /// Encoded for `index` (an allele its model lacks is an error).
+    pub fn encode(&self, index: &Index) -> Result<Profile> {
+        Ok(index
+            .models()
+            .encode_named(self.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?
+            .0)
+    }
 }
 
 /// A frequency table as stored.
@@ -99,7 +107,9 @@ impl MatchState {
 
     /// "name vN" of the frequency database in use.
     pub fn database(&self) -> Option<String> {
-        self.database.as_ref().map(|(_, n, v)| format!("{n} v{v}"))
+        self.database
+            .as_ref()
+            .map(|(_, n, v)| database_label(n, *v))
     }
 
     pub fn added_alleles(&self) -> &[(String, String)] {
@@ -486,9 +496,7 @@ impl Registry {
         }
         for (&found, sample) in &snap.found {
             if let Some(p) = snap.profiles.get(sample) {
-                let (profile, _) = index
-                    .models()
-                    .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
+                let profile = p.encode(&index)?;
                 index.insert_child(found as u64, profile)?;
             }
         }
@@ -837,6 +845,11 @@ async fn stored_pairs(
     Ok(pairs)
 }
 
+/// A frequency database as candidates name it: "name vN".
+pub(crate) fn database_label(name: &str, version: i64) -> String {
+    format!("{name} v{version}")
+}
+
 /// The columns of a case that the index and the posterior need.
 const CASE_COLUMNS: &str = "id, child_sex, birth_from, birth_to, missing_date, status";
 
@@ -971,13 +984,8 @@ fn apply_changes(
     cases: &[i64],
     found: &[i64],
 ) -> Result<bool> {
-    for &c in cases {
-        match changed.facts.get(&c) {
-            Some(days) => state.facts.insert(c, *days),
-            None => state.facts.remove(&c),
-        };
-    }
     let Some(index) = state.index.as_mut() else {
+        update_facts(&mut state.facts, changed, cases);
         return Ok(true);
     };
     let mut new_cases = Vec::with_capacity(cases.len());
@@ -1016,6 +1024,7 @@ fn apply_changes(
             index.insert_case(c as u64, sex, &entries)?;
         }
     }
+    update_facts(&mut state.facts, changed, cases);
     for (f, profile) in new_found {
         index.remove_child(f as u64);
         if let Some(profile) = profile {
@@ -1025,6 +1034,17 @@ fn apply_changes(
     Ok(true)
 }
 
+/// The facts of the changed cases as `changed` holds them now (a deleted
+/// case has none).
+fn update_facts(facts: &mut HashMap<i64, CaseDays>, changed: &Snapshot, cases: &[i64]) {
+    for &c in cases {
+        match changed.facts.get(&c) {
+            Some(days) => facts.insert(c, *days),
+            None => facts.remove(&c),
+        };
+    }
+}
+
 pub(crate) fn child_profile(index: &Index, snap: &Snapshot, found: i64) -> Result<Option<Profile>> {
     let Some(sample) = snap.found.get(&found) else {
         return Ok(None);
@@ -1032,12 +1052,7 @@ pub(crate) fn child_profile(index: &Index, snap: &Snapshot, found: i64) -> Resul
     let Some(p) = snap.profiles.get(sample) else {
         return Ok(None);
     };
-    Ok(Some(
-        index
-            .models()
-            .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?
-            .0,
-    ))
+    Ok(Some(p.encode(index)?))
 }
 
 fn insert_case(
@@ -1050,10 +1065,7 @@ fn insert_case(
     let mut entries = Vec::new();
     for (sample, rel, rsex) in refs {
         if let Some(p) = profiles.get(sample) {
-            let (profile, _) = index
-                .models()
-                .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
-            entries.push((*rel, *rsex, profile));
+            entries.push((*rel, *rsex, p.encode(index)?));
         }
     }
     if !entries.is_empty() {

@@ -320,10 +320,9 @@ fn candidate_row(r: &AnyRow) -> Result<CandidateRow> {
         inconsistent_markers: serde_json::from_str(&inconsistent).unwrap_or_default(),
         status: r.try_get(6)?,
         shape: r.try_get(7)?,
-        frequency_database: format!(
-            "{} v{}",
-            r.try_get::<String, _>(8)?,
-            r.try_get::<i64, _>(9)?
+        frequency_database: crate::matching::database_label(
+            &r.try_get::<String, _>(8)?,
+            r.try_get(9)?,
         ),
         model: r.try_get(10)?,
         computed_at: r.try_get(11)?,

@@ -745,7 +745,7 @@ impl Registry {
             compatible_cases,
             posterior,
         } = self
-            .child_posterior(found_ref, case_ref, &found.facts)
+            .child_posterior(profiles.get(&found.sample_name), case_ref, &found.facts)
             .await?;
         let all_scores: Vec<f64> = scores.iter().map(|(_, l)| *l).collect();
         let comparison = facts::compare(&case.facts, &found.facts);
@@ -793,10 +793,9 @@ impl Registry {
             history,
             shape: k.try_get(8)?,
             model: k.try_get(9)?,
-            frequency_database: format!(
-                "{} v{}",
-                k.try_get::<String, _>(10)?,
-                k.try_get::<i64, _>(11)?
+            frequency_database: crate::matching::database_label(
+                &k.try_get::<String, _>(10)?,
+                k.try_get(11)?,
             ),
         }))
     }
@@ -807,23 +806,19 @@ impl Registry {
         let Some(index) = state.index() else {
             return Ok(Vec::new());
         };
-        let Some(profile) = self.found_profile(index, found_ref).await? else {
+        let Some(p) = self.found_profile(found_ref).await? else {
             return Ok(Vec::new());
         };
-        let (hits, _) = index.search_child(&profile, &search::Query::default())?;
+        let (hits, _) = index.search_child(&p.encode(index)?, &search::Query::default())?;
         Ok(hits
             .into_iter()
             .map(|h| (h.id as i64, h.log10_lr))
             .collect())
     }
 
-    /// A found child's profile, decrypted and encoded for `index`; `None`
-    /// when the child or its profile is not in the registry.
-    async fn found_profile(
-        &self,
-        index: &search::Index,
-        found_ref: i64,
-    ) -> Result<Option<search::Profile>> {
+    /// A found child's profile, decrypted; `None` when the child or its
+    /// profile is not in the registry.
+    async fn found_profile(&self, found_ref: i64) -> Result<Option<StoredProfile>> {
         let sample: Option<String> =
             sqlx::query("SELECT sample_name FROM found_children WHERE id = $1")
                 .bind(found_ref)
@@ -844,12 +839,9 @@ impl Registry {
         let text = self
             .open_field("profiles", "genotypes", &sample, r.try_get(0)?)?
             .unwrap_or_default();
-        let p: StoredProfile =
-            serde_json::from_str(&text).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let (profile, _) = index
-            .models()
-            .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?;
-        Ok(Some(profile))
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| RegistryError::Invalid(e.to_string()))
     }
 
     /// The cases scored for a found child and the posterior of one of them
@@ -862,7 +854,7 @@ impl Registry {
     /// the posterior is within 0.1% above the exact one.
     async fn child_posterior(
         &self,
-        found_ref: i64,
+        child: Option<&StoredProfile>,
         case_ref: i64,
         found: &FoundFacts,
     ) -> Result<ChildPosterior> {
@@ -876,9 +868,10 @@ impl Registry {
         let Some(index) = state.index() else {
             return Ok(none);
         };
-        let Some(profile) = self.found_profile(index, found_ref).await? else {
+        let Some(child) = child else {
             return Ok(none);
         };
+        let profile = child.encode(index)?;
         let exact = index.case_count() <= self.settings.posterior_exact_cases;
         let query = search::Query {
             top_k: None,

@@ -238,6 +238,35 @@ impl CaseDays {
     }
 }
 
+/// [`CaseDays`] as plain values, for the persisted index snapshot:
+/// (sex: 0 male, 1 female, 2 unknown; birth range; missing day; open).
+pub(crate) type PackedDays = (u8, Option<(i32, i32)>, Option<i32>, bool);
+
+impl CaseDays {
+    pub(crate) fn pack(&self) -> PackedDays {
+        let sex = match self.sex {
+            Sex::Male => 0,
+            Sex::Female => 1,
+            Sex::Unknown => 2,
+        };
+        (sex, self.birth, self.missing, self.open)
+    }
+
+    pub(crate) fn unpack((sex, birth, missing, open): PackedDays) -> CaseDays {
+        let sex = match sex {
+            0 => Sex::Male,
+            1 => Sex::Female,
+            _ => Sex::Unknown,
+        };
+        CaseDays {
+            sex,
+            birth,
+            missing,
+            open,
+        }
+    }
+}
+
 impl FoundDays {
     pub fn of(found: &FoundFacts) -> FoundDays {
         FoundDays {

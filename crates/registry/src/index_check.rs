@@ -1,10 +1,15 @@
 //! The search index and the stored candidates checked against an index
 //! rebuilt from the database (`reunite index check`).
 //!
-//! The index lives in memory and is rebuilt from the registry at every open
-//! and after every import; what persists of it are the candidates. The check
+//! The index lives in memory, built by each process from the index snapshot
+//! (`index_snapshot`) and the rows changed since, and kept in step with every
+//! import; what persists of it are the candidates and the snapshot. The check
 //! rebuilds an index from one consistent read of the database and compares:
 //!
+//! - the index snapshot brought up to date, as a new process would build
+//!   its index from it, with the rebuilt index (the same comparison as the
+//!   live index's); a snapshot that cannot be opened or read is a
+//!   disagreement (a new process would rebuild from the rows);
 //! - the live index of this process with the rebuilt one: the same frequency
 //!   database, the same added alleles, the same cases and children, and the
 //!   same answer to every search the registry runs (ids and LRs);
@@ -26,6 +31,7 @@ use search::{Hit, Query};
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::index_snapshot::Stored as StoredSnapshot;
 use crate::matching::{MatchState, Snapshot, child_profile};
 use crate::{Registry, Result};
 
@@ -53,6 +59,26 @@ pub struct CandidateDifference {
     pub reason: String,
 }
 
+/// The index snapshot, as [`Registry::check_index`] found it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SnapshotCheck {
+    /// The entry of the change sequence it holds.
+    pub change: i64,
+    /// Cases and found children changed after it (read from the rows when
+    /// it is loaded).
+    pub changes_after: usize,
+    /// A change after it was too large to list: the next process rebuilds
+    /// the index from the rows and writes it anew (not a disagreement).
+    pub stale: bool,
+    /// Why it cannot be opened or read, if so.
+    pub unreadable: Option<String>,
+    /// Brought up to date, it builds an index that answers every search as
+    /// the rebuilt one.
+    pub agrees: bool,
+    /// How that index differs from the rebuilt one (empty when it agrees).
+    pub differences: Vec<String>,
+}
+
 /// What [`Registry::check_index`] found.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct IndexCheck {
@@ -64,6 +90,8 @@ pub struct IndexCheck {
     pub live_index_agrees: bool,
     /// How the live index differs (empty when it agrees).
     pub live_differences: Vec<String>,
+    /// The index snapshot; `None` when there is none.
+    pub snapshot: Option<SnapshotCheck>,
     /// Stored candidates.
     pub candidates: usize,
     /// Stored candidates the rebuilt index scores the same.
@@ -81,10 +109,16 @@ pub struct IndexCheck {
 }
 
 impl IndexCheck {
-    /// No disagreement: the live index answers as the rebuilt one and every
-    /// stored candidate under the current table is reproduced.
+    /// No disagreement: the live index and the index snapshot answer as the
+    /// rebuilt one and every stored candidate under the current table is
+    /// reproduced.
     pub fn agrees(&self) -> bool {
-        self.live_index_agrees && self.differing.is_empty()
+        self.live_index_agrees
+            && self.differing.is_empty()
+            && self
+                .snapshot
+                .as_ref()
+                .is_none_or(|s| s.stale || (s.unreadable.is_none() && s.agrees))
     }
 }
 
@@ -159,6 +193,11 @@ impl Registry {
                 model: r.try_get(7)?,
             });
         }
+        // The index snapshot as a new process would read it, in the same
+        // read.
+        let persisted = self
+            .index_snapshot_now(&mut tx, actor, "check the index snapshot")
+            .await?;
         let mut found_names = HashMap::new();
         for r in sqlx::query("SELECT id, found_id FROM found_children")
             .fetch_all(&mut *tx)
@@ -193,6 +232,32 @@ impl Registry {
             check.live_differences = compare_live(&live, &rebuilt, &snap, &query)?;
         }
         check.live_index_agrees = check.live_differences.is_empty();
+        let (snapshot_change, changes_after) = (persisted.change, persisted.changes_after);
+        check.snapshot = match persisted.stored {
+            StoredSnapshot::None => None,
+            StoredSnapshot::Stale { seq } => Some(SnapshotCheck {
+                change: seq,
+                stale: true,
+                ..Default::default()
+            }),
+            StoredSnapshot::Unreadable { seq, reason } => Some(SnapshotCheck {
+                change: seq,
+                unreadable: Some(reason),
+                ..Default::default()
+            }),
+            StoredSnapshot::Read(brought) => {
+                let from_snapshot = self.build_state(&brought)?;
+                let differences = compare_live(&from_snapshot, &rebuilt, &snap, &query)?;
+                Some(SnapshotCheck {
+                    change: snapshot_change,
+                    changes_after,
+                    stale: false,
+                    unreadable: None,
+                    agrees: differences.is_empty(),
+                    differences,
+                })
+            }
+        };
         let Some(index) = rebuilt.index() else {
             // No active frequency database: nothing can be scored.
             check.unscorable = stored.len();

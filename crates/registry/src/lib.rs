@@ -8,10 +8,11 @@
 //! - Every change, every read of a genotype and every search is an entry of a
 //!   hash-chained audit log (`audit`).
 //! - Every import is one transaction: a bad row and nothing of the file is stored.
-//! - The search index is built from the database when first needed and then
-//!   kept in step with every import (only what the import changed is read and
-//!   decrypted); every new profile is searched against the other side and
-//!   candidates are stored.
+//! - The search index is built when first needed, from the index snapshot
+//!   (`index_snapshot`) and the rows changed since, and then kept in step
+//!   with every import (only what the import changed is read and decrypted);
+//!   every new profile is searched against the other side and candidates
+//!   are stored.
 
 pub mod audit;
 mod candidate_case;
@@ -21,6 +22,7 @@ pub mod facts;
 mod import;
 mod import_cmf;
 pub mod index_check;
+pub mod index_snapshot;
 mod matching;
 pub mod pages;
 pub mod pfif;
@@ -86,6 +88,10 @@ pub struct Settings {
     /// exact; beyond, cases below `facts::POSTERIOR_FLOOR_LR` are left out
     /// of its denominator (at most 0.1% off).
     pub posterior_exact_cases: usize,
+    /// The index snapshot is written anew by the process that reads it when
+    /// more profiles than this were read from the rows changed since it was
+    /// written (`index_snapshot`).
+    pub snapshot_refresh_after: usize,
 }
 
 impl Default for Settings {
@@ -97,6 +103,7 @@ impl Default for Settings {
             mutation: MutationModel::DEFAULT_SEARCH,
             retention_days: 30,
             posterior_exact_cases: 20_000,
+            snapshot_refresh_after: 1_000,
         }
     }
 }

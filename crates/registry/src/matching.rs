@@ -12,6 +12,9 @@ use crate::facts::{CaseDays, CaseFacts};
 use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
 
+/// Why the rows changed since the index was brought in step are read.
+const UPDATE: &str = "update the search index";
+
 /// The matching model in words, recorded with every candidate.
 pub const SEARCH_MODEL: &str = "theta 0";
 
@@ -145,21 +148,17 @@ pub(crate) fn parse_sex(s: &str) -> Sex {
 }
 
 impl Registry {
-    /// Reads everything the index is built from, on `conn` (inside the
-    /// caller's transaction, so an import's own rows are seen), and records
-    /// the bulk decryption in the audit log.
-    pub(crate) async fn snapshot(
+    /// The active frequency database, read on `conn`.
+    pub(crate) async fn active_database(
         &self,
         tx: &mut AnyConnection,
-        actor: &str,
-        purpose: &str,
-    ) -> Result<Snapshot> {
+    ) -> Result<Option<ActiveDatabase>> {
         let db_row = sqlx::query(
             "SELECT id, name, version, sample_size, content FROM frequency_dbs WHERE active = 1 ORDER BY id DESC LIMIT 1",
         )
         .fetch_optional(&mut *tx)
         .await?;
-        let database = match db_row {
+        Ok(match db_row {
             None => None,
             Some(r) => {
                 let content: String = r.try_get(4)?;
@@ -174,7 +173,19 @@ impl Registry {
                     markers,
                 ))
             }
-        };
+        })
+    }
+
+    /// Reads everything the index is built from, on `conn` (inside the
+    /// caller's transaction, so an import's own rows are seen), and records
+    /// the bulk decryption in the audit log.
+    pub(crate) async fn snapshot(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        purpose: &str,
+    ) -> Result<Snapshot> {
+        let database = self.active_database(&mut *tx).await?;
         let mut profiles = HashMap::new();
         for r in sqlx::query("SELECT sample_name, genotypes FROM profiles")
             .fetch_all(&mut *tx)
@@ -245,7 +256,7 @@ impl Registry {
         }
         let mut tx = self.begin_write().await?;
         let snap = self
-            .snapshot(&mut tx, &self.actor, "build the search index")
+            .index_inputs(&mut tx, &self.actor, "build the search index")
             .await?;
         tx.commit().await?;
         let mut state = self.state.write().await;
@@ -303,12 +314,13 @@ impl Registry {
     /// Reads the cases and found children an import changed, and the
     /// profiles of their references and of the children, on `tx` (inside
     /// the import's transaction); the decryption is an audit entry.
-    async fn changed_rows(
+    pub(crate) async fn changed_rows(
         &self,
         tx: &mut AnyConnection,
         actor: &str,
         cases: &[i64],
         found: &[i64],
+        purpose: &str,
     ) -> Result<Snapshot> {
         let mut snap = Snapshot {
             database: None,
@@ -401,10 +413,7 @@ impl Registry {
                     action: "profiles.read",
                     target_type: "profiles",
                     target_id: "*",
-                    detail: format!(
-                        "{} profiles decrypted to update the search index",
-                        snap.profiles.len()
-                    ),
+                    detail: format!("{} profiles decrypted to {purpose}", snap.profiles.len()),
                 },
             )
             .await?;
@@ -546,7 +555,7 @@ impl Registry {
         if !state.loaded && (removes || (cases.is_empty() && found.is_empty())) {
             // Nothing to search, nothing to forget: the index is built from
             // the database, without what was deleted, when first needed.
-            let none = self.changed_rows(&mut *tx, actor, &[], &[]).await?;
+            let none = self.changed_rows(&mut *tx, actor, &[], &[], UPDATE).await?;
             return Ok((update, none));
         }
         if state.loaded && state.database.as_ref().map(|d| d.0) == active {
@@ -558,7 +567,7 @@ impl Registry {
             let added_may_go = since.removes && !state.added.is_empty();
             if !since.rebuild && !added_may_go {
                 let changed = self
-                    .changed_rows(&mut *tx, actor, &since.cases, &since.found)
+                    .changed_rows(&mut *tx, actor, &since.cases, &since.found, UPDATE)
                     .await?;
                 if apply_changes(state, &changed, &since.cases, &since.found)? {
                     state.seq = since.last;
@@ -566,9 +575,11 @@ impl Registry {
                 }
             }
         }
-        let snap = self
-            .snapshot(&mut *tx, actor, "rebuild the search index")
-            .await?;
+        let purpose = match state.loaded {
+            true => "rebuild the search index",
+            false => "build the search index",
+        };
+        let snap = self.index_inputs(&mut *tx, actor, purpose).await?;
         *state = self.build_state(&snap)?;
         Ok((update, snap))
     }
@@ -892,6 +903,10 @@ pub(crate) async fn record_change(
     if cases.is_empty() && found.is_empty() {
         return Ok(());
     }
+    if removes {
+        // Nothing deleted outlives its rows in the index snapshot.
+        crate::index_snapshot::delete_snapshots(&mut *conn).await?;
+    }
     let rebuild = cases.len() + found.len() > CHANGE_IDS_MAX;
     let ids = |v: &[i64]| match rebuild {
         true => "[]".to_string(),
@@ -911,15 +926,15 @@ pub(crate) async fn record_change(
 }
 
 /// The changes after entry `seq`, together.
-struct Changes {
-    cases: Vec<i64>,
-    found: Vec<i64>,
-    removes: bool,
-    rebuild: bool,
-    last: i64,
+pub(crate) struct Changes {
+    pub(crate) cases: Vec<i64>,
+    pub(crate) found: Vec<i64>,
+    pub(crate) removes: bool,
+    pub(crate) rebuild: bool,
+    pub(crate) last: i64,
 }
 
-async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<Changes> {
+pub(crate) async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<Changes> {
     let mut changes = Changes {
         cases: Vec::new(),
         found: Vec::new(),

@@ -215,6 +215,24 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX cases_alerts ON cases (public_alert, (COALESCE(missing_date, '')) DESC, id)",
         ],
     },
+    Migration {
+        version: 6,
+        statements: &[
+            // The index snapshot (`index_snapshot.rs`): what the search index
+            // is built from as of entry `seq` of the change sequence,
+            // encrypted, so that a new process decrypts one row and the rows
+            // changed since rather than every profile. At most one row.
+            "CREATE TABLE index_snapshots (
+            id {ID},
+            seq {INT} NOT NULL,
+            profiles {INT} NOT NULL,
+            cases {INT} NOT NULL,
+            found {INT} NOT NULL,
+            content {BLOB} NOT NULL,
+            created_at TEXT NOT NULL
+        )",
+        ],
+    },
 ];
 
 impl Backend {

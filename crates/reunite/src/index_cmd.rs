@@ -57,6 +57,26 @@ pub fn run(cmd: IndexCommand) -> Result<()> {
             for d in &check.live_differences {
                 println!("  live index: {d}");
             }
+            match &check.snapshot {
+                None => println!("index snapshot: none (the next process builds the index from the rows and writes one)"),
+                Some(s) if s.stale => println!(
+                    "index snapshot of change {}: too old to bring up to date (the next process builds the index from the rows and writes it anew)",
+                    s.change
+                ),
+                Some(s) => match &s.unreadable {
+                    Some(reason) => println!("index snapshot of change {}: unusable: {reason}", s.change),
+                    None if s.agrees => println!(
+                        "index snapshot of change {} with the {} cases and found children changed since: answers every search as the rebuilt index",
+                        s.change, s.changes_after
+                    ),
+                    None => {
+                        println!("index snapshot of change {}: differs from the rebuilt index", s.change);
+                        for d in &s.differences {
+                            println!("  index snapshot: {d}");
+                        }
+                    }
+                },
+            }
             if check.not_stored.is_empty() {
                 println!("matching every profile again would keep no pair that is not stored");
             } else {
@@ -73,7 +93,9 @@ pub fn run(cmd: IndexCommand) -> Result<()> {
             }
         }
         if !check.agrees() {
-            bail!("the stored candidates disagree with the search index rebuilt from the database");
+            bail!(
+                "the stored candidates, the live index or the index snapshot disagree with the search index rebuilt from the database"
+            );
         }
         Ok(())
     })

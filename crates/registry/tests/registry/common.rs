@@ -300,3 +300,16 @@ pub fn count(counts: &[(&'static str, i64)], name: &str) -> i64 {
         .unwrap_or_else(|| panic!("no count named {name:?} in {counts:?}"))
         .1
 }
+
+/// The details of the bulk decryptions logged after audit entry `since`,
+/// newest first.
+pub async fn decryptions_since(r: &Registry, since: i64) -> Vec<String> {
+    let mut tail = r.audit_tail(1000).await.unwrap();
+    tail.retain(|e| e.seq > since && e.action == "profiles.read");
+    tail.into_iter().map(|e| e.detail).collect()
+}
+
+/// The last entry of the audit log.
+pub async fn last_seq(r: &Registry) -> i64 {
+    r.audit_tail(1).await.unwrap()[0].seq
+}

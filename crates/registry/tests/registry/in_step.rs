@@ -11,18 +11,6 @@ use registry::{CandidateFilter, Registry};
 use crate::both;
 use crate::common::*;
 
-/// The details of the bulk decryptions logged after audit entry `since`,
-/// newest first.
-async fn decryptions_since(r: &Registry, since: i64) -> Vec<String> {
-    let mut tail = r.audit_tail(1000).await.unwrap();
-    tail.retain(|e| e.seq > since && e.action == "profiles.read");
-    tail.into_iter().map(|e| e.detail).collect()
-}
-
-async fn last_seq(r: &Registry) -> i64 {
-    r.audit_tail(1).await.unwrap()[0].seq
-}
-
 /// The genotype table cut into `parts` files, samples dealt in turn (so a
 /// family's references fall into different files).
 fn deal(tsv: &str, parts: usize) -> Vec<(BTreeSet<String>, String)> {
@@ -54,13 +42,16 @@ fn deal(tsv: &str, parts: usize) -> Vec<(BTreeSet<String>, String)> {
         .collect()
 }
 
-/// `n profiles decrypted to <why>`: (n, why).
-fn decryption(detail: &str) -> (usize, &str) {
+/// `n profiles decrypted to <why>` or `n profiles decrypted from the index
+/// snapshot of change s to <why>`: (n, why), the second as `snapshot: why`.
+fn decryption(detail: &str) -> (usize, String) {
     let (n, rest) = detail.split_once(' ').unwrap();
-    (
-        n.parse().unwrap(),
-        rest.strip_prefix("profiles decrypted to ").unwrap(),
-    )
+    let rest = rest.strip_prefix("profiles decrypted ").unwrap();
+    let why = match rest.strip_prefix("from the index snapshot of change ") {
+        Some(s) => format!("snapshot: {}", s.split_once(" to ").unwrap().1),
+        None => rest.strip_prefix("to ").unwrap().to_string(),
+    };
+    (n.parse().unwrap(), why)
 }
 
 async fn agrees(r: &Registry) {
@@ -123,7 +114,7 @@ async fn an_import_reads_only_what_it_changes(db: &TestDb) {
         assert_eq!(reads.len(), 1, "one decryption per import: {reads:?}");
         assert_eq!(
             decryption(&reads[0]),
-            (want.len(), "update the search index"),
+            (want.len(), "update the search index".to_string()),
             "import {k}: {} profiles stored",
             stored.len()
         );
@@ -175,14 +166,23 @@ async fn an_import_reads_only_what_it_changes(db: &TestDb) {
         .await
         .unwrap();
     let reads = decryptions_since(r, since).await;
-    let whys: Vec<&str> = reads.iter().map(|d| decryption(d).1).collect();
-    // Newest first: the new profile read, then every profile for the rebuild.
+    let whys: Vec<String> = reads.iter().map(|d| decryption(d).1).collect();
+    // Newest first: the new profile read; then, for the rebuild, the index
+    // snapshot (written when the index was first built) and the profiles of
+    // the rows changed after it: together every profile.
     assert_eq!(
         whys,
-        ["rebuild the search index", "update the search index"],
+        [
+            "rebuild the search index",
+            "snapshot: rebuild the search index",
+            "update the search index"
+        ],
         "{reads:?}"
     );
-    assert_eq!(decryption(&reads[0]).0, stored.len() + 1);
+    assert_eq!(
+        decryption(&reads[0]).0 + decryption(&reads[1]).0,
+        stored.len() + 1
+    );
     agrees(r).await;
 
     // Opened again, as a new process: listing decrypts nothing; the first

@@ -35,12 +35,30 @@ async fn candidates_agree_with_a_rebuilt_index(db: &TestDb) {
     assert!(check.not_stored.is_empty(), "{check:?}");
     assert_eq!((check.cases_indexed, check.children_indexed), (3, 4));
     assert_eq!(check.frequency_database.as_deref(), Some("NIST v1"));
-    // The bulk decryption of the check is in the audit log.
-    let tail = r.audit_tail(1).await.unwrap();
-    assert_eq!(tail[0].action, "profiles.read");
+    // The bulk decryptions of the check are in the audit log: the rows for
+    // the rebuilt index, then the index snapshot and the rows changed since.
+    let tail = r.audit_tail(3).await.unwrap();
+    let details: Vec<&str> = tail
+        .iter()
+        .filter(|e| e.action == "profiles.read")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(details.len(), 3, "{tail:?}");
     assert!(
-        tail[0].detail.contains("check the search index"),
-        "{tail:?}"
+        details[2].ends_with("to check the search index against the stored candidates"),
+        "{details:?}"
+    );
+    assert!(
+        details[1].contains("from the index snapshot of change"),
+        "{details:?}"
+    );
+    assert!(
+        details[1].ends_with("to check the index snapshot"),
+        "{details:?}"
+    );
+    assert!(
+        details[0].ends_with("to check the index snapshot"),
+        "{details:?}"
     );
 
     // Behind the registry's back: one stored LR altered, one child's candidates deleted.

@@ -1,0 +1,201 @@
+//! The index snapshot: a new process decrypts it and the rows changed since
+//! it, never every profile; the index it builds answers as one rebuilt from
+//! the rows; a deletion or a key rotation removes it; a damaged one is not
+//! used, the index check says so, and the next process writes it anew.
+
+use registry::{CandidateFilter, Registry};
+use sqlx::Row;
+
+use crate::both;
+use crate::common::*;
+use crate::erasure::raw_pool;
+
+/// (change, profiles) of every stored snapshot, and its content.
+async fn snapshots(db: &TestDb) -> Vec<(i64, i64, Vec<u8>)> {
+    let pool = raw_pool(db).await;
+    let rows = sqlx::query("SELECT seq, profiles, content FROM index_snapshots ORDER BY seq")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    pool.close().await;
+    rows
+}
+
+/// What a bulk decryption read: `snapshot` or `rows`, the count, and why.
+fn read(detail: &str) -> (&'static str, usize, String) {
+    let (n, rest) = detail.split_once(' ').unwrap();
+    let rest = rest.strip_prefix("profiles decrypted ").unwrap();
+    let (from, why) = match rest.strip_prefix("from the index snapshot of change ") {
+        Some(s) => ("snapshot", s.split_once(" to ").unwrap().1),
+        None => ("rows", rest.strip_prefix("to ").unwrap()),
+    };
+    (from, n.parse().unwrap(), why.to_string())
+}
+
+async fn a_new_process_reads_the_snapshot_and_what_changed(db: &TestDb) {
+    load_small(&db.registry).await;
+    // A process that writes the snapshot anew after any change read from
+    // the rows: it now holds every indexed profile (5 references, 4
+    // children).
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.snapshot_refresh_after = 0;
+    let (b, _) = Registry::open(o).await.unwrap();
+    b.load_search_index().await.unwrap();
+    b.close().await;
+    let stored = snapshots(db).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1, 9);
+    // Sealed: no sample name, no allele pair in the clear.
+    let content = &stored[0].2;
+    for clear in [&b"RS-1F"[..], b"FS-1", b"D8S1179", b"paternal"] {
+        assert!(
+            !content.windows(clear.len()).any(|w| w == clear),
+            "{} in the snapshot",
+            String::from_utf8_lossy(clear)
+        );
+    }
+
+    // A new process registers a found child, a brother of FC-1, and then
+    // his profile: it decrypts the snapshot and the one new profile.
+    let c = db.reopen().await;
+    let since = last_seq(&c).await;
+    c.import_found(
+        "t",
+        "found.csv",
+        &format!("{FOUND_HEADER}FS-5,FC-5,male,400,700,2025-06-01,Riverton,10.6,20.3,Home A,\n"),
+    )
+    .await
+    .unwrap();
+    let people = nist();
+    let brother = child_of(&people[0].1, &people[1].1, 77);
+    c.import_profiles(
+        "t",
+        "fs5.txt",
+        &genemapper(&[("FS-5", &brother)]),
+        None,
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    let mut reads: Vec<_> = decryptions_since(&c, since)
+        .await
+        .iter()
+        .map(|d| read(d))
+        .collect();
+    reads.reverse();
+    assert_eq!(
+        reads,
+        [
+            ("snapshot", 9, "build the search index".to_string()),
+            ("rows", 1, "update the search index".to_string()),
+        ]
+    );
+    let found = c
+        .candidates(&CandidateFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.found_id == "FC-5")
+        .expect("a candidate for FC-5");
+    assert_eq!(found.case_id, "MC-1");
+    let check = c.check_index("t").await.unwrap();
+    assert!(check.agrees(), "{check:?}");
+    let s = check.snapshot.as_ref().expect("a snapshot");
+    assert_eq!(
+        (s.change, s.changes_after, s.agrees, s.stale),
+        (stored[0].0, 1, true, false),
+        "{s:?}"
+    );
+    c.close().await;
+}
+both!(a_new_process_reads_the_snapshot_and_what_changed);
+
+/// A profile deleted with its case is in no snapshot: the deletion removes
+/// it, and the next process builds the index from the rows and writes it
+/// anew without the case.
+async fn a_deletion_removes_the_snapshot(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    r.check_index("t").await.unwrap();
+    assert_eq!(snapshots(db).await.len(), 1);
+    r.delete_case("t", "MC-2").await.unwrap();
+    assert!(snapshots(db).await.is_empty());
+    assert!(r.check_index("t").await.unwrap().snapshot.is_none());
+
+    let again = db.reopen().await;
+    let since = last_seq(&again).await;
+    again.load_search_index().await.unwrap();
+    let reads: Vec<_> = decryptions_since(&again, since)
+        .await
+        .iter()
+        .map(|d| read(d))
+        .collect();
+    assert_eq!(reads, [("rows", 8, "build the search index".to_string())]);
+    let stored = snapshots(db).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1, 8, "RS-2M is gone");
+    let check = again.check_index("t").await.unwrap();
+    assert!(check.agrees(), "{check:?}");
+    assert_eq!(check.cases_indexed, 2);
+    again.close().await;
+
+    // A key rotation removes it too (it was sealed with the old key).
+    let new_key = db.dir.path().join("rotated.key");
+    r.rotate_key("t", &new_key).await.unwrap();
+    assert!(snapshots(db).await.is_empty());
+}
+both!(a_deletion_removes_the_snapshot);
+
+/// A damaged snapshot is reported by the check and not used: the next
+/// process builds the index from the rows, with the same answers, and
+/// writes the snapshot anew.
+async fn a_damaged_snapshot_is_not_used(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    let before = r.candidates(&CandidateFilter::default()).await.unwrap();
+    r.check_index("t").await.unwrap();
+    let (seq, _, mut content) = snapshots(db).await.remove(0);
+    let middle = content.len() / 2;
+    content[middle] ^= 1;
+    let pool = raw_pool(db).await;
+    sqlx::query("UPDATE index_snapshots SET content = $1")
+        .bind(content)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let check = r.check_index("t").await.unwrap();
+    let s = check.snapshot.as_ref().expect("a snapshot");
+    assert_eq!(s.change, seq);
+    assert!(
+        s.unreadable
+            .as_deref()
+            .is_some_and(|w| w.contains("cannot be decrypted")),
+        "{s:?}"
+    );
+    assert!(check.live_index_agrees);
+    assert!(!check.agrees(), "a damaged snapshot is a disagreement");
+
+    let again = db.reopen().await;
+    let since = last_seq(&again).await;
+    again.load_search_index().await.unwrap();
+    let reads: Vec<_> = decryptions_since(&again, since)
+        .await
+        .iter()
+        .map(|d| read(d))
+        .collect();
+    assert_eq!(reads, [("rows", 9, "build the search index".to_string())]);
+    assert_eq!(
+        again.candidates(&CandidateFilter::default()).await.unwrap(),
+        before
+    );
+    let check = again.check_index("t").await.unwrap();
+    assert!(check.agrees(), "{check:?}");
+    again.close().await;
+}
+both!(a_damaged_snapshot_is_not_used);

@@ -96,7 +96,6 @@ impl FamProject {
         self.pedigrees.iter().position(|p| p.name == name)
     }
 
-    /// The kinship question "pedigree `numerator` against pedigree `denominator`".
     /// What a reader of the results should know: each child of a pedigree
     /// whose two parents have the same sex, with its parents.
     pub fn warnings(&self) -> Vec<String> {

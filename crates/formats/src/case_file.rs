@@ -434,7 +434,8 @@ impl Reader<'_> {
                 | PedigreeError::SelfParent { index, .. } => {
                     format!("{path}[{index}].father")
                 }
-                PedigreeError::MotherNotFemale { index, .. } => format!("{path}[{index}].mother"),
+                PedigreeError::MotherNotFemale { index, .. }
+                | PedigreeError::SameParentTwice { index, .. } => format!("{path}[{index}].mother"),
             };
             self.err(&at, e.to_string())
         })

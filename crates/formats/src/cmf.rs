@@ -42,11 +42,15 @@
 //! twice in the file are errors. An element the format does not have, a field
 //! given twice (or both as element and attribute) and a `SPECIMEN` without
 //! `SPECIMENID` or `SPECIMENCATEGORY` are errors too, so that nothing of a
-//! file is silently dropped. Specimen and case ids are identifiers as in the
-//! registry's CSV files: 1 to 64 characters from `A-Z a-z 0-9 . _ -`.
+//! file is silently dropped. Specimen and case ids follow the CMF 3.2 schema:
+//! `SPECIMENID` is 1 to 24 characters, any but control characters (`#` and
+//! spaces included), and `CASEID` 0 to 32 (empty: no case), spaces allowed.
 //!
 //! Each error names the file, the line of the element (or of the attribute's
-//! element), the element or attribute, and the reason.
+//! element), the element or attribute, and the reason; lines are counted
+//! alike whether they end in LF, CRLF or CR alone (CR-only files are read
+//! with their line ends made LF first, as XML's own end-of-line handling
+//! does, so the content is the same).
 //!
 //! [`specimen_role`] says what a specimen category is to the registry: a
 //! reference (a relative of a missing child) or a found child; categories the
@@ -62,7 +66,11 @@ use roxmltree::{Document, Node, ParsingOptions};
 use crate::error::{FormatError, Location};
 use crate::genotypes::{CallError, Calls, Profile, read_calls};
 use crate::markers::canonical_marker;
-use crate::registry_csv::ID_MAX_CHARS;
+
+/// The longest `SPECIMENID` of the CMF 3.2 schema, in characters.
+pub const SPECIMEN_ID_MAX_CHARS: usize = 24;
+/// The longest `CASEID` of the CMF 3.2 schema, in characters.
+pub const CASE_ID_MAX_CHARS: usize = 32;
 
 /// The namespace of CMF files.
 pub const CMF_NAMESPACE: &str = "urn:CODISImportFile-schema";
@@ -212,6 +220,8 @@ pub fn read_cmf(path: &Path) -> Result<CmfFile, FormatError> {
 /// errors.
 pub fn parse_cmf(file: &str, text: &str) -> Result<CmfFile, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // roxmltree counts lines by LF only.
+    let text = &*crate::lines::lf_line_ends(text);
     if text.trim().is_empty() {
         return Err(FormatError::whole(file, "empty file: no CMF document"));
     }
@@ -430,11 +440,12 @@ impl<'a, 'input> Reader<'a, 'input> {
         Ok(CmfFile { header, specimens })
     }
 
-    /// A required identifier field of a specimen.
+    /// An identifier field of a specimen, of at most `max` characters.
     fn identifier(
         &self,
         fields: &Fields,
         name: &str,
+        max: usize,
         line: usize,
         what: &str,
     ) -> Result<Option<String>, FormatError> {
@@ -442,7 +453,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             return Ok(None);
         };
         let line = fields.line(name).unwrap_or(line);
-        check_identifier(value)
+        check_identifier(value, max)
             .map_err(|reason| self.error(line, name, format!("{what} {value:?} {reason}")))?;
         Ok(Some(value.to_string()))
     }
@@ -458,7 +469,13 @@ impl<'a, 'input> Reader<'a, 'input> {
             ));
         }
         let id = self
-            .identifier(&fields, "SPECIMENID", line, "SPECIMENID")?
+            .identifier(
+                &fields,
+                "SPECIMENID",
+                SPECIMEN_ID_MAX_CHARS,
+                line,
+                "SPECIMENID",
+            )?
             .ok_or_else(|| {
                 self.error(
                     fields.line("SPECIMENID").unwrap_or(line),
@@ -473,8 +490,13 @@ impl<'a, 'input> Reader<'a, 'input> {
                 format!("specimen {id}: no SPECIMENCATEGORY"),
             )
         })?;
-        let case_id =
-            self.identifier(&fields, "CASEID", line, &format!("specimen {id}: CASEID"))?;
+        let case_id = self.identifier(
+            &fields,
+            "CASEID",
+            CASE_ID_MAX_CHARS,
+            line,
+            &format!("specimen {id}: CASEID"),
+        )?;
         let mut specimen = Specimen {
             line,
             id,
@@ -587,22 +609,20 @@ impl<'a, 'input> Reader<'a, 'input> {
     }
 }
 
-/// Why a value is not an identifier (1 to [`ID_MAX_CHARS`] characters from
-/// `A-Z a-z 0-9 . _ -`), as the end of a sentence.
-fn check_identifier(value: &str) -> Result<(), String> {
+/// Why a (trimmed, non-empty) value is not an identifier of at most `max`
+/// characters (any but control characters, as the CMF 3.2 schema's strings
+/// of that length), as the end of a sentence.
+fn check_identifier(value: &str, max: usize) -> Result<(), String> {
     let length = value.chars().count();
-    if length > ID_MAX_CHARS {
+    if length > max {
         return Err(format!(
-            "is too long: {length} characters, at most {ID_MAX_CHARS}"
+            "is too long: {length} characters, at most {max} (CMF 3.2)"
         ));
     }
-    if let Some(bad) = value
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
+    if let Some(bad) = value.chars().find(|c| c.is_control()) {
         return Err(format!(
-            "has the character {bad:?}: an identifier has only letters A-Z and a-z, digits, \
-             '.', '_' and '-'"
+            "has the control character U+{:04X}: an identifier is one line of text",
+            bad as u32
         ));
     }
     Ok(())
@@ -1135,22 +1155,6 @@ mod tests {
                 "SPECIMENID is given twice in one <SPECIMEN> (first on line 2)"
             )
         );
-        assert_eq!(
-            err("<CODISImportFile>\n<SPECIMEN SPECIMENID=\"S 1\"/></CODISImportFile>"),
-            at(
-                2,
-                "SPECIMENID",
-                "SPECIMENID \"S 1\" has the character ' ': an identifier has only letters A-Z and a-z, digits, '.', '_' and '-'"
-            )
-        );
-        assert_eq!(
-            err(&one("").replace("MC-1", "MC/1")),
-            at(
-                2,
-                "CASEID",
-                "specimen S1: CASEID \"MC/1\" has the character '/': an identifier has only letters A-Z and a-z, digits, '.', '_' and '-'"
-            )
-        );
         let twice = format!(
             "<CODISImportFile>{}{}</CODISImportFile>",
             "\n<SPECIMEN SPECIMENID=\"S1\" SPECIMENCATEGORY=\"Spouse\"/>",
@@ -1195,6 +1199,102 @@ mod tests {
                 "a DTD (<!DOCTYPE ...>) is not allowed in a CMF file"
             )
         );
+    }
+
+    /// Identifiers as the CMF 3.2 schema has them: SPECIMENID 1 to 24
+    /// characters of any kind, CASEID 0 to 32 with spaces; errors name the
+    /// line and the field.
+    #[test]
+    fn identifiers_follow_the_cmf_schema() {
+        let file = |specimen: &str, case: &str| {
+            format!(
+                "<CODISImportFile>\n<SPECIMEN>\n<SPECIMENID>{specimen}</SPECIMENID>\n\
+                 <CASEID>{case}</CASEID>\n<SPECIMENCATEGORY>Biological Mother</SPECIMENCATEGORY>\n\
+                 </SPECIMEN>\n</CODISImportFile>"
+            )
+        };
+        let read = |specimen: &str, case: &str| {
+            let cmf = parse_cmf("c.xml", &file(specimen, case)).unwrap();
+            let s = &cmf.specimens[0];
+            (s.id.clone(), s.case_id.clone())
+        };
+        // 24 characters: '#', a space, '/', 'é', '&' (written &amp;) among them.
+        let want24 = "#".repeat(12) + "ab cd/é*&xyz";
+        assert_eq!(want24.chars().count(), 24);
+        let id24 = want24.replace('&', "&amp;");
+        let case32 = "Case 2026 / Province of Y-12 #ab";
+        assert_eq!(case32.chars().count(), 32);
+        assert_eq!(
+            read("#", case32),
+            ("#".to_string(), Some(case32.to_string()))
+        );
+        assert_eq!(
+            read(&id24, "MC-1"),
+            (want24.clone(), Some("MC-1".to_string()))
+        );
+        // An empty CASEID is no case.
+        assert_eq!(read("S 1", ""), ("S 1".to_string(), None));
+
+        assert_eq!(
+            err(&file(&format!("{id24}z"), "MC-1")),
+            at(
+                3,
+                "SPECIMENID",
+                &format!(
+                    "SPECIMENID \"{want24}z\" is too long: 25 characters, at most 24 (CMF 3.2)"
+                )
+            )
+        );
+        assert_eq!(
+            err(&file("S1", &format!("{case32}c"))),
+            at(
+                4,
+                "CASEID",
+                &format!(
+                    "specimen S1: CASEID \"{case32}c\" is too long: 33 characters, at most 32 (CMF 3.2)"
+                )
+            )
+        );
+        assert_eq!(
+            err(&file("S\t1", "MC-1")),
+            at(
+                3,
+                "SPECIMENID",
+                "SPECIMENID \"S\\t1\" has the control character U+0009: an identifier is one line of text"
+            )
+        );
+    }
+
+    /// Errors are at the same line whatever ends the lines (roxmltree counts
+    /// LF only: a CR-only file was all line 1).
+    #[test]
+    fn lines_are_counted_alike_with_every_line_end() {
+        let text = "<?xml version=\"1.0\"?>\n<CODISImportFile>\n<SPECIMEN>\n\
+                    <SPECIMENID>S1</SPECIMENID>\n\
+                    <SPECIMENCATEGORY>Biological Mother</SPECIMENCATEGORY>\n\
+                    <LOCUS><LOCUSNAME>D3S1358</LOCUSNAME><ALLELE>OL</ALLELE></LOCUS>\n\
+                    </SPECIMEN>\n</CODISImportFile>\n";
+        let want = err(text);
+        assert_eq!(want.location.line, Some(6), "{want}");
+        let broken = text.replace("</SPECIMEN>", "</SPECIMENS>");
+        assert_eq!(err(&broken).location.line, Some(7));
+        let dtd = text.replace("<CODISImportFile>", "<!DOCTYPE x>\n<CODISImportFile>");
+        assert_eq!(err(&dtd).location.line, Some(2));
+        for end in ["\r\n", "\r"] {
+            assert_eq!(err(&text.replace('\n', end)), want, "{end:?}");
+            assert_eq!(
+                err(&broken.replace('\n', end)).location.line,
+                Some(7),
+                "{end:?}"
+            );
+            assert_eq!(
+                err(&dtd.replace('\n', end)).location.line,
+                Some(2),
+                "{end:?}"
+            );
+            let ok = parse_cmf("c.xml", &text.replace("OL", "15").replace('\n', end)).unwrap();
+            assert_eq!(ok.specimens[0].line, 3, "{end:?}");
+        }
     }
 
     #[test]

@@ -27,16 +27,33 @@
 //!                                           range F/M, rate2 F/M, silent allele?, its frequency
 //! 12\t(DatabaseSize = 1000 , Dropout probability = 0 , Minor allele frequency = 0 )
 //! "10"  5.21594e-005  ...                   allele, frequency
-//! [Advanced] ...                            options (dropin, dropout, error, DVI search)
+//! [Advanced]                                Familias's options, then its sections:
+//! [[Direct/Identity]]                         the Direct/Identity module's
+//! Dropin= 0.01  Dropout= 0.1  Error= 0.001    drop-in, dropout and error (every project has them)
+//! [[Other]] ... [[DVI]] ... [[Simulation]] ...
 //! ```
 //!
 //! Model codes: 0 equal, 1 proportional, 2 stepwise (unstationary: no
 //! mutation between microvariant groups, rate2 = 0), 3 stepwise (stationary,
 //! refused: Familias rescales that matrix), 4 extended stepwise (rate2).
-//! Silent alleles, dropout, drop-in, genotyping error, identical twins,
-//! precomputed probabilities and the DVI module are not modelled here and are
-//! refused with a message, never ignored. A child given one parent gets an
-//! untyped founder as its other parent, as Familias does.
+//! Silent alleles, dropout (a marker's `Dropout probability` above 0),
+//! identical twins, precomputed probabilities and the DVI module are not
+//! modelled here and are refused with a message, never ignored. A person
+//! marked `-1 (Consider dropouts)` is read: with every marker's dropout
+//! probability 0 the mark models nothing. The `Dropin`, `Dropout` and `Error`
+//! of `[[Direct/Identity]]` are settings of Familias's Direct/Identity module
+//! (comparing two profiles directly), which Familias writes into every project
+//! whatever its pedigrees; they play no part in a pedigree's likelihood
+//! (pedFamilias, dvir and KLINK skip them, and their LRs agree with Familias
+//! for projects with non-zero values there), so they are read and ignored.
+//! The same keys anywhere else must be 0.
+//!
+//! A child given one parent gets an untyped founder as its other parent, as
+//! Familias does. A child may have two parents of the same sex (Familias
+//! computes such a pedigree, as in its course's kinship riddle): the first
+//! parent in the file takes the father's place and the second the mother's,
+//! and each passes its alleles through the mutation model of its own sex
+//! ([`Pedigree::with_same_sex_parents`]); [`FamProject::warnings`] names them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -77,6 +94,30 @@ impl FamProject {
     /// The index of the pedigree called `name`.
     pub fn pedigree_index(&self, name: &str) -> Option<usize> {
         self.pedigrees.iter().position(|p| p.name == name)
+    }
+
+    /// What a reader of the results should know: each child of a pedigree
+    /// whose two parents have the same sex, with its parents.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.pedigrees {
+            let ped = &p.pedigree;
+            for c in ped.same_sex_parents() {
+                let Some((a, b)) = ped.parents(c) else {
+                    continue;
+                };
+                let id = |i: usize| &ped.persons()[i].id;
+                out.push(format!(
+                    "pedigree {:?}: {:?} has two parents of the same sex, {:?} and {:?} (both {}); computed as Familias does, each parent passing its alleles through the mutation model of its own sex",
+                    p.name,
+                    id(c),
+                    id(a),
+                    id(b),
+                    ped.sex(a).name()
+                ));
+            }
+        }
+        out
     }
 
     /// The kinship question "pedigree `numerator` against pedigree `denominator`".
@@ -128,6 +169,7 @@ fn parse(file: &str, bytes: &[u8], database_only: bool) -> Result<FamProject, Fo
         lines: &lines,
         pos: 0,
         database_only,
+        dropout_persons: Vec::new(),
     }
     .project()
 }
@@ -139,6 +181,9 @@ struct Parser<'a> {
     pos: usize,
     /// Whether a file without pedigrees is read (for its database).
     database_only: bool,
+    /// The persons marked "Consider dropouts", for the message refusing a
+    /// marker's dropout probability.
+    dropout_persons: Vec<String>,
 }
 
 /// A person's genotype as written: allele indices into the marker's list, and
@@ -263,6 +308,9 @@ impl<'a> Parser<'a> {
                     format!("expected -1 or -1 (Consider dropouts), found {t:?}"),
                 ));
             }
+            if t.contains("Consider dropouts") {
+                self.dropout_persons.push(name.clone());
+            }
             self.flag("person flag")?;
             let (_, male) = self.flag("person is male")?;
             let (_, n) = self.count(&format!("number of markers typed for {name:?}"), 10_000)?;
@@ -372,14 +420,22 @@ impl<'a> Parser<'a> {
             allele_lists.push(alleles);
         }
 
-        // Options Reunite does not model must be off.
+        // Familias's options. Those of the Direct/Identity module play no
+        // part in pedigree likelihoods (see the module documentation);
+        // drop-in, dropout or error anywhere else must be off.
+        let mut section = "";
         while let Some(raw) = self.lines.get(self.pos) {
             let line = self.pos + 1;
             self.pos += 1;
             let t = raw.trim();
+            if t.starts_with('[') {
+                section = t;
+                continue;
+            }
             if let Some((key, value)) = t.split_once('=') {
                 let key = key.trim();
-                if matches!(key, "Dropin" | "Dropout" | "Error") {
+                if matches!(key, "Dropin" | "Dropout" | "Error") && section != "[[Direct/Identity]]"
+                {
                     let v: f64 = value.trim().parse().map_err(|_| {
                         self.err(
                             line,
@@ -603,10 +659,22 @@ impl<'a> Parser<'a> {
                 )
             })?;
             if p != 0.0 {
+                let who = if self.dropout_persons.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (persons marked \"Consider dropouts\": {})",
+                        self.dropout_persons
+                            .iter()
+                            .map(|n| format!("{n:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
                 return Err(self.err(
                     info_line,
                     "Dropout probability",
-                    format!("marker {name} has dropout probability {p}; dropout is not modelled by Reunite"),
+                    format!("marker {name} has dropout probability {p}{who}; dropout is not modelled by Reunite: set it to 0, or compute this project in Familias"),
                 ));
             }
         }
@@ -685,8 +753,9 @@ impl<'a> Parser<'a> {
         fresh: &mut impl FnMut(String) -> String,
     ) -> Result<Pedigree, FormatError> {
         let n = members.len();
-        let mut father: Vec<Option<usize>> = vec![None; n];
-        let mut mother: Vec<Option<usize>> = vec![None; n];
+        // Each child's parents, in the order of the relations (those common
+        // to every pedigree first).
+        let mut parents: Vec<Vec<usize>> = vec![Vec::new(); n];
         for &(p, c, rline) in relations {
             if p >= n || c >= n {
                 return Err(self.err(
@@ -698,48 +767,42 @@ impl<'a> Parser<'a> {
                     ),
                 ));
             }
-            let slot = if members[p].1 == Sex::Male {
-                &mut father[c]
-            } else {
-                &mut mother[c]
-            };
-            if let Some(other) = *slot
-                && other != p
-            {
+            if parents[c].contains(&p) {
+                continue;
+            }
+            if let [a, b] = parents[c][..] {
                 return Err(self.err(
                     rline,
                     "relation",
                     format!(
-                        "pedigree {name:?}: {:?} is given two {}s, {:?} and {:?}",
-                        members[c].0,
-                        if members[p].1 == Sex::Male {
-                            "father"
-                        } else {
-                            "mother"
-                        },
-                        members[other].0,
-                        members[p].0
+                        "pedigree {name:?}: {:?} is given a third parent, {:?}, besides {:?} and {:?}",
+                        members[c].0, members[p].0, members[a].0, members[b].0
                     ),
                 ));
             }
-            *slot = Some(p);
+            parents[c].push(p);
         }
         let mut persons: Vec<Person> = Vec::with_capacity(n);
         let mut added: Vec<Person> = Vec::new();
         for i in 0..n {
-            let (f, m) = match (father[i], mother[i]) {
-                (None, None) => (None, None),
-                (Some(f), Some(m)) => (Some(members[f].0.clone()), Some(members[m].0.clone())),
-                (Some(f), None) => {
-                    let id = fresh(format!("mother of {}", members[i].0));
-                    added.push(Person::founder(id.clone(), Sex::Female));
-                    (Some(members[f].0.clone()), Some(id))
+            let male = |p: usize| members[p].1 == Sex::Male;
+            let id = |p: usize| Some(members[p].0.clone());
+            let (f, m) = match parents[i][..] {
+                [] => (None, None),
+                // Father and mother; two parents of one sex in file order.
+                [a, b] if male(a) || !male(b) => (id(a), id(b)),
+                [a, b] => (id(b), id(a)),
+                [p] if male(p) => {
+                    let other = fresh(format!("mother of {}", members[i].0));
+                    added.push(Person::founder(other.clone(), Sex::Female));
+                    (id(p), Some(other))
                 }
-                (None, Some(m)) => {
-                    let id = fresh(format!("father of {}", members[i].0));
-                    added.push(Person::founder(id.clone(), Sex::Male));
-                    (Some(id), Some(members[m].0.clone()))
+                [p] => {
+                    let other = fresh(format!("father of {}", members[i].0));
+                    added.push(Person::founder(other.clone(), Sex::Male));
+                    (Some(other), id(p))
                 }
+                _ => unreachable!("at most two parents are kept"),
             };
             persons.push(Person {
                 id: members[i].0.clone(),
@@ -749,7 +812,7 @@ impl<'a> Parser<'a> {
             });
         }
         persons.extend(added);
-        Pedigree::new(persons)
+        Pedigree::with_same_sex_parents(persons)
             .map_err(|e| self.err(line, "pedigree", format!("pedigree {name:?}: {e}")))
     }
 }

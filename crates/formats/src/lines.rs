@@ -10,6 +10,17 @@ pub fn split_lines(text: &str) -> Lines<'_> {
     Lines { rest: text }
 }
 
+/// `text` with every CRLF and lone CR made LF, for the XML readers: XML's
+/// own end-of-line handling (XML 1.0, 2.11) reads the document the same
+/// either way, but roxmltree counts lines by LF only, so without this a
+/// CR-only file would be all line 1 in errors. Borrowed when there is no CR.
+pub fn lf_line_ends(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
 /// The iterator of [`split_lines`].
 #[derive(Debug, Clone)]
 pub struct Lines<'a> {

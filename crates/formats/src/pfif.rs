@@ -815,7 +815,9 @@ fn read_note<'a, 'input>(
 /// the file in errors.
 pub fn read(file: &str, text: &str) -> Result<Document, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let doc = roxmltree::Document::parse(text).map_err(|e| {
+    // roxmltree counts lines by LF only: a CR-only file would be all line 1.
+    let text = crate::lines::lf_line_ends(text);
+    let doc = roxmltree::Document::parse(&text).map_err(|e| {
         FormatError::new(
             file,
             Location::line(e.pos().row as usize),
@@ -1209,6 +1211,24 @@ mod tests {
             "person_record_id",
             "given twice (first on line 2)",
         );
+    }
+
+    /// Errors are at the same line whatever ends the lines (roxmltree counts
+    /// LF only: a CR-only file was all line 1).
+    #[test]
+    fn lines_are_counted_alike_with_every_line_end() {
+        for end in ["\n", "\r\n", "\r"] {
+            let bad = person("\n<pfif:sex>boy</pfif:sex>\n").replace('\n', end);
+            refused(&bad, 7, "sex", "female, male or other");
+            let broken = person("\n<pfif:sex>male</pfif:se>\n").replace('\n', end);
+            let e = read("bad.xml", &broken).unwrap_err();
+            assert_eq!(e.location.line, Some(7), "{end:?}: {e}");
+            let ok = read(
+                "ok.xml",
+                &person("<pfif:sex>male</pfif:sex>\n").replace('\n', end),
+            );
+            assert_eq!(ok.unwrap().persons.len(), 1, "{end:?}");
+        }
     }
 
     #[test]

@@ -797,13 +797,11 @@ const PFIF: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </pfif:pfif>
 "#;
 
-/// An identifier as the registry's files take them: 1 to 64 characters of
-/// `A-Z a-z 0-9 . _ -`.
-fn is_identifier(id: &str) -> bool {
-    (1..=64).contains(&id.chars().count())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+/// A CMF identifier as the CMF 3.2 schema has it: 1 to `max` characters
+/// (24 for SPECIMENID, 32 for CASEID), here trimmed and without control
+/// characters.
+fn is_cmf_identifier(id: &str, max: usize) -> bool {
+    (1..=max).contains(&id.chars().count()) && id.trim() == id && !id.chars().any(char::is_control)
 }
 
 /// A CMF file: an accepted one keeps the reader's promises (identifiers,
@@ -819,9 +817,9 @@ fn check_cmf(file: &str, text: &str) -> Result<Outcome, TestCaseError> {
     let mut ids = std::collections::HashSet::new();
     for s in &cmf.specimens {
         prop_assert!(ids.insert(&s.id), "specimen {:?} twice", s.id);
-        prop_assert!(is_identifier(&s.id), "specimen id {:?}", s.id);
+        prop_assert!(is_cmf_identifier(&s.id, 24), "specimen id {:?}", s.id);
         if let Some(case) = &s.case_id {
-            prop_assert!(is_identifier(case), "case id {case:?}");
+            prop_assert!(is_cmf_identifier(case, 32), "case id {case:?}");
         }
         prop_assert!(!s.category.is_empty() && s.category.trim() == s.category);
         if let Some(comment) = &s.comment {

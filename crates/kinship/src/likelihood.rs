@@ -3,7 +3,9 @@
 //! Every person's two alleles (paternal and maternal) are variables; founders'
 //! alleles are drawn from the population, each child's paternal allele from one
 //! of its father's two (with probability 1/2 each) through the father's
-//! mutation matrix, and likewise for the mother. A typed person's alleles are
+//! mutation matrix, and likewise for the mother. (Two parents of the same sex,
+//! which only [`Pedigree::with_same_sex_parents`] makes, each pass their
+//! allele through the matrix of their own sex.) A typed person's alleles are
 //! one of the two orders of its genotype. The likelihood sums over every
 //! untyped variable by variable elimination, which is exact for any pedigree,
 //! with or without loops; its cost grows with the widest set of variables that
@@ -21,7 +23,7 @@
 
 use crate::frequency::MarkerFrequencies;
 use crate::mutation::{MutationError, MutationMatrix, MutationModel, ParentSex};
-use crate::pedigree::Pedigree;
+use crate::pedigree::{Pedigree, Sex};
 
 /// Largest factor (in entries) the elimination may build.
 const MAX_FACTOR: usize = 1 << 26;
@@ -405,8 +407,18 @@ impl Problem<'_> {
                     }
                 },
                 Some((f, m)) => {
-                    for (parent, sex, side) in [(f, ParentSex::Male, 0), (m, ParentSex::Female, 1)]
-                    {
+                    // Each parent through the matrix of its own sex: the
+                    // father's and the mother's, or, for two parents of one
+                    // sex (`Pedigree::with_same_sex_parents`), that sex's for both.
+                    let sex = |p: usize, slot: ParentSex| match self.ped.sex(p) {
+                        Sex::Male => ParentSex::Male,
+                        Sex::Female => ParentSex::Female,
+                        Sex::Unknown => slot,
+                    };
+                    for (parent, sex, side) in [
+                        (f, sex(f, ParentSex::Male), 0),
+                        (m, sex(m, ParentSex::Female), 1),
+                    ] {
                         let parent_vars = person[parent]
                             .as_ref()
                             .expect("parents of relevant persons are relevant");

@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
-/// A person's sex. Only a male can be a father and only a female a mother;
-/// `Unknown` is allowed for persons without children.
+/// A person's sex. Only a male can be a father and only a female a mother
+/// (but see [`Pedigree::with_same_sex_parents`]); `Unknown` is allowed for
+/// persons without children.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sex {
     Male,
@@ -100,6 +101,12 @@ pub enum PedigreeError {
     },
     #[error("person id must not be empty")]
     EmptyId { index: usize },
+    #[error("person {id:?} has {parent:?} as both parents")]
+    SameParentTwice {
+        index: usize,
+        id: String,
+        parent: String,
+    },
 }
 
 /// A checked pedigree: ids unique, parents exist with the right sex, no cycles.
@@ -117,6 +124,22 @@ pub struct Pedigree {
 
 impl Pedigree {
     pub fn new(persons: Vec<Person>) -> Result<Pedigree, PedigreeError> {
+        Pedigree::build(persons, false)
+    }
+
+    /// As [`Pedigree::new`], but a child's two parents may be of the same
+    /// sex (two women, or two men), as Familias allows: the `father` and
+    /// `mother` fields then name the first and the second parent. Each
+    /// parent passes its allele through the mutation matrix of its own sex
+    /// (see [`crate::likelihood`]); which of the two is "first" does not
+    /// change the likelihood. Parents of different sexes must still be
+    /// father male and mother female, and every parent must have a known sex.
+    /// [`Pedigree::same_sex_parents`] lists the children concerned.
+    pub fn with_same_sex_parents(persons: Vec<Person>) -> Result<Pedigree, PedigreeError> {
+        Pedigree::build(persons, true)
+    }
+
+    fn build(persons: Vec<Person>, same_sex: bool) -> Result<Pedigree, PedigreeError> {
         if persons.is_empty() {
             return Err(PedigreeError::Empty);
         }
@@ -154,7 +177,17 @@ impl Pedigree {
                 (None, None) => None,
                 (Some(f), Some(m)) => {
                     let (fi, mi) = (lookup(f)?, lookup(m)?);
-                    if persons[fi].sex != Sex::Male {
+                    if same_sex && fi == mi {
+                        return Err(PedigreeError::SameParentTwice {
+                            index: i,
+                            id: p.id.clone(),
+                            parent: f.clone(),
+                        });
+                    }
+                    let alike = same_sex
+                        && persons[fi].sex == persons[mi].sex
+                        && persons[fi].sex != Sex::Unknown;
+                    if !alike && persons[fi].sex != Sex::Male {
                         return Err(PedigreeError::FatherNotMale {
                             index: i,
                             id: p.id.clone(),
@@ -162,7 +195,7 @@ impl Pedigree {
                             sex: persons[fi].sex.name(),
                         });
                     }
-                    if persons[mi].sex != Sex::Female {
+                    if !alike && persons[mi].sex != Sex::Female {
                         return Err(PedigreeError::MotherNotFemale {
                             index: i,
                             id: p.id.clone(),
@@ -277,6 +310,14 @@ impl Pedigree {
         self.persons[i].sex
     }
 
+    /// The children whose two parents have the same sex (only in a pedigree
+    /// made by [`Pedigree::with_same_sex_parents`]), in order.
+    pub fn same_sex_parents(&self) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&c| matches!(self.parents[c], Some((f, m)) if self.sex(f) == self.sex(m)))
+            .collect()
+    }
+
     /// The children of person `i`.
     pub fn children(&self, i: usize) -> Vec<usize> {
         (0..self.len())
@@ -319,5 +360,53 @@ mod tests {
             Person::founder("M", Sex::Female),
         ]);
         assert!(matches!(e, Err(PedigreeError::Cycle { .. })), "{e:?}");
+    }
+
+    #[test]
+    fn same_sex_parents_only_when_asked() {
+        let two_mothers = || {
+            vec![
+                Person::founder("A", Sex::Female),
+                Person::founder("B", Sex::Female),
+                Person::child("C", Sex::Male, "A", "B"),
+            ]
+        };
+        assert!(matches!(
+            Pedigree::new(two_mothers()),
+            Err(PedigreeError::FatherNotMale { index: 2, .. })
+        ));
+        let p = Pedigree::with_same_sex_parents(two_mothers()).unwrap();
+        assert_eq!(p.parents(2), Some((0, 1)));
+        assert_eq!(p.same_sex_parents(), vec![2]);
+
+        // Different sexes stay father male, mother female.
+        let swapped = Pedigree::with_same_sex_parents(vec![
+            Person::founder("M", Sex::Female),
+            Person::founder("F", Sex::Male),
+            Person::child("C", Sex::Male, "M", "F"),
+        ]);
+        assert!(matches!(swapped, Err(PedigreeError::FatherNotMale { .. })));
+        // A parent of unknown sex, or one person as both parents: refused.
+        let unknown = Pedigree::with_same_sex_parents(vec![
+            Person::founder("A", Sex::Unknown),
+            Person::founder("B", Sex::Unknown),
+            Person::child("C", Sex::Male, "A", "B"),
+        ]);
+        assert!(matches!(unknown, Err(PedigreeError::FatherNotMale { .. })));
+        let twice = Pedigree::with_same_sex_parents(vec![
+            Person::founder("A", Sex::Female),
+            Person::child("C", Sex::Male, "A", "A"),
+        ]);
+        assert!(matches!(
+            twice,
+            Err(PedigreeError::SameParentTwice { index: 1, .. })
+        ));
+        let ordinary = Pedigree::with_same_sex_parents(vec![
+            Person::founder("F", Sex::Male),
+            Person::founder("M", Sex::Female),
+            Person::child("C", Sex::Male, "F", "M"),
+        ])
+        .unwrap();
+        assert!(ordinary.same_sex_parents().is_empty());
     }
 }

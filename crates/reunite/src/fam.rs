@@ -38,6 +38,9 @@ pub fn lr(path: &Path, args: &LrArgs) -> Result<()> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("{file}: cannot read"))?;
     let project = parse_fam(&file, &bytes)?;
+    for warning in project.warnings() {
+        eprintln!("warning: {file}: {warning}");
+    }
     let reference = match &args.reference {
         None => 0,
         Some(name) => project.pedigree_index(name).ok_or_else(|| {

@@ -298,7 +298,9 @@ fn what_reunite_does_not_model_is_refused() {
     let e = err(&base.replacen("Dropout probability = 0", "Dropout probability = 0.05", 1));
     assert!(e.reason.contains("dropout"), "{e}");
 
-    let e = err(&base.replace("Dropin= 0", "Dropin= 0.01"));
+    let e = err(&base
+        .replace("[[Direct/Identity]]", "[[Other]]")
+        .replace("Dropin= 0", "Dropin= 0.01"));
     assert!(e.reason.contains("drop-in"), "{e}");
 
     let e = err(&base.replace(
@@ -542,4 +544,267 @@ fn a_project_reads_alike_with_every_line_end() {
         let e = err(&cut.join(end));
         assert_eq!(e.location.line, Some(81), "{end:?}: {e}");
     }
+}
+
+/// A person of a project: name, male, "Consider dropouts", genotypes as
+/// (allele index, allele index, marker index).
+type FamPerson<'a> = (&'a str, bool, bool, &'a [(usize, usize, usize)]);
+
+/// A marker of a project: name, female and male rate, female and male model
+/// code, alleles and frequencies, dropout probability.
+type FamMarker<'a> = (&'a str, f64, f64, u8, u8, &'a [(&'a str, f64)], f64);
+
+/// A project laid out as Familias 3.3.1 writes one (CRLF lines), with the
+/// given lines after the database (its `[Advanced]` section, or none).
+fn project_text(
+    persons: &[FamPerson],
+    pedigrees: &[(&str, &[(usize, usize)])],
+    markers: &[FamMarker],
+    advanced: &[&str],
+) -> String {
+    let mut l: Vec<String> = [
+        "\"Output from Familias, version 3.3.1\"",
+        "\"DO NOT EDIT!\"",
+        "3.3.1",
+        "\"\"",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let flag = |b: bool| if b { "#TRUE#" } else { "#FALSE#" }.to_string();
+    l.push(persons.len().to_string());
+    for (name, male, dropout, gs) in persons {
+        l.push(format!("\"{name}\""));
+        l.push(flag(false));
+        l.push(
+            if *dropout {
+                "-1 (Consider dropouts)"
+            } else {
+                "-1"
+            }
+            .to_string(),
+        );
+        l.push(flag(false));
+        l.push(flag(*male));
+        l.push(gs.len().to_string());
+        for (a, b, m) in *gs {
+            l.extend([a.to_string(), b.to_string(), m.to_string()]);
+        }
+    }
+    l.extend(["\"Known relations\"", "0", "0", "0"].map(String::from));
+    l.push(pedigrees.len().to_string());
+    for (i, (name, rels)) in pedigrees.iter().enumerate() {
+        l.extend([i.to_string(), format!("\"{name}\""), "0".into(), "0".into()]);
+        l.push(rels.len().to_string());
+        for (p, c) in *rels {
+            l.extend([p.to_string(), c.to_string()]);
+        }
+    }
+    l.push("#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )".into());
+    l.push(markers.len().to_string());
+    l.extend(["#TRUE#", "\"db\""].map(String::from));
+    for (name, rf, rm, cf, cm, alleles, dropout) in markers {
+        l.push(format!("\"{name}\""));
+        l.extend([
+            rf.to_string(),
+            rm.to_string(),
+            cf.to_string(),
+            cm.to_string(),
+        ]);
+        l.push(alleles.len().to_string());
+        l.extend(["0.1", "0.1", "1e-006", "1e-006", "#FALSE#", "0"].map(String::from));
+        l.push(format!(
+            "{}\t(DatabaseSize = 1000 , Dropout probability = {dropout} , Minor allele frequency = 0 )",
+            alleles.len()
+        ));
+        for (a, f) in *alleles {
+            l.extend([format!("\"{a}\""), f.to_string()]);
+        }
+    }
+    l.extend(advanced.iter().map(|s| s.to_string()));
+    l.push(String::new());
+    l.join("\r\n")
+}
+
+/// The `[Advanced]` section as Familias writes it into every project, with
+/// its Direct/Identity defaults (drop-in 0.01, dropout 0.1, error 0.001).
+const ADVANCED: [&str; 13] = [
+    "[Advanced]",
+    "[[Direct/Identity]]",
+    "Dropin= 0.01",
+    "Dropout= 0.1",
+    "Error= 0.001",
+    "[[Other]]",
+    "NumberOfDecimals= 10",
+    "[[DVI]]",
+    "QuickSearch= Enabled",
+    "AllowedMismatches= 5",
+    "[[Simulation]]",
+    "SaveGenotypes= Enabled",
+    "SaveComplete= Disabled",
+];
+
+const L1: [(&str, f64); 4] = [("10", 0.1), ("11", 0.2), ("12", 0.3), ("13", 0.4)];
+const L2: [(&str, f64); 3] = [("14", 0.25), ("15", 0.25), ("16", 0.5)];
+
+/// Seven hypotheses about two women V1 and V2, a man R and a woman EF (as in
+/// the dvir book's Table 4.4, whose Familias project carries the
+/// Direct/Identity settings): the project with Familias's `[Advanced]`
+/// section, non-zero Direct/Identity values and persons marked "Consider
+/// dropouts" (all markers at dropout 0) gives every LR of the project
+/// without them, and the hand-computed ones.
+#[test]
+fn direct_identity_settings_and_zero_dropout_change_no_lr() {
+    let persons = |consider: bool| -> Vec<FamPerson<'static>> {
+        vec![
+            ("V1", false, consider, &[(0, 2, 0), (0, 2, 1)]),
+            ("V2", false, consider, &[(2, 3, 0), (2, 2, 1)]),
+            ("R", true, false, &[(0, 1, 0), (0, 1, 1)]),
+            ("EF", false, false, &[]),
+        ]
+    };
+    let pedigrees: [(&str, &[(usize, usize)]); 7] = [
+        ("H1", &[(2, 0), (0, 1)]),
+        ("H2", &[(2, 0)]),
+        ("H3", &[(2, 3), (3, 0)]),
+        ("H4", &[(2, 3), (3, 1)]),
+        ("H5", &[]),
+        ("H6", &[(2, 1)]),
+        ("H7", &[(2, 1), (1, 0)]),
+    ];
+    let markers: [FamMarker; 2] = [
+        ("L1", 0.0, 0.0, 0, 0, &L1, 0.0),
+        ("L2", 0.001, 0.002, 4, 4, &L2, 0.0),
+    ];
+    let plain = parse_fam(
+        "plain.fam",
+        project_text(&persons(false), &pedigrees, &markers, &[]).as_bytes(),
+    )
+    .unwrap();
+    let familias = parse_fam(
+        "familias.fam",
+        project_text(&persons(true), &pedigrees, &markers, &ADVANCED).as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(familias.pedigrees.len(), 7);
+    assert!(familias.warnings().is_empty());
+    for h in 0..7 {
+        let a = plain.case(h, 4).evaluate().unwrap();
+        let b = familias.case(h, 4).evaluate().unwrap();
+        assert_eq!(a.log10_lr, b.log10_lr, "H{}", h + 1);
+        for (x, y) in a.markers.iter().zip(&b.markers) {
+            assert_eq!(x.lr, y.lr, "H{} {}", h + 1, x.name);
+        }
+    }
+    // L1 without mutation, against H5 (all unrelated): R 10/11, V1 10/12,
+    // V2 12/13. H2: R fathers V1's 10, LR 1/(4 p10) = 2.5. H1: and V1's 12
+    // goes to V2, 1/(4 p12) more. H6: R and V2 share nothing: 0.
+    let l1 = |h: usize| familias.case(h, 4).evaluate().unwrap().markers[0].lr;
+    assert!(close(l1(1), 2.5), "{}", l1(1));
+    assert!(close(l1(0), 2.5 / 1.2), "{}", l1(0));
+    assert_eq!(l1(5), 0.0);
+}
+
+/// A marker's dropout probability above 0 is real dropout: refused at the
+/// marker's line, with the persons marked "Consider dropouts"; so are
+/// drop-in, dropout and error outside the Direct/Identity section.
+#[test]
+fn real_dropout_is_refused_at_its_line() {
+    let persons: [FamPerson; 2] = [
+        ("A", true, true, &[(0, 1, 0)]),
+        ("B", false, false, &[(0, 0, 0)]),
+    ];
+    let peds: [(&str, &[(usize, usize)]); 2] = [("H1", &[(0, 1)]), ("H2", &[])];
+    let text = project_text(
+        &persons,
+        &peds,
+        &[("L1", 0.0, 0.0, 0, 0, &L1, 0.05)],
+        &ADVANCED,
+    );
+    let e = err(&text);
+    let line = text
+        .split("\r\n")
+        .position(|l| l.contains("DatabaseSize"))
+        .unwrap()
+        + 1;
+    assert_eq!(e.location.line, Some(line), "{e}");
+    assert_eq!(e.location.field.as_deref(), Some("Dropout probability"));
+    assert!(
+        e.reason.contains("marker L1 has dropout probability 0.05")
+            && e.reason.contains("\"Consider dropouts\": \"A\""),
+        "{e}"
+    );
+
+    let elsewhere = project_text(
+        &persons,
+        &peds,
+        &[("L1", 0.0, 0.0, 0, 0, &L1, 0.0)],
+        &ADVANCED,
+    )
+    .replace("[[Direct/Identity]]", "[[Kinship]]");
+    let e = err(&elsewhere);
+    assert_eq!(e.location.field.as_deref(), Some("Dropin"), "{e}");
+    assert!(e.reason.contains("Dropin = 0.01"), "{e}");
+}
+
+/// Two women (or two men) as the parents of a child, as Familias allows:
+/// computed with each parent's own mutation rate, with a warning naming the
+/// child and both parents; the LR against "unrelated" is the hand formula.
+#[test]
+fn a_child_of_two_parents_of_one_sex() {
+    // A 10/11 and B 12/12 parents of C 10/13: C's 13 must be a mutation.
+    // Equal model over 4 alleles: stay 1 - r, move r/3; female rate 0.005,
+    // male 0.002.
+    for (male, rate) in [(false, 0.005), (true, 0.002)] {
+        let gs: [&[(usize, usize, usize)]; 3] = [&[(0, 1, 0)], &[(2, 2, 0)], &[(0, 3, 0)]];
+        let persons: [FamPerson; 3] = [
+            ("A", male, false, gs[0]),
+            ("B", male, false, gs[1]),
+            ("C", false, false, gs[2]),
+        ];
+        let peds: [(&str, &[(usize, usize)]); 2] = [("H1", &[(0, 2), (1, 2)]), ("H2", &[])];
+        let text = project_text(
+            &persons,
+            &peds,
+            &[("L1", 0.005, 0.002, 0, 0, &L1, 0.0)],
+            &ADVANCED,
+        );
+        let p = parse_fam("p.fam", text.as_bytes()).unwrap();
+        let sex = if male { "male" } else { "female" };
+        assert_eq!(
+            p.warnings(),
+            vec![format!(
+                "pedigree \"H1\": \"C\" has two parents of the same sex, \"A\" and \"B\" (both {sex}); computed as Familias does, each parent passing its alleles through the mutation model of its own sex"
+            )]
+        );
+        let m = |from: usize, to: usize| if from == to { 1.0 - rate } else { rate / 3.0 };
+        let from_a = |x: usize| 0.5 * (m(0, x) + m(1, x));
+        let from_b = |x: usize| m(2, x);
+        let h1 = from_a(0) * from_b(3) + from_a(3) * from_b(0);
+        let h2 = 2.0 * 0.1 * 0.4;
+        let lr = p.case(0, 1).evaluate().unwrap().lr();
+        assert!(
+            ((lr - h1 / h2) / (h1 / h2)).abs() < 1e-9,
+            "{lr} {}",
+            h1 / h2
+        );
+    }
+
+    // A third parent is an error at its relation's line.
+    let persons: [FamPerson; 4] = [
+        ("A", false, false, &[]),
+        ("B", false, false, &[]),
+        ("D", true, false, &[]),
+        ("C", false, false, &[(0, 0, 0)]),
+    ];
+    let peds: [(&str, &[(usize, usize)]); 2] = [("H1", &[(0, 3), (1, 3), (2, 3)]), ("H2", &[])];
+    let text = project_text(&persons, &peds, &[("L1", 0.0, 0.0, 0, 0, &L1, 0.0)], &[]);
+    let e = err(&text);
+    assert!(
+        e.reason
+            .contains("\"C\" is given a third parent, \"D\", besides \"A\" and \"B\""),
+        "{e}"
+    );
+    let line = text.split("\r\n").position(|l| l == "\"H1\"").unwrap() + 1 + 8;
+    assert_eq!(e.location.line, Some(line), "{e}");
 }

@@ -193,3 +193,129 @@ fn an_exported_candidate_reads_back_with_the_same_lr() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("no such candidate"), "{}", stderr(&o));
 }
+
+/// A project laid out as Familias writes one, with the Direct/Identity
+/// settings Familias puts in every project (non-zero) and a child of two
+/// women: `reunite lr` computes it, each mother passing her alleles through
+/// the female mutation model, and warns on stderr naming the child and both
+/// parents; the LR is the hand formula.
+#[test]
+fn a_child_of_two_women_is_computed_with_a_warning() {
+    let lines = [
+        "\"Output from Familias, version 3.3.1\"",
+        "\"DO NOT EDIT!\"",
+        "3.3.1",
+        "\"\"",
+        "3",
+        // A, female, 10/11; B, female, 12/12; C, male, 10/13.
+        "\"A\"",
+        "#FALSE#",
+        "-1",
+        "#FALSE#",
+        "#FALSE#",
+        "1",
+        "0",
+        "1",
+        "0",
+        "\"B\"",
+        "#FALSE#",
+        "-1",
+        "#FALSE#",
+        "#FALSE#",
+        "1",
+        "2",
+        "2",
+        "0",
+        "\"C\"",
+        "#FALSE#",
+        "-1",
+        "#FALSE#",
+        "#TRUE#",
+        "1",
+        "0",
+        "3",
+        "0",
+        "\"Known relations\"",
+        "0",
+        "0",
+        "0",
+        "2",
+        "0",
+        "\"Two mothers\"",
+        "0",
+        "0",
+        "2",
+        "0",
+        "2",
+        "1",
+        "2",
+        "1",
+        "\"Unrelated\"",
+        "0",
+        "0",
+        "0",
+        "#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )",
+        "1",
+        "#TRUE#",
+        "\"db\"",
+        "\"L1\"",
+        "0.005",
+        "0.002",
+        "0",
+        "0",
+        "4",
+        "0",
+        "0",
+        "0",
+        "0",
+        "#FALSE#",
+        "0",
+        "4\t(DatabaseSize = 1000 , Dropout probability = 0 , Minor allele frequency = 0 )",
+        "\"10\"",
+        "0.1",
+        "\"11\"",
+        "0.2",
+        "\"12\"",
+        "0.3",
+        "\"13\"",
+        "0.4",
+        "[Advanced]",
+        "[[Direct/Identity]]",
+        "Dropin= 0.01",
+        "Dropout= 0.1",
+        "Error= 0.001",
+        "[[Other]]",
+        "NumberOfDecimals= 10",
+        "",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let fam = dir.path().join("two-mothers.fam");
+    std::fs::write(&fam, lines.join("\r\n")).unwrap();
+    let o = reunite(&[
+        "lr",
+        fam.to_str().unwrap(),
+        "--reference",
+        "Unrelated",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "warning: {}: pedigree \"Two mothers\": \"C\" has two parents of the same sex, \"A\" and \"B\" (both female)",
+            fam.display()
+        )),
+        "{err}"
+    );
+    assert!(!stdout(&o).contains("warning"));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // C's 13 is a mutation of a mother's allele: equal model over 4 alleles,
+    // female rate 0.005 (stay 1 - r, move r/3).
+    let r: f64 = 0.005;
+    let m = |from: usize, to: usize| if from == to { 1.0 - r } else { r / 3.0 };
+    let from_a = |x: usize| 0.5 * (m(0, x) + m(1, x));
+    let from_b = |x: usize| m(2, x);
+    let want = (from_a(0) * from_b(3) + from_a(3) * from_b(0)) / (2.0 * 0.1 * 0.4);
+    let lr = v["pedigrees"][0]["lr"].as_f64().unwrap();
+    assert!(rel_close(lr, want, 1e-9), "{lr} {want}");
+}

@@ -131,14 +131,7 @@ impl ApproxDate {
         let first_of = |y: i32, m: u32| Date::new(y, m, 1).expect("a month's first day");
         match self {
             ApproxDate::Day(d) => (d, d),
-            ApproxDate::Month(y, m) => {
-                let next = if m == 12 {
-                    first_of(y + 1, 1)
-                } else {
-                    first_of(y, m + 1)
-                };
-                (first_of(y, m), Date::from_unix_days(next.unix_days() - 1))
-            }
+            ApproxDate::Month(y, m) => (first_of(y, m), first_of(y, m).last_of_month()),
             ApproxDate::Year(y) => (first_of(y, 1), Date::new(y, 12, 31).expect("31 December")),
         }
     }
@@ -1243,6 +1236,11 @@ mod tests {
         assert_eq!(
             ApproxDate::Month(2023, 12).range(),
             (d("2023-12-01"), d("2023-12-31"))
+        );
+        // The last month a date can be in.
+        assert_eq!(
+            "9999-12".parse::<ApproxDate>().unwrap().range(),
+            (d("9999-12-01"), d("9999-12-31"))
         );
         assert_eq!(
             ApproxDate::covering(d("2024-01-01"), d("2024-03-01")),

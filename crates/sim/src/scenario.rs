@@ -734,12 +734,22 @@ mod tests {
         }
     }
 
-    /// Data lines (not the header) of a text, split on `sep`.
-    fn rows(text: &str, sep: char) -> Vec<Vec<&str>> {
-        text.lines()
-            .skip(1)
-            .map(|l| l.split(sep).collect())
-            .collect()
+    /// The records after the header of a CSV text (`sep` a comma) or a
+    /// GeneMapper table (a tab), read with the `csv` crate: a quoted field
+    /// may hold the separator.
+    fn records(text: &str, sep: u8) -> Vec<csv::StringRecord> {
+        csv::ReaderBuilder::new()
+            .delimiter(sep)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .collect::<Result<_, _>>()
+            .expect("a well-formed table")
+    }
+
+    /// The fields of each record.
+    fn rows(records: &[csv::StringRecord]) -> Vec<Vec<&str>> {
+        records.iter().map(|r| r.iter().collect()).collect()
     }
 
     fn is_amel(marker: &str) -> bool {
@@ -757,7 +767,8 @@ mod tests {
     /// Genotypes by sample and marker from the table, as allele texts.
     fn genotype_table(tsv: &str) -> HashMap<String, HashMap<String, (String, String)>> {
         let mut out: HashMap<String, HashMap<String, (String, String)>> = HashMap::new();
-        for r in rows(tsv, '\t') {
+        let records = records(tsv, b'\t');
+        for r in rows(&records) {
             assert_eq!(r.len(), 10, "{r:?}");
             let a1 = r[5].to_string();
             let a2 = if r[6].is_empty() {
@@ -821,9 +832,12 @@ mod tests {
              found_lat,found_lon,institution,description"
         );
 
-        let cases = rows(&s.cases_csv, ',');
-        let references = rows(&s.references_csv, ',');
-        let found = rows(&s.found_csv, ',');
+        let (cases, references, found) = (
+            records(&s.cases_csv, b','),
+            records(&s.references_csv, b','),
+            records(&s.found_csv, b','),
+        );
+        let (cases, references, found) = (rows(&cases), rows(&references), rows(&found));
         assert_eq!(cases.len(), 200);
         assert_eq!(found.len(), 30);
         assert!(cases.iter().all(|r| r.len() == 10));
@@ -902,10 +916,9 @@ mod tests {
             assert_eq!(date(days), d);
             days
         };
-        let cases: HashMap<&str, Vec<&str>> = rows(&s.cases_csv, ',')
-            .into_iter()
-            .map(|r| (r[0], r))
-            .collect();
+        let case_records = records(&s.cases_csv, b',');
+        let cases: HashMap<&str, Vec<&str>> =
+            rows(&case_records).into_iter().map(|r| (r[0], r)).collect();
         for c in cases.values() {
             let (from, to, missing) = (parse(c[3]), parse(c[4]), parse(c[5]));
             assert!(from <= to && to <= missing && missing <= today, "{c:?}");
@@ -915,7 +928,8 @@ mod tests {
             );
             assert!(TOWNS.iter().any(|t| t.0 == c[6]));
         }
-        let found = rows(&s.found_csv, ',');
+        let found = records(&s.found_csv, b',');
+        let found = rows(&found);
         for (t, f) in s.truth.iter().zip(&found) {
             assert_eq!((f[0], f[1]), (t.sample_name.as_str(), t.found_id.as_str()));
             assert_eq!(parse(f[5]), today);
@@ -942,7 +956,8 @@ mod tests {
         let people = pool(&models, 100, 7, 9);
         let s = scenario(&models, &people, &spec(150, 50, 45, 3)).unwrap();
         let table = genotype_table(&s.profiles_tsv);
-        let references = rows(&s.references_csv, ',');
+        let references = records(&s.references_csv, b',');
+        let references = rows(&references);
         let mut checked = 0;
         for t in &s.truth {
             let Some(case_id) = &t.case_id else { continue };
@@ -996,17 +1011,14 @@ mod tests {
         assert_eq!(full.found_csv.lines().count(), default.rescued + 1);
         // The truth follows the found file row by row, and the children with
         // a family are the missing children of distinct registered cases.
-        let case_ids: HashSet<&str> = full
-            .cases_csv
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').next().unwrap())
-            .collect();
+        let cases = records(&full.cases_csv, b',');
+        let case_ids: HashSet<&str> = cases.iter().map(|r| &r[0]).collect();
         assert_eq!(case_ids.len(), default.families);
-        for (t, row) in full.truth.iter().zip(full.found_csv.lines().skip(1)) {
-            let mut fields = row.split(',');
-            assert_eq!(fields.next(), Some(t.sample_name.as_str()));
-            assert_eq!(fields.next(), Some(t.found_id.as_str()));
+        let found = records(&full.found_csv, b',');
+        assert_eq!(found.len(), full.truth.len());
+        for (t, row) in full.truth.iter().zip(&found) {
+            assert_eq!(&row[0], t.sample_name.as_str());
+            assert_eq!(&row[1], t.found_id.as_str());
         }
         let true_cases: Vec<&str> = full
             .truth
@@ -1099,7 +1111,8 @@ mod tests {
             .unwrap();
         }
         let s = scenario(&models, &[], &spec(400, 10, 5, 9)).unwrap();
-        let lines = rows(&s.profiles_tsv, '\t');
+        let lines = records(&s.profiles_tsv, b'\t');
+        let lines = rows(&lines);
         let markers: HashSet<&str> = lines.iter().map(|r| r[3]).collect();
         for name in [
             "vWA", "VWA", "Penta D", "PENTA_D", "CSF1PO", "CSF1P0", "TH01", "THO1",

@@ -747,35 +747,63 @@ pub fn specimen_role(category: &str) -> Result<SpecimenRole, String> {
 // ---------------------------------------------------------------------------
 // Writing
 
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
 /// Writes a CMF file (CMF 3.2 layout, in the CMF namespace) that
 /// [`parse_cmf`] reads back to `cmf` (up to the specimens' lines): header
 /// fields that are set, then per specimen its `CASEID` (an attribute),
 /// `SPECIMENID`, `SPECIMENCATEGORY`, `SPECIMENCOMMENT`, an `AMEL` locus for a
 /// known sex, and a locus per marker with one allele for a homozygote and two
-/// otherwise; `READINGBY` is the header's `SUBMITBYUSERID` when set.
+/// otherwise; `READINGBY` is the header's `SUBMITBYUSERID` when set. Written
+/// with quick-xml, two spaces of indentation per level.
 ///
 /// Values are written as given; they should be trimmed and free of control
 /// characters other than tab, line feed and carriage return (XML 1.0 cannot
 /// hold the others), as every value [`parse_cmf`] returns is.
 pub fn write_cmf(cmf: &CmfFile) -> String {
-    let mut out = String::new();
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!("<{ROOT} xmlns=\"{CMF_NAMESPACE}\">\n"));
-    for name in HEADER_FIELDS {
-        if let Some(value) = cmf.header.field(name) {
-            element(&mut out, 1, name, value);
-        }
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write_document(&mut writer, cmf).expect("writing to memory does not fail");
+    let mut out = String::from_utf8(writer.into_inner()).expect("UTF-8 in, UTF-8 out");
+    out.push('\n');
+    out
+}
+
+type XmlWriter = Writer<Vec<u8>>;
+
+fn write_document(w: &mut XmlWriter, cmf: &CmfFile) -> std::io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element(ROOT)
+        .with_attribute(("xmlns", CMF_NAMESPACE))
+        .write_inner_content(|w| {
+            for name in HEADER_FIELDS {
+                if let Some(value) = cmf.header.field(name) {
+                    element(w, name, value)?;
+                }
+            }
+            let reading_by = cmf.header.submit_by_user_id.as_deref();
+            for s in &cmf.specimens {
+                write_specimen(w, s, reading_by)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn write_specimen(
+    w: &mut XmlWriter,
+    s: &Specimen,
+    reading_by: Option<&str>,
+) -> std::io::Result<()> {
+    let mut specimen = w.create_element("SPECIMEN");
+    if let Some(case) = &s.case_id {
+        specimen = specimen.with_attribute(("CASEID", case.as_str()));
     }
-    let reading_by = cmf.header.submit_by_user_id.as_deref();
-    for s in &cmf.specimens {
-        match &s.case_id {
-            Some(case) => out.push_str(&format!("  <SPECIMEN CASEID=\"{}\">\n", escape(case))),
-            None => out.push_str("  <SPECIMEN>\n"),
-        }
-        element(&mut out, 2, "SPECIMENID", &s.id);
-        element(&mut out, 2, "SPECIMENCATEGORY", &s.category);
+    specimen.write_inner_content(|w| {
+        element(w, "SPECIMENID", &s.id)?;
+        element(w, "SPECIMENCATEGORY", &s.category)?;
         if let Some(comment) = &s.comment {
-            element(&mut out, 2, "SPECIMENCOMMENT", comment);
+            element(w, "SPECIMENCOMMENT", comment)?;
         }
         let amelogenin: Option<&[&str]> = match s.sex {
             Some(Sex::Female) => Some(&["X"]),
@@ -783,61 +811,47 @@ pub fn write_cmf(cmf: &CmfFile) -> String {
             Some(Sex::Unknown) | None => None,
         };
         if let Some(calls) = amelogenin {
-            locus(&mut out, "AMEL", reading_by, calls);
+            locus(w, "AMEL", reading_by, calls)?;
         }
         for (marker, genotype) in &s.markers {
             let (a, b) = (genotype.first().to_string(), genotype.second().to_string());
             if genotype.is_homozygous() {
-                locus(&mut out, marker, reading_by, &[&a]);
+                locus(w, marker, reading_by, &[&a])?;
             } else {
-                locus(&mut out, marker, reading_by, &[&a, &b]);
+                locus(w, marker, reading_by, &[&a, &b])?;
             }
         }
-        out.push_str("  </SPECIMEN>\n");
-    }
-    out.push_str(&format!("</{ROOT}>\n"));
-    out
+        Ok(())
+    })?;
+    Ok(())
 }
 
-fn locus(out: &mut String, name: &str, reading_by: Option<&str>, alleles: &[&str]) {
-    out.push_str("    <LOCUS>\n");
-    element(out, 3, "LOCUSNAME", name);
-    if let Some(by) = reading_by {
-        element(out, 3, "READINGBY", by);
-    }
-    for allele in alleles {
-        out.push_str("      <ALLELE>");
-        out.push_str(&format!("<ALLELEVALUE>{}</ALLELEVALUE>", escape(allele)));
-        out.push_str("</ALLELE>\n");
-    }
-    out.push_str("    </LOCUS>\n");
-}
-
-fn element(out: &mut String, depth: usize, name: &str, value: &str) {
-    for _ in 0..depth {
-        out.push_str("  ");
-    }
-    out.push_str(&format!("<{name}>{}</{name}>\n", escape(value)));
-}
-
-/// A value escaped for XML text and attributes; line breaks and tabs as
-/// character references, so that they survive attribute normalisation.
-fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
+fn locus(
+    w: &mut XmlWriter,
+    name: &str,
+    reading_by: Option<&str>,
+    alleles: &[&str],
+) -> std::io::Result<()> {
+    w.create_element("LOCUS").write_inner_content(|w| {
+        element(w, "LOCUSNAME", name)?;
+        if let Some(by) = reading_by {
+            element(w, "READINGBY", by)?;
         }
-    }
-    out
+        for allele in alleles {
+            w.create_element("ALLELE")
+                .write_inner_content(|w| element(w, "ALLELEVALUE", allele))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// `<name>value</name>`, the value escaped by quick-xml (markup characters
+/// and quotes as entities, a carriage return as `&#13;`).
+fn element(w: &mut XmlWriter, name: &str, value: &str) -> std::io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(value))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -545,6 +545,35 @@ fn parse_csv(
     database(file, markers)
 }
 
+/// The number of people behind a long CSV table (see [`parse_frequencies`]),
+/// for the NRC II minimum allele frequency: half the largest `n_alleles` of
+/// its rows, of `population` when the table has a population column and one
+/// is given. `None` for the other layouts, a table without that column or
+/// without a whole number in it.
+pub fn sample_size(text: &str, population: Option<&str>) -> Option<u64> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = crate::split_lines(text).find(|l| !l.trim().is_empty())?;
+    let table = read_table("", text, delimiter_of(first)).ok()?;
+    let column = |name: &str| {
+        table
+            .header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+    };
+    let n_alleles = column("n_alleles")?;
+    let population_column = column("population");
+    table
+        .rows
+        .iter()
+        .filter(|(_, row)| match (population_column, population) {
+            (Some(c), Some(p)) => row[c] == p,
+            _ => true,
+        })
+        .filter_map(|(_, row)| row[n_alleles].parse::<u64>().ok())
+        .max()
+        .map(|n| n / 2)
+}
+
 /// A delimited text table (shared with the genotype readers).
 pub(crate) struct Table {
     /// The line of the header.
@@ -638,6 +667,34 @@ mod tests {
 
     fn err(text: &str) -> FormatError {
         parse_frequencies("f.txt", text, None).unwrap_err()
+    }
+
+    #[test]
+    fn sample_size_of_a_long_table() {
+        let nist = data("nist1036/frequencies.csv");
+        assert_eq!(sample_size(&nist, Some("All")), Some(1036));
+        assert_eq!(sample_size(&nist, Some("AfAm")), Some(342));
+        // A quoted population holds a comma: the columns after it are still
+        // the right ones.
+        let text = "population,locus,allele,n_alleles,frequency\n\
+                    \"Han, Beijing\",TH01,6,400,0.5\n\
+                    \"Han, Beijing\",TH01,7,400,0.5\n\
+                    Uygur,TH01,6,200,1\n";
+        assert_eq!(sample_size(text, Some("Han, Beijing")), Some(200));
+        assert_eq!(sample_size(text, Some("Uygur")), Some(100));
+        assert_eq!(sample_size(text, None), Some(200));
+        assert_eq!(
+            sample_size(
+                "\u{feff}Locus;Allele;Frequency;N_Alleles\nTH01;6;0,5;300\n",
+                None
+            ),
+            Some(150)
+        );
+        assert_eq!(
+            sample_size("locus,allele,frequency\nTH01,6,1\n", None),
+            None
+        );
+        assert_eq!(sample_size("TH01\n6\t0.5\n7\t0.5\n", None), None);
     }
 
     fn at(line: usize, field: Option<&str>, reason: &str) -> FormatError {

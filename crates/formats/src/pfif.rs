@@ -19,9 +19,10 @@
 //! - The reader refuses anything else: another PFIF version or namespace, an
 //!   unknown element, a field given twice, a malformed value, a DTD. Errors
 //!   name the file, the line, the element and the reason.
-//! - The writer escapes `<`, `&` and `>`, writes a carriage return as `&#13;`
-//!   (so that it survives reading), and replaces the few characters XML 1.0
-//!   cannot carry (other control characters, U+FFFE, U+FFFF) by U+FFFD.
+//! - The writer (quick-xml) escapes `<`, `&` and `>`, writes a carriage
+//!   return as `&#13;` (so that it survives reading), and replaces the few
+//!   characters XML 1.0 cannot carry (other control characters, U+FFFE,
+//!   U+FFFF) by U+FFFD.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -131,14 +132,7 @@ impl ApproxDate {
         let first_of = |y: i32, m: u32| Date::new(y, m, 1).expect("a month's first day");
         match self {
             ApproxDate::Day(d) => (d, d),
-            ApproxDate::Month(y, m) => {
-                let next = if m == 12 {
-                    first_of(y + 1, 1)
-                } else {
-                    first_of(y, m + 1)
-                };
-                (first_of(y, m), Date::from_unix_days(next.unix_days() - 1))
-            }
+            ApproxDate::Month(y, m) => (first_of(y, m), first_of(y, m).last_of_month()),
             ApproxDate::Year(y) => (first_of(y, 1), Date::new(y, 12, 31).expect("31 December")),
         }
     }
@@ -371,72 +365,65 @@ pub fn record_domain(id: &str) -> Option<&str> {
 // ---------------------------------------------------------------------------
 // Writing
 
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' | '\n' => out.push(c),
-            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
+use quick_xml::Writer;
+use quick_xml::escape::partial_escape;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+type XmlWriter = Writer<Vec<u8>>;
+
+/// `<pfif:name>value</pfif:name>` when there is a value: the characters XML
+/// 1.0 cannot carry (control characters other than tab, line feed and
+/// carriage return; U+FFFE, U+FFFF) replaced by U+FFFD, then escaped by
+/// quick-xml (`<`, `>`, `&`, and a carriage return as `&#13;`).
+fn field(w: &mut XmlWriter, name: &str, value: Option<&str>) -> std::io::Result<()> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let carried: String = value
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    w.create_element(format!("pfif:{name}"))
+        .write_text_content(BytesText::from_escaped(partial_escape(carried.as_str())))?;
+    Ok(())
+}
+
+fn write_note(w: &mut XmlWriter, n: &Note) -> std::io::Result<()> {
+    let time = |t: &Option<UtcTime>| t.map(|t| t.to_string());
+    w.create_element("pfif:note").write_inner_content(|w| {
+        for name in NOTE_FIELDS {
+            let value: Option<String> = match name {
+                "note_record_id" => Some(n.note_record_id.clone()),
+                "person_record_id" => n.person_record_id.clone(),
+                "linked_person_record_id" => n.linked_person_record_id.clone(),
+                "entry_date" => time(&n.entry_date),
+                "author_name" => Some(n.author_name.clone()),
+                "author_email" => n.author_email.clone(),
+                "author_phone" => n.author_phone.clone(),
+                "source_date" => time(&n.source_date),
+                "author_made_contact" => n.author_made_contact.map(|b| b.to_string()),
+                "status" => n.status.map(|s| s.name().to_string()),
+                "email_of_found_person" => n.email_of_found_person.clone(),
+                "phone_of_found_person" => n.phone_of_found_person.clone(),
+                "last_known_location" => n.last_known_location.clone(),
+                "text" => Some(n.text.clone()),
+                "photo_url" => n.photo_url.clone(),
+                _ => unreachable!("every note field is listed"),
+            };
+            field(w, name, value.as_deref())?;
         }
-    }
+        Ok(())
+    })?;
+    Ok(())
 }
 
-fn field(out: &mut String, indent: &str, name: &str, value: Option<&str>) {
-    if let Some(v) = value {
-        out.push_str(indent);
-        out.push_str("<pfif:");
-        out.push_str(name);
-        out.push('>');
-        escape_into(out, v);
-        out.push_str("</pfif:");
-        out.push_str(name);
-        out.push_str(">\n");
-    }
-}
-
-fn write_note(out: &mut String, indent: &str, n: &Note) {
-    let inner = format!("{indent}  ");
+fn write_person(w: &mut XmlWriter, p: &Person) -> std::io::Result<()> {
     let time = |t: &Option<UtcTime>| t.map(|t| t.to_string());
-    out.push_str(indent);
-    out.push_str("<pfif:note>\n");
-    for name in NOTE_FIELDS {
-        let value: Option<String> = match name {
-            "note_record_id" => Some(n.note_record_id.clone()),
-            "person_record_id" => n.person_record_id.clone(),
-            "linked_person_record_id" => n.linked_person_record_id.clone(),
-            "entry_date" => time(&n.entry_date),
-            "author_name" => Some(n.author_name.clone()),
-            "author_email" => n.author_email.clone(),
-            "author_phone" => n.author_phone.clone(),
-            "source_date" => time(&n.source_date),
-            "author_made_contact" => n.author_made_contact.map(|b| b.to_string()),
-            "status" => n.status.map(|s| s.name().to_string()),
-            "email_of_found_person" => n.email_of_found_person.clone(),
-            "phone_of_found_person" => n.phone_of_found_person.clone(),
-            "last_known_location" => n.last_known_location.clone(),
-            "text" => Some(n.text.clone()),
-            "photo_url" => n.photo_url.clone(),
-            _ => unreachable!("every note field is listed"),
-        };
-        field(out, &inner, name, value.as_deref());
-    }
-    out.push_str(indent);
-    out.push_str("</pfif:note>\n");
-}
-
-/// Writes a document as PFIF 1.4 XML (UTF-8), fields in the order of the
-/// specification. Records built in memory must have their required times
-/// (`source_date`); a missing one is left out, which readers refuse.
-pub fn write(doc: &Document) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!("<pfif:pfif xmlns:pfif=\"{NAMESPACE}\">\n"));
-    let time = |t: &Option<UtcTime>| t.map(|t| t.to_string());
-    for p in &doc.persons {
-        out.push_str("  <pfif:person>\n");
+    w.create_element("pfif:person").write_inner_content(|w| {
         for name in PERSON_FIELDS {
             let value: Option<String> = match name {
                 "person_record_id" => Some(p.person_record_id.clone()),
@@ -466,17 +453,40 @@ pub fn write(doc: &Document) -> String {
                 "profile_urls" => p.profile_urls.clone(),
                 _ => unreachable!("every person field is listed"),
             };
-            field(&mut out, "    ", name, value.as_deref());
+            field(w, name, value.as_deref())?;
         }
         for n in &p.notes {
-            write_note(&mut out, "    ", n);
+            write_note(w, n)?;
         }
-        out.push_str("  </pfif:person>\n");
-    }
-    for n in &doc.notes {
-        write_note(&mut out, "  ", n);
-    }
-    out.push_str("</pfif:pfif>\n");
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Writes a document as PFIF 1.4 XML (UTF-8), fields in the order of the
+/// specification, with quick-xml (two spaces of indentation per level).
+/// Records built in memory must have their required times (`source_date`);
+/// a missing one is left out, which readers refuse.
+pub fn write(doc: &Document) -> String {
+    let mut w = XmlWriter::new_with_indent(Vec::new(), b' ', 2);
+    let written: std::io::Result<()> = (|| {
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        w.create_element("pfif:pfif")
+            .with_attribute(("xmlns:pfif", NAMESPACE))
+            .write_inner_content(|w| {
+                for p in &doc.persons {
+                    write_person(w, p)?;
+                }
+                for n in &doc.notes {
+                    write_note(w, n)?;
+                }
+                Ok(())
+            })?;
+        Ok(())
+    })();
+    written.expect("writing to memory does not fail");
+    let mut out = String::from_utf8(w.into_inner()).expect("UTF-8 in, UTF-8 out");
+    out.push('\n');
     out
 }
 
@@ -1263,6 +1273,11 @@ mod tests {
         assert_eq!(
             ApproxDate::Month(2023, 12).range(),
             (d("2023-12-01"), d("2023-12-31"))
+        );
+        // The last month a date can be in.
+        assert_eq!(
+            "9999-12".parse::<ApproxDate>().unwrap().range(),
+            (d("9999-12-01"), d("9999-12-31"))
         );
         assert_eq!(
             ApproxDate::covering(d("2024-01-01"), d("2024-03-01")),

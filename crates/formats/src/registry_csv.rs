@@ -32,7 +32,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use kinship::{Relative, Sex};
 
@@ -41,111 +40,76 @@ use crate::error::{FormatError, Location};
 // ---------------------------------------------------------------------------
 // Dates
 
-/// A calendar date in the proleptic Gregorian calendar. Dates order
-/// chronologically.
+/// A calendar date in the proleptic Gregorian calendar, from -9999-01-01 to
+/// 9999-12-31 (a [`jiff::civil::Date`]). Dates order chronologically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    // The field order makes the derived order chronological.
-    year: i32,
-    month: u8,
-    day: u8,
-}
+pub struct Date(jiff::civil::Date);
 
-/// Days from 0000-03-01 to 1970-01-01, the Unix epoch.
-const EPOCH_SHIFT: i64 = 719_468;
-/// Days in 400 Gregorian years.
-const DAYS_PER_400_YEARS: i64 = 146_097;
+/// 1970-01-01, the day `unix_days` counts from.
+const UNIX_EPOCH_DAY: jiff::civil::Date = jiff::civil::Date::constant(1970, 1, 1);
 
 impl Date {
-    /// The date, if `month` is 1 to 12 and `day` is a day of that month.
+    /// The date, if `year` is from -9999 to 9999, `month` is 1 to 12 and
+    /// `day` is a day of that month.
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        Some(Date {
-            year,
-            month: month as u8,
-            day: day as u8,
-        })
+        jiff::civil::Date::new(
+            i16::try_from(year).ok()?,
+            i8::try_from(month).ok()?,
+            i8::try_from(day).ok()?,
+        )
+        .ok()
+        .map(Date)
     }
 
     pub fn year(self) -> i32 {
-        self.year
+        i32::from(self.0.year())
     }
 
     /// The month, 1 (January) to 12.
     pub fn month(self) -> u32 {
-        u32::from(self.month)
+        self.0.month() as u32
     }
 
     /// The day of the month, from 1.
     pub fn day(self) -> u32 {
-        u32::from(self.day)
+        self.0.day() as u32
     }
 
-    /// Whether `year` has a 29 February.
-    pub fn is_leap_year(year: i32) -> bool {
-        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    /// The last day of this date's month.
+    pub fn last_of_month(self) -> Date {
+        Date(self.0.last_of_month())
     }
 
     /// The number of days from 1970-01-01 to this date (negative before it).
     pub fn unix_days(self) -> i64 {
-        // Count years from March, so that the leap day is the last day of a year.
-        let month = i64::from(self.month);
-        let year = i64::from(self.year) - i64::from(month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year.rem_euclid(400);
-        let month_from_march = (month + 9) % 12;
-        // Days before the month, from March: 31, 30, 31, 30, 31 repeating.
-        let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(self.day) - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * DAYS_PER_400_YEARS + day_of_era - EPOCH_SHIFT
+        i64::from(
+            self.0
+                .since(UNIX_EPOCH_DAY)
+                .expect("days between two dates")
+                .get_days(),
+        )
     }
 
     /// The date `days` days after 1970-01-01 (before it if negative). Days
-    /// beyond the years an `i32` holds give the first or last such date.
+    /// beyond the dates a [`Date`] holds give the first or last date.
     pub fn from_unix_days(days: i64) -> Date {
-        let first = Date {
-            year: i32::MIN,
-            month: 1,
-            day: 1,
-        };
-        let last = Date {
-            year: i32::MAX,
-            month: 12,
-            day: 31,
-        };
-        let days = days.clamp(first.unix_days(), last.unix_days()) + EPOCH_SHIFT;
-        let era = days.div_euclid(DAYS_PER_400_YEARS);
-        let day_of_era = days.rem_euclid(DAYS_PER_400_YEARS);
-        // The year of the era, from March: undo the leap days before it.
-        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524
-            - day_of_era / (DAYS_PER_400_YEARS - 1))
-            / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let month_from_march = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-        let month = if month_from_march < 10 {
-            month_from_march + 3
-        } else {
-            month_from_march - 9
-        };
-        let year = era * 400 + year_of_era + i64::from(month <= 2);
-        Date {
-            year: i32::try_from(year).expect("the days were clamped to the i32 years"),
-            month: month as u8,
-            day: day as u8,
-        }
+        let first = Date(jiff::civil::Date::MIN);
+        let last = Date(jiff::civil::Date::MAX);
+        let days = days.clamp(first.unix_days(), last.unix_days());
+        Date(
+            UNIX_EPOCH_DAY
+                .checked_add(jiff::Span::new().days(days))
+                .expect("the days were clamped to the dates a Date holds"),
+        )
     }
 
     /// Today's date in UTC, from the system clock.
     pub fn today_utc() -> Date {
-        const SECONDS_PER_DAY: u64 = 86_400;
-        let days = match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(after) => (after.as_secs() / SECONDS_PER_DAY) as i64,
-            Err(before) => -(before.duration().as_secs().div_ceil(SECONDS_PER_DAY) as i64),
-        };
-        Date::from_unix_days(days)
+        Date(
+            jiff::tz::TimeZone::UTC
+                .to_datetime(jiff::Timestamp::now())
+                .date(),
+        )
     }
 
     /// The number of days from `other` to this date: positive when this date
@@ -155,28 +119,18 @@ impl Date {
     }
 }
 
-/// The number of days of a month (1 to 12) of a year.
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if Date::is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// Writes `YYYY-MM-DD` (a minus sign before years before year 0).
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.year < 0 {
+        if self.year() < 0 {
             f.write_str("-")?;
         }
         write!(
             f,
             "{:04}-{:02}-{:02}",
-            self.year.unsigned_abs(),
-            self.month,
-            self.day
+            self.year().unsigned_abs(),
+            self.month(),
+            self.day()
         )
     }
 }
@@ -1001,26 +955,21 @@ mod tests {
         assert_eq!(d("2020-01-01").days_since(d("2021-01-01")), -366);
         assert_eq!(d("2001-01-01").days_since(d("1901-01-01")), 36_525);
         assert_eq!(Date::from_unix_days(11_017), d("2000-03-01"));
+        assert_eq!(Date::from_unix_days(-1), d("1969-12-31"));
 
-        // Walk day by day across four centuries either side of the epoch.
-        let mut date = d("1600-01-01");
-        let mut days = date.unix_days();
-        while date < d("2400-12-31") {
-            let next = Date::new(date.year(), date.month(), date.day() + 1)
-                .or_else(|| Date::new(date.year(), date.month() + 1, 1))
-                .unwrap_or_else(|| Date::new(date.year() + 1, 1, 1).unwrap());
-            days += 1;
-            assert_eq!(next.unix_days(), days, "{next}");
-            assert_eq!(Date::from_unix_days(days), next);
-            date = next;
-        }
-
+        // The range: years -9999 to 9999; days beyond it give its ends.
+        assert_eq!(Date::new(10_000, 1, 1), None);
+        assert_eq!(Date::new(-10_000, 12, 31), None);
         let first = Date::from_unix_days(i64::MIN);
         let last = Date::from_unix_days(i64::MAX);
-        assert_eq!((first.year(), first.month(), first.day()), (i32::MIN, 1, 1));
-        assert_eq!((last.year(), last.month(), last.day()), (i32::MAX, 12, 31));
+        assert_eq!((first.year(), first.month(), first.day()), (-9999, 1, 1));
+        assert_eq!((last.year(), last.month(), last.day()), (9999, 12, 31));
         assert_eq!(Date::from_unix_days(first.unix_days()), first);
         assert_eq!(Date::from_unix_days(last.unix_days()), last);
+        assert_eq!(d("9999-12-31"), last);
+        assert_eq!(d("0000-01-01").to_string(), "0000-01-01");
+        assert_eq!(d("2023-02-14").last_of_month(), d("2023-02-28"));
+        assert_eq!(last.last_of_month(), last);
 
         let today = Date::today_utc();
         assert!(today >= d("2025-01-01") && today.year() < 3000, "{today}");

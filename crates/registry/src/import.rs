@@ -170,7 +170,9 @@ impl Registry {
         let content =
             serde_json::to_string(&content).map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let sha = sha256_hex(&content);
-        let sample_size = sample_size(text, population);
+        // The number of people behind a long CSV table, for the NRC II minimum frequency.
+        let sample_size =
+            formats::frequencies::sample_size(text, population).and_then(|n| i64::try_from(n).ok());
         let mut report = ImportReport {
             kind: "frequencies".into(),
             file: file.into(),
@@ -817,32 +819,6 @@ impl Registry {
             })?;
         Ok(markers.into_iter().map(|m| m.name).collect())
     }
-}
-
-/// The number of people behind a long-CSV table (`n_alleles / 2`), for the NRC II minimum frequency.
-fn sample_size(text: &str, population: Option<&str>) -> Option<i64> {
-    let mut lines = formats::split_lines(text);
-    let header: Vec<String> = lines
-        .next()?
-        .trim_start_matches('\u{feff}')
-        .split(',')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let n_col = header.iter().position(|h| h == "n_alleles")?;
-    let pop_col = header.iter().position(|h| h == "population");
-    let mut best: Option<i64> = None;
-    for line in lines {
-        let fields: Vec<&str> = line.split(',').collect();
-        if let (Some(p), Some(want)) = (pop_col, population)
-            && fields.get(p).map(|s| s.trim()) != Some(want)
-        {
-            continue;
-        }
-        if let Some(n) = fields.get(n_col).and_then(|s| s.trim().parse::<i64>().ok()) {
-            best = Some(best.map_or(n, |b: i64| b.max(n)));
-        }
-    }
-    best.map(|n| n / 2)
 }
 
 /// What [`Registry::store_profile`] did.

@@ -65,7 +65,7 @@ impl ScenarioSpec {
             ));
         }
         let (y, m, d) = self.today;
-        if !(1900..=9999).contains(&y) || civil_from_days(days_from_civil(y, m, d)) != (y, m, d) {
+        if !(1900..=9999).contains(&y) || day_number(y, m, d).is_none() {
             return Err(format!("today {y:04}-{m:02}-{d:02} is not a date"));
         }
         Ok(())
@@ -149,7 +149,7 @@ pub fn scenario(
         panic!("invalid scenario spec: {e}");
     }
     let (year, month, day) = spec.today;
-    let today = days_from_civil(year, month, day);
+    let today = day_number(year, month, day).expect("a valid spec's today is a date");
     let mut choices = stream(spec.seed, 0);
     let mut dna = stream(spec.seed, 1);
     let mut facts = stream(spec.seed, 2);
@@ -555,33 +555,26 @@ fn profiles<R: Rng + ?Sized>(
 // ---------------------------------------------------------------------------
 // Dates: days since 1970-01-01 in the proleptic Gregorian calendar
 
-fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(month);
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// 1970-01-01, the day the scenario's day numbers count from.
+const UNIX_EPOCH_DAY: jiff::civil::Date = jiff::civil::Date::constant(1970, 1, 1);
+
+/// The days from 1970-01-01 to a date, if it is one (of the years -9999 to 9999).
+fn day_number(year: i32, month: u32, day: u32) -> Option<i64> {
+    let date = jiff::civil::Date::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+    )
+    .ok()?;
+    Some(i64::from(date.since(UNIX_EPOCH_DAY).ok()?.get_days()))
 }
 
-fn civil_from_days(days: i64) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = era * 400 + yoe + i64::from(month <= 2);
-    (year as i32, month, day)
-}
-
-/// `YYYY-MM-DD`.
+/// `YYYY-MM-DD` of the day `days` days after 1970-01-01.
 fn date(days: i64) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    UNIX_EPOCH_DAY
+        .checked_add(jiff::Span::new().days(days))
+        .expect("a day of the years the scenario's dates are in")
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------
@@ -741,12 +734,22 @@ mod tests {
         }
     }
 
-    /// Data lines (not the header) of a text, split on `sep`.
-    fn rows(text: &str, sep: char) -> Vec<Vec<&str>> {
-        text.lines()
-            .skip(1)
-            .map(|l| l.split(sep).collect())
-            .collect()
+    /// The records after the header of a CSV text (`sep` a comma) or a
+    /// GeneMapper table (a tab), read with the `csv` crate: a quoted field
+    /// may hold the separator.
+    fn records(text: &str, sep: u8) -> Vec<csv::StringRecord> {
+        csv::ReaderBuilder::new()
+            .delimiter(sep)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .collect::<Result<_, _>>()
+            .expect("a well-formed table")
+    }
+
+    /// The fields of each record.
+    fn rows(records: &[csv::StringRecord]) -> Vec<Vec<&str>> {
+        records.iter().map(|r| r.iter().collect()).collect()
     }
 
     fn is_amel(marker: &str) -> bool {
@@ -764,7 +767,8 @@ mod tests {
     /// Genotypes by sample and marker from the table, as allele texts.
     fn genotype_table(tsv: &str) -> HashMap<String, HashMap<String, (String, String)>> {
         let mut out: HashMap<String, HashMap<String, (String, String)>> = HashMap::new();
-        for r in rows(tsv, '\t') {
+        let records = records(tsv, b'\t');
+        for r in rows(&records) {
             assert_eq!(r.len(), 10, "{r:?}");
             let a1 = r[5].to_string();
             let a2 = if r[6].is_empty() {
@@ -828,9 +832,12 @@ mod tests {
              found_lat,found_lon,institution,description"
         );
 
-        let cases = rows(&s.cases_csv, ',');
-        let references = rows(&s.references_csv, ',');
-        let found = rows(&s.found_csv, ',');
+        let (cases, references, found) = (
+            records(&s.cases_csv, b','),
+            records(&s.references_csv, b','),
+            records(&s.found_csv, b','),
+        );
+        let (cases, references, found) = (rows(&cases), rows(&references), rows(&found));
         assert_eq!(cases.len(), 200);
         assert_eq!(found.len(), 30);
         assert!(cases.iter().all(|r| r.len() == 10));
@@ -902,16 +909,16 @@ mod tests {
             s.truth.iter().filter_map(|t| t.case_id.as_ref()).collect();
         assert_eq!(families.len(), 33, "distinct families");
 
-        let today = days_from_civil(2026, 11, 20);
+        let today = day_number(2026, 11, 20).unwrap();
         let parse = |d: &str| {
             let p: Vec<u32> = d.split('-').map(|x| x.parse().unwrap()).collect();
-            assert_eq!(date(days_from_civil(p[0] as i32, p[1], p[2])), d);
-            days_from_civil(p[0] as i32, p[1], p[2])
+            let days = day_number(p[0] as i32, p[1], p[2]).unwrap();
+            assert_eq!(date(days), d);
+            days
         };
-        let cases: HashMap<&str, Vec<&str>> = rows(&s.cases_csv, ',')
-            .into_iter()
-            .map(|r| (r[0], r))
-            .collect();
+        let case_records = records(&s.cases_csv, b',');
+        let cases: HashMap<&str, Vec<&str>> =
+            rows(&case_records).into_iter().map(|r| (r[0], r)).collect();
         for c in cases.values() {
             let (from, to, missing) = (parse(c[3]), parse(c[4]), parse(c[5]));
             assert!(from <= to && to <= missing && missing <= today, "{c:?}");
@@ -921,7 +928,8 @@ mod tests {
             );
             assert!(TOWNS.iter().any(|t| t.0 == c[6]));
         }
-        let found = rows(&s.found_csv, ',');
+        let found = records(&s.found_csv, b',');
+        let found = rows(&found);
         for (t, f) in s.truth.iter().zip(&found) {
             assert_eq!((f[0], f[1]), (t.sample_name.as_str(), t.found_id.as_str()));
             assert_eq!(parse(f[5]), today);
@@ -948,7 +956,8 @@ mod tests {
         let people = pool(&models, 100, 7, 9);
         let s = scenario(&models, &people, &spec(150, 50, 45, 3)).unwrap();
         let table = genotype_table(&s.profiles_tsv);
-        let references = rows(&s.references_csv, ',');
+        let references = records(&s.references_csv, b',');
+        let references = rows(&references);
         let mut checked = 0;
         for t in &s.truth {
             let Some(case_id) = &t.case_id else { continue };
@@ -1002,17 +1011,14 @@ mod tests {
         assert_eq!(full.found_csv.lines().count(), default.rescued + 1);
         // The truth follows the found file row by row, and the children with
         // a family are the missing children of distinct registered cases.
-        let case_ids: HashSet<&str> = full
-            .cases_csv
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').next().unwrap())
-            .collect();
+        let cases = records(&full.cases_csv, b',');
+        let case_ids: HashSet<&str> = cases.iter().map(|r| &r[0]).collect();
         assert_eq!(case_ids.len(), default.families);
-        for (t, row) in full.truth.iter().zip(full.found_csv.lines().skip(1)) {
-            let mut fields = row.split(',');
-            assert_eq!(fields.next(), Some(t.sample_name.as_str()));
-            assert_eq!(fields.next(), Some(t.found_id.as_str()));
+        let found = records(&full.found_csv, b',');
+        assert_eq!(found.len(), full.truth.len());
+        for (t, row) in full.truth.iter().zip(&found) {
+            assert_eq!(&row[0], t.sample_name.as_str());
+            assert_eq!(&row[1], t.found_id.as_str());
         }
         let true_cases: Vec<&str> = full
             .truth
@@ -1105,7 +1111,8 @@ mod tests {
             .unwrap();
         }
         let s = scenario(&models, &[], &spec(400, 10, 5, 9)).unwrap();
-        let lines = rows(&s.profiles_tsv, '\t');
+        let lines = records(&s.profiles_tsv, b'\t');
+        let lines = rows(&lines);
         let markers: HashSet<&str> = lines.iter().map(|r| r[3]).collect();
         for name in [
             "vWA", "VWA", "Penta D", "PENTA_D", "CSF1PO", "CSF1P0", "TH01", "THO1",
@@ -1134,12 +1141,14 @@ mod tests {
 
     #[test]
     fn dates_round_trip() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(date(days_from_civil(2024, 2, 29) + 1), "2024-03-01");
-        for d in -1000..100_000 {
-            let (y, m, day) = civil_from_days(d);
-            assert_eq!(days_from_civil(y, m, day), d);
-        }
+        assert_eq!(day_number(1970, 1, 1), Some(0));
+        assert_eq!(day_number(1969, 12, 31), Some(-1));
+        assert_eq!(day_number(2026, 11, 20), Some(20_777));
+        assert_eq!(date(20_777), "2026-11-20");
+        assert_eq!(date(day_number(2024, 2, 29).unwrap() + 1), "2024-03-01");
+        assert_eq!(date(day_number(1900, 1, 1).unwrap() - 1), "1899-12-31");
+        assert_eq!(day_number(2026, 2, 29), None);
+        assert_eq!(day_number(2026, 13, 1), None);
         assert!(spec(1, 0, 0, 0).validate().is_ok());
         assert!(
             ScenarioSpec {

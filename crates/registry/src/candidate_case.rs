@@ -165,7 +165,7 @@ impl Registry {
             let g = p.genotypes()?;
             Ok(markers
                 .iter()
-                .map(|m| g.iter().find(|(n, _)| n == m.name()).map(|(_, g)| *g))
+                .map(|m| g.iter().find(|(n, _)| *n == m.name()).map(|(_, g)| *g))
                 .collect())
         };
         let mut typed = vec![TypedPerson {

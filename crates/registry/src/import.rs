@@ -850,7 +850,13 @@ impl Registry {
             sex: sex.map(|s| s.name().to_string()),
             markers: markers
                 .iter()
-                .map(|(m, g)| (m.clone(), g.first().to_string(), g.second().to_string()))
+                .map(|(m, g)| {
+                    (
+                        m.as_str().into(),
+                        compact_str::format_compact!("{}", g.first()),
+                        compact_str::format_compact!("{}", g.second()),
+                    )
+                })
                 .collect(),
         };
         let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")

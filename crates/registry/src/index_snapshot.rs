@@ -28,6 +28,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
@@ -41,7 +42,11 @@ use crate::{Registry, RegistryError, Result};
 const FORMAT: u32 = 1;
 
 /// A profile: sample, sex, (marker number, allele, allele).
-type PersistedProfile = (String, Option<String>, Vec<(u16, String, String)>);
+type PersistedProfile = (
+    String,
+    Option<String>,
+    Vec<(u16, CompactString, CompactString)>,
+);
 /// A case: row id, child sex, references (sample, relationship, sex).
 type PersistedCase = (i64, String, Vec<(String, String, String)>);
 
@@ -85,7 +90,7 @@ impl Persisted {
                 .iter()
                 .map(|(m, a, b)| {
                     let id = *marker_ids.entry(m.as_str()).or_insert_with(|| {
-                        markers.push(m.clone());
+                        markers.push(m.to_string());
                         (markers.len() - 1) as u16
                     });
                     (id, a.clone(), b.clone())
@@ -124,7 +129,7 @@ impl Persisted {
                     let name = self.markers.get(usize::from(m)).ok_or_else(|| {
                         format!("marker number {m} of {} markers", self.markers.len())
                     })?;
-                    Ok((name.clone(), a, b))
+                    Ok((name.as_str().into(), a, b))
                 })
                 .collect::<std::result::Result<_, String>>()?;
             profiles.insert(sample, StoredProfile { sex, markers });

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use compact_str::CompactString;
 use kinship::{Allele, Genotype, MarkerFrequencies, MarkerModel, MutationKind, Relative, Sex};
 use search::{Hit, Index, Models, Profile, Query, SearchConfig};
 use serde::{Deserialize, Serialize};
@@ -18,15 +19,17 @@ const UPDATE: &str = "update the search index";
 /// The matching model in words, recorded with every candidate.
 pub const SEARCH_MODEL: &str = "theta 0";
 
-/// A stored genotype set: per marker (canonical name) two alleles.
+/// A stored genotype set: per marker (canonical name) two alleles. Names and
+/// alleles are short strings kept inline (`CompactString`): a registry's
+/// index is built from millions of them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct StoredProfile {
     pub sex: Option<String>,
-    pub markers: Vec<(String, String, String)>,
+    pub markers: Vec<(CompactString, CompactString, CompactString)>,
 }
 
 impl StoredProfile {
-    pub fn genotypes(&self) -> Result<Vec<(String, Genotype)>> {
+    pub fn genotypes(&self) -> Result<Vec<(&str, Genotype)>> {
         self.markers
             .iter()
             .map(|(m, a, b)| {
@@ -34,17 +37,14 @@ impl StoredProfile {
                     s.parse::<Allele>()
                         .map_err(|e| RegistryError::Invalid(format!("stored allele of {m}: {e}")))
                 };
-                Ok((m.clone(), Genotype::new(parse(a)?, parse(b)?)))
+                Ok((m.as_str(), Genotype::new(parse(a)?, parse(b)?)))
             })
             .collect()
     }
 
     /// Encoded for `index` (an allele its model lacks is an error).
     pub fn encode(&self, index: &Index) -> Result<Profile> {
-        Ok(index
-            .models()
-            .encode_named(self.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))?
-            .0)
+        Ok(index.models().encode_named(self.genotypes()?)?.0)
     }
 }
 
@@ -450,12 +450,12 @@ impl Registry {
             .values()
             .flat_map(|(_, refs)| refs.iter().map(|(s, _, _)| s))
             .chain(snap.found.values());
-        let mut carried: HashMap<&str, HashSet<String>> = HashMap::new();
+        let mut carried: HashMap<&str, HashSet<&str>> = HashMap::new();
         for p in attached.filter_map(|s| snap.profiles.get(s)) {
             for (m, a, b) in &p.markers {
                 let set = carried.entry(m.as_str()).or_default();
-                set.insert(a.clone());
-                set.insert(b.clone());
+                set.insert(a.as_str());
+                set.insert(b.as_str());
             }
         }
         let mut models = Vec::new();
@@ -979,10 +979,7 @@ fn placeholders(n: usize) -> String {
 /// Encodes a stored profile for the index; `None` when it carries an
 /// allele the index's model lacks.
 fn encode(index: &Index, p: &StoredProfile) -> Result<Option<Profile>> {
-    match index
-        .models()
-        .encode_named(p.genotypes()?.iter().map(|(m, g)| (m.as_str(), *g)))
-    {
+    match index.models().encode_named(p.genotypes()?) {
         Ok((profile, _)) => Ok(Some(profile)),
         Err(search::SearchError::UnknownAllele { .. }) => Ok(None),
         Err(e) => Err(e.into()),

@@ -718,8 +718,8 @@ impl Registry {
         for s in &samples {
             if let Some(p) = profiles.get(s) {
                 for (m, _, _) in &p.markers {
-                    if !marker_names.contains(m) {
-                        marker_names.push(m.clone());
+                    if !marker_names.iter().any(|n| n == m) {
+                        marker_names.push(m.to_string());
                     }
                 }
             }

@@ -306,10 +306,10 @@ fn lr_cmd(a: LrArgs) -> Result<()> {
         let e = match_probability(&p, &child, a.method, a.clusters, Some(&loci))?;
         // The transmission over the loci the population probability used.
         for l in &loci {
-            if !e.loci.contains(l) {
-                if let Some(why) = e.left_out.iter().find(|x| x.locus == l.name()) {
-                    left_out.push(why.clone());
-                }
+            if !e.loci.contains(l)
+                && let Some(why) = e.left_out.iter().find(|x| x.locus == l.name())
+            {
+                left_out.push(why.clone());
             }
         }
         loci.retain(|l| e.loci.contains(l));

@@ -247,7 +247,7 @@ fn cholesky_solve(a: &mut [f64], m: usize, mut b: Vec<f64>) -> Option<Vec<f64>> 
         for q in 0..j {
             s -= a[j * m + q] * a[j * m + q];
         }
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             return None;
         }
         let d = s.sqrt();

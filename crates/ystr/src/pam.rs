@@ -12,6 +12,8 @@
 
 /// The medoids (row indices) of `k` clusters of `rows`, in R's cluster order.
 /// Needs `1 <= k < rows.len()`.
+// The loops index men as the C code does, so that ties fall alike.
+#[allow(clippy::needless_range_loop)]
 pub fn pam(rows: &[Vec<i32>], k: usize) -> Vec<usize> {
     let n = rows.len();
     assert!(k >= 1 && k < n, "pam needs 1 <= k < n");

@@ -325,9 +325,11 @@ mod tests {
             );
         }
         // Copies in two columns, in either order in a row: kept smaller first.
-        let p = Population::parse("DYS385b,DYS385a\n11,14\n", "f").unwrap();
+        let p = Population::parse("DYS385b,DYS385a\n11,14\n14,11\n", "f").unwrap();
         assert_eq!(p.coordinate_names(), ["DYS385b", "DYS385a"]);
-        assert_eq!(p.model_matrix().unwrap(), vec![vec![14, 11]]);
+        assert_eq!(p.model_matrix().unwrap(), vec![vec![14, 11], vec![14, 11]]);
+        let p = Population::parse("DYS385a,DYS385b\n14,11\n", "f").unwrap();
+        assert_eq!(p.model_matrix().unwrap(), vec![vec![11, 14]]);
     }
 
     #[test]

@@ -328,6 +328,42 @@ fn lineage_lr_against_its_closed_form() {
         "no database, no LR"
     );
 
+    // An intermediate allele cannot be in the mixture: DYS458 is left out of
+    // the match probability and so of the transmission, and said so.
+    let child458 = format!("{child},DYS458=17.2");
+    let father458 = format!("{father},DYS458=17.2");
+    let r = json_of(&[
+        "ystr",
+        "lr",
+        "--child",
+        &child458,
+        "--reference",
+        &father458,
+        "--meioses",
+        "1",
+        "--database",
+        &pop,
+        "--clusters",
+        "1",
+        "--json",
+    ]);
+    assert!(
+        rel_close(r["transmission"].as_f64().unwrap(), want, 1e-12),
+        "{r}"
+    );
+    assert_eq!(r["method"], "disclap");
+    assert_eq!(r["clusters"], 1);
+    assert_eq!(r["left_out"][0]["locus"], "DYS458");
+    assert!(
+        r["left_out"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("intermediate")
+    );
+    assert_eq!(r["loci"].as_array().unwrap().len(), 5);
+    let m = r["match_probability"].as_f64().unwrap();
+    assert!(rel_close(r["lr"].as_f64().unwrap(), want / m, 1e-12));
+
     // Rates of one's own: 0.01 at every locus.
     let dir = tempfile::tempdir().unwrap();
     let rates = dir.path().join("rates.csv");

@@ -347,7 +347,12 @@ mod tests {
                 None,
                 "1 fields where the header has 2",
             ),
-            ("DYS19,DYS389I\n14,\n", 2, Some("DYS389I"), "every man must be typed"),
+            (
+                "DYS19,DYS389I\n14,\n",
+                2,
+                Some("DYS389I"),
+                "every man must be typed",
+            ),
             (
                 "DYS19,DYS389I\n14,1x\n",
                 2,

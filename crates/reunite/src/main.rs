@@ -14,6 +14,7 @@ mod registry_cmd;
 mod restore_cmd;
 mod serve;
 mod summary;
+mod ystr_cmd;
 
 use std::process::ExitCode;
 
@@ -69,6 +70,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(serve::UserCommand),
+    /// Y-STR haplotypes on the paternal line: population fits, match probabilities, lineage LRs.
+    #[command(subcommand)]
+    Ystr(ystr_cmd::YstrCommand),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Index(cmd) => index_cmd::run(cmd),
         Command::Serve(args) => serve::serve(args),
         Command::User(cmd) => serve::user(cmd),
+        Command::Ystr(cmd) => ystr_cmd::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

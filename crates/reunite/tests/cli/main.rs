@@ -13,3 +13,4 @@ mod lr;
 mod registry;
 mod restore;
 mod webdriver;
+mod ystr;

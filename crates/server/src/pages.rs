@@ -260,10 +260,10 @@ async fn login_submit(
             *res.status_mut() = StatusCode::SEE_OTHER;
             res
         }
-        Err(LoginError::Limited) => login_form(
+        Err(LoginError::Limited(b)) => login_form(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
-            Some("Too many failed logins: try again later.".into()),
+            Some(b.message(std::time::SystemTime::now())),
         ),
         Err(LoginError::Failed) => login_form(
             &state,

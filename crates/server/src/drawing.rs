@@ -108,6 +108,6 @@ pub fn lr_chart(all: &[f64], highlight: f64, found_id: &str) -> String {
     lr_chart_svg(
         all,
         highlight,
-        &format!("log10 LR of every case scored for found child {found_id}"),
+        &format!("LR of every case scored for found child {found_id}"),
     )
 }

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod svg;
+pub mod words;
 
 use std::future::Future;
 use std::net::SocketAddr;

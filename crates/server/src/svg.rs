@@ -942,14 +942,14 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         if w == 1.0 {
             "10".to_string()
         } else {
-            format!("10^{w}")
+            crate::words::power_of_ten(w as i64)
         },
         plural(excluded, "case", "cases"),
     );
     let above = finite.iter().filter(|&&v| v >= THRESHOLD_LOG10).count() + infinite;
     let _ = write!(
         desc,
-        " {} at or above the undisputed threshold LR 10^4.",
+        " {} at or above the undisputed threshold LR 10⁴.",
         plural(above, "case is", "cases are")
     );
     if let Some(b) = hl_bar {
@@ -964,7 +964,7 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         } else if b == nbins + 1 {
             "an infinite LR".to_string()
         } else {
-            format!("LR 10^{:.1}", highlight)
+            format!("LR {}", crate::words::lr(10f64.powf(highlight), highlight))
         };
         let same = if b == 0 {
             excluded
@@ -1056,9 +1056,9 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
     for (k, &c) in counts.iter().enumerate() {
         let from = lo + k as f64 * w;
         let tip = format!(
-            "LR 10^{} to 10^{}: {}",
-            N(from),
-            N(from + w),
+            "LR {} to {}: {}",
+            crate::words::power_of_ten(from as i64),
+            crate::words::power_of_ten((from + w) as i64),
             plural(c, "case", "cases")
         );
         bar(
@@ -1741,7 +1741,7 @@ mod tests {
         assert_eq!(bars(&svg), 11);
         assert_eq!(svg.matches("class=\"bar excluded").count(), 1);
         assert_eq!(svg.matches("highlight\"").count(), 1);
-        assert!(svg.contains("<title>LR 10^5 to 10^6: 1 case</title>"));
+        assert!(svg.contains("<title>LR 10⁵ to 10⁶: 1 case</title>"));
         assert!(svg.contains("class=\"bar highlight\""));
         assert!(svg.contains(">this candidate</text>"));
         assert!(svg.contains(">undisputed threshold</text>"));
@@ -1764,12 +1764,12 @@ mod tests {
         let svg = lr_chart_svg(&[-2.5, -1.0], -1.0, "t");
         check_xml(&svg).unwrap();
         assert_eq!(bars(&svg), 1 + 8);
-        assert!(svg.contains("<title>LR 10^-1 to 10^0: 1 case</title>"));
+        assert!(svg.contains("<title>LR 10⁻¹ to 10⁰: 1 case</title>"));
         // An integer maximum gets its own bin.
         let svg = lr_chart_svg(&[4.0, 6.0], 6.0, "t");
         assert_eq!(bars(&svg), 1 + 3);
         assert!(svg.contains("<rect class=\"bar highlight\""));
-        assert!(svg.contains("<title>LR 10^6 to 10^7: 1 case</title>"));
+        assert!(svg.contains("<title>LR 10⁶ to 10⁷: 1 case</title>"));
     }
 
     #[test]

@@ -162,7 +162,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     let candidate_url = b.url();
     assert!(candidate_url.contains("/candidates/"), "{candidate_url}");
     let page = b.text("body");
-    for shown in ["undisputed", "posterior", "D3S1358"] {
+    for shown in ["Undisputed 确定无疑", "posterior", "D3S1358"] {
         assert!(
             page.contains(shown),
             "the candidate page shows {shown}: {page}"
@@ -171,9 +171,9 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     assert!(b.exists("svg"), "drawings on the candidate page");
     b.screenshot(&artifacts().join("candidate-page.png"));
     review(&b, "start_review");
-    b.wait_for_text("Status under_review");
+    b.wait_for_text("状态: Under review");
     review(&b, "request_test");
-    b.wait_for_text("Status test_requested");
+    b.wait_for_text("状态: Test requested");
     b.screenshot(&artifacts().join("candidate-test-requested.png"));
     // Ann may not confirm her own request.
     review(&b, "confirm");
@@ -185,7 +185,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     login(&b, &base, "bob", "bob-has-a-long-password");
     b.goto(&candidate_url);
     review(&b, "confirm");
-    b.wait_for_text("Status confirmed");
+    b.wait_for_text("状态: Confirmed");
     b.screenshot(&artifacts().join("candidate-confirmed.png"));
     drop(b);
     drop(server);

@@ -372,7 +372,7 @@ async fn forms_need_their_csrf_token_and_the_same_site() {
             b"",
         )
         .await;
-    assert!(after.body.contains("under_review"));
+    assert!(after.body.contains("Under review 审核中"), "{}", after.body);
     // The login form needs its own token.
     let r = app
         .request(

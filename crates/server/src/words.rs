@@ -197,7 +197,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -207,7 +207,7 @@ fn thousands(n: u64) -> String {
 
 /// A posterior probability as a percentage.
 pub fn percent(p: f64) -> String {
-    if p >= 0.9999 && p < 1.0 {
+    if (0.9999..1.0).contains(&p) {
         return "more than 99.99%".into();
     }
     if p > 0.0 && p < 0.0001 {

@@ -92,7 +92,7 @@ pub fn case_drawing(case: &CaseInfo, found_child: Option<&str>) -> String {
         Some(persons) => {
             let title = match found_child {
                 Some(f) => format!(
-                    "Case {}: found child {f} in the missing child's place",
+                    "Case {}: found child {f} in the child's place",
                     case.case_id
                 ),
                 None => format!("Case {}: the family", case.case_id),

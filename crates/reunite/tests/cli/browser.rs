@@ -45,6 +45,9 @@ fn serve(data: &Path) -> Server {
     Server { child, base }
 }
 
+/// The width of a phone's screen in CSS pixels.
+const PHONE: u32 = 390;
+
 fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts")
 }
@@ -170,6 +173,41 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     }
     assert!(b.exists("svg"), "drawings on the candidate page");
     b.screenshot(&artifacts().join("candidate-page.png"));
+    // On a phone (390 CSS pixels) no page is wider than the screen.
+    b.viewport(Some(PHONE));
+    for page in [
+        candidate_url.clone(),
+        format!("{base}/import"),
+        format!("{base}/"),
+    ] {
+        b.goto(&page);
+        let width = b.script("return document.documentElement.scrollWidth");
+        assert!(
+            width.as_u64().is_some_and(|w| w <= PHONE as u64),
+            "{page} is {width} px wide on a {PHONE} px screen"
+        );
+    }
+    b.goto(&candidate_url);
+    b.screenshot(&artifacts().join("candidate-page-phone.png"));
+    b.viewport(None);
+    // Printed, the candidate page is the case: no menu, form or button.
+    b.devtools(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"media": "print"}),
+    );
+    let shown = b.script(
+        "return [...document.querySelectorAll('header, form, button, .pager')]\
+         .filter(e => e.getClientRects().length > 0).length",
+    );
+    assert_eq!(shown, 0, "menus, forms or buttons on the printed page");
+    assert!(
+        b.text("body").contains("D3S1358"),
+        "the markers are printed"
+    );
+    b.devtools(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"media": ""}),
+    );
     review(&b, "start_review");
     b.wait_for_text("状态: Under review");
     review(&b, "request_test");

@@ -149,6 +149,21 @@ pub fn role(code: &str) -> String {
     )
 }
 
+/// A kind of file of the import page.
+pub fn import_kind(code: &str) -> String {
+    lookup(
+        &[
+            ("cases", "Missing-child cases · 寻亲案件"),
+            ("references", "Relatives who gave DNA · 提供DNA的亲属"),
+            ("found", "Found children · 被找到的儿童"),
+            ("profiles", "DNA profiles (GeneMapper) · DNA分型"),
+            ("frequencies", "Allele frequencies · 等位基因频率"),
+            ("cmf", "CODIS CMF file · CODIS CMF 文件"),
+        ],
+        code,
+    )
+}
+
 const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
 
 /// `10` and a whole exponent in superscript digits: `10³²`, `10⁻⁴`.

@@ -203,7 +203,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {} (choose another with --listen)", args.listen))?;
-        let state = server::AppState::new(registry.clone(), server::Config { secure_cookies: false }).await;
+        let state = server::AppState::new(registry.clone(), server::Config { secure_cookies: false, ..Default::default() }).await;
         eprintln!(
             "\nOpen http://{}/ and log in as caseworker1: the dashboard lists the candidates; walk one through the\nreview, then log in as caseworker2 to confirm it. Ctrl-C stops the server.",
             listener.local_addr()?

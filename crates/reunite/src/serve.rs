@@ -21,6 +21,22 @@ pub struct ServeArgs {
     /// Write the logs as JSON lines.
     #[arg(long)]
     log_json: bool,
+    /// The address of a reverse proxy in front of the server (repeat, or
+    /// separate with commas): from it, the client's address (for the login
+    /// rate limit and the audit of logins) is read from X-Forwarded-For;
+    /// from any other peer that header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "ADDR",
+        env = "REUNITE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// Also serve /metrics without an account on this address, for a
+    /// Prometheus scraper (keep it on loopback or an internal network); on
+    /// --listen the metrics are the administrators'.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<String>,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -58,10 +74,28 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 "warning: listening on {addr} without --secure-cookies: serve it behind TLS and pass --secure-cookies"
             );
         }
-        let state = server::AppState::new(registry.clone(), server::Config { secure_cookies: secure }).await;
+        let state = server::AppState::new(registry.clone(), server::Config { secure_cookies: secure, trusted_proxies: args.trusted_proxies.clone() }).await;
         tracing::info!(%addr, "listening");
         eprintln!("Reunite is listening on http://{addr}/");
+        let metrics = match &args.metrics_listen {
+            Some(m) => {
+                let listener = tokio::net::TcpListener::bind(m).await.with_context(|| format!("cannot listen on {m}"))?;
+                let maddr = listener.local_addr()?;
+                eprintln!("Metrics for a scraper (no account) on http://{maddr}/metrics");
+                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+                let task = tokio::spawn(server::serve_metrics(state.clone(), listener, async {
+                    let _ = stopped.await;
+                }));
+                Some((stop, task))
+            }
+            None => None,
+        };
         server::serve(state, listener, server::shutdown_signal()).await?;
+        // The metrics stop with the application.
+        if let Some((stop, task)) = metrics {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
         if let Ok(r) = Arc::try_unwrap(registry) {
             r.close().await;
         }

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1/`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
 use axum::Router;
@@ -33,20 +33,66 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     }
 }
 
-/// The client's address (for the rate limit and the audit of logins).
+/// The client's address (for the rate limit and the audit of logins): the
+/// TCP peer, or, when the peer is a configured trusted proxy
+/// ([`crate::Config::trusted_proxies`]), the address that proxy says it got
+/// the request from.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<Shared> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddr, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Shared,
+    ) -> Result<ClientAddr, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddr(client_addr(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
+}
+
+/// The client of a request. A peer that is not a trusted proxy is the
+/// client, whatever `X-Forwarded-For` says (a client may write it). From a
+/// trusted proxy, the last `X-Forwarded-For` entry that is not itself a
+/// trusted proxy: each proxy appends the address it got the request from, so
+/// the entries left of that one are the client's own word.
+pub fn client_addr(
+    peer: Option<IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpAddr],
+) -> String {
+    let Some(peer) = peer.map(|p| p.to_canonical()) else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        let ip = hop
+            .parse::<IpAddr>()
+            .ok()
+            .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()));
+        match ip.map(|ip| ip.to_canonical()) {
+            Some(ip) if trusted.contains(&ip) => continue,
+            Some(ip) => return ip.to_string(),
+            // Not an address: nothing left of it can be trusted.
+            None => break,
+        }
+    }
+    peer.to_string()
 }
 
 pub fn router() -> Router<Shared> {
@@ -70,8 +116,8 @@ pub fn router() -> Router<Shared> {
 
 /// Why a login failed.
 pub enum LoginError {
-    /// Too many failures for the account or the address.
-    Limited,
+    /// Too many failures for the account or the address: until when.
+    Limited(auth::Blocked),
     /// A wrong user or a wrong password: the same answer for both.
     Failed,
     Internal(AppError),
@@ -80,9 +126,9 @@ pub enum LoginError {
 impl From<LoginError> for AppError {
     fn from(e: LoginError) -> AppError {
         match e {
-            LoginError::Limited => AppError::new(
+            LoginError::Limited(b) => AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too many failed logins: try again later",
+                b.message(std::time::SystemTime::now()),
             ),
             LoginError::Failed => {
                 AppError::new(StatusCode::UNAUTHORIZED, "wrong username or password")
@@ -99,11 +145,9 @@ pub async fn attempt_login(
     password: &str,
     addr: &str,
 ) -> Result<(String, String), LoginError> {
-    let user_key = format!("user:{}", username.to_lowercase());
-    let addr_key = format!("addr:{addr}");
-    if state.limiter.blocked(&[&user_key, &addr_key]) {
+    if let Some(blocked) = state.limiter.blocked(username, addr) {
         state.metrics.login_failed();
-        return Err(LoginError::Limited);
+        return Err(LoginError::Limited(blocked));
     }
     let user = if username.is_empty() || username.len() > 64 {
         None
@@ -132,7 +176,7 @@ pub async fn attempt_login(
     })?;
     match user {
         Some(user) if ok => {
-            state.limiter.clear(&user_key);
+            state.limiter.clear(username);
             let token = auth::random_token();
             let csrf = auth::random_token();
             state
@@ -150,7 +194,7 @@ pub async fn attempt_login(
             Ok((token, csrf))
         }
         _ => {
-            state.limiter.fail(&[&user_key, &addr_key]);
+            state.limiter.fail(username, addr);
             state.metrics.login_failed();
             state
                 .registry
@@ -458,7 +502,7 @@ async fn readyz(State(state): State<Shared>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<Shared>) -> Response {
+pub(crate) async fn metrics(State(state): State<Shared>) -> Response {
     // Counted by the database (GROUP BY status), never by loading rows.
     let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
     if let Ok(counts) = state.registry.candidate_counts_by_status().await {

@@ -92,7 +92,7 @@ pub fn case_drawing(case: &CaseInfo, found_child: Option<&str>) -> String {
         Some(persons) => {
             let title = match found_child {
                 Some(f) => format!(
-                    "Case {}: found child {f} in the missing child's place",
+                    "Case {}: found child {f} in the child's place",
                     case.case_id
                 ),
                 None => format!("Case {}: the family", case.case_id),
@@ -108,6 +108,6 @@ pub fn lr_chart(all: &[f64], highlight: f64, found_id: &str) -> String {
     lr_chart_svg(
         all,
         highlight,
-        &format!("log10 LR of every case scored for found child {found_id}"),
+        &format!("LR of every case scored for found child {found_id}"),
     )
 }

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod svg;
+pub mod words;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,13 +39,17 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub struct Config {
     /// Mark cookies `Secure` (served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// The addresses of the reverse proxies in front of the server: from
+    /// them, the client is read from `X-Forwarded-For`
+    /// ([`api::client_addr`]); from any other peer that header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Shared by every request.
 pub struct AppState {
     pub registry: Arc<Registry>,
     pub config: Config,
-    pub limiter: auth::RateLimiter,
+    pub limiter: auth::LoginLimiter,
     pub metrics: metrics::Metrics,
     /// Verified when a user does not exist, so that both failures cost the same.
     pub dummy_hash: String,
@@ -341,6 +346,27 @@ pub fn app(state: Shared) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// `/metrics` alone and without an account, for a Prometheus scraper on an
+/// address of its own (`reunite serve --metrics-listen`): on the
+/// application's address the metrics are the administrators' (sessions last
+/// [`auth::SESSION_TTL_SECONDS`], too short for a scraper's credentials).
+pub fn metrics_app(state: Shared) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(api::metrics))
+        .with_state(state)
+}
+
+/// Serves [`metrics_app`] until `shutdown` completes.
+pub async fn serve_metrics(
+    state: Shared,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, metrics_app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.

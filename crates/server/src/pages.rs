@@ -13,7 +13,7 @@ use registry::review::{AuditEntry, CaseInfo, FoundInfo, PublicAlert};
 use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, Role};
 
 use crate::api::{ClientAddr, ImportOptions, LoginError, User, attempt_login, run_import};
-use crate::{AppError, Auth, Shared, auth, drawing};
+use crate::{AppError, Auth, Shared, auth, drawing, words};
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -260,10 +260,10 @@ async fn login_submit(
             *res.status_mut() = StatusCode::SEE_OTHER;
             res
         }
-        Err(LoginError::Limited) => login_form(
+        Err(LoginError::Limited(b)) => login_form(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
-            Some("Too many failed logins: try again later.".into()),
+            Some(b.message(std::time::SystemTime::now())),
         ),
         Err(LoginError::Failed) => login_form(
             &state,
@@ -333,15 +333,7 @@ impl Pager {
 
 use crate::api::encode;
 
-/// The review statuses a dashboard can list, with their labels.
-const STATUSES: &[(&str, &str)] = &[
-    ("new", "New 新"),
-    ("under_review", "Under review 审核中"),
-    ("test_requested", "Test requested 已申请确认检测"),
-    ("confirmed", "Confirmed 已确认"),
-    ("reunited", "Reunited 已团聚"),
-    ("rejected", "Rejected 已排除"),
-];
+use crate::words::STATUSES;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -502,6 +494,8 @@ async fn candidate_list(
 #[template(path = "found.html")]
 struct FoundTemplate {
     nav: Nav,
+    /// The estimated age in months or years.
+    age: Option<String>,
     found: FoundInfo,
     candidates: Vec<CandidateSummary>,
     pager: Pager,
@@ -526,10 +520,92 @@ async fn found_page(
     let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
     Ok(render(&FoundTemplate {
         nav: Nav::of(Some(&a)),
+        age: found
+            .facts
+            .age_min_days
+            .zip(found.facts.age_max_days)
+            .map(|(lo, hi)| words::age_range(lo, hi)),
         found,
         candidates,
         pager,
     }))
+}
+
+/// A fact compared, in words.
+struct FactView {
+    fact: String,
+    verdict: String,
+    detail: String,
+    excludes: bool,
+}
+
+/// The facts of a candidate in words (English and Chinese), from the facts
+/// themselves: ages in months and years, distances and spans of time.
+fn fact_views(d: &CandidateDetail) -> Vec<FactView> {
+    let (case, found) = (&d.case.facts, &d.found.facts);
+    d.comparison
+        .checks
+        .iter()
+        .map(|c| {
+            let known = c.verdict != "unknown";
+            let detail = match c.fact {
+                "sex" if known => {
+                    let of = |s: &Option<String>| words::sex(s.as_deref().unwrap_or("unknown"));
+                    format!(
+                        "missing child · 失踪儿童: {}; found child · 被找到的儿童: {}",
+                        of(&case.sex),
+                        of(&found.sex)
+                    )
+                }
+                "age" if known => words::age_detail(
+                    case.birth_from.as_deref(),
+                    case.birth_to.as_deref(),
+                    found.found_date.as_deref(),
+                    found.age_min_days,
+                    found.age_max_days,
+                    registry::facts::AGE_TOLERANCE_DAYS,
+                )
+                .unwrap_or_default(),
+                "time" if known => {
+                    let days = found
+                        .found_date
+                        .as_deref()
+                        .and_then(words::day_number)
+                        .zip(case.missing_date.as_deref().and_then(words::day_number))
+                        .map(|(f, m)| f - m);
+                    match days {
+                        Some(n) if n < 0 => format!(
+                            "found {} before going missing · 在失踪前 {} 被找到",
+                            words::age_en(-n),
+                            words::age_zh(-n)
+                        ),
+                        Some(n) => format!(
+                            "found {} after going missing · 失踪 {} 后被找到",
+                            words::age_en(n),
+                            words::age_zh(n)
+                        ),
+                        None => String::new(),
+                    }
+                }
+                "place" if known => d
+                    .comparison
+                    .distance_km
+                    .map(|km| {
+                        format!(
+                            "{km:.0} km between where the child went missing and where a child was found · 失踪地点与被找到地点相距 {km:.0} 公里"
+                        )
+                    })
+                    .unwrap_or_default(),
+                _ => "not recorded for one of the two · 其中一方没有记录".to_string(),
+            };
+            FactView {
+                fact: words::fact(c.fact),
+                verdict: words::verdict(c.verdict),
+                detail,
+                excludes: c.verdict == "excludes",
+            }
+        })
+        .collect()
 }
 
 /// A marker row with its cells as text.
@@ -548,6 +624,7 @@ struct CandidateTemplate {
     d: CandidateDetail,
     lr_text: String,
     posterior_text: String,
+    facts: Vec<FactView>,
     markers: Vec<MarkerView>,
     drawing: String,
     chart: String,
@@ -558,11 +635,7 @@ struct CandidateTemplate {
 
 /// An LR as people read it.
 pub fn lr_text(lr: f64, log10: f64) -> String {
-    if lr.is_finite() && (1e-3..1e6).contains(&lr) {
-        format!("{lr:.3}")
-    } else {
-        format!("10^{log10:.2}")
-    }
+    words::lr(lr, log10)
 }
 
 async fn candidate_page(
@@ -590,16 +663,19 @@ async fn candidate_page(
                 .collect(),
             lr: m
                 .lr
-                .map(|l| format!("{l:.3}"))
+                .map(|l| words::lr(l, l.log10()))
                 .unwrap_or_else(|| "–".into()),
             inconsistent: m.inconsistent,
         })
         .collect();
     let actions: Vec<(&'static str, &'static str)> = match d.summary.status.as_str() {
-        "new" => vec![("start_review", "Start the review")],
-        "under_review" => vec![("request_test", "Request a confirmatory test")],
-        "test_requested" => vec![("confirm", "Confirm (second caseworker)")],
-        "confirmed" => vec![("reunite", "Record the reunion")],
+        "new" => vec![("start_review", "Start the review · 开始审核")],
+        "under_review" => vec![("request_test", "Request a confirmatory test · 申请确认检测")],
+        "test_requested" => vec![(
+            "confirm",
+            "Confirm (a second case worker) · 确认（由另一位个案工作者）",
+        )],
+        "confirmed" => vec![("reunite", "Record the reunion · 记录团聚")],
         _ => vec![],
     };
     let open = matches!(
@@ -613,8 +689,9 @@ async fn candidate_page(
         lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
         posterior_text: d
             .posterior
-            .map(|p| format!("{:.4}", p))
-            .unwrap_or_else(|| "– (facts exclude the pair)".into()),
+            .map(words::percent)
+            .unwrap_or_else(|| "– (the facts rule it out · 案件事实已排除)".into()),
+        facts: fact_views(&d),
         markers,
         drawing,
         chart,

@@ -235,7 +235,13 @@ pub const ROUTES: &[RouteSpec] = &[
     // Operations
     r("GET", "/livez", Public, Ops, "The process is up"),
     r("GET", "/readyz", Public, Ops, "The database answers"),
-    r("GET", "/metrics", Public, Ops, "Prometheus metrics"),
+    r(
+        "GET",
+        "/metrics",
+        Roles(ADMIN),
+        Ops,
+        "Prometheus metrics (administrators; a scraper without an account reads them on the separate --metrics-listen address)",
+    ),
     // Pages
     r("GET", "/login", Public, Page, "Login form"),
     post(

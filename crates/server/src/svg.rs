@@ -67,6 +67,40 @@ fn short_label(label: &str, max_chars: usize) -> String {
     }
 }
 
+/// The distance between the lines of a label.
+const LABEL_LINE: f64 = 13.0;
+/// Characters per line of a label under a symbol.
+const LABEL_CHARS: usize = 14;
+/// Lines of a label under a symbol.
+const LABEL_LINES: usize = 3;
+
+/// A label under a symbol in at most [`LABEL_LINES`] lines of `max_chars`,
+/// broken between words ("maternal grandfather (RS-1-MGF)" in three lines);
+/// only a word longer than a line, or what does not fit in the last line,
+/// is cut with "…" (the full text stays in the symbol's tooltip).
+fn label_lines(label: &str, max_chars: usize) -> Vec<String> {
+    wrap(label, max_chars, LABEL_LINES)
+}
+
+/// A text in at most `max_lines` lines of `max_chars`, broken between words.
+fn wrap(label: &str, max_chars: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in label.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= max_chars => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    if lines.len() > max_lines.max(1) {
+        let rest = lines.split_off(max_lines.max(1) - 1).join(" ");
+        lines.push(rest);
+    }
+    lines.iter().map(|l| short_label(l, max_chars)).collect()
+}
+
 /// Opens an `<svg>` element with its accessible title and description.
 fn open_svg(out: &mut String, width: f64, height: f64, title: &str, desc: &str) {
     let _ = write!(
@@ -617,10 +651,11 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
     let px = |i: usize| left + (lay.x[i] - min_x) * UNIT;
     let row_y = |g: usize| TOP + R + g as f64 * ROW;
     let py = |i: usize| row_y(lay.generation[i]);
+    // Under the last row: the labels' lines, the role word and a margin.
     let drawing_bottom = if n == 0 {
         TOP + 40.0
     } else {
-        row_y(max_gen) + R + 36.0
+        row_y(max_gen) + R * 1.25 + (LABEL_LINES + 1) as f64 * LABEL_LINE + 8.0
     };
     let legend_top = drawing_bottom + 12.0;
     let height = legend_top + rows as f64 * 22.0 + 8.0;
@@ -668,12 +703,18 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
 
     let mut out = String::with_capacity(2048 + n * 512);
     open_svg(&mut out, width, height, title, &desc);
-    let _ = write!(
-        out,
-        "<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"600\" fill=\"#0f172a\">{}</text>",
-        N(width / 2.0),
-        escape(&short_label(title, 60)),
-    );
+    // The title in two lines at most, as wide as the drawing (bold 14 px
+    // is about 0.62 em a character).
+    let title_chars = ((width - 2.0 * MARGIN) / (14.0 * 0.62)).floor().max(8.0) as usize;
+    for (k, line) in wrap(title, title_chars, 2).iter().enumerate() {
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"600\" fill=\"#0f172a\">{}</text>",
+            N(width / 2.0),
+            N(20.0 + 17.0 * k as f64),
+            escape(line),
+        );
+    }
     if n == 0 {
         let _ = write!(
             out,
@@ -763,15 +804,18 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
                 N(cy + 6.0),
             );
         }
-        let label_y = cy + R * if p.sex == PedSex::Unknown { 1.25 } else { 1.0 } + 14.0;
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#0f172a\" \
-             stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
-            N(cx),
-            N(label_y),
-            escape(&short_label(&full, 14)),
-        );
+        let mut label_y = cy + R * if p.sex == PedSex::Unknown { 1.25 } else { 1.0 } + 1.0;
+        for line in label_lines(&full, LABEL_CHARS) {
+            label_y += LABEL_LINE;
+            let _ = write!(
+                out,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#0f172a\" \
+                 stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+                N(cx),
+                N(label_y),
+                escape(&line),
+            );
+        }
         if matches!(p.role, PedRole::MissingChild | PedRole::FoundChild) {
             let _ = write!(
                 out,
@@ -942,14 +986,14 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         if w == 1.0 {
             "10".to_string()
         } else {
-            format!("10^{w}")
+            crate::words::power_of_ten(w as i64)
         },
         plural(excluded, "case", "cases"),
     );
     let above = finite.iter().filter(|&&v| v >= THRESHOLD_LOG10).count() + infinite;
     let _ = write!(
         desc,
-        " {} at or above the undisputed threshold LR 10^4.",
+        " {} at or above the undisputed threshold LR 10⁴.",
         plural(above, "case is", "cases are")
     );
     if let Some(b) = hl_bar {
@@ -964,7 +1008,7 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         } else if b == nbins + 1 {
             "an infinite LR".to_string()
         } else {
-            format!("LR 10^{:.1}", highlight)
+            format!("LR {}", crate::words::lr(10f64.powf(highlight), highlight))
         };
         let same = if b == 0 {
             excluded
@@ -1056,9 +1100,9 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
     for (k, &c) in counts.iter().enumerate() {
         let from = lo + k as f64 * w;
         let tip = format!(
-            "LR 10^{} to 10^{}: {}",
-            N(from),
-            N(from + w),
+            "LR {} to {}: {}",
+            crate::words::power_of_ten(from as i64),
+            crate::words::power_of_ten((from + w) as i64),
             plural(c, "case", "cases")
         );
         bar(
@@ -1146,7 +1190,7 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         "<g class=\"threshold\"><line x1=\"{x}\" y1=\"48\" x2=\"{x}\" y2=\"{}\" stroke=\"#15803d\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>\
          <text x=\"{}\" y=\"44\" text-anchor=\"middle\" font-size=\"11\" fill=\"#15803d\">undisputed threshold</text></g>",
         N(PLOT_BOTTOM),
-        N(tx.clamp(PLOT_LEFT + 64.0, W - 64.0)),
+        N(tx.clamp(PLOT_LEFT + 72.0, W - 72.0)),
         x = N(tx),
     );
 
@@ -1165,7 +1209,7 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
             "<g class=\"candidate\" fill=\"#c2410c\"><text x=\"{}\" y=\"62\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"600\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">this candidate</text>\
              <line x1=\"{x}\" y1=\"66\" x2=\"{x}\" y2=\"{}\" stroke=\"#c2410c\" stroke-width=\"1.2\"/>\
              <polygon points=\"{},{} {},{} {x},{}\"/></g>",
-            N(cx.clamp(PLOT_LEFT + 48.0, W - 48.0)),
+            N(cx.clamp(PLOT_LEFT + 54.0, W - 54.0)),
             N((top - 6.0).max(66.0)),
             N(cx - 4.0),
             N(top - 7.0),
@@ -1482,10 +1526,9 @@ mod tests {
                     Unknown => "polygon",
                 };
                 assert_eq!(shape_of(g), want, "{name}: {}", p.id);
-                assert!(
-                    g.contains(&format!(">{}</text>", escape(&short_label(&p.label, 14)))),
-                    "{name}"
-                );
+                for line in label_lines(&p.label, LABEL_CHARS) {
+                    assert!(g.contains(&format!(">{}</text>", escape(&line))), "{name}");
+                }
             }
             for word in ["gave DNA", "not typed", "missing child", "found child"] {
                 assert!(
@@ -1521,6 +1564,32 @@ mod tests {
             person_groups(&untyped)
                 .iter()
                 .any(|g| g.starts_with("untyped") && g.contains("fill=\"#ffffff\""))
+        );
+    }
+
+    #[test]
+    fn labels_as_the_pages_write_them_are_whole() {
+        let mut persons = trio();
+        persons[0].label = "father (RS-00001-F)".into();
+        persons[1].label = "maternal grandfather (RS-00001-MGF)".into();
+        persons[2].label = "found child FC-2026-009".into();
+        let title = "Case MC-2026-00001, found child FC-2026-009";
+        let svg = pedigree_svg(&persons, title);
+        let texts = check_inside_view_box("labels", &svg);
+        assert!(texts.iter().all(|t| !t.contains('…')), "{texts:?}");
+        for p in &persons {
+            for word in p.label.split(' ') {
+                assert!(
+                    texts.iter().any(|t| t.split(' ').any(|w| w == word)),
+                    "{word:?} of {:?} in {texts:?}",
+                    p.label
+                );
+            }
+        }
+        // Three lines at most; a longer label is cut in its last line.
+        assert_eq!(
+            label_lines("a b c d e f g h i j k l m n o p q r s t u v w x y z", 5),
+            ["a b c", "d e f", "g h …"]
         );
     }
 
@@ -1741,7 +1810,7 @@ mod tests {
         assert_eq!(bars(&svg), 11);
         assert_eq!(svg.matches("class=\"bar excluded").count(), 1);
         assert_eq!(svg.matches("highlight\"").count(), 1);
-        assert!(svg.contains("<title>LR 10^5 to 10^6: 1 case</title>"));
+        assert!(svg.contains("<title>LR 10⁵ to 10⁶: 1 case</title>"));
         assert!(svg.contains("class=\"bar highlight\""));
         assert!(svg.contains(">this candidate</text>"));
         assert!(svg.contains(">undisputed threshold</text>"));
@@ -1764,12 +1833,12 @@ mod tests {
         let svg = lr_chart_svg(&[-2.5, -1.0], -1.0, "t");
         check_xml(&svg).unwrap();
         assert_eq!(bars(&svg), 1 + 8);
-        assert!(svg.contains("<title>LR 10^-1 to 10^0: 1 case</title>"));
+        assert!(svg.contains("<title>LR 10⁻¹ to 10⁰: 1 case</title>"));
         // An integer maximum gets its own bin.
         let svg = lr_chart_svg(&[4.0, 6.0], 6.0, "t");
         assert_eq!(bars(&svg), 1 + 3);
         assert!(svg.contains("<rect class=\"bar highlight\""));
-        assert!(svg.contains("<title>LR 10^6 to 10^7: 1 case</title>"));
+        assert!(svg.contains("<title>LR 10⁶ to 10⁷: 1 case</title>"));
     }
 
     #[test]
@@ -1881,7 +1950,8 @@ mod tests {
                     let (x, y) = (num("x").unwrap(), num("y").unwrap());
                     let size = num("font-size").unwrap_or(12.0);
                     let text = content.trim();
-                    let width = text.chars().count() as f64 * size * 0.5;
+                    // DejaVu Sans, the fonts' usual fallback, averages 0.6 em.
+                    let width = text.chars().count() as f64 * size * 0.6;
                     let anchor = a.iter().find(|(n, _)| *n == "text-anchor").map(|(_, v)| *v);
                     let (left, right) = match anchor {
                         Some("middle") => (x - width / 2.0, x + width / 2.0),
@@ -1911,8 +1981,10 @@ mod tests {
             let texts = check_inside_view_box(name, &svg);
             assert!(texts.contains(&escape(name)), "{name}: its title");
             for p in persons {
-                let label = escape(&short_label(&p.label, 14));
-                assert!(texts.contains(&label), "{name}: the label {label:?}");
+                for line in label_lines(&p.label, LABEL_CHARS) {
+                    let line = escape(&line);
+                    assert!(texts.contains(&line), "{name}: the label {line:?}");
+                }
             }
             for word in [
                 "gave DNA",

@@ -45,6 +45,9 @@ fn serve(data: &Path) -> Server {
     Server { child, base }
 }
 
+/// The width of a phone's screen in CSS pixels.
+const PHONE: u32 = 390;
+
 fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts")
 }
@@ -162,7 +165,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     let candidate_url = b.url();
     assert!(candidate_url.contains("/candidates/"), "{candidate_url}");
     let page = b.text("body");
-    for shown in ["undisputed", "posterior", "D3S1358"] {
+    for shown in ["Undisputed 确定无疑", "posterior", "D3S1358"] {
         assert!(
             page.contains(shown),
             "the candidate page shows {shown}: {page}"
@@ -170,10 +173,45 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     }
     assert!(b.exists("svg"), "drawings on the candidate page");
     b.screenshot(&artifacts().join("candidate-page.png"));
+    // On a phone (390 CSS pixels) no page is wider than the screen.
+    b.viewport(Some(PHONE));
+    for page in [
+        candidate_url.clone(),
+        format!("{base}/import"),
+        format!("{base}/"),
+    ] {
+        b.goto(&page);
+        let width = b.script("return document.documentElement.scrollWidth");
+        assert!(
+            width.as_u64().is_some_and(|w| w <= PHONE as u64),
+            "{page} is {width} px wide on a {PHONE} px screen"
+        );
+    }
+    b.goto(&candidate_url);
+    b.screenshot(&artifacts().join("candidate-page-phone.png"));
+    b.viewport(None);
+    // Printed, the candidate page is the case: no menu, form or button.
+    b.devtools(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"media": "print"}),
+    );
+    let shown = b.script(
+        "return [...document.querySelectorAll('header, form, button, .pager')]\
+         .filter(e => e.getClientRects().length > 0).length",
+    );
+    assert_eq!(shown, 0, "menus, forms or buttons on the printed page");
+    assert!(
+        b.text("body").contains("D3S1358"),
+        "the markers are printed"
+    );
+    b.devtools(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"media": ""}),
+    );
     review(&b, "start_review");
-    b.wait_for_text("Status under_review");
+    b.wait_for_text("状态: Under review");
     review(&b, "request_test");
-    b.wait_for_text("Status test_requested");
+    b.wait_for_text("状态: Test requested");
     b.screenshot(&artifacts().join("candidate-test-requested.png"));
     // Ann may not confirm her own request.
     review(&b, "confirm");
@@ -185,7 +223,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     login(&b, &base, "bob", "bob-has-a-long-password");
     b.goto(&candidate_url);
     review(&b, "confirm");
-    b.wait_for_text("Status confirmed");
+    b.wait_for_text("状态: Confirmed");
     b.screenshot(&artifacts().join("candidate-confirmed.png"));
     drop(b);
     drop(server);

@@ -279,7 +279,6 @@ fn no_secret_genotype_or_name_in_the_logs_of_a_full_run() {
     for p in [
         "/livez",
         "/readyz",
-        "/metrics",
         "/api/openapi.json",
         "/alerts",
         "/api/v1/alerts",
@@ -301,6 +300,9 @@ fn no_secret_genotype_or_name_in_the_logs_of_a_full_run() {
     let w1 = bearer(&login("worker1", &mut secrets));
     let w2 = bearer(&login("worker2", &mut secrets));
     let fam = bearer(&login("family1", &mut secrets));
+    // The metrics are the administrators'.
+    assert_eq!(get("/metrics", "").0, 401);
+    assert_eq!(get("/metrics", &admin).0, 200);
 
     // The lab's profiles through the server.
     let (st, body) = post(

@@ -195,6 +195,36 @@ impl Browser {
         }
     }
 
+    /// The value of a script run in the page (`return ...`).
+    pub fn script(&self, js: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+    }
+
+    /// A Chrome DevTools command (viewport size, emulated print media).
+    pub fn devtools(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": cmd, "params": params})),
+        )
+    }
+
+    /// Lays the page out as on a screen `width` CSS pixels wide (a phone:
+    /// 390), or as the window again with `None`.
+    pub fn viewport(&self, width: Option<u32>) {
+        match width {
+            Some(w) => self.devtools(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": w, "height": 844, "deviceScaleFactor": 1, "mobile": w < 600}),
+            ),
+            None => self.devtools("Emulation.clearDeviceMetricsOverride", json!({})),
+        };
+    }
+
     /// Saves a PNG screenshot of the page.
     pub fn screenshot(&self, path: &Path) {
         use base64::Engine;

@@ -48,6 +48,10 @@ pub fn nist_scenario() -> sim::Scenario {
 
 impl TestApp {
     pub async fn start() -> TestApp {
+        TestApp::start_with(server::Config::default()).await
+    }
+
+    pub async fn start_with(config: server::Config) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("registry.db").display());
         let (registry, _) = Registry::open(OpenOptions {
@@ -118,7 +122,7 @@ impl TestApp {
                 .unwrap();
         }
         let registry = Arc::new(registry);
-        let state = server::AppState::new(registry.clone(), server::Config::default()).await;
+        let state = server::AppState::new(registry.clone(), config).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

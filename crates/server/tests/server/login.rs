@@ -100,8 +100,8 @@ async fn bearer_and_cookie_sessions() {
 }
 
 /// `reunite_password_verifications_total` of `/metrics`.
-async fn verifications(app: &TestApp) -> u64 {
-    let metrics = app.get("/metrics", None).await.body;
+async fn verifications(app: &TestApp, admin: &str) -> u64 {
+    let metrics = app.get("/metrics", Some(admin)).await.body;
     let line = metrics
         .lines()
         .find(|l| l.starts_with("reunite_password_verifications_total "))
@@ -110,8 +110,8 @@ async fn verifications(app: &TestApp) -> u64 {
 }
 
 /// The argon2 verifications one login attempt runs, and its answer.
-async fn verified_by(app: &TestApp, username: &str, password: &str) -> (u64, Resp) {
-    let before = verifications(app).await;
+async fn verified_by(app: &TestApp, admin: &str, username: &str, password: &str) -> (u64, Resp) {
+    let before = verifications(app, admin).await;
     let r = app
         .post_json(
             "/api/v1/login",
@@ -119,18 +119,22 @@ async fn verified_by(app: &TestApp, username: &str, password: &str) -> (u64, Res
             &json!({"username": username, "password": password}),
         )
         .await;
-    (verifications(app).await - before, r)
+    (verifications(app, admin).await - before, r)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn same_answer_for_a_wrong_user_and_a_wrong_password() {
     let app = TestApp::start().await;
+    // The metrics are the administrators' (the admin's login is counted
+    // before the first reading).
+    let admin = app.login("admin1").await;
     // The same work, not just the same answer: exactly one argon2
     // verification each (the unknown user's against a dummy hash), so that
     // the time of the answer does not tell whether the account exists. (The
     // time itself is measured by `cargo bench -p server --bench login`.)
-    let (n_user, wrong_user) = verified_by(&app, "nobody", PASSWORD).await;
-    let (n_password, wrong_password) = verified_by(&app, "worker1", "not the password").await;
+    let (n_user, wrong_user) = verified_by(&app, &admin, "nobody", PASSWORD).await;
+    let (n_password, wrong_password) =
+        verified_by(&app, &admin, "worker1", "not the password").await;
     assert_eq!(wrong_user.status, 401);
     assert_eq!(wrong_user.status, wrong_password.status);
     assert_eq!(wrong_user.body, wrong_password.body);
@@ -150,7 +154,7 @@ async fn same_answer_for_a_wrong_user_and_a_wrong_password() {
             .iter()
             .all(|e| !e.detail.contains(PASSWORD) && !e.detail.contains("not the password"))
     );
-    let metrics = app.get("/metrics", None).await.body;
+    let metrics = app.get("/metrics", Some(&admin)).await.body;
     assert!(
         metrics.contains("reunite_login_failures_total 2"),
         "{metrics}"
@@ -161,44 +165,109 @@ async fn same_answer_for_a_wrong_user_and_a_wrong_password() {
     );
     // A name too long to be looked up is an unknown user too; the right
     // password is one verification as well.
-    let (n_long, long) = verified_by(&app, &"n".repeat(65), PASSWORD).await;
+    let (n_long, long) = verified_by(&app, &admin, &"n".repeat(65), PASSWORD).await;
     assert_eq!((long.status, n_long), (401, 1), "{}", long.body);
-    let (n_right, right) = verified_by(&app, "worker1", PASSWORD).await;
+    let (n_right, right) = verified_by(&app, &admin, "worker1", PASSWORD).await;
     assert_eq!((right.status, n_right), (200, 1), "{}", right.body);
     app.stop().await;
 }
 
+/// A JSON login, from behind a proxy when `forwarded_for` is given.
+async fn login_from(
+    app: &TestApp,
+    user: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> Resp {
+    let body = json!({"username": user, "password": password}).to_string();
+    let mut h = vec![("content-type", "application/json")];
+    if let Some(f) = forwarded_for {
+        h.push(("x-forwarded-for", f));
+    }
+    app.request("POST", "/api/v1/login", &h, body.as_bytes())
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn failed_logins_are_rate_limited() {
+async fn failed_logins_lock_the_account_not_the_office() {
+    // Every test comes from 127.0.0.1, as every user does behind a proxy.
     let app = TestApp::start().await;
-    for _ in 0..5 {
-        let r = app
-            .post_json(
-                "/api/v1/login",
-                None,
-                &json!({"username": "worker2", "password": "wrong password!"}),
-            )
-            .await;
+    for _ in 0..server::auth::MAX_FAILURES {
+        let r = login_from(&app, "worker2", "wrong password!", None).await;
         assert_eq!(r.status, 401);
     }
-    // The account is locked even with its password.
-    let r = app
-        .post_json(
-            "/api/v1/login",
-            None,
-            &json!({"username": "worker2", "password": PASSWORD}),
-        )
-        .await;
+    // The account is locked even with its password, and the answer says
+    // until when (one more try 3 minutes after the first failure).
+    let r = login_from(&app, "worker2", PASSWORD, None).await;
     assert_eq!(r.status, 429, "{}", r.body);
-    // The address too (all tests come from 127.0.0.1): after 5 failures in all, other accounts wait.
-    let r = app
-        .post_json(
-            "/api/v1/login",
-            None,
-            &json!({"username": "admin1", "password": PASSWORD}),
+    let message = r.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("for this account: try again in 3 minutes (at ")
+            && message.contains(" UTC)")
+            && message.contains("请在 3 分钟后（UTC "),
+        "{message}"
+    );
+    // The other accounts at the same address are not.
+    let r = login_from(&app, "admin1", PASSWORD, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.stop().await;
+}
+
+/// `MAX_ADDRESS_FAILURES` failed logins of different accounts.
+async fn fail_from_one_address(app: &TestApp, forwarded_for: impl Fn(usize) -> String) {
+    for i in 0..server::auth::MAX_ADDRESS_FAILURES {
+        let r = login_from(
+            app,
+            &format!("nobody{i}"),
+            "wrong password!",
+            Some(&forwarded_for(i)),
         )
         .await;
-    assert_eq!(r.status, 429);
+        assert_eq!(r.status, 401, "{}", r.body);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_client_address_comes_from_a_trusted_proxy_only() {
+    // Behind a trusted proxy (the tests' 127.0.0.1), each client is its own
+    // address: one office's failures do not lock out another office.
+    let app = TestApp::start_with(server::Config {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    })
+    .await;
+    fail_from_one_address(&app, |_| "198.51.100.7".into()).await;
+    let r = login_from(&app, "worker1", PASSWORD, Some("198.51.100.7")).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.body.contains("from your network address"), "{}", r.body);
+    // A client that writes an address of its own left of the proxy's entry
+    // is still the address the proxy saw.
+    let r = login_from(
+        &app,
+        "worker1",
+        PASSWORD,
+        Some("198.51.100.8, 198.51.100.7"),
+    )
+    .await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    let r = login_from(&app, "worker1", PASSWORD, Some("198.51.100.8")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let audit = app.registry.audit_tail(5).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "auth.failed" && e.detail == "from 198.51.100.7"),
+        "{audit:?}"
+    );
+    app.stop().await;
+
+    // From a peer that is not a trusted proxy, X-Forwarded-For is the
+    // client's own word and ignored: changing it does not escape the limit.
+    let app = TestApp::start().await;
+    fail_from_one_address(&app, |i| format!("203.0.113.{i}")).await;
+    let r = login_from(&app, "worker1", PASSWORD, Some("203.0.113.200")).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.body.contains("from your network address"), "{}", r.body);
     app.stop().await;
 }
 
@@ -303,7 +372,7 @@ async fn forms_need_their_csrf_token_and_the_same_site() {
             b"",
         )
         .await;
-    assert!(after.body.contains("under_review"));
+    assert!(after.body.contains("Under review 审核中"), "{}", after.body);
     // The login form needs its own token.
     let r = app
         .request(
@@ -351,5 +420,42 @@ async fn large_bodies_get_a_clear_413() {
         )
         .await;
     assert_eq!(r.status, 413);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_the_admins_or_on_an_address_of_their_own() {
+    let app = TestApp::start().await;
+    // On the application's address: no session 401, every role but the
+    // administrators 403 (the candidate counts and failed logins are not
+    // theirs to read).
+    assert_eq!(app.get("/metrics", None).await.status, 401);
+    for user in ["worker1", "lab1", "family1"] {
+        let token = app.login(user).await;
+        assert_eq!(
+            app.get("/metrics", Some(&token)).await.status,
+            403,
+            "{user}"
+        );
+    }
+    let admin = app.get("/metrics", Some(&app.login("admin1").await)).await;
+    assert_eq!(admin.status, 200);
+    assert!(admin.body.contains("reunite_candidates{status=\"new\"}"));
+    // A scraper reads them without an account on the separate address, and
+    // nothing else is served there.
+    let state = server::AppState::new(app.registry.clone(), server::Config::default()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve_metrics(state, listener, async {
+        let _ = stopped.await;
+    }));
+    let scraped = crate::common::request(addr, "GET", "/metrics", &[], b"").await;
+    assert_eq!(scraped.status, 200);
+    assert!(scraped.body.contains("reunite_candidates{status=\"new\"}"));
+    let other = crate::common::request(addr, "GET", "/api/v1/candidates", &[], b"").await;
+    assert_eq!(other.status, 404);
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
     app.stop().await;
 }

@@ -5,6 +5,7 @@ mod common;
 mod flows;
 mod fuzz;
 mod login;
+mod pages;
 mod paging;
 mod pfif;
 mod roles;

@@ -2,13 +2,14 @@
 //! application"), never read from the route table it checks:
 //!
 //! - admin: everything but the review decision (that is the caseworkers'
-//!   four-eyes workflow), and alone the audit and the erasure of a case;
+//!   four-eyes workflow), and alone the audit, the metrics (candidate counts,
+//!   failed logins) and the erasure of a case;
 //! - lab: imports profiles, CODIS files and frequency databases; sees no case,
 //!   found child or candidate;
 //! - caseworker: registers cases and found children, reviews candidates;
 //! - family: its own case's status and nothing else (not even its own case
 //!   page, which shows the pedigree and references);
-//! - the public (no session): the opted-in alerts, login, health and metrics.
+//! - the public (no session): the opted-in alerts, login and health.
 //!
 //! Every route of `server::routes::ROUTES` (API, operations and pages, every
 //! method) has at least one row, and every row names a route of that table.
@@ -84,7 +85,7 @@ const TABLE: &[Row] = &[
     // Operations.
     ("GET", "/livez", Plain, [OK, OK, OK, OK, OK]),
     ("GET", "/readyz", Plain, [OK, OK, OK, OK, OK]),
-    ("GET", "/metrics", Plain, [OK, OK, OK, OK, OK]),
+    ("GET", "/metrics", Plain, [ANON, OK, DENY, DENY, DENY]),
     // Pages. Sessions as cookies, forms with the session's CSRF token.
     ("GET", "/login", Plain, [OK, OK, OK, OK, OK]),
     ("POST", "/login", Plain, [SEE, SEE, SEE, SEE, SEE]),

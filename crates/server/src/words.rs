@@ -1,0 +1,419 @@
+//! What the pages show for the registry's codes and numbers: words in
+//! English and Chinese for statuses, categories, relationships, family
+//! shapes, facts and sexes; an LR as a number a case worker reads
+//! (`3.4 × 10³²`); ages in days, months or years; timestamps as a date and
+//! time in UTC. The codes stay in the JSON API, the forms and the links.
+
+/// English and Chinese of a code, or the code itself when it has no words.
+fn lookup(table: &[(&str, &'static str)], code: &str) -> String {
+    table
+        .iter()
+        .find(|(k, _)| *k == code)
+        .map(|(_, w)| (*w).to_string())
+        .unwrap_or_else(|| code.replace('_', " "))
+}
+
+/// The review statuses, in their order (the dashboard's filter).
+pub const STATUSES: &[(&str, &str)] = &[
+    ("new", "New 新"),
+    ("under_review", "Under review 审核中"),
+    ("test_requested", "Test requested 已申请确认检测"),
+    ("confirmed", "Confirmed 已确认"),
+    ("reunited", "Reunited 已团聚"),
+    ("rejected", "Rejected 已排除"),
+];
+
+/// A candidate's review status, or a case's or a found child's status.
+pub fn status(code: &str) -> String {
+    const OTHERS: &[(&str, &str)] = &[
+        ("open", "Open 进行中"),
+        ("candidate_found", "A candidate was found 已找到候选匹配"),
+        ("unidentified", "Not identified yet 尚未确认身份"),
+        ("closed", "Closed 已结案"),
+    ];
+    if STATUSES.iter().any(|(k, _)| *k == code) {
+        lookup(STATUSES, code)
+    } else {
+        lookup(OTHERS, code)
+    }
+}
+
+/// A candidate's category (README: "Case facts and the posterior").
+pub fn category(code: &str) -> String {
+    lookup(
+        &[
+            ("undisputed", "Undisputed 确定无疑"),
+            ("probable", "Probable 很可能"),
+            ("inconclusive", "Inconclusive 尚无定论"),
+            ("excluded", "Excluded 已排除"),
+        ],
+        code,
+    )
+}
+
+/// A reference's relationship to the missing child.
+pub fn relationship(code: &str) -> String {
+    lookup(
+        &[
+            ("mother", "Mother 母亲"),
+            ("father", "Father 父亲"),
+            ("full_sibling", "Brother or sister 亲兄弟姐妹"),
+            (
+                "maternal_half_sibling",
+                "Half-sibling, same mother 同母异父兄弟姐妹",
+            ),
+            (
+                "paternal_half_sibling",
+                "Half-sibling, same father 同父异母兄弟姐妹",
+            ),
+            ("maternal_grandmother", "Mother's mother 外祖母"),
+            ("maternal_grandfather", "Mother's father 外祖父"),
+            ("paternal_grandmother", "Father's mother 祖母"),
+            ("paternal_grandfather", "Father's father 祖父"),
+            ("maternal_aunt", "Mother's sister 姨母"),
+            ("maternal_uncle", "Mother's brother 舅舅"),
+            ("paternal_aunt", "Father's sister 姑姑"),
+            ("paternal_uncle", "Father's brother 叔叔/伯伯"),
+        ],
+        code,
+    )
+}
+
+/// Who in the family gave DNA (the search's family shape).
+pub fn shape(code: &str) -> String {
+    lookup(
+        &[
+            ("both_parents", "Both parents gave DNA 父母双方提供了DNA"),
+            ("one_parent", "One parent gave DNA 父母一方提供了DNA"),
+            (
+                "grandparents",
+                "Grandparents gave DNA 祖父母/外祖父母提供了DNA",
+            ),
+            (
+                "parent_and_siblings",
+                "A parent and brothers or sisters gave DNA 父母一方和兄弟姐妹提供了DNA",
+            ),
+            ("general", "Relatives gave DNA 亲属提供了DNA"),
+        ],
+        code,
+    )
+}
+
+/// A fact compared.
+pub fn fact(code: &str) -> String {
+    lookup(
+        &[
+            ("sex", "Sex 性别"),
+            ("age", "Age 年龄"),
+            ("time", "Dates 日期"),
+            ("place", "Place 地点"),
+        ],
+        code,
+    )
+}
+
+/// The verdict on a fact.
+pub fn verdict(code: &str) -> String {
+    lookup(
+        &[
+            ("compatible", "Fits 相符"),
+            ("excludes", "Rules it out 排除"),
+            ("unknown", "Not known 未知"),
+        ],
+        code,
+    )
+}
+
+/// A sex.
+pub fn sex(code: &str) -> String {
+    lookup(
+        &[
+            ("male", "Boy 男"),
+            ("female", "Girl 女"),
+            ("unknown", "Not known 未知"),
+        ],
+        code,
+    )
+}
+
+/// An account's role.
+pub fn role(code: &str) -> String {
+    lookup(
+        &[
+            ("admin", "administrator 管理员"),
+            ("lab", "laboratory 实验室"),
+            ("caseworker", "case worker 个案工作者"),
+            ("family", "family 家属"),
+        ],
+        code,
+    )
+}
+
+/// A kind of file of the import page.
+pub fn import_kind(code: &str) -> String {
+    lookup(
+        &[
+            ("cases", "Missing-child cases · 寻亲案件"),
+            ("references", "Relatives who gave DNA · 提供DNA的亲属"),
+            ("found", "Found children · 被找到的儿童"),
+            ("profiles", "DNA profiles (GeneMapper) · DNA分型"),
+            ("frequencies", "Allele frequencies · 等位基因频率"),
+            ("cmf", "CODIS CMF file · CODIS CMF 文件"),
+        ],
+        code,
+    )
+}
+
+const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+/// `10` and a whole exponent in superscript digits: `10³²`, `10⁻⁴`.
+pub fn power_of_ten(exp: i64) -> String {
+    let mut s = String::from("10");
+    if exp < 0 {
+        s.push('⁻');
+    }
+    for d in exp.unsigned_abs().to_string().bytes() {
+        s.push(SUPERSCRIPT[(d - b'0') as usize]);
+    }
+    s
+}
+
+/// An LR as a case worker reads it: `0.52`, `1,234`, `3.4 × 10³²`; `0` for
+/// an exclusion and `infinite` when the DNA leaves no other explanation.
+pub fn lr(lr: f64, log10: f64) -> String {
+    if log10 == f64::NEG_INFINITY || lr == 0.0 {
+        return "0".into();
+    }
+    if log10 == f64::INFINITY || log10.is_nan() {
+        return "infinite 无穷大".into();
+    }
+    if (1e-2..1e6).contains(&lr) {
+        if lr >= 100.0 {
+            return thousands(lr.round() as u64);
+        }
+        return format!("{lr:.2}");
+    }
+    let mut exp = log10.floor();
+    let mut mantissa = 10f64.powf(log10 - exp);
+    if (mantissa * 10.0).round() >= 100.0 {
+        mantissa /= 10.0;
+        exp += 1.0;
+    }
+    format!("{mantissa:.1} × {}", power_of_ten(exp as i64))
+}
+
+/// A candidate's LR, as [`lr`].
+pub fn lr_of(c: &registry::CandidateSummary) -> String {
+    lr(c.lr, c.log10_lr)
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A posterior probability as a percentage.
+pub fn percent(p: f64) -> String {
+    if (0.9999..1.0).contains(&p) {
+        return "more than 99.99%".into();
+    }
+    if p > 0.0 && p < 0.0001 {
+        return "less than 0.01%".into();
+    }
+    let s = format!("{:.2}", p * 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// An age in days as people say it, in English: days below two months,
+/// months below two years, then years and months.
+pub fn age_en(days: i64) -> String {
+    let days = days.max(0);
+    if days < 61 {
+        return format!("{days} {}", plural(days, "day", "days"));
+    }
+    let months = (days as f64 / 30.4375).floor() as i64;
+    if months < 24 {
+        return format!("{months} months");
+    }
+    let (y, m) = (months / 12, months % 12);
+    if m == 0 {
+        format!("{y} years")
+    } else {
+        format!("{y} years {m} {}", plural(m, "month", "months"))
+    }
+}
+
+/// The same age in Chinese.
+pub fn age_zh(days: i64) -> String {
+    let days = days.max(0);
+    if days < 61 {
+        return format!("{days} 天");
+    }
+    let months = (days as f64 / 30.4375).floor() as i64;
+    if months < 24 {
+        return format!("{months} 个月");
+    }
+    let (y, m) = (months / 12, months % 12);
+    if m == 0 {
+        format!("{y} 岁")
+    } else {
+        format!("{y} 岁 {m} 个月")
+    }
+}
+
+/// A range of ages in one language: one age when both ends say the same.
+fn range_of(lo: i64, hi: i64, say: fn(i64) -> String) -> String {
+    let (a, b) = (say(lo.min(hi)), say(lo.max(hi)));
+    if a == b { a } else { format!("{a} – {b}") }
+}
+
+/// An age in English and Chinese.
+pub fn age(days: i64) -> String {
+    format!("{} · {}", age_en(days), age_zh(days))
+}
+
+/// An age range in English and Chinese.
+pub fn age_range(lo: i64, hi: i64) -> String {
+    format!(
+        "{} · {}",
+        range_of(lo, hi, age_en),
+        range_of(lo, hi, age_zh)
+    )
+}
+
+fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
+pub fn day_number(date: &str) -> Option<i64> {
+    let mut parts = date.get(..10)?.split('-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// A stored timestamp (RFC 3339 in UTC, `2026-11-20T10:11:12Z`) as
+/// `2026-11-20 10:11 UTC`; anything else as it is.
+pub fn timestamp(at: &str) -> String {
+    let b = at.as_bytes();
+    if b.len() >= 16 && b[10] == b'T' && at.ends_with('Z') && day_number(at).is_some() {
+        format!("{} {} UTC", &at[..10], &at[11..16])
+    } else {
+        at.to_string()
+    }
+}
+
+/// The age check of a candidate's facts, in words: how old the missing
+/// child would be on the found date, and the found child's estimated age.
+pub fn age_detail(
+    birth_from: Option<&str>,
+    birth_to: Option<&str>,
+    found_date: Option<&str>,
+    age_min_days: Option<i64>,
+    age_max_days: Option<i64>,
+    tolerance_days: i64,
+) -> Option<String> {
+    let found = day_number(found_date?)?;
+    let b1 = day_number(birth_from?)?;
+    let b2 = birth_to.and_then(day_number).unwrap_or(b1);
+    let (lo, hi) = (age_min_days?, age_max_days?);
+    let (young, old) = (found - b2, found - b1);
+    Some(format!(
+        "The missing child would have been {} old when the child was found; the found child's estimated age is {} (± {tolerance_days} days). \
+         被找到时，失踪儿童应为 {}；被找到儿童的估计年龄为 {}（± {tolerance_days} 天）。",
+        range_of(young, old, age_en),
+        range_of(lo, hi, age_en),
+        range_of(young, old, age_zh),
+        range_of(lo, hi, age_zh),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lrs_read_as_numbers() {
+        assert_eq!(lr(10f64.powf(32.53), 32.53), "3.4 × 10³²");
+        assert_eq!(lr(0.52, 0.52f64.log10()), "0.52");
+        assert_eq!(lr(1234.4, 1234.4f64.log10()), "1,234");
+        assert_eq!(lr(10f64.powf(-4.2), -4.2), "6.3 × 10⁻⁵");
+        assert_eq!(lr(0.0, f64::NEG_INFINITY), "0");
+        // 9.96 × 10⁷ rounds to 1.0 × 10⁸, never 10.0 × 10⁷.
+        assert_eq!(lr(9.96e7, 9.96e7f64.log10()), "1.0 × 10⁸");
+    }
+
+    #[test]
+    fn ages_in_days_months_and_years() {
+        assert_eq!(age(10), "10 days · 10 天");
+        assert_eq!(age(1), "1 day · 1 天");
+        assert_eq!(age(405), "13 months · 13 个月");
+        assert_eq!(age(4 * 365 + 40), "4 years 1 month · 4 岁 1 个月");
+        assert_eq!(age(3 * 365 + 1), "3 years · 3 岁");
+        assert_eq!(age_range(405, 405), "13 months · 13 个月");
+        assert_eq!(
+            age_range(300, 420),
+            "9 months – 13 months · 9 个月 – 13 个月"
+        );
+        let d = age_detail(
+            Some("2024-01-01"),
+            Some("2024-01-01"),
+            Some("2025-02-09"),
+            Some(405),
+            Some(405),
+            90,
+        )
+        .unwrap();
+        assert!(
+            d.starts_with("The missing child would have been 13 months old"),
+            "{d}"
+        );
+        assert!(d.contains("被找到时，失踪儿童应为 13 个月"), "{d}");
+    }
+
+    #[test]
+    fn dates_and_timestamps() {
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2000-03-01"), Some(11_017));
+        assert_eq!(day_number("2026-02-30x"), Some(20_514));
+        assert_eq!(day_number("soon"), None);
+        assert_eq!(timestamp("2026-11-20T10:11:12Z"), "2026-11-20 10:11 UTC");
+        assert_eq!(timestamp("yesterday"), "yesterday");
+    }
+
+    #[test]
+    fn codes_become_words() {
+        assert_eq!(status("under_review"), "Under review 审核中");
+        assert_eq!(
+            relationship("maternal_grandfather"),
+            "Mother's father 外祖父"
+        );
+        assert_eq!(
+            shape("both_parents"),
+            "Both parents gave DNA 父母双方提供了DNA"
+        );
+        assert_eq!(percent(0.99994), "more than 99.99%");
+        assert_eq!(percent(0.5), "50%");
+    }
+}

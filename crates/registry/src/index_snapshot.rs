@@ -35,7 +35,6 @@ use sqlx::{AnyConnection, Row};
 use crate::crypto;
 use crate::facts::{CaseDays, PackedDays};
 use crate::matching::{Snapshot, StoredProfile, changes_since, parse_sex};
-use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
 
 /// The layout of the content; another is read as no snapshot.
@@ -254,19 +253,13 @@ impl Registry {
                 });
             }
         };
-        append_audit(
+        self.audit_bulk_read(
             &mut *tx,
-            self.backend,
-            Event {
-                actor,
-                action: "profiles.read",
-                target_type: "profiles",
-                target_id: "*",
-                detail: format!(
-                    "{} profiles decrypted from the index snapshot of change {seq} to {purpose}",
-                    snap.profiles.len()
-                ),
-            },
+            actor,
+            format!(
+                "{} profiles decrypted from the index snapshot of change {seq} to {purpose}",
+                snap.profiles.len()
+            ),
         )
         .await?;
         Ok(Stored::Read(snap))

@@ -226,16 +226,10 @@ impl Registry {
             found.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
         }
         let seq = last_change(&mut *tx).await?;
-        append_audit(
+        self.audit_bulk_read(
             &mut *tx,
-            self.backend,
-            Event {
-                actor,
-                action: "profiles.read",
-                target_type: "profiles",
-                target_id: "*",
-                detail: format!("{} profiles decrypted to {purpose}", profiles.len()),
-            },
+            actor,
+            format!("{} profiles decrypted to {purpose}", profiles.len()),
         )
         .await?;
         Ok(Snapshot {
@@ -246,6 +240,29 @@ impl Registry {
             facts,
             seq,
         })
+    }
+
+    /// A bulk decryption of profiles, as an audit entry (`detail` says how
+    /// many and why, never whose).
+    pub(crate) async fn audit_bulk_read(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        detail: String,
+    ) -> Result<()> {
+        append_audit(
+            &mut *tx,
+            self.backend,
+            Event {
+                actor,
+                action: "profiles.read",
+                target_type: "profiles",
+                target_id: "*",
+                detail,
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// Builds the index from the registry unless it is built.
@@ -405,16 +422,10 @@ impl Registry {
         }
         snap.profiles = profiles;
         if !snap.profiles.is_empty() {
-            append_audit(
+            self.audit_bulk_read(
                 &mut *tx,
-                self.backend,
-                Event {
-                    actor,
-                    action: "profiles.read",
-                    target_type: "profiles",
-                    target_id: "*",
-                    detail: format!("{} profiles decrypted to {purpose}", snap.profiles.len()),
-                },
+                actor,
+                format!("{} profiles decrypted to {purpose}", snap.profiles.len()),
             )
             .await?;
         }

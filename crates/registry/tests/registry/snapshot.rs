@@ -35,6 +35,12 @@ fn read(detail: &str) -> (&'static str, usize, String) {
     (from, n.parse().unwrap(), why.to_string())
 }
 
+/// The bulk decryptions after audit entry `since`, newest first.
+async fn reads_since(r: &Registry, since: i64) -> Vec<(&'static str, usize, String)> {
+    let details = decryptions_since(r, since).await;
+    details.iter().map(|d| read(d)).collect()
+}
+
 async fn a_new_process_reads_the_snapshot_and_what_changed(db: &TestDb) {
     load_small(&db.registry).await;
     // A process that writes the snapshot anew after any change read from
@@ -81,11 +87,7 @@ async fn a_new_process_reads_the_snapshot_and_what_changed(db: &TestDb) {
     )
     .await
     .unwrap();
-    let mut reads: Vec<_> = decryptions_since(&c, since)
-        .await
-        .iter()
-        .map(|d| read(d))
-        .collect();
+    let mut reads = reads_since(&c, since).await;
     reads.reverse();
     assert_eq!(
         reads,
@@ -129,11 +131,7 @@ async fn a_deletion_removes_the_snapshot(db: &TestDb) {
     let again = db.reopen().await;
     let since = last_seq(&again).await;
     again.load_search_index().await.unwrap();
-    let reads: Vec<_> = decryptions_since(&again, since)
-        .await
-        .iter()
-        .map(|d| read(d))
-        .collect();
+    let reads = reads_since(&again, since).await;
     assert_eq!(reads, [("rows", 8, "build the search index".to_string())]);
     let stored = snapshots(db).await;
     assert_eq!(stored.len(), 1);
@@ -184,11 +182,7 @@ async fn a_damaged_snapshot_is_not_used(db: &TestDb) {
     let again = db.reopen().await;
     let since = last_seq(&again).await;
     again.load_search_index().await.unwrap();
-    let reads: Vec<_> = decryptions_since(&again, since)
-        .await
-        .iter()
-        .map(|d| read(d))
-        .collect();
+    let reads = reads_since(&again, since).await;
     assert_eq!(reads, [("rows", 9, "build the search index".to_string())]);
     assert_eq!(
         again.candidates(&CandidateFilter::default()).await.unwrap(),

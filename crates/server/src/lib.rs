@@ -168,6 +168,18 @@ fn cross_site(headers: &HeaderMap) -> bool {
     false
 }
 
+/// The session a request's cookie or bearer token names, if any.
+pub async fn session(state: &Shared, headers: &HeaderMap) -> Option<Auth> {
+    let (token, bearer) = auth::request_token(headers)?;
+    let token_hash = auth::token_hash(&token);
+    let user = state.registry.session_user(&token_hash).await.ok()??;
+    Some(Auth {
+        user,
+        token_hash,
+        bearer,
+    })
+}
+
 /// Finds the session, enforces the route table, and refuses cross-site POSTs.
 async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
     let template = req
@@ -210,9 +222,10 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
             }
         }
         let is_page = spec.kind == routes::Kind::Page;
+        let back = pages::Back::of(req.headers(), req.uri().path());
         if let Err(status) = spec.access.allows(auth.as_ref().map(|a| a.user.role)) {
             return if is_page {
-                pages::denied(status)
+                pages::denied(status, auth.as_ref(), &back)
             } else {
                 AppError::new(
                     status,
@@ -227,8 +240,12 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
         }
         if req.method() != Method::GET && req.method() != Method::HEAD {
             if cross_site(req.headers()) {
-                return AppError::new(StatusCode::FORBIDDEN, "cross-site request refused")
-                    .into_response();
+                let refused = AppError::new(StatusCode::FORBIDDEN, "cross-site request refused");
+                return if is_page {
+                    pages::error_page(refused.status, &refused.message, auth.as_ref(), &back)
+                } else {
+                    refused.into_response()
+                };
             }
             // The API with a cookie session (a browser): the CSRF token in a header.
             if !is_page
@@ -246,8 +263,13 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
                 }
             }
         }
-        req.extensions_mut().insert(auth);
-        next.run(req).await
+        req.extensions_mut().insert(auth.clone());
+        let res = next.run(req).await;
+        if is_page {
+            pages::in_layout(res, auth.as_ref(), &back)
+        } else {
+            res
+        }
     }
     .await;
     let mut res = res;
@@ -277,15 +299,15 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
             "the request body is too large: at most {} bytes here",
             limit
         );
-        res = if api {
-            AppError::new(status, message).into_response()
-        } else {
-            (
-                status,
-                axum::response::Html(pages::message_page("Too large", &message)),
-            )
-                .into_response()
-        };
+        // Pages answered in the layout already (the role guard).
+        let html = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("text/html"));
+        if api || !html {
+            res = AppError::new(status, message).into_response();
+        }
     }
     let h = res.headers_mut();
     for (name, value) in [
@@ -343,6 +365,7 @@ pub fn app(state: Shared) -> Router {
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(big)
+        .fallback(pages::not_found)
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

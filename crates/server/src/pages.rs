@@ -58,7 +58,9 @@ impl Nav {
     }
 }
 
-/// An error shown as a page.
+/// An error shown as a page. Its answer carries an [`ErrorPage`]; the role
+/// guard renders it inside the layout with the session's header and a way
+/// back ([`error_page`]).
 pub struct PageError(AppError);
 
 impl From<AppError> for PageError {
@@ -73,22 +75,39 @@ impl From<registry::RegistryError> for PageError {
     }
 }
 
+/// The message of a page's error, for the guard to render in the layout.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub message: String,
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let heading = self.0.status.canonical_reason().unwrap_or("Error");
-        (self.0.status, Html(message_page(heading, &self.0.message))).into_response()
+        let mut res = error_page(self.0.status, &self.0.message, None, &Back::default());
+        res.extensions_mut().insert(ErrorPage {
+            message: self.0.message,
+        });
+        res
     }
 }
 
 type PageResult = Result<Response, PageError>;
 
 #[derive(Template)]
-#[template(path = "message.html")]
-struct MessageTemplate<'a> {
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
     nav: Nav,
     heading: &'a str,
+    explanation: &'a str,
     message: &'a str,
-    login_link: bool,
+    links: Vec<(String, &'static str)>,
+    retry: Option<Retry>,
+}
+
+/// A refused rejection's form, shown again with the reason that was typed.
+pub struct Retry {
+    pub action: String,
+    pub reason: String,
 }
 
 fn render<T: Template>(t: &T) -> Response {
@@ -101,35 +120,128 @@ fn render<T: Template>(t: &T) -> Response {
     }
 }
 
-/// A page with a heading and a message.
-pub fn message_page(heading: &str, message: &str) -> String {
-    MessageTemplate {
-        nav: Nav::of(None),
-        heading,
-        message,
-        login_link: false,
+/// Where a request came from, for an error page's way back.
+#[derive(Debug, Clone, Default)]
+pub struct Back {
+    /// The path of the `Referer` when it is this site's and not the failed
+    /// page itself.
+    pub previous: Option<String>,
+}
+
+impl Back {
+    /// The `Referer`'s path when it names this host and another page.
+    pub fn of(headers: &HeaderMap, here: &str) -> Back {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let previous = headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.split_once("://"))
+            .and_then(|(_, rest)| {
+                let (h, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                (Some(h) == host && path.starts_with('/') && !path.starts_with("//"))
+                    .then(|| path.to_string())
+            })
+            .filter(|p| p.split('?').next() != Some(here));
+        Back { previous }
     }
-    .render()
-    .unwrap_or_else(|_| message.to_string())
+}
+
+/// An error page inside the layout: the session's header when there is a
+/// session, what happened in English and Chinese, the detail, and the ways
+/// back (the previous page, the dashboard or the login page).
+pub fn error_page(status: StatusCode, message: &str, auth: Option<&Auth>, back: &Back) -> Response {
+    error_page_with(status, message, auth, back, None)
+}
+
+fn error_page_with(
+    status: StatusCode,
+    message: &str,
+    auth: Option<&Auth>,
+    back: &Back,
+    retry: Option<Retry>,
+) -> Response {
+    let (heading, explanation) = words::error(status.as_u16());
+    let mut links = Vec::new();
+    if let Some(p) = &back.previous {
+        links.push((p.clone(), "Back to the previous page · 返回上一页"));
+    }
+    if auth.is_some() {
+        links.push(("/".to_string(), "Go to the dashboard · 返回首页"));
+    } else {
+        links.push(("/login".to_string(), "Log in · 登录"));
+    }
+    let mut res = render(&ErrorTemplate {
+        nav: Nav::of(auth),
+        heading,
+        explanation,
+        message,
+        links,
+        retry,
+    });
+    *res.status_mut() = status;
+    res
+}
+
+/// A page's answer as it leaves the role guard: an error inside the layout
+/// with the session's header. A [`PageError`] keeps its message; an error
+/// axum gave before the handler ran (a body too large, a bad form) gets the
+/// words of its status.
+pub fn in_layout(res: Response, auth: Option<&Auth>, back: &Back) -> Response {
+    let status = res.status();
+    if let Some(e) = res.extensions().get::<ErrorPage>() {
+        let mut page = error_page(status, &e.message, auth, back);
+        for (name, value) in res.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                page.headers_mut().append(name, value.clone());
+            }
+        }
+        return page;
+    }
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !html {
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "the request body is too large: at most {} bytes here",
+                crate::BODY_LIMIT
+            )
+        } else {
+            String::new()
+        };
+        return error_page(status, &message, auth, back);
+    }
+    res
 }
 
 /// The answer of the role guard to a page: 401 with a link to log in, or 403.
-pub fn denied(status: StatusCode) -> Response {
-    let (heading, message, login_link) = if status == StatusCode::UNAUTHORIZED {
-        ("Please log in", "This page needs an account.", true)
-    } else {
-        ("Not allowed", "Your role may not see this page.", false)
-    };
-    (
-        status,
-        render(&MessageTemplate {
-            nav: Nav::of(None),
-            heading,
-            message,
-            login_link,
-        }),
+pub fn denied(status: StatusCode, auth: Option<&Auth>, back: &Back) -> Response {
+    error_page(status, "", auth, back)
+}
+
+/// The answer to an address no route serves: JSON under `/api/` and to
+/// clients that do not ask for HTML, else the 404 page in the layout.
+pub async fn not_found(
+    State(state): State<Shared>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if uri.path().starts_with("/api/") || !html {
+        return AppError::not_found().into_response();
+    }
+    let auth = crate::session(&state, &headers).await;
+    error_page(
+        StatusCode::NOT_FOUND,
+        "",
+        auth.as_ref(),
+        &Back::of(&headers, uri.path()),
     )
-        .into_response()
 }
 
 fn check_csrf(a: &Auth, sent: Option<&String>) -> Result<(), PageError> {
@@ -190,9 +302,16 @@ struct LoginTemplate {
     nav: Nav,
     csrf: String,
     error: Option<String>,
+    /// The username that was typed, kept when the login is refused.
+    username: String,
 }
 
-fn login_form(state: &Shared, status: StatusCode, error: Option<String>) -> Response {
+fn login_form(
+    state: &Shared,
+    status: StatusCode,
+    error: Option<String>,
+    username: &str,
+) -> Response {
     let csrf = auth::random_token();
     let cookie = auth::set_cookie(
         auth::LOGIN_CSRF_COOKIE,
@@ -207,13 +326,14 @@ fn login_form(state: &Shared, status: StatusCode, error: Option<String>) -> Resp
             nav: Nav::of(None),
             csrf,
             error,
+            username: username.to_string(),
         }),
     )
         .into_response()
 }
 
 async fn login_page(State(state): State<Shared>) -> Response {
-    login_form(&state, StatusCode::OK, None)
+    login_form(&state, StatusCode::OK, None, "")
 }
 
 async fn login_submit(
@@ -223,6 +343,7 @@ async fn login_submit(
     body: axum::body::Bytes,
 ) -> Response {
     let form = parse_form(&body);
+    let username = form.get("username").map(String::as_str).unwrap_or("");
     let cookie_token = auth::cookie(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or("");
     let sent = form.get("csrf").map(String::as_str).unwrap_or("");
     if cookie_token.is_empty() || !auth::same_secret(sent, cookie_token) {
@@ -230,9 +351,9 @@ async fn login_submit(
             &state,
             StatusCode::FORBIDDEN,
             Some("The form expired: please try again.".into()),
+            username,
         );
     }
-    let username = form.get("username").map(String::as_str).unwrap_or("");
     let password = form.get("password").map(String::as_str).unwrap_or("");
     match attempt_login(&state, username, password, &addr).await {
         Ok((token, _)) => {
@@ -264,11 +385,13 @@ async fn login_submit(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             Some(b.message(std::time::SystemTime::now())),
+            username,
         ),
         Err(LoginError::Failed) => login_form(
             &state,
             StatusCode::UNAUTHORIZED,
             Some("Wrong username or password.".into()),
+            username,
         ),
         Err(LoginError::Internal(e)) => PageError(e).into_response(),
     }
@@ -712,23 +835,44 @@ async fn review_submit(
     let form = parse_form(&body);
     check_csrf(&a, form.get("csrf"))?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let action = form
-        .get("action")
-        .and_then(|s| ReviewAction::parse(s))
-        .ok_or_else(|| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown action"))?;
     if state.registry.candidate_case(id).await?.is_none() {
         return Err(AppError::not_found().into());
     }
-    state
-        .registry
-        .review(
-            &a.user.username,
-            id,
-            action,
-            form.get("reason").map(String::as_str),
-        )
-        .await
-        .map_err(|e| AppError::registry(e, StatusCode::CONFLICT))?;
+    let reason = form.get("reason").cloned().unwrap_or_default();
+    let done = match form.get("action").and_then(|s| ReviewAction::parse(s)) {
+        None => Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown action · 未知的操作",
+        )),
+        Some(action) => state
+            .registry
+            .review(
+                &a.user.username,
+                id,
+                action,
+                form.get("reason").map(String::as_str),
+            )
+            .await
+            .map_err(|e| AppError::registry(e, StatusCode::CONFLICT)),
+    };
+    if let Err(e) = done {
+        if e.status.is_server_error() {
+            return Err(e.into());
+        }
+        // The refusal in the layout, a way back to the candidate and, for a
+        // rejection, its form again with the reason kept (not the whole
+        // candidate page: that reads genotypes, an audited view).
+        let candidate = format!("/candidates/{id}");
+        let back = Back {
+            previous: Some(candidate.clone()),
+        };
+        let retry = (form.get("action").map(String::as_str) == Some("reject")).then(|| Retry {
+            action: format!("{candidate}/review"),
+            reason,
+        });
+        let res = error_page_with(e.status, &e.message, Some(&a), &back, retry);
+        return Ok(res);
+    }
     Ok((
         StatusCode::SEE_OTHER,
         [(header::LOCATION, format!("/candidates/{id}"))],
@@ -743,6 +887,8 @@ async fn review_submit(
 struct ImportTemplate {
     nav: Nav,
     kinds: Vec<&'static str>,
+    /// The kind the form shows chosen (the one sent, when it is re-shown).
+    chosen: String,
     report: Option<ImportReport>,
     error: Option<String>,
 }
@@ -765,10 +911,16 @@ pub async fn import_page(User(a): User) -> Response {
     render(&ImportTemplate {
         kinds: kinds_for(a.user.role),
         nav: Nav::of(Some(&a)),
+        chosen: String::new(),
         report: None,
         error: None,
     })
 }
+
+/// Said under an import's error: the kind stays chosen, a browser never
+/// keeps a file.
+const CHOOSE_AGAIN: &str =
+    "The kind of file is kept; choose the file again. · 文件类型已保留，请重新选择文件。";
 
 pub async fn import_upload(
     State(state): State<Shared>,
@@ -776,56 +928,114 @@ pub async fn import_upload(
     mut multipart: Multipart,
 ) -> PageResult {
     let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file: Option<(String, String)> = None;
-    let too_large = |e: axum::extract::multipart::MultipartError| {
-        PageError(AppError::new(e.status(), e.body_text()))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut failed: Option<AppError> = None;
+    // The form's fields in order (csrf, kind, file): a file too large still
+    // leaves the kind to show again.
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                failed = Some(AppError::new(e.status(), e.body_text()));
+                break;
+            }
+        };
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             let file_name = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field.bytes().await.map_err(too_large)?;
-            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
-                AppError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "the file is not UTF-8 text",
-                )
-            })?;
-            file = Some((file_name, text));
+            match field.bytes().await {
+                Ok(b) => file = Some((file_name, b.to_vec())),
+                Err(e) => {
+                    failed = Some(AppError::new(e.status(), e.body_text()));
+                    break;
+                }
+            }
         } else {
-            fields.insert(name, field.text().await.map_err(too_large)?);
+            match field.text().await {
+                Ok(t) => {
+                    fields.insert(name, t);
+                }
+                Err(e) => {
+                    failed = Some(AppError::new(e.status(), e.body_text()));
+                    break;
+                }
+            }
         }
     }
-    check_csrf(&a, fields.get("csrf"))?;
     let kind = fields.get("kind").cloned().unwrap_or_default();
-    let allowed = crate::routes::import_access(&kind)
-        .ok_or_else(|| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "choose a kind of file"))?;
-    if !allowed.contains(&a.user.role) {
-        return Err(AppError::forbidden().into());
-    }
-    let (file_name, text) =
-        file.ok_or_else(|| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "choose a file"))?;
-    let options = ImportOptions {
-        file: Some(file_name),
-        ..Default::default()
-    };
+    let kinds = kinds_for(a.user.role);
     let mut t = ImportTemplate {
-        kinds: kinds_for(a.user.role),
+        chosen: kinds
+            .iter()
+            .find(|k| **k == kind)
+            .map(|k| k.to_string())
+            .unwrap_or_default(),
+        kinds,
         nav: Nav::of(Some(&a)),
         report: None,
         error: None,
     };
-    let status = match run_import(&state, &a.user.username, &kind, text, options).await {
+    let again = |t: &mut ImportTemplate, e: AppError| -> PageResult {
+        t.error = Some(format!("{} {CHOOSE_AGAIN}", e.message));
+        let mut res = render(&*t);
+        *res.status_mut() = e.status;
+        Ok(res)
+    };
+    if let Some(e) = failed {
+        if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+            let limit = crate::IMPORT_LIMIT;
+            let message = format!(
+                "The file is too large: at most {limit} bytes ({} MB) here. · 文件过大：此处最多 {limit} 字节（{} MB）。",
+                limit / (1024 * 1024),
+                limit / (1024 * 1024)
+            );
+            return again(&mut t, AppError::new(e.status, message));
+        }
+        return Err(e.into());
+    }
+    check_csrf(&a, fields.get("csrf"))?;
+    let Some(allowed) = crate::routes::import_access(&kind) else {
+        return again(
+            &mut t,
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose a kind of file. · 请选择文件类型。",
+            ),
+        );
+    };
+    if !allowed.contains(&a.user.role) {
+        return Err(AppError::forbidden().into());
+    }
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return again(
+            &mut t,
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose a file. · 请选择文件。",
+            ),
+        );
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return again(
+            &mut t,
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{file_name}: the file is not UTF-8 text · 文件不是 UTF-8 文本"),
+            ),
+        );
+    };
+    let options = ImportOptions {
+        file: Some(file_name),
+        ..Default::default()
+    };
+    match run_import(&state, &a.user.username, &kind, text, options).await {
         Ok(r) => {
             t.report = Some(r);
-            StatusCode::OK
+            Ok(render(&t))
         }
-        Err(e) => {
-            t.error = Some(e.message);
-            e.status
-        }
-    };
-    Ok((status, render(&t)).into_response())
+        Err(e) => again(&mut t, e),
+    }
 }
 
 // ---- audit, alerts

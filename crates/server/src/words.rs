@@ -349,6 +349,48 @@ pub fn age_detail(
     ))
 }
 
+/// The heading and the plain explanation of an error page, by HTTP status.
+pub fn error(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => (
+            "Something in the request is not right · 请求有误",
+            "The address or the form holds something the registry cannot read. Go back and try again. · 地址或表单中有无法读取的内容，请返回后重试。",
+        ),
+        401 => (
+            "Please log in · 请先登录",
+            "This page needs an account. · 此页面需要登录账户。",
+        ),
+        403 => (
+            "Not allowed · 无权访问",
+            "Your account may not see or do this. Ask an administrator if you need it. · 您的账户无权查看或执行此操作。如有需要，请联系管理员。",
+        ),
+        404 => (
+            "Page not found · 找不到页面",
+            "There is nothing at this address: the link may be old or mistyped, or the record is not yours to see. · 此地址没有内容：链接可能已过期或有误，或者您无权查看该记录。",
+        ),
+        409 => (
+            "Not possible now · 目前无法执行",
+            "The record is not in a state that allows this step (someone may have changed it). Look at it again and choose another step. · 该记录当前的状态不允许这一步（可能已被他人修改）。请重新查看后选择其他操作。",
+        ),
+        413 => (
+            "Too large · 内容过大",
+            "What was sent is larger than the registry accepts. · 发送的内容超出了系统允许的大小。",
+        ),
+        422 => (
+            "Could not accept this · 无法接受",
+            "Something that was entered cannot be used; the reason is below. · 输入的内容有无法使用的部分，原因见下方。",
+        ),
+        429 => (
+            "Too many attempts · 尝试次数过多",
+            "Wait a little and try again. · 请稍后再试。",
+        ),
+        _ => (
+            "Something went wrong · 出错了",
+            "The registry could not finish this. Try again later; if it happens again, tell an administrator. · 系统未能完成此操作。请稍后再试；如果再次出现，请告知管理员。",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

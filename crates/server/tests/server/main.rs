@@ -2,6 +2,7 @@
 
 mod cmf;
 mod common;
+mod errors;
 mod flows;
 mod fuzz;
 mod login;

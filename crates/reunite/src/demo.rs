@@ -315,7 +315,15 @@ fn print_summary(v: &serde_json::Value) {
         "  best candidates: {} undisputed, {} probable, {} inconclusive; {} children without a candidate",
         v["undisputed"], v["probable"], v["inconclusive"], v["without_candidate"]
     );
-    println!("  {} strangers above LR 10^4", v["strangers_above_1e4"]);
+    let strangers = v["strangers_above_1e4"].as_u64().unwrap_or(0);
+    println!(
+        "  {strangers} {} above LR 10^4",
+        if strangers == 1 {
+            "stranger"
+        } else {
+            "strangers"
+        }
+    );
     if let Some(m) = v["not_found_at_rank_1"]
         .as_array()
         .filter(|m| !m.is_empty())

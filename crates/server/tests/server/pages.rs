@@ -143,7 +143,14 @@ async fn pages_show_words_not_codes() {
     }
     // The words are there instead, in both languages.
     let candidate = &seen[2].1;
-    for words in ["Under review 审核中", "Fits 相符", "Age 年龄", "× 10"] {
+    // Its Chinese sentence on the LR ends as Chinese ends a sentence.
+    for words in [
+        "Under review 审核中",
+        "Fits 相符",
+        "Age 年龄",
+        "× 10",
+        "个DNA基因座）。",
+    ] {
         assert!(
             candidate.contains(words),
             "the candidate page lacks {words:?}: {candidate}"

@@ -376,16 +376,10 @@ impl Registry {
         }
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
-        append_audit(
+        self.audit_bulk_read(
             &mut tx,
-            self.backend,
-            Event {
-                actor,
-                action: "profiles.read",
-                target_type: "profiles",
-                target_id: "*",
-                detail: format!("{profiles} profiles decrypted to check the content"),
-            },
+            actor,
+            format!("{profiles} profiles decrypted to check the content"),
         )
         .await?;
         tx.commit().await?;

@@ -173,20 +173,27 @@ impl Blocked {
     /// "try again in N minutes (at HH:MM UTC)", in English and Chinese.
     pub fn message(&self, now: SystemTime) -> String {
         let minutes = self.wait.as_secs().div_ceil(60).max(1);
-        let at = (now + self.wait)
+        // The minute the block ends, rounded up, on the UTC clock.
+        let end = (now + self.wait)
             .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            .div_ceil(60);
-        let (hh, mm) = ((at / 60) % 24, at % 60);
+            .map(|d| d.as_secs().div_ceil(60) * 60)
+            .unwrap_or(0);
+        let at = jiff::Timestamp::from_second(i64::try_from(end).unwrap_or(0))
+            .map(|t| {
+                jiff::tz::TimeZone::UTC
+                    .to_datetime(t)
+                    .strftime("%H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| "--:--".into());
         let (who, who_zh) = if self.account {
             ("for this account", "此账户")
         } else {
             ("from your network address", "您的网络地址")
         };
         format!(
-            "Too many failed logins {who}: try again in {minutes} minute{s} (at {hh:02}:{mm:02} UTC). \
-             {who_zh}登录失败次数过多：请在 {minutes} 分钟后（UTC {hh:02}:{mm:02}）再试。",
+            "Too many failed logins {who}: try again in {minutes} minute{s} (at {at} UTC). \
+             {who_zh}登录失败次数过多：请在 {minutes} 分钟后（UTC {at}）再试。",
             s = if minutes == 1 { "" } else { "s" },
         )
     }

@@ -233,40 +233,46 @@ pub fn percent(p: f64) -> String {
     format!("{s}%")
 }
 
-/// An age in days as people say it, in English: days below two months,
-/// months below two years, then years and months.
+/// An age as people say it: days up to two months, then months up to two
+/// years, then years and months.
+enum Age {
+    Days(i64),
+    Months(i64),
+    Years(i64, i64),
+}
+
+impl Age {
+    fn of(days: i64) -> Age {
+        let days = days.max(0);
+        if days < 61 {
+            return Age::Days(days);
+        }
+        let months = (days as f64 / 30.4375).floor() as i64;
+        if months < 24 {
+            Age::Months(months)
+        } else {
+            Age::Years(months / 12, months % 12)
+        }
+    }
+}
+
+/// An age in days, in English words.
 pub fn age_en(days: i64) -> String {
-    let days = days.max(0);
-    if days < 61 {
-        return format!("{days} {}", plural(days, "day", "days"));
-    }
-    let months = (days as f64 / 30.4375).floor() as i64;
-    if months < 24 {
-        return format!("{months} months");
-    }
-    let (y, m) = (months / 12, months % 12);
-    if m == 0 {
-        format!("{y} years")
-    } else {
-        format!("{y} years {m} {}", plural(m, "month", "months"))
+    match Age::of(days) {
+        Age::Days(d) => format!("{d} {}", plural(d, "day", "days")),
+        Age::Months(m) => format!("{m} months"),
+        Age::Years(y, 0) => format!("{y} years"),
+        Age::Years(y, m) => format!("{y} years {m} {}", plural(m, "month", "months")),
     }
 }
 
 /// The same age in Chinese.
 pub fn age_zh(days: i64) -> String {
-    let days = days.max(0);
-    if days < 61 {
-        return format!("{days} 天");
-    }
-    let months = (days as f64 / 30.4375).floor() as i64;
-    if months < 24 {
-        return format!("{months} 个月");
-    }
-    let (y, m) = (months / 12, months % 12);
-    if m == 0 {
-        format!("{y} 岁")
-    } else {
-        format!("{y} 岁 {m} 个月")
+    match Age::of(days) {
+        Age::Days(d) => format!("{d} 天"),
+        Age::Months(m) => format!("{m} 个月"),
+        Age::Years(y, 0) => format!("{y} 岁"),
+        Age::Years(y, m) => format!("{y} 岁 {m} 个月"),
     }
 }
 
@@ -294,23 +300,11 @@ fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
+/// Days since 1970-01-01 of the `YYYY-MM-DD` date that starts `date` (a
+/// date, or a stored timestamp); `None` when it is not a real date.
 pub fn day_number(date: &str) -> Option<i64> {
-    let mut parts = date.get(..10)?.split('-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    let day: formats::registry_csv::Date = date.get(..10)?.parse().ok()?;
+    Some(day.unix_days())
 }
 
 /// A stored timestamp (RFC 3339 in UTC, `2026-11-20T10:11:12Z`) as
@@ -438,7 +432,9 @@ mod tests {
     fn dates_and_timestamps() {
         assert_eq!(day_number("1970-01-01"), Some(0));
         assert_eq!(day_number("2000-03-01"), Some(11_017));
-        assert_eq!(day_number("2026-02-30x"), Some(20_514));
+        assert_eq!(day_number("2026-02-28T10:11:12Z"), Some(20_512));
+        assert_eq!(day_number("2026-02-30x"), None, "no 30 February");
+        assert_eq!(day_number("2026-13-01"), None);
         assert_eq!(day_number("soon"), None);
         assert_eq!(timestamp("2026-11-20T10:11:12Z"), "2026-11-20 10:11 UTC");
         assert_eq!(timestamp("yesterday"), "yesterday");

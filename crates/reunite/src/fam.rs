@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use formats::fam::{FamProject, parse_fam};
 use kinship::{LrError, LrResult};
 
-use crate::lr::{LrArgs, human_lr, result_fields, table, verbal_named};
+use crate::lr_text::{human_lr, result_fields, table, verbal_named};
 
 /// One pedigree compared with the reference.
 enum Outcome {
@@ -29,8 +29,13 @@ impl Outcome {
 }
 
 /// `reunite lr PROJECT.fam [--reference P] [--json]`.
-pub fn lr(path: &Path, args: &LrArgs) -> Result<()> {
-    if args.min_frequency.is_some() {
+pub fn lr(
+    path: &Path,
+    reference: Option<&str>,
+    min_frequency: Option<f64>,
+    json: bool,
+) -> Result<()> {
+    if min_frequency.is_some() {
         bail!(
             "--min-frequency does not apply to a Familias project: its genotypes name alleles of its own database"
         );
@@ -41,7 +46,7 @@ pub fn lr(path: &Path, args: &LrArgs) -> Result<()> {
     for warning in project.warnings() {
         eprintln!("warning: {file}: {warning}");
     }
-    let reference = match &args.reference {
+    let reference = match reference {
         None => 0,
         Some(name) => project.pedigree_index(name).ok_or_else(|| {
             anyhow!(
@@ -50,7 +55,7 @@ pub fn lr(path: &Path, args: &LrArgs) -> Result<()> {
             )
         })?,
     };
-    print!("{}", report(&file, &project, reference, args.json));
+    print!("{}", report(&file, &project, reference, json));
     Ok(())
 }
 

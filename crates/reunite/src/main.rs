@@ -10,6 +10,7 @@ mod fam;
 mod index_cmd;
 mod loadtest;
 mod lr;
+mod lr_text;
 mod registry_cmd;
 mod restore_cmd;
 mod serve;

@@ -358,7 +358,7 @@ pub fn matches(args: MatchesArgs) -> Result<()> {
                     "{:<16} {:<16} {:>12} {:>8.2} {:>9} {:<13} {}",
                     r.found_id,
                     r.case_id,
-                    crate::lr::human_lr(r.lr, r.log10_lr),
+                    crate::lr_text::human_lr(r.lr, r.log10_lr),
                     r.log10_lr,
                     r.markers_compared,
                     r.status,

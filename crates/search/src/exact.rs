@@ -279,6 +279,29 @@ pub(crate) fn marker_lr(
     }
 }
 
+/// `h(y)` for each allele `y`: the probability of a child of the typed parent
+/// (genotype `x`, sex `sp`) having genotype `g` when the untyped parent (the
+/// other sex) transmits allele `y`, each parent's allele through its mutation
+/// matrix. With the untyped parent's genotype `(y1, y2)`,
+/// `P(g | x, (y1, y2)) = (h(y1) + h(y2)) / 2`.
+fn given_untyped_allele(t: &Tables, sp: usize, x: [u8; 2], g: [u8; 2]) -> Vec<f64> {
+    let so = 1 - sp;
+    let [x1, x2] = x;
+    let [g1, g2] = g;
+    let tp = |z: u8| 0.5 * (t.m(sp, x1, z) + t.m(sp, x2, z));
+    let (t1, t2) = (tp(g1), tp(g2));
+    (0..t.n)
+        .map(|y| {
+            let y = y as u8;
+            if g1 == g2 {
+                t1 * t.m(so, y, g1)
+            } else {
+                t1 * t.m(so, y, g2) + t2 * t.m(so, y, g1)
+            }
+        })
+        .collect()
+}
+
 /// One typed parent (sex `sp`), full siblings, and the other parent summed over.
 fn coupled(
     t: &Tables,
@@ -290,31 +313,13 @@ fn coupled(
     child: [u8; 2],
 ) -> f64 {
     let n = t.n;
-    let so = 1 - sp;
-    let [x1, x2] = case.code(parent, m);
-    let tp = |z: u8| 0.5 * (t.m(sp, x1, z) + t.m(sp, x2, z));
-    // h_j(y): a person j with genotype (g1, g2) gets one allele from the typed
-    // parent and the other from allele y of the untyped parent; P(j | P, (y1, y2))
-    // = (h_j(y1) + h_j(y2)) / 2.
-    let h = |[g1, g2]: [u8; 2]| -> Vec<f64> {
-        let (t1, t2) = (tp(g1), tp(g2));
-        (0..n)
-            .map(|y| {
-                let y = y as u8;
-                if g1 == g2 {
-                    t1 * t.m(so, y, g1)
-                } else {
-                    t1 * t.m(so, y, g2) + t2 * t.m(so, y, g1)
-                }
-            })
-            .collect()
-    };
+    let x = case.code(parent, m);
     let sib_h: Vec<Vec<f64>> = sibs
         .iter()
         .filter(|&&s| case.typed(s, m))
-        .map(|&s| h(case.code(s, m)))
+        .map(|&s| given_untyped_allele(t, sp, x, case.code(s, m)))
         .collect();
-    let child_h = h(child);
+    let child_h = given_untyped_allele(t, sp, x, child);
     let (mut num, mut den) = (0.0, 0.0);
     for y1 in 0..n {
         for y2 in 0..n {
@@ -417,25 +422,11 @@ fn untyped_parent_transmits(
 ) -> Vec<f64> {
     let n = t.n;
     let so = 1 - sp;
-    let [x1, x2] = case.code(parent, m);
-    let tp = |z: u8| 0.5 * (t.m(sp, x1, z) + t.m(sp, x2, z));
+    let x = case.code(parent, m);
     let sib_h: Vec<Vec<f64>> = sibs
         .iter()
         .filter(|&&s| case.typed(s, m))
-        .map(|&s| {
-            let [g1, g2] = case.code(s, m);
-            let (t1, t2) = (tp(g1), tp(g2));
-            (0..n)
-                .map(|y| {
-                    let y = y as u8;
-                    if g1 == g2 {
-                        t1 * t.m(so, y, g1)
-                    } else {
-                        t1 * t.m(so, y, g2) + t2 * t.m(so, y, g1)
-                    }
-                })
-                .collect()
-        })
+        .map(|&s| given_untyped_allele(t, sp, x, case.code(s, m)))
         .collect();
     let mut omega = vec![0.0; n];
     let mut total = 0.0;

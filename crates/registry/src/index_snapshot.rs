@@ -75,7 +75,7 @@ pub(crate) enum Stored {
         seq: i64,
         reason: String,
     },
-    Read(MatchState),
+    Read(Box<MatchState>),
     /// Made for another frequency database or other settings, or a change
     /// after it was too large to list or needs a rebuild: it cannot be
     /// brought up to date (not a disagreement; the next process rebuilds).
@@ -227,7 +227,7 @@ impl Registry {
                 });
             }
         };
-        Ok(Stored::Read(MatchState {
+        Ok(Stored::Read(Box::new(MatchState {
             index,
             database: active,
             added: persisted.added,
@@ -235,7 +235,7 @@ impl Registry {
             loaded: true,
             seq,
             facts,
-        }))
+        })))
     }
 
     /// Replaces the snapshot with the index state `state` (inside the
@@ -288,7 +288,7 @@ impl Registry {
         purpose: &str,
     ) -> Result<SnapshotNow> {
         let mut state = match self.read_index_snapshot(&mut *tx, actor, purpose).await? {
-            Stored::Read(state) => state,
+            Stored::Read(state) => *state,
             other => {
                 let change = match &other {
                     Stored::None => 0,
@@ -328,7 +328,7 @@ impl Registry {
         }
         state.seq = since.last;
         Ok(SnapshotNow {
-            stored: Stored::Read(state),
+            stored: Stored::Read(Box::new(state)),
             change,
             changes_after: since.cases.len() + since.found.len(),
             profiles_after: changed.profiles.len(),
@@ -356,7 +356,7 @@ impl Registry {
                     self.write_index_snapshot(&mut *tx, &state).await?;
                 }
                 let changed = now.changed.expect("read with its changes");
-                return Ok((state, changed));
+                return Ok((*state, changed));
             }
             Stored::Unreadable { seq, reason } => {
                 tracing::warn!(

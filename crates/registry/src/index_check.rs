@@ -6,12 +6,14 @@
 //! import; what persists of it are the candidates and the snapshot. The check
 //! rebuilds an index from one consistent read of the database and compares:
 //!
-//! - the index snapshot brought up to date, as a new process would build
-//!   its index from it, with the rebuilt index (the same comparison as the
-//!   live index's); a snapshot that cannot be opened or read is a
+//! - the index snapshot restored and brought up to date, as a new process
+//!   would, with the rebuilt index (the same comparison as the live
+//!   index's); a snapshot that cannot be opened or read is a
 //!   disagreement (a new process would rebuild from the rows);
 //! - the live index of this process with the rebuilt one: the same frequency
-//!   database, the same added alleles, the same cases and children, and the
+//!   database, the same added alleles, the same cases and children held
+//!   alike by id (`search::Index::differences`: shape, relationships,
+//!   every genotype code, masks; not their places), the same facts, and the
 //!   same answer to every search the registry runs (ids and LRs);
 //! - every stored candidate with the rebuilt index's exact score of its pair:
 //!   the same LR, markers compared and inconsistent markers, unless it was
@@ -67,8 +69,10 @@ pub struct SnapshotCheck {
     /// Cases and found children changed after it (read from the rows when
     /// it is loaded).
     pub changes_after: usize,
-    /// A change after it was too large to list: the next process rebuilds
-    /// the index from the rows and writes it anew (not a disagreement).
+    /// Made for another frequency database or other settings, or a change
+    /// after it was too large to list or needs a rebuild (a new allele): the
+    /// next process rebuilds the index from the rows and writes it anew (not
+    /// a disagreement).
     pub stale: bool,
     /// Why it cannot be opened or read, if so.
     pub unreadable: Option<String>,
@@ -245,8 +249,7 @@ impl Registry {
                 unreadable: Some(reason),
                 ..Default::default()
             }),
-            StoredSnapshot::Read(brought) => {
-                let from_snapshot = self.build_state(&brought)?;
+            StoredSnapshot::Read(from_snapshot) => {
                 let differences = compare_live(&from_snapshot, &rebuilt, &snap, &query)?;
                 Some(SnapshotCheck {
                     change: snapshot_change,
@@ -411,6 +414,22 @@ fn compare_live(
     }
     if !out.is_empty() || live.database() != rebuilt.database() {
         return Ok(out);
+    }
+    // By content: every case and found child held alike (whatever their
+    // places in the groups), then by the answers of every search.
+    out.extend(live_index.differences(index));
+    let facts_differ = rebuilt
+        .facts
+        .iter()
+        .filter(|(id, days)| live.facts.get(id) != Some(days))
+        .count()
+        + live
+            .facts
+            .keys()
+            .filter(|id| !rebuilt.facts.contains_key(id))
+            .count();
+    if facts_differ > 0 {
+        out.push(format!("the facts of {facts_differ} cases differ"));
     }
     let mut searches_differ = 0;
     for &f in snap.found.keys() {

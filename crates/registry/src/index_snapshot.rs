@@ -1,159 +1,70 @@
-//! The index snapshot: what the search index is built from, kept in the
-//! database between processes, so that a new process (a command-line
-//! import, a server starting) does not decrypt every profile.
+//! The index snapshot: the search index itself, kept in the database
+//! between processes, so that a new process (a command-line import, a
+//! server starting) neither decrypts every profile nor builds the index.
 //!
 //! Building the index from the rows decrypts every indexed profile (1.7
-//! million at a million families). Instead a process reads one row of
-//! `index_snapshots`: each indexed case's references and facts, each found
-//! child, and their profiles, as of entry `seq` of the change sequence
-//! (`index_changes`), encrypted with the registry key and bound to its
-//! table and entry (`crypto::aad`). It then reads and decrypts only the
-//! cases and found children changed after `seq`, merges them in, and builds
-//! the index. Both reads are audit entries.
+//! million at a million families) and encodes and inserts each. Instead a
+//! process reads one row of `index_snapshots`: the index's state as of
+//! entry `seq` of the change sequence (`index_changes`; `search::IndexState`:
+//! every case's genotype columns, layout and marker mask, every found
+//! child's encoded profile), with what the registry keeps beside it (the
+//! facts of every case, the frequency database and the alleles added to
+//! it), encrypted with the registry key and bound to its table and entry
+//! (`crypto::aad`). It restores the index from it (a copy of the columns,
+//! no encoding), then reads and decrypts only the cases and found children
+//! changed after `seq` and puts them in place (`matching::apply_changes`).
+//! Both reads are audit entries; the snapshot's names how many profiles'
+//! genotypes it holds.
 //!
 //! - It lives in the registry's own database (so it is bound to it, goes
 //!   with a backup and serves every server of a PostgreSQL registry).
 //! - It is written inside the transaction that read what it holds, so it
 //!   commits with it or not at all.
-//! - It is rebuilt from the rows, and written anew, when there is none, when
-//!   it cannot be opened or read (damaged, another key), when a change after
-//!   it was too large to list (`rebuild`), and it is written anew when more
-//!   than `Settings::snapshot_refresh_after` profiles had to be read from the
+//! - It is not used, and the index is rebuilt from the rows and the
+//!   snapshot written anew, when there is none, when it cannot be opened
+//!   or read (damaged, another key), when it was made for another frequency
+//!   database, other search settings or other models (`Index::restore`
+//!   compares the models' fingerprints), when a change after it was too
+//!   large to list, or when a change after it needs a rebuild (a profile
+//!   with an allele the model lacks); it is written anew when more than
+//!   `Settings::snapshot_refresh_after` profiles had to be read from the
 //!   rows changed since it.
 //! - Every deletion (a case erased, genotypes removed after a reunion) and a
 //!   key rotation delete it in their own transaction: no deleted genotype
 //!   outlives its row in a snapshot.
 //! - `reunite index check` builds an index from it as a new process would
-//!   and compares that index with one rebuilt from the rows.
+//!   and compares that index with one rebuilt from the rows, by content
+//!   (`Index::differences`) and by the answers of every search.
 
 use std::collections::HashMap;
 
-use compact_str::CompactString;
+use search::{Index, IndexState, SearchConfig};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
 use crate::crypto;
 use crate::facts::{CaseDays, PackedDays};
-use crate::matching::{Snapshot, StoredProfile, changes_since, parse_sex};
+use crate::matching::{MatchState, Snapshot, apply_changes, changes_since, model_description};
 use crate::{Registry, RegistryError, Result};
 
-/// The layout of the content; another is read as no snapshot.
-const FORMAT: u32 = 1;
-
-/// A profile: sample, sex, (marker number, allele, allele).
-type PersistedProfile = (
-    String,
-    Option<String>,
-    Vec<(u16, CompactString, CompactString)>,
-);
-/// A case: row id, child sex, references (sample, relationship, sex).
-type PersistedCase = (i64, String, Vec<(String, String, String)>);
+/// The layout of the content; another is read as no snapshot. Layout 1
+/// held the profiles themselves, from which each process built its index.
+const FORMAT: u32 = 2;
 
 /// The content of a snapshot, before encryption (postcard).
 #[derive(Serialize, Deserialize)]
-struct Persisted {
+struct Persisted<'a> {
     format: u32,
     seq: i64,
-    /// Marker names, indexed by the profiles.
-    markers: Vec<String>,
-    /// Every indexed profile.
-    profiles: Vec<PersistedProfile>,
-    cases: Vec<PersistedCase>,
-    /// (found row id, sample).
-    found: Vec<(i64, String)>,
+    /// (id, name, version) of the active frequency database.
+    database: Option<(i64, String, i64)>,
+    /// Alleles added to it at the minimum frequency: (marker, allele).
+    added: Vec<(String, String)>,
+    /// The mutation model and theta in words (the settings it was made under).
+    model: String,
+    #[serde(borrow)]
+    index: Option<IndexState<'a>>,
     facts: Vec<(i64, PackedDays)>,
-}
-
-impl Persisted {
-    /// The snapshot's indexed part: profiles attached to no case and no found
-    /// child are left out.
-    fn of(snap: &Snapshot) -> Persisted {
-        let mut markers: Vec<String> = Vec::new();
-        let mut marker_ids: HashMap<&str, u16> = HashMap::new();
-        let attached = snap
-            .cases
-            .values()
-            .flat_map(|(_, refs)| refs.iter().map(|(s, _, _)| s))
-            .chain(snap.found.values());
-        let mut profiles = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for sample in attached {
-            let Some(p) = snap.profiles.get(sample) else {
-                continue;
-            };
-            if !seen.insert(sample.as_str()) {
-                continue;
-            }
-            let genotypes = p
-                .markers
-                .iter()
-                .map(|(m, a, b)| {
-                    let id = *marker_ids.entry(m.as_str()).or_insert_with(|| {
-                        markers.push(m.to_string());
-                        (markers.len() - 1) as u16
-                    });
-                    (id, a.clone(), b.clone())
-                })
-                .collect();
-            profiles.push((sample.clone(), p.sex.clone(), genotypes));
-        }
-        Persisted {
-            format: FORMAT,
-            seq: snap.seq,
-            markers,
-            profiles,
-            cases: snap
-                .cases
-                .iter()
-                .map(|(&id, (sex, refs))| {
-                    let refs = refs
-                        .iter()
-                        .map(|(s, rel, rsex)| (s.clone(), rel.to_string(), rsex.name().to_string()))
-                        .collect();
-                    (id, sex.name().to_string(), refs)
-                })
-                .collect(),
-            found: snap.found.iter().map(|(&id, s)| (id, s.clone())).collect(),
-            facts: snap.facts.iter().map(|(&id, d)| (id, d.pack())).collect(),
-        }
-    }
-
-    /// Back to a snapshot (without the frequency database, read apart).
-    fn into_snapshot(self) -> std::result::Result<Snapshot, String> {
-        let mut profiles = HashMap::with_capacity(self.profiles.len());
-        for (sample, sex, genotypes) in self.profiles {
-            let markers = genotypes
-                .into_iter()
-                .map(|(m, a, b)| {
-                    let name = self.markers.get(usize::from(m)).ok_or_else(|| {
-                        format!("marker number {m} of {} markers", self.markers.len())
-                    })?;
-                    Ok((name.as_str().into(), a, b))
-                })
-                .collect::<std::result::Result<_, String>>()?;
-            profiles.insert(sample, StoredProfile { sex, markers });
-        }
-        let mut cases = std::collections::BTreeMap::new();
-        for (id, sex, refs) in self.cases {
-            let refs = refs
-                .into_iter()
-                .map(|(s, rel, rsex)| Ok((s, rel.parse()?, parse_sex(&rsex))))
-                .collect::<std::result::Result<_, String>>()?;
-            cases.insert(id, (parse_sex(&sex), refs));
-        }
-        Ok(Snapshot {
-            database: None,
-            profiles,
-            cases,
-            found: self.found.into_iter().collect(),
-            facts: self
-                .facts
-                .into_iter()
-                .map(|(id, d)| (id, CaseDays::unpack(d)))
-                .collect(),
-            seq: self.seq,
-        })
-    }
 }
 
 /// What the snapshot row holds, if there is one.
@@ -164,9 +75,10 @@ pub(crate) enum Stored {
         seq: i64,
         reason: String,
     },
-    Read(Snapshot),
-    /// A change after it was too large to list: it cannot be brought up
-    /// to date.
+    Read(Box<MatchState>),
+    /// Made for another frequency database or other settings, or a change
+    /// after it was too large to list or needs a rebuild: it cannot be
+    /// brought up to date (not a disagreement; the next process rebuilds).
     Stale {
         seq: i64,
     },
@@ -181,6 +93,8 @@ pub(crate) struct SnapshotNow {
     pub(crate) changes_after: usize,
     /// Profiles read from the rows for them.
     pub(crate) profiles_after: usize,
+    /// The rows changed after it, as read.
+    pub(crate) changed: Option<Snapshot>,
 }
 
 /// The additional data of a snapshot's encryption: its table, column and
@@ -199,8 +113,9 @@ pub(crate) async fn delete_snapshots(conn: &mut AnyConnection) -> Result<()> {
 }
 
 impl Registry {
-    /// The snapshot row, decrypted; its decryption is an audit entry naming
-    /// how many profiles it held and why it was read.
+    /// The snapshot row, decrypted and restored as the index state it holds
+    /// (as of its change); its decryption is an audit entry naming how many
+    /// profiles' genotypes it held and why it was read.
     pub(crate) async fn read_index_snapshot(
         &self,
         tx: &mut AnyConnection,
@@ -216,6 +131,7 @@ impl Registry {
         };
         let seq: i64 = row.try_get("seq")?;
         let blob: Vec<u8> = row.try_get("content")?;
+        drop(row);
         let plain = match crypto::decrypt(&self.key, &aad(seq), &blob) {
             Ok(p) => p,
             Err(e) => {
@@ -226,7 +142,7 @@ impl Registry {
             }
         };
         drop(blob);
-        let persisted: Persisted = match postcard::from_bytes(&plain) {
+        let persisted: Persisted<'_> = match postcard::from_bytes(&plain) {
             Ok(p) => p,
             Err(e) => {
                 return Ok(Stored::Unreadable {
@@ -244,48 +160,117 @@ impl Registry {
                 ),
             });
         }
-        let snap = match persisted.into_snapshot() {
-            Ok(s) => s,
-            Err(reason) => {
-                return Ok(Stored::Unreadable {
-                    seq,
-                    reason: format!("its content is damaged: {reason}"),
-                });
-            }
-        };
+        let profiles = persisted
+            .index
+            .as_ref()
+            .map_or(0, IndexState::profile_count);
         self.audit_bulk_read(
             &mut *tx,
             actor,
             format!(
-                "{} profiles decrypted from the index snapshot of change {seq} to {purpose}",
-                snap.profiles.len()
+                "{profiles} profiles decrypted from the index snapshot of change {seq} to {purpose}"
             ),
         )
         .await?;
-        Ok(Stored::Read(snap))
+        // Made under other settings or for another frequency database: the
+        // index is rebuilt (and the snapshot written anew).
+        let database = self.active_database(&mut *tx).await?;
+        let active = database
+            .as_ref()
+            .map(|(id, name, version, _, _)| (*id, name.clone(), *version));
+        if persisted.database != active || persisted.model != model_description(&self.settings) {
+            return Ok(Stored::Stale { seq });
+        }
+        let facts: HashMap<i64, CaseDays> = persisted
+            .facts
+            .into_iter()
+            .map(|(id, d)| (id, CaseDays::unpack(d)))
+            .collect();
+        let index = match (persisted.index, database) {
+            (None, None) => None,
+            (Some(state), Some((_, _, _, sample_size, markers))) => {
+                let extra = |marker: &str| {
+                    persisted
+                        .added
+                        .iter()
+                        .filter(|(m, _)| m == marker)
+                        .filter_map(|(_, a)| a.parse().ok())
+                        .collect()
+                };
+                let (models, added) = self.models(&markers, sample_size, extra)?;
+                let restored = if added != persisted.added {
+                    Err("its added alleles do not fit the frequency database".to_string())
+                } else {
+                    Index::restore(models, state).map_err(|e| e.to_string())
+                };
+                let index = match restored {
+                    Ok(index) => index,
+                    Err(reason) => {
+                        return Ok(Stored::Unreadable {
+                            seq,
+                            reason: format!("its index cannot be restored: {reason}"),
+                        });
+                    }
+                };
+                let config = SearchConfig {
+                    min_shared_markers: self.settings.min_shared_markers,
+                };
+                if index.config() != config {
+                    return Ok(Stored::Stale { seq });
+                }
+                Some(index)
+            }
+            _ => {
+                return Ok(Stored::Unreadable {
+                    seq,
+                    reason: "its index does not fit its frequency database".to_string(),
+                });
+            }
+        };
+        Ok(Stored::Read(Box::new(MatchState {
+            index,
+            database: active,
+            added: persisted.added,
+            model_desc: persisted.model,
+            loaded: true,
+            seq,
+            facts,
+        })))
     }
 
-    /// Replaces the snapshot with `snap` (inside the transaction that read
-    /// it).
+    /// Replaces the snapshot with the index state `state` (inside the
+    /// transaction that read what it holds).
     pub(crate) async fn write_index_snapshot(
         &self,
         tx: &mut AnyConnection,
-        snap: &Snapshot,
+        state: &MatchState,
     ) -> Result<()> {
-        let persisted = Persisted::of(snap);
+        let persisted = Persisted {
+            format: FORMAT,
+            seq: state.seq,
+            database: state.database.clone(),
+            added: state.added.clone(),
+            model: state.model_desc.clone(),
+            index: state.index.as_ref().map(Index::state),
+            facts: state.facts.iter().map(|(&id, d)| (id, d.pack())).collect(),
+        };
         let plain = postcard::to_stdvec(&persisted).map_err(|e| {
             RegistryError::Invalid(format!("the index snapshot cannot be written: {e}"))
         })?;
-        let sealed = crypto::encrypt(&self.key, &aad(snap.seq), &plain);
+        drop(persisted);
+        let sealed = crypto::encrypt(&self.key, &aad(state.seq), &plain);
         drop(plain);
         delete_snapshots(&mut *tx).await?;
+        let (profiles, cases, found) = state.index.as_ref().map_or((0, 0, 0), |i| {
+            (i.profile_count(), i.case_count(), i.child_count())
+        });
         sqlx::query(
             "INSERT INTO index_snapshots (seq, profiles, cases, found, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(snap.seq)
-        .bind(persisted.profiles.len() as i64)
-        .bind(persisted.cases.len() as i64)
-        .bind(persisted.found.len() as i64)
+        .bind(state.seq)
+        .bind(profiles as i64)
+        .bind(cases as i64)
+        .bind(found as i64)
         .bind(sealed)
         .bind(crate::audit::now_rfc3339())
         .execute(&mut *tx)
@@ -293,68 +278,85 @@ impl Registry {
         Ok(())
     }
 
-    /// The snapshot brought up to date (the changes after it read from the
-    /// rows and merged in), or why there is none to use.
+    /// The index restored from the snapshot and brought up to date (the
+    /// changes after it read from the rows and put in place), or why there
+    /// is none to use.
     pub(crate) async fn index_snapshot_now(
         &self,
         tx: &mut AnyConnection,
         actor: &str,
         purpose: &str,
     ) -> Result<SnapshotNow> {
-        let mut snap = match self.read_index_snapshot(&mut *tx, actor, purpose).await? {
-            Stored::Read(snap) => snap,
+        let mut state = match self.read_index_snapshot(&mut *tx, actor, purpose).await? {
+            Stored::Read(state) => *state,
             other => {
+                let change = match &other {
+                    Stored::None => 0,
+                    Stored::Unreadable { seq, .. } | Stored::Stale { seq } => *seq,
+                    Stored::Read(_) => unreachable!(),
+                };
                 return Ok(SnapshotNow {
                     stored: other,
-                    change: 0,
+                    change,
                     changes_after: 0,
                     profiles_after: 0,
+                    changed: None,
                 });
             }
         };
-        let change = snap.seq;
+        let change = state.seq;
+        let stale = SnapshotNow {
+            stored: Stored::Stale { seq: change },
+            change,
+            changes_after: 0,
+            profiles_after: 0,
+            changed: None,
+        };
         let since = changes_since(&mut *tx, change).await?;
-        if since.rebuild {
-            return Ok(SnapshotNow {
-                stored: Stored::Stale { seq: change },
-                change,
-                changes_after: 0,
-                profiles_after: 0,
-            });
+        // A deletion may take away the only carrier of an allele the model
+        // added: then only a rebuild knows (deletions remove the snapshot,
+        // so this is another process's deletion racing this read).
+        if since.rebuild || (since.removes && !state.added.is_empty()) {
+            return Ok(stale);
         }
         let changed = self
             .changed_rows(&mut *tx, actor, &since.cases, &since.found, purpose)
             .await?;
-        let profiles_after = changed.profiles.len();
-        merge(&mut snap, changed, &since.cases, &since.found);
-        snap.seq = since.last;
-        snap.database = self.active_database(&mut *tx).await?;
+        if !apply_changes(&mut state, &changed, &since.cases, &since.found)? {
+            // A profile with an allele the model lacks: a rebuild.
+            return Ok(stale);
+        }
+        state.seq = since.last;
         Ok(SnapshotNow {
-            stored: Stored::Read(snap),
+            stored: Stored::Read(Box::new(state)),
             change,
             changes_after: since.cases.len() + since.found.len(),
-            profiles_after,
+            profiles_after: changed.profiles.len(),
+            changed: Some(changed),
         })
     }
 
-    /// Everything the index is built from, as of now (inside the caller's
-    /// writing transaction): the snapshot brought up to date, or every row
-    /// read and decrypted. The snapshot is written anew when it was missing,
-    /// unusable, or when more than `Settings::snapshot_refresh_after`
-    /// profiles were read from the rows changed since it.
-    pub(crate) async fn index_inputs(
+    /// The index state as of now (inside the caller's writing
+    /// transaction): the snapshot restored and brought up to date, or built
+    /// from every row read and decrypted; with the rows it read (those
+    /// changed since the snapshot, or all). The snapshot is written anew
+    /// when it was missing or unusable, or when more than
+    /// `Settings::snapshot_refresh_after` profiles were read from the rows
+    /// changed since it.
+    pub(crate) async fn index_state_now(
         &self,
         tx: &mut AnyConnection,
         actor: &str,
         purpose: &str,
-    ) -> Result<Snapshot> {
+    ) -> Result<(MatchState, Snapshot)> {
         let now = self.index_snapshot_now(&mut *tx, actor, purpose).await?;
         match now.stored {
-            Stored::Read(snap) => {
+            Stored::Read(state) => {
                 if now.profiles_after > self.settings.snapshot_refresh_after {
-                    self.write_index_snapshot(&mut *tx, &snap).await?;
+                    self.write_index_snapshot(&mut *tx, &state).await?;
                 }
-                return Ok(snap);
+                let changed = now.changed.expect("read with its changes");
+                return Ok((*state, changed));
             }
             Stored::Unreadable { seq, reason } => {
                 tracing::warn!(
@@ -364,40 +366,8 @@ impl Registry {
             Stored::None | Stored::Stale { .. } => {}
         }
         let snap = self.snapshot(&mut *tx, actor, purpose).await?;
-        self.write_index_snapshot(&mut *tx, &snap).await?;
-        Ok(snap)
-    }
-}
-
-/// Puts the changed cases and found children (as `changed` holds them now)
-/// in place of what `base` held for them, with their profiles.
-fn merge(base: &mut Snapshot, changed: Snapshot, cases: &[i64], found: &[i64]) {
-    let mut now: Vec<&String> = Vec::new();
-    for &c in cases {
-        base.cases.remove(&c);
-        base.facts.remove(&c);
-        if let Some(entry) = changed.cases.get(&c) {
-            now.extend(entry.1.iter().map(|(s, _, _)| s));
-            base.cases.insert(c, entry.clone());
-        }
-        if let Some(days) = changed.facts.get(&c) {
-            base.facts.insert(c, *days);
-        }
-    }
-    for &f in found {
-        base.found.remove(&f);
-        if let Some(sample) = changed.found.get(&f) {
-            now.push(sample);
-            base.found.insert(f, sample.clone());
-        }
-    }
-    // The profile of every sample a changed row names, as it is now (gone
-    // when the row has none); profiles no row names any more are left out
-    // when the snapshot is next written.
-    for sample in now {
-        match changed.profiles.get(sample) {
-            Some(p) => base.profiles.insert(sample.clone(), p.clone()),
-            None => base.profiles.remove(sample),
-        };
+        let state = self.build_state(&snap)?;
+        self.write_index_snapshot(&mut *tx, &state).await?;
+        Ok((state, snap))
     }
 }

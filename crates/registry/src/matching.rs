@@ -265,19 +265,20 @@ impl Registry {
         Ok(())
     }
 
-    /// Builds the index from the registry unless it is built.
+    /// Builds the index from the registry unless it is built: restored
+    /// from the index snapshot and brought up to date, or from every row.
     async fn load_index(&self) -> Result<()> {
         let _guard = self.write.lock().await;
         if self.state.read().await.loaded {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
-        let snap = self
-            .index_inputs(&mut tx, &self.actor, "build the search index")
+        let (loaded, _) = self
+            .index_state_now(&mut tx, &self.actor, "build the search index")
             .await?;
         tx.commit().await?;
         let mut state = self.state.write().await;
-        *state = self.build_state(&snap)?;
+        *state = loaded;
         Ok(())
     }
 
@@ -441,6 +442,50 @@ impl Registry {
             .map_err(|e| RegistryError::Invalid(format!("stored profile {sample} is damaged: {e}")))
     }
 
+    /// The index's models from a stored frequency database: each marker's
+    /// table with the alleles `extra` gives for it added at the minimum
+    /// frequency (NRC II 5 / 2N, else the table's smallest), and the
+    /// settings' mutation model; with the alleles that were added.
+    pub(crate) fn models(
+        &self,
+        markers: &[StoredMarker],
+        sample_size: Option<i64>,
+        extra: impl Fn(&str) -> Vec<Allele>,
+    ) -> Result<(Models, Vec<(String, String)>)> {
+        let mut models = Vec::new();
+        let mut added = Vec::new();
+        for sm in markers.iter().take(search::MAX_MARKERS) {
+            let alleles: Vec<Allele> = sm
+                .alleles
+                .iter()
+                .map(|a| {
+                    a.parse()
+                        .map_err(|e| RegistryError::Invalid(format!("stored allele {a}: {e}")))
+                })
+                .collect::<Result<_>>()?;
+            let table = MarkerFrequencies::new(sm.name.clone(), alleles, sm.frequencies.clone())
+                .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            let minimum = match sample_size {
+                Some(n) if n > 0 => 5.0 / (2.0 * n as f64),
+                _ => table
+                    .frequencies()
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min),
+            };
+            let (table, new) = table.with_alleles(extra(&sm.name), minimum);
+            added.extend(new.into_iter().map(|a| (sm.name.clone(), a.to_string())));
+            if table.len() > search::MAX_ALLELES {
+                continue;
+            }
+            models.push(
+                MarkerModel::new(table, Some(self.settings.mutation))
+                    .map_err(|e| RegistryError::Invalid(e.to_string()))?,
+            );
+        }
+        Ok((Models::new(models)?, added))
+    }
+
     pub(crate) fn build_state(&self, snap: &Snapshot) -> Result<MatchState> {
         let Some((db_id, name, version, sample_size, markers)) = &snap.database else {
             return Ok(MatchState {
@@ -469,42 +514,12 @@ impl Registry {
                 set.insert(b.as_str());
             }
         }
-        let mut models = Vec::new();
-        let mut added = Vec::new();
-        for sm in markers.iter().take(search::MAX_MARKERS) {
-            let alleles: Vec<Allele> = sm
-                .alleles
-                .iter()
-                .map(|a| {
-                    a.parse()
-                        .map_err(|e| RegistryError::Invalid(format!("stored allele {a}: {e}")))
-                })
-                .collect::<Result<_>>()?;
-            let table = MarkerFrequencies::new(sm.name.clone(), alleles, sm.frequencies.clone())
-                .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-            let minimum = match sample_size {
-                Some(n) if *n > 0 => 5.0 / (2.0 * *n as f64),
-                _ => table
-                    .frequencies()
-                    .iter()
-                    .copied()
-                    .fold(f64::INFINITY, f64::min),
-            };
-            let extra: Vec<Allele> = carried
-                .get(sm.name.as_str())
+        let (models, added) = self.models(markers, *sample_size, |marker| {
+            carried
+                .get(marker)
                 .map(|s| s.iter().filter_map(|a| a.parse().ok()).collect())
-                .unwrap_or_default();
-            let (table, new) = table.with_alleles(extra, minimum);
-            added.extend(new.into_iter().map(|a| (sm.name.clone(), a.to_string())));
-            if table.len() > search::MAX_ALLELES {
-                continue;
-            }
-            models.push(
-                MarkerModel::new(table, Some(self.settings.mutation))
-                    .map_err(|e| RegistryError::Invalid(e.to_string()))?,
-            );
-        }
-        let models = Models::new(models)?;
+                .unwrap_or_default()
+        })?;
         let mut index = Index::new(
             models,
             SearchConfig {
@@ -586,12 +601,23 @@ impl Registry {
                 }
             }
         }
-        let purpose = match state.loaded {
-            true => "rebuild the search index",
-            false => "build the search index",
-        };
-        let snap = self.index_inputs(&mut *tx, actor, purpose).await?;
+        if !state.loaded {
+            // A new process: the index snapshot restored and brought up to
+            // date (this change included), or every row read.
+            let (loaded, read) = self
+                .index_state_now(&mut *tx, actor, "build the search index")
+                .await?;
+            *state = loaded;
+            return Ok((update, read));
+        }
+        // Another frequency database, a new allele, a change too large to
+        // list: every row is read (the snapshot holds the index of the old
+        // models) and the snapshot written anew.
+        let snap = self
+            .snapshot(&mut *tx, actor, "rebuild the search index")
+            .await?;
         *state = self.build_state(&snap)?;
+        self.write_index_snapshot(&mut *tx, state).await?;
         Ok((update, snap))
     }
 
@@ -1001,7 +1027,7 @@ fn encode(index: &Index, p: &StoredProfile) -> Result<Option<Profile>> {
 /// in place of what the index held for them. False, with the index
 /// untouched, when a profile carries an allele the model lacks: the index
 /// must then be rebuilt.
-fn apply_changes(
+pub(crate) fn apply_changes(
     state: &mut MatchState,
     changed: &Snapshot,
     cases: &[i64],

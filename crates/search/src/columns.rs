@@ -86,6 +86,17 @@ impl Columns {
         }
     }
 
+    /// Columns of `len` cases from the bytes [`Columns::raw`] gave, or
+    /// `None` when they do not fit.
+    pub fn from_raw(ncols: usize, len: usize, data: Vec<u8>) -> Option<Columns> {
+        (data.len() == len.div_ceil(LANES) * ncols * LANES).then_some(Columns { ncols, len, data })
+    }
+
+    /// Every byte held, block after block.
+    pub fn raw(&self) -> &[u8] {
+        &self.data
+    }
+
     /// Bytes held.
     pub fn bytes(&self) -> usize {
         self.data.len()

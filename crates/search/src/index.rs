@@ -118,7 +118,7 @@ impl Group {
     }
 
     /// Recomputes the summary of block `k`.
-    fn summarise(&mut self, k: usize) {
+    pub(crate) fn summarise(&mut self, k: usize) {
         let start = k * LANES;
         let end = (start + LANES).min(self.masks.len());
         if start >= end {
@@ -155,7 +155,7 @@ impl Group {
 /// Per-query buffers, kept between queries: per group, the bound units of
 /// each case, the largest of each block and the cases sharing too few markers.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     sums: Vec<Vec<u16>>,
     maxima: Vec<Vec<u16>>,
     few: Vec<Vec<u64>>,
@@ -166,15 +166,15 @@ struct Scratch {
 
 /// The in-memory index of cases and found children.
 pub struct Index {
-    models: Models,
-    config: SearchConfig,
+    pub(crate) models: Models,
+    pub(crate) config: SearchConfig,
     pub(crate) groups: Vec<Group>,
-    group_of: HashMap<(GroupKind, usize), usize>,
-    cases: HashMap<u64, (usize, usize)>,
-    children: Vec<(u64, Profile, u64)>,
-    child_pos: HashMap<u64, usize>,
-    scratch: Mutex<Vec<Scratch>>,
-    tables: TableCache,
+    pub(crate) group_of: HashMap<(GroupKind, usize), usize>,
+    pub(crate) cases: HashMap<u64, (usize, usize)>,
+    pub(crate) children: Vec<(u64, Profile, u64)>,
+    pub(crate) child_pos: HashMap<u64, usize>,
+    pub(crate) scratch: Mutex<Vec<Scratch>>,
+    pub(crate) tables: TableCache,
     /// `Models::factors_fit`, once.
     factors_fit: bool,
 }

@@ -16,6 +16,7 @@ mod bound;
 mod columns;
 mod exact;
 mod index;
+mod persist;
 mod scan;
 mod shape;
 mod tables;
@@ -25,6 +26,7 @@ mod tests;
 
 pub use exact::Evaluation;
 pub use index::{Hit, Index, Query, SearchConfig, SearchStats};
+pub use persist::IndexState;
 pub use shape::{Shape, Side, classify};
 pub use tables::{MAX_ALLELES, MAX_MARKERS, MISSING, Models, Profile, typed_mask};
 
@@ -45,4 +47,8 @@ pub enum SearchError {
     Family { case: u64, reason: String },
     #[error("no case {0} in the index")]
     UnknownCase(u64),
+    #[error("the saved index cannot be restored: {0}")]
+    State(String),
+    #[error("the saved index was made with other models (frequencies, alleles or mutation model)")]
+    OtherModels,
 }

@@ -24,7 +24,7 @@ use crate::index::Group;
 use crate::tables::{Codebook, MISSING, Models};
 
 /// What the kernel knows about one side of the child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SideKind {
     /// Nothing: every allele is possible.
     Unknown,
@@ -123,7 +123,7 @@ impl SideClass {
 }
 
 /// The kind of a group of cases, which fixes its first pass and its bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum GroupKind {
     /// Paternal and maternal sides.
     Sided([SideKind; 2]),

@@ -23,7 +23,7 @@ use kinship::Relative;
 pub type Slot = usize;
 
 /// One side of a sided case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     /// No typed relative on this side.
     Unknown,
@@ -34,7 +34,7 @@ pub enum Side {
 }
 
 /// The kernel of a case and where its references go.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Shape {
     /// `sides[0]` paternal, `sides[1]` maternal.
     Sided {

@@ -569,3 +569,202 @@ fn first_pass_paths_agree_and_bound_the_lr() {
         }
     }
 }
+
+/// Every answer the registry asks of an index, for comparing two: each
+/// child's search (every pair, and top-k), each case's search, each pair's
+/// score, the cases sharing markers with each child.
+fn answers(index: &Index, children: &[Profile], cases: u64) -> Vec<String> {
+    let top3 = Query {
+        top_k: Some(3),
+        min_lr: None,
+    };
+    let mut out = Vec::new();
+    for child in children {
+        out.push(format!("{:?}", every_lr(index, child)));
+        out.push(format!("{:?}", index.search_child(child, &top3).unwrap().0));
+        let mut sharing: Vec<u64> = index.cases_sharing(child).collect();
+        sharing.sort_unstable();
+        out.push(format!("{sharing:?}"));
+        for c in 0..cases {
+            out.push(format!("{:?}", index.score(c, child)));
+        }
+    }
+    for c in (0..cases).step_by(9) {
+        out.push(format!("{:?}", index.search_case(c, &top3).map(|x| x.0)));
+    }
+    out
+}
+
+/// The index through its state and back (postcard, as the registry keeps it).
+fn round_trip(index: &Index, models: &[MarkerModel]) -> Index {
+    let bytes = postcard::to_stdvec(&index.state()).unwrap();
+    let state: IndexState<'_> = postcard::from_bytes(&bytes).unwrap();
+    Index::restore(Models::new(models.to_vec()).unwrap(), state).unwrap()
+}
+
+/// A restored index answers every query exactly as the original, with
+/// removals and inserts before the round trip (cases moved inside their
+/// groups, genotypes outside the codebooks, coupled cases' extra columns)
+/// and the same changes applied to both after it.
+#[test]
+fn a_restored_index_answers_as_the_original() {
+    let mut f = fixture(3, 80, 3);
+    assert!(
+        f.index
+            .groups
+            .iter()
+            .any(|g| g.metas.iter().any(|m| !m.escaped.is_empty())),
+        "some genotypes lie outside the codebook"
+    );
+    for (i, c) in f.children.iter().enumerate().take(30) {
+        f.index.insert_child(i as u64, c.clone()).unwrap();
+    }
+    // Before the round trip: cases and children removed (others move into
+    // their places), one case put back.
+    for id in [0u64, 5, 17, 40] {
+        assert!(f.index.remove_case(id));
+    }
+    let entries = |f: &Fixture, c: usize| -> (Sex, Vec<(Relative, Sex, Profile)>) {
+        let (_, sex, refs, profiles) = &f.cases[c];
+        let e = refs
+            .iter()
+            .zip(profiles)
+            .map(|(r, p)| (r.relative, r.sex, p.clone()))
+            .collect();
+        (*sex, e)
+    };
+    let (sex, e) = entries(&f, 17);
+    f.index.insert_case(17, sex, &e).unwrap();
+    assert!(f.index.remove_child(3));
+    let probe: Vec<Profile> = f.children.iter().step_by(50).cloned().collect();
+
+    let mut restored = round_trip(&f.index, &f.models);
+    assert_eq!(restored.case_count(), f.index.case_count());
+    assert_eq!(restored.child_count(), f.index.child_count());
+    assert_eq!(restored.config(), f.index.config());
+    assert_eq!(restored.profile_count(), f.index.profile_count());
+    assert_eq!(restored.differences(&f.index), Vec::<String>::new());
+    assert_eq!(f.index.differences(&restored), Vec::<String>::new());
+    assert_eq!(
+        answers(&restored, &probe, 80),
+        answers(&f.index, &probe, 80)
+    );
+
+    // After it: the same changes to both.
+    for index in [&mut f.index, &mut restored] {
+        for id in [1u64, 2, 60] {
+            assert!(index.remove_case(id));
+        }
+        index.remove_child(4);
+        index.insert_child(99, f.children[50].clone()).unwrap();
+    }
+    for c in [0usize, 2] {
+        let (sex, e) = entries(&f, c);
+        f.index.insert_case(c as u64, sex, &e).unwrap();
+        restored.insert_case(c as u64, sex, &e).unwrap();
+    }
+    assert_eq!(restored.differences(&f.index), Vec::<String>::new());
+    assert_eq!(
+        answers(&restored, &probe, 80),
+        answers(&f.index, &probe, 80)
+    );
+    // And through a second round trip.
+    let again = round_trip(&restored, &f.models);
+    assert_eq!(answers(&again, &probe, 80), answers(&f.index, &probe, 80));
+}
+
+/// A state made with other models is refused: another mutation rate,
+/// another frequency, another allele.
+#[test]
+fn a_state_of_other_models_is_refused() {
+    let f = fixture(7, 10, 3);
+    let bytes = postcard::to_stdvec(&f.index.state()).unwrap();
+    let restore = |models: Vec<MarkerModel>| {
+        let state: IndexState<'_> = postcard::from_bytes(&bytes).unwrap();
+        Index::restore(Models::new(models).unwrap(), state).map(|_| ())
+    };
+    assert_eq!(restore(f.models.clone()), Ok(()));
+    let with = |k: usize, freq: Vec<f64>, alleles: Option<Vec<Allele>>, rate: Option<f64>| {
+        let mut models = f.models.clone();
+        let m = &models[k];
+        let mut mutation = m.mutation().copied();
+        if let (Some(mu), Some(r)) = (mutation.as_mut(), rate) {
+            mu.rate_male = r;
+        }
+        let table = MarkerFrequencies::new(
+            m.name().to_string(),
+            alleles.unwrap_or_else(|| m.frequencies().alleles().to_vec()),
+            freq,
+        )
+        .unwrap();
+        models[k] = MarkerModel::new(table, mutation).unwrap();
+        models
+    };
+    let m1 = &f.models[1];
+    let n = m1.len();
+    let same = m1.frequencies().frequencies().to_vec();
+    assert_eq!(restore(with(1, same.clone(), None, None)), Ok(()));
+    let rate = f.models[1].mutation().map(|m| m.rate_male + 0.001);
+    assert!(rate.is_some(), "the fixture has a mutation model");
+    assert_eq!(
+        restore(with(1, same.clone(), None, rate)),
+        Err(SearchError::OtherModels)
+    );
+    let mut other = same.clone();
+    other[0] += 0.01;
+    other[1] -= 0.01;
+    assert_eq!(
+        restore(with(1, other, None, None)),
+        Err(SearchError::OtherModels)
+    );
+    let mut alleles = m1.frequencies().alleles().to_vec();
+    alleles[n - 1] = "40".parse().unwrap();
+    assert_eq!(
+        restore(with(1, same, Some(alleles), None)),
+        Err(SearchError::OtherModels)
+    );
+}
+
+/// The comparison by content sees a case whose genotype changed, a case or
+/// a child only in one index, and nothing when they hold the same in other
+/// places.
+#[test]
+fn differences_name_what_differs() {
+    let mut f = fixture(11, 12, 1);
+    for (i, c) in f.children.iter().enumerate().take(4) {
+        f.index.insert_child(i as u64, c.clone()).unwrap();
+    }
+    let mut other = round_trip(&f.index, &f.models);
+    // The same content, other places: case 0 out and back in.
+    let (_, sex, refs, profiles) = &f.cases[0];
+    let mut e: Vec<(Relative, Sex, Profile)> = refs
+        .iter()
+        .zip(profiles)
+        .map(|(r, p)| (r.relative, r.sex, p.clone()))
+        .collect();
+    other.remove_case(0);
+    other.insert_case(0, *sex, &e).unwrap();
+    assert_eq!(f.index.differences(&other), Vec::<String>::new());
+    // One genotype of case 0 changed.
+    let m = (0..f.models.len())
+        .find(|&m| e[0].2[m][0] != MISSING)
+        .unwrap();
+    e[0].2[m] = if e[0].2[m] == [0, 0] { [0, 1] } else { [0, 0] };
+    other.insert_case(0, *sex, &e).unwrap();
+    assert_eq!(
+        f.index.differences(&other),
+        vec!["1 cases held otherwise: 0".to_string()]
+    );
+    other.remove_case(0);
+    other.remove_child(2);
+    other.insert_child(2, f.children[9].clone()).unwrap();
+    other.insert_child(7, f.children[7].clone()).unwrap();
+    assert_eq!(
+        f.index.differences(&other),
+        vec![
+            "1 cases only in the first index: 0".to_string(),
+            "1 found children held otherwise: 2".to_string(),
+            "1 found children only in the second index: 7".to_string(),
+        ]
+    );
+}

@@ -193,3 +193,37 @@ async fn a_damaged_snapshot_is_not_used(db: &TestDb) {
     again.close().await;
 }
 both!(a_damaged_snapshot_is_not_used);
+
+/// A snapshot made under other settings (here fewer shared markers to
+/// score a pair) holds an index those settings made: a process with the
+/// registry's settings does not use it, rebuilds from the rows and writes it
+/// anew, and its index agrees with one rebuilt from the rows.
+async fn a_snapshot_of_other_settings_is_not_used(db: &TestDb) {
+    load_small(&db.registry).await;
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.min_shared_markers = 8;
+    let (b, _) = Registry::open(o).await.unwrap();
+    b.check_index("t").await.unwrap();
+    b.close().await;
+    let made = snapshots(db).await;
+    assert_eq!(made.len(), 1);
+
+    let again = db.reopen().await;
+    let since = last_seq(&again).await;
+    again.load_search_index().await.unwrap();
+    let mut reads = reads_since(&again, since).await;
+    reads.reverse();
+    assert_eq!(
+        reads,
+        [
+            ("snapshot", 9, "build the search index".to_string()),
+            ("rows", 9, "build the search index".to_string()),
+        ]
+    );
+    let check = again.check_index("t").await.unwrap();
+    assert!(check.agrees(), "{check:?}");
+    let s = check.snapshot.as_ref().expect("a snapshot written anew");
+    assert!(s.change >= made[0].0 && s.agrees, "{s:?}");
+    again.close().await;
+}
+both!(a_snapshot_of_other_settings_is_not_used);

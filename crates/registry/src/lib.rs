@@ -14,6 +14,8 @@
 //!   every new profile is searched against the other side and candidates
 //!   are stored.
 
+pub mod accounts;
+pub mod alerts;
 pub mod audit;
 mod candidate_case;
 pub mod crypto;
@@ -24,10 +26,12 @@ mod import_cmf;
 pub mod index_check;
 pub mod index_snapshot;
 mod matching;
+pub mod page_data;
 pub mod pages;
 pub mod pfif;
 mod queries;
 mod restore;
+mod retention;
 pub mod review;
 pub mod schema;
 mod store;
@@ -47,7 +51,9 @@ pub use pages::{ListEntry, MAX_PAGE, Page};
 pub use pfif::PfifExport;
 pub use queries::{CandidateFilter, CandidateRow};
 pub use restore::{ContentDigest, RestoreReport, TableDigest};
-pub use review::{CandidateDetail, CandidateSummary, ReviewAction, Role, SessionUser, UserRecord};
+pub use accounts::{Role, SessionUser, UserRecord};
+pub use page_data::{CandidateDetail, CandidateSummary};
+pub use review::ReviewAction;
 pub use schema::Backend;
 
 use crate::crypto::Key;

@@ -19,7 +19,8 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::facts::{self, CategoryThresholds};
 use crate::queries::{CandidateFilter, CandidateRow};
-use crate::review::{CandidateSummary, PublicAlert};
+use crate::alerts::PublicAlert;
+use crate::page_data::CandidateSummary;
 use crate::{Registry, RegistryError, Result};
 
 /// The most rows one page may have.

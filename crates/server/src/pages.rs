@@ -9,7 +9,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use registry::review::{AuditEntry, CaseInfo, FoundInfo, PublicAlert};
+use registry::alerts::PublicAlert;
+use registry::page_data::{AuditEntry, CaseInfo, FoundInfo};
 use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, Role};
 
 use crate::api::{ClientAddr, ImportOptions, LoginError, User, attempt_login, run_import};

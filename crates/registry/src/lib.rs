@@ -53,7 +53,8 @@ pub use queries::{CandidateFilter, CandidateRow};
 pub use restore::{ContentDigest, RestoreReport, TableDigest};
 pub use accounts::{Role, SessionUser, UserRecord};
 pub use page_data::{CandidateDetail, CandidateSummary};
-pub use review::ReviewAction;
+pub use facts::Category;
+pub use review::{ReviewAction, ReviewState};
 pub use schema::Backend;
 
 use crate::crypto::Key;

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::facts::{self, CaseFacts, CategoryThresholds, Comparison, FoundFacts};
+use crate::facts::{self, CaseFacts, Category, CategoryThresholds, Comparison, FoundFacts};
 use crate::matching::StoredProfile;
+use crate::review::ReviewState;
 use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
 
@@ -22,8 +23,8 @@ pub struct CandidateSummary {
     pub lr: f64,
     pub log10_lr: f64,
     pub markers_compared: i64,
-    pub status: String,
-    pub category: String,
+    pub status: ReviewState,
+    pub category: Category,
 }
 
 /// One marker of a candidate, side by side.
@@ -85,8 +86,8 @@ struct ChildPosterior {
 /// A step of a candidate's review.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewEvent {
-    pub from: String,
-    pub to: String,
+    pub from: ReviewState,
+    pub to: ReviewState,
     pub actor: String,
     pub reason: Option<String>,
     pub at: String,
@@ -380,7 +381,7 @@ impl Registry {
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| Ok(ReviewEvent { from: r.try_get(0)?, to: r.try_get(1)?, actor: r.try_get(2)?, reason: r.try_get(3)?, at: r.try_get(4)? }))
+            .map(|r| Ok(ReviewEvent { from: ReviewState::stored(&r.try_get::<String, _>(0)?)?, to: ReviewState::stored(&r.try_get::<String, _>(1)?)?, actor: r.try_get(2)?, reason: r.try_get(3)?, at: r.try_get(4)? }))
             .collect::<Result<Vec<_>>>()?;
         drop(conn);
         let per_marker: Vec<serde_json::Value> =
@@ -440,13 +441,12 @@ impl Registry {
             .filter(|(c, _)| *c != case_ref)
             .map(|(_, l)| *l)
             .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-        let category = facts::category(
+        let category = Category::of(
             log10_lr,
             best_other,
             comparison.compatible(),
             &CategoryThresholds::default(),
-        )
-        .to_string();
+        );
         let summary = CandidateSummary {
             id,
             found_id: k.try_get(12)?,
@@ -454,7 +454,7 @@ impl Registry {
             lr: k.try_get(2)?,
             log10_lr,
             markers_compared: k.try_get(4)?,
-            status: k.try_get(5)?,
+            status: ReviewState::stored(&k.try_get::<String, _>(5)?)?,
             category,
         };
         self.audit_read(

@@ -17,8 +17,9 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::facts::{self, CategoryThresholds};
+use crate::facts::{Category, CategoryThresholds};
 use crate::queries::{CandidateFilter, CandidateRow};
+use crate::review::ReviewState;
 use crate::alerts::PublicAlert;
 use crate::page_data::CandidateSummary;
 use crate::{Registry, RegistryError, Result};
@@ -341,9 +342,8 @@ fn candidate_summary(r: &AnyRow) -> Result<CandidateSummary> {
         lr: r.try_get(2)?,
         log10_lr,
         markers_compared: r.try_get(4)?,
-        status: r.try_get(6)?,
-        category: facts::category(log10_lr, best_other, true, &CategoryThresholds::default())
-            .to_string(),
+        status: ReviewState::stored(&r.try_get::<String, _>(6)?)?,
+        category: Category::of(log10_lr, best_other, true, &CategoryThresholds::default()),
     })
 }
 

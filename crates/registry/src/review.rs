@@ -6,13 +6,76 @@
 //! reunited sets the case and found child statuses and schedules the deletion
 //! of the references' genotypes after the retention period.
 
+use serde::Serialize;
 use sqlx::Row;
 
 use crate::store::{Event, append_audit, now_unix};
 use crate::{Registry, RegistryError, Result};
 
-/// A review action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a candidate is in its review. Stored in the database as its
+/// [`name`](ReviewState::name); JSON carries the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    New,
+    UnderReview,
+    TestRequested,
+    Confirmed,
+    Reunited,
+    Rejected,
+}
+
+impl ReviewState {
+    /// Every state, in the order of the review.
+    pub const ALL: [ReviewState; 6] = [
+        ReviewState::New,
+        ReviewState::UnderReview,
+        ReviewState::TestRequested,
+        ReviewState::Confirmed,
+        ReviewState::Reunited,
+        ReviewState::Rejected,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewState::New => "new",
+            ReviewState::UnderReview => "under_review",
+            ReviewState::TestRequested => "test_requested",
+            ReviewState::Confirmed => "confirmed",
+            ReviewState::Reunited => "reunited",
+            ReviewState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        ReviewState::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    /// A state read from the database.
+    pub(crate) fn stored(s: &str) -> Result<ReviewState> {
+        ReviewState::parse(s)
+            .ok_or_else(|| RegistryError::Invalid(format!("stored review status {s:?}")))
+    }
+
+    /// The actions that move a candidate on from this state, in the order
+    /// pages offer them (the forward step first).
+    pub fn actions(self) -> Vec<ReviewAction> {
+        ReviewAction::ALL
+            .into_iter()
+            .filter(|a| a.transition(self).is_some())
+            .collect()
+    }
+}
+
+impl PartialEq<&str> for ReviewState {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+/// A review action: a step from one [`ReviewState`] to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReviewAction {
     StartReview,
     RequestTest,
@@ -22,29 +85,45 @@ pub enum ReviewAction {
 }
 
 impl ReviewAction {
-    pub fn parse(s: &str) -> Option<ReviewAction> {
-        Some(match s {
-            "start_review" => ReviewAction::StartReview,
-            "request_test" => ReviewAction::RequestTest,
-            "confirm" => ReviewAction::Confirm,
-            "reunite" => ReviewAction::Reunite,
-            "reject" => ReviewAction::Reject,
-            _ => return None,
-        })
+    /// Every action, forward steps first.
+    pub const ALL: [ReviewAction; 5] = [
+        ReviewAction::StartReview,
+        ReviewAction::RequestTest,
+        ReviewAction::Confirm,
+        ReviewAction::Reunite,
+        ReviewAction::Reject,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewAction::StartReview => "start_review",
+            ReviewAction::RequestTest => "request_test",
+            ReviewAction::Confirm => "confirm",
+            ReviewAction::Reunite => "reunite",
+            ReviewAction::Reject => "reject",
+        }
     }
 
-    /// The status a candidate must have, and the status it gets.
-    fn transition(self, from: &str) -> Option<&'static str> {
+    pub fn parse(s: &str) -> Option<ReviewAction> {
+        ReviewAction::ALL.into_iter().find(|a| a.name() == s)
+    }
+
+    /// The state a candidate in `from` gets, when this action may move it.
+    pub fn transition(self, from: ReviewState) -> Option<ReviewState> {
+        use ReviewState::*;
         match (self, from) {
-            (ReviewAction::StartReview, "new") => Some("under_review"),
-            (ReviewAction::RequestTest, "under_review") => Some("test_requested"),
-            (ReviewAction::Confirm, "test_requested") => Some("confirmed"),
-            (ReviewAction::Reunite, "confirmed") => Some("reunited"),
-            (ReviewAction::Reject, "new" | "under_review" | "test_requested" | "confirmed") => {
-                Some("rejected")
-            }
+            (ReviewAction::StartReview, New) => Some(UnderReview),
+            (ReviewAction::RequestTest, UnderReview) => Some(TestRequested),
+            (ReviewAction::Confirm, TestRequested) => Some(Confirmed),
+            (ReviewAction::Reunite, Confirmed) => Some(Reunited),
+            (ReviewAction::Reject, New | UnderReview | TestRequested | Confirmed) => Some(Rejected),
             _ => None,
         }
+    }
+
+    /// The action needs a reason (a rejection).
+    pub fn needs_reason(self) -> bool {
+        self == ReviewAction::Reject
     }
 }
 
@@ -56,9 +135,9 @@ impl Registry {
         id: i64,
         action: ReviewAction,
         reason: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<ReviewState> {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        if action == ReviewAction::Reject && reason.is_none() {
+        if action.needs_reason() && reason.is_none() {
             return Err(RegistryError::Invalid("a rejection needs a reason".into()));
         }
         if let Some(bad) = reason.and_then(|r| {
@@ -77,10 +156,11 @@ impl Registry {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| RegistryError::Invalid(format!("no candidate {id}")))?;
-        let from: String = row.try_get(0)?;
-        let to = action.transition(&from).ok_or_else(|| {
+        let from = ReviewState::stored(&row.try_get::<String, _>(0)?)?;
+        let to = action.transition(from).ok_or_else(|| {
             RegistryError::Invalid(format!(
-                "a candidate that is {from} cannot be moved that way"
+                "a candidate that is {} cannot be moved that way",
+                from.name()
             ))
         })?;
         if action == ReviewAction::Confirm {
@@ -100,20 +180,20 @@ impl Registry {
             }
         }
         sqlx::query("UPDATE candidates SET status = $1 WHERE id = $2")
-            .bind(to)
+            .bind(to.name())
             .bind(id)
             .execute(&mut *tx)
             .await?;
         sqlx::query("INSERT INTO candidate_events (candidate_ref, from_status, to_status, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
-            .bind(&from)
-            .bind(to)
+            .bind(from.name())
+            .bind(to.name())
             .bind(actor)
             .bind(reason)
             .bind(crate::audit::now_rfc3339())
             .execute(&mut *tx)
             .await?;
-        if to == "reunited" {
+        if to == ReviewState::Reunited {
             let (found_ref, case_ref): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
             sqlx::query("UPDATE cases SET status = 'reunited', public_alert = 0 WHERE id = $1")
                 .bind(case_ref)
@@ -140,11 +220,11 @@ impl Registry {
                 action: "candidate.review",
                 target_type: "candidate",
                 target_id: &id.to_string(),
-                detail: format!("{from} -> {to}"),
+                detail: format!("{} -> {}", from.name(), to.name()),
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(to.to_string())
+        Ok(to)
     }
 }

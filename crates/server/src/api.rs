@@ -374,9 +374,10 @@ async fn review(
         )
     })?;
     let action = ReviewAction::parse(&body.action).ok_or_else(|| {
+        let names: Vec<&str> = ReviewAction::ALL.iter().map(|a| a.name()).collect();
         AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "action is one of start_review, request_test, confirm, reunite, reject",
+            format!("action is one of {}", names.join(", ")),
         )
     })?;
     if state.registry.candidate_case(id).await?.is_none() {
@@ -387,7 +388,7 @@ async fn review(
         .review(&a.user.username, id, action, body.reason.as_deref())
         .await
         .map_err(|e| AppError::registry(e, StatusCode::CONFLICT))?;
-    Ok(Json(json!({"id": id, "status": status})))
+    Ok(Json(json!({"id": id, "status": status.name()})))
 }
 
 async fn case(

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use registry::alerts::PublicAlert;
 use registry::page_data::{AuditEntry, CaseInfo, FoundInfo};
-use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, Role};
+use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, ReviewState, Role};
 
 use crate::api::{ClientAddr, ImportOptions, LoginError, User, attempt_login, run_import};
 use crate::{AppError, Auth, Shared, auth, drawing, words};
@@ -457,15 +457,13 @@ impl Pager {
 
 use crate::api::encode;
 
-use crate::words::STATUSES;
-
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardTemplate {
     nav: Nav,
     family_case: Option<(String, String)>,
-    status: String,
-    statuses: Vec<(&'static str, &'static str)>,
+    status: ReviewState,
+    statuses: Vec<(ReviewState, &'static str)>,
     candidates: Vec<CandidateSummary>,
     candidates_pager: Pager,
     cases: Vec<registry::ListEntry>,
@@ -490,14 +488,16 @@ async fn dashboard(
 ) -> PageResult {
     let status = q
         .get("status")
-        .filter(|s| STATUSES.iter().any(|(k, _)| k == s))
-        .cloned()
-        .unwrap_or_else(|| "new".into());
+        .and_then(|s| ReviewState::parse(s))
+        .unwrap_or(ReviewState::New);
     let mut t = DashboardTemplate {
         nav: Nav::of(Some(&a)),
         family_case: None,
-        status: status.clone(),
-        statuses: STATUSES.to_vec(),
+        status,
+        statuses: ReviewState::ALL
+            .into_iter()
+            .map(|s| (s, words::review(s)))
+            .collect(),
         candidates: vec![],
         candidates_pager: empty_pager(),
         cases: vec![],
@@ -520,13 +520,13 @@ async fn dashboard(
         Role::Admin | Role::Caseworker => {
             let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
             let query = [
-                ("status", Some(status.as_str())),
+                ("status", Some(status.name())),
                 ("cursor", get("cursor")),
                 ("cases", get("cases")),
                 ("found", get("found")),
             ];
             let filter = registry::CandidateFilter {
-                status: Some(status.clone()),
+                status: Some(status.name().to_string()),
                 ..Default::default()
             };
             let page = state
@@ -792,20 +792,15 @@ async fn candidate_page(
             inconsistent: m.inconsistent,
         })
         .collect();
-    let actions: Vec<(&'static str, &'static str)> = match d.summary.status.as_str() {
-        "new" => vec![("start_review", "Start the review · 开始审核")],
-        "under_review" => vec![("request_test", "Request a confirmatory test · 申请确认检测")],
-        "test_requested" => vec![(
-            "confirm",
-            "Confirm (a second case worker) · 确认（由另一位个案工作者）",
-        )],
-        "confirmed" => vec![("reunite", "Record the reunion · 记录团聚")],
-        _ => vec![],
-    };
-    let open = matches!(
-        d.summary.status.as_str(),
-        "new" | "under_review" | "test_requested" | "confirmed"
-    );
+    let actions: Vec<(&'static str, &'static str)> = d
+        .summary
+        .status
+        .actions()
+        .into_iter()
+        .filter(|a| !a.needs_reason())
+        .map(|a| (a.name(), words::action(a)))
+        .collect();
+    let open = d.summary.status.actions().contains(&ReviewAction::Reject);
     let drawing = drawing::case_drawing(&d.case, Some(&d.found.found_id));
     let chart = drawing::lr_chart(&d.all_scores, d.summary.log10_lr, &d.summary.found_id);
     let t = CandidateTemplate {

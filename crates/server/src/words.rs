@@ -4,6 +4,8 @@
 //! (`3.4 × 10³²`); ages in days, months or years; timestamps as a date and
 //! time in UTC. The codes stay in the JSON API, the forms and the links.
 
+use registry::{Category, ReviewAction, ReviewState};
+
 /// English and Chinese of a code, or the code itself when it has no words.
 fn lookup(table: &[(&str, &'static str)], code: &str) -> String {
     table
@@ -13,17 +15,30 @@ fn lookup(table: &[(&str, &'static str)], code: &str) -> String {
         .unwrap_or_else(|| code.replace('_', " "))
 }
 
-/// The review statuses, in their order (the dashboard's filter).
-pub const STATUSES: &[(&str, &str)] = &[
-    ("new", "New 新"),
-    ("under_review", "Under review 审核中"),
-    ("test_requested", "Test requested 已申请确认检测"),
-    ("confirmed", "Confirmed 已确认"),
-    ("reunited", "Reunited 已团聚"),
-    ("rejected", "Rejected 已排除"),
-];
+/// A candidate's review state.
+pub fn review(state: ReviewState) -> &'static str {
+    match state {
+        ReviewState::New => "New 新",
+        ReviewState::UnderReview => "Under review 审核中",
+        ReviewState::TestRequested => "Test requested 已申请确认检测",
+        ReviewState::Confirmed => "Confirmed 已确认",
+        ReviewState::Reunited => "Reunited 已团聚",
+        ReviewState::Rejected => "Rejected 已排除",
+    }
+}
 
-/// A candidate's review status, or a case's or a found child's status.
+/// A review action, as its button says it.
+pub fn action(action: ReviewAction) -> &'static str {
+    match action {
+        ReviewAction::StartReview => "Start the review · 开始审核",
+        ReviewAction::RequestTest => "Request a confirmatory test · 申请确认检测",
+        ReviewAction::Confirm => "Confirm (a second case worker) · 确认（由另一位个案工作者）",
+        ReviewAction::Reunite => "Record the reunion · 记录团聚",
+        ReviewAction::Reject => "Reject · 排除",
+    }
+}
+
+/// A case's or a found child's status (or a review state by its name).
 pub fn status(code: &str) -> String {
     const OTHERS: &[(&str, &str)] = &[
         ("open", "Open 进行中"),
@@ -31,24 +46,20 @@ pub fn status(code: &str) -> String {
         ("unidentified", "Not identified yet 尚未确认身份"),
         ("closed", "Closed 已结案"),
     ];
-    if STATUSES.iter().any(|(k, _)| *k == code) {
-        lookup(STATUSES, code)
-    } else {
-        lookup(OTHERS, code)
+    match ReviewState::parse(code) {
+        Some(state) => review(state).to_string(),
+        None => lookup(OTHERS, code),
     }
 }
 
 /// A candidate's category (README: "Case facts and the posterior").
-pub fn category(code: &str) -> String {
-    lookup(
-        &[
-            ("undisputed", "Undisputed 确定无疑"),
-            ("probable", "Probable 很可能"),
-            ("inconclusive", "Inconclusive 尚无定论"),
-            ("excluded", "Excluded 已排除"),
-        ],
-        code,
-    )
+pub fn category(category: Category) -> &'static str {
+    match category {
+        Category::Undisputed => "Undisputed 确定无疑",
+        Category::Probable => "Probable 很可能",
+        Category::Inconclusive => "Inconclusive 尚无定论",
+        Category::Excluded => "Excluded 已排除",
+    }
 }
 
 /// A reference's relationship to the missing child.
@@ -447,6 +458,8 @@ mod tests {
     #[test]
     fn codes_become_words() {
         assert_eq!(status("under_review"), "Under review 审核中");
+        assert_eq!(review(ReviewState::TestRequested), "Test requested 已申请确认检测");
+        assert_eq!(category(Category::Excluded), "Excluded 已排除");
         assert_eq!(
             relationship("maternal_grandfather"),
             "Mother's father 外祖父"

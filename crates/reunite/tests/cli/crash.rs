@@ -605,7 +605,7 @@ fn review_decisions_survive_a_killed_server_whole_or_not_at_all() {
                 .block_on(r.candidate_detail("crash-test", id))
                 .unwrap()
                 .unwrap();
-            let status = detail.summary.status.as_str();
+            let status = detail.summary.status.name();
             let done = if status == p.status(p.acked) {
                 if p.in_flight {
                     landed_before += 1;

@@ -392,6 +392,27 @@ impl Category {
     }
 }
 
+/// The category every page and list shows for a candidate, computed here
+/// only: its log10 LR, the best log10 LR of the other candidates stored for
+/// the same found child (the margin of "undisputed"), and the facts of the
+/// case and of the child ([`allows`], which decides as [`compare`]). It
+/// reads no genotype and scores nothing, so a list computes it per row from
+/// the candidates' and the facts' columns.
+pub fn candidate_category(
+    log10_lr: f64,
+    best_other_log10: Option<f64>,
+    case: &CaseFacts,
+    found: &FoundFacts,
+) -> Category {
+    let compatible = allows(&CaseDays::of(case, "open"), &FoundDays::of(found));
+    Category::of(
+        log10_lr,
+        best_other_log10,
+        compatible,
+        &CategoryThresholds::default(),
+    )
+}
+
 impl PartialEq<&str> for Category {
     fn eq(&self, other: &&str) -> bool {
         self.name() == *other

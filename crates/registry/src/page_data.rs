@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::facts::{self, CaseFacts, Category, CategoryThresholds, Comparison, FoundFacts};
+use crate::facts::{self, CaseFacts, Category, Comparison, FoundFacts};
 use crate::matching::StoredProfile;
 use crate::review::ReviewState;
 use crate::store::{Event, append_audit};
@@ -344,7 +344,8 @@ impl Registry {
     pub async fn candidate_detail(&self, actor: &str, id: i64) -> Result<Option<CandidateDetail>> {
         let Some(k) = sqlx::query(
             "SELECT k.found_ref, k.case_ref, k.lr, k.log10_lr, k.markers_compared, k.status, k.per_marker, k.inconsistent, k.shape, k.model,
-                    d.name, d.version, f.found_id, c.case_id
+                    d.name, d.version, f.found_id, c.case_id,
+                    (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id) AS best_other
              FROM candidates k JOIN frequency_dbs d ON d.id = k.frequency_db
              JOIN found_children f ON f.id = k.found_ref JOIN cases c ON c.id = k.case_ref WHERE k.id = $1",
         )
@@ -436,17 +437,10 @@ impl Registry {
         let all_scores: Vec<f64> = scores.iter().map(|(_, l)| *l).collect();
         let comparison = facts::compare(&case.facts, &found.facts);
         let log10_lr: f64 = k.try_get(3)?;
-        let best_other = scores
-            .iter()
-            .filter(|(c, _)| *c != case_ref)
-            .map(|(_, l)| *l)
-            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-        let category = Category::of(
-            log10_lr,
-            best_other,
-            comparison.compatible(),
-            &CategoryThresholds::default(),
-        );
+        // The category as every list shows it: the margin over the other
+        // candidates stored for the child, the facts compared.
+        let best_other: Option<f64> = k.try_get("best_other")?;
+        let category = facts::candidate_category(log10_lr, best_other, &case.facts, &found.facts);
         let summary = CandidateSummary {
             id,
             found_id: k.try_get(12)?,

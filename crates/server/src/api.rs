@@ -327,10 +327,30 @@ async fn candidates(
         found_id: q.get("found").cloned(),
         case_id: q.get("case").cloned(),
     };
-    let page = state
-        .registry
-        .candidate_summary_page(&filter, limit, cursor.as_deref())
-        .await?;
+    let category = match q.get("category").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(registry::Category::parse(c).ok_or_else(|| {
+            let names: Vec<&str> = registry::Category::ALL.iter().map(|c| c.name()).collect();
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("category: {c:?} is not one of {}", names.join(", ")),
+            )
+        })?),
+    };
+    let page = match category {
+        None => {
+            state
+                .registry
+                .candidate_summary_page(&filter, limit, cursor.as_deref())
+                .await?
+        }
+        Some(category) => {
+            state
+                .registry
+                .candidate_category_page(&filter, category, limit, cursor.as_deref())
+                .await?
+        }
+    };
     Ok(page_response("/api/v1/candidates", &q, limit, page))
 }
 

@@ -25,6 +25,8 @@ pub struct CandidateSummary {
     pub markers_compared: i64,
     pub status: ReviewState,
     pub category: Category,
+    /// Raised by one with every review step; a decision names it.
+    pub version: i64,
 }
 
 /// One marker of a candidate, side by side.
@@ -112,9 +114,60 @@ pub struct CandidateDetail {
     /// cases the prior is spread over.
     pub compatible_cases: usize,
     pub history: Vec<ReviewEvent>,
+    /// Who requested the confirmatory test (the latest step into
+    /// test_requested): the one case worker who may not confirm it.
+    pub test_requested_by: Option<String>,
     pub shape: String,
     pub model: String,
     pub frequency_database: String,
+}
+
+/// What a family account is told about its case: reviewed news only. A
+/// candidate that the automatic matching found and no case worker has
+/// looked at yet, or one that was rejected, is no news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyStatus {
+    /// No candidate under review (none found, none looked at yet, or every
+    /// one rejected).
+    Searching,
+    /// A case worker is checking a possible match (under review, or a
+    /// confirmatory test requested).
+    BeingChecked,
+    /// A match was confirmed by a second case worker.
+    Confirmed,
+    /// The child and the family were reunited.
+    Reunited,
+    /// The case was closed.
+    Closed,
+}
+
+impl FamilyStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            FamilyStatus::Searching => "searching",
+            FamilyStatus::BeingChecked => "being_checked",
+            FamilyStatus::Confirmed => "confirmed",
+            FamilyStatus::Reunited => "reunited",
+            FamilyStatus::Closed => "closed",
+        }
+    }
+
+    /// From the case's status and its candidates' review states.
+    pub fn of(case_status: &str, candidates: &[ReviewState]) -> FamilyStatus {
+        let any = |s: ReviewState| candidates.contains(&s);
+        if case_status == "reunited" || any(ReviewState::Reunited) {
+            FamilyStatus::Reunited
+        } else if case_status == "closed" {
+            FamilyStatus::Closed
+        } else if any(ReviewState::Confirmed) {
+            FamilyStatus::Confirmed
+        } else if any(ReviewState::UnderReview) || any(ReviewState::TestRequested) {
+            FamilyStatus::BeingChecked
+        } else {
+            FamilyStatus::Searching
+        }
+    }
 }
 
 /// An audit entry for the admin page.
@@ -305,6 +358,22 @@ impl Registry {
         )
     }
 
+    /// What a family account sees of its own case: its id and the status
+    /// its candidates' reviews give ([`FamilyStatus`]), nothing else.
+    pub async fn family_status(&self, case_ref: i64) -> Result<Option<(String, FamilyStatus)>> {
+        let Some((case_id, status)) = self.case_status(case_ref).await? else {
+            return Ok(None);
+        };
+        let states = sqlx::query("SELECT DISTINCT status FROM candidates WHERE case_ref = $1")
+            .bind(case_ref)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| ReviewState::stored(&r.try_get::<String, _>("status")?))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some((case_id, FamilyStatus::of(&status, &states))))
+    }
+
     /// A found child, decrypted for an authorised reader (audited).
     pub async fn found_page(&self, actor: &str, found_id: &str) -> Result<Option<FoundInfo>> {
         let Some(r) = sqlx::query("SELECT id FROM found_children WHERE found_id = $1")
@@ -345,7 +414,8 @@ impl Registry {
         let Some(k) = sqlx::query(
             "SELECT k.found_ref, k.case_ref, k.lr, k.log10_lr, k.markers_compared, k.status, k.per_marker, k.inconsistent, k.shape, k.model,
                     d.name, d.version, f.found_id, c.case_id,
-                    (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id) AS best_other
+                    (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id) AS best_other,
+                    k.version AS candidate_version
              FROM candidates k JOIN frequency_dbs d ON d.id = k.frequency_db
              JOIN found_children f ON f.id = k.found_ref JOIN cases c ON c.id = k.case_ref WHERE k.id = $1",
         )
@@ -384,6 +454,7 @@ impl Registry {
             .iter()
             .map(|r| Ok(ReviewEvent { from: ReviewState::stored(&r.try_get::<String, _>(0)?)?, to: ReviewState::stored(&r.try_get::<String, _>(1)?)?, actor: r.try_get(2)?, reason: r.try_get(3)?, at: r.try_get(4)? }))
             .collect::<Result<Vec<_>>>()?;
+        let test_requested_by = crate::review::test_requester(&mut conn, id).await?;
         drop(conn);
         let per_marker: Vec<serde_json::Value> =
             serde_json::from_str(&k.try_get::<String, _>(6)?).unwrap_or_default();
@@ -450,6 +521,7 @@ impl Registry {
             markers_compared: k.try_get(4)?,
             status: ReviewState::stored(&k.try_get::<String, _>(5)?)?,
             category,
+            version: k.try_get("candidate_version")?,
         };
         self.audit_read(
             actor,
@@ -470,6 +542,7 @@ impl Registry {
             cases_scored,
             compatible_cases,
             history,
+            test_requested_by,
             shape: k.try_get(8)?,
             model: k.try_get(9)?,
             frequency_database: crate::matching::database_label(

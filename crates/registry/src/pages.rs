@@ -17,11 +17,11 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::alerts::PublicAlert;
 use crate::facts::{self, CaseFacts, Category, FoundFacts};
+use crate::page_data::CandidateSummary;
 use crate::queries::{CandidateFilter, CandidateRow};
 use crate::review::ReviewState;
-use crate::alerts::PublicAlert;
-use crate::page_data::CandidateSummary;
 use crate::{Registry, RegistryError, Result};
 
 /// The most rows one page may have.
@@ -306,7 +306,8 @@ const CANDIDATE_COLUMNS: &str = "SELECT f.found_id, c.case_id, k.lr, k.log10_lr,
         d.name, d.version, k.model, k.computed_at, k.id,
         (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id),
         c.child_sex AS case_sex, c.birth_from, c.birth_to, c.missing_date,
-        f.sex AS found_sex, f.age_min_days, f.age_max_days, f.found_date
+        f.sex AS found_sex, f.age_min_days, f.age_max_days, f.found_date,
+        k.version AS candidate_version
  FROM page p
  JOIN candidates k ON k.id = p.id
  JOIN found_children f ON f.id = k.found_ref
@@ -370,6 +371,7 @@ fn candidate_summary(r: &AnyRow) -> Result<CandidateSummary> {
         markers_compared: r.try_get(4)?,
         status: ReviewState::stored(&r.try_get::<String, _>(6)?)?,
         category: facts::candidate_category(log10_lr, best_other, &case, &found),
+        version: r.try_get("candidate_version")?,
     })
 }
 

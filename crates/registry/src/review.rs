@@ -1,10 +1,22 @@
 //! The review workflow.
 //!
-//! Review: new -> under_review -> test_requested -> confirmed (by a second
-//! caseworker, never one who moved it before) -> reunited; or rejected, with a
-//! reason, at any step before reunited. Every step is audited. Reaching
-//! reunited sets the case and found child statuses and schedules the deletion
-//! of the references' genotypes after the retention period.
+//! Review: new -> under_review -> test_requested -> confirmed -> reunited;
+//! or rejected, with a reason, at any step before reunited; a rejection can
+//! be reopened, with a reason, back to under_review (someone looks at it
+//! again; the rejection and the reopening stay in the history).
+//!
+//! The four-eyes rule: the case worker who requested the confirmatory test
+//! (the latest step into test_requested) may not confirm it; any other case
+//! worker may, whoever else took earlier steps. Two case workers who
+//! alternate steps can therefore always finish.
+//!
+//! Every decision carries the version it was made on: a candidate's
+//! `version` goes up by one with every step, and a step made on another
+//! version than the current one is refused ([`RegistryError::Stale`]), so a
+//! decision taken on a page that someone else changed since is never applied.
+//! Every step is audited. Reaching reunited sets the case and found child
+//! statuses and schedules the deletion of the references' genotypes after the
+//! retention period.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -82,16 +94,18 @@ pub enum ReviewAction {
     Confirm,
     Reunite,
     Reject,
+    Reopen,
 }
 
 impl ReviewAction {
     /// Every action, forward steps first.
-    pub const ALL: [ReviewAction; 5] = [
+    pub const ALL: [ReviewAction; 6] = [
         ReviewAction::StartReview,
         ReviewAction::RequestTest,
         ReviewAction::Confirm,
         ReviewAction::Reunite,
         ReviewAction::Reject,
+        ReviewAction::Reopen,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +115,7 @@ impl ReviewAction {
             ReviewAction::Confirm => "confirm",
             ReviewAction::Reunite => "reunite",
             ReviewAction::Reject => "reject",
+            ReviewAction::Reopen => "reopen",
         }
     }
 
@@ -117,18 +132,43 @@ impl ReviewAction {
             (ReviewAction::Confirm, TestRequested) => Some(Confirmed),
             (ReviewAction::Reunite, Confirmed) => Some(Reunited),
             (ReviewAction::Reject, New | UnderReview | TestRequested | Confirmed) => Some(Rejected),
+            (ReviewAction::Reopen, Rejected) => Some(UnderReview),
             _ => None,
         }
     }
 
-    /// The action needs a reason (a rejection).
+    /// The action needs a reason (a rejection, a reopening).
     pub fn needs_reason(self) -> bool {
-        self == ReviewAction::Reject
+        matches!(self, ReviewAction::Reject | ReviewAction::Reopen)
+    }
+
+    /// Whether `actor` may take this action on a candidate whose
+    /// confirmatory test `test_requested_by` requested (the four-eyes rule:
+    /// not the one who requested the test confirms it).
+    pub fn allowed_for(self, actor: &str, test_requested_by: Option<&str>) -> bool {
+        self != ReviewAction::Confirm || test_requested_by != Some(actor)
     }
 }
 
+/// The actions `actor` may take on a candidate in `state` whose test
+/// `test_requested_by` requested: the pages show these buttons and no other.
+pub fn allowed_actions(
+    state: ReviewState,
+    actor: &str,
+    test_requested_by: Option<&str>,
+) -> Vec<ReviewAction> {
+    state
+        .actions()
+        .into_iter()
+        .filter(|a| a.allowed_for(actor, test_requested_by))
+        .collect()
+}
+
 impl Registry {
-    /// Moves a candidate one step of the review. `reason` is required to reject.
+    /// Moves a candidate one step of the review, whatever its version (for
+    /// the command line and tests; people's decisions go through
+    /// [`Registry::review_at`]). `reason` is required to reject and to
+    /// reopen.
     pub async fn review(
         &self,
         actor: &str,
@@ -136,9 +176,37 @@ impl Registry {
         action: ReviewAction,
         reason: Option<&str>,
     ) -> Result<ReviewState> {
+        self.review_step(actor, id, action, reason, None).await
+    }
+
+    /// Moves a candidate one step of the review, when `version` is still its
+    /// current version ([`RegistryError::Stale`] otherwise, nothing done).
+    pub async fn review_at(
+        &self,
+        actor: &str,
+        id: i64,
+        action: ReviewAction,
+        reason: Option<&str>,
+        version: i64,
+    ) -> Result<ReviewState> {
+        self.review_step(actor, id, action, reason, Some(version))
+            .await
+    }
+
+    async fn review_step(
+        &self,
+        actor: &str,
+        id: i64,
+        action: ReviewAction,
+        reason: Option<&str>,
+        version: Option<i64>,
+    ) -> Result<ReviewState> {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if action.needs_reason() && reason.is_none() {
-            return Err(RegistryError::Invalid("a rejection needs a reason".into()));
+            return Err(RegistryError::Invalid(match action {
+                ReviewAction::Reopen => "a reopening needs a reason".into(),
+                _ => "a rejection needs a reason".into(),
+            }));
         }
         if let Some(bad) = reason.and_then(|r| {
             r.chars()
@@ -151,12 +219,24 @@ impl Registry {
         }
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT status, found_ref, case_ref FROM candidates WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| RegistryError::Invalid(format!("no candidate {id}")))?;
-        let from = ReviewState::stored(&row.try_get::<String, _>(0)?)?;
+        let row = sqlx::query(
+            "SELECT status, found_ref, case_ref, version FROM candidates WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| RegistryError::Invalid(format!("no candidate {id}")))?;
+        let from = ReviewState::stored(&row.try_get::<String, _>("status")?)?;
+        let current: i64 = row.try_get("version")?;
+        if let Some(given) = version
+            && given != current
+        {
+            return Err(RegistryError::Stale {
+                given,
+                current,
+                status: from.name(),
+            });
+        }
         let to = action.transition(from).ok_or_else(|| {
             RegistryError::Invalid(format!(
                 "a candidate that is {} cannot be moved that way",
@@ -164,22 +244,15 @@ impl Registry {
             ))
         })?;
         if action == ReviewAction::Confirm {
-            let earlier: Vec<String> =
-                sqlx::query("SELECT actor FROM candidate_events WHERE candidate_ref = $1")
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get(0))
-                    .collect::<std::result::Result<_, _>>()?;
-            if earlier.iter().any(|a| a == actor) {
+            let requester = test_requester(&mut tx, id).await?;
+            if !action.allowed_for(actor, requester.as_deref()) {
                 return Err(RegistryError::Invalid(
-                    "a confirmation needs a second caseworker: you reviewed this candidate before"
+                    "a confirmation needs a second caseworker: you requested the confirmatory test, so another case worker confirms it"
                         .into(),
                 ));
             }
         }
-        sqlx::query("UPDATE candidates SET status = $1 WHERE id = $2")
+        sqlx::query("UPDATE candidates SET status = $1, version = version + 1 WHERE id = $2")
             .bind(to.name())
             .bind(id)
             .execute(&mut *tx)
@@ -226,5 +299,54 @@ impl Registry {
         .await?;
         tx.commit().await?;
         Ok(to)
+    }
+}
+
+/// Who requested a candidate's confirmatory test: the actor of the latest
+/// step into test_requested.
+pub(crate) async fn test_requester(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query(
+        "SELECT actor FROM candidate_events WHERE candidate_ref = $1 AND to_status = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(ReviewState::TestRequested.name())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get("actor"))
+    .transpose()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_actions_round_trip_and_move_as_the_workflow_says() {
+        for s in ReviewState::ALL {
+            assert_eq!(ReviewState::parse(s.name()), Some(s));
+        }
+        for a in ReviewAction::ALL {
+            assert_eq!(ReviewAction::parse(a.name()), Some(a));
+        }
+        use ReviewAction::*;
+        assert_eq!(ReviewState::New.actions(), [StartReview, Reject]);
+        assert_eq!(ReviewState::Rejected.actions(), [Reopen]);
+        assert_eq!(ReviewState::Reunited.actions(), []);
+        assert_eq!(
+            Reopen.transition(ReviewState::Rejected),
+            Some(ReviewState::UnderReview)
+        );
+        // The four-eyes rule: whoever requested the test may not confirm.
+        assert_eq!(
+            allowed_actions(ReviewState::TestRequested, "ann", Some("ann")),
+            [Reject]
+        );
+        assert_eq!(
+            allowed_actions(ReviewState::TestRequested, "bob", Some("ann")),
+            [Confirm, Reject]
+        );
     }
 }

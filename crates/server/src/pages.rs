@@ -784,7 +784,7 @@ async fn candidate_page(
     Path(id): Path<String>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    Ok(render_candidate(&state, &a, id, None).await?)
+    render_candidate(&state, &a, id, None).await
 }
 
 /// The candidate page as the candidate is now, for this user; `notice`

@@ -336,24 +336,86 @@ pub fn posteriors(compatible_log10_lrs: &[f64]) -> Vec<f64> {
     logs.iter().map(|l| (l - max).exp() / total).collect()
 }
 
-/// The category of a candidate: its log10 LR, the best log10 LR of the other
-/// cases scored for the same child, and whether the facts are compatible.
-pub fn category(
+/// A candidate's category, as DVI practice names them (see the module
+/// notes). JSON and the API carry its [`name`](Category::name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Undisputed,
+    Probable,
+    Inconclusive,
+    Excluded,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Category::Undisputed,
+        Category::Probable,
+        Category::Inconclusive,
+        Category::Excluded,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Undisputed => "undisputed",
+            Category::Probable => "probable",
+            Category::Inconclusive => "inconclusive",
+            Category::Excluded => "excluded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    /// The category of a candidate: its log10 LR, the best log10 LR of the
+    /// other cases compared with the same child, and whether the facts are
+    /// compatible.
+    pub fn of(
+        log10_lr: f64,
+        best_other_log10: Option<f64>,
+        compatible: bool,
+        t: &CategoryThresholds,
+    ) -> Category {
+        if !compatible || log10_lr < t.excluded_below_lr.log10() {
+            return Category::Excluded;
+        }
+        let margin_ok =
+            best_other_log10.is_none_or(|o| log10_lr - o >= t.undisputed_margin.log10());
+        if log10_lr >= t.undisputed_lr.log10() && margin_ok {
+            Category::Undisputed
+        } else if log10_lr >= t.probable_lr.log10() {
+            Category::Probable
+        } else {
+            Category::Inconclusive
+        }
+    }
+}
+
+/// The category every page and list shows for a candidate, computed here
+/// only: its log10 LR, the best log10 LR of the other candidates stored for
+/// the same found child (the margin of "undisputed"), and the facts of the
+/// case and of the child ([`allows`], which decides as [`compare`]). It
+/// reads no genotype and scores nothing, so a list computes it per row from
+/// the candidates' and the facts' columns.
+pub fn candidate_category(
     log10_lr: f64,
     best_other_log10: Option<f64>,
-    compatible: bool,
-    t: &CategoryThresholds,
-) -> &'static str {
-    if !compatible || log10_lr < t.excluded_below_lr.log10() {
-        return "excluded";
-    }
-    let margin_ok = best_other_log10.is_none_or(|o| log10_lr - o >= t.undisputed_margin.log10());
-    if log10_lr >= t.undisputed_lr.log10() && margin_ok {
-        "undisputed"
-    } else if log10_lr >= t.probable_lr.log10() {
-        "probable"
-    } else {
-        "inconclusive"
+    case: &CaseFacts,
+    found: &FoundFacts,
+) -> Category {
+    let compatible = allows(&CaseDays::of(case, "open"), &FoundDays::of(found));
+    Category::of(
+        log10_lr,
+        best_other_log10,
+        compatible,
+        &CategoryThresholds::default(),
+    )
+}
+
+impl PartialEq<&str> for Category {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
     }
 }
 
@@ -525,10 +587,14 @@ mod tests {
         let big = posteriors(&[400.0, 1.0]);
         assert!((big[0] - 1.0).abs() < 1e-12 && big[1] >= 0.0);
         let t = CategoryThresholds::default();
-        assert_eq!(category(8.0, Some(3.0), true, &t), "undisputed");
-        assert_eq!(category(8.0, Some(5.0), true, &t), "probable");
-        assert_eq!(category(3.5, None, true, &t), "probable");
-        assert_eq!(category(2.0, None, true, &t), "inconclusive");
-        assert_eq!(category(8.0, None, false, &t), "excluded");
+        assert_eq!(Category::of(8.0, Some(3.0), true, &t), Category::Undisputed);
+        assert_eq!(Category::of(8.0, Some(5.0), true, &t), Category::Probable);
+        assert_eq!(Category::of(3.5, None, true, &t), Category::Probable);
+        assert_eq!(Category::of(2.0, None, true, &t), Category::Inconclusive);
+        assert_eq!(Category::of(8.0, None, false, &t), Category::Excluded);
+        assert_eq!(Category::of(-0.5, None, true, &t), Category::Excluded);
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.name()), Some(c));
+        }
     }
 }

@@ -14,6 +14,8 @@
 //!   every new profile is searched against the other side and candidates
 //!   are stored.
 
+pub mod accounts;
+pub mod alerts;
 pub mod audit;
 mod candidate_case;
 pub mod crypto;
@@ -24,10 +26,12 @@ mod import_cmf;
 pub mod index_check;
 pub mod index_snapshot;
 mod matching;
+pub mod page_data;
 pub mod pages;
 pub mod pfif;
 mod queries;
 mod restore;
+mod retention;
 pub mod review;
 pub mod schema;
 mod store;
@@ -39,15 +43,18 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use tokio::sync::{Mutex, RwLock};
 
+pub use accounts::{Role, SessionUser, UserRecord};
 pub use candidate_case::CandidateCase;
 pub use delete::CaseDeletion;
+pub use facts::Category;
 pub use import::{ImportReport, ImportStage};
 pub use matching::{MatchState, SEARCH_MODEL};
+pub use page_data::{CandidateDetail, CandidateSummary, FamilyStatus};
 pub use pages::{ListEntry, MAX_PAGE, Page};
 pub use pfif::PfifExport;
 pub use queries::{CandidateFilter, CandidateRow};
 pub use restore::{ContentDigest, RestoreReport, TableDigest};
-pub use review::{CandidateDetail, CandidateSummary, ReviewAction, Role, SessionUser, UserRecord};
+pub use review::{ReviewAction, ReviewState, allowed_actions};
 pub use schema::Backend;
 
 use crate::crypto::Key;
@@ -67,6 +74,16 @@ pub enum RegistryError {
     Search(#[from] search::SearchError),
     #[error("the audit chain is broken: {0}")]
     Audit(String),
+    /// A decision made on a version of a candidate that is no longer the
+    /// current one: someone else changed it since.
+    #[error(
+        "someone else changed this candidate since you looked at it (it is now {status}, version {current}; you decided on version {given}): nothing was done"
+    )]
+    Stale {
+        given: i64,
+        current: i64,
+        status: &'static str,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, RegistryError>;

@@ -17,9 +17,11 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::facts::{self, CategoryThresholds};
+use crate::alerts::PublicAlert;
+use crate::facts::{self, CaseFacts, Category, FoundFacts};
+use crate::page_data::CandidateSummary;
 use crate::queries::{CandidateFilter, CandidateRow};
-use crate::review::{CandidateSummary, PublicAlert};
+use crate::review::ReviewState;
 use crate::{Registry, RegistryError, Result};
 
 /// The most rows one page may have.
@@ -302,7 +304,10 @@ enum Start<'a> {
 /// ids (`p`) are known.
 const CANDIDATE_COLUMNS: &str = "SELECT f.found_id, c.case_id, k.lr, k.log10_lr, k.markers_compared, k.inconsistent, k.status, k.shape,
         d.name, d.version, k.model, k.computed_at, k.id,
-        (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id)
+        (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id),
+        c.child_sex AS case_sex, c.birth_from, c.birth_to, c.missing_date,
+        f.sex AS found_sex, f.age_min_days, f.age_max_days, f.found_date,
+        k.version AS candidate_version
  FROM page p
  JOIN candidates k ON k.id = p.id
  JOIN found_children f ON f.id = k.found_ref
@@ -329,10 +334,34 @@ fn candidate_row(r: &AnyRow) -> Result<CandidateRow> {
     })
 }
 
+/// The facts of a candidate's case and found child, from the columns of
+/// [`CANDIDATE_COLUMNS`] (or of the candidate page's query) of those names.
+pub(crate) fn facts_of_row(r: &AnyRow) -> Result<(CaseFacts, FoundFacts)> {
+    Ok((
+        CaseFacts {
+            sex: Some(r.try_get("case_sex")?),
+            birth_from: r.try_get("birth_from")?,
+            birth_to: r.try_get("birth_to")?,
+            missing_date: r.try_get("missing_date")?,
+            lat: None,
+            lon: None,
+        },
+        FoundFacts {
+            sex: Some(r.try_get("found_sex")?),
+            age_min_days: r.try_get("age_min_days")?,
+            age_max_days: r.try_get("age_max_days")?,
+            found_date: r.try_get("found_date")?,
+            lat: None,
+            lon: None,
+        },
+    ))
+}
+
 fn candidate_summary(r: &AnyRow) -> Result<CandidateSummary> {
     let log10_lr: f64 = r.try_get(3)?;
     // The best other stored candidate of the same child decides the margin.
     let best_other: Option<f64> = r.try_get(13)?;
+    let (case, found) = facts_of_row(r)?;
     Ok(CandidateSummary {
         id: r.try_get(12)?,
         found_id: r.try_get(0)?,
@@ -340,9 +369,9 @@ fn candidate_summary(r: &AnyRow) -> Result<CandidateSummary> {
         lr: r.try_get(2)?,
         log10_lr,
         markers_compared: r.try_get(4)?,
-        status: r.try_get(6)?,
-        category: facts::category(log10_lr, best_other, true, &CategoryThresholds::default())
-            .to_string(),
+        status: ReviewState::stored(&r.try_get::<String, _>(6)?)?,
+        category: facts::candidate_category(log10_lr, best_other, &case, &found),
+        version: r.try_get("candidate_version")?,
     })
 }
 
@@ -502,6 +531,60 @@ impl Registry {
     ) -> Result<Page<CandidateSummary>> {
         self.candidate_page_rows(filter, limit, Start::Cursor(cursor), candidate_summary)
             .await
+    }
+
+    /// One page of the candidates of one category (and the filter), best
+    /// first, after the row `cursor` names. The category is computed per
+    /// row ([`facts::candidate_category`]), so the list is read in its
+    /// order a page at a time and the rows of that category kept until
+    /// `limit` of them: a page costs the rows read up to its last one (no
+    /// genotype, no score). Read forwards only (`previous` is `None`).
+    pub async fn candidate_category_page(
+        &self,
+        filter: &CandidateFilter,
+        category: Category,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Page<CandidateSummary>> {
+        let limit = check_limit(limit)?;
+        if let Some(c) = cursor
+            && CANDIDATES.decode(c)?.dir == Dir::Before
+        {
+            return Err(bad_cursor("a list of one category is read forwards only"));
+        }
+        let mut items = Vec::new();
+        let mut cursor = cursor.map(str::to_string);
+        loop {
+            let page = self
+                .candidate_summary_page(filter, MAX_PAGE, cursor.as_deref())
+                .await?;
+            let n = page.items.len();
+            for (i, s) in page.items.into_iter().enumerate() {
+                if s.category != category {
+                    continue;
+                }
+                let key = (Key::Real(s.log10_lr), s.id);
+                items.push(s);
+                if items.len() as i64 == limit {
+                    let last = i + 1 == n && page.next.is_none();
+                    return Ok(Page {
+                        items,
+                        next: (!last).then(|| CANDIDATES.encode(Dir::After, &key.0, key.1)),
+                        previous: None,
+                    });
+                }
+            }
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => {
+                    return Ok(Page {
+                        items,
+                        next: None,
+                        previous: None,
+                    });
+                }
+            }
+        }
     }
 
     /// The database's plan of the query that finds a page of candidates

@@ -147,6 +147,7 @@ const TABLES: &[(&str, &str, &[Col])] = &[
             Text("added_alleles"),
             Text("computed_at"),
             Text("status"),
+            Int("version"),
         ],
     ),
     (

@@ -1,934 +1,212 @@
-//! Accounts, sessions, the pages' data, and the review workflow.
+//! The review workflow.
 //!
-//! Review: new -> under_review -> test_requested -> confirmed (by a second
-//! caseworker, never one who moved it before) -> reunited; or rejected, with a
-//! reason, at any step before reunited. Every step is audited. Reaching
-//! reunited sets the case and found child statuses and schedules the deletion
-//! of the references' genotypes after the retention period.
-
-use std::collections::HashMap;
+//! Review: new -> under_review -> test_requested -> confirmed -> reunited;
+//! or rejected, with a reason, at any step before reunited; a rejection can
+//! be reopened, with a reason, back to under_review (someone looks at it
+//! again; the rejection and the reopening stay in the history).
+//!
+//! The four-eyes rule: the case worker who requested the confirmatory test
+//! (the latest step into test_requested) may not confirm it; any other case
+//! worker may, whoever else took earlier steps. Two case workers who
+//! alternate steps can therefore always finish.
+//!
+//! Every decision carries the version it was made on: a candidate's
+//! `version` goes up by one with every step, and a step made on another
+//! version than the current one is refused ([`RegistryError::Stale`]), so a
+//! decision taken on a page that someone else changed since is never applied.
+//! Every step is audited. Reaching reunited sets the case and found child
+//! statuses and schedules the deletion of the references' genotypes after the
+//! retention period.
 
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::facts::{self, CaseFacts, CategoryThresholds, Comparison, FoundFacts};
-use crate::matching::StoredProfile;
-use crate::store::{Event, append_audit};
+use crate::store::{Event, append_audit, now_unix};
 use crate::{Registry, RegistryError, Result};
 
-/// What an account may do.
+/// Where a candidate is in its review. Stored in the database as its
+/// [`name`](ReviewState::name); JSON carries the same names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Lab,
-    Caseworker,
-    Family,
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    New,
+    UnderReview,
+    TestRequested,
+    Confirmed,
+    Reunited,
+    Rejected,
 }
 
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Lab, Role::Caseworker, Role::Family];
+impl ReviewState {
+    /// Every state, in the order of the review.
+    pub const ALL: [ReviewState; 6] = [
+        ReviewState::New,
+        ReviewState::UnderReview,
+        ReviewState::TestRequested,
+        ReviewState::Confirmed,
+        ReviewState::Reunited,
+        ReviewState::Rejected,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Role::Admin => "admin",
-            Role::Lab => "lab",
-            Role::Caseworker => "caseworker",
-            Role::Family => "family",
+            ReviewState::New => "new",
+            ReviewState::UnderReview => "under_review",
+            ReviewState::TestRequested => "test_requested",
+            ReviewState::Confirmed => "confirmed",
+            ReviewState::Reunited => "reunited",
+            ReviewState::Rejected => "rejected",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.name() == s)
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        ReviewState::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    /// A state read from the database.
+    pub(crate) fn stored(s: &str) -> Result<ReviewState> {
+        ReviewState::parse(s)
+            .ok_or_else(|| RegistryError::Invalid(format!("stored review status {s:?}")))
+    }
+
+    /// The actions that move a candidate on from this state, in the order
+    /// pages offer them (the forward step first).
+    pub fn actions(self) -> Vec<ReviewAction> {
+        ReviewAction::ALL
+            .into_iter()
+            .filter(|a| a.transition(self).is_some())
+            .collect()
     }
 }
 
-/// A stored account.
-#[derive(Debug, Clone)]
-pub struct UserRecord {
-    pub id: i64,
-    pub username: String,
-    pub role: Role,
-    pub password_hash: String,
-    /// For a family account: its own case.
-    pub case_ref: Option<i64>,
+impl PartialEq<&str> for ReviewState {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
 }
 
-/// Who a session belongs to.
-#[derive(Debug, Clone, Serialize)]
-pub struct SessionUser {
-    pub user_id: i64,
-    pub username: String,
-    pub role: Role,
-    pub case_ref: Option<i64>,
-    #[serde(skip)]
-    pub csrf: String,
-}
-
-/// A candidate in a list.
-#[derive(Debug, Clone, Serialize)]
-pub struct CandidateSummary {
-    pub id: i64,
-    pub found_id: String,
-    pub case_id: String,
-    pub lr: f64,
-    pub log10_lr: f64,
-    pub markers_compared: i64,
-    pub status: String,
-    pub category: String,
-}
-
-/// One marker of a candidate, side by side.
-#[derive(Debug, Clone, Serialize)]
-pub struct MarkerRow {
-    pub marker: String,
-    pub child: Option<String>,
-    /// One per reference, in the order of `CandidateDetail::references`.
-    pub references: Vec<Option<String>>,
-    pub lr: Option<f64>,
-    pub inconsistent: bool,
-}
-
-/// A reference of a case, for pages (no genotype).
-#[derive(Debug, Clone, Serialize)]
-pub struct ReferenceInfo {
-    pub sample_name: String,
-    pub relationship: String,
-    pub sex: String,
-    pub person_name: Option<String>,
-    pub typed: bool,
-}
-
-/// The facts and texts of a case, decrypted for an authorised reader.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseInfo {
-    pub case_id: String,
-    pub child_name: Option<String>,
-    pub facts: CaseFacts,
-    pub missing_place: Option<String>,
-    pub description: Option<String>,
-    pub status: String,
-    pub public_alert: bool,
-    pub references: Vec<ReferenceInfo>,
-}
-
-/// The facts and texts of a found child.
-#[derive(Debug, Clone, Serialize)]
-pub struct FoundInfo {
-    pub found_id: String,
-    pub sample_name: String,
-    pub facts: FoundFacts,
-    pub found_place: Option<String>,
-    pub institution: Option<String>,
-    pub description: Option<String>,
-    pub status: String,
-    pub typed: bool,
-}
-
-/// The cases scored for a found child and one case's posterior.
-struct ChildPosterior {
-    /// (case row id, log10 LR), best first.
-    scores: Vec<(i64, f64)>,
-    cases_scored: usize,
-    compatible_cases: usize,
-    posterior: Option<f64>,
-}
-
-/// A step of a candidate's review.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReviewEvent {
-    pub from: String,
-    pub to: String,
-    pub actor: String,
-    pub reason: Option<String>,
-    pub at: String,
-}
-
-/// Everything the candidate page shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct CandidateDetail {
-    pub summary: CandidateSummary,
-    pub case: CaseInfo,
-    pub found: FoundInfo,
-    pub markers: Vec<MarkerRow>,
-    pub comparison: Comparison,
-    pub posterior: Option<f64>,
-    /// log10 LR of every case scored for this child (for the chart), best
-    /// first; in a registry larger than `Settings::posterior_exact_cases`
-    /// only those at or above `facts::POSTERIOR_FLOOR_LR`.
-    pub all_scores: Vec<f64>,
-    /// How many cases were scored for this child (share enough markers).
-    pub cases_scored: usize,
-    /// How many of them are open and compatible with the child's facts: the
-    /// cases the prior is spread over.
-    pub compatible_cases: usize,
-    pub history: Vec<ReviewEvent>,
-    pub shape: String,
-    pub model: String,
-    pub frequency_database: String,
-}
-
-/// A public alert: no DNA, no exact place.
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicAlert {
-    pub case_id: String,
-    pub sex: String,
-    pub missing_date: Option<String>,
-    pub approximate_place: Option<String>,
-    pub description: Option<String>,
-}
-
-/// An audit entry for the admin page.
-pub use crate::audit::AuditEntry;
-
-/// A review action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A review action: a step from one [`ReviewState`] to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReviewAction {
     StartReview,
     RequestTest,
     Confirm,
     Reunite,
     Reject,
+    Reopen,
 }
 
 impl ReviewAction {
-    pub fn parse(s: &str) -> Option<ReviewAction> {
-        Some(match s {
-            "start_review" => ReviewAction::StartReview,
-            "request_test" => ReviewAction::RequestTest,
-            "confirm" => ReviewAction::Confirm,
-            "reunite" => ReviewAction::Reunite,
-            "reject" => ReviewAction::Reject,
-            _ => return None,
-        })
+    /// Every action, forward steps first.
+    pub const ALL: [ReviewAction; 6] = [
+        ReviewAction::StartReview,
+        ReviewAction::RequestTest,
+        ReviewAction::Confirm,
+        ReviewAction::Reunite,
+        ReviewAction::Reject,
+        ReviewAction::Reopen,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewAction::StartReview => "start_review",
+            ReviewAction::RequestTest => "request_test",
+            ReviewAction::Confirm => "confirm",
+            ReviewAction::Reunite => "reunite",
+            ReviewAction::Reject => "reject",
+            ReviewAction::Reopen => "reopen",
+        }
     }
 
-    /// The status a candidate must have, and the status it gets.
-    fn transition(self, from: &str) -> Option<&'static str> {
+    pub fn parse(s: &str) -> Option<ReviewAction> {
+        ReviewAction::ALL.into_iter().find(|a| a.name() == s)
+    }
+
+    /// The state a candidate in `from` gets, when this action may move it.
+    pub fn transition(self, from: ReviewState) -> Option<ReviewState> {
+        use ReviewState::*;
         match (self, from) {
-            (ReviewAction::StartReview, "new") => Some("under_review"),
-            (ReviewAction::RequestTest, "under_review") => Some("test_requested"),
-            (ReviewAction::Confirm, "test_requested") => Some("confirmed"),
-            (ReviewAction::Reunite, "confirmed") => Some("reunited"),
-            (ReviewAction::Reject, "new" | "under_review" | "test_requested" | "confirmed") => {
-                Some("rejected")
-            }
+            (ReviewAction::StartReview, New) => Some(UnderReview),
+            (ReviewAction::RequestTest, UnderReview) => Some(TestRequested),
+            (ReviewAction::Confirm, TestRequested) => Some(Confirmed),
+            (ReviewAction::Reunite, Confirmed) => Some(Reunited),
+            (ReviewAction::Reject, New | UnderReview | TestRequested | Confirmed) => Some(Rejected),
+            (ReviewAction::Reopen, Rejected) => Some(UnderReview),
             _ => None,
         }
     }
+
+    /// The action needs a reason (a rejection, a reopening).
+    pub fn needs_reason(self) -> bool {
+        matches!(self, ReviewAction::Reject | ReviewAction::Reopen)
+    }
+
+    /// Whether `actor` may take this action on a candidate whose
+    /// confirmatory test `test_requested_by` requested (the four-eyes rule:
+    /// not the one who requested the test confirms it).
+    pub fn allowed_for(self, actor: &str, test_requested_by: Option<&str>) -> bool {
+        self != ReviewAction::Confirm || test_requested_by != Some(actor)
+    }
 }
 
-fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+/// The actions `actor` may take on a candidate in `state` whose test
+/// `test_requested_by` requested: the pages show these buttons and no other.
+pub fn allowed_actions(
+    state: ReviewState,
+    actor: &str,
+    test_requested_by: Option<&str>,
+) -> Vec<ReviewAction> {
+    state
+        .actions()
+        .into_iter()
+        .filter(|a| a.allowed_for(actor, test_requested_by))
+        .collect()
 }
 
 impl Registry {
-    /// Adds an account (the caller hashes the password). A family account is tied to its case.
-    pub async fn create_user(
-        &self,
-        actor: &str,
-        username: &str,
-        role: Role,
-        password_hash: &str,
-        case_id: Option<&str>,
-    ) -> Result<i64> {
-        let valid = !username.is_empty()
-            && username.len() <= 64
-            && username
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
-        if !valid {
-            return Err(RegistryError::Invalid(
-                "a username is 1-64 letters, digits, '.', '_', '-' or '@'".into(),
-            ));
-        }
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        let case_ref: Option<i64> = match (role, case_id) {
-            (Role::Family, Some(c)) => Some(
-                sqlx::query("SELECT id FROM cases WHERE case_id = $1")
-                    .bind(c)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| RegistryError::Invalid(format!("no case {c}")))?
-                    .try_get(0)?,
-            ),
-            (Role::Family, None) => {
-                return Err(RegistryError::Invalid(
-                    "a family account needs its case (--case)".into(),
-                ));
-            }
-            (_, Some(_)) => {
-                return Err(RegistryError::Invalid(
-                    "only family accounts belong to a case".into(),
-                ));
-            }
-            (_, None) => None,
-        };
-        if sqlx::query("SELECT id FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some()
-        {
-            return Err(RegistryError::Invalid(format!("user {username} exists")));
-        }
-        let id: i64 = sqlx::query(
-            "INSERT INTO users (username, role, password_hash, case_ref, active, created_at) VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
-        )
-        .bind(username)
-        .bind(role.name())
-        .bind(password_hash)
-        .bind(case_ref)
-        .bind(crate::audit::now_rfc3339())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor,
-                action: "user.create",
-                target_type: "user",
-                target_id: username,
-                detail: format!("role {}", role.name()),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
-        // No account has a NUL in its name, and PostgreSQL refuses one in a
-        // query (a failure, where a login form must answer "wrong username").
-        if username.contains('\0') {
-            return Ok(None);
-        }
-        let row = sqlx::query("SELECT id, username, role, password_hash, case_ref FROM users WHERE username = $1 AND active = 1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(UserRecord {
-                id: r.try_get(0)?,
-                username: r.try_get(1)?,
-                role: Role::parse(&r.try_get::<String, _>(2)?)
-                    .ok_or_else(|| RegistryError::Invalid("stored role".into()))?,
-                password_hash: r.try_get(3)?,
-                case_ref: r.try_get(4)?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Stores a session (its token hashed) and audits the login.
-    pub async fn create_session(
-        &self,
-        user: &UserRecord,
-        token_hash: &str,
-        csrf: &str,
-        ttl_seconds: i64,
-        from: &str,
-    ) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now_unix())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_ref, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(token_hash)
-            .bind(user.id)
-            .bind(csrf)
-            .bind(crate::audit::now_rfc3339())
-            .bind(now_unix() + ttl_seconds)
-            .execute(&mut *tx)
-            .await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor: &user.username,
-                action: "auth.login",
-                target_type: "user",
-                target_id: &user.username,
-                detail: format!("from {from}"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Audits a failed login (the username as typed; no password).
-    pub async fn record_failed_login(&self, username: &str, from: &str) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        let name: String = username
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(64)
-            .collect();
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor: "anonymous",
-                action: "auth.failed",
-                target_type: "user",
-                target_id: &name,
-                detail: format!("from {from}"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn session_user(&self, token_hash: &str) -> Result<Option<SessionUser>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.case_ref, s.csrf FROM sessions s JOIN users u ON u.id = s.user_ref
-             WHERE s.token_hash = $1 AND s.expires_at >= $2 AND u.active = 1",
-        )
-        .bind(token_hash)
-        .bind(now_unix())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(SessionUser {
-                user_id: r.try_get(0)?,
-                username: r.try_get(1)?,
-                role: Role::parse(&r.try_get::<String, _>(2)?)
-                    .ok_or_else(|| RegistryError::Invalid("stored role".into()))?,
-                case_ref: r.try_get(3)?,
-                csrf: r.try_get(4)?,
-            })
-        })
-        .transpose()
-    }
-
-    pub async fn delete_session(&self, user: &str, token_hash: &str) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor: user,
-                action: "auth.logout",
-                target_type: "user",
-                target_id: user,
-                detail: String::new(),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Candidates with their category (from the stored candidates of each
-    /// child), best first: every page of [`Registry::candidate_summary_page`].
-    pub async fn candidate_summaries(
-        &self,
-        status: Option<&str>,
-        case_ref: Option<i64>,
-    ) -> Result<Vec<CandidateSummary>> {
-        let case_id = match case_ref {
-            Some(r) => match self.case_status(r).await? {
-                Some((case_id, _)) => Some(case_id),
-                None => return Ok(Vec::new()),
-            },
-            None => None,
-        };
-        let filter = crate::CandidateFilter {
-            status: status.map(str::to_string),
-            found_id: None,
-            case_id,
-        };
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .candidate_summary_page(&filter, crate::pages::MAX_PAGE, cursor.as_deref())
-                .await?;
-            out.extend(page.items);
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
-    }
-
-    async fn case_info(&self, conn: &mut sqlx::AnyConnection, case_ref: i64) -> Result<CaseInfo> {
-        let r = sqlx::query(
-            "SELECT case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description, status, public_alert
-             FROM cases WHERE id = $1",
-        )
-        .bind(case_ref)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| RegistryError::Invalid("no such case".into()))?;
-        let case_id: String = r.try_get(0)?;
-        let mut references = Vec::new();
-        for x in sqlx::query(
-            "SELECT r.sample_name, r.relationship, r.sex, r.person_name, p.id FROM case_references r
-             LEFT JOIN profiles p ON p.sample_name = r.sample_name WHERE r.case_ref = $1 ORDER BY r.id",
-        )
-        .bind(case_ref)
-        .fetch_all(&mut *conn)
-        .await?
-        {
-            let sample: String = x.try_get(0)?;
-            references.push(ReferenceInfo {
-                person_name: self.open_field("case_references", "person_name", &sample, x.try_get(3)?)?,
-                sample_name: sample,
-                relationship: x.try_get(1)?,
-                sex: x.try_get(2)?,
-                typed: x.try_get::<Option<i64>, _>(4)?.is_some(),
-            });
-        }
-        Ok(CaseInfo {
-            child_name: self.open_field("cases", "child_name", &case_id, r.try_get(7)?)?,
-            missing_place: self.open_field("cases", "missing_place", &case_id, r.try_get(8)?)?,
-            description: self.open_field("cases", "description", &case_id, r.try_get(9)?)?,
-            facts: CaseFacts {
-                sex: Some(r.try_get(1)?),
-                birth_from: r.try_get(2)?,
-                birth_to: r.try_get(3)?,
-                missing_date: r.try_get(4)?,
-                lat: r.try_get(5)?,
-                lon: r.try_get(6)?,
-            },
-            status: r.try_get(10)?,
-            public_alert: r.try_get::<i64, _>(11)? != 0,
-            case_id,
-            references,
-        })
-    }
-
-    async fn found_info(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        found_ref: i64,
-    ) -> Result<FoundInfo> {
-        let r = sqlx::query(
-            "SELECT f.found_id, f.sample_name, f.sex, f.age_min_days, f.age_max_days, f.found_date, f.found_lat, f.found_lon,
-                    f.institution, f.found_place, f.description, f.status, p.id
-             FROM found_children f LEFT JOIN profiles p ON p.sample_name = f.sample_name WHERE f.id = $1",
-        )
-        .bind(found_ref)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| RegistryError::Invalid("no such found child".into()))?;
-        let found_id: String = r.try_get(0)?;
-        Ok(FoundInfo {
-            found_place: self.open_field(
-                "found_children",
-                "found_place",
-                &found_id,
-                r.try_get(9)?,
-            )?,
-            description: self.open_field(
-                "found_children",
-                "description",
-                &found_id,
-                r.try_get(10)?,
-            )?,
-            sample_name: r.try_get(1)?,
-            facts: FoundFacts {
-                sex: Some(r.try_get(2)?),
-                age_min_days: r.try_get(3)?,
-                age_max_days: r.try_get(4)?,
-                found_date: r.try_get(5)?,
-                lat: r.try_get(6)?,
-                lon: r.try_get(7)?,
-            },
-            institution: r.try_get(8)?,
-            status: r.try_get(11)?,
-            typed: r.try_get::<Option<i64>, _>(12)?.is_some(),
-            found_id,
-        })
-    }
-
-    pub(crate) async fn audit_read(
-        &self,
-        actor: &str,
-        action: &str,
-        target_type: &str,
-        target_id: &str,
-        detail: String,
-    ) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor,
-                action,
-                target_type,
-                target_id,
-                detail,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn case_id_ref(&self, case_id: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query("SELECT id FROM cases WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?)
-    }
-
-    /// A case, decrypted for an authorised reader (audited).
-    pub async fn case_page(&self, actor: &str, case_id: &str) -> Result<Option<CaseInfo>> {
-        let Some(case_ref) = self.case_id_ref(case_id).await? else {
-            return Ok(None);
-        };
-        let mut conn = self.pool.acquire().await?;
-        let info = self.case_info(&mut conn, case_ref).await?;
-        drop(conn);
-        self.audit_read(actor, "case.read", "case", case_id, String::new())
-            .await?;
-        Ok(Some(info))
-    }
-
-    /// The status of a family's own case, and nothing else.
-    pub async fn case_status(&self, case_ref: i64) -> Result<Option<(String, String)>> {
-        Ok(
-            sqlx::query("SELECT case_id, status FROM cases WHERE id = $1")
-                .bind(case_ref)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
-                .transpose()?,
-        )
-    }
-
-    /// A found child, decrypted for an authorised reader (audited).
-    pub async fn found_page(&self, actor: &str, found_id: &str) -> Result<Option<FoundInfo>> {
-        let Some(r) = sqlx::query("SELECT id FROM found_children WHERE found_id = $1")
-            .bind(found_id)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let mut conn = self.pool.acquire().await?;
-        let info = self.found_info(&mut conn, r.try_get(0)?).await?;
-        drop(conn);
-        self.audit_read(actor, "found.read", "found_child", found_id, String::new())
-            .await?;
-        Ok(Some(info))
-    }
-
-    /// Every found child and case id, for lists.
-    pub async fn list_ids(&self) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
-        let cases = sqlx::query("SELECT case_id, status FROM cases ORDER BY case_id")
-            .fetch_all(&self.pool)
-            .await?;
-        let found = sqlx::query("SELECT found_id, status FROM found_children ORDER BY found_id")
-            .fetch_all(&self.pool)
-            .await?;
-        let pairs = |rows: Vec<sqlx::any::AnyRow>| {
-            rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<Vec<_>>>()
-        };
-        Ok((pairs(cases)?, pairs(found)?))
-    }
-
-    /// The candidate page: facts, genotypes side by side, LRs, posterior,
-    /// category, and the LRs of every case for this child. Reads genotypes:
-    /// audited per sample.
-    pub async fn candidate_detail(&self, actor: &str, id: i64) -> Result<Option<CandidateDetail>> {
-        let Some(k) = sqlx::query(
-            "SELECT k.found_ref, k.case_ref, k.lr, k.log10_lr, k.markers_compared, k.status, k.per_marker, k.inconsistent, k.shape, k.model,
-                    d.name, d.version, f.found_id, c.case_id
-             FROM candidates k JOIN frequency_dbs d ON d.id = k.frequency_db
-             JOIN found_children f ON f.id = k.found_ref JOIN cases c ON c.id = k.case_ref WHERE k.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let (found_ref, case_ref): (i64, i64) = (k.try_get(0)?, k.try_get(1)?);
-        let mut conn = self.pool.acquire().await?;
-        let case = self.case_info(&mut conn, case_ref).await?;
-        let found = self.found_info(&mut conn, found_ref).await?;
-        // Genotypes of the child and the references.
-        let mut samples = vec![found.sample_name.clone()];
-        samples.extend(case.references.iter().map(|r| r.sample_name.clone()));
-        let mut profiles: HashMap<String, StoredProfile> = HashMap::new();
-        for s in &samples {
-            if let Some(r) = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
-                .bind(s)
-                .fetch_optional(&mut *conn)
-                .await?
-            {
-                let text = self
-                    .open_field("profiles", "genotypes", s, r.try_get(0)?)?
-                    .unwrap_or_default();
-                if let Ok(p) = serde_json::from_str(&text) {
-                    profiles.insert(s.clone(), p);
-                }
-            }
-        }
-        let history = sqlx::query("SELECT from_status, to_status, actor, reason, at FROM candidate_events WHERE candidate_ref = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| Ok(ReviewEvent { from: r.try_get(0)?, to: r.try_get(1)?, actor: r.try_get(2)?, reason: r.try_get(3)?, at: r.try_get(4)? }))
-            .collect::<Result<Vec<_>>>()?;
-        drop(conn);
-        let per_marker: Vec<serde_json::Value> =
-            serde_json::from_str(&k.try_get::<String, _>(6)?).unwrap_or_default();
-        let inconsistent: Vec<String> =
-            serde_json::from_str(&k.try_get::<String, _>(7)?).unwrap_or_default();
-        let lr_of: HashMap<String, f64> = per_marker
-            .iter()
-            .filter_map(|v| Some((v["name"].as_str()?.to_string(), v["lr"].as_f64()?)))
-            .collect();
-        let genotype = |sample: &str, marker: &str| {
-            profiles.get(sample).and_then(|p| {
-                p.markers
-                    .iter()
-                    .find(|(m, _, _)| m == marker)
-                    .map(|(_, a, b)| format!("{a}/{b}"))
-            })
-        };
-        let mut marker_names: Vec<String> = Vec::new();
-        for s in &samples {
-            if let Some(p) = profiles.get(s) {
-                for (m, _, _) in &p.markers {
-                    if !marker_names.iter().any(|n| n == m) {
-                        marker_names.push(m.to_string());
-                    }
-                }
-            }
-        }
-        let markers = marker_names
-            .iter()
-            .map(|m| MarkerRow {
-                marker: m.clone(),
-                child: genotype(&found.sample_name, m),
-                references: case
-                    .references
-                    .iter()
-                    .map(|r| genotype(&r.sample_name, m))
-                    .collect(),
-                lr: lr_of.get(m).copied(),
-                inconsistent: inconsistent.contains(m),
-            })
-            .collect();
-        // The cases scored for this child, and the posterior over the compatible open cases.
-        let ChildPosterior {
-            scores,
-            cases_scored,
-            compatible_cases,
-            posterior,
-        } = self
-            .child_posterior(profiles.get(&found.sample_name), case_ref, &found.facts)
-            .await?;
-        let all_scores: Vec<f64> = scores.iter().map(|(_, l)| *l).collect();
-        let comparison = facts::compare(&case.facts, &found.facts);
-        let log10_lr: f64 = k.try_get(3)?;
-        let best_other = scores
-            .iter()
-            .filter(|(c, _)| *c != case_ref)
-            .map(|(_, l)| *l)
-            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-        let category = facts::category(
-            log10_lr,
-            best_other,
-            comparison.compatible(),
-            &CategoryThresholds::default(),
-        )
-        .to_string();
-        let summary = CandidateSummary {
-            id,
-            found_id: k.try_get(12)?,
-            case_id: k.try_get(13)?,
-            lr: k.try_get(2)?,
-            log10_lr,
-            markers_compared: k.try_get(4)?,
-            status: k.try_get(5)?,
-            category,
-        };
-        self.audit_read(
-            actor,
-            "profile.read",
-            "candidate",
-            &id.to_string(),
-            format!("{} genotypes shown: {}", profiles.len(), samples.join(" ")),
-        )
-        .await?;
-        Ok(Some(CandidateDetail {
-            summary,
-            case,
-            found,
-            markers,
-            comparison,
-            posterior,
-            all_scores,
-            cases_scored,
-            compatible_cases,
-            history,
-            shape: k.try_get(8)?,
-            model: k.try_get(9)?,
-            frequency_database: crate::matching::database_label(
-                &k.try_get::<String, _>(10)?,
-                k.try_get(11)?,
-            ),
-        }))
-    }
-
-    /// The log10 LR of a found child against every case in the index (exact, no threshold).
-    pub async fn child_scores(&self, found_ref: i64) -> Result<Vec<(i64, f64)>> {
-        let state = self.search_index().await?;
-        let Some(index) = state.index() else {
-            return Ok(Vec::new());
-        };
-        let Some(p) = self.found_profile(found_ref).await? else {
-            return Ok(Vec::new());
-        };
-        let (hits, _) = index.search_child(&p.encode(index)?, &search::Query::default())?;
-        Ok(hits
-            .into_iter()
-            .map(|h| (h.id as i64, h.log10_lr))
-            .collect())
-    }
-
-    /// A found child's profile, decrypted; `None` when the child or its
-    /// profile is not in the registry.
-    async fn found_profile(&self, found_ref: i64) -> Result<Option<StoredProfile>> {
-        let sample: Option<String> =
-            sqlx::query("SELECT sample_name FROM found_children WHERE id = $1")
-                .bind(found_ref)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
-        let Some(sample) = sample else {
-            return Ok(None);
-        };
-        let Some(r) = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
-            .bind(&sample)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let text = self
-            .open_field("profiles", "genotypes", &sample, r.try_get(0)?)?
-            .unwrap_or_default();
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| RegistryError::Invalid(e.to_string()))
-    }
-
-    /// The cases scored for a found child and the posterior of one of them
-    /// (`None` when that case is not scored, not open, or its facts exclude
-    /// the child): see `facts.rs`. Every case sharing enough markers counts
-    /// in the prior (from the index's marker masks and the facts it holds,
-    /// no row read); up to `Settings::posterior_exact_cases` indexed cases
-    /// every one is scored and the posterior is exact, beyond it only the
-    /// cases whose bound reaches `facts::POSTERIOR_FLOOR_LR` are scored and
-    /// the posterior is within 0.1% above the exact one.
-    async fn child_posterior(
-        &self,
-        child: Option<&StoredProfile>,
-        case_ref: i64,
-        found: &FoundFacts,
-    ) -> Result<ChildPosterior> {
-        let state = self.search_index().await?;
-        let none = ChildPosterior {
-            scores: Vec::new(),
-            cases_scored: 0,
-            compatible_cases: 0,
-            posterior: None,
-        };
-        let Some(index) = state.index() else {
-            return Ok(none);
-        };
-        let Some(child) = child else {
-            return Ok(none);
-        };
-        let profile = child.encode(index)?;
-        let exact = index.case_count() <= self.settings.posterior_exact_cases;
-        let query = search::Query {
-            top_k: None,
-            min_lr: (!exact).then_some(facts::POSTERIOR_FLOOR_LR),
-        };
-        let (hits, stats) = index.search_child(&profile, &query)?;
-        let found_days = facts::FoundDays::of(found);
-        let allowed = |case: i64| {
-            state
-                .facts
-                .get(&case)
-                .is_some_and(|d| d.open && facts::allows(d, &found_days))
-        };
-        let terms: Vec<f64> = hits
-            .iter()
-            .filter(|h| allowed(h.id as i64))
-            .map(|h| h.log10_lr)
-            .collect();
-        let n = if exact {
-            terms.len()
-        } else {
-            index
-                .cases_sharing(&profile)
-                .filter(|&c| allowed(c as i64))
-                .count()
-        };
-        let target = match hits.iter().find(|h| h.id as i64 == case_ref) {
-            Some(h) => Some(h.log10_lr),
-            // Below the floor: scored alone.
-            None if !exact => index.score(case_ref as u64, &profile).map(|h| h.log10_lr),
-            None => None,
-        };
-        let posterior = target
-            .filter(|_| allowed(case_ref))
-            .map(|t| facts::posterior(t, &terms, n));
-        Ok(ChildPosterior {
-            scores: hits
-                .into_iter()
-                .map(|h| (h.id as i64, h.log10_lr))
-                .collect(),
-            cases_scored: stats.scanned - stats.too_few_markers,
-            compatible_cases: n,
-            posterior,
-        })
-    }
-
-    /// Moves a candidate one step of the review. `reason` is required to reject.
+    /// Moves a candidate one step of the review, whatever its version (for
+    /// the command line and tests; people's decisions go through
+    /// [`Registry::review_at`]). `reason` is required to reject and to
+    /// reopen.
     pub async fn review(
         &self,
         actor: &str,
         id: i64,
         action: ReviewAction,
         reason: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<ReviewState> {
+        self.review_step(actor, id, action, reason, None).await
+    }
+
+    /// Moves a candidate one step of the review, when `version` is still its
+    /// current version ([`RegistryError::Stale`] otherwise, nothing done).
+    pub async fn review_at(
+        &self,
+        actor: &str,
+        id: i64,
+        action: ReviewAction,
+        reason: Option<&str>,
+        version: i64,
+    ) -> Result<ReviewState> {
+        self.review_step(actor, id, action, reason, Some(version))
+            .await
+    }
+
+    async fn review_step(
+        &self,
+        actor: &str,
+        id: i64,
+        action: ReviewAction,
+        reason: Option<&str>,
+        version: Option<i64>,
+    ) -> Result<ReviewState> {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        if action == ReviewAction::Reject && reason.is_none() {
-            return Err(RegistryError::Invalid("a rejection needs a reason".into()));
+        if action.needs_reason() && reason.is_none() {
+            return Err(RegistryError::Invalid(match action {
+                ReviewAction::Reopen => "a reopening needs a reason".into(),
+                _ => "a rejection needs a reason".into(),
+            }));
         }
         if let Some(bad) = reason.and_then(|r| {
             r.chars()
@@ -941,48 +219,54 @@ impl Registry {
         }
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT status, found_ref, case_ref FROM candidates WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| RegistryError::Invalid(format!("no candidate {id}")))?;
-        let from: String = row.try_get(0)?;
-        let to = action.transition(&from).ok_or_else(|| {
+        let row = sqlx::query(
+            "SELECT status, found_ref, case_ref, version FROM candidates WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| RegistryError::Invalid(format!("no candidate {id}")))?;
+        let from = ReviewState::stored(&row.try_get::<String, _>("status")?)?;
+        let current: i64 = row.try_get("version")?;
+        if let Some(given) = version
+            && given != current
+        {
+            return Err(RegistryError::Stale {
+                given,
+                current,
+                status: from.name(),
+            });
+        }
+        let to = action.transition(from).ok_or_else(|| {
             RegistryError::Invalid(format!(
-                "a candidate that is {from} cannot be moved that way"
+                "a candidate that is {} cannot be moved that way",
+                from.name()
             ))
         })?;
         if action == ReviewAction::Confirm {
-            let earlier: Vec<String> =
-                sqlx::query("SELECT actor FROM candidate_events WHERE candidate_ref = $1")
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get(0))
-                    .collect::<std::result::Result<_, _>>()?;
-            if earlier.iter().any(|a| a == actor) {
+            let requester = test_requester(&mut tx, id).await?;
+            if !action.allowed_for(actor, requester.as_deref()) {
                 return Err(RegistryError::Invalid(
-                    "a confirmation needs a second caseworker: you reviewed this candidate before"
+                    "a confirmation needs a second caseworker: you requested the confirmatory test, so another case worker confirms it"
                         .into(),
                 ));
             }
         }
-        sqlx::query("UPDATE candidates SET status = $1 WHERE id = $2")
-            .bind(to)
+        sqlx::query("UPDATE candidates SET status = $1, version = version + 1 WHERE id = $2")
+            .bind(to.name())
             .bind(id)
             .execute(&mut *tx)
             .await?;
         sqlx::query("INSERT INTO candidate_events (candidate_ref, from_status, to_status, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
-            .bind(&from)
-            .bind(to)
+            .bind(from.name())
+            .bind(to.name())
             .bind(actor)
             .bind(reason)
             .bind(crate::audit::now_rfc3339())
             .execute(&mut *tx)
             .await?;
-        if to == "reunited" {
+        if to == ReviewState::Reunited {
             let (found_ref, case_ref): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
             sqlx::query("UPDATE cases SET status = 'reunited', public_alert = 0 WHERE id = $1")
                 .bind(case_ref)
@@ -1009,147 +293,60 @@ impl Registry {
                 action: "candidate.review",
                 target_type: "candidate",
                 target_id: &id.to_string(),
-                detail: format!("{from} -> {to}"),
+                detail: format!("{} -> {}", from.name(), to.name()),
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(to.to_string())
+        Ok(to)
     }
+}
 
-    /// Opt a case in or out of the public alerts.
-    pub async fn set_public_alert(&self, actor: &str, case_id: &str, on: bool) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE cases SET public_alert = $1 WHERE case_id = $2")
-            .bind(i64::from(on))
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        if n.rows_affected() == 0 {
-            return Err(RegistryError::Invalid(format!("no case {case_id}")));
+/// Who requested a candidate's confirmatory test: the actor of the latest
+/// step into test_requested.
+pub(crate) async fn test_requester(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query(
+        "SELECT actor FROM candidate_events WHERE candidate_ref = $1 AND to_status = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(ReviewState::TestRequested.name())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get("actor"))
+    .transpose()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_actions_round_trip_and_move_as_the_workflow_says() {
+        for s in ReviewState::ALL {
+            assert_eq!(ReviewState::parse(s.name()), Some(s));
         }
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor,
-                action: "case.public_alert",
-                target_type: "case",
-                target_id: case_id,
-                detail: format!("{on}"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Opted-in alerts of open cases: no DNA, the place rounded to about 10 km.
-    /// Every one, in the order of [`Registry::public_alert_page`].
-    pub async fn public_alerts(&self) -> Result<Vec<PublicAlert>> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .public_alert_page(crate::pages::MAX_PAGE, cursor.as_deref())
-                .await?;
-            out.extend(page.items);
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
+        for a in ReviewAction::ALL {
+            assert_eq!(ReviewAction::parse(a.name()), Some(a));
         }
-    }
-
-    /// A public alert from a row whose columns from `at` are case_id,
-    /// child_sex, missing_date, missing_lat, missing_lon, description.
-    pub(crate) fn public_alert_of(&self, r: &sqlx::any::AnyRow, at: usize) -> Result<PublicAlert> {
-        let case_id: String = r.try_get(at)?;
-        let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(at + 3)?, r.try_get(at + 4)?);
-        Ok(PublicAlert {
-            sex: r.try_get(at + 1)?,
-            missing_date: r.try_get(at + 2)?,
-            approximate_place: lat
-                .zip(lon)
-                .map(|(a, b)| format!("near {:.1}, {:.1}", a, b)),
-            description: self.open_field("cases", "description", &case_id, r.try_get(at + 5)?)?,
-            case_id,
-        })
-    }
-
-    /// The newest audit entries.
-    pub async fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, target_type, target_id, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(crate::store::audit_entry).collect()
-    }
-
-    /// Deletes the genotypes of the references of reunited cases whose retention period is over.
-    pub async fn run_retention(&self, actor: &str) -> Result<usize> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        let due = sqlx::query(
-            "SELECT id, case_ref FROM retention WHERE done_at IS NULL AND delete_after <= $1",
-        )
-        .bind(now_unix())
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut deleted = 0;
-        let mut cases = Vec::new();
-        for r in due {
-            let (id, case_ref): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
-            cases.push(case_ref);
-            let n = sqlx::query("DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)")
-                .bind(case_ref)
-                .execute(&mut *tx)
-                .await?;
-            deleted += n.rows_affected() as usize;
-            sqlx::query("UPDATE retention SET done_at = $1 WHERE id = $2")
-                .bind(crate::audit::now_rfc3339())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            append_audit(
-                &mut tx,
-                self.backend,
-                Event {
-                    actor,
-                    action: "retention.delete",
-                    target_type: "case",
-                    target_id: &case_ref.to_string(),
-                    detail: format!("{} profiles deleted", n.rows_affected()),
-                },
-            )
-            .await?;
-        }
-        // The index forgets the deleted profiles with the commit.
-        let index = match cases.is_empty() {
-            true => None,
-            false => Some(
-                self.update_index_in(&mut tx, actor, &cases, &[], true)
-                    .await?
-                    .0,
-            ),
-        };
-        tx.commit().await?;
-        if let Some(index) = index {
-            index.committed();
-        }
-        Ok(deleted)
-    }
-
-    /// The case a candidate belongs to (for access checks).
-    pub async fn candidate_case(&self, id: i64) -> Result<Option<i64>> {
-        Ok(sqlx::query("SELECT case_ref FROM candidates WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?)
+        use ReviewAction::*;
+        assert_eq!(ReviewState::New.actions(), [StartReview, Reject]);
+        assert_eq!(ReviewState::Rejected.actions(), [Reopen]);
+        assert_eq!(ReviewState::Reunited.actions(), []);
+        assert_eq!(
+            Reopen.transition(ReviewState::Rejected),
+            Some(ReviewState::UnderReview)
+        );
+        // The four-eyes rule: whoever requested the test may not confirm.
+        assert_eq!(
+            allowed_actions(ReviewState::TestRequested, "ann", Some("ann")),
+            [Reject]
+        );
+        assert_eq!(
+            allowed_actions(ReviewState::TestRequested, "bob", Some("ann")),
+            [Confirm, Reject]
+        );
     }
 }

@@ -233,6 +233,14 @@ const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 7,
+        statements: &[
+            // Every review step raises a candidate's version by one; a
+            // decision names the version it was made on (`review.rs`).
+            "ALTER TABLE candidates ADD COLUMN version {INT} NOT NULL DEFAULT 0",
+        ],
+    },
 ];
 
 impl Backend {

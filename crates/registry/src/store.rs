@@ -223,3 +223,11 @@ pub(crate) fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry> {
         hash: r.try_get(8)?,
     })
 }
+
+/// Seconds since 1970-01-01 UTC (sessions' and retention's times).
+pub(crate) fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -327,10 +327,30 @@ async fn candidates(
         found_id: q.get("found").cloned(),
         case_id: q.get("case").cloned(),
     };
-    let page = state
-        .registry
-        .candidate_summary_page(&filter, limit, cursor.as_deref())
-        .await?;
+    let category = match q.get("category").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(registry::Category::parse(c).ok_or_else(|| {
+            let names: Vec<&str> = registry::Category::ALL.iter().map(|c| c.name()).collect();
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("category: {c:?} is not one of {}", names.join(", ")),
+            )
+        })?),
+    };
+    let page = match category {
+        None => {
+            state
+                .registry
+                .candidate_summary_page(&filter, limit, cursor.as_deref())
+                .await?
+        }
+        Some(category) => {
+            state
+                .registry
+                .candidate_category_page(&filter, category, limit, cursor.as_deref())
+                .await?
+        }
+    };
     Ok(page_response("/api/v1/candidates", &q, limit, page))
 }
 
@@ -350,14 +370,26 @@ async fn candidate(
     })
     .await?;
     detail
-        .map(|d| Json(json!(d)))
+        .map(|d| Json(candidate_json(&d)))
         .ok_or_else(AppError::not_found)
+}
+
+/// A candidate as the API shows it: the page's data, with its `category`
+/// (the one every list shows) and its `version` (to send with a review step)
+/// also at the top.
+pub(crate) fn candidate_json(d: &registry::CandidateDetail) -> Value {
+    let mut v = json!(d);
+    v["category"] = json!(d.summary.category);
+    v["version"] = json!(d.summary.version);
+    v
 }
 
 #[derive(Deserialize)]
 struct ReviewBody {
     action: String,
     reason: Option<String>,
+    /// The candidate's version the decision was made on.
+    version: Option<i64>,
 }
 
 async fn review(
@@ -365,29 +397,64 @@ async fn review(
     User(a): User,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let body: ReviewBody = serde_json::from_slice(&body).map_err(|_| {
         AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "expected {\"action\": ..., \"reason\": ...}",
+            "expected {\"action\": ..., \"reason\": ..., \"version\": ...}",
         )
     })?;
     let action = ReviewAction::parse(&body.action).ok_or_else(|| {
+        let names: Vec<&str> = ReviewAction::ALL.iter().map(|a| a.name()).collect();
         AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "action is one of start_review, request_test, confirm, reunite, reject",
+            format!("action is one of {}", names.join(", ")),
         )
     })?;
     if state.registry.candidate_case(id).await?.is_none() {
         return Err(AppError::not_found());
     }
-    let status = state
+    let version = body.version.ok_or_else(|| {
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "version: required; send the version of GET /api/v1/candidates/{id} the decision was made on"
+            ),
+        )
+    })?;
+    let done = state
         .registry
-        .review(&a.user.username, id, action, body.reason.as_deref())
-        .await
-        .map_err(|e| AppError::registry(e, StatusCode::CONFLICT))?;
-    Ok(Json(json!({"id": id, "status": status})))
+        .review_at(
+            &a.user.username,
+            id,
+            action,
+            body.reason.as_deref(),
+            version,
+        )
+        .await;
+    match done {
+        Ok(status) => Ok(
+            Json(json!({"id": id, "status": status.name(), "version": version + 1}))
+                .into_response(),
+        ),
+        Err(e @ registry::RegistryError::Stale { .. }) => {
+            // 409 with the candidate as it is now.
+            let message = e.to_string();
+            let actor = a.user.username.clone();
+            let now = off_runtime(state.registry.clone(), move |r| async move {
+                r.candidate_detail(&actor, id).await
+            })
+            .await?
+            .ok_or_else(AppError::not_found)?;
+            Ok((
+                StatusCode::CONFLICT,
+                Json(json!({"error": message, "candidate": candidate_json(&now)})),
+            )
+                .into_response())
+        }
+        Err(e) => Err(AppError::registry(e, StatusCode::CONFLICT)),
+    }
 }
 
 async fn case(
@@ -401,12 +468,13 @@ async fn case(
         if state.registry.case_id_ref(&case_id).await? != Some(own) {
             return Err(AppError::forbidden());
         }
+        // Reviewed news only: the status the candidates' reviews give.
         let (case_id, status) = state
             .registry
-            .case_status(own)
+            .family_status(own)
             .await?
             .ok_or_else(AppError::forbidden)?;
-        return Ok(Json(json!({"case_id": case_id, "status": status})));
+        return Ok(Json(json!({"case_id": case_id, "status": status.name()})));
     }
     let info = state
         .registry

@@ -4,7 +4,7 @@
 //! `kinship::case_pedigree`, the same pedigree the LR is computed on.
 
 use kinship::{MISSING_CHILD, Reference, Relative, Sex, case_pedigree};
-use registry::review::CaseInfo;
+use registry::page_data::CaseInfo;
 
 use crate::svg::{PedPerson, PedRole, PedSex, lr_chart_svg, pedigree_svg};
 

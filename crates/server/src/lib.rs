@@ -116,6 +116,7 @@ impl AppError {
             E::Invalid(m) => AppError::new(refused, m),
             E::Format(f) => AppError::new(refused, f.to_string()),
             E::Search(s) => AppError::new(refused, s.to_string()),
+            stale @ E::Stale { .. } => AppError::new(StatusCode::CONFLICT, stale.to_string()),
             other => {
                 let kind = match other {
                     E::Database(_) => "database",

@@ -9,8 +9,9 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use registry::review::{AuditEntry, CaseInfo, FoundInfo, PublicAlert};
-use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, Role};
+use registry::alerts::PublicAlert;
+use registry::page_data::{AuditEntry, CaseInfo, FoundInfo};
+use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, ReviewState, Role};
 
 use crate::api::{ClientAddr, ImportOptions, LoginError, User, attempt_login, run_import};
 use crate::{AppError, Auth, Shared, auth, drawing, words};
@@ -104,9 +105,17 @@ struct ErrorTemplate<'a> {
     retry: Option<Retry>,
 }
 
-/// A refused rejection's form, shown again with the reason that was typed.
+/// A refused step's form (a rejection, a reopening), shown again with the
+/// reason that was typed.
 pub struct Retry {
+    /// Where the form posts.
     pub action: String,
+    /// The review action (`reject`, `reopen`).
+    pub kind: &'static str,
+    pub reason_label: &'static str,
+    pub button: &'static str,
+    /// The version the decision was made on.
+    pub version: i64,
     pub reason: String,
 }
 
@@ -456,15 +465,13 @@ impl Pager {
 
 use crate::api::encode;
 
-use crate::words::STATUSES;
-
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardTemplate {
     nav: Nav,
-    family_case: Option<(String, String)>,
-    status: String,
-    statuses: Vec<(&'static str, &'static str)>,
+    family_case: Option<(String, registry::FamilyStatus)>,
+    status: ReviewState,
+    statuses: Vec<(ReviewState, &'static str)>,
     candidates: Vec<CandidateSummary>,
     candidates_pager: Pager,
     cases: Vec<registry::ListEntry>,
@@ -489,14 +496,16 @@ async fn dashboard(
 ) -> PageResult {
     let status = q
         .get("status")
-        .filter(|s| STATUSES.iter().any(|(k, _)| k == s))
-        .cloned()
-        .unwrap_or_else(|| "new".into());
+        .and_then(|s| ReviewState::parse(s))
+        .unwrap_or(ReviewState::New);
     let mut t = DashboardTemplate {
         nav: Nav::of(Some(&a)),
         family_case: None,
-        status: status.clone(),
-        statuses: STATUSES.to_vec(),
+        status,
+        statuses: ReviewState::ALL
+            .into_iter()
+            .map(|s| (s, words::review(s)))
+            .collect(),
         candidates: vec![],
         candidates_pager: empty_pager(),
         cases: vec![],
@@ -508,10 +517,11 @@ async fn dashboard(
         Role::Lab => return Ok(Redirect::to("/import").into_response()),
         Role::Family => {
             let own = a.user.case_ref.ok_or_else(AppError::forbidden)?;
+            // Reviewed news only: the status its candidates' reviews give.
             t.family_case = Some(
                 state
                     .registry
-                    .case_status(own)
+                    .family_status(own)
                     .await?
                     .ok_or_else(AppError::not_found)?,
             );
@@ -519,13 +529,13 @@ async fn dashboard(
         Role::Admin | Role::Caseworker => {
             let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
             let query = [
-                ("status", Some(status.as_str())),
+                ("status", Some(status.name())),
                 ("cursor", get("cursor")),
                 ("cases", get("cases")),
                 ("found", get("found")),
             ];
             let filter = registry::CandidateFilter {
-                status: Some(status.clone()),
+                status: Some(status.name().to_string()),
                 ..Default::default()
             };
             let page = state
@@ -752,8 +762,15 @@ struct CandidateTemplate {
     drawing: String,
     chart: String,
     can_review: bool,
-    can_reject: bool,
+    /// The steps this user may take that need no reason: (action, label).
     actions: Vec<(&'static str, &'static str)>,
+    /// The steps this user may take with a reason: (action, label of the
+    /// reason, label of the button).
+    reasoned: Vec<(&'static str, &'static str, &'static str)>,
+    /// The four-eyes rule as it stands for this candidate and this user.
+    four_eyes: Option<String>,
+    /// Why the page is shown again (someone else changed the candidate).
+    notice: Option<String>,
 }
 
 /// An LR as people read it.
@@ -767,6 +784,17 @@ async fn candidate_page(
     Path(id): Path<String>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    render_candidate(&state, &a, id, None).await
+}
+
+/// The candidate page as the candidate is now, for this user; `notice`
+/// says why it is shown again.
+async fn render_candidate(
+    state: &Shared,
+    a: &Auth,
+    id: i64,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
     let actor = a.user.username.clone();
     let d = crate::off_runtime(state.registry.clone(), move |r| async move {
         r.candidate_detail(&actor, id).await
@@ -791,24 +819,32 @@ async fn candidate_page(
             inconsistent: m.inconsistent,
         })
         .collect();
-    let actions: Vec<(&'static str, &'static str)> = match d.summary.status.as_str() {
-        "new" => vec![("start_review", "Start the review · 开始审核")],
-        "under_review" => vec![("request_test", "Request a confirmatory test · 申请确认检测")],
-        "test_requested" => vec![(
-            "confirm",
-            "Confirm (a second case worker) · 确认（由另一位个案工作者）",
-        )],
-        "confirmed" => vec![("reunite", "Record the reunion · 记录团聚")],
-        _ => vec![],
-    };
-    let open = matches!(
-        d.summary.status.as_str(),
-        "new" | "under_review" | "test_requested" | "confirmed"
+    // Only the buttons this user may use.
+    let can_review = a.user.role == Role::Caseworker;
+    let allowed = registry::allowed_actions(
+        d.summary.status,
+        &a.user.username,
+        d.test_requested_by.as_deref(),
+    );
+    let actions = allowed
+        .iter()
+        .filter(|x| !x.needs_reason())
+        .map(|x| (x.name(), words::action(*x)))
+        .collect();
+    let reasoned = allowed
+        .iter()
+        .filter(|x| x.needs_reason())
+        .map(|x| (x.name(), words::reason_label(*x), words::action(*x)))
+        .collect();
+    let four_eyes = words::four_eyes(
+        d.summary.status,
+        &a.user.username,
+        d.test_requested_by.as_deref(),
     );
     let drawing = drawing::case_drawing(&d.case, Some(&d.found.found_id));
     let chart = drawing::lr_chart(&d.all_scores, d.summary.log10_lr, &d.summary.found_id);
     let t = CandidateTemplate {
-        nav: Nav::of(Some(&a)),
+        nav: Nav::of(Some(a)),
         lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
         posterior_text: d
             .posterior
@@ -818,9 +854,11 @@ async fn candidate_page(
         markers,
         drawing,
         chart,
-        can_review: a.user.role == Role::Caseworker,
-        can_reject: open,
+        can_review,
         actions,
+        reasoned,
+        four_eyes: four_eyes.filter(|_| can_review),
+        notice,
         d,
     };
     Ok(render(&t))
@@ -839,35 +877,63 @@ async fn review_submit(
         return Err(AppError::not_found().into());
     }
     let reason = form.get("reason").cloned().unwrap_or_default();
-    let done = match form.get("action").and_then(|s| ReviewAction::parse(s)) {
-        None => Err(AppError::new(
+    let action = form.get("action").and_then(|s| ReviewAction::parse(s));
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
+    let done = match (action, version) {
+        (None, _) => Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown action · 未知的操作",
         )),
-        Some(action) => state
+        (Some(_), None) => Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the form does not say which version of the candidate you decided on; open the candidate page again · 表单没有注明您所依据的候选匹配版本；请重新打开候选匹配页面",
+        )),
+        (Some(action), Some(version)) => match state
             .registry
-            .review(
+            .review_at(
                 &a.user.username,
                 id,
                 action,
                 form.get("reason").map(String::as_str),
+                version,
             )
             .await
-            .map_err(|e| AppError::registry(e, StatusCode::CONFLICT)),
+        {
+            Ok(_) => Ok(()),
+            Err(registry::RegistryError::Stale { status, .. }) => {
+                // The candidate page as it is now, and a sentence saying why.
+                let state_now = ReviewState::parse(status).unwrap_or(ReviewState::New);
+                let mut notice = words::changed_meanwhile(state_now);
+                if !reason.trim().is_empty() {
+                    notice.push_str(&format!(
+                        " Your reason, not sent · 您填写的理由（未提交）: “{}”",
+                        reason.trim()
+                    ));
+                }
+                let mut res = render_candidate(&state, &a, id, Some(notice)).await?;
+                *res.status_mut() = StatusCode::CONFLICT;
+                return Ok(res);
+            }
+            Err(e) => Err(AppError::registry(e, StatusCode::CONFLICT)),
+        },
     };
     if let Err(e) = done {
         if e.status.is_server_error() {
             return Err(e.into());
         }
         // The refusal in the layout, a way back to the candidate and, for a
-        // rejection, its form again with the reason kept (not the whole
-        // candidate page: that reads genotypes, an audited view).
+        // step with a reason, its form again with the reason kept (not the
+        // whole candidate page: that reads genotypes, an audited view).
         let candidate = format!("/candidates/{id}");
         let back = Back {
             previous: Some(candidate.clone()),
         };
-        let retry = (form.get("action").map(String::as_str) == Some("reject")).then(|| Retry {
+        let retry = action.filter(|x| x.needs_reason()).map(|x| Retry {
             action: format!("{candidate}/review"),
+            kind: x.name(),
+            reason_label: words::reason_label(x),
+            button: words::action(x),
+            version: version.unwrap_or_default(),
             reason,
         });
         let res = error_page_with(e.status, &e.message, Some(&a), &back, retry);

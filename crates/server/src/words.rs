@@ -4,6 +4,10 @@
 //! (`3.4 × 10³²`); ages in days, months or years; timestamps as a date and
 //! time in UTC. The codes stay in the JSON API, the forms and the links.
 
+use std::borrow::Borrow;
+
+use registry::{Category, FamilyStatus, ReviewAction, ReviewState};
+
 /// English and Chinese of a code, or the code itself when it has no words.
 fn lookup(table: &[(&str, &'static str)], code: &str) -> String {
     table
@@ -13,17 +17,87 @@ fn lookup(table: &[(&str, &'static str)], code: &str) -> String {
         .unwrap_or_else(|| code.replace('_', " "))
 }
 
-/// The review statuses, in their order (the dashboard's filter).
-pub const STATUSES: &[(&str, &str)] = &[
-    ("new", "New 新"),
-    ("under_review", "Under review 审核中"),
-    ("test_requested", "Test requested 已申请确认检测"),
-    ("confirmed", "Confirmed 已确认"),
-    ("reunited", "Reunited 已团聚"),
-    ("rejected", "Rejected 已排除"),
-];
+/// A candidate's review state.
+pub fn review(state: impl Borrow<ReviewState>) -> &'static str {
+    match state.borrow() {
+        ReviewState::New => "New 新",
+        ReviewState::UnderReview => "Under review 审核中",
+        ReviewState::TestRequested => "Test requested 已申请确认检测",
+        ReviewState::Confirmed => "Confirmed 已确认",
+        ReviewState::Reunited => "Reunited 已团聚",
+        ReviewState::Rejected => "Rejected 已排除",
+    }
+}
 
-/// A candidate's review status, or a case's or a found child's status.
+/// A review action, as its button says it.
+pub fn action(action: ReviewAction) -> &'static str {
+    match action {
+        ReviewAction::StartReview => "Start the review · 开始审核",
+        ReviewAction::RequestTest => "Request a confirmatory test · 申请确认检测",
+        ReviewAction::Confirm => "Confirm (a second case worker) · 确认（由另一位个案工作者）",
+        ReviewAction::Reunite => "Record the reunion · 记录团聚",
+        ReviewAction::Reject => "Reject · 排除",
+        ReviewAction::Reopen => "Reopen · 重新审核",
+    }
+}
+
+/// The label of the reason a step needs.
+pub fn reason_label(action: ReviewAction) -> &'static str {
+    match action {
+        ReviewAction::Reopen => "Reason for reopening · 重新审核的理由",
+        _ => "Reason for rejecting · 排除理由",
+    }
+}
+
+/// The four-eyes rule, said before anyone tries: who may confirm this
+/// candidate. `None` where no confirmation lies ahead.
+pub fn four_eyes(
+    state: ReviewState,
+    user: &str,
+    test_requested_by: Option<&str>,
+) -> Option<String> {
+    match (state, test_requested_by) {
+        (ReviewState::New | ReviewState::UnderReview, _) => Some(
+            "Four-eyes rule: the case worker who requests the confirmatory test cannot confirm it; any other case worker can. · 四眼原则：申请确认检测的个案工作者不能自己确认，由任何另一位个案工作者确认。"
+                .into(),
+        ),
+        (ReviewState::TestRequested, Some(who)) if who == user => Some(
+            "You requested the confirmatory test, so another case worker confirms it (four-eyes rule). · 确认检测是您申请的，因此由另一位个案工作者确认（四眼原则）。"
+                .into(),
+        ),
+        (ReviewState::TestRequested, Some(who)) => Some(format!(
+            "{who} requested the confirmatory test; any case worker but {who} can confirm it (four-eyes rule). · 确认检测由 {who} 申请；除 {who} 以外的任何个案工作者都可以确认（四眼原则）。"
+        )),
+        _ => None,
+    }
+}
+
+/// Why a candidate page is shown again after a decision: someone else
+/// changed the candidate since the page was opened.
+pub fn changed_meanwhile(now: ReviewState) -> String {
+    format!(
+        "Someone else changed this candidate while you were looking at it; it is now: {}. Your decision was not applied: read the page as it is now and decide again. · 在您查看期间，其他人修改了这个候选匹配，现在的状态是：{}。您的决定没有执行：请查看现在的页面后重新决定。",
+        review(now),
+        review(now)
+    )
+}
+
+/// What a family account is told about its case.
+pub fn family(status: impl Borrow<FamilyStatus>) -> &'static str {
+    match status.borrow() {
+        FamilyStatus::Searching => {
+            "Searching: no match has been confirmed yet · 正在寻找：尚未确认任何匹配"
+        }
+        FamilyStatus::BeingChecked => "A possible match is being checked · 正在核实一个可能的匹配",
+        FamilyStatus::Confirmed => {
+            "A match was confirmed; a case worker will contact you · 匹配已确认，个案工作者会联系您"
+        }
+        FamilyStatus::Reunited => "Reunited 已团聚",
+        FamilyStatus::Closed => "Closed 已结案",
+    }
+}
+
+/// A case's or a found child's status (or a review state by its name).
 pub fn status(code: &str) -> String {
     const OTHERS: &[(&str, &str)] = &[
         ("open", "Open 进行中"),
@@ -31,24 +105,20 @@ pub fn status(code: &str) -> String {
         ("unidentified", "Not identified yet 尚未确认身份"),
         ("closed", "Closed 已结案"),
     ];
-    if STATUSES.iter().any(|(k, _)| *k == code) {
-        lookup(STATUSES, code)
-    } else {
-        lookup(OTHERS, code)
+    match ReviewState::parse(code) {
+        Some(state) => review(state).to_string(),
+        None => lookup(OTHERS, code),
     }
 }
 
 /// A candidate's category (README: "Case facts and the posterior").
-pub fn category(code: &str) -> String {
-    lookup(
-        &[
-            ("undisputed", "Undisputed 确定无疑"),
-            ("probable", "Probable 很可能"),
-            ("inconclusive", "Inconclusive 尚无定论"),
-            ("excluded", "Excluded 已排除"),
-        ],
-        code,
-    )
+pub fn category(category: impl Borrow<Category>) -> &'static str {
+    match category.borrow() {
+        Category::Undisputed => "Undisputed 确定无疑",
+        Category::Probable => "Probable 很可能",
+        Category::Inconclusive => "Inconclusive 尚无定论",
+        Category::Excluded => "Excluded 已排除",
+    }
 }
 
 /// A reference's relationship to the missing child.
@@ -443,6 +513,11 @@ mod tests {
     #[test]
     fn codes_become_words() {
         assert_eq!(status("under_review"), "Under review 审核中");
+        assert_eq!(
+            review(ReviewState::TestRequested),
+            "Test requested 已申请确认检测"
+        );
+        assert_eq!(category(Category::Excluded), "Excluded 已排除");
         assert_eq!(
             relationship("maternal_grandfather"),
             "Mother's father 外祖父"

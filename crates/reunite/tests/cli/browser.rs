@@ -213,10 +213,15 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     review(&b, "request_test");
     b.wait_for_text("状态: Test requested");
     b.screenshot(&artifacts().join("candidate-test-requested.png"));
-    // Ann may not confirm her own request.
-    review(&b, "confirm");
-    b.wait_for_text("second caseworker");
-    b.goto(&candidate_url);
+    // Ann requested the test: the page offers her no confirmation, and
+    // says who may confirm (the four-eyes rule).
+    b.wait_for_text("You requested the confirmatory test, so another case worker confirms it");
+    let confirm =
+        b.script("return document.querySelectorAll('input[name=action][value=confirm]').length");
+    assert_eq!(
+        confirm, 0,
+        "no confirm button for the one who requested the test"
+    );
     b.click("form[action='/logout'] button[type=submit]");
 
     // Bob confirms.

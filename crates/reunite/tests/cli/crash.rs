@@ -538,19 +538,20 @@ fn review_decisions_survive_a_killed_server_whole_or_not_at_all() {
                 let a = agent();
                 'candidates: for id in mine {
                     loop {
-                        let (action, user) = {
+                        // A candidate's version is the number of its steps.
+                        let (action, user, version) = {
                             let mut all = progress.lock().unwrap();
                             let p = all.get_mut(&id).unwrap();
                             if p.acked == p.steps.len() {
                                 continue 'candidates;
                             }
                             p.in_flight = true;
-                            (p.steps[p.acked].0, p.steps[p.acked].1)
+                            (p.steps[p.acked].0, p.steps[p.acked].1, p.acked)
                         };
                         let body = if action == "reject" {
-                            serde_json::json!({"action": action, "reason": "another family's sample"})
+                            serde_json::json!({"action": action, "reason": "another family's sample", "version": version})
                         } else {
-                            serde_json::json!({"action": action})
+                            serde_json::json!({"action": action, "version": version})
                         };
                         let sent = a
                             .post(&format!("{base}/api/v1/candidates/{id}/review"))
@@ -605,7 +606,7 @@ fn review_decisions_survive_a_killed_server_whole_or_not_at_all() {
                 .block_on(r.candidate_detail("crash-test", id))
                 .unwrap()
                 .unwrap();
-            let status = detail.summary.status.as_str();
+            let status = detail.summary.status.name();
             let done = if status == p.status(p.acked) {
                 if p.in_flight {
                     landed_before += 1;

@@ -387,27 +387,27 @@ fn no_secret_genotype_or_name_in_the_logs_of_a_full_run() {
         assert_eq!(get(&p, &w1).0, 200, "{p}");
     }
     // The review, on the API and the form, to a reunion; a rejection with a reason.
-    let review = |auth: &str, action: &str, reason: Option<&str>| {
+    let review = |auth: &str, action: &str, reason: Option<&str>, version: i64| {
         post(
             &format!("/api/v1/candidates/{id}/review"),
             auth,
             "application/json",
-            serde_json::json!({"action": action, "reason": reason})
+            serde_json::json!({"action": action, "reason": reason, "version": version})
                 .to_string()
                 .as_bytes(),
         )
         .0
     };
-    assert_eq!(review(&w1, "start_review", None), 200);
+    assert_eq!(review(&w1, "start_review", None, 0), 200);
     let res = agent
         .post(url(&format!("/candidates/{id}/review")))
         .header("cookie", &cookie)
         .header("content-type", "application/x-www-form-urlencoded")
-        .send(format!("csrf={csrf}&action=request_test"))
+        .send(format!("csrf={csrf}&action=request_test&version=1"))
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(review(&w2, "confirm", None), 200);
-    assert_eq!(review(&w2, "reunite", None), 200);
+    assert_eq!(review(&w2, "confirm", None, 2), 200);
+    assert_eq!(review(&w2, "reunite", None, 3), 200);
     let other = list.iter().find(|c| c["id"] != top["id"]).unwrap();
     let reason = "Mother Fatima Confidential says no";
     secrets.push(reason.into());
@@ -415,7 +415,7 @@ fn no_secret_genotype_or_name_in_the_logs_of_a_full_run() {
         &format!("/api/v1/candidates/{}/review", other["id"]),
         &w2,
         "application/json",
-        serde_json::json!({"action": "reject", "reason": reason})
+        serde_json::json!({"action": "reject", "reason": reason, "version": 0})
             .to_string()
             .as_bytes(),
     );

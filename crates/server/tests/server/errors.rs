@@ -192,7 +192,7 @@ async fn a_refused_review_shows_the_candidate_again_with_the_reason_kept() {
         .await;
     let csrf = csrf_field(&page.body);
     let form = |action: &str, reason: &str| {
-        format!("csrf={csrf}&action={action}&reason={reason}").into_bytes()
+        format!("csrf={csrf}&action={action}&reason={reason}&version=0").into_bytes()
     };
     let post = |body: Vec<u8>| {
         let app = &app;
@@ -237,11 +237,13 @@ async fn a_refused_review_shows_the_candidate_again_with_the_reason_kept() {
         .post_json(
             &format!("{candidate}/review").replace("/candidates", "/api/v1/candidates"),
             Some(&w2),
-            &serde_json::json!({"action": "reject", "reason": "first"}),
+            &serde_json::json!({"action": "reject", "reason": "first", "version": 0}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let before = app.registry.counts().await.unwrap();
+    // The page was of version 0: the candidate page as it is now (rejected,
+    // with its reopening form), a sentence saying why, and the reason that
+    // was typed in sight; nothing done.
     let r = post(form("reject", "same+mother%2C+other+town")).await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert_in_layout(&r, Some("worker1"));
@@ -253,11 +255,18 @@ async fn a_refused_review_shows_the_candidate_again_with_the_reason_kept() {
         r.body
     );
     assert!(
-        r.body.contains("value=\"same mother, other town\""),
+        r.body.contains("Someone else changed this candidate"),
         "{}",
         r.body
     );
-    assert_eq!(app.registry.counts().await.unwrap(), before);
+    assert!(r.body.contains("same mother, other town"), "{}", r.body);
+    let d = app
+        .registry
+        .candidate_detail("test", cand.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((d.summary.status.name(), d.history.len()), ("rejected", 1));
     // A refused login keeps the username.
     let login = app.get("/login", None).await;
     let pre = login.cookie("reunite_login_csrf").unwrap();

@@ -16,8 +16,14 @@ async fn review_needs_a_second_caseworker_and_reunion_sets_statuses() {
         let path = path.clone();
         let app = &app;
         async move {
-            app.post_json(&path, Some(&token), &json!({"action": action}))
-                .await
+            let detail = path.trim_end_matches("/review").to_string();
+            let version = app.get(&detail, Some(&token)).await.json()["version"].clone();
+            app.post_json(
+                &path,
+                Some(&token),
+                &json!({"action": action, "version": version}),
+            )
+            .await
         }
     };
     let r = step(w1.clone(), "start_review").await;
@@ -103,7 +109,7 @@ async fn review_needs_a_second_caseworker_and_reunion_sets_statuses() {
     assert_eq!(status_of(other.id).await, "new");
     let p = format!("/api/v1/candidates/{}/review", other.id);
     let r = app
-        .post_json(&p, Some(&w1), &json!({"action": "reject"}))
+        .post_json(&p, Some(&w1), &json!({"action": "reject", "version": 0}))
         .await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(
@@ -116,7 +122,7 @@ async fn review_needs_a_second_caseworker_and_reunion_sets_statuses() {
         .post_json(
             &p,
             Some(&w1),
-            &json!({"action": "reject", "reason": "facts exclude"}),
+            &json!({"action": "reject", "reason": "facts exclude", "version": 0}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);

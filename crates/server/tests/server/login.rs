@@ -310,7 +310,7 @@ async fn forms_need_their_csrf_token_and_the_same_site() {
         .await;
     assert_eq!(r.status, 403);
     // From another site, even with the token.
-    let body = format!("action=start_review&csrf={csrf}");
+    let body = format!("action=start_review&csrf={csrf}&version=0");
     let r = app
         .request(
             "POST",

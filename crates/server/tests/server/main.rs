@@ -9,5 +9,6 @@ mod login;
 mod pages;
 mod paging;
 mod pfif;
+mod review;
 mod roles;
 mod security;

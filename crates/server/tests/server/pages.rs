@@ -98,7 +98,7 @@ async fn pages_show_words_not_codes() {
         .post_json(
             &format!("/api/v1/candidates/{}/review", cand.id),
             Some(&worker),
-            &json!({"action": "start_review"}),
+            &json!({"action": "start_review", "version": 0}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -210,9 +210,9 @@ impl Ctx<'_> {
                         .to_string()
                         .into()
                 }
-                "/api/v1/candidates/{id}/review" => {
-                    json!({"action": "start_review"}).to_string().into()
-                }
+                "/api/v1/candidates/{id}/review" => json!({"action": "start_review", "version": 0})
+                    .to_string()
+                    .into(),
                 "/api/v1/import/cases" => s.cases_csv.clone().into(),
                 "/api/v1/import/references" => s.references_csv.clone().into(),
                 "/api/v1/import/found" => s.found_csv.clone().into(),
@@ -288,7 +288,7 @@ impl Ctx<'_> {
             // A rejection without a reason: refused by the workflow, not the guard.
             _ if template == "/candidates/{id}/review" => (
                 "application/x-www-form-urlencoded".to_string(),
-                format!("csrf={csrf}&action=reject"),
+                format!("csrf={csrf}&action=reject&version=0"),
             ),
             _ => (
                 "application/x-www-form-urlencoded".to_string(),

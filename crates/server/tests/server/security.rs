@@ -416,7 +416,7 @@ async fn sql_injection_in_every_field_is_data_never_code() {
         .await
         .unwrap()
         .into_iter()
-        .map(|c| c.status)
+        .map(|c| c.status.name().to_string())
         .collect();
     let w = app.login("worker1").await;
     let lab = app.login("lab1").await;
@@ -562,7 +562,7 @@ async fn sql_injection_in_every_field_is_data_never_code() {
         .post_json(
             &format!("/api/v1/candidates/{}/review", cands[0].id),
             Some(&w),
-            &json!({"action": "reject", "reason": INJECTIONS[0]}),
+            &json!({"action": "reject", "reason": INJECTIONS[0], "version": 0}),
         )
         .await;
     assert_eq!(r.json()["status"], "rejected");
@@ -572,7 +572,11 @@ async fn sql_injection_in_every_field_is_data_never_code() {
             "POST",
             &format!("/candidates/{}/review", cands[1].id),
             &[("cookie", &session_cookie(&w)), FORM],
-            format!("csrf={csrf}&action=reject&reason={}", enc(INJECTIONS[1])).as_bytes(),
+            format!(
+                "csrf={csrf}&action=reject&reason={}&version=0",
+                enc(INJECTIONS[1])
+            )
+            .as_bytes(),
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -599,7 +603,7 @@ async fn sql_injection_in_every_field_is_data_never_code() {
         .await
         .unwrap()
         .into_iter()
-        .map(|c| c.status)
+        .map(|c| c.status.name().to_string())
         .collect();
     assert_eq!(now.len(), statuses.len());
     assert_eq!(now.iter().filter(|s| *s == "rejected").count(), 2);
@@ -643,7 +647,7 @@ async fn start_review_with(app: &TestApp, path: &str, session: &str, csrf: &str)
             ("content-type", "application/json"),
             ("x-csrf-token", csrf),
         ],
-        br#"{"action":"start_review"}"#,
+        br#"{"action":"start_review","version":0}"#,
     )
     .await
 }

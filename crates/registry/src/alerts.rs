@@ -1,0 +1,81 @@
+//! Public alerts: cases whose families opted in, shown without DNA and
+//! with the place rounded.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::store::{Event, append_audit};
+use crate::{Registry, RegistryError, Result};
+
+/// A public alert: no DNA, no exact place.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicAlert {
+    pub case_id: String,
+    pub sex: String,
+    pub missing_date: Option<String>,
+    pub approximate_place: Option<String>,
+    pub description: Option<String>,
+}
+
+impl Registry {
+    /// Opt a case in or out of the public alerts.
+    pub async fn set_public_alert(&self, actor: &str, case_id: &str, on: bool) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE cases SET public_alert = $1 WHERE case_id = $2")
+            .bind(i64::from(on))
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        if n.rows_affected() == 0 {
+            return Err(RegistryError::Invalid(format!("no case {case_id}")));
+        }
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor,
+                action: "case.public_alert",
+                target_type: "case",
+                target_id: case_id,
+                detail: format!("{on}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opted-in alerts of open cases: no DNA, the place rounded to about 10 km.
+    /// Every one, in the order of [`Registry::public_alert_page`].
+    pub async fn public_alerts(&self) -> Result<Vec<PublicAlert>> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .public_alert_page(crate::pages::MAX_PAGE, cursor.as_deref())
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// A public alert from a row whose columns from `at` are case_id,
+    /// child_sex, missing_date, missing_lat, missing_lon, description.
+    pub(crate) fn public_alert_of(&self, r: &sqlx::any::AnyRow, at: usize) -> Result<PublicAlert> {
+        let case_id: String = r.try_get(at)?;
+        let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(at + 3)?, r.try_get(at + 4)?);
+        Ok(PublicAlert {
+            sex: r.try_get(at + 1)?,
+            missing_date: r.try_get(at + 2)?,
+            approximate_place: lat
+                .zip(lon)
+                .map(|(a, b)| format!("near {:.1}, {:.1}", a, b)),
+            description: self.open_field("cases", "description", &case_id, r.try_get(at + 5)?)?,
+            case_id,
+        })
+    }
+}

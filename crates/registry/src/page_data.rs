@@ -1,0 +1,693 @@
+//! What the pages and the API show: a candidate with its markers side by
+//! side, facts, posterior and history; a case; a found child; the lists of
+//! ids; the audit log's newest entries. Reads of genotypes and of personal
+//! fields are audited.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::facts::{self, CaseFacts, Category, Comparison, FoundFacts};
+use crate::matching::StoredProfile;
+use crate::review::ReviewState;
+use crate::store::{Event, append_audit};
+use crate::{Registry, RegistryError, Result};
+
+/// A candidate in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateSummary {
+    pub id: i64,
+    pub found_id: String,
+    pub case_id: String,
+    pub lr: f64,
+    pub log10_lr: f64,
+    pub markers_compared: i64,
+    pub status: ReviewState,
+    pub category: Category,
+    /// Raised by one with every review step; a decision names it.
+    pub version: i64,
+}
+
+/// One marker of a candidate, side by side.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarkerRow {
+    pub marker: String,
+    pub child: Option<String>,
+    /// One per reference, in the order of `CandidateDetail::references`.
+    pub references: Vec<Option<String>>,
+    pub lr: Option<f64>,
+    pub inconsistent: bool,
+}
+
+/// A reference of a case, for pages (no genotype).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceInfo {
+    pub sample_name: String,
+    pub relationship: String,
+    pub sex: String,
+    pub person_name: Option<String>,
+    pub typed: bool,
+}
+
+/// The facts and texts of a case, decrypted for an authorised reader.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseInfo {
+    pub case_id: String,
+    pub child_name: Option<String>,
+    pub facts: CaseFacts,
+    pub missing_place: Option<String>,
+    pub description: Option<String>,
+    pub status: String,
+    pub public_alert: bool,
+    pub references: Vec<ReferenceInfo>,
+}
+
+/// The facts and texts of a found child.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundInfo {
+    pub found_id: String,
+    pub sample_name: String,
+    pub facts: FoundFacts,
+    pub found_place: Option<String>,
+    pub institution: Option<String>,
+    pub description: Option<String>,
+    pub status: String,
+    pub typed: bool,
+}
+
+/// The cases scored for a found child and one case's posterior.
+struct ChildPosterior {
+    /// (case row id, log10 LR), best first.
+    scores: Vec<(i64, f64)>,
+    cases_scored: usize,
+    compatible_cases: usize,
+    posterior: Option<f64>,
+}
+
+/// A step of a candidate's review.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewEvent {
+    pub from: ReviewState,
+    pub to: ReviewState,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub at: String,
+}
+
+/// Everything the candidate page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateDetail {
+    pub summary: CandidateSummary,
+    pub case: CaseInfo,
+    pub found: FoundInfo,
+    pub markers: Vec<MarkerRow>,
+    pub comparison: Comparison,
+    pub posterior: Option<f64>,
+    /// log10 LR of every case scored for this child (for the chart), best
+    /// first; in a registry larger than `Settings::posterior_exact_cases`
+    /// only those at or above `facts::POSTERIOR_FLOOR_LR`.
+    pub all_scores: Vec<f64>,
+    /// How many cases were scored for this child (share enough markers).
+    pub cases_scored: usize,
+    /// How many of them are open and compatible with the child's facts: the
+    /// cases the prior is spread over.
+    pub compatible_cases: usize,
+    pub history: Vec<ReviewEvent>,
+    /// Who requested the confirmatory test (the latest step into
+    /// test_requested): the one case worker who may not confirm it.
+    pub test_requested_by: Option<String>,
+    pub shape: String,
+    pub model: String,
+    pub frequency_database: String,
+}
+
+/// What a family account is told about its case: reviewed news only. A
+/// candidate that the automatic matching found and no case worker has
+/// looked at yet, or one that was rejected, is no news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyStatus {
+    /// No candidate under review (none found, none looked at yet, or every
+    /// one rejected).
+    Searching,
+    /// A case worker is checking a possible match (under review, or a
+    /// confirmatory test requested).
+    BeingChecked,
+    /// A match was confirmed by a second case worker.
+    Confirmed,
+    /// The child and the family were reunited.
+    Reunited,
+    /// The case was closed.
+    Closed,
+}
+
+impl FamilyStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            FamilyStatus::Searching => "searching",
+            FamilyStatus::BeingChecked => "being_checked",
+            FamilyStatus::Confirmed => "confirmed",
+            FamilyStatus::Reunited => "reunited",
+            FamilyStatus::Closed => "closed",
+        }
+    }
+
+    /// From the case's status and its candidates' review states.
+    pub fn of(case_status: &str, candidates: &[ReviewState]) -> FamilyStatus {
+        let any = |s: ReviewState| candidates.contains(&s);
+        if case_status == "reunited" || any(ReviewState::Reunited) {
+            FamilyStatus::Reunited
+        } else if case_status == "closed" {
+            FamilyStatus::Closed
+        } else if any(ReviewState::Confirmed) {
+            FamilyStatus::Confirmed
+        } else if any(ReviewState::UnderReview) || any(ReviewState::TestRequested) {
+            FamilyStatus::BeingChecked
+        } else {
+            FamilyStatus::Searching
+        }
+    }
+}
+
+/// An audit entry for the admin page.
+pub use crate::audit::AuditEntry;
+
+impl Registry {
+    /// Candidates with their category (from the stored candidates of each
+    /// child), best first: every page of [`Registry::candidate_summary_page`].
+    pub async fn candidate_summaries(
+        &self,
+        status: Option<&str>,
+        case_ref: Option<i64>,
+    ) -> Result<Vec<CandidateSummary>> {
+        let case_id = match case_ref {
+            Some(r) => match self.case_status(r).await? {
+                Some((case_id, _)) => Some(case_id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let filter = crate::CandidateFilter {
+            status: status.map(str::to_string),
+            found_id: None,
+            case_id,
+        };
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .candidate_summary_page(&filter, crate::pages::MAX_PAGE, cursor.as_deref())
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    async fn case_info(&self, conn: &mut sqlx::AnyConnection, case_ref: i64) -> Result<CaseInfo> {
+        let r = sqlx::query(
+            "SELECT case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description, status, public_alert
+             FROM cases WHERE id = $1",
+        )
+        .bind(case_ref)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| RegistryError::Invalid("no such case".into()))?;
+        let case_id: String = r.try_get(0)?;
+        let mut references = Vec::new();
+        for x in sqlx::query(
+            "SELECT r.sample_name, r.relationship, r.sex, r.person_name, p.id FROM case_references r
+             LEFT JOIN profiles p ON p.sample_name = r.sample_name WHERE r.case_ref = $1 ORDER BY r.id",
+        )
+        .bind(case_ref)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let sample: String = x.try_get(0)?;
+            references.push(ReferenceInfo {
+                person_name: self.open_field("case_references", "person_name", &sample, x.try_get(3)?)?,
+                sample_name: sample,
+                relationship: x.try_get(1)?,
+                sex: x.try_get(2)?,
+                typed: x.try_get::<Option<i64>, _>(4)?.is_some(),
+            });
+        }
+        Ok(CaseInfo {
+            child_name: self.open_field("cases", "child_name", &case_id, r.try_get(7)?)?,
+            missing_place: self.open_field("cases", "missing_place", &case_id, r.try_get(8)?)?,
+            description: self.open_field("cases", "description", &case_id, r.try_get(9)?)?,
+            facts: CaseFacts {
+                sex: Some(r.try_get(1)?),
+                birth_from: r.try_get(2)?,
+                birth_to: r.try_get(3)?,
+                missing_date: r.try_get(4)?,
+                lat: r.try_get(5)?,
+                lon: r.try_get(6)?,
+            },
+            status: r.try_get(10)?,
+            public_alert: r.try_get::<i64, _>(11)? != 0,
+            case_id,
+            references,
+        })
+    }
+
+    async fn found_info(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        found_ref: i64,
+    ) -> Result<FoundInfo> {
+        let r = sqlx::query(
+            "SELECT f.found_id, f.sample_name, f.sex, f.age_min_days, f.age_max_days, f.found_date, f.found_lat, f.found_lon,
+                    f.institution, f.found_place, f.description, f.status, p.id
+             FROM found_children f LEFT JOIN profiles p ON p.sample_name = f.sample_name WHERE f.id = $1",
+        )
+        .bind(found_ref)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| RegistryError::Invalid("no such found child".into()))?;
+        let found_id: String = r.try_get(0)?;
+        Ok(FoundInfo {
+            found_place: self.open_field(
+                "found_children",
+                "found_place",
+                &found_id,
+                r.try_get(9)?,
+            )?,
+            description: self.open_field(
+                "found_children",
+                "description",
+                &found_id,
+                r.try_get(10)?,
+            )?,
+            sample_name: r.try_get(1)?,
+            facts: FoundFacts {
+                sex: Some(r.try_get(2)?),
+                age_min_days: r.try_get(3)?,
+                age_max_days: r.try_get(4)?,
+                found_date: r.try_get(5)?,
+                lat: r.try_get(6)?,
+                lon: r.try_get(7)?,
+            },
+            institution: r.try_get(8)?,
+            status: r.try_get(11)?,
+            typed: r.try_get::<Option<i64>, _>(12)?.is_some(),
+            found_id,
+        })
+    }
+
+    pub(crate) async fn audit_read(
+        &self,
+        actor: &str,
+        action: &str,
+        target_type: &str,
+        target_id: &str,
+        detail: String,
+    ) -> Result<()> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.begin_write().await?;
+        append_audit(
+            &mut tx,
+            self.backend,
+            Event {
+                actor,
+                action,
+                target_type,
+                target_id,
+                detail,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn case_id_ref(&self, case_id: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query("SELECT id FROM cases WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    /// A case, decrypted for an authorised reader (audited).
+    pub async fn case_page(&self, actor: &str, case_id: &str) -> Result<Option<CaseInfo>> {
+        let Some(case_ref) = self.case_id_ref(case_id).await? else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let info = self.case_info(&mut conn, case_ref).await?;
+        drop(conn);
+        self.audit_read(actor, "case.read", "case", case_id, String::new())
+            .await?;
+        Ok(Some(info))
+    }
+
+    /// The status of a family's own case, and nothing else.
+    pub async fn case_status(&self, case_ref: i64) -> Result<Option<(String, String)>> {
+        Ok(
+            sqlx::query("SELECT case_id, status FROM cases WHERE id = $1")
+                .bind(case_ref)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                .transpose()?,
+        )
+    }
+
+    /// What a family account sees of its own case: its id and the status
+    /// its candidates' reviews give ([`FamilyStatus`]), nothing else.
+    pub async fn family_status(&self, case_ref: i64) -> Result<Option<(String, FamilyStatus)>> {
+        let Some((case_id, status)) = self.case_status(case_ref).await? else {
+            return Ok(None);
+        };
+        let states = sqlx::query("SELECT DISTINCT status FROM candidates WHERE case_ref = $1")
+            .bind(case_ref)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| ReviewState::stored(&r.try_get::<String, _>("status")?))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some((case_id, FamilyStatus::of(&status, &states))))
+    }
+
+    /// A found child, decrypted for an authorised reader (audited).
+    pub async fn found_page(&self, actor: &str, found_id: &str) -> Result<Option<FoundInfo>> {
+        let Some(r) = sqlx::query("SELECT id FROM found_children WHERE found_id = $1")
+            .bind(found_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let info = self.found_info(&mut conn, r.try_get(0)?).await?;
+        drop(conn);
+        self.audit_read(actor, "found.read", "found_child", found_id, String::new())
+            .await?;
+        Ok(Some(info))
+    }
+
+    /// Every found child and case id, for lists.
+    pub async fn list_ids(&self) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+        let cases = sqlx::query("SELECT case_id, status FROM cases ORDER BY case_id")
+            .fetch_all(&self.pool)
+            .await?;
+        let found = sqlx::query("SELECT found_id, status FROM found_children ORDER BY found_id")
+            .fetch_all(&self.pool)
+            .await?;
+        let pairs = |rows: Vec<sqlx::any::AnyRow>| {
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>>>()
+        };
+        Ok((pairs(cases)?, pairs(found)?))
+    }
+
+    /// The candidate page: facts, genotypes side by side, LRs, posterior,
+    /// category, and the LRs of every case for this child. Reads genotypes:
+    /// audited per sample.
+    pub async fn candidate_detail(&self, actor: &str, id: i64) -> Result<Option<CandidateDetail>> {
+        let Some(k) = sqlx::query(
+            "SELECT k.found_ref, k.case_ref, k.lr, k.log10_lr, k.markers_compared, k.status, k.per_marker, k.inconsistent, k.shape, k.model,
+                    d.name, d.version, f.found_id, c.case_id,
+                    (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id) AS best_other,
+                    k.version AS candidate_version
+             FROM candidates k JOIN frequency_dbs d ON d.id = k.frequency_db
+             JOIN found_children f ON f.id = k.found_ref JOIN cases c ON c.id = k.case_ref WHERE k.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let (found_ref, case_ref): (i64, i64) = (k.try_get(0)?, k.try_get(1)?);
+        let mut conn = self.pool.acquire().await?;
+        let case = self.case_info(&mut conn, case_ref).await?;
+        let found = self.found_info(&mut conn, found_ref).await?;
+        // Genotypes of the child and the references.
+        let mut samples = vec![found.sample_name.clone()];
+        samples.extend(case.references.iter().map(|r| r.sample_name.clone()));
+        let mut profiles: HashMap<String, StoredProfile> = HashMap::new();
+        for s in &samples {
+            if let Some(r) = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
+                .bind(s)
+                .fetch_optional(&mut *conn)
+                .await?
+            {
+                let text = self
+                    .open_field("profiles", "genotypes", s, r.try_get(0)?)?
+                    .unwrap_or_default();
+                if let Ok(p) = serde_json::from_str(&text) {
+                    profiles.insert(s.clone(), p);
+                }
+            }
+        }
+        let history = sqlx::query("SELECT from_status, to_status, actor, reason, at FROM candidate_events WHERE candidate_ref = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(ReviewEvent { from: ReviewState::stored(&r.try_get::<String, _>(0)?)?, to: ReviewState::stored(&r.try_get::<String, _>(1)?)?, actor: r.try_get(2)?, reason: r.try_get(3)?, at: r.try_get(4)? }))
+            .collect::<Result<Vec<_>>>()?;
+        let test_requested_by = crate::review::test_requester(&mut conn, id).await?;
+        drop(conn);
+        let per_marker: Vec<serde_json::Value> =
+            serde_json::from_str(&k.try_get::<String, _>(6)?).unwrap_or_default();
+        let inconsistent: Vec<String> =
+            serde_json::from_str(&k.try_get::<String, _>(7)?).unwrap_or_default();
+        let lr_of: HashMap<String, f64> = per_marker
+            .iter()
+            .filter_map(|v| Some((v["name"].as_str()?.to_string(), v["lr"].as_f64()?)))
+            .collect();
+        let genotype = |sample: &str, marker: &str| {
+            profiles.get(sample).and_then(|p| {
+                p.markers
+                    .iter()
+                    .find(|(m, _, _)| m == marker)
+                    .map(|(_, a, b)| format!("{a}/{b}"))
+            })
+        };
+        let mut marker_names: Vec<String> = Vec::new();
+        for s in &samples {
+            if let Some(p) = profiles.get(s) {
+                for (m, _, _) in &p.markers {
+                    if !marker_names.iter().any(|n| n == m) {
+                        marker_names.push(m.to_string());
+                    }
+                }
+            }
+        }
+        let markers = marker_names
+            .iter()
+            .map(|m| MarkerRow {
+                marker: m.clone(),
+                child: genotype(&found.sample_name, m),
+                references: case
+                    .references
+                    .iter()
+                    .map(|r| genotype(&r.sample_name, m))
+                    .collect(),
+                lr: lr_of.get(m).copied(),
+                inconsistent: inconsistent.contains(m),
+            })
+            .collect();
+        // The cases scored for this child, and the posterior over the compatible open cases.
+        let ChildPosterior {
+            scores,
+            cases_scored,
+            compatible_cases,
+            posterior,
+        } = self
+            .child_posterior(profiles.get(&found.sample_name), case_ref, &found.facts)
+            .await?;
+        let all_scores: Vec<f64> = scores.iter().map(|(_, l)| *l).collect();
+        let comparison = facts::compare(&case.facts, &found.facts);
+        let log10_lr: f64 = k.try_get(3)?;
+        // The category as every list shows it: the margin over the other
+        // candidates stored for the child, the facts compared.
+        let best_other: Option<f64> = k.try_get("best_other")?;
+        let category = facts::candidate_category(log10_lr, best_other, &case.facts, &found.facts);
+        let summary = CandidateSummary {
+            id,
+            found_id: k.try_get(12)?,
+            case_id: k.try_get(13)?,
+            lr: k.try_get(2)?,
+            log10_lr,
+            markers_compared: k.try_get(4)?,
+            status: ReviewState::stored(&k.try_get::<String, _>(5)?)?,
+            category,
+            version: k.try_get("candidate_version")?,
+        };
+        self.audit_read(
+            actor,
+            "profile.read",
+            "candidate",
+            &id.to_string(),
+            format!("{} genotypes shown: {}", profiles.len(), samples.join(" ")),
+        )
+        .await?;
+        Ok(Some(CandidateDetail {
+            summary,
+            case,
+            found,
+            markers,
+            comparison,
+            posterior,
+            all_scores,
+            cases_scored,
+            compatible_cases,
+            history,
+            test_requested_by,
+            shape: k.try_get(8)?,
+            model: k.try_get(9)?,
+            frequency_database: crate::matching::database_label(
+                &k.try_get::<String, _>(10)?,
+                k.try_get(11)?,
+            ),
+        }))
+    }
+
+    /// The log10 LR of a found child against every case in the index (exact, no threshold).
+    pub async fn child_scores(&self, found_ref: i64) -> Result<Vec<(i64, f64)>> {
+        let state = self.search_index().await?;
+        let Some(index) = state.index() else {
+            return Ok(Vec::new());
+        };
+        let Some(p) = self.found_profile(found_ref).await? else {
+            return Ok(Vec::new());
+        };
+        let (hits, _) = index.search_child(&p.encode(index)?, &search::Query::default())?;
+        Ok(hits
+            .into_iter()
+            .map(|h| (h.id as i64, h.log10_lr))
+            .collect())
+    }
+
+    /// A found child's profile, decrypted; `None` when the child or its
+    /// profile is not in the registry.
+    async fn found_profile(&self, found_ref: i64) -> Result<Option<StoredProfile>> {
+        let sample: Option<String> =
+            sqlx::query("SELECT sample_name FROM found_children WHERE id = $1")
+                .bind(found_ref)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        let Some(sample) = sample else {
+            return Ok(None);
+        };
+        let Some(r) = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
+            .bind(&sample)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let text = self
+            .open_field("profiles", "genotypes", &sample, r.try_get(0)?)?
+            .unwrap_or_default();
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| RegistryError::Invalid(e.to_string()))
+    }
+
+    /// The cases scored for a found child and the posterior of one of them
+    /// (`None` when that case is not scored, not open, or its facts exclude
+    /// the child): see `facts.rs`. Every case sharing enough markers counts
+    /// in the prior (from the index's marker masks and the facts it holds,
+    /// no row read); up to `Settings::posterior_exact_cases` indexed cases
+    /// every one is scored and the posterior is exact, beyond it only the
+    /// cases whose bound reaches `facts::POSTERIOR_FLOOR_LR` are scored and
+    /// the posterior is within 0.1% above the exact one.
+    async fn child_posterior(
+        &self,
+        child: Option<&StoredProfile>,
+        case_ref: i64,
+        found: &FoundFacts,
+    ) -> Result<ChildPosterior> {
+        let state = self.search_index().await?;
+        let none = ChildPosterior {
+            scores: Vec::new(),
+            cases_scored: 0,
+            compatible_cases: 0,
+            posterior: None,
+        };
+        let Some(index) = state.index() else {
+            return Ok(none);
+        };
+        let Some(child) = child else {
+            return Ok(none);
+        };
+        let profile = child.encode(index)?;
+        let exact = index.case_count() <= self.settings.posterior_exact_cases;
+        let query = search::Query {
+            top_k: None,
+            min_lr: (!exact).then_some(facts::POSTERIOR_FLOOR_LR),
+        };
+        let (hits, stats) = index.search_child(&profile, &query)?;
+        let found_days = facts::FoundDays::of(found);
+        let allowed = |case: i64| {
+            state
+                .facts
+                .get(&case)
+                .is_some_and(|d| d.open && facts::allows(d, &found_days))
+        };
+        let terms: Vec<f64> = hits
+            .iter()
+            .filter(|h| allowed(h.id as i64))
+            .map(|h| h.log10_lr)
+            .collect();
+        let n = if exact {
+            terms.len()
+        } else {
+            index
+                .cases_sharing(&profile)
+                .filter(|&c| allowed(c as i64))
+                .count()
+        };
+        let target = match hits.iter().find(|h| h.id as i64 == case_ref) {
+            Some(h) => Some(h.log10_lr),
+            // Below the floor: scored alone.
+            None if !exact => index.score(case_ref as u64, &profile).map(|h| h.log10_lr),
+            None => None,
+        };
+        let posterior = target
+            .filter(|_| allowed(case_ref))
+            .map(|t| facts::posterior(t, &terms, n));
+        Ok(ChildPosterior {
+            scores: hits
+                .into_iter()
+                .map(|h| (h.id as i64, h.log10_lr))
+                .collect(),
+            cases_scored: stats.scanned - stats.too_few_markers,
+            compatible_cases: n,
+            posterior,
+        })
+    }
+
+    /// The case a candidate belongs to (for access checks).
+    pub async fn candidate_case(&self, id: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query("SELECT case_ref FROM candidates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    /// The newest audit entries.
+    pub async fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, target_type, target_id, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(crate::store::audit_entry).collect()
+    }
+}

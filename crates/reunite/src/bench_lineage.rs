@@ -46,6 +46,9 @@ pub struct LineageBenchArgs {
     json: bool,
 }
 
+/// A clan's boy (his haplotype and meioses from his relative) and its men.
+type SimulatedClan = (Option<(ystr::Haplotype, usize)>, Vec<ystr::Haplotype>);
+
 /// Men per clan on average (see [`clan_size`]), to spread the queries' clans.
 const MEAN_CLAN: f64 = 0.75 + 0.25 * 16.0;
 
@@ -105,8 +108,9 @@ pub fn run(args: LineageBenchArgs) -> Result<()> {
 
     // Clan `i` has a boy when i is a multiple of `stride`, up to the queries asked.
     let stride = ((args.haplotypes as f64 / MEAN_CLAN) / args.queries as f64).max(1.0) as usize;
-    let boy_of =
-        |i: usize| (i % stride == 0 && i / stride < args.queries).then(|| 1 + (i / stride) % 6);
+    let boy_of = |i: usize| {
+        (i.is_multiple_of(stride) && i / stride < args.queries).then(|| 1 + (i / stride) % 6)
+    };
 
     let bar = ProgressBar::new(args.haplotypes as u64);
     bar.set_style(
@@ -126,8 +130,7 @@ pub fn run(args: LineageBenchArgs) -> Result<()> {
     const BATCH: usize = 20_000;
     while (id as usize) < args.haplotypes {
         let t = Instant::now();
-        let batch: Vec<(Option<(ystr::Haplotype, usize)>, Vec<ystr::Haplotype>)> = (next_clan
-            ..next_clan + BATCH)
+        let batch: Vec<SimulatedClan> = (next_clan..next_clan + BATCH)
             .into_par_iter()
             .map(|i| {
                 let mut rng = sim::family_rng(args.seed, i as u64);

@@ -38,7 +38,9 @@ fn bench_lineage_prints_the_contract_keys() {
     );
     // At least a byte per locus copy and haplotype.
     assert!(v["index_bytes"].as_u64().unwrap() >= 27 * 3000, "{v}");
-    assert_eq!(v["queries"], 60, "{v}");
+    // Up to the queries asked: the boys' clans are spread by the expected clan size.
+    let queries = v["queries"].as_u64().unwrap();
+    assert!((40..=60).contains(&queries), "{v}");
     let median = v["query_seconds_median"].as_f64().unwrap();
     assert!(median > 0.0 && median <= v["query_seconds_p99"].as_f64().unwrap());
     // Relatives 1 to 6 meioses away at Yfiler Plus rates are nearly always

@@ -45,6 +45,9 @@ pub enum BenchCommand {
     /// outside what its users meet: the bulk import, one profile by a new process and through
     /// the API, the server's start, candidate pages, the index check.
     Registry(crate::bench_registry::RegistryBenchArgs),
+    /// A provincial Y database of simulated paternal lineages: every haplotype within two
+    /// differing loci of a boy's, its speed, size and recall of the boy's true relative.
+    Lineage(crate::bench_lineage::LineageBenchArgs),
 }
 
 /// The configuration of case `i`: 40% both parents, 40% one parent, 10% a
@@ -83,7 +86,7 @@ fn encode(g: &[(usize, usize)]) -> Profile {
 /// Sequential read bandwidth of this machine's memory, in GB/s: a 1 GiB
 /// buffer (larger than any cache) summed by all threads, and by one thread;
 /// the best of three runs each.
-fn read_bandwidth() -> (f64, f64) {
+pub(crate) fn read_bandwidth() -> (f64, f64) {
     let words = (1usize << 30) / 8;
     let buf: Vec<u64> = (0..words as u64)
         .into_par_iter()
@@ -115,8 +118,10 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 pub fn run(mut args: BenchArgs) -> Result<()> {
-    if let Some(BenchCommand::Registry(a)) = args.command.take() {
-        return crate::bench_registry::run(a);
+    match args.command.take() {
+        Some(BenchCommand::Registry(a)) => return crate::bench_registry::run(a),
+        Some(BenchCommand::Lineage(a)) => return crate::bench_lineage::run(a),
+        None => {}
     }
     if args.cases == 0 || args.queries == 0 {
         bail!("--cases and --queries must be positive");

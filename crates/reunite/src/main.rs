@@ -2,6 +2,7 @@
 //! typed in the libraries and become `anyhow` messages here.
 
 mod bench;
+mod bench_lineage;
 mod bench_registry;
 mod case_cmd;
 mod demo;
@@ -36,7 +37,7 @@ enum Command {
     /// The main job on a realistic scenario: families, a police operation, matching, a summary.
     Demo(demo::DemoArgs),
     /// Simulate a database of families and measure the blind search: speed, size, accuracy
-    /// (`bench registry`: the whole registry, from outside).
+    /// (`bench registry`: the whole registry, from outside; `bench lineage`: the Y-STR lineage search).
     Bench(bench::BenchArgs),
     /// Load-test the web application on loopback: concurrent logins, listings and candidate pages while imports run.
     Loadtest(loadtest::LoadtestArgs),

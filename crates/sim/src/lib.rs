@@ -8,6 +8,9 @@
 //! - [`family`] and [`families`] simulate cases of a [`Configuration`];
 //!   [`families`] runs in parallel and gives the same result on any number of
 //!   threads.
+//! - [`lineage`] simulates paternal lineages: Y-STR haplotypes of clan
+//!   founders from a discrete Laplace mixture and of their descendants with
+//!   mutation at per-locus rates.
 //! - [`synthetic_models`] makes marker models when no real database is at hand.
 //!
 //! Genotypes are [`kinship::IndexGenotype`]s (allele indices into the marker's
@@ -29,6 +32,7 @@
 #![warn(missing_docs)]
 
 mod family;
+pub mod lineage;
 mod markers;
 mod sampler;
 pub mod scenario;
@@ -63,6 +67,24 @@ pub enum SimError {
         expected: usize,
         /// Number of slots the person has.
         found: usize,
+    },
+    /// A Y-STR locus copy has no mutation rate.
+    #[error("no mutation rate for {coordinate}")]
+    NoRate {
+        /// The locus copy.
+        coordinate: String,
+    },
+    /// The mixture's centres or dispersions are not one per locus copy.
+    #[error("the mixture's centres and dispersions need one number per locus copy ({expected})")]
+    MixtureShape {
+        /// Number of locus copies.
+        expected: usize,
+    },
+    /// A two-copy locus without both copies, or a locus given twice.
+    #[error("{locus}: give each locus once, a two-copy locus with both copies")]
+    Copies {
+        /// The locus.
+        locus: String,
     },
     /// A pool genotype names an allele the marker does not have.
     #[error(

@@ -14,12 +14,15 @@
 //! - [`disclap`]: the discrete Laplace mixture: EM with the GLM inside, BIC.
 //! - [`estimate`]: the match probability by each method.
 //! - [`lineage`]: mutation rates and the lineage LR.
+//! - [`lineage_index`]: many men's haplotypes, one byte per locus copy, and
+//!   the scan for every man within a few differing loci.
 
 pub mod disclap;
 pub mod error;
 pub mod estimate;
 pub mod haplotype;
 pub mod lineage;
+pub mod lineage_index;
 pub mod locus;
 pub mod pam;
 pub mod population;

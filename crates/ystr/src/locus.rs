@@ -194,6 +194,16 @@ impl Locus {
         LOCI[self.0 as usize].name
     }
 
+    /// The locus's position in the catalogue (0 to [`Locus::count`] − 1).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The number of loci in the catalogue.
+    pub fn count() -> usize {
+        LOCI.len()
+    }
+
     /// 1, or 2 for DYS385 and DYF387S1.
     pub fn copies(self) -> u8 {
         LOCI[self.0 as usize].copies

@@ -1,5 +1,6 @@
 //! Integration tests of the `reunite` binary: one test binary, one module per command.
 
+mod bench_lineage;
 mod bench_registry;
 mod browser;
 mod common;

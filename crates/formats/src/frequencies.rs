@@ -585,71 +585,222 @@ pub(crate) struct Table {
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
-/// Splits one line with the CSV rules (quotes allowed), trimming each field.
-fn split_line(line: &str, delimiter: u8) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .trim(csv::Trim::All)
-        .buffer_capacity(line.len() + 1)
-        .from_reader(line.as_bytes());
-    match reader.records().next() {
-        Some(Ok(record)) => record.iter().map(str::to_string).collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Reads a delimited table: the first non-blank line is the header; blank lines
 /// (or lines of empty fields) are skipped; a UTF-8 byte order mark, CRLF line
 /// ends and trailing empty fields are tolerated. A row with a non-empty field
 /// beyond the header is an error. Quoted fields may hold the delimiter but not
 /// a line break (each line is one row, so that errors name the right line).
 pub(crate) fn read_table(file: &str, text: &str, delimiter: u8) -> Result<Table, FormatError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut header: Option<(usize, Vec<String>)> = None;
+    let mut reader = TableReader::open(file, text.as_bytes(), Some(delimiter), false)?;
     let mut rows = Vec::new();
-    for (index, raw) in crate::split_lines(text).enumerate() {
-        let line = index + 1;
-        let mut fields = split_line(raw, delimiter);
-        if fields.iter().all(String::is_empty) {
-            continue;
-        }
-        match &header {
-            None => {
-                while fields.last().is_some_and(String::is_empty) {
-                    fields.pop();
-                }
-                header = Some((line, fields));
-            }
-            Some((_, names)) => {
-                if fields.len() > names.len() {
-                    if fields[names.len()..].iter().any(|f| !f.is_empty()) {
-                        return Err(FormatError::new(
-                            file,
-                            Location::line(line),
-                            format!(
-                                "{} fields but the header has {} columns",
-                                fields.len(),
-                                names.len()
-                            ),
-                        ));
-                    }
-                    fields.truncate(names.len());
-                }
-                fields.resize(names.len(), String::new());
-                rows.push((line, fields));
-            }
-        }
+    while let Some(line) = reader.next_row()? {
+        rows.push((line, reader.row().to_vec()));
     }
-    let Some((header_line, header)) = header else {
-        return Err(FormatError::whole(file, "empty file"));
-    };
     Ok(Table {
-        header_line,
-        header,
+        header_line: reader.header_line,
+        header: reader.header,
         rows,
     })
+}
+
+/// A delimited table read row by row from a stream, as [`read_table`] reads a
+/// text: each line split with the CSV rules by one `csv_core` reader (reset
+/// for every line, so that a quote never runs past its line), fields trimmed,
+/// rows padded or cut to the header. Its memory is that of the longest line,
+/// whatever the size of the file.
+pub(crate) struct TableReader<R> {
+    file: String,
+    lines: crate::lines::LineReader<R>,
+    split: Splitter,
+    /// The line of the header.
+    pub header_line: usize,
+    /// The column names, trimmed, without trailing empty names.
+    pub header: Vec<String>,
+}
+
+impl<R: std::io::BufRead> TableReader<R> {
+    /// Reads up to the header. Without a delimiter, the first line that is not
+    /// blank chooses it: a tab if it has one, a comma otherwise (a stream
+    /// without such a line is "empty file: no genotypes"). `second_bom`: a
+    /// byte order mark at the start of the first line is dropped once more
+    /// (the genotype tables always dropped two).
+    pub(crate) fn open(
+        file: &str,
+        input: R,
+        delimiter: Option<u8>,
+        second_bom: bool,
+    ) -> Result<TableReader<R>, FormatError> {
+        let mut lines = crate::lines::LineReader::new(input);
+        let mut split: Option<Splitter> = delimiter.map(Splitter::new);
+        loop {
+            let Some((line, raw)) = lines.next_line().map_err(|e| e.located(file))? else {
+                return Err(match delimiter {
+                    Some(_) => FormatError::whole(file, "empty file"),
+                    None if split.is_some() => FormatError::whole(file, "empty file"),
+                    None => FormatError::whole(file, "empty file: no genotypes"),
+                });
+            };
+            let splitter = match &mut split {
+                Some(s) => s,
+                None if raw.trim().is_empty() => continue,
+                None => split.insert(Splitter::new(if raw.contains('\t') { b'\t' } else { b',' })),
+            };
+            let raw = if second_bom && line == 1 {
+                raw.strip_prefix('\u{feff}').unwrap_or(raw)
+            } else {
+                raw
+            };
+            splitter.split(raw);
+            let fields = splitter.fields();
+            if fields.iter().all(String::is_empty) {
+                continue;
+            }
+            let mut header: Vec<String> = fields.to_vec();
+            while header.last().is_some_and(String::is_empty) {
+                header.pop();
+            }
+            return Ok(TableReader {
+                file: file.to_string(),
+                lines,
+                split: split.expect("chosen above"),
+                header_line: line,
+                header,
+            });
+        }
+    }
+
+    /// Reads the next data row (see [`TableReader::row`]) and gives its line,
+    /// or `None` at the end.
+    pub(crate) fn next_row(&mut self) -> Result<Option<usize>, FormatError> {
+        loop {
+            let Some((line, raw)) = self.lines.next_line().map_err(|e| e.located(&self.file))?
+            else {
+                return Ok(None);
+            };
+            self.split.split(raw);
+            let fields = self.split.fields();
+            if fields.iter().all(String::is_empty) {
+                continue;
+            }
+            let columns = self.header.len();
+            if fields.len() > columns && fields[columns..].iter().any(|f| !f.is_empty()) {
+                return Err(FormatError::new(
+                    &self.file,
+                    Location::line(line),
+                    format!(
+                        "{} fields but the header has {} columns",
+                        fields.len(),
+                        columns
+                    ),
+                ));
+            }
+            self.split.fit(columns);
+            return Ok(Some(line));
+        }
+    }
+
+    /// The fields of the row last read, one per column of the header.
+    pub(crate) fn row(&self) -> &[String] {
+        self.split.fields()
+    }
+
+    /// The stream, read up to the last line read.
+    pub(crate) fn into_inner(self) -> R {
+        self.lines.into_inner()
+    }
+}
+
+/// Splits one line with the CSV rules (quotes allowed), trimming each field.
+fn split_line(line: &str, delimiter: u8) -> Vec<String> {
+    let mut splitter = Splitter::new(delimiter);
+    splitter.split(line);
+    splitter.fields().to_vec()
+}
+
+/// Splits lines with the CSV rules (quotes allowed) into trimmed fields, with
+/// one `csv_core` reader and buffers reused from line to line.
+struct Splitter {
+    parser: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    fields: Vec<String>,
+    count: usize,
+}
+
+impl Splitter {
+    fn new(delimiter: u8) -> Splitter {
+        Splitter {
+            parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            out: Vec::new(),
+            ends: Vec::new(),
+            fields: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Splits one line: as a `csv` reader made for this line alone would (a
+    /// byte order mark at its start dropped, an unclosed quote running to its
+    /// end), each field trimmed.
+    fn split(&mut self, line: &str) {
+        self.parser.reset();
+        self.out.resize(line.len() + 1, 0);
+        self.ends.resize(line.len() + 2, 0);
+        let mut input = line.as_bytes();
+        let (mut nout, mut nends) = (0, 0);
+        loop {
+            let (result, nin, o, e) =
+                self.parser
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nends..]);
+            input = &input[nin..];
+            nout += o;
+            nends += e;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => {
+                    self.out.resize(self.out.len() * 2 + 1, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    self.ends.resize(self.ends.len() * 2 + 1, 0);
+                }
+                csv_core::ReadRecordResult::Record => break,
+                csv_core::ReadRecordResult::End => {
+                    nends = 0;
+                    break;
+                }
+            }
+        }
+        let mut start = 0;
+        for k in 0..nends {
+            let end = self.ends[k];
+            // The parser only drops quote bytes from a UTF-8 line.
+            let field = String::from_utf8_lossy(&self.out[start..end]);
+            let field = field.trim();
+            match self.fields.get_mut(k) {
+                Some(f) => {
+                    f.clear();
+                    f.push_str(field);
+                }
+                None => self.fields.push(field.to_string()),
+            }
+            start = end;
+        }
+        self.count = nends;
+    }
+
+    fn fields(&self) -> &[String] {
+        &self.fields[..self.count]
+    }
+
+    /// Cuts the fields to `n` (those cut are empty) or pads them with empty ones.
+    fn fit(&mut self, n: usize) {
+        while self.fields.len() < n {
+            self.fields.push(String::new());
+        }
+        for f in &mut self.fields[self.count.min(n)..n] {
+            f.clear();
+        }
+        self.count = n;
+    }
 }
 
 #[cfg(test)]

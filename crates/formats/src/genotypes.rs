@@ -22,13 +22,13 @@
 //! non-allele call, the same sample and marker twice and an empty sample name
 //! make the whole file an error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 
 use kinship::{Allele, Genotype, Sex};
 
 use crate::error::{FormatError, Location};
-use crate::frequencies::{Table, read_table};
+use crate::frequencies::TableReader;
 use crate::markers::{canonical_marker_in, is_amelogenin};
 
 /// The genotypes of one sample.
@@ -71,12 +71,17 @@ impl GenotypeTable {
 }
 
 /// Reads a genotype table (see [`parse_genotypes`]); the path, as displayed,
-/// names the file in errors.
+/// names the file in errors. The file is read as a stream (see
+/// [`GenotypeReader`]), and a second time when the rows of a sample are not
+/// together.
 pub fn read_genotypes(path: &Path) -> Result<GenotypeTable, FormatError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| FormatError::whole(&file, format!("cannot read the file: {e}")))?;
-    parse_genotypes(&file, &text)
+    let open = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| FormatError::whole(&file, format!("cannot read the file: {e}")))
+    };
+    read_all(&file, &mut || open(), &[])
 }
 
 /// Parses a genotype table in any of the layouts of the module documentation.
@@ -86,18 +91,305 @@ pub fn parse_genotypes(file: &str, text: &str) -> Result<GenotypeTable, FormatEr
 }
 
 /// As [`parse_genotypes`], with the markers of `extra` (e.g. those of the
-/// active frequency database) known besides the built-in vocabulary.
+/// active frequency database) known besides the built-in vocabulary. A thin
+/// wrapper of [`GenotypeReader`] for callers that hold the text.
 pub fn parse_genotypes_with_markers(
     file: &str,
     text: &str,
     extra: &[String],
 ) -> Result<GenotypeTable, FormatError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(first) = crate::split_lines(text).find(|l| !l.trim().is_empty()) else {
-        return Err(FormatError::whole(file, "empty file: no genotypes"));
-    };
-    let delimiter = if first.contains('\t') { b'\t' } else { b',' };
-    let table = read_table(file, text, delimiter)?;
+    read_all(file, &mut || Ok(text.as_bytes()), extra)
+}
+
+/// Every profile of a table, streamed; read again keeping every sample when
+/// the rows of a sample are not together.
+fn read_all<R: std::io::BufRead>(
+    file: &str,
+    open: &mut dyn FnMut() -> Result<R, FormatError>,
+    extra: &[String],
+) -> Result<GenotypeTable, FormatError> {
+    for samples in [Samples::Together, Samples::Anywhere] {
+        let mut reader = match GenotypeReader::new(file, open()?, extra, samples) {
+            Ok(r) => r,
+            Err(ReadError::Format(e)) => return Err(e),
+            Err(ReadError::NotTogether { .. }) => continue,
+        };
+        let mut profiles = Vec::new();
+        loop {
+            match reader.next_profile() {
+                Ok(Some(p)) => profiles.push(p),
+                Ok(None) => return Ok(GenotypeTable { profiles }),
+                Err(ReadError::Format(e)) => return Err(e),
+                Err(ReadError::NotTogether { .. }) => break,
+            }
+        }
+    }
+    unreachable!("a reader that keeps every sample never finds them apart")
+}
+
+/// How a [`GenotypeReader`] keeps the samples it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Samples {
+    /// Each sample's rows are together (every GeneMapper export, every wide
+    /// table): a profile is given as soon as its rows end, and only a hash of
+    /// each sample name read is kept. A sample seen again further on stops the
+    /// reader with [`ReadError::NotTogether`]: read the file again with
+    /// [`Samples::Anywhere`].
+    Together,
+    /// A sample's rows may be anywhere: every profile is kept until the end
+    /// (memory in proportion to the file).
+    Anywhere,
+}
+
+/// Why a [`GenotypeReader`] stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadError {
+    /// The file is not a valid genotype table: where and why.
+    Format(FormatError),
+    /// Reading with [`Samples::Together`], the sample of this line was seen
+    /// before, apart from it (or shares a hash with one that was): nothing is
+    /// wrong with the file, but it must be read with [`Samples::Anywhere`].
+    NotTogether { line: usize },
+}
+
+impl From<FormatError> for ReadError {
+    fn from(e: FormatError) -> ReadError {
+        ReadError::Format(e)
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Format(e) => e.fmt(f),
+            ReadError::NotTogether { line } => write!(
+                f,
+                "line {line}: a sample's rows are not together; the file must be read whole"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// The layout of a table, from its header.
+enum Layout<'x> {
+    /// One row per sample and marker: the marker column and the allele columns.
+    Long { marker: usize, alleles: Vec<usize> },
+    /// One row per sample: each marker with its two allele columns.
+    Wide { pairs: Vec<(&'x str, usize, usize)> },
+}
+
+/// A genotype table read from a stream record by record, giving its profiles
+/// one at a time, in the order their samples first appear, with the errors
+/// (file, line, field, reason) of [`parse_genotypes_with_markers`] (which is
+/// this reader over a text). The lines are split by one CSV reader for the
+/// whole stream; with [`Samples::Together`] the memory is one line, one
+/// profile and a hash per sample read, whatever the size of the file.
+///
+/// As the whole-text reader did, an error of a row's field count (a field
+/// beyond the header) anywhere in the file is reported before an error of
+/// the header's columns or of a row's content: after such an error the
+/// reader reads the rest of the lines for one.
+pub struct GenotypeReader<'x, R> {
+    file: String,
+    extra: &'x [String],
+    table: TableReader<R>,
+    columns: Columns,
+    sample: usize,
+    layout: Layout<'x>,
+    samples: Samples,
+    builder: Builder<'x>,
+    /// Hashes of the names of the samples given (with [`Samples::Together`]).
+    given: HashSet<u64>,
+    /// Profiles complete, not yet given.
+    ready: VecDeque<Profile>,
+    rows: usize,
+    ended: bool,
+}
+
+/// A hash of a sample name (the same in every process).
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(name)
+}
+
+impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
+    /// Reads the header of a table from `input`; `file` names it in errors and
+    /// the markers of `extra` are known besides the built-in vocabulary.
+    pub fn new(
+        file: &str,
+        input: R,
+        extra: &'x [String],
+        samples: Samples,
+    ) -> Result<GenotypeReader<'x, R>, ReadError> {
+        let mut table = TableReader::open(file, input, None, true)?;
+        let (columns, sample, layout) = match header_layout(file, &table, extra) {
+            Ok(found) => found,
+            Err(e) => {
+                // A field count error of any row comes first, as it did.
+                while table.next_row()?.is_some() {}
+                return Err(e.into());
+            }
+        };
+        Ok(GenotypeReader {
+            file: file.to_string(),
+            extra,
+            table,
+            columns,
+            sample,
+            layout,
+            samples,
+            builder: Builder::default(),
+            given: HashSet::new(),
+            ready: VecDeque::new(),
+            rows: 0,
+            ended: false,
+        })
+    }
+
+    /// The next profile, or `None` after the last.
+    pub fn next_profile(&mut self) -> Result<Option<Profile>, ReadError> {
+        loop {
+            if let Some(p) = self.ready.pop_front() {
+                return Ok(Some(p));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            let Some(line) = self.table.next_row()? else {
+                self.ended = true;
+                if self.rows == 0 {
+                    return Err(FormatError::new(
+                        &self.file,
+                        Location::line(self.table.header_line),
+                        "the file has a header but no genotype rows after it: nothing to import",
+                    )
+                    .into());
+                }
+                self.ready.extend(self.builder.profiles.drain(..));
+                continue;
+            };
+            self.rows += 1;
+            match self.row(line) {
+                Ok(()) => {}
+                Err(ReadError::Format(e)) => {
+                    self.ended = true;
+                    // A field count error further on comes first, as it did.
+                    while self.table.next_row()?.is_some() {}
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    self.ended = true;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The stream, read up to where the rows were taken (all of it after the
+    /// last profile).
+    pub fn into_inner(self) -> R {
+        self.table.into_inner()
+    }
+
+    /// Gives the profile being built (with [`Samples::Together`]) and
+    /// remembers its sample.
+    fn give_current(&mut self) {
+        if let Some(p) = self.builder.take_only() {
+            self.given.insert(name_hash(&p.sample));
+            self.ready.push_back(p);
+        }
+    }
+
+    /// Reads the row just read (the line `line`).
+    fn row(&mut self, line: usize) -> Result<(), ReadError> {
+        let (file, extra) = (self.file.as_str(), self.extra);
+        let row = self.table.row();
+        let header = &self.table.header;
+        let sample = self.sample;
+        let name = row[sample].as_str();
+        let together = self.samples == Samples::Together;
+        match &self.layout {
+            Layout::Long { marker, alleles } => {
+                if together {
+                    let current = self.builder.profiles.first().map(|p| p.sample.as_str());
+                    if current != Some(name) {
+                        if self.given.contains(&name_hash(name)) {
+                            return Err(ReadError::NotTogether { line });
+                        }
+                        if let Some(p) = self.builder.take_only() {
+                            self.given.insert(name_hash(&p.sample));
+                            self.ready.push_back(p);
+                        }
+                    }
+                }
+                let builder = &mut self.builder;
+                let at = builder.profile(file, line, &header[sample], name)?;
+                if let Some(c) = self.columns.sex {
+                    builder.sex_cell(file, line, &header[c], at, &row[c])?;
+                }
+                if let Some(c) = self.columns.population {
+                    builder.population_cell(file, line, &header[c], at, &row[c])?;
+                }
+                let marker_column = *marker;
+                let name = &row[marker_column];
+                let location = Location::line_field(line, &header[marker_column]);
+                if name.is_empty() {
+                    return Err(FormatError::new(file, location, "empty marker name").into());
+                }
+                let marker = marker_name(file, location, name, extra)?;
+                let cells: Vec<(&str, &str)> = alleles
+                    .iter()
+                    .map(|&c| (header[c].as_str(), row[c].as_str()))
+                    .collect();
+                builder.calls(file, line, at, marker, &cells)?;
+            }
+            Layout::Wide { pairs } => {
+                let builder = &mut self.builder;
+                if together && self.given.contains(&name_hash(name)) {
+                    return Err(ReadError::NotTogether { line });
+                }
+                if let Some(&i) = builder.by_sample.get(name) {
+                    return Err(FormatError::new(
+                        file,
+                        Location::line_field(line, &header[sample]),
+                        format!(
+                            "sample {name} appears twice (first on line {})",
+                            builder.profiles[i].line
+                        ),
+                    )
+                    .into());
+                }
+                let at = builder.profile(file, line, &header[sample], name)?;
+                if let Some(c) = self.columns.sex {
+                    builder.sex_cell(file, line, &header[c], at, &row[c])?;
+                }
+                if let Some(c) = self.columns.population {
+                    builder.population_cell(file, line, &header[c], at, &row[c])?;
+                }
+                for &(m, a1, a2) in pairs {
+                    let cells = [
+                        (header[a1].as_str(), row[a1].as_str()),
+                        (header[a2].as_str(), row[a2].as_str()),
+                    ];
+                    builder.calls(file, line, at, m, &cells)?;
+                }
+                if together {
+                    self.give_current();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The columns and the layout a header names.
+fn header_layout<'x, R>(
+    file: &str,
+    table: &TableReader<R>,
+    extra: &'x [String],
+) -> Result<(Columns, usize, Layout<'x>), FormatError> {
     let keys: Vec<String> = table.header.iter().map(|h| header_key(h)).collect();
     let find = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
     let columns = Columns {
@@ -118,22 +410,17 @@ pub fn parse_genotypes_with_markers(
     let Some(sample) = columns.sample else {
         return Err(unrecognised(file, table.header_line));
     };
-    let parsed = match columns.marker {
-        Some(marker) if !alleles.is_empty() => {
-            let alleles: Vec<usize> = alleles.into_iter().map(|(_, i)| i).collect();
-            parse_long(file, &table, &columns, sample, marker, &alleles, extra)
-        }
-        Some(_) => Err(unrecognised(file, table.header_line)),
-        None => parse_wide(file, &table, &columns, sample, extra),
-    }?;
-    if table.rows.is_empty() {
-        return Err(FormatError::new(
-            file,
-            Location::line(table.header_line),
-            "the file has a header but no genotype rows after it: nothing to import",
-        ));
-    }
-    Ok(parsed)
+    let layout = match columns.marker {
+        Some(marker) if !alleles.is_empty() => Layout::Long {
+            marker,
+            alleles: alleles.into_iter().map(|(_, i)| i).collect(),
+        },
+        Some(_) => return Err(unrecognised(file, table.header_line)),
+        None => Layout::Wide {
+            pairs: wide_pairs(file, table, &columns, sample, extra)?,
+        },
+    };
+    Ok((columns, sample, layout))
 }
 
 /// The columns common to the layouts.
@@ -172,6 +459,16 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// Takes the one profile being built (reading samples whose rows are
+    /// together), forgetting its sample and markers.
+    fn take_only(&mut self) -> Option<Profile> {
+        let p = self.profiles.pop()?;
+        debug_assert!(self.profiles.is_empty());
+        self.by_sample.clear();
+        self.seen.clear();
+        Some(p)
+    }
+
     /// The index of a sample's profile, created at `line` if new.
     fn profile(
         &mut self,
@@ -413,7 +710,7 @@ pub(crate) fn read_calls(marker: &str, calls: &[&str]) -> Result<Calls, CallErro
 }
 
 /// The canonical name of a marker in a header or cell, or an error naming it.
-fn marker<'a>(
+fn marker_name<'a>(
     file: &str,
     location: Location,
     name: &str,
@@ -424,50 +721,14 @@ fn marker<'a>(
     })
 }
 
-fn parse_long(
+/// The markers of a wide table's header, each with its two allele columns.
+fn wide_pairs<'x, R>(
     file: &str,
-    table: &Table,
+    table: &TableReader<R>,
     columns: &Columns,
     sample: usize,
-    marker_column: usize,
-    alleles: &[usize],
-    extra: &[String],
-) -> Result<GenotypeTable, FormatError> {
-    let header = &table.header;
-    let mut builder = Builder::default();
-    for (line, row) in &table.rows {
-        let line = *line;
-        let at = builder.profile(file, line, &header[sample], &row[sample])?;
-        if let Some(c) = columns.sex {
-            builder.sex_cell(file, line, &header[c], at, &row[c])?;
-        }
-        if let Some(c) = columns.population {
-            builder.population_cell(file, line, &header[c], at, &row[c])?;
-        }
-        let name = &row[marker_column];
-        let location = Location::line_field(line, &header[marker_column]);
-        if name.is_empty() {
-            return Err(FormatError::new(file, location, "empty marker name"));
-        }
-        let marker = marker(file, location, name, extra)?;
-        let cells: Vec<(&str, &str)> = alleles
-            .iter()
-            .map(|&c| (header[c].as_str(), row[c].as_str()))
-            .collect();
-        builder.calls(file, line, at, marker, &cells)?;
-    }
-    Ok(GenotypeTable {
-        profiles: builder.profiles,
-    })
-}
-
-fn parse_wide(
-    file: &str,
-    table: &Table,
-    columns: &Columns,
-    sample: usize,
-    extra: &[String],
-) -> Result<GenotypeTable, FormatError> {
+    extra: &'x [String],
+) -> Result<Vec<(&'x str, usize, usize)>, FormatError> {
     let header = &table.header;
     let at_header = |c: usize| Location::line_field(table.header_line, &header[c]);
     // Each marker with its a1 and a2 columns, in header order.
@@ -489,7 +750,7 @@ fn parse_wide(
                 "unexpected column: expected sample, population, sex or LOCUS_a1, LOCUS_a2",
             ));
         };
-        let m = marker(file, at_header(c), locus, extra)?;
+        let m = marker_name(file, at_header(c), locus, extra)?;
         let entry = match markers.iter().position(|e| e.0 == m) {
             Some(i) => &mut markers[i],
             None => {
@@ -523,47 +784,281 @@ fn parse_wide(
             (None, None) => unreachable!("a marker is listed with a column"),
         }
     }
-
     if pairs.is_empty() {
         return Err(unrecognised(file, table.header_line));
     }
-    let mut builder = Builder::default();
-    for (line, row) in &table.rows {
-        let line = *line;
-        let name = &row[sample];
-        if let Some(&i) = builder.by_sample.get(name.as_str()) {
-            return Err(FormatError::new(
-                file,
-                Location::line_field(line, &header[sample]),
-                format!(
-                    "sample {name} appears twice (first on line {})",
-                    builder.profiles[i].line
-                ),
-            ));
-        }
-        let at = builder.profile(file, line, &header[sample], name)?;
-        if let Some(c) = columns.sex {
-            builder.sex_cell(file, line, &header[c], at, &row[c])?;
-        }
-        if let Some(c) = columns.population {
-            builder.population_cell(file, line, &header[c], at, &row[c])?;
-        }
-        for &(m, a1, a2) in &pairs {
-            let cells = [
-                (header[a1].as_str(), row[a1].as_str()),
-                (header[a2].as_str(), row[a2].as_str()),
-            ];
-            builder.calls(file, line, at, m, &cells)?;
-        }
-    }
-    Ok(GenotypeTable {
-        profiles: builder.profiles,
-    })
+    Ok(pairs)
 }
+
+#[cfg(test)]
+#[path = "genotypes_whole_text.rs"]
+mod whole_text;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Reads `text` as a stream `capacity` bytes at a time, as
+    /// [`read_all`] does (again keeping every sample if they are apart).
+    fn streamed(
+        text: &str,
+        capacity: usize,
+        extra: &[String],
+    ) -> Result<GenotypeTable, FormatError> {
+        read_all(
+            "g.txt",
+            &mut || Ok(std::io::BufReader::with_capacity(capacity, text.as_bytes())),
+            extra,
+        )
+    }
+
+    /// The streaming reader against the whole-text reader it replaced: the
+    /// same profiles in the same order, or the same error.
+    fn same_as_before(text: &str, extra: &[String]) {
+        let before = whole_text::parse_genotypes_with_markers("g.txt", text, extra);
+        for capacity in [5, 8192] {
+            assert_eq!(streamed(text, capacity, extra), before, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn streams_the_shipped_and_fixture_files_as_before() {
+        let nist = include_str!("../../../data/nist1036/genotypes.csv");
+        same_as_before(nist, &[]);
+        // Together: read once, a profile at a time.
+        let mut reader = GenotypeReader::new("n", nist.as_bytes(), &[], Samples::Together).unwrap();
+        let mut n = 0;
+        while let Some(p) = reader.next_profile().unwrap() {
+            assert_eq!(p.line, n + 2);
+            n += 1;
+        }
+        assert_eq!(n, 1036);
+        same_as_before(GENEMAPPER, &[]);
+        // The demo's GeneMapper export, from the scenario simulator.
+        let models = crate::builtin::nist_models(Some(kinship::MutationModel::DEFAULT_SEARCH));
+        let pool = crate::builtin::nist_pool(&models);
+        let spec = sim::ScenarioSpec {
+            families: 150,
+            rescued: 20,
+            rescued_with_family: 15,
+            ..sim::ScenarioSpec::default()
+        };
+        let s = sim::scenario(&models, &pool, &spec).unwrap();
+        let table = streamed(&s.profiles_tsv, 8192, &[]).unwrap();
+        assert!(table.profiles.len() > 150);
+        same_as_before(&s.profiles_tsv, &[]);
+    }
+
+    /// GENEMAPPER has a sample whose rows are apart (Child-7 again at the
+    /// end): a reader keeping samples together stops at that line, and the
+    /// file read keeping every sample gives what the whole-text reader gave.
+    #[test]
+    fn samples_apart_are_read_keeping_every_sample() {
+        let mut reader =
+            GenotypeReader::new("gm.txt", GENEMAPPER.as_bytes(), &[], Samples::Together).unwrap();
+        assert_eq!(reader.next_profile().unwrap().unwrap().sample, "Child-7");
+        assert_eq!(
+            reader.next_profile(),
+            Err(ReadError::NotTogether { line: 9 })
+        );
+        let mut reader =
+            GenotypeReader::new("gm.txt", GENEMAPPER.as_bytes(), &[], Samples::Anywhere).unwrap();
+        let child = reader.next_profile().unwrap().unwrap();
+        assert_eq!(child.markers.len(), 3);
+        assert_eq!(reader.next_profile().unwrap().unwrap().sample, "Mother 7");
+        assert_eq!(reader.next_profile().unwrap(), None);
+        // A wide table with a sample twice: the error names both lines.
+        let wide = "sample,TH01_a1,TH01_a2\ns1,6,7\ns2,6,7\ns1,8,9\n";
+        let mut reader = GenotypeReader::new("g", wide.as_bytes(), &[], Samples::Together).unwrap();
+        reader.next_profile().unwrap();
+        reader.next_profile().unwrap();
+        assert_eq!(
+            reader.next_profile(),
+            Err(ReadError::NotTogether { line: 4 })
+        );
+        assert_eq!(
+            err(wide),
+            at(
+                4,
+                Some("sample"),
+                "sample s1 appears twice (first on line 2)"
+            )
+        );
+    }
+
+    /// A field beyond the header anywhere in the file was reported before an
+    /// error of the header or of a row's content (the whole text was split
+    /// first): the streaming reader reads on for it.
+    #[test]
+    fn a_field_count_error_further_on_comes_first() {
+        let text = "sample,marker,allele1,allele2\ns1,TH01,6,OL\ns1,vWA,14,15\ns2,TH01,6,7,8\n";
+        assert_eq!(
+            err(text),
+            at(4, None, "5 fields but the header has 4 columns")
+        );
+        let text = "name,a,b\ns1,6,7\ns2,6,7,8\n";
+        assert_eq!(
+            err(text),
+            at(3, None, "4 fields but the header has 3 columns")
+        );
+    }
+
+    const ALLELES: &[&str] = &[
+        "6", "7", "9.3", "14", "15", "8.0", " 16 ", "\"17\"", "20", "",
+    ];
+    const BAD: &[&str] = &[
+        "OL",
+        "x",
+        "Y",
+        "\"6,7\"",
+        "\"a",
+        "\u{0}",
+        "\u{feff}7",
+        "",
+        "D99S1",
+        "boy",
+        "s1",
+    ];
+    const MARKERS: &[&str] = &["TH01", "THO1", "vWA", "VWA", "FGA", "Penta_D", "D3S1358"];
+
+    /// A genotype table: samples (some names repeated) each with distinct
+    /// markers in any spelling, alleles, sexes and populations, written long
+    /// (tabs or commas) or wide, with any line ends; then up to three
+    /// mutations: a bad cell, a field beyond the header, a blank line, a row
+    /// moved or repeated (samples apart, markers twice).
+    fn table() -> impl Strategy<Value = String> {
+        let sample = (
+            0..12usize,
+            proptest::collection::vec((0..MARKERS.len(), 0..ALLELES.len(), 0..ALLELES.len()), 0..5),
+            0..4usize,
+            0..3usize,
+        );
+        let mutation = (
+            0..6u8,
+            any::<prop::sample::Index>(),
+            any::<prop::sample::Index>(),
+            0..BAD.len(),
+        );
+        (
+            0..3u8,
+            proptest::collection::vec(sample, 0..7),
+            proptest::collection::vec(mutation, 0..4),
+            prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+            any::<bool>(),
+        )
+            .prop_map(|(layout, samples, mutations, end, bom)| {
+                let sexes = ["", "M", "female", "f"];
+                let populations = ["", "A", "B"];
+                let mut rows: Vec<Vec<String>> = Vec::new();
+                let (header, d) = match layout {
+                    0 => ("Sample Name\tMarker\tAllele 1\tAllele 2\tHeight 1", "\t"),
+                    1 => ("sample,marker,allele1,allele2,sex,population", ","),
+                    _ => (
+                        "sample,sex,population,TH01_a1,TH01_a2,VWA_a1,vWA_a2,Penta_D_a1,Penta_D_a2",
+                        ",",
+                    ),
+                };
+                for (name, markers, sex, population) in samples {
+                    let name = format!("s{name}");
+                    if layout == 2 {
+                        let mut row = vec![name, sexes[sex].into(), populations[population].into()];
+                        for (_, a, b) in markers
+                            .iter()
+                            .chain([(0, 0, 1), (0, 2, 3), (0, 4, 9)].iter())
+                            .take(3)
+                        {
+                            row.push(ALLELES[*a].into());
+                            row.push(ALLELES[*b].into());
+                        }
+                        rows.push(row);
+                        continue;
+                    }
+                    let mut seen = Vec::new();
+                    for (m, a, b) in markers {
+                        let canonical = crate::markers::canonical_marker(MARKERS[m]);
+                        if seen.contains(&canonical) {
+                            continue;
+                        }
+                        seen.push(canonical);
+                        let mut row = vec![
+                            name.clone(),
+                            MARKERS[m].into(),
+                            ALLELES[a].into(),
+                            ALLELES[b].into(),
+                        ];
+                        row.push(if layout == 0 {
+                            "1200".into()
+                        } else {
+                            sexes[sex].into()
+                        });
+                        if layout == 1 {
+                            row.push(populations[population].into());
+                        }
+                        rows.push(row);
+                    }
+                    let amel = if sex == 1 { "Y" } else { "X" };
+                    let mut row = vec![name.clone(), "AMEL".into(), "X".into(), amel.into()];
+                    row.push(if layout == 0 {
+                        "900".into()
+                    } else {
+                        sexes[sex].into()
+                    });
+                    if layout == 1 {
+                        row.push(populations[population].into());
+                    }
+                    rows.push(row);
+                }
+                for (kind, i, j, bad) in mutations {
+                    if rows.is_empty() {
+                        break;
+                    }
+                    let r = i.index(rows.len());
+                    match kind {
+                        0 if !rows[r].is_empty() => {
+                            let c = j.index(rows[r].len());
+                            rows[r][c] = BAD[bad].into();
+                        }
+                        0 => {}
+                        1 => rows[r].push(BAD[bad].into()),
+                        2 => rows.insert(r, Vec::new()),
+                        3 => {
+                            let row = rows.remove(r);
+                            rows.insert(j.index(rows.len() + 1), row);
+                        }
+                        4 => {
+                            let row = rows[r].clone();
+                            rows.insert(j.index(rows.len() + 1), row);
+                        }
+                        _ => {
+                            rows[r].pop();
+                        }
+                    }
+                }
+                let mut text = String::new();
+                if bom {
+                    text.push('\u{feff}');
+                }
+                text.push_str(header);
+                text.push_str(end);
+                for row in rows {
+                    text.push_str(&row.join(d));
+                    text.push_str(end);
+                }
+                text
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(600))]
+        #[test]
+        fn streams_generated_tables_as_before(text in table()) {
+            let before = whole_text::parse_genotypes_with_markers("g.txt", &text, &[]);
+            for capacity in [3, 8192] {
+                prop_assert_eq!(streamed(&text, capacity, &[]), before.clone());
+            }
+        }
+    }
 
     fn g(a: &str, b: &str) -> Genotype {
         Genotype::new(a.parse().unwrap(), b.parse().unwrap())

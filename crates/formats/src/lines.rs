@@ -54,6 +54,114 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// The lines of a byte stream, split as [`split_lines`] splits a text (LF,
+/// CRLF or a lone CR; no empty line after a final line end), read one at a
+/// time into one reused buffer, so that a file of any size is read in the
+/// memory of its longest line. A UTF-8 byte order mark at the start is
+/// dropped, as the text readers drop it.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    line: usize,
+    /// The last line ended in CR: a LF right after it belongs to that end.
+    after_cr: bool,
+}
+
+/// Why a line could not be read.
+#[derive(Debug)]
+pub enum LineError {
+    /// The stream failed.
+    Io(std::io::Error),
+    /// The line (1-based) is not UTF-8 text.
+    NotUtf8 { line: usize },
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineError::Io(e) => write!(f, "cannot read the file: {e}"),
+            LineError::NotUtf8 { .. } => {
+                write!(f, "cannot read the file: the line is not UTF-8 text")
+            }
+        }
+    }
+}
+
+impl LineError {
+    /// As a located error of `file`.
+    pub fn located(&self, file: &str) -> crate::FormatError {
+        match self {
+            LineError::Io(_) => crate::FormatError::whole(file, self.to_string()),
+            LineError::NotUtf8 { line } => {
+                crate::FormatError::new(file, crate::Location::line(*line), self.to_string())
+            }
+        }
+    }
+}
+
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+impl<R: std::io::BufRead> LineReader<R> {
+    pub fn new(inner: R) -> LineReader<R> {
+        LineReader {
+            inner,
+            buf: Vec::new(),
+            line: 0,
+            after_cr: false,
+        }
+    }
+
+    /// The next line with its number (1-based), or `None` at the end.
+    pub fn next_line(&mut self) -> Result<Option<(usize, &str)>, LineError> {
+        self.buf.clear();
+        if std::mem::take(&mut self.after_cr) {
+            let next = self.inner.fill_buf().map_err(LineError::Io)?;
+            if next.first() == Some(&b'\n') {
+                self.inner.consume(1);
+            }
+        }
+        let mut any = false;
+        loop {
+            let available = self.inner.fill_buf().map_err(LineError::Io)?;
+            if available.is_empty() {
+                if !any {
+                    return Ok(None);
+                }
+                break;
+            }
+            any = true;
+            match available.iter().position(|&b| b == b'\n' || b == b'\r') {
+                Some(at) => {
+                    self.after_cr = available[at] == b'\r';
+                    self.buf.extend_from_slice(&available[..at]);
+                    self.inner.consume(at + 1);
+                    break;
+                }
+                None => {
+                    let n = available.len();
+                    self.buf.extend_from_slice(available);
+                    self.inner.consume(n);
+                }
+            }
+        }
+        self.line += 1;
+        let bytes = if self.line == 1 {
+            self.buf.strip_prefix(BOM).unwrap_or(&self.buf)
+        } else {
+            &self.buf[..]
+        };
+        let line = self.line;
+        std::str::from_utf8(bytes)
+            .map(|text| Some((line, text)))
+            .map_err(|_| LineError::NotUtf8 { line })
+    }
+
+    /// The stream, read up to where the lines were taken.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +191,46 @@ mod tests {
         }
         assert_eq!(lines("\r"), vec![""]);
         assert_eq!(lines("a\r\r"), vec!["a", ""]);
+    }
+
+    /// The streaming reader splits as `split_lines` does, whatever the
+    /// buffer size cuts (a CR at the end of one buffer, its LF in the next).
+    #[test]
+    fn line_reader_splits_as_split_lines() {
+        let texts = [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\n\n",
+            "\n\na",
+            " x \n y ",
+            "\r",
+            "a\r\r",
+            "a\r\nb\rc\nd",
+            "a\r\r\nb",
+            "a\n\r\nb",
+            "\u{feff}h\r\nx",
+            "\u{feff}\u{feff}h",
+            "x\r\n\r\n",
+        ];
+        for text in texts {
+            let want: Vec<&str> =
+                split_lines(text.strip_prefix('\u{feff}').unwrap_or(text)).collect();
+            for capacity in [1, 2, 3, 64] {
+                let mut r =
+                    LineReader::new(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
+                let mut got = Vec::new();
+                while let Some((n, line)) = r.next_line().unwrap() {
+                    assert_eq!(n, got.len() + 1);
+                    got.push(line.to_string());
+                }
+                assert_eq!(got, want, "{text:?} read {capacity} bytes at a time");
+            }
+        }
+        let mut r = LineReader::new(&b"ok\n\xff\xfe\n"[..]);
+        assert!(r.next_line().unwrap().is_some());
+        assert!(matches!(r.next_line(), Err(LineError::NotUtf8 { line: 2 })));
     }
 
     /// `text` (written with LF ends) with every line end made `end`.

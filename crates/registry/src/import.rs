@@ -10,6 +10,9 @@
 use formats::registry_csv::{
     CaseRow, Date, FoundRow, ReferenceRow, parse_cases, parse_found, parse_references,
 };
+use std::io::{BufReader, Read};
+
+use formats::genotypes::{GenotypeReader, ReadError, Samples};
 use formats::{FormatError, Location};
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use sha2::{Digest, Sha256};
@@ -680,19 +683,68 @@ impl Registry {
         kit: Option<&str>,
         stages: &(dyn Fn(ImportStage) + Sync),
     ) -> Result<ImportReport> {
+        let open =
+            || -> std::io::Result<Box<dyn Read + Send + '_>> { Ok(Box::new(text.as_bytes())) };
+        self.import_profiles_from(actor, file, &open, lab, kit, stages)
+            .await
+    }
+
+    /// Imports lab profiles from a file opened by `open`, which is read
+    /// twice as a stream, never whole: first checked (nothing kept but a
+    /// count and a hash per sample name; [`ImportStage::Checked`]), then read
+    /// again and stored profile by profile in the import's one transaction,
+    /// hashed (SHA-256, recorded with the import) as it is read. Memory is
+    /// one profile and the search index, whatever the size of the file (a
+    /// file whose samples' rows are apart is read keeping every sample, as
+    /// before). A file that changed between the two readings is refused and
+    /// nothing is stored.
+    pub async fn import_profiles_from<'f>(
+        &self,
+        actor: &str,
+        file: &str,
+        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send + 'f>> + Sync),
+        lab: Option<&str>,
+        kit: Option<&str>,
+        stages: &(dyn Fn(ImportStage) + Sync),
+    ) -> Result<ImportReport> {
         option_text("lab", lab)?;
         option_text("kit", kit)?;
         // Markers of the active frequency database are known besides the
         // built-in vocabulary.
         let known = self.active_marker_names().await?;
-        let table = formats::genotypes::parse_genotypes_with_markers(file, text, &known)?;
-        stages(ImportStage::Checked {
-            rows: table.profiles.len(),
-        });
+        let reader = |samples: Samples| -> Result<GenotypeReader<'_, BufReader<Hashing<'f>>>> {
+            let inner = open()
+                .map_err(|e| FormatError::whole(file, format!("cannot read the file: {e}")))?;
+            GenotypeReader::new(
+                file,
+                BufReader::with_capacity(1 << 16, Hashing::new(inner)),
+                &known,
+                samples,
+            )
+            .map_err(|e| read_error(file, e))
+        };
+        // First reading: the whole file checked, nothing kept.
+        let mut samples = Samples::Together;
+        let total = 'checked: loop {
+            let mut r = reader(samples)?;
+            let mut n = 0;
+            loop {
+                match r.next_profile() {
+                    Ok(Some(_)) => n += 1,
+                    Ok(None) => break 'checked n,
+                    Err(ReadError::NotTogether { .. }) if samples == Samples::Together => {
+                        samples = Samples::Anywhere;
+                        continue 'checked;
+                    }
+                    Err(e) => return Err(read_error(file, e)),
+                }
+            }
+        };
+        stages(ImportStage::Checked { rows: total });
         let mut report = ImportReport {
             kind: "profiles".into(),
             file: file.into(),
-            rows: table.profiles.len(),
+            rows: total,
             ..Default::default()
         };
         let mut cases = Vec::new();
@@ -701,8 +753,14 @@ impl Registry {
         {
             let _guard = self.write.lock().await;
             let mut tx = self.begin_write().await?;
-            let total = table.profiles.len();
-            for (k, p) in table.profiles.iter().enumerate() {
+            // Second reading: stored as read.
+            let mut profiles = reader(samples)?;
+            let mut k = 0;
+            while let Some(p) = profiles.next_profile().map_err(|e| changed(file, e))? {
+                k += 1;
+                if k > total {
+                    return Err(changed(file, ReadError::NotTogether { line: p.line }));
+                }
                 let same = self
                     .store_profile(&mut tx, &p.sample, p.sex, &p.markers, lab, kit, file)
                     .await?;
@@ -710,7 +768,7 @@ impl Registry {
                     Stored::Added => {}
                     Stored::Unchanged => {
                         report.unchanged += 1;
-                        stages(ImportStage::Storing { done: k + 1, total });
+                        stages(ImportStage::Storing { done: k, total });
                         continue;
                     }
                     Stored::Different => {
@@ -740,20 +798,17 @@ impl Registry {
                     (None, Some(f)) => found.push(f.try_get::<i64, _>(0)?),
                     (None, None) => unlinked += 1,
                 }
-                stages(ImportStage::Storing { done: k + 1, total });
+                stages(ImportStage::Storing { done: k, total });
             }
+            if k != total {
+                return Err(changed(file, ReadError::NotTogether { line: 0 }));
+            }
+            let sha = profiles.into_inner().into_inner().finish();
             stages(ImportStage::Stored {
                 added: report.added,
             });
-            self.record_import(
-                &mut tx,
-                actor,
-                "profiles",
-                file,
-                &sha256_hex(text),
-                report.added,
-            )
-            .await?;
+            self.record_import(&mut tx, actor, "profiles", file, &sha, report.added)
+                .await?;
             cases.sort_unstable();
             cases.dedup();
             stages(ImportStage::Searching {
@@ -774,6 +829,56 @@ impl Registry {
             ));
         }
         Ok(report)
+    }
+}
+
+/// A reading error of a genotype file as the registry's.
+fn read_error(file: &str, e: ReadError) -> RegistryError {
+    match e {
+        ReadError::Format(e) => RegistryError::Format(e),
+        ReadError::NotTogether { line } => RegistryError::Format(FormatError::new(
+            file,
+            Location::line(line),
+            "a sample's rows are apart; the file must be read keeping every sample",
+        )),
+    }
+}
+
+/// The second reading of a file did not give what the first checked.
+fn changed(file: &str, e: ReadError) -> RegistryError {
+    match e {
+        ReadError::Format(e) => RegistryError::Format(e),
+        ReadError::NotTogether { .. } => RegistryError::Invalid(format!(
+            "{file}: the file changed while it was imported; nothing was stored"
+        )),
+    }
+}
+
+/// A stream that hashes (SHA-256) what is read through it.
+pub(crate) struct Hashing<'a> {
+    inner: Box<dyn Read + Send + 'a>,
+    hasher: Sha256,
+}
+
+impl<'a> Hashing<'a> {
+    pub(crate) fn new(inner: Box<dyn Read + Send + 'a>) -> Hashing<'a> {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The hash of what was read, in hex.
+    pub(crate) fn finish(self) -> String {
+        hex::encode(self.hasher.finalize())
+    }
+}
+
+impl Read for Hashing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 

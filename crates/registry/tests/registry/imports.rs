@@ -1,6 +1,6 @@
 //! Imports, matching and bad files, on both databases.
 
-use registry::{CandidateFilter, Registry, RegistryError};
+use registry::{CandidateFilter, ImportStage, Registry, RegistryError};
 use sqlx::Row;
 
 use crate::both;
@@ -500,3 +500,114 @@ async fn markers_of_the_active_database_are_known(db: &TestDb) {
     assert_eq!((rep.rows, rep.added), (1, 1), "{rep:?}");
 }
 both!(markers_of_the_active_database_are_known);
+
+/// A lab file is read as a stream twice: checked, then stored profile by
+/// profile in one transaction. A refusal that only the second reading meets,
+/// at its last profile, after every other profile was written (the stored
+/// data refuses it; the file changed between the readings), leaves the
+/// registry exactly as it was.
+async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
+    use std::sync::Mutex;
+    let r = &db.registry;
+    let s = nist_scenario(30, 5, 4, 77);
+    r.import_frequencies(
+        "t",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        true,
+    )
+    .await
+    .unwrap();
+    r.import_cases("t", "cases.csv", &s.cases_csv)
+        .await
+        .unwrap();
+    r.import_references("t", "references.csv", &s.references_csv)
+        .await
+        .unwrap();
+    r.import_found("t", "found.csv", &s.found_csv)
+        .await
+        .unwrap();
+    let header = s.profiles_tsv.lines().next().unwrap();
+    r.import_profiles(
+        "t",
+        "one.txt",
+        &format!("{header}\nX.hid\tDUP-1\tP\tTH01\tB\t6\t7\t\t1\t1\n"),
+        None,
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    let before = snapshot(r).await;
+    let samples = s.references_csv.lines().count() - 1 + 5;
+
+    // On disk, opened twice as the command line opens it; the stored DUP-1
+    // has another genotype than the file's last row.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profiles.txt");
+    let text = format!("{}X.hid\tDUP-1\tP\tTH01\tB\t6\t8\t\t1\t1\n", s.profiles_tsv);
+    std::fs::write(&path, &text).unwrap();
+    let lines = text.lines().count();
+    let opened = Mutex::new(0);
+    let open = || -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        *opened.lock().unwrap() += 1;
+        Ok(Box::new(std::fs::File::open(&path)?))
+    };
+    let told = Mutex::new(Vec::new());
+    let e = r
+        .import_profiles_from("t", "profiles.txt", &open, None, None, &|stage| {
+            told.lock().unwrap().push(stage)
+        })
+        .await
+        .expect_err("DUP-1 already has another profile");
+    assert!(
+        e.to_string().contains(&format!("profiles.txt:{lines}")),
+        "{e}"
+    );
+    assert!(e.to_string().contains("DUP-1"), "{e}");
+    assert_eq!(*opened.lock().unwrap(), 2, "checked, then stored");
+    let told = told.lock().unwrap().clone();
+    assert_eq!(told[0], ImportStage::Checked { rows: samples + 1 });
+    // Every other profile was written before the refusal.
+    assert_eq!(
+        told.last(),
+        Some(&ImportStage::Storing {
+            done: samples,
+            total: samples + 1
+        })
+    );
+    assert_eq!(before, snapshot(r).await, "nothing of the file is kept");
+
+    // The file changes between the two readings: a profile more, or a bad
+    // allele on the last line, the second time.
+    let good = s.profiles_tsv.clone();
+    for second in [
+        format!("{good}X.hid\tNEW-1\tP\tTH01\tB\t6\t7\t\t1\t1\n"),
+        format!("{good}X.hid\tNEW-1\tP\tTH01\tB\t6\tOL\t\t1\t1\n"),
+    ] {
+        let n = Mutex::new(0);
+        let open = || -> std::io::Result<Box<dyn std::io::Read + Send>> {
+            let mut n = n.lock().unwrap();
+            *n += 1;
+            let text = if *n == 1 {
+                good.clone()
+            } else {
+                second.clone()
+            };
+            Ok(Box::new(std::io::Cursor::new(text.into_bytes())))
+        };
+        let e = r
+            .import_profiles_from("t", "changing.txt", &open, None, None, &|_| {})
+            .await
+            .expect_err("the file changed");
+        assert!(e.to_string().contains("changing.txt"), "{e}");
+        assert_eq!(before, snapshot(r).await, "nothing of the file is kept");
+    }
+    assert_eq!(
+        r.verify_audit().await.unwrap() as i64,
+        count(&before, "audit entries")
+    );
+}
+both!(a_refusal_at_the_last_profile_leaves_nothing);

@@ -625,7 +625,7 @@ fn review_decisions_survive_a_killed_server_whole_or_not_at_all() {
             let history: Vec<(&str, &str)> = detail
                 .history
                 .iter()
-                .map(|e| (e.from.as_str(), e.to.as_str()))
+                .map(|e| (e.from.name(), e.to.name()))
                 .collect();
             let want: Vec<(&str, &str)> =
                 (0..done).map(|k| (p.status(k), p.status(k + 1))).collect();

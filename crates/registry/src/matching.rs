@@ -661,21 +661,39 @@ impl Registry {
             top_k: None,
             min_lr: Some(1.0),
         };
-        for &c in cases {
-            if !index.contains_case(c as u64) {
-                continue;
+        // When every indexed child is among the changed ones (a bulk import,
+        // the first profiles of a registry), the children's searches below
+        // meet every pair a case's search would: each changed case's best
+        // children are then taken from them, and no case scans every child
+        // a second time.
+        let searched: HashSet<i64> = found
+            .iter()
+            .copied()
+            .filter(|&f| index.child(f as u64).is_some())
+            .collect();
+        let cases_from_children = searched.len() == index.child_count();
+        let changed_cases: HashSet<i64> = cases
+            .iter()
+            .copied()
+            .filter(|&c| index.contains_case(c as u64))
+            .collect();
+        if !cases_from_children {
+            for &c in cases {
+                if !index.contains_case(c as u64) {
+                    continue;
+                }
+                let (hits, stats) = index.search_case(c as u64, &every_child)?;
+                affected.extend(hits.iter().map(|h| h.id as i64));
+                let hits: Vec<Hit> = hits
+                    .into_iter()
+                    .take(self.settings.top_k)
+                    .enumerate()
+                    .filter(|(k, h)| keep(*k, h))
+                    .map(|(_, h)| h)
+                    .collect();
+                searches.push(("search.case", "case", c, stats.scanned, hits.len()));
+                results.extend(hits.into_iter().map(|h| (h.id as i64, c, h, true)));
             }
-            let (hits, stats) = index.search_case(c as u64, &every_child)?;
-            affected.extend(hits.iter().map(|h| h.id as i64));
-            let hits: Vec<Hit> = hits
-                .into_iter()
-                .take(self.settings.top_k)
-                .enumerate()
-                .filter(|(k, h)| keep(*k, h))
-                .map(|(_, h)| h)
-                .collect();
-            searches.push(("search.case", "case", c, stats.scanned, hits.len()));
-            results.extend(hits.into_iter().map(|h| (h.id as i64, c, h, true)));
         }
         // And every child with a stored candidate of a changed case: its
         // best case may now be another.
@@ -698,19 +716,22 @@ impl Registry {
             )
             .collect::<Result<_>>()?;
         // Cases whose best child a searched child may now be: every case
-        // whose LR with it reaches 1.
+        // whose LR with it reaches 1, with that child's log10 LR.
         let every_case = Query {
             top_k: None,
             min_lr: Some(1.0),
         };
-        let mut rivals: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        let mut rivals: BTreeMap<i64, Vec<(i64, f64)>> = BTreeMap::new();
         for (f, profile) in &children {
             let Some(profile) = profile else {
                 continue;
             };
             let (hits, stats) = index.search_child(profile, &every_case)?;
             for h in &hits {
-                rivals.entry(h.id as i64).or_default().push(*f);
+                rivals
+                    .entry(h.id as i64)
+                    .or_default()
+                    .push((*f, h.log10_lr));
             }
             let hits: Vec<Hit> = hits
                 .into_iter()
@@ -722,26 +743,63 @@ impl Registry {
             searches.push(("search.child", "found_child", *f, stats.scanned, hits.len()));
             results.extend(hits.into_iter().map(|h| (*f, h.id as i64, h, true)));
         }
+        if cases_from_children {
+            // A changed case's search, from the children's: its children
+            // with LR >= 1 ordered as the search orders them (LR, then id),
+            // the first `top_k` kept by the same rule, scored in full.
+            for &c in cases {
+                if !changed_cases.contains(&c) {
+                    continue;
+                }
+                let mut reached: Vec<(i64, f64)> = rivals.get(&c).cloned().unwrap_or_default();
+                reached.sort_by(|(fa, a), (fb, b)| b.total_cmp(a).then(fa.cmp(fb)));
+                let mut kept = 0;
+                for (rank, (f, log10)) in reached.into_iter().take(self.settings.top_k).enumerate()
+                {
+                    if rank > 0 && log10 < self.settings.min_lr.log10() {
+                        continue;
+                    }
+                    if let Some(hit) = index
+                        .child(f as u64)
+                        .and_then(|child| index.score(c as u64, child))
+                    {
+                        results.push((f, c, hit, true));
+                        kept += 1;
+                    }
+                }
+                searches.push(("search.case", "case", c, index.child_count(), kept));
+            }
+        }
         // A case keeps its best child (the first of its own search): among
         // the children it has candidates with and the searched children
         // that reach LR 1 with it, the best by LR, then by id, as the search
         // orders them.
-        let stored_children =
-            stored_pairs(&mut *tx, &rivals.keys().copied().collect::<Vec<_>>(), &[]).await?;
+        let mut stored_children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (f, c) in
+            stored_pairs(&mut *tx, &rivals.keys().copied().collect::<Vec<_>>(), &[]).await?
+        {
+            stored_children.entry(c).or_default().push(f);
+        }
         for (c, new) in &rivals {
-            let best = stored_children
+            let stored = stored_children
+                .get(c)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let best = stored
                 .iter()
-                .filter(|(_, sc)| sc == c)
-                .map(|(f, _)| *f)
-                .chain(new.iter().copied())
-                .filter_map(|f| {
+                .filter(|f| !new.iter().any(|(n, _)| n == *f))
+                .filter_map(|&f| {
                     let child = index.child(f as u64)?;
-                    Some((f, index.score(*c as u64, child)?))
+                    Some((f, index.score(*c as u64, child)?.log10_lr))
                 })
-                .max_by(|(fa, a), (fb, b)| a.log10_lr.total_cmp(&b.log10_lr).then(fb.cmp(fa)));
-            if let Some((f, hit)) = best
-                && new.contains(&f)
-                && hit.log10_lr >= 0.0
+                .chain(new.iter().copied())
+                .max_by(|(fa, a), (fb, b)| a.total_cmp(b).then(fb.cmp(fa)));
+            if let Some((f, log10)) = best
+                && new.iter().any(|(n, _)| *n == f)
+                && log10 >= 0.0
+                && let Some(hit) = index
+                    .child(f as u64)
+                    .and_then(|child| index.score(*c as u64, child))
             {
                 results.push((f, *c, hit, true));
             }

@@ -224,3 +224,96 @@ async fn retention_leaves_the_index_in_step(db: &TestDb) {
     r.close().await;
 }
 both!(retention_leaves_the_index_in_step);
+
+/// A bulk import (every found child's profile in the file) takes each
+/// changed case's best children from the children's own searches, instead
+/// of searching every case again over every child; what it stores must
+/// still be what each case's own search keeps. Twins found, and parents who
+/// gave their DNA for each of three lost children (three cases, the same
+/// genotypes), with two candidates kept per search: the second twin's own
+/// search keeps the first two cases only, the third case's search keeps
+/// both twins, and the third case's best child is the first twin; so the
+/// pair (second twin, third case) comes from the case's search alone.
+async fn a_bulk_import_keeps_what_every_case_search_keeps(db: &TestDb) {
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.top_k = 2;
+    let (r, _) = Registry::open(o).await.unwrap();
+    let people = nist();
+    let (father, mother) = (&people[0].1, &people[1].1);
+    let twin = child_of(father, mother, 1);
+    r.import_frequencies(
+        "t",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        false,
+    )
+    .await
+    .unwrap();
+    let mut cases = CASES_HEADER.to_string();
+    let mut references = REFERENCES_HEADER.to_string();
+    let mut samples: Vec<(String, &Person)> = Vec::new();
+    for case in ["A", "B", "C"] {
+        cases.push_str(&format!(
+            "MC-{case},,male,2024-01-01,2024-03-01,2024-06-01,Riverton,,,\n"
+        ));
+        references.push_str(&format!(
+            "R{case}-F,MC-{case},father,,male\nR{case}-M,MC-{case},mother,,female\n"
+        ));
+        samples.push((format!("R{case}-F"), father));
+        samples.push((format!("R{case}-M"), mother));
+    }
+    samples.push(("FS-1".into(), &twin));
+    samples.push(("FS-2".into(), &twin));
+    let samples: Vec<(&str, &Person)> = samples.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    r.import_cases("t", "cases.csv", &cases).await.unwrap();
+    r.import_references("t", "references.csv", &references)
+        .await
+        .unwrap();
+    r.import_found(
+        "t",
+        "found.csv",
+        &format!(
+            "{FOUND_HEADER}FS-1,FC-1,male,400,700,2025-06-01,Riverton,,,Home A,\n\
+             FS-2,FC-2,male,400,700,2025-06-01,Riverton,,,Home A,\n"
+        ),
+    )
+    .await
+    .unwrap();
+    r.import_profiles(
+        "t",
+        "all.txt",
+        &genemapper(&samples),
+        None,
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    let mut pairs: Vec<(String, String)> = r
+        .candidate_summaries(None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.found_id, c.case_id))
+        .collect();
+    pairs.sort();
+    let want: Vec<(String, String)> = [
+        ("FC-1", "MC-A"),
+        ("FC-1", "MC-B"),
+        ("FC-1", "MC-C"),
+        ("FC-2", "MC-A"),
+        ("FC-2", "MC-B"),
+        ("FC-2", "MC-C"),
+    ]
+    .iter()
+    .map(|(f, c)| (f.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(pairs, want);
+    let check = r.check_index("t").await.unwrap();
+    assert!(check.not_stored.is_empty(), "{:?}", check.not_stored);
+    assert!(check.agrees(), "{check:?}");
+    r.close().await;
+}
+both!(a_bulk_import_keeps_what_every_case_search_keeps);

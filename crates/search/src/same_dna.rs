@@ -31,8 +31,24 @@ use crate::tables::{ESCAPED, MISSING, UNTYPED, typed_mask};
 pub const MIN_SHARED_MARKERS: usize = 10;
 
 /// Above this many queries, the `_many` searches read the index once with
-/// hash tables instead of scanning it once per query.
+/// hash tables instead of scanning it once per query...
 const SCAN_QUERIES_MAX: usize = 16;
+/// ... when the queries have at most this many sets of typed markers (a
+/// lab's kits): the tables are per set, so queries typed at many different
+/// sets are scanned one by one (measured: 1,000 queries of a few hundred
+/// sets against a million children took 101 s hashed, 20 ms per scan).
+const HASHED_MASKS_MAX: usize = 8;
+
+/// Whether one hashed pass pays for these queries.
+fn hashed_pays(queries: &[&[[u8; 2]]]) -> bool {
+    if queries.len() <= SCAN_QUERIES_MAX {
+        return false;
+    }
+    let mut masks: Vec<u64> = queries.iter().map(|q| typed_mask(q)).collect();
+    masks.sort_unstable();
+    masks.dedup();
+    masks.len() <= HASHED_MASKS_MAX
+}
 
 /// Two profiles with the same DNA at every shared marker, or at all but one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -299,12 +315,21 @@ impl Index {
         queries: &[&[[u8; 2]]],
         min_shared: usize,
     ) -> Vec<Vec<(u64, SameDna)>> {
-        if queries.len() <= SCAN_QUERIES_MAX {
+        if !hashed_pays(queries) {
             return queries
                 .iter()
                 .map(|q| self.same_dna_children(q, min_shared))
                 .collect();
         }
+        self.same_dna_children_hashed(queries, min_shared)
+    }
+
+    /// [`Index::same_dna_children_many`] by one hashed pass.
+    pub(crate) fn same_dna_children_hashed(
+        &self,
+        queries: &[&[[u8; 2]]],
+        min_shared: usize,
+    ) -> Vec<Vec<(u64, SameDna)>> {
         let mut out = vec![Vec::new(); queries.len()];
         let mut batch = Batch::new(queries, min_shared);
         let mut found = Vec::new();
@@ -327,12 +352,21 @@ impl Index {
         queries: &[&[[u8; 2]]],
         min_shared: usize,
     ) -> Vec<Vec<(ReferenceAt, SameDna)>> {
-        if queries.len() <= SCAN_QUERIES_MAX {
+        if !hashed_pays(queries) {
             return queries
                 .iter()
                 .map(|q| self.same_dna_references(q, min_shared))
                 .collect();
         }
+        self.same_dna_references_hashed(queries, min_shared)
+    }
+
+    /// [`Index::same_dna_references_many`] by one hashed pass.
+    pub(crate) fn same_dna_references_hashed(
+        &self,
+        queries: &[&[[u8; 2]]],
+        min_shared: usize,
+    ) -> Vec<Vec<(ReferenceAt, SameDna)>> {
         let mut out = vec![Vec::new(); queries.len()];
         let mut batch = Batch::new(queries, min_shared);
         let mut found = Vec::new();

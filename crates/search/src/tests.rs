@@ -856,9 +856,9 @@ proptest! {
         }
         let queries = same_dna_queries(&f, &mut rng);
         let refs: Vec<&[[u8; 2]]> = queries.iter().map(Vec::as_slice).collect();
-        let many_children = f.index.same_dna_children_many(&refs, min_shared);
-        let many_refs = f.index.same_dna_references_many(&refs, min_shared);
-        let few_children = f.index.same_dna_children_many(&refs[..3], min_shared);
+        let many_children = f.index.same_dna_children_hashed(&refs, min_shared);
+        let many_refs = f.index.same_dna_references_hashed(&refs, min_shared);
+        let chosen_children = f.index.same_dna_children_many(&refs, min_shared);
         let mut flagged = 0;
         for (qi, q) in queries.iter().enumerate() {
             let mut want: Vec<(u64, SameDna)> = children
@@ -868,9 +868,7 @@ proptest! {
             want.sort_unstable();
             prop_assert_eq!(&f.index.same_dna_children(q, min_shared), &want);
             prop_assert_eq!(&many_children[qi], &want);
-            if qi < 3 {
-                prop_assert_eq!(&few_children[qi], &want);
-            }
+            prop_assert_eq!(&chosen_children[qi], &want);
             let mut want_refs: Vec<(u64, Vec<[u8; 2]>, SameDna)> = f
                 .cases
                 .iter()

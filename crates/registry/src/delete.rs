@@ -58,6 +58,7 @@ impl Registry {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        crate::same_dna::forget_case(&mut tx, case_ref).await?;
         let profiles = sqlx::query(
             "DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)",
         )

@@ -37,6 +37,19 @@ pub struct ImportReport {
     pub new_candidates: usize,
     /// Things the importer should know (never personal data).
     pub notes: Vec<String>,
+    /// Profiles added that have the same DNA as another one (already
+    /// registered, or in the same import): also told in `notes`.
+    pub same_dna: Vec<crate::SameDnaPair>,
+}
+
+impl ImportReport {
+    /// Takes the pairs of profiles with the same DNA an import flagged,
+    /// each also as a note in words.
+    pub(crate) fn tell_same_dna(&mut self, pairs: &[crate::SameDnaPair]) {
+        self.notes
+            .extend(pairs.iter().map(crate::SameDnaPair::words));
+        self.same_dna.extend(pairs.iter().cloned());
+    }
 }
 
 /// Where an import of lab files stands, told as it goes so a long import can
@@ -252,6 +265,7 @@ impl Registry {
                 let (cases, found) = all_ids(&mut tx).await?;
                 let (n, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
                 report.new_candidates = n;
+                report.tell_same_dna(&state.same_dna);
                 Some(state)
             } else {
                 None
@@ -499,6 +513,7 @@ impl Registry {
             touched.dedup();
             let (n, state) = self.rematch_in(&mut tx, actor, &touched, &[]).await?;
             report.new_candidates = n;
+            report.tell_same_dna(&state.same_dna);
             tx.commit().await?;
             state.committed();
         }
@@ -616,6 +631,7 @@ impl Registry {
             .await?;
             let (n, state) = self.rematch_in(&mut tx, actor, &[], &touched).await?;
             report.new_candidates = n;
+            report.tell_same_dna(&state.same_dna);
             tx.commit().await?;
             state.committed();
         }
@@ -817,6 +833,7 @@ impl Registry {
             });
             let (n, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
             report.new_candidates = n;
+            report.tell_same_dna(&state.same_dna);
             stages(ImportStage::Searched { new_candidates: n });
             stages(ImportStage::Committing);
             tx.commit().await?;

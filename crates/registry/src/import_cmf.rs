@@ -149,6 +149,7 @@ impl Registry {
             found: found.len(),
         });
         let (new_candidates, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
+        let same_dna = state.same_dna.clone();
         stages(ImportStage::Searched { new_candidates });
         stages(ImportStage::Committing);
         tx.commit().await?;
@@ -159,6 +160,7 @@ impl Registry {
             "{} references, {} found children and {} profiles added",
             added.references, added.found, added.profiles
         ));
+        report.tell_same_dna(&same_dna);
         Ok(report)
     }
 

@@ -33,6 +33,7 @@ mod queries;
 mod restore;
 mod retention;
 pub mod review;
+pub mod same_dna;
 pub mod schema;
 mod store;
 
@@ -55,6 +56,7 @@ pub use pfif::PfifExport;
 pub use queries::{CandidateFilter, CandidateRow};
 pub use restore::{ContentDigest, RestoreReport, TableDigest};
 pub use review::{ReviewAction, ReviewState, allowed_actions};
+pub use same_dna::{SameDnaKind, SameDnaPair, SameDnaSide};
 pub use schema::Backend;
 
 use crate::crypto::Key;

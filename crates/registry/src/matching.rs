@@ -10,6 +10,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
 use crate::facts::{CaseDays, CaseFacts};
+use crate::same_dna::SameDnaPair;
 use crate::store::{Event, append_audit};
 use crate::{Registry, RegistryError, Result};
 
@@ -86,6 +87,9 @@ pub struct MatchState {
 pub(crate) struct IndexUpdate<'a> {
     state: RwLockWriteGuard<'a, MatchState>,
     committed: bool,
+    /// The pairs of profiles with the same DNA the import flagged
+    /// ([`Registry::rematch_in`]).
+    pub(crate) same_dna: Vec<SameDnaPair>,
 }
 
 impl IndexUpdate<'_> {
@@ -434,7 +438,7 @@ impl Registry {
     }
 
     /// A stored genotype set, decrypted.
-    fn stored_profile(&self, sample: &str, blob: Vec<u8>) -> Result<StoredProfile> {
+    pub(crate) fn stored_profile(&self, sample: &str, blob: Vec<u8>) -> Result<StoredProfile> {
         let text = self
             .open_field("profiles", "genotypes", sample, Some(blob))?
             .unwrap_or_default();
@@ -569,6 +573,7 @@ impl Registry {
         let mut update = IndexUpdate {
             state: self.state.write().await,
             committed: false,
+            same_dna: Vec::new(),
         };
         let active: Option<i64> =
             sqlx::query("SELECT id FROM frequency_dbs WHERE active = 1 ORDER BY id DESC LIMIT 1")
@@ -644,6 +649,9 @@ impl Registry {
         let Some((db_id, _, _)) = state.database.clone() else {
             return Ok((0, update));
         };
+        let same_dna = self
+            .flag_same_dna_in(&mut *tx, actor, index, &snap, cases, found)
+            .await?;
         // Of each search's first `top_k`, the best is kept whenever the DNA
         // favours relatedness at all (LR >= 1), so a weakly typed family
         // still shows its best candidate; every other candidate needs
@@ -914,6 +922,8 @@ impl Registry {
             )
             .await?;
         }
+        let mut update = update;
+        update.same_dna = same_dna;
         Ok((stored, update))
     }
 }
@@ -1064,7 +1074,7 @@ pub(crate) async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<
 }
 
 /// `$1, $2, ..., $n`.
-fn placeholders(n: usize) -> String {
+pub(crate) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

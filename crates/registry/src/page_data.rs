@@ -61,6 +61,9 @@ pub struct CaseInfo {
     pub status: String,
     pub public_alert: bool,
     pub references: Vec<ReferenceInfo>,
+    /// Its references with the same DNA as another reference (for case
+    /// workers to check; `same_dna.rs`), told from this case's side.
+    pub same_dna: Vec<crate::SameDnaPair>,
 }
 
 /// The facts and texts of a found child.
@@ -74,6 +77,8 @@ pub struct FoundInfo {
     pub description: Option<String>,
     pub status: String,
     pub typed: bool,
+    /// Other found children with the same DNA (`same_dna.rs`).
+    pub same_dna: Vec<crate::SameDnaPair>,
 }
 
 /// The cases scored for a found child and one case's posterior.
@@ -249,6 +254,15 @@ impl Registry {
             },
             status: r.try_get(10)?,
             public_alert: r.try_get::<i64, _>(11)? != 0,
+            same_dna: self
+                .same_dna_of_samples(
+                    &mut *conn,
+                    &references
+                        .iter()
+                        .map(|r| r.sample_name.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .await?,
             case_id,
             references,
         })
@@ -269,7 +283,12 @@ impl Registry {
         .await?
         .ok_or_else(|| RegistryError::Invalid("no such found child".into()))?;
         let found_id: String = r.try_get(0)?;
+        let sample: String = r.try_get(1)?;
+        let same_dna = self
+            .same_dna_of_samples(&mut *conn, std::slice::from_ref(&sample))
+            .await?;
         Ok(FoundInfo {
+            same_dna,
             found_place: self.open_field(
                 "found_children",
                 "found_place",

@@ -672,6 +672,7 @@ impl Registry {
         // compared, once a lab has typed them: searched again here.
         let (n, index) = self.rematch_in(&mut tx, actor, &updated_cases, &[]).await?;
         report.new_candidates = n;
+        report.tell_same_dna(&index.same_dna);
         tx.commit().await?;
         index.committed();
         Ok(report)

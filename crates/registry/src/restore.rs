@@ -200,6 +200,19 @@ const TABLES: &[(&str, &str, &[Col])] = &[
         ],
     ),
     (
+        "same_dna",
+        "id",
+        &[
+            Int("id"),
+            Text("kind"),
+            Text("sample_a"),
+            Text("sample_b"),
+            Int("shared"),
+            Text("differing"),
+            Text("flagged_at"),
+        ],
+    ),
+    (
         "pfif_records",
         "person_record_id",
         &[

@@ -241,6 +241,27 @@ const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE candidates ADD COLUMN version {INT} NOT NULL DEFAULT 0",
         ],
     },
+    Migration {
+        version: 8,
+        statements: &[
+            // Pairs of profiles with the same DNA at every shared marker, or
+            // at all but one (`same_dna.rs`): two found children (`found`)
+            // or two references (`reference`), by sample name, the smaller
+            // first; the markers compared and the one that differs (its
+            // name, or ''), never a genotype. Deleted with the profiles.
+            "CREATE TABLE same_dna (
+            id {ID},
+            kind TEXT NOT NULL,
+            sample_a TEXT NOT NULL,
+            sample_b TEXT NOT NULL,
+            shared {INT} NOT NULL,
+            differing TEXT NOT NULL,
+            flagged_at TEXT NOT NULL,
+            UNIQUE (sample_a, sample_b)
+        )",
+            "CREATE INDEX same_dna_b ON same_dna (sample_b)",
+        ],
+    },
 ];
 
 impl Backend {

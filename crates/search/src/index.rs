@@ -103,7 +103,7 @@ pub(crate) struct Group {
 }
 
 impl Group {
-    fn view(&self, pos: usize) -> CaseView<'_> {
+    pub(crate) fn view(&self, pos: usize) -> CaseView<'_> {
         CaseView {
             meta: &self.metas[pos],
             cols: &self.cols,

@@ -17,6 +17,7 @@ mod columns;
 mod exact;
 mod index;
 mod persist;
+mod same_dna;
 mod scan;
 mod shape;
 mod tables;
@@ -27,6 +28,7 @@ mod tests;
 pub use exact::Evaluation;
 pub use index::{Hit, Index, Query, SearchConfig, SearchStats};
 pub use persist::IndexState;
+pub use same_dna::{MIN_SHARED_MARKERS, ReferenceAt, SameDna, compare as compare_same_dna};
 pub use shape::{Shape, Side, classify};
 pub use tables::{MAX_ALLELES, MAX_MARKERS, MISSING, Models, Profile, typed_mask};
 

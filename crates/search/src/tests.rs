@@ -768,3 +768,170 @@ fn differences_name_what_differs() {
         ]
     );
 }
+
+/// Per marker, the alleles smaller first (`MISSING` kept).
+fn normalised(p: &[[u8; 2]]) -> Vec<[u8; 2]> {
+    p.iter().map(|&[a, b]| [a.min(b), a.max(b)]).collect()
+}
+
+/// A copy of `p` with `changes` typed markers given another genotype and
+/// some markers left untyped. The first marker, whose genotypes are partly
+/// outside the index's codebook, is changed first half of the time, then to
+/// a genotype outside the codebook half of the time.
+fn perturbed(
+    p: &[[u8; 2]],
+    changes: usize,
+    drop: f64,
+    index: &Index,
+    rng: &mut ChaCha8Rng,
+) -> Profile {
+    let mut q = p.to_vec();
+    let mut typed: Vec<usize> = (0..q.len()).filter(|&m| q[m][0] != MISSING).collect();
+    for i in (1..typed.len()).rev() {
+        typed.swap(i, rng.random_range(0..=i));
+    }
+    if typed.contains(&0) && rng.random_bool(0.5) {
+        typed.retain(|&m| m != 0);
+        typed.insert(0, 0);
+    }
+    for &m in typed.iter().take(changes) {
+        let n = index.models.markers()[m].frequencies().alleles().len() as u8;
+        let old = normalised(&q[m..=m])[0];
+        let escaped = m == 0 && rng.random_bool(0.5);
+        let new = loop {
+            let a = rng.random_range(0..n);
+            let b = rng.random_range(0..n);
+            let outside = index.models.books[m].code([a, b]) == crate::tables::ESCAPED;
+            if [a.min(b), a.max(b)] != old && (!escaped || outside) {
+                break [a, b];
+            }
+        };
+        q[m] = new;
+    }
+    for g in &mut q {
+        if rng.random_bool(drop) {
+            *g = [MISSING, MISSING];
+        }
+    }
+    q
+}
+
+/// A few of the rescued children and references of a fixture copied, some
+/// exactly, some with one or two markers changed, some with markers dropped;
+/// and strangers.
+fn same_dna_queries(f: &Fixture, rng: &mut ChaCha8Rng) -> Vec<Profile> {
+    let mut queries = Vec::new();
+    for k in 0..30 {
+        let source: Profile = if k % 2 == 0 {
+            f.children[rng.random_range(0..f.children.len())].clone()
+        } else {
+            let case = &f.cases[rng.random_range(0..f.cases.len())];
+            case.3[rng.random_range(0..case.3.len())].clone()
+        };
+        let changes = rng.random_range(0..3);
+        let drop = [0.0, 0.1, 0.4][rng.random_range(0..3)];
+        queries.push(perturbed(&source, changes, drop, &f.index, rng));
+    }
+    queries
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The scans for the same DNA (one query at a time, and many at once
+    /// through hash tables) find exactly the found children and the
+    /// references that the plain comparison of every pair finds.
+    #[test]
+    fn same_dna_scans_agree_with_the_plain_comparison(seed in 0u64..1_000_000, min_shared in 6usize..13) {
+        let mut f = fixture(seed, 40, 0);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5A5A);
+        // Found children: the fixture's, and near copies of some of them
+        // and of references.
+        let mut children: Vec<(u64, Profile)> = f.children.iter().cloned().enumerate().map(|(i, p)| (i as u64, p)).collect();
+        for (k, q) in same_dna_queries(&f, &mut rng).into_iter().enumerate() {
+            children.push((10_000 + k as u64, q));
+        }
+        for (id, p) in &children {
+            f.index.insert_child(*id, p.clone()).unwrap();
+        }
+        let queries = same_dna_queries(&f, &mut rng);
+        let refs: Vec<&[[u8; 2]]> = queries.iter().map(Vec::as_slice).collect();
+        let many_children = f.index.same_dna_children_hashed(&refs, min_shared);
+        let many_refs = f.index.same_dna_references_hashed(&refs, min_shared);
+        let chosen_children = f.index.same_dna_children_many(&refs, min_shared);
+        let mut flagged = 0;
+        for (qi, q) in queries.iter().enumerate() {
+            let mut want: Vec<(u64, SameDna)> = children
+                .iter()
+                .filter_map(|(id, p)| compare_same_dna(q, p, min_shared).map(|s| (*id, s)))
+                .collect();
+            want.sort_unstable();
+            prop_assert_eq!(&f.index.same_dna_children(q, min_shared), &want);
+            prop_assert_eq!(&many_children[qi], &want);
+            prop_assert_eq!(&chosen_children[qi], &want);
+            let mut want_refs: Vec<(u64, Vec<[u8; 2]>, SameDna)> = f
+                .cases
+                .iter()
+                .flat_map(|(case, _, _, profiles)| profiles.iter().map(move |p| (*case, p)))
+                .filter_map(|(case, p)| compare_same_dna(q, p, min_shared).map(|s| (case, normalised(p), s)))
+                .collect();
+            want_refs.sort_unstable();
+            for got in [f.index.same_dna_references(q, min_shared), many_refs[qi].clone()] {
+                let mut got: Vec<(u64, Vec<[u8; 2]>, SameDna)> = got
+                    .into_iter()
+                    .map(|(at, s)| (at.case, f.index.reference_profile(at.case, at.slot).unwrap(), s))
+                    .collect();
+                got.sort_unstable();
+                prop_assert_eq!(&got, &want_refs);
+            }
+            flagged += want.len() + want_refs.len();
+        }
+        // The queries are mostly copies: the comparison is not vacuous.
+        prop_assert!(flagged > 0);
+    }
+}
+
+#[test]
+fn same_dna_compares_over_shared_markers_only() {
+    let a: Vec<[u8; 2]> = (0..12).map(|m| [m as u8, m as u8 + 1]).collect();
+    // Every marker equal (alleles in either order).
+    let mut b: Vec<[u8; 2]> = a.iter().map(|&[x, y]| [y, x]).collect();
+    assert_eq!(
+        compare_same_dna(&a, &b, 10),
+        Some(SameDna {
+            shared: 12,
+            differing: None
+        })
+    );
+    // One marker differs: named.
+    b[4] = [9, 9];
+    assert_eq!(
+        compare_same_dna(&a, &b, 10),
+        Some(SameDna {
+            shared: 12,
+            differing: Some(4)
+        })
+    );
+    // Two differ: not the same DNA.
+    b[7] = [9, 9];
+    assert_eq!(compare_same_dna(&a, &b, 10), None);
+    // Untyped markers are not compared; below the floor nothing is flagged.
+    b[7] = [MISSING, MISSING];
+    assert_eq!(
+        compare_same_dna(&a, &b, 10),
+        Some(SameDna {
+            shared: 11,
+            differing: Some(4)
+        })
+    );
+    b[4] = [MISSING, MISSING];
+    b[0] = [MISSING, MISSING];
+    assert_eq!(compare_same_dna(&a, &b, 10), None);
+    assert_eq!(
+        compare_same_dna(&a, &b, 9),
+        Some(SameDna {
+            shared: 9,
+            differing: None
+        })
+    );
+}

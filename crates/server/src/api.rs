@@ -381,6 +381,15 @@ pub(crate) fn candidate_json(d: &registry::CandidateDetail) -> Value {
     let mut v = json!(d);
     v["category"] = json!(d.summary.category);
     v["version"] = json!(d.summary.version);
+    // The found child's and the family's references' profiles with the
+    // same DNA as others (also under `found` and `case`).
+    v["same_dna"] = json!(
+        d.found
+            .same_dna
+            .iter()
+            .chain(&d.case.same_dna)
+            .collect::<Vec<_>>()
+    );
     v
 }
 
@@ -598,6 +607,7 @@ pub fn report_json(r: &ImportReport) -> Value {
         "unchanged": r.unchanged,
         "new_candidates": r.new_candidates,
         "notes": r.notes,
+        "same_dna": r.same_dna,
     })
 }
 

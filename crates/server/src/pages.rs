@@ -573,6 +573,8 @@ struct CaseTemplate {
     drawing: String,
     candidates: Vec<CandidateSummary>,
     pager: Pager,
+    /// Its references with the same DNA as another reference.
+    same_dna: Vec<words::SameDnaWarning>,
 }
 
 async fn case_page(
@@ -594,6 +596,7 @@ async fn case_page(
     let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
     let drawing = drawing::case_drawing(&case, None);
     Ok(render(&CaseTemplate {
+        same_dna: case.same_dna.iter().map(words::same_dna).collect(),
         nav: Nav::of(Some(&a)),
         case,
         drawing,
@@ -632,6 +635,8 @@ struct FoundTemplate {
     found: FoundInfo,
     candidates: Vec<CandidateSummary>,
     pager: Pager,
+    /// Other found children with the same DNA.
+    same_dna: Vec<words::SameDnaWarning>,
 }
 
 async fn found_page(
@@ -652,6 +657,7 @@ async fn found_page(
     let base = format!("/found/{}", encode(&found.found_id));
     let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
     Ok(render(&FoundTemplate {
+        same_dna: found.same_dna.iter().map(words::same_dna).collect(),
         nav: Nav::of(Some(&a)),
         age: found
             .facts
@@ -771,6 +777,9 @@ struct CandidateTemplate {
     four_eyes: Option<String>,
     /// Why the page is shown again (someone else changed the candidate).
     notice: Option<String>,
+    /// The found child's and the family's references' profiles with the
+    /// same DNA as others.
+    same_dna: Vec<words::SameDnaWarning>,
 }
 
 /// An LR as people read it.
@@ -844,6 +853,13 @@ async fn render_candidate(
     let drawing = drawing::case_drawing(&d.case, Some(&d.found.found_id));
     let chart = drawing::lr_chart(&d.all_scores, d.summary.log10_lr, &d.summary.found_id);
     let t = CandidateTemplate {
+        same_dna: d
+            .found
+            .same_dna
+            .iter()
+            .chain(&d.case.same_dna)
+            .map(words::same_dna)
+            .collect(),
         nav: Nav::of(Some(a)),
         lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
         posterior_text: d
@@ -957,6 +973,10 @@ struct ImportTemplate {
     chosen: String,
     report: Option<ImportReport>,
     error: Option<String>,
+    /// The report's notes but those of profiles with the same DNA, which
+    /// `same_dna` tells in both languages with links.
+    notes: Vec<String>,
+    same_dna: Vec<words::SameDnaWarning>,
 }
 
 fn kinds_for(role: Role) -> Vec<&'static str> {
@@ -980,6 +1000,8 @@ pub async fn import_page(User(a): User) -> Response {
         chosen: String::new(),
         report: None,
         error: None,
+        notes: Vec::new(),
+        same_dna: Vec::new(),
     })
 }
 
@@ -1041,6 +1063,8 @@ pub async fn import_upload(
         nav: Nav::of(Some(&a)),
         report: None,
         error: None,
+        notes: Vec::new(),
+        same_dna: Vec::new(),
     };
     let again = |t: &mut ImportTemplate, e: AppError| -> PageResult {
         t.error = Some(format!("{} {CHOOSE_AGAIN}", e.message));
@@ -1097,6 +1121,14 @@ pub async fn import_upload(
     };
     match run_import(&state, &a.user.username, &kind, text, options).await {
         Ok(r) => {
+            let told: Vec<String> = r.same_dna.iter().map(|p| p.words()).collect();
+            t.notes = r
+                .notes
+                .iter()
+                .filter(|n| !told.contains(n))
+                .cloned()
+                .collect();
+            t.same_dna = r.same_dna.iter().map(words::same_dna).collect();
             t.report = Some(r);
             Ok(render(&t))
         }

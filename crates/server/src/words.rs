@@ -530,3 +530,90 @@ mod tests {
         assert_eq!(percent(0.5), "50%");
     }
 }
+
+/// The warning a case worker reads about two profiles with the same DNA:
+/// in English and in Chinese, each a sentence with a link to the other
+/// found child or the other reference's case in its middle.
+#[derive(Debug, Clone)]
+pub struct SameDnaWarning {
+    pub en_before: String,
+    pub en_after: String,
+    pub zh_before: String,
+    pub zh_after: String,
+    /// The other found child's or the other reference's case page.
+    pub href: String,
+    pub link: String,
+}
+
+/// [`SameDnaWarning`] of a pair, told from `pair.this`'s side. Marker
+/// names and counts only, never a genotype.
+pub fn same_dna(pair: &registry::SameDnaPair) -> SameDnaWarning {
+    let (en_markers, zh_markers) = match &pair.differing {
+        None => (
+            format!("all {} markers compared are equal", pair.shared),
+            format!("比较的{}个基因座全部相同", pair.shared),
+        ),
+        Some(m) => (
+            format!(
+                "all but one of the {} markers compared are equal ({m} differs)",
+                pair.shared
+            ),
+            format!("比较的{}个基因座中除 {m} 外全部相同", pair.shared),
+        ),
+    };
+    let check_en = "A case worker should check before deciding on any candidate of theirs.";
+    let check_zh = "请个案工作者在对相关候选匹配作出任何决定之前先核实。";
+    let this = &pair.this;
+    let other = &pair.other;
+    match pair.kind {
+        registry::SameDnaKind::Found => {
+            let link = other
+                .found_id
+                .clone()
+                .unwrap_or_else(|| other.sample.clone());
+            let me = this.found_id.clone().unwrap_or_else(|| this.sample.clone());
+            SameDnaWarning {
+                en_before: format!("Found child {me} has the same DNA as found child "),
+                en_after: format!(
+                    ": {en_markers}. It may be the same child registered twice, or identical twins. {check_en}"
+                ),
+                zh_before: format!("被找到的儿童 {me} 与被找到的儿童 "),
+                zh_after: format!(
+                    " 的DNA相同：{zh_markers}。可能是同一个儿童被登记了两次，也可能是同卵双胞胎。{check_zh}"
+                ),
+                href: format!("/found/{}", crate::api::encode(&link)),
+                link,
+            }
+        }
+        registry::SameDnaKind::Reference => {
+            let rel =
+                |s: &registry::SameDnaSide| relationship(s.relationship.as_deref().unwrap_or(""));
+            let link = other.case_id.clone().unwrap_or_default();
+            let this_case = this.case_id.clone().unwrap_or_default();
+            SameDnaWarning {
+                en_before: format!(
+                    "Reference {} ({}) of case {this_case} has the same DNA as reference {} ({}) of case ",
+                    this.sample,
+                    rel(this),
+                    other.sample,
+                    rel(other)
+                ),
+                en_after: format!(
+                    ": {en_markers}. It may be the same person given twice (for two lost children, say), or identical twins. {check_en}"
+                ),
+                zh_before: format!(
+                    "案件 {this_case} 的样本提供者 {}（{}）与案件 ",
+                    this.sample,
+                    rel(this)
+                ),
+                zh_after: format!(
+                    " 的样本提供者 {}（{}）DNA相同：{zh_markers}。可能是同一个人的样本被提交了两次（例如为两个失踪的孩子），也可能是同卵双胞胎。{check_zh}",
+                    other.sample,
+                    rel(other)
+                ),
+                href: format!("/cases/{}", crate::api::encode(&link)),
+                link,
+            }
+        }
+    }
+}

@@ -20,6 +20,7 @@ mod pfif;
 mod posterior;
 mod restore;
 mod safety;
+mod same_dna;
 mod snapshot;
 
 /// Declares an async test body run on both databases.

@@ -11,4 +11,5 @@ mod paging;
 mod pfif;
 mod review;
 mod roles;
+mod same_dna;
 mod security;

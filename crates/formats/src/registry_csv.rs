@@ -1,8 +1,11 @@
 //! The CSV files a registry imports: missing-child cases, the references
 //! (relatives who gave DNA) of those cases, and found children.
 //!
-//! Each file is read whole: the parsers return every row or the first error,
-//! which names the file, the 1-based line, the column (by its header name) and
+//! Each file is read from a stream a line at a time ([`CaseReader`],
+//! [`ReferenceReader`], [`FoundReader`]: one row at a time, keeping only the
+//! identifiers read so far, to refuse a repeated one) or from a text
+//! ([`parse_cases`], [`parse_references`], [`parse_found`]: every row). An
+//! error names the file, the 1-based line, the column (by its header name) and
 //! the reason.
 //!
 //! Rules common to the three files:
@@ -31,11 +34,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::io::BufRead;
 use std::str::FromStr;
 
 use kinship::{Relative, Sex};
 
 use crate::error::{FormatError, Location};
+use crate::lines::LineReader;
 
 // ---------------------------------------------------------------------------
 // Dates
@@ -293,11 +298,42 @@ pub struct FoundRow {
 /// (`child_birth_date_from` <= `child_birth_date_to`; a known birth date is
 /// written in both); `missing_date` is not before `child_birth_date_from`.
 pub fn parse_cases(file: &str, text: &str, today: Date) -> Result<Vec<CaseRow>, FormatError> {
-    let rows = read_rows(file, text, &CASE_COLUMNS, CASE_REQUIRED)?;
-    let mut ids = HashMap::new();
-    let mut cases = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let case_id = row.id("case_id", &mut ids)?;
+    let mut reader = CaseReader::new(file, text.as_bytes(), today)?;
+    let mut cases = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        cases.push(row);
+    }
+    Ok(cases)
+}
+
+/// Reads a cases file from a stream, one row at a time, as [`parse_cases`]
+/// reads a text (the same rows, the same errors, though of a file with
+/// several errors the first in line order is told first). Memory is one
+/// line and the case ids read so far (to refuse a repeated one), whatever
+/// the size of the file.
+pub struct CaseReader<'a, R> {
+    rows: RowReader<'a, R>,
+    today: Date,
+    ids: HashMap<String, usize>,
+}
+
+impl<'a, R: BufRead> CaseReader<'a, R> {
+    /// Reads the header; `file` names the file in errors.
+    pub fn new(file: &'a str, input: R, today: Date) -> Result<CaseReader<'a, R>, FormatError> {
+        Ok(CaseReader {
+            rows: RowReader::new(file, input, &CASE_COLUMNS, CASE_REQUIRED)?,
+            today,
+            ids: HashMap::new(),
+        })
+    }
+
+    /// The next case, or `None` after the last (a file without any is an error).
+    pub fn next_row(&mut self) -> Result<Option<CaseRow>, FormatError> {
+        let Some(row) = self.rows.next_row()? else {
+            return Ok(None);
+        };
+        let today = self.today;
+        let case_id = row.id("case_id", &mut self.ids)?;
         let child_name = row.text("child_name", NAME_MAX_CHARS)?;
         let child_sex = row.sex("child_sex")?;
         let birth_from = row.date("child_birth_date_from", today)?;
@@ -322,7 +358,7 @@ pub fn parse_cases(file: &str, text: &str, today: Date) -> Result<Vec<CaseRow>, 
         let missing_place = row.text("missing_place", PLACE_MAX_CHARS)?;
         let (missing_lat, missing_lon) = row.coordinates("missing_lat", "missing_lon")?;
         let description = row.text("description", DESCRIPTION_MAX_CHARS)?;
-        cases.push(CaseRow {
+        Ok(Some(CaseRow {
             line: row.line,
             case_id,
             child_name,
@@ -334,9 +370,13 @@ pub fn parse_cases(file: &str, text: &str, today: Date) -> Result<Vec<CaseRow>, 
             missing_lat,
             missing_lon,
             description,
-        });
+        }))
     }
-    Ok(cases)
+
+    /// The stream, read up to where the rows were taken.
+    pub fn into_inner(self) -> R {
+        self.rows.into_inner()
+    }
 }
 
 /// Parses a references file (see the module documentation); `file` names the
@@ -352,17 +392,46 @@ pub fn parse_cases(file: &str, text: &str, today: Date) -> Result<Vec<CaseRow>, 
 /// Whether each case exists is not checked here: the cases may be in the
 /// registry rather than in a file read with this one.
 pub fn parse_references(file: &str, text: &str) -> Result<Vec<ReferenceRow>, FormatError> {
-    let rows = read_rows(file, text, &REFERENCE_COLUMNS, REFERENCE_REQUIRED)?;
-    let mut samples = HashMap::new();
-    // The line of each unique relationship (mother, ...) per case.
-    let mut unique: HashMap<(String, Relative), usize> = HashMap::new();
-    let mut references = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let sample_name = row.id("sample_name", &mut samples)?;
+    let mut reader = ReferenceReader::new(file, text.as_bytes())?;
+    let mut references = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        references.push(row);
+    }
+    Ok(references)
+}
+
+/// Reads a references file from a stream, one row at a time, as
+/// [`parse_references`] reads a text. Memory is one line, the sample names
+/// read so far and the unique relationships (mother, ...) of each case.
+pub struct ReferenceReader<'a, R> {
+    rows: RowReader<'a, R>,
+    samples: HashMap<String, usize>,
+    /// The line of each unique relationship (mother, ...) per case.
+    unique: HashMap<(String, Relative), usize>,
+}
+
+impl<'a, R: BufRead> ReferenceReader<'a, R> {
+    /// Reads the header; `file` names the file in errors.
+    pub fn new(file: &'a str, input: R) -> Result<ReferenceReader<'a, R>, FormatError> {
+        Ok(ReferenceReader {
+            rows: RowReader::new(file, input, &REFERENCE_COLUMNS, REFERENCE_REQUIRED)?,
+            samples: HashMap::new(),
+            unique: HashMap::new(),
+        })
+    }
+
+    /// The next reference, or `None` after the last (a file without any is an error).
+    pub fn next_row(&mut self) -> Result<Option<ReferenceRow>, FormatError> {
+        let Some(row) = self.rows.next_row()? else {
+            return Ok(None);
+        };
+        let sample_name = row.id("sample_name", &mut self.samples)?;
         let case_id = row.id("case_id", &mut HashMap::new())?;
         let relationship = row.relationship("relationship")?;
         if relationship.is_unique()
-            && let Some(first) = unique.insert((case_id.clone(), relationship), row.line)
+            && let Some(first) = self
+                .unique
+                .insert((case_id.clone(), relationship), row.line)
         {
             return Err(row.error(
                 "relationship",
@@ -388,16 +457,20 @@ pub fn parse_references(file: &str, text: &str) -> Result<Vec<ReferenceRow>, For
             }
             _ => given,
         };
-        references.push(ReferenceRow {
+        Ok(Some(ReferenceRow {
             line: row.line,
             sample_name,
             case_id,
             relationship,
             person_name,
             sex,
-        });
+        }))
     }
-    Ok(references)
+
+    /// The stream, read up to where the rows were taken.
+    pub fn into_inner(self) -> R {
+        self.rows.into_inner()
+    }
 }
 
 /// Parses a found-children file (see the module documentation); `file` names
@@ -407,13 +480,42 @@ pub fn parse_references(file: &str, text: &str) -> Result<Vec<ReferenceRow>, For
 /// numbers of days from 0 to [`AGE_MAX_DAYS`], `age_min_days` <=
 /// `age_max_days`.
 pub fn parse_found(file: &str, text: &str, today: Date) -> Result<Vec<FoundRow>, FormatError> {
-    let rows = read_rows(file, text, &FOUND_COLUMNS, FOUND_REQUIRED)?;
-    let mut samples = HashMap::new();
-    let mut ids = HashMap::new();
-    let mut found = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let sample_name = row.id("sample_name", &mut samples)?;
-        let found_id = row.id("found_id", &mut ids)?;
+    let mut reader = FoundReader::new(file, text.as_bytes(), today)?;
+    let mut found = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        found.push(row);
+    }
+    Ok(found)
+}
+
+/// Reads a found-children file from a stream, one row at a time, as
+/// [`parse_found`] reads a text. Memory is one line and the sample names and
+/// found ids read so far.
+pub struct FoundReader<'a, R> {
+    rows: RowReader<'a, R>,
+    today: Date,
+    samples: HashMap<String, usize>,
+    ids: HashMap<String, usize>,
+}
+
+impl<'a, R: BufRead> FoundReader<'a, R> {
+    /// Reads the header; `file` names the file in errors.
+    pub fn new(file: &'a str, input: R, today: Date) -> Result<FoundReader<'a, R>, FormatError> {
+        Ok(FoundReader {
+            rows: RowReader::new(file, input, &FOUND_COLUMNS, FOUND_REQUIRED)?,
+            today,
+            samples: HashMap::new(),
+            ids: HashMap::new(),
+        })
+    }
+
+    /// The next found child, or `None` after the last (a file without any is an error).
+    pub fn next_row(&mut self) -> Result<Option<FoundRow>, FormatError> {
+        let Some(row) = self.rows.next_row()? else {
+            return Ok(None);
+        };
+        let sample_name = row.id("sample_name", &mut self.samples)?;
+        let found_id = row.id("found_id", &mut self.ids)?;
         let sex = row.sex("sex")?;
         let age_min_days = row.age("age_min_days")?;
         let age_max_days = row.age("age_max_days")?;
@@ -425,12 +527,12 @@ pub fn parse_found(file: &str, text: &str, today: Date) -> Result<Vec<FoundRow>,
                 format!("{max} is less than age_min_days {min}"),
             ));
         }
-        let found_date = row.date("found_date", today)?;
+        let found_date = row.date("found_date", self.today)?;
         let found_place = row.text("found_place", PLACE_MAX_CHARS)?;
         let (found_lat, found_lon) = row.coordinates("found_lat", "found_lon")?;
         let institution = row.text("institution", PLACE_MAX_CHARS)?;
         let description = row.text("description", DESCRIPTION_MAX_CHARS)?;
-        found.push(FoundRow {
+        Ok(Some(FoundRow {
             line: row.line,
             sample_name,
             found_id,
@@ -443,9 +545,13 @@ pub fn parse_found(file: &str, text: &str, today: Date) -> Result<Vec<FoundRow>,
             found_lon,
             institution,
             description,
-        });
+        }))
     }
-    Ok(found)
+
+    /// The stream, read up to where the rows were taken.
+    pub fn into_inner(self) -> R {
+        self.rows.into_inner()
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -642,159 +748,201 @@ impl Row<'_> {
     }
 }
 
-/// Reads the header and the data rows of a file whose columns are `columns`,
-/// of which `required` must be present (see the module documentation).
-fn read_rows<'a>(
+/// Reads a file whose columns are `columns`, of which `required` must be
+/// present (see the module documentation), from a stream a line at a time:
+/// the header when made, then one data row at a time. Nothing is kept but
+/// the header's layout.
+struct RowReader<'a, R> {
     file: &'a str,
-    text: &str,
+    lines: LineReader<R>,
     columns: &'static [&'static str],
-    required: &[&str],
-) -> Result<Vec<Row<'a>>, FormatError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = crate::split_lines(text)
-        .enumerate()
-        .map(|(index, raw)| (index + 1, raw));
-    // Each line split into fields, or None for a blank line.
-    let split = |line: usize, raw: &str, names: Option<&[&str]>| {
-        if raw.trim().is_empty() {
-            return Ok(None);
-        }
-        let fields = split_line(raw).map_err(|(at, reason)| {
-            let location = match names.and_then(|n| n.get(at)) {
-                Some(name) => Location::line_field(line, *name),
-                None => Location::line(line),
-            };
-            FormatError::new(file, location, reason)
-        })?;
-        Ok(if fields.iter().all(|f| f.trim().is_empty()) {
-            None
-        } else {
-            Some(fields)
-        })
-    };
+    /// The column of the file kind at each position of the lines.
+    names: Vec<&'static str>,
+    /// The position in the lines of each column of the file kind.
+    positions: Vec<Option<usize>>,
+    header_line: usize,
+    /// Data rows given so far.
+    rows: usize,
+}
 
-    let (header_line, mut header) = loop {
-        let Some((line, raw)) = lines.next() else {
-            return Err(FormatError::whole(file, "empty file: no header"));
-        };
-        if let Some(fields) = split(line, raw, None)? {
-            break (line, fields);
-        }
-    };
-    while header.last().is_some_and(|h| h.trim().is_empty()) {
-        header.pop();
+/// One line split into fields, or `None` for a blank line (also a line of
+/// empty fields only). `names` name the fields in errors.
+fn split_fields(
+    file: &str,
+    line: usize,
+    raw: &str,
+    names: Option<&[&str]>,
+) -> Result<Option<Vec<String>>, FormatError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
     }
-    // The column of the file kind at each position of the lines.
-    let mut names: Vec<&'static str> = Vec::with_capacity(header.len());
-    let mut unknown: Vec<String> = Vec::new();
-    for (at, name) in header.iter().enumerate() {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(FormatError::new(
-                file,
-                Location::line(header_line),
-                format!("column {} of the header has no name", at + 1),
-            ));
+    let fields = split_line(raw).map_err(|(at, reason)| {
+        let location = match names.and_then(|n| n.get(at)) {
+            Some(name) => Location::line_field(line, *name),
+            None => Location::line(line),
+        };
+        FormatError::new(file, location, reason)
+    })?;
+    Ok(if fields.iter().all(|f| f.trim().is_empty()) {
+        None
+    } else {
+        Some(fields)
+    })
+}
+
+impl<'a, R: BufRead> RowReader<'a, R> {
+    /// Reads the header.
+    fn new(
+        file: &'a str,
+        input: R,
+        columns: &'static [&'static str],
+        required: &[&str],
+    ) -> Result<RowReader<'a, R>, FormatError> {
+        let mut lines = LineReader::new(input);
+        let (header_line, mut header) = loop {
+            let Some((line, raw)) = lines.next_line().map_err(|e| e.located(file))? else {
+                return Err(FormatError::whole(file, "empty file: no header"));
+            };
+            if let Some(fields) = split_fields(file, line, raw, None)? {
+                break (line, fields);
+            }
+        };
+        while header.last().is_some_and(|h| h.trim().is_empty()) {
+            header.pop();
         }
-        match columns.iter().find(|c| c.eq_ignore_ascii_case(name)) {
-            Some(column) if names.contains(column) => {
+        let mut names: Vec<&'static str> = Vec::with_capacity(header.len());
+        let mut unknown: Vec<String> = Vec::new();
+        for (at, name) in header.iter().enumerate() {
+            let name = name.trim();
+            if name.is_empty() {
                 return Err(FormatError::new(
                     file,
-                    Location::line_field(header_line, *column),
-                    "the column is named twice",
+                    Location::line(header_line),
+                    format!("column {} of the header has no name", at + 1),
                 ));
             }
-            Some(column) => names.push(column),
-            None => {
-                unknown.push(format!("{name:?}"));
-                names.push("");
+            match columns.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+                Some(column) if names.contains(column) => {
+                    return Err(FormatError::new(
+                        file,
+                        Location::line_field(header_line, *column),
+                        "the column is named twice",
+                    ));
+                }
+                Some(column) => names.push(column),
+                None => {
+                    unknown.push(format!("{name:?}"));
+                    names.push("");
+                }
             }
         }
-    }
-    if let Some(first) = header.iter().zip(&names).find(|(_, n)| n.is_empty()) {
-        let s = if unknown.len() > 1 { "s" } else { "" };
-        return Err(FormatError::new(
+        if let Some(first) = header.iter().zip(&names).find(|(_, n)| n.is_empty()) {
+            let s = if unknown.len() > 1 { "s" } else { "" };
+            return Err(FormatError::new(
+                file,
+                Location::line_field(header_line, first.0.trim()),
+                format!(
+                    "unknown column{s} {}: the columns are {}",
+                    unknown.join(", "),
+                    columns.join(", ")
+                ),
+            ));
+        }
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|r| !names.contains(r))
+            .collect();
+        if let Some(first) = missing.first() {
+            let s = if missing.len() > 1 { "s" } else { "" };
+            return Err(FormatError::new(
+                file,
+                Location::line_field(header_line, *first),
+                format!(
+                    "missing column{s} {}: required are {}",
+                    missing.join(", "),
+                    required.join(", ")
+                ),
+            ));
+        }
+        let positions: Vec<Option<usize>> = columns
+            .iter()
+            .map(|c| names.iter().position(|n| n == c))
+            .collect();
+        Ok(RowReader {
             file,
-            Location::line_field(header_line, first.0.trim()),
-            format!(
-                "unknown column{s} {}: the columns are {}",
-                unknown.join(", "),
-                columns.join(", ")
-            ),
-        ));
+            lines,
+            columns,
+            names,
+            positions,
+            header_line,
+            rows: 0,
+        })
     }
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|r| !names.contains(r))
-        .collect();
-    if let Some(first) = missing.first() {
-        let s = if missing.len() > 1 { "s" } else { "" };
-        return Err(FormatError::new(
-            file,
-            Location::line_field(header_line, *first),
-            format!(
-                "missing column{s} {}: required are {}",
-                missing.join(", "),
-                required.join(", ")
-            ),
-        ));
-    }
-    // The position in the lines of each column of the file kind.
-    let positions: Vec<Option<usize>> = columns
-        .iter()
-        .map(|c| names.iter().position(|n| n == c))
-        .collect();
 
-    let mut rows = Vec::new();
-    for (line, raw) in lines {
-        let Some(mut fields) = split(line, raw, Some(&names))? else {
-            continue;
-        };
-        if fields.len() > names.len() {
-            if fields[names.len()..].iter().any(|f| !f.trim().is_empty()) {
+    /// The next data row, or `None` at the end of the file; a file with a
+    /// header and no data row is an error.
+    fn next_row(&mut self) -> Result<Option<Row<'a>>, FormatError> {
+        let file = self.file;
+        loop {
+            let Some((line, raw)) = self.lines.next_line().map_err(|e| e.located(file))? else {
+                if self.rows == 0 {
+                    return Err(FormatError::new(
+                        file,
+                        Location::line(self.header_line),
+                        "the file has a header but no rows after it: nothing to import",
+                    ));
+                }
+                return Ok(None);
+            };
+            let names = &self.names;
+            let Some(mut fields) = split_fields(file, line, raw, Some(names))? else {
+                continue;
+            };
+            if fields.len() > names.len() {
+                if fields[names.len()..].iter().any(|f| !f.trim().is_empty()) {
+                    return Err(FormatError::new(
+                        file,
+                        Location::line(line),
+                        format!(
+                            "{} fields but the header has {} columns",
+                            fields.len(),
+                            names.len()
+                        ),
+                    ));
+                }
+                fields.truncate(names.len());
+            }
+            if fields.len() < names.len() {
                 return Err(FormatError::new(
                     file,
-                    Location::line(line),
+                    Location::line_field(line, names[fields.len()]),
                     format!(
-                        "{} fields but the header has {} columns",
+                        "{} fields but the header has {} columns: the line ends before this column",
                         fields.len(),
                         names.len()
                     ),
                 ));
             }
-            fields.truncate(names.len());
-        }
-        if fields.len() < names.len() {
-            return Err(FormatError::new(
+            let values = self
+                .positions
+                .iter()
+                .map(|p| p.map_or_else(String::new, |at| fields[at].trim().to_string()))
+                .collect();
+            self.rows += 1;
+            return Ok(Some(Row {
                 file,
-                Location::line_field(line, names[fields.len()]),
-                format!(
-                    "{} fields but the header has {} columns: the line ends before this column",
-                    fields.len(),
-                    names.len()
-                ),
-            ));
+                columns: self.columns,
+                line,
+                values,
+            }));
         }
-        let values = positions
-            .iter()
-            .map(|p| p.map_or_else(String::new, |at| fields[at].trim().to_string()))
-            .collect();
-        rows.push(Row {
-            file,
-            columns,
-            line,
-            values,
-        });
     }
-    if rows.is_empty() {
-        return Err(FormatError::new(
-            file,
-            Location::line(header_line),
-            "the file has a header but no rows after it: nothing to import",
-        ));
+
+    /// The stream, read up to where the rows were taken.
+    fn into_inner(self) -> R {
+        self.lines.into_inner()
     }
-    Ok(rows)
 }
 
 /// Splits one line at commas. A field whose first character other than spaces
@@ -900,6 +1048,64 @@ mod tests {
 
     fn found(rows: &str) -> Result<Vec<FoundRow>, FormatError> {
         parse_found("found.csv", &format!("{FOUND_HEADER}\n{rows}"), d(TODAY))
+    }
+
+    /// The stream readers give the rows of the text read whole, however the
+    /// stream is cut (a CR at the end of one buffer, its LF in the next), and
+    /// an error names the line of a row that is not UTF-8 text, with the rows
+    /// before it given first.
+    #[test]
+    fn readers_read_a_stream_as_the_text() {
+        use std::io::BufReader;
+        let cases = format!(
+            "\u{feff}{CASE_HEADER}\r\nC1,Li,M,2019-03-02,2019-03-02,2021-07-15,\"A, B\",1,2,x\r\r\nC2,,,,,,,,,\n"
+        );
+        let refs = format!("{REFERENCE_HEADER}\rR1,C1,mother,,\rR2,C1,father,,F\r");
+        let found = format!("{FOUND_HEADER}\nF1,FC1,F,10,20,2025-01-01,,,,,\n");
+        let want = (
+            parse_cases("c", &cases, d(TODAY)).unwrap(),
+            parse_references("r", &refs),
+            parse_found("f", &found, d(TODAY)).unwrap(),
+        );
+        assert_eq!(want.0.len(), 2);
+        assert_eq!(want.0[1].line, 4);
+        assert!(want.1.as_ref().unwrap_err().reason.contains("contradicts"));
+        for capacity in [1, 2, 3, 7, 64] {
+            let mut r = CaseReader::new(
+                "c",
+                BufReader::with_capacity(capacity, cases.as_bytes()),
+                d(TODAY),
+            )
+            .unwrap();
+            let mut got = Vec::new();
+            while let Some(row) = r.next_row().unwrap() {
+                got.push(row);
+            }
+            assert_eq!(got, want.0, "{capacity}");
+            let mut r =
+                ReferenceReader::new("r", BufReader::with_capacity(capacity, refs.as_bytes()))
+                    .unwrap();
+            assert_eq!(r.next_row().unwrap().unwrap().sample_name, "R1");
+            assert_eq!(r.next_row().unwrap_err(), *want.1.as_ref().unwrap_err());
+            let mut r = FoundReader::new(
+                "f",
+                BufReader::with_capacity(capacity, found.as_bytes()),
+                d(TODAY),
+            )
+            .unwrap();
+            assert_eq!(vec![r.next_row().unwrap().unwrap()], want.2);
+            assert_eq!(r.next_row().unwrap(), None);
+        }
+        let bytes = [
+            format!("{CASE_HEADER}\nC1,,,,,,,,,\nC2,").as_bytes(),
+            b"\xff\n",
+        ]
+        .concat();
+        let mut r = CaseReader::new("c", &bytes[..], d(TODAY)).unwrap();
+        assert_eq!(r.next_row().unwrap().unwrap().case_id, "C1");
+        let e = r.next_row().unwrap_err();
+        assert_eq!(e.location.line, Some(3), "{e}");
+        assert!(e.reason.contains("not UTF-8"), "{e}");
     }
 
     // --- Date

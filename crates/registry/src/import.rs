@@ -8,7 +8,7 @@
 //! refused with its line.
 
 use formats::registry_csv::{
-    CaseRow, Date, FoundRow, ReferenceRow, parse_cases, parse_found, parse_references,
+    CaseReader, CaseRow, Date, FoundReader, FoundRow, ReferenceReader, ReferenceRow,
 };
 use std::io::{BufReader, Read};
 
@@ -300,18 +300,46 @@ async fn all_ids(conn: &mut AnyConnection) -> Result<(Vec<i64>, Vec<i64>)> {
 }
 
 impl Registry {
-    /// Imports missing-child cases (`case_id,child_name,child_sex,...`).
+    /// Imports missing-child cases (`case_id,child_name,child_sex,...`) from
+    /// a text: [`Registry::import_cases_from`] over it.
     pub async fn import_cases(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
-        let rows = parse_cases(file, text, Date::today_utc())?;
+        self.import_cases_from(actor, file, &text_stream(text))
+            .await
+    }
+
+    /// Imports missing-child cases from a file opened by `open`, read twice
+    /// as a stream, never whole: first every row checked and counted and the
+    /// file hashed, keeping only the case ids (to refuse a repeated one); then
+    /// read again and stored row by row in the import's one transaction. A
+    /// file that changed between the two readings is refused and nothing is
+    /// stored.
+    pub async fn import_cases_from<'f>(
+        &self,
+        actor: &str,
+        file: &str,
+        open: &OpenFile<'f>,
+    ) -> Result<ImportReport> {
+        let today = Date::today_utc();
+        let reader = || -> Result<CaseReader<'_, HashedFile<'f>>> {
+            Ok(CaseReader::new(file, hashed(file, open)?, today)?)
+        };
+        let (total, sha) = first_reading(reader()?)?;
         let mut report = ImportReport {
             kind: "cases".into(),
             file: file.into(),
-            rows: rows.len(),
+            rows: total,
             ..Default::default()
         };
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
-        for row in &rows {
+        let mut rows = reader()?;
+        let mut k = 0;
+        while let Some(row) = rows.next_row()? {
+            k += 1;
+            if k > total {
+                return Err(file_changed(file));
+            }
+            let row = &row;
             let existing = sqlx::query(
                 "SELECT child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description
                  FROM cases WHERE case_id = $1",
@@ -356,15 +384,11 @@ impl Registry {
                 }
             }
         }
-        self.record_import(
-            &mut tx,
-            actor,
-            "cases",
-            file,
-            &sha256_hex(text),
-            report.added,
-        )
-        .await?;
+        if k != total || rows.finish() != sha {
+            return Err(file_changed(file));
+        }
+        self.record_import(&mut tx, actor, "cases", file, &sha, report.added)
+            .await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -394,25 +418,50 @@ impl Registry {
         Ok(())
     }
 
-    /// Imports references (`sample_name,case_id,relationship,person_name,sex`).
+    /// Imports references (`sample_name,case_id,relationship,person_name,sex`)
+    /// from a text: [`Registry::import_references_from`] over it.
     pub async fn import_references(
         &self,
         actor: &str,
         file: &str,
         text: &str,
     ) -> Result<ImportReport> {
-        let rows = parse_references(file, text)?;
+        self.import_references_from(actor, file, &text_stream(text))
+            .await
+    }
+
+    /// Imports references from a file opened by `open`, read twice as a
+    /// stream as [`Registry::import_cases_from`] reads cases (the first
+    /// reading keeps the sample names and each case's unique relationships);
+    /// the families they change are searched in the same transaction.
+    pub async fn import_references_from<'f>(
+        &self,
+        actor: &str,
+        file: &str,
+        open: &OpenFile<'f>,
+    ) -> Result<ImportReport> {
+        let reader = || -> Result<ReferenceReader<'_, HashedFile<'f>>> {
+            Ok(ReferenceReader::new(file, hashed(file, open)?)?)
+        };
+        let (total, sha) = first_reading(reader()?)?;
         let mut report = ImportReport {
             kind: "references".into(),
             file: file.into(),
-            rows: rows.len(),
+            rows: total,
             ..Default::default()
         };
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
             let mut tx = self.begin_write().await?;
-            for row in &rows {
+            let mut rows = reader()?;
+            let mut k = 0;
+            while let Some(row) = rows.next_row()? {
+                k += 1;
+                if k > total {
+                    return Err(file_changed(file));
+                }
+                let row = &row;
                 let case = sqlx::query("SELECT id, child_sex FROM cases WHERE case_id = $1")
                     .bind(&row.case_id)
                     .fetch_optional(&mut *tx)
@@ -500,15 +549,11 @@ impl Registry {
                 report.added += 1;
                 touched.push(case_ref);
             }
-            self.record_import(
-                &mut tx,
-                actor,
-                "references",
-                file,
-                &sha256_hex(text),
-                report.added,
-            )
-            .await?;
+            if k != total || rows.finish() != sha {
+                return Err(file_changed(file));
+            }
+            self.record_import(&mut tx, actor, "references", file, &sha, report.added)
+                .await?;
             touched.sort_unstable();
             touched.dedup();
             let (n, state) = self.rematch_in(&mut tx, actor, &touched, &[]).await?;
@@ -541,20 +586,46 @@ impl Registry {
         Ok(())
     }
 
-    /// Imports found children (`sample_name,found_id,sex,age_min_days,...`).
+    /// Imports found children (`sample_name,found_id,sex,age_min_days,...`)
+    /// from a text: [`Registry::import_found_from`] over it.
     pub async fn import_found(&self, actor: &str, file: &str, text: &str) -> Result<ImportReport> {
-        let rows = parse_found(file, text, Date::today_utc())?;
+        self.import_found_from(actor, file, &text_stream(text))
+            .await
+    }
+
+    /// Imports found children from a file opened by `open`, read twice as a
+    /// stream as [`Registry::import_cases_from`] reads cases (the first
+    /// reading keeps the sample names and found ids); the children added are
+    /// searched in the same transaction.
+    pub async fn import_found_from<'f>(
+        &self,
+        actor: &str,
+        file: &str,
+        open: &OpenFile<'f>,
+    ) -> Result<ImportReport> {
+        let today = Date::today_utc();
+        let reader = || -> Result<FoundReader<'_, HashedFile<'f>>> {
+            Ok(FoundReader::new(file, hashed(file, open)?, today)?)
+        };
+        let (total, sha) = first_reading(reader()?)?;
         let mut report = ImportReport {
             kind: "found".into(),
             file: file.into(),
-            rows: rows.len(),
+            rows: total,
             ..Default::default()
         };
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
             let mut tx = self.begin_write().await?;
-            for row in &rows {
+            let mut rows = reader()?;
+            let mut k = 0;
+            while let Some(row) = rows.next_row()? {
+                k += 1;
+                if k > total {
+                    return Err(file_changed(file));
+                }
+                let row = &row;
                 if sample_taken(&mut tx, Sample::Reference, &row.sample_name).await? {
                     return Err(row_error(
                         file,
@@ -620,15 +691,11 @@ impl Registry {
                 report.added += 1;
                 touched.push(id);
             }
-            self.record_import(
-                &mut tx,
-                actor,
-                "found",
-                file,
-                &sha256_hex(text),
-                report.added,
-            )
-            .await?;
+            if k != total || rows.finish() != sha {
+                return Err(file_changed(file));
+            }
+            self.record_import(&mut tx, actor, "found", file, &sha, report.added)
+                .await?;
             let (n, state) = self.rematch_in(&mut tx, actor, &[], &touched).await?;
             report.new_candidates = n;
             report.tell_same_dna(&state.same_dna);
@@ -699,9 +766,7 @@ impl Registry {
         kit: Option<&str>,
         stages: &(dyn Fn(ImportStage) + Sync),
     ) -> Result<ImportReport> {
-        let open =
-            || -> std::io::Result<Box<dyn Read + Send + '_>> { Ok(Box::new(text.as_bytes())) };
-        self.import_profiles_from(actor, file, &open, lab, kit, stages)
+        self.import_profiles_from(actor, file, &text_stream(text), lab, kit, stages)
             .await
     }
 
@@ -718,7 +783,7 @@ impl Registry {
         &self,
         actor: &str,
         file: &str,
-        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send + 'f>> + Sync),
+        open: &OpenFile<'f>,
         lab: Option<&str>,
         kit: Option<&str>,
         stages: &(dyn Fn(ImportStage) + Sync),
@@ -728,16 +793,9 @@ impl Registry {
         // Markers of the active frequency database are known besides the
         // built-in vocabulary.
         let known = self.active_marker_names().await?;
-        let reader = |samples: Samples| -> Result<GenotypeReader<'_, BufReader<Hashing<'f>>>> {
-            let inner = open()
-                .map_err(|e| FormatError::whole(file, format!("cannot read the file: {e}")))?;
-            GenotypeReader::new(
-                file,
-                BufReader::with_capacity(1 << 16, Hashing::new(inner)),
-                &known,
-                samples,
-            )
-            .map_err(|e| read_error(file, e))
+        let reader = |samples: Samples| -> Result<GenotypeReader<'_, HashedFile<'f>>> {
+            GenotypeReader::new(file, hashed(file, open)?, &known, samples)
+                .map_err(|e| read_error(file, e))
         };
         // First reading: the whole file checked, nothing kept.
         let mut samples = Samples::Together;
@@ -847,6 +905,68 @@ impl Registry {
         }
         Ok(report)
     }
+}
+
+/// Opens a file to read it once more from its start: a stream of its bytes.
+/// A streaming import ([`Registry::import_profiles_from`],
+/// [`Registry::import_cases_from`], ...) calls it twice, to check the file
+/// and then to store it.
+pub type OpenFile<'f> = dyn Fn() -> std::io::Result<Box<dyn Read + Send + 'f>> + Sync + 'f;
+
+/// A text as a file opened again at every call.
+fn text_stream<'t>(
+    text: &'t str,
+) -> impl Fn() -> std::io::Result<Box<dyn Read + Send + 't>> + Sync + 't {
+    move || Ok(Box::new(text.as_bytes()))
+}
+
+/// A file opened by `open`, hashed as it is read.
+type HashedFile<'f> = BufReader<Hashing<'f>>;
+
+fn hashed<'f>(file: &str, open: &OpenFile<'f>) -> Result<HashedFile<'f>> {
+    let inner =
+        open().map_err(|e| FormatError::whole(file, format!("cannot read the file: {e}")))?;
+    Ok(BufReader::with_capacity(1 << 16, Hashing::new(inner)))
+}
+
+/// A registry CSV file read row by row through [`Hashing`].
+trait HashedRows {
+    type Row;
+    fn next_row(&mut self) -> std::result::Result<Option<Self::Row>, FormatError>;
+    /// The SHA-256 of what was read (the whole file once every row is read).
+    fn finish(self) -> String;
+}
+
+macro_rules! hashed_rows {
+    ($reader:ident, $row:ty) => {
+        impl<'f> HashedRows for $reader<'_, HashedFile<'f>> {
+            type Row = $row;
+            fn next_row(&mut self) -> std::result::Result<Option<$row>, FormatError> {
+                $reader::next_row(self)
+            }
+            fn finish(self) -> String {
+                self.into_inner().into_inner().finish()
+            }
+        }
+    };
+}
+hashed_rows!(CaseReader, CaseRow);
+hashed_rows!(ReferenceReader, ReferenceRow);
+hashed_rows!(FoundReader, FoundRow);
+
+/// The first reading of a CSV file: every row checked, nothing kept but the
+/// count and the file's SHA-256.
+fn first_reading<R: HashedRows>(mut rows: R) -> Result<(usize, String)> {
+    let mut n = 0;
+    while rows.next_row()?.is_some() {
+        n += 1;
+    }
+    Ok((n, rows.finish()))
+}
+
+/// The second reading of a file did not give what the first checked.
+fn file_changed(file: &str) -> RegistryError {
+    changed(file, ReadError::NotTogether { line: 0 })
 }
 
 /// A reading error of a genotype file as the registry's.

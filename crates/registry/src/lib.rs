@@ -48,7 +48,7 @@ pub use accounts::{Role, SessionUser, UserRecord};
 pub use candidate_case::CandidateCase;
 pub use delete::CaseDeletion;
 pub use facts::Category;
-pub use import::{ImportReport, ImportStage};
+pub use import::{ImportReport, ImportStage, OpenFile};
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use page_data::{CandidateDetail, CandidateSummary, FamilyStatus};
 pub use pages::{ListEntry, MAX_PAGE, Page};

@@ -203,6 +203,7 @@ fn arrivals(
     with_family: usize,
     registered: &HashSet<String>,
     n: usize,
+    work: &std::path::Path,
 ) -> Result<Vec<Arrival>> {
     let models = formats::builtin::nist_models(Some(MutationModel::DEFAULT_SEARCH));
     let pool = formats::builtin::nist_pool(&models);
@@ -215,7 +216,44 @@ fn arrivals(
         today: (today.year(), today.month(), today.day()),
     };
     spec.validate().map_err(anyhow::Error::msg)?;
-    let s = sim::scenario(&models, &pool, &spec)?;
+    // The scenario's files written to `work` as simulated, then read a line
+    // at a time keeping the picked children's rows (never a whole file in
+    // memory), then removed.
+    std::fs::create_dir_all(work).with_context(|| format!("cannot create {}", work.display()))?;
+    let path = |name: &str| work.join(name);
+    let create = |name: &str| -> Result<std::io::BufWriter<std::fs::File>> {
+        let f = std::fs::File::create(path(name))
+            .with_context(|| format!("cannot write {}", path(name).display()))?;
+        Ok(std::io::BufWriter::with_capacity(1 << 16, f))
+    };
+    let (mut cases, mut references, mut found, mut profiles) = (
+        create("cases.csv")?,
+        create("references.csv")?,
+        create("found.csv")?,
+        create("profiles.txt")?,
+    );
+    let s = sim::write_scenario(
+        &models,
+        &pool,
+        &spec,
+        sim::LabFiles {
+            cases: &mut cases,
+            references: &mut references,
+            found: &mut found,
+            profiles: &mut profiles,
+        },
+    )?;
+    for w in [cases, references, found, profiles] {
+        w.into_inner()
+            .map_err(|e| e.into_error())
+            .context("cannot write the simulated files")?;
+    }
+    let lines = |name: &str| -> Result<std::io::Lines<std::io::BufReader<std::fs::File>>> {
+        use std::io::BufRead;
+        let f = std::fs::File::open(path(name))
+            .with_context(|| format!("cannot read {}", path(name).display()))?;
+        Ok(std::io::BufReader::new(f).lines())
+    };
     let picked: Vec<&sim::FoundTruth> = s
         .truth
         .iter()
@@ -228,16 +266,16 @@ fn arrivals(
             picked.len()
         );
     }
-    let header = |text: &str| format!("{}\n", text.lines().next().unwrap_or_default());
+    let header = |text: &str| format!("{text}\n");
     let mut out: Vec<Arrival> = (1..=n)
         .map(|k| Arrival {
             found_id: format!("BENCH-FC-{k:03}"),
-            found_csv: header(&s.found_csv),
-            profile_tsv: header(&s.profiles_tsv),
+            found_csv: header(sim::scenario::SCENARIO_FOUND_HEADER),
+            profile_tsv: header(sim::scenario::SCENARIO_PROFILES_HEADER),
             case_id: format!("BENCH-MC-{k:03}"),
-            cases_csv: header(&s.cases_csv),
-            references_csv: header(&s.references_csv),
-            references_tsv: header(&s.profiles_tsv),
+            cases_csv: header(sim::scenario::SCENARIO_CASES_HEADER),
+            references_csv: header(sim::scenario::SCENARIO_REFERENCES_HEADER),
+            references_tsv: header(sim::scenario::SCENARIO_PROFILES_HEADER),
         })
         .collect();
     let child: HashMap<&str, usize> = picked
@@ -250,7 +288,8 @@ fn arrivals(
         .enumerate()
         .filter_map(|(k, t)| Some((t.case_id.as_deref()?, k)))
         .collect();
-    for line in s.found_csv.lines().skip(1) {
+    for line in lines("found.csv")?.skip(1) {
+        let line = line?;
         let mut f = line.splitn(3, ',');
         if let (Some(sample), Some(_), Some(rest)) = (f.next(), f.next(), f.next())
             && let Some(&k) = child.get(sample)
@@ -259,7 +298,8 @@ fn arrivals(
             writeln!(a.found_csv, "BENCH-FS-{:03},{},{rest}", k + 1, a.found_id)?;
         }
     }
-    for line in s.cases_csv.lines().skip(1) {
+    for line in lines("cases.csv")?.skip(1) {
+        let line = line?;
         if let Some((case, rest)) = line.split_once(',')
             && let Some(&k) = family.get(case)
         {
@@ -267,18 +307,20 @@ fn arrivals(
             writeln!(a.cases_csv, "{},{rest}", a.case_id)?;
         }
     }
-    let mut reference: HashMap<&str, usize> = HashMap::new();
-    for line in s.references_csv.lines().skip(1) {
+    let mut reference: HashMap<String, usize> = HashMap::new();
+    for line in lines("references.csv")?.skip(1) {
+        let line = line?;
         let mut f = line.splitn(3, ',');
         if let (Some(sample), Some(case), Some(rest)) = (f.next(), f.next(), f.next())
             && let Some(&k) = family.get(case)
         {
             let a = &mut out[k];
             writeln!(a.references_csv, "BENCH-{sample},{},{rest}", a.case_id)?;
-            reference.insert(sample, k);
+            reference.insert(sample.to_string(), k);
         }
     }
-    for line in s.profiles_tsv.lines().skip(1) {
+    for line in lines("profiles.txt")?.skip(1) {
+        let line = line?;
         let mut f = line.splitn(3, '\t');
         let (Some(file), Some(sample), Some(rest)) = (f.next(), f.next(), f.next()) else {
             continue;
@@ -292,6 +334,7 @@ fn arrivals(
             writeln!(out[k].references_tsv, "{file}\tBENCH-{sample}\t{rest}")?;
         }
     }
+    std::fs::remove_dir_all(work).with_context(|| format!("cannot remove {}", work.display()))?;
     for a in &out {
         let rows = |t: &str| t.lines().count() - 1;
         if rows(&a.found_csv) != 1
@@ -640,7 +683,13 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
     .iter()
     .filter_map(|t| t["case_id"].as_str().map(String::from))
     .collect();
-    let arrivals = arrivals(&args, with_family, &registered, needed);
+    let arrivals = arrivals(
+        &args,
+        with_family,
+        &registered,
+        needed,
+        &dir.path.join("arrivals"),
+    );
     sp.finish_and_clear();
     let arrivals = arrivals?;
     let (by_cli, rest) = arrivals.split_at(args.samples);

@@ -102,17 +102,41 @@ pub fn run(args: DemoArgs) -> Result<()> {
         today: (today.year(), today.month(), today.day()),
     };
     spec.validate().map_err(anyhow::Error::msg)?;
-    let scenario = sim::scenario(&models, &pool, &spec)?;
     let write = |name: &str, text: &str| -> Result<PathBuf> {
         let p = files.join(name);
         std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
         Ok(p)
     };
     let freq_file = write("nist-frequencies.csv", formats::builtin::NIST_FREQUENCIES)?;
-    let cases_file = write("cases.csv", &scenario.cases_csv)?;
-    let refs_file = write("references.csv", &scenario.references_csv)?;
-    let found_file = write("found.csv", &scenario.found_csv)?;
-    let profiles_file = write("profiles-genemapper.txt", &scenario.profiles_tsv)?;
+    // The lab files written as the families are simulated, one at a time:
+    // only the truth and the configurations stay in memory.
+    let create = |name: &str| -> Result<(PathBuf, std::io::BufWriter<std::fs::File>)> {
+        let p = files.join(name);
+        let f =
+            std::fs::File::create(&p).with_context(|| format!("cannot write {}", p.display()))?;
+        Ok((p, std::io::BufWriter::with_capacity(1 << 16, f)))
+    };
+    let (cases_file, mut cases) = create("cases.csv")?;
+    let (refs_file, mut references) = create("references.csv")?;
+    let (found_file, mut found) = create("found.csv")?;
+    let (profiles_file, mut profiles) = create("profiles-genemapper.txt")?;
+    let scenario = sim::write_scenario(
+        &models,
+        &pool,
+        &spec,
+        sim::LabFiles {
+            cases: &mut cases,
+            references: &mut references,
+            found: &mut found,
+            profiles: &mut profiles,
+        },
+    )
+    .with_context(|| format!("cannot simulate the scenario into {}", files.display()))?;
+    for w in [cases, references, found, profiles] {
+        w.into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write the lab files in {}", files.display()))?;
+    }
     // The truth, kept beside the lab files so that every figure can be checked.
     let truth: Vec<serde_json::Value> = scenario
         .truth
@@ -153,23 +177,25 @@ pub fn run(args: DemoArgs) -> Result<()> {
                 true,
             )
             .await?;
+        // The lab files read as streams, as `reunite import` reads them.
+        let stream = crate::registry_cmd::file_stream;
         registry
-            .import_cases("demo", &name(&cases_file), &read(&cases_file)?)
+            .import_cases_from("demo", &name(&cases_file), &stream(&cases_file)?)
             .await?;
         registry
-            .import_references("demo", &name(&refs_file), &read(&refs_file)?)
+            .import_references_from("demo", &name(&refs_file), &stream(&refs_file)?)
             .await?;
         registry
-            .import_found("demo", &name(&found_file), &read(&found_file)?)
+            .import_found_from("demo", &name(&found_file), &stream(&found_file)?)
             .await?;
         registry
-            .import_profiles(
+            .import_profiles_from(
                 "demo",
                 &name(&profiles_file),
-                &read(&profiles_file)?,
+                &stream(&profiles_file)?,
                 Some("Demo lab"),
                 None,
-                &|_, _| {},
+                &|_| {},
             )
             .await?;
         // A few families without a rescued child opted in to public alerts.
@@ -245,7 +271,7 @@ async fn demo_accounts(
 }
 
 /// Every figure measured against the truth the scenario knows.
-fn measure(s: &sim::Scenario, candidates: &[CandidateRow]) -> serde_json::Value {
+fn measure(s: &sim::ScenarioTruth, candidates: &[CandidateRow]) -> serde_json::Value {
     let mut by_child: HashMap<&str, Vec<&CandidateRow>> = HashMap::new();
     for c in candidates {
         by_child.entry(c.found_id.as_str()).or_default().push(c);

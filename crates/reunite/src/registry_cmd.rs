@@ -129,6 +129,18 @@ fn read(file: &PathBuf) -> Result<String> {
     std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))
 }
 
+/// `file` opened anew at every call, for a streaming import, which reads it
+/// twice and never whole (it must be readable now).
+pub(crate) fn file_stream(
+    file: &std::path::Path,
+) -> Result<impl Fn() -> std::io::Result<Box<dyn std::io::Read + Send>> + Sync + use<>> {
+    std::fs::File::open(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let path = file.to_path_buf();
+    Ok(move || -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        Ok(Box::new(std::fs::File::open(&path)?))
+    })
+}
+
 /// Tells the user on stderr where a long import of lab files stands: a bar
 /// while rows are stored on a terminal, a line per tenth otherwise, and a line
 /// per stage. Counts only: never a name or a genotype.
@@ -221,17 +233,21 @@ pub fn import(args: ImportArgs) -> Result<()> {
             }
             ImportKind::Cases { file } => {
                 registry
-                    .import_cases(&actor, &file.display().to_string(), &read(file)?)
+                    .import_cases_from(&actor, &file.display().to_string(), &file_stream(file)?)
                     .await?
             }
             ImportKind::References { file } => {
                 registry
-                    .import_references(&actor, &file.display().to_string(), &read(file)?)
+                    .import_references_from(
+                        &actor,
+                        &file.display().to_string(),
+                        &file_stream(file)?,
+                    )
                     .await?
             }
             ImportKind::Found { file } => {
                 registry
-                    .import_found(&actor, &file.display().to_string(), &read(file)?)
+                    .import_found_from(&actor, &file.display().to_string(), &file_stream(file)?)
                     .await?
             }
             ImportKind::Cmf { file } => {
@@ -252,12 +268,12 @@ pub fn import(args: ImportArgs) -> Result<()> {
             }
             ImportKind::Profiles { file, lab, kit } => {
                 let stages = Stages::new(&file.display().to_string(), "profiles");
-                let text = read(file)?;
+                let open = file_stream(file)?;
                 let r = registry
-                    .import_profiles_in_stages(
+                    .import_profiles_from(
                         &actor,
                         &file.display().to_string(),
-                        &text,
+                        &open,
                         lab.as_deref(),
                         kit.as_deref(),
                         &|s| stages.tell(s),

@@ -36,6 +36,8 @@ pub mod lineage;
 mod markers;
 mod sampler;
 pub mod scenario;
+#[cfg(test)]
+mod scenario_whole_text;
 
 #[cfg(test)]
 mod tests;
@@ -45,7 +47,10 @@ pub use family::{
 };
 pub use markers::synthetic_models;
 pub use sampler::{Founders, Sampler};
-pub use scenario::{FoundTruth, Scenario, ScenarioSpec, scenario};
+pub use scenario::{
+    FoundTruth, LabFiles, Scenario, ScenarioSpec, ScenarioTruth, WriteScenarioError, scenario,
+    write_scenario,
+};
 
 /// Why a simulation failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -6,9 +6,11 @@
 //!
 //! Everything is made up: names, towns (with invented coordinates),
 //! institutions and descriptions come from short fixed lists. Nothing is read
-//! or written here; the file contents are returned as strings.
+//! here: [`write_scenario`] writes the files to any [`Write`] as it simulates,
+//! family by family, and [`scenario`] returns them as strings.
 
-use std::fmt::Write as _;
+use std::collections::HashMap;
+use std::io::Write;
 
 use kinship::{IndexGenotype, MarkerModel, Relative, Sex};
 use rand::{Rng, RngExt, SeedableRng};
@@ -116,7 +118,86 @@ pub struct FoundTruth {
     pub configuration: Option<Configuration>,
 }
 
-/// Simulates a scenario (see the module documentation).
+/// Where [`write_scenario`] writes the four lab files (buffer them: they
+/// are written a line at a time).
+pub struct LabFiles<'w> {
+    /// The missing-child cases ([`SCENARIO_CASES_HEADER`]).
+    pub cases: &'w mut dyn Write,
+    /// The references ([`SCENARIO_REFERENCES_HEADER`]).
+    pub references: &'w mut dyn Write,
+    /// The rescued children ([`SCENARIO_FOUND_HEADER`]).
+    pub found: &'w mut dyn Write,
+    /// The GeneMapper ID-X genotype table ([`SCENARIO_PROFILES_HEADER`]).
+    pub profiles: &'w mut dyn Write,
+}
+
+/// What [`write_scenario`] keeps in memory: the truth and the configurations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioTruth {
+    /// One entry per rescued child, in the order of the found file.
+    pub truth: Vec<FoundTruth>,
+    /// The configuration of every case, in the order of the cases file.
+    pub configurations: Vec<(String, Configuration)>,
+}
+
+/// Why [`write_scenario`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteScenarioError {
+    /// The simulation failed.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// A lab file could not be written.
+    #[error("cannot write a lab file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Simulates a scenario (see the module documentation) and returns its four
+/// files as texts: [`write_scenario`] into memory. For a large scenario write
+/// the files instead.
+///
+/// # Errors
+/// [`SimError::PoolMarkers`] or [`SimError::PoolAllele`] if a pool person does
+/// not fit the models.
+///
+/// # Panics
+/// If the spec is invalid (see [`ScenarioSpec::validate`]).
+pub fn scenario(
+    models: &[MarkerModel],
+    pool: &[Vec<Option<IndexGenotype>>],
+    spec: &ScenarioSpec,
+) -> Result<Scenario, SimError> {
+    let (mut cases, mut references, mut found, mut profiles) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let truth = write_scenario(
+        models,
+        pool,
+        spec,
+        LabFiles {
+            cases: &mut cases,
+            references: &mut references,
+            found: &mut found,
+            profiles: &mut profiles,
+        },
+    )
+    .map_err(|e| match e {
+        WriteScenarioError::Sim(e) => e,
+        WriteScenarioError::Io(e) => unreachable!("writing to memory failed: {e}"),
+    })?;
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("the scenario writes UTF-8");
+    Ok(Scenario {
+        cases_csv: text(cases),
+        references_csv: text(references),
+        found_csv: text(found),
+        profiles_tsv: text(profiles),
+        truth: truth.truth,
+        configurations: truth.configurations,
+    })
+}
+
+/// Simulates a scenario and writes its four lab files as it goes, family by
+/// family: in memory are only one family, the rescued children (few) and
+/// what is returned (the truth and every case's configuration), whatever
+/// the number of families.
 ///
 /// - Cases: 40% [`Configuration::BothParents`], 40% `OneParent`, 10%
 ///   `ParentAndSiblings`, 10% `Grandparents` (shuffled), simulated by
@@ -132,19 +213,22 @@ pub struct FoundTruth {
 ///   its birth date and it went missing between its birth and the operation,
 ///   within about 300 km of where it was found.
 ///
-/// The result depends only on the models, the pool and the spec.
+/// The files depend only on the models, the pool and the spec (each part of
+/// the scenario draws from a random stream of its own, so writing them in
+/// another order than they were once built in changes no byte).
 ///
 /// # Errors
 /// [`SimError::PoolMarkers`] or [`SimError::PoolAllele`] if a pool person does
-/// not fit the models.
+/// not fit the models; a failed write.
 ///
 /// # Panics
 /// If the spec is invalid (see [`ScenarioSpec::validate`]).
-pub fn scenario(
+pub fn write_scenario(
     models: &[MarkerModel],
     pool: &[Vec<Option<IndexGenotype>>],
     spec: &ScenarioSpec,
-) -> Result<Scenario, SimError> {
+    mut out: LabFiles<'_>,
+) -> Result<ScenarioTruth, WriteScenarioError> {
     if let Err(e) = spec.validate() {
         panic!("invalid scenario spec: {e}");
     }
@@ -155,26 +239,9 @@ pub fn scenario(
     let mut facts = stream(spec.seed, 2);
     let mut lab = stream(spec.seed, 3);
 
-    // The families.
+    // Which family each rescued child belongs to, in found-id order (the
+    // stream of choices).
     let configs = configuration_mix(spec.families, &mut choices);
-    let mut pooled = Some(Sampler::with_founders(models, Founders::Pool(pool))?);
-    let mut plain = Sampler::new(models);
-    let mut families: Vec<SimulatedFamily> = Vec::with_capacity(spec.families);
-    for &config in &configs {
-        let simulated = match pooled.as_mut().map(|s| family(s, config, &mut dna)) {
-            Some(Ok(f)) => f,
-            Some(Err(SimError::PoolExhausted { .. })) | None => {
-                // The pool persons drawn for a family that could not be
-                // finished are left unused.
-                pooled = None;
-                family(&mut plain, config, &mut dna)?
-            }
-            Some(Err(e)) => return Err(e),
-        };
-        families.push(simulated);
-    }
-
-    // The rescued children: which family each belongs to, in found-id order.
     let mut order: Vec<usize> = (0..spec.families).collect();
     for i in 0..spec.rescued_with_family {
         let j = choices.random_range(i..spec.families);
@@ -189,49 +256,35 @@ pub fn scenario(
             spec.rescued - spec.rescued_with_family,
         ))
         .collect();
+    drop(order);
     shuffle(&mut belongs, &mut choices);
-    let mut unrelated = Vec::with_capacity(spec.rescued - spec.rescued_with_family);
-    for _ in spec.rescued_with_family..spec.rescued {
-        unrelated.push(fresh_founder(&mut pooled, &plain, &mut dna)?);
-    }
+    let case_id = |f: usize| format!("MC-{year}-{:05}", f + 1);
 
-    let case_ids: Vec<String> = (1..=spec.families)
-        .map(|i| format!("MC-{year}-{i:05}"))
-        .collect();
-    let configurations: Vec<(String, Configuration)> = case_ids
-        .iter()
-        .cloned()
-        .zip(configs.iter().copied())
-        .collect();
-
-    // Facts of the rescued children, and of the cases of the true ones.
-    let mut case_of_found: Vec<Option<TrueFacts>> = vec![None; spec.families];
-    let mut found_csv = String::with_capacity(160 * (spec.rescued + 1));
-    found_csv.push_str(SCENARIO_FOUND_HEADER);
-    found_csv.push('\n');
-    let mut truth = Vec::with_capacity(spec.rescued);
-    let mut found_samples: Vec<(String, Sex, &[IndexGenotype])> = Vec::with_capacity(spec.rescued);
-    let mut unrelated_iter = unrelated.iter();
+    // The facts of the rescued children, and of the cases of the true ones
+    // (the stream of facts: every rescued child's before any case's). A
+    // true child's sex is its family's, known once the family is simulated.
+    let mut case_of_found: HashMap<usize, TrueFacts> = HashMap::new();
+    let mut rescued: Vec<RescuedFacts> = Vec::with_capacity(spec.rescued);
     for (k, belong) in belongs.iter().enumerate() {
-        let found_id = format!("FC-{year}-{:03}", k + 1);
-        let sample = format!("FS-{:03}", k + 1);
         let age = facts.random_range(10..=4 * 365 + 1) as i64;
         let birth = today - age;
-        let (sex, genotypes, place) = match *belong {
+        let (sex, place) = match *belong {
             Some(f) => {
-                let fam = &families[f];
                 let missing = birth + facts.random_range(0..age);
                 let missing_town = facts.random_range(0..TOWNS.len());
                 let near: Vec<usize> = (0..TOWNS.len())
                     .filter(|&t| distance_km(TOWNS[t], TOWNS[missing_town]) <= 300.0)
                     .collect();
                 let found_town = near[facts.random_range(0..near.len())];
-                case_of_found[f] = Some(TrueFacts {
-                    birth,
-                    missing,
-                    town: missing_town,
-                });
-                (fam.child_sex, fam.child.as_slice(), found_town)
+                case_of_found.insert(
+                    f,
+                    TrueFacts {
+                        birth,
+                        missing,
+                        town: missing_town,
+                    },
+                );
+                (None, found_town)
             }
             None => {
                 let sex = if facts.random_bool(0.5) {
@@ -239,140 +292,219 @@ pub fn scenario(
                 } else {
                     Sex::Female
                 };
-                let g = unrelated_iter
-                    .next()
-                    .expect("one founder per unrelated child");
-                (sex, g.as_slice(), facts.random_range(0..TOWNS.len()))
+                (Some(sex), facts.random_range(0..TOWNS.len()))
             }
         };
         let (age_min, age_max) = age_estimate(age, &mut facts);
         let (lat, lon) = jitter(TOWNS[place], &mut facts);
         let institution = INSTITUTIONS[facts.random_range(0..INSTITUTIONS.len())];
         let description = pick(FOUND_DESCRIPTIONS, &mut facts);
-        writeln!(
-            found_csv,
-            "{sample},{found_id},{},{age_min},{age_max},{},{},{lat:.4},{lon:.4},{},{}",
-            sex.name(),
-            date(today),
-            csv(TOWNS[place].0),
-            csv(institution),
-            csv(description),
-        )
-        .expect("writing to a String");
-        truth.push(FoundTruth {
-            found_id,
-            sample_name: sample.clone(),
-            case_id: belong.map(|f| case_ids[f].clone()),
-            configuration: belong.map(|f| configs[f]),
+        rescued.push(RescuedFacts {
+            found_id: format!("FC-{year}-{:03}", k + 1),
+            sample: format!("FS-{:03}", k + 1),
+            belong: *belong,
+            sex,
+            after_sex: format!(
+                "{age_min},{age_max},{},{},{lat:.4},{lon:.4},{},{}",
+                date(today),
+                csv(TOWNS[place].0),
+                csv(institution),
+                csv(description),
+            ),
         });
-        found_samples.push((sample, sex, genotypes));
     }
+    let true_child: HashMap<usize, usize> = rescued
+        .iter()
+        .enumerate()
+        .filter_map(|(k, r)| Some((r.belong?, k)))
+        .collect();
 
-    // The cases and their references.
-    let mut cases_csv = String::with_capacity(150 * (spec.families + 1));
-    cases_csv.push_str(SCENARIO_CASES_HEADER);
-    cases_csv.push('\n');
-    let mut references_csv = String::with_capacity(70 * (3 * spec.families + 1));
-    references_csv.push_str(SCENARIO_REFERENCES_HEADER);
-    references_csv.push('\n');
-    let mut reference_samples: Vec<(String, Sex, &[IndexGenotype])> =
-        Vec::with_capacity(3 * spec.families);
-    for (f, fam) in families.iter().enumerate() {
-        let case_id = &case_ids[f];
-        let known = case_of_found[f].unwrap_or_else(|| {
-            let missing = today - facts.random_range(0..=6 * 365 + 1) as i64;
-            TrueFacts {
-                birth: missing - facts.random_range(0..=4 * 365 + 1) as i64,
-                missing,
-                town: facts.random_range(0..TOWNS.len()),
+    // The families, one at a time (the stream of DNA): each case's row, its
+    // references' rows and their profiles written as soon as it is simulated.
+    writeln!(out.cases, "{SCENARIO_CASES_HEADER}")?;
+    writeln!(out.references, "{SCENARIO_REFERENCES_HEADER}")?;
+    writeln!(out.profiles, "{SCENARIO_PROFILES_HEADER}")?;
+    let mut genotype_table = ProfileWriter::new(models, spec.today);
+    let mut pooled = Some(Sampler::with_founders(models, Founders::Pool(pool))?);
+    let mut plain = Sampler::new(models);
+    // The true children's sex and genotypes, for the found file and its profiles.
+    let mut children: HashMap<usize, (Sex, Vec<IndexGenotype>)> = HashMap::new();
+    for (f, &config) in configs.iter().enumerate() {
+        let fam = match pooled.as_mut().map(|s| family(s, config, &mut dna)) {
+            Some(Ok(f)) => f,
+            Some(Err(SimError::PoolExhausted { .. })) | None => {
+                // The pool persons drawn for a family that could not be
+                // finished are left unused.
+                pooled = None;
+                family(&mut plain, config, &mut dna)?
             }
-        });
-        let (from, to) = if facts.random_bool(0.6) {
-            (known.birth, known.birth)
-        } else {
-            (
-                known.birth - facts.random_range(0..=60) as i64,
-                (known.birth + facts.random_range(0..=60) as i64).min(known.missing),
-            )
+            Some(Err(e)) => return Err(e.into()),
         };
-        let surname = SURNAMES[facts.random_range(0..SURNAMES.len())];
-        let maternal = SURNAMES[facts.random_range(0..SURNAMES.len())];
-        let child_name = format!("{} {surname}", first_name(fam.child_sex, &mut facts));
-        let (lat, lon) = jitter(TOWNS[known.town], &mut facts);
-        let description = if facts.random_bool(0.8) {
-            pick(CASE_DESCRIPTIONS, &mut facts)
-        } else {
-            ""
-        };
-        writeln!(
-            cases_csv,
-            "{case_id},{},{},{},{},{},{},{lat:.4},{lon:.4},{}",
-            csv(&child_name),
-            fam.child_sex.name(),
-            date(from),
-            date(to),
-            date(known.missing),
-            csv(TOWNS[known.town].0),
-            csv(description),
-        )
-        .expect("writing to a String");
-        for (r, g) in fam.references.iter().zip(&fam.reference_genotypes) {
-            let sample = format!("RS-{:05}-{}", f + 1, reference_suffix(r.relative, &r.id));
-            let family_name = if matches!(
-                r.relative,
-                Relative::MaternalGrandfather | Relative::MaternalGrandmother
-            ) {
-                maternal
-            } else {
-                surname
-            };
-            let person = format!("{} {family_name}", first_name(r.sex, &mut facts));
-            writeln!(
-                references_csv,
-                "{sample},{case_id},{},{},{}",
-                r.relative.name(),
-                csv(&person),
-                r.sex.name()
-            )
-            .expect("writing to a String");
-            reference_samples.push((sample, r.sex, g.as_slice()));
+        if let Some(&k) = true_child.get(&f) {
+            children.insert(k, (fam.child_sex, fam.child.clone()));
         }
+        write_case(
+            &mut out,
+            &case_id(f),
+            f,
+            &fam,
+            case_of_found.get(&f).copied(),
+            today,
+            &mut facts,
+            &mut genotype_table,
+            &mut lab,
+        )?;
     }
 
-    let profiles_tsv = profiles(
-        models,
-        &reference_samples,
-        &found_samples,
-        spec.today,
-        &mut lab,
-    );
-    Ok(Scenario {
-        cases_csv,
-        references_csv,
-        found_csv,
-        profiles_tsv,
+    // The rescued children unrelated to every family (the stream of DNA, after
+    // the families), then the found file and the children's profiles after
+    // the references'.
+    let mut unrelated = Vec::with_capacity(spec.rescued - spec.rescued_with_family);
+    for _ in spec.rescued_with_family..spec.rescued {
+        unrelated.push(fresh_founder(&mut pooled, &plain, &mut dna)?);
+    }
+    let mut unrelated = unrelated.into_iter();
+    writeln!(out.found, "{SCENARIO_FOUND_HEADER}")?;
+    let mut truth = Vec::with_capacity(spec.rescued);
+    for (k, r) in rescued.into_iter().enumerate() {
+        let (sex, genotypes) = match r.belong {
+            Some(_) => children
+                .remove(&k)
+                .expect("every true child's family was simulated"),
+            None => (
+                r.sex.expect("an unrelated child's sex is drawn"),
+                unrelated.next().expect("one founder per unrelated child"),
+            ),
+        };
+        writeln!(
+            out.found,
+            "{},{},{},{}",
+            r.sample,
+            r.found_id,
+            sex.name(),
+            r.after_sex
+        )?;
+        genotype_table.write(out.profiles, &r.sample, sex, &genotypes, false, &mut lab)?;
+        truth.push(FoundTruth {
+            found_id: r.found_id,
+            sample_name: r.sample,
+            case_id: r.belong.map(case_id),
+            configuration: r.belong.map(|f| configs[f]),
+        });
+    }
+    let configurations = configs
+        .iter()
+        .enumerate()
+        .map(|(f, &c)| (case_id(f), c))
+        .collect();
+    Ok(ScenarioTruth {
         truth,
         configurations,
     })
 }
 
+/// A rescued child's facts, drawn before the families are simulated.
+struct RescuedFacts {
+    found_id: String,
+    sample: String,
+    /// The family whose missing child this is.
+    belong: Option<usize>,
+    /// The sex of a child unrelated to every family (a true child has its family's).
+    sex: Option<Sex>,
+    /// The found file's fields after the sex, written.
+    after_sex: String,
+}
+
+/// Writes a case's row (its facts from the stream of facts; `known`, those
+/// fixed by the truth), its references' rows and their profiles.
+#[allow(clippy::too_many_arguments)]
+fn write_case<R: Rng + ?Sized, L: Rng + ?Sized>(
+    out: &mut LabFiles<'_>,
+    case_id: &str,
+    f: usize,
+    fam: &SimulatedFamily,
+    known: Option<TrueFacts>,
+    today: i64,
+    facts: &mut R,
+    genotype_table: &mut ProfileWriter<'_>,
+    lab: &mut L,
+) -> std::io::Result<()> {
+    let known = known.unwrap_or_else(|| {
+        let missing = today - facts.random_range(0..=6 * 365 + 1) as i64;
+        TrueFacts {
+            birth: missing - facts.random_range(0..=4 * 365 + 1) as i64,
+            missing,
+            town: facts.random_range(0..TOWNS.len()),
+        }
+    });
+    let (from, to) = if facts.random_bool(0.6) {
+        (known.birth, known.birth)
+    } else {
+        (
+            known.birth - facts.random_range(0..=60) as i64,
+            (known.birth + facts.random_range(0..=60) as i64).min(known.missing),
+        )
+    };
+    let surname = SURNAMES[facts.random_range(0..SURNAMES.len())];
+    let maternal = SURNAMES[facts.random_range(0..SURNAMES.len())];
+    let child_name = format!("{} {surname}", first_name(fam.child_sex, facts));
+    let (lat, lon) = jitter(TOWNS[known.town], facts);
+    let description = if facts.random_bool(0.8) {
+        pick(CASE_DESCRIPTIONS, facts)
+    } else {
+        ""
+    };
+    writeln!(
+        out.cases,
+        "{case_id},{},{},{},{},{},{},{lat:.4},{lon:.4},{}",
+        csv(&child_name),
+        fam.child_sex.name(),
+        date(from),
+        date(to),
+        date(known.missing),
+        csv(TOWNS[known.town].0),
+        csv(description),
+    )?;
+    for (r, g) in fam.references.iter().zip(&fam.reference_genotypes) {
+        let sample = format!("RS-{:05}-{}", f + 1, reference_suffix(r.relative, &r.id));
+        let family_name = if matches!(
+            r.relative,
+            Relative::MaternalGrandfather | Relative::MaternalGrandmother
+        ) {
+            maternal
+        } else {
+            surname
+        };
+        let person = format!("{} {family_name}", first_name(r.sex, facts));
+        writeln!(
+            out.references,
+            "{sample},{case_id},{},{},{}",
+            r.relative.name(),
+            csv(&person),
+            r.sex.name()
+        )?;
+        genotype_table.write(out.profiles, &sample, r.sex, g, true, lab)?;
+    }
+    Ok(())
+}
+
 /// The facts of a case fixed by the truth (days since 1970-01-01).
 #[derive(Debug, Clone, Copy)]
-struct TrueFacts {
-    birth: i64,
-    missing: i64,
-    town: usize,
+pub(crate) struct TrueFacts {
+    pub(crate) birth: i64,
+    pub(crate) missing: i64,
+    pub(crate) town: usize,
 }
 
 /// Generator `index` of a scenario: ChaCha8 seeded by `seed`, on its own
 /// stream, so that each part of the scenario draws independently.
-fn stream(seed: u64, index: u64) -> ChaCha8Rng {
+pub(crate) fn stream(seed: u64, index: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index);
     rng
 }
 
-fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
+pub(crate) fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
     for i in (1..items.len()).rev() {
         let j = rng.random_range(0..=i);
         items.swap(i, j);
@@ -381,7 +513,7 @@ fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
 
 /// `n` configurations: 40% both parents, 40% one parent, 10% parent and
 /// siblings, the rest (10%) grandparents, in random order.
-fn configuration_mix<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<Configuration> {
+pub(crate) fn configuration_mix<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<Configuration> {
     let both = n * 4 / 10;
     let one = n * 4 / 10;
     let siblings = n / 10;
@@ -402,7 +534,7 @@ fn configuration_mix<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<Configuratio
 
 /// A person unrelated to everybody: from the pool while it lasts, else from
 /// the frequencies.
-fn fresh_founder<R: Rng + ?Sized>(
+pub(crate) fn fresh_founder<R: Rng + ?Sized>(
     pooled: &mut Option<Sampler<'_>>,
     plain: &Sampler<'_>,
     rng: &mut R,
@@ -419,7 +551,7 @@ fn fresh_founder<R: Rng + ?Sized>(
 
 /// An estimated age range in days holding the true `age`: around an estimate
 /// off by up to 10%, widened by 15% of it and at least 30 days, not below 0.
-fn age_estimate<R: Rng + ?Sized>(age: i64, rng: &mut R) -> (i64, i64) {
+pub(crate) fn age_estimate<R: Rng + ?Sized>(age: i64, rng: &mut R) -> (i64, i64) {
     let estimate = age as f64 * (1.0 + rng.random_range(-0.1..0.1));
     let margin = (0.15 * estimate).max(30.0);
     let min = ((estimate - margin).round() as i64).clamp(0, age);
@@ -428,7 +560,7 @@ fn age_estimate<R: Rng + ?Sized>(age: i64, rng: &mut R) -> (i64, i64) {
 }
 
 /// The suffix of a reference's sample name: `F`, `M`, `S1`.., `PGF`, ...
-fn reference_suffix(relative: Relative, id: &str) -> String {
+pub(crate) fn reference_suffix(relative: Relative, id: &str) -> String {
     match relative {
         Relative::Father => "F".into(),
         Relative::Mother => "M".into(),
@@ -445,13 +577,13 @@ fn reference_suffix(relative: Relative, id: &str) -> String {
 // The genotype table
 
 /// Dyes of a five-dye kit, marker after marker.
-const DYES: [&str; 5] = ["6-FAM", "VIC", "NED", "TAZ", "SID"];
+pub(crate) const DYES: [&str; 5] = ["6-FAM", "VIC", "NED", "TAZ", "SID"];
 /// The usual kit, and the smaller one some references were typed with.
-const PANEL: &str = "Kit24_Panels_v1X";
-const SMALL_PANEL: &str = "Kit16_Panels_v1X";
+pub(crate) const PANEL: &str = "Kit24_Panels_v1X";
+pub(crate) const SMALL_PANEL: &str = "Kit16_Panels_v1X";
 
 /// Another spelling of a marker that some labs write.
-fn alias(name: &str) -> Option<&'static str> {
+pub(crate) fn alias(name: &str) -> Option<&'static str> {
     Some(match name {
         "vWA" => "VWA",
         "Penta D" => "PENTA_D",
@@ -462,36 +594,50 @@ fn alias(name: &str) -> Option<&'static str> {
     })
 }
 
-/// The GeneMapper ID-X table of the references, then the rescued children.
-/// About 3% of the references were typed with a smaller kit (4 to 6 markers
-/// fewer, when there are at least 10); every fifth sample writes markers with
-/// common aliases; half of the homozygotes repeat allele 1, half leave allele 2
-/// empty.
-fn profiles<R: Rng + ?Sized>(
-    models: &[MarkerModel],
-    references: &[(String, Sex, &[IndexGenotype])],
-    found: &[(String, Sex, &[IndexGenotype])],
-    today: (i32, u32, u32),
-    rng: &mut R,
-) -> String {
-    let k = models.len();
-    let samples = references.len() + found.len();
-    let mut out = String::with_capacity(samples * (k + 1) * 80 + 100);
-    out.push_str(SCENARIO_PROFILES_HEADER);
-    out.push('\n');
-    let dye = |j: usize| DYES[(j * DYES.len() / k.max(1)).min(DYES.len() - 1)];
-    let run = format!("{:04}{:02}{:02}", today.0, today.1, today.2);
-    let mut homozygotes = 0usize;
-    let mut dropped = vec![false; k];
-    let is_reference = (0..references.len()).map(|_| true);
-    let is_found = (0..found.len()).map(|_| false);
-    for (n, ((sample, sex, genotypes), reference)) in references
-        .iter()
-        .chain(found)
-        .zip(is_reference.chain(is_found))
-        .enumerate()
-    {
-        dropped.fill(false);
+/// The GeneMapper ID-X table of the references, then the rescued children,
+/// a sample at a time. About 3% of the references were typed with a smaller
+/// kit (4 to 6 markers fewer, when there are at least 10); every fifth sample
+/// writes markers with common aliases; half of the homozygotes repeat allele
+/// 1, half leave allele 2 empty.
+struct ProfileWriter<'m> {
+    models: &'m [MarkerModel],
+    /// The run date in the sample files' names.
+    run: String,
+    /// Samples written.
+    n: usize,
+    /// Homozygous genotypes written.
+    homozygotes: usize,
+    dropped: Vec<bool>,
+}
+
+impl<'m> ProfileWriter<'m> {
+    fn new(models: &'m [MarkerModel], today: (i32, u32, u32)) -> ProfileWriter<'m> {
+        ProfileWriter {
+            models,
+            run: format!("{:04}{:02}{:02}", today.0, today.1, today.2),
+            n: 0,
+            homozygotes: 0,
+            dropped: vec![false; models.len()],
+        }
+    }
+
+    /// Writes a sample's rows (`reference`: a relative, who may have been
+    /// typed with the smaller kit).
+    fn write<R: Rng + ?Sized>(
+        &mut self,
+        out: &mut dyn Write,
+        sample: &str,
+        sex: Sex,
+        genotypes: &[IndexGenotype],
+        reference: bool,
+        rng: &mut R,
+    ) -> std::io::Result<()> {
+        let models = self.models;
+        let k = models.len();
+        let dye = |j: usize| DYES[(j * DYES.len() / k.max(1)).min(DYES.len() - 1)];
+        let n = self.n;
+        self.n += 1;
+        self.dropped.fill(false);
         let small = reference && k >= 10 && rng.random_bool(0.03);
         if small {
             let drop = rng.random_range(4..=6);
@@ -499,14 +645,14 @@ fn profiles<R: Rng + ?Sized>(
             for i in 0..drop {
                 let j = rng.random_range(i..k);
                 at.swap(i, j);
-                dropped[at[i]] = true;
+                self.dropped[at[i]] = true;
             }
         }
         let panel = if small { SMALL_PANEL } else { PANEL };
         let aliases = n % 5 == 4;
         let well = format!("{}{:02}", char::from(b'A' + (n % 8) as u8), n / 8 % 12 + 1);
-        let file = format!("{sample}_{well}_{run}.hid");
-        let amelogenin = if *sex == Sex::Male { "Y" } else { "X" };
+        let file = format!("{sample}_{well}_{}.hid", self.run);
+        let amelogenin = if sex == Sex::Male { "Y" } else { "X" };
         let amel_name = if aliases { "AMEL" } else { "Amelogenin" };
         let height: u32 = rng.random_range(800..6000);
         writeln!(
@@ -514,10 +660,9 @@ fn profiles<R: Rng + ?Sized>(
             "{file}\t{sample}\t{panel}\t{amel_name}\t{}\tX\t{amelogenin}\t\t{:.2}\t{height}",
             DYES[0],
             rng.random_range(98.0..100.0)
-        )
-        .expect("writing to a String");
+        )?;
         for (j, (model, &(a, b))) in models.iter().zip(genotypes.iter()).enumerate() {
-            if dropped[j] {
+            if self.dropped[j] {
                 continue;
             }
             let name = model.name();
@@ -531,8 +676,8 @@ fn profiles<R: Rng + ?Sized>(
             let second = if a != b {
                 alleles[b].to_string()
             } else {
-                homozygotes += 1;
-                if homozygotes.is_multiple_of(2) {
+                self.homozygotes += 1;
+                if self.homozygotes.is_multiple_of(2) {
                     first.to_string()
                 } else {
                     String::new()
@@ -545,11 +690,10 @@ fn profiles<R: Rng + ?Sized>(
                 out,
                 "{file}\t{sample}\t{panel}\t{name}\t{}\t{first}\t{second}\t\t{size:.2}\t{height}",
                 dye(j)
-            )
-            .expect("writing to a String");
+            )?;
         }
+        Ok(())
     }
-    out
 }
 
 // ---------------------------------------------------------------------------
@@ -559,7 +703,7 @@ fn profiles<R: Rng + ?Sized>(
 const UNIX_EPOCH_DAY: jiff::civil::Date = jiff::civil::Date::constant(1970, 1, 1);
 
 /// The days from 1970-01-01 to a date, if it is one (of the years -9999 to 9999).
-fn day_number(year: i32, month: u32, day: u32) -> Option<i64> {
+pub(crate) fn day_number(year: i32, month: u32, day: u32) -> Option<i64> {
     let date = jiff::civil::Date::new(
         i16::try_from(year).ok()?,
         i8::try_from(month).ok()?,
@@ -570,7 +714,7 @@ fn day_number(year: i32, month: u32, day: u32) -> Option<i64> {
 }
 
 /// `YYYY-MM-DD` of the day `days` days after 1970-01-01.
-fn date(days: i64) -> String {
+pub(crate) fn date(days: i64) -> String {
     UNIX_EPOCH_DAY
         .checked_add(jiff::Span::new().days(days))
         .expect("a day of the years the scenario's dates are in")
@@ -581,7 +725,7 @@ fn date(days: i64) -> String {
 // Made-up facts
 
 /// A CSV field, quoted if it holds a comma or a quote.
-fn csv(text: &str) -> String {
+pub(crate) fn csv(text: &str) -> String {
     if text.contains([',', '"']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -589,11 +733,11 @@ fn csv(text: &str) -> String {
     }
 }
 
-fn pick<R: Rng + ?Sized>(list: &[&'static str], rng: &mut R) -> &'static str {
+pub(crate) fn pick<R: Rng + ?Sized>(list: &[&'static str], rng: &mut R) -> &'static str {
     list[rng.random_range(0..list.len())]
 }
 
-fn first_name<R: Rng + ?Sized>(sex: Sex, rng: &mut R) -> &'static str {
+pub(crate) fn first_name<R: Rng + ?Sized>(sex: Sex, rng: &mut R) -> &'static str {
     match sex {
         Sex::Male => pick(MALE_NAMES, rng),
         _ => pick(FEMALE_NAMES, rng),
@@ -601,7 +745,7 @@ fn first_name<R: Rng + ?Sized>(sex: Sex, rng: &mut R) -> &'static str {
 }
 
 /// A point a few kilometres from a town.
-fn jitter<R: Rng + ?Sized>(town: Town, rng: &mut R) -> (f64, f64) {
+pub(crate) fn jitter<R: Rng + ?Sized>(town: Town, rng: &mut R) -> (f64, f64) {
     (
         town.1 + rng.random_range(-0.03..0.03),
         town.2 + rng.random_range(-0.03..0.03),
@@ -609,7 +753,7 @@ fn jitter<R: Rng + ?Sized>(town: Town, rng: &mut R) -> (f64, f64) {
 }
 
 /// Great-circle distance between two towns.
-fn distance_km(a: Town, b: Town) -> f64 {
+pub(crate) fn distance_km(a: Town, b: Town) -> f64 {
     let (la, lb) = (a.1.to_radians(), b.1.to_radians());
     let dlat = lb - la;
     let dlon = (b.2 - a.2).to_radians();
@@ -618,9 +762,9 @@ fn distance_km(a: Town, b: Town) -> f64 {
 }
 
 /// A made-up town: name, latitude, longitude.
-type Town = (&'static str, f64, f64);
+pub(crate) type Town = (&'static str, f64, f64);
 
-const TOWNS: &[Town] = &[
+pub(crate) const TOWNS: &[Town] = &[
     ("Aldermere", 14.20, 38.10),
     ("Brackenford", 14.85, 38.95),
     ("Cindervale", 13.40, 37.20),
@@ -643,7 +787,7 @@ const TOWNS: &[Town] = &[
     ("Tamberlow", 17.50, 43.40),
 ];
 
-const INSTITUTIONS: &[&str] = &[
+pub(crate) const INSTITUTIONS: &[&str] = &[
     "Lantern House Children's Home",
     "Bright Harbour Orphanage",
     "Willowgate Child Welfare Centre",
@@ -652,17 +796,17 @@ const INSTITUTIONS: &[&str] = &[
     "Safe Haven Children's Village",
 ];
 
-const FEMALE_NAMES: &[&str] = &[
+pub(crate) const FEMALE_NAMES: &[&str] = &[
     "Amara", "Lina", "Sofia", "Maya", "Nadia", "Elena", "Yara", "Ines", "Leila", "Mira", "Talia",
     "Zara", "Noor", "Hana", "Clara", "Rosa",
 ];
 
-const MALE_NAMES: &[&str] = &[
+pub(crate) const MALE_NAMES: &[&str] = &[
     "Omar", "Leo", "Ravi", "Tomas", "Daniel", "Kian", "Mateo", "Samir", "Elias", "Jonah", "Arlo",
     "Nico", "Idris", "Felix", "Yusuf", "Marco",
 ];
 
-const SURNAMES: &[&str] = &[
+pub(crate) const SURNAMES: &[&str] = &[
     "Ashvale",
     "Brennock",
     "Caldrow",
@@ -689,7 +833,7 @@ const SURNAMES: &[&str] = &[
     "Yarrowby",
 ];
 
-const CASE_DESCRIPTIONS: &[&str] = &[
+pub(crate) const CASE_DESCRIPTIONS: &[&str] = &[
     "small scar on left hand",
     "birthmark on right shoulder",
     "pierced ears",
@@ -704,7 +848,7 @@ const CASE_DESCRIPTIONS: &[&str] = &[
     "born with a tooth; gap between front teeth",
 ];
 
-const FOUND_DESCRIPTIONS: &[&str] = &[
+pub(crate) const FOUND_DESCRIPTIONS: &[&str] = &[
     "rescued in a police operation; in good health",
     "slightly underweight; otherwise healthy",
     "small scar on chin",
@@ -897,6 +1041,84 @@ mod tests {
         for r in &found {
             assert_eq!(table[r[0]].len(), 17, "found children use the full kit");
         }
+    }
+
+    /// The files written family by family are, byte for byte, those the
+    /// scenario built whole in memory before (`scenario_whole_text`, the
+    /// former code kept as the oracle), with the same truth: with and
+    /// without a pool, a pool used up by the families and by the unrelated
+    /// children, small kits and aliases, no rescued child or no family.
+    #[test]
+    fn files_written_as_they_go_equal_the_whole_texts() {
+        let models = synthetic_models(16, Some(MutationModel::DEFAULT_SEARCH), 3);
+        let people = pool(&models, 120, 7, 4);
+        let few = pool(&models, 9, 7, 5);
+        let cases: [(&[Vec<Option<IndexGenotype>>], ScenarioSpec); 7] = [
+            (&people, spec(150, 40, 30, 7)),
+            (&[], spec(200, 25, 25, 8)),
+            (&few, spec(60, 30, 10, 9)),
+            (&people, spec(40, 80, 40, 10)),
+            (&people, spec(0, 5, 0, 11)),
+            (&[], spec(30, 0, 0, 12)),
+            (&people, ScenarioSpec::default()),
+        ];
+        for (pool, spec) in cases {
+            let old =
+                crate::scenario_whole_text::scenario_whole_text(&models, pool, &spec).unwrap();
+            let (mut c, mut r, mut f, mut p) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let truth = write_scenario(
+                &models,
+                pool,
+                &spec,
+                LabFiles {
+                    cases: &mut c,
+                    references: &mut r,
+                    found: &mut f,
+                    profiles: &mut p,
+                },
+            )
+            .unwrap();
+            assert!(old.cases_csv.as_bytes() == c, "cases of {spec:?}");
+            assert!(old.references_csv.as_bytes() == r, "references of {spec:?}");
+            assert!(old.found_csv.as_bytes() == f, "found of {spec:?}");
+            assert!(old.profiles_tsv.as_bytes() == p, "profiles of {spec:?}");
+            assert_eq!(truth.truth, old.truth, "{spec:?}");
+            assert_eq!(truth.configurations, old.configurations, "{spec:?}");
+            let again = scenario(&models, pool, &spec).unwrap();
+            assert_eq!(again.profiles_tsv, old.profiles_tsv);
+            assert_eq!(again.cases_csv, old.cases_csv);
+        }
+    }
+
+    /// A lab file that cannot be written fails the scenario with the
+    /// writer's error.
+    #[test]
+    fn a_failed_write_is_an_error() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let models = synthetic_models(12, None, 1);
+        let (mut c, mut r, mut f) = (Vec::new(), Vec::new(), Vec::new());
+        let e = write_scenario(
+            &models,
+            &[],
+            &spec(20, 3, 2, 1),
+            LabFiles {
+                cases: &mut c,
+                references: &mut r,
+                found: &mut f,
+                profiles: &mut Full,
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(e, WriteScenarioError::Io(_)), "{e}");
+        assert!(e.to_string().contains("disk full"), "{e}");
     }
 
     #[test]

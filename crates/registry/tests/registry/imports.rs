@@ -580,12 +580,22 @@ async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
     );
     assert_eq!(before, snapshot(r).await, "nothing of the file is kept");
 
-    // The file changes between the two readings: a profile more, or a bad
-    // allele on the last line, the second time.
+    // The file changes between the two readings: a profile more, a bad
+    // allele on the last line, or a profile fewer (the last sample's rows
+    // gone), the second time.
     let good = s.profiles_tsv.clone();
+    let last = good.lines().last().unwrap().split('\t').nth(1).unwrap();
+    let fewer: String = good
+        .lines()
+        .filter(|l| l.split('\t').nth(1) != Some(last))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(fewer.lines().count() < good.lines().count());
+    assert!(!fewer.contains(&format!("\t{last}\t")));
     for second in [
         format!("{good}X.hid\tNEW-1\tP\tTH01\tB\t6\t7\t\t1\t1\n"),
         format!("{good}X.hid\tNEW-1\tP\tTH01\tB\t6\tOL\t\t1\t1\n"),
+        fewer,
     ] {
         let n = Mutex::new(0);
         let open = || -> std::io::Result<Box<dyn std::io::Read + Send>> {
@@ -598,12 +608,28 @@ async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
             };
             Ok(Box::new(std::io::Cursor::new(text.into_bytes())))
         };
+        let told = Mutex::new(Vec::new());
         let e = r
-            .import_profiles_from("t", "changing.txt", &open, None, None, &|_| {})
+            .import_profiles_from("t", "changing.txt", &open, None, None, &|stage| {
+                told.lock().unwrap().push(stage)
+            })
             .await
             .expect_err("the file changed");
         assert!(e.to_string().contains("changing.txt"), "{e}");
         assert_eq!(before, snapshot(r).await, "nothing of the file is kept");
+        // A reading that finds more profiles than the first counted stops at
+        // the first one too many: it never tells more stored than the total.
+        let told = told.into_inner().unwrap();
+        assert!(
+            told.iter()
+                .any(|s| matches!(s, ImportStage::Storing { .. })),
+            "{told:?}"
+        );
+        for stage in &told {
+            if let ImportStage::Storing { done, total } = stage {
+                assert!(done <= total, "{stage:?}");
+            }
+        }
     }
     assert_eq!(
         r.verify_audit().await.unwrap() as i64,
@@ -611,3 +637,172 @@ async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
     );
 }
 both!(a_refusal_at_the_last_profile_leaves_nothing);
+
+/// A file opened by a test: `first` at the first opening, `second` at every
+/// later one (the file changed between the readings); counts the openings.
+struct Changing {
+    first: String,
+    second: String,
+    opened: std::sync::Mutex<usize>,
+}
+
+impl Changing {
+    fn new(first: &str, second: String) -> Changing {
+        Changing {
+            first: first.to_string(),
+            second,
+            opened: std::sync::Mutex::new(0),
+        }
+    }
+
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + Send + '_>> {
+        let mut n = self.opened.lock().unwrap();
+        *n += 1;
+        let text = if *n == 1 { &self.first } else { &self.second };
+        Ok(Box::new(text.as_bytes()))
+    }
+}
+
+/// `text` with line `n` (1-based) removed.
+fn without_line(text: &str, n: usize) -> String {
+    text.lines()
+        .enumerate()
+        .filter(|(i, _)| i + 1 != n)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect()
+}
+
+/// Cases, references and found children are read as a stream twice too:
+/// checked, then stored row by row in one transaction. A file that changed
+/// between the readings (a row more, a row fewer, a value changed with the
+/// same number of rows, a bad last row) is refused and leaves the registry
+/// exactly as it was; a file on disk imports as its text does, with the
+/// same rows, the same report and the file's SHA-256 recorded.
+async fn a_csv_file_changed_between_readings_is_refused(db: &TestDb) {
+    use sha2::Digest;
+    let r = &db.registry;
+    let s = nist_scenario(30, 5, 4, 78);
+    r.import_frequencies(
+        "t",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        true,
+    )
+    .await
+    .unwrap();
+    // A case already stored, so that the second reading meets it again.
+    let one_case = s
+        .cases_csv
+        .lines()
+        .take(2)
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
+    r.import_cases("t", "one.csv", &one_case).await.unwrap();
+
+    let kinds: [(&str, &str); 3] = [
+        ("cases", &s.cases_csv),
+        ("references", &s.references_csv),
+        ("found", &s.found_csv),
+    ];
+    for (kind, good) in kinds {
+        let before = snapshot(r).await;
+        let lines = good.lines().count();
+        let last = good.lines().last().unwrap();
+        let mut fields: Vec<String> = last.split(',').map(str::to_string).collect();
+        // A value changed, the rows as many: a name (cases: the child's;
+        // references: the person's), or the found child's description.
+        let at = match kind {
+            "cases" => 1,
+            "references" => 3,
+            _ => 10,
+        };
+        fields[at] = "Changed Name".into();
+        let changed_value = format!("{}{}\n", without_line(good, lines), fields.join(","));
+        let mut bad = last.split(',').map(str::to_string).collect::<Vec<_>>();
+        bad[0] = "bad id!".into();
+        let bad_last = format!("{}{}\n", without_line(good, lines), bad.join(","));
+        let extra = match kind {
+            "cases" => "MC-EXTRA-1,,,,,,,,,\n".to_string(),
+            "references" => format!("RS-EXTRA-1,{},full_sibling,,\n", s.configurations[0].0),
+            _ => "FS-EXTRA-1,FC-EXTRA-1,,,,,,,,,\n".to_string(),
+        };
+        let variants = [
+            ("a row more", format!("{good}{extra}"), true),
+            ("a row fewer", without_line(good, lines), true),
+            ("a value changed", changed_value, true),
+            ("a bad last row", bad_last, false),
+        ];
+        for (what, second, told_changed) in variants {
+            let file = Changing::new(good, second);
+            let open = || file.open();
+            let name = format!("{kind}.csv");
+            let e = match kind {
+                "cases" => r.import_cases_from("t", &name, &open).await,
+                "references" => r.import_references_from("t", &name, &open).await,
+                _ => r.import_found_from("t", &name, &open).await,
+            }
+            .expect_err(what);
+            let message = e.to_string();
+            assert!(message.contains(&name), "{kind}, {what}: {e}");
+            if told_changed {
+                assert!(
+                    message.contains("the file changed while it was imported"),
+                    "{kind}, {what}: {e}"
+                );
+            } else {
+                assert!(
+                    matches!(e, RegistryError::Format(ref f) if f.location.line == Some(lines)),
+                    "{kind}, {what}: {e:?}"
+                );
+            }
+            assert_eq!(*file.opened.lock().unwrap(), 2, "{kind}, {what}");
+            assert_eq!(before, snapshot(r).await, "{kind}, {what}: nothing is kept");
+        }
+        // The file unchanged: imported from disk as a stream, as from its text.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("{kind}.csv"));
+        std::fs::write(&path, good).unwrap();
+        let open = || -> std::io::Result<Box<dyn std::io::Read + Send>> {
+            Ok(Box::new(std::fs::File::open(&path)?))
+        };
+        let name = format!("{kind}.csv");
+        let report = match kind {
+            "cases" => r.import_cases_from("t", &name, &open).await,
+            "references" => r.import_references_from("t", &name, &open).await,
+            _ => r.import_found_from("t", &name, &open).await,
+        }
+        .unwrap();
+        assert_eq!(report.rows, lines - 1, "{kind}: {report:?}");
+        let stored = if kind == "cases" { 1 } else { 0 };
+        assert_eq!(report.unchanged, stored, "{kind}: {report:?}");
+        assert_eq!(report.added, lines - 1 - stored, "{kind}: {report:?}");
+        let again = match kind {
+            "cases" => r.import_cases("t", &name, good).await,
+            "references" => r.import_references("t", &name, good).await,
+            _ => r.import_found("t", &name, good).await,
+        }
+        .unwrap();
+        assert_eq!((again.rows, again.added), (lines - 1, 0), "{kind}");
+        let raw = crate::erasure::raw_pool(db).await;
+        let sha: Vec<String> =
+            sqlx::query("SELECT sha256 FROM imports WHERE kind = $1 ORDER BY id")
+                .bind(kind)
+                .fetch_all(&raw)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+        let want = hex::encode(sha2::Sha256::digest(good.as_bytes()));
+        assert_eq!(sha[sha.len() - 2..], [want.clone(), want], "{kind}");
+    }
+    let found = r.candidates(&CandidateFilter::default()).await.unwrap();
+    assert!(found.is_empty(), "no profile imported yet: {found:?}");
+    assert_eq!(
+        r.verify_audit().await.unwrap() as i64,
+        count(&snapshot(r).await, "audit entries")
+    );
+}
+both!(a_csv_file_changed_between_readings_is_refused);

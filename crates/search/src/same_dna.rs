@@ -31,23 +31,35 @@ use crate::tables::{ESCAPED, MISSING, UNTYPED, typed_mask};
 pub const MIN_SHARED_MARKERS: usize = 10;
 
 /// Above this many queries, the `_many` searches read the index once with
-/// hash tables instead of scanning it once per query...
+/// hash tables of the queries instead of scanning it once per query.
 const SCAN_QUERIES_MAX: usize = 16;
-/// ... when the queries have at most this many sets of typed markers (a
-/// lab's kits): the tables are per set, so queries typed at many different
-/// sets are scanned one by one (measured: 1,000 queries of a few hundred
-/// sets against a million children took 101 s hashed, 20 ms per scan).
-const HASHED_MASKS_MAX: usize = 8;
+/// The tables are per set of typed markers (a lab's kit): a query whose set
+/// at most this many queries share (a reference typed with a smaller kit,
+/// markers that failed) scans the index alone, and a stored profile typed at
+/// a set no table was built for is compared directly with the tables'
+/// queries. (Measured: 1,000 queries of a few hundred sets against a
+/// million children took 101 s when every set had its tables, 20 ms per
+/// scan.)
+const SCAN_GROUP_MAX: usize = 8;
+
+/// Which queries of a hashed pass scan the index alone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Direct {
+    /// Sets of typed markers this small are scanned query by query.
+    pub(crate) group_max: usize,
+}
+
+impl Default for Direct {
+    fn default() -> Direct {
+        Direct {
+            group_max: SCAN_GROUP_MAX,
+        }
+    }
+}
 
 /// Whether one hashed pass pays for these queries.
 fn hashed_pays(queries: &[&[[u8; 2]]]) -> bool {
-    if queries.len() <= SCAN_QUERIES_MAX {
-        return false;
-    }
-    let mut masks: Vec<u64> = queries.iter().map(|q| typed_mask(q)).collect();
-    masks.sort_unstable();
-    masks.dedup();
-    masks.len() <= HASHED_MASKS_MAX
+    queries.len() > SCAN_QUERIES_MAX
 }
 
 /// Two profiles with the same DNA at every shared marker, or at all but one.
@@ -144,29 +156,50 @@ struct Batch<'q> {
     by_mask: Vec<(u64, Vec<usize>)>,
     /// (query mask, shared markers) -> key -> queries.
     tables: HashMap<(u64, u64), HashMap<u64, Vec<usize>>>,
+    /// The masks of `by_mask`.
+    masks: std::collections::HashSet<u64>,
     scratch: Vec<u64>,
 }
 
 impl<'q> Batch<'q> {
-    fn new(queries: &'q [&'q [[u8; 2]]], min_shared: usize) -> Batch<'q> {
+    /// The queries of the sets of typed markers more than `limits.group_max`
+    /// share, for tables; the others, to scan the index alone.
+    fn new(
+        queries: &'q [&'q [[u8; 2]]],
+        min_shared: usize,
+        limits: Direct,
+    ) -> (Batch<'q>, Vec<usize>) {
         let mut by_mask: Vec<(u64, Vec<usize>)> = Vec::new();
+        let mut at: HashMap<u64, usize> = HashMap::new();
         for (q, p) in queries.iter().enumerate() {
             let mask = typed_mask(p);
             if (mask.count_ones() as usize) < min_shared {
                 continue;
             }
-            match by_mask.iter_mut().find(|(m, _)| *m == mask) {
-                Some((_, qs)) => qs.push(q),
-                None => by_mask.push((mask, vec![q])),
+            match at.get(&mask) {
+                Some(&i) => by_mask[i].1.push(q),
+                None => {
+                    at.insert(mask, by_mask.len());
+                    by_mask.push((mask, vec![q]));
+                }
             }
         }
-        Batch {
-            queries,
-            min_shared,
-            by_mask,
-            tables: HashMap::new(),
-            scratch: Vec::new(),
-        }
+        let (by_mask, alone): (Vec<_>, Vec<_>) = by_mask
+            .into_iter()
+            .partition(|(_, qs)| qs.len() > limits.group_max);
+        let masks = by_mask.iter().map(|(m, _)| *m).collect();
+        let alone = alone.into_iter().flat_map(|(_, qs)| qs).collect();
+        (
+            Batch {
+                queries,
+                min_shared,
+                by_mask,
+                tables: HashMap::new(),
+                masks,
+                scratch: Vec::new(),
+            },
+            alone,
+        )
     }
 
     /// Every query with the same DNA as `stored`: (query, comparison).
@@ -182,6 +215,16 @@ impl<'q> Batch<'q> {
                 continue;
             }
             let queries = self.queries;
+            if !self.masks.contains(&mask) {
+                // Typed at a set no table was built for: one comparison
+                // per query, never tables for this profile alone.
+                for &q in qs {
+                    if let Some(same) = compare(queries[q], stored, self.min_shared) {
+                        found.push((q, same));
+                    }
+                }
+                continue;
+            }
             let table = self.tables.entry((*qmask, shared)).or_insert_with(|| {
                 let mut table: HashMap<u64, Vec<usize>> = HashMap::new();
                 let mut keys_of = Vec::new();
@@ -330,8 +373,21 @@ impl Index {
         queries: &[&[[u8; 2]]],
         min_shared: usize,
     ) -> Vec<Vec<(u64, SameDna)>> {
+        self.same_dna_children_hashed_with(queries, min_shared, Direct::default())
+    }
+
+    /// [`Index::same_dna_children_hashed`], with the queries of small sets of typed markers (`limits`) scanning the index alone.
+    pub(crate) fn same_dna_children_hashed_with(
+        &self,
+        queries: &[&[[u8; 2]]],
+        min_shared: usize,
+        limits: Direct,
+    ) -> Vec<Vec<(u64, SameDna)>> {
         let mut out = vec![Vec::new(); queries.len()];
-        let mut batch = Batch::new(queries, min_shared);
+        let (mut batch, alone) = Batch::new(queries, min_shared, limits);
+        for &q in &alone {
+            out[q] = self.same_dna_children(queries[q], min_shared);
+        }
         let mut found = Vec::new();
         for (id, p, _) in &self.children {
             batch.look_up(p, &mut found);
@@ -367,8 +423,21 @@ impl Index {
         queries: &[&[[u8; 2]]],
         min_shared: usize,
     ) -> Vec<Vec<(ReferenceAt, SameDna)>> {
+        self.same_dna_references_hashed_with(queries, min_shared, Direct::default())
+    }
+
+    /// [`Index::same_dna_references_hashed`], with the queries of small sets of typed markers (`limits`) scanning the index alone.
+    pub(crate) fn same_dna_references_hashed_with(
+        &self,
+        queries: &[&[[u8; 2]]],
+        min_shared: usize,
+        limits: Direct,
+    ) -> Vec<Vec<(ReferenceAt, SameDna)>> {
         let mut out = vec![Vec::new(); queries.len()];
-        let mut batch = Batch::new(queries, min_shared);
+        let (mut batch, alone) = Batch::new(queries, min_shared, limits);
+        for &q in &alone {
+            out[q] = self.same_dna_references(queries[q], min_shared);
+        }
         let mut found = Vec::new();
         let mut profile = vec![[MISSING; 2]; self.models.len()];
         for g in &self.groups {

@@ -856,8 +856,15 @@ proptest! {
         }
         let queries = same_dna_queries(&f, &mut rng);
         let refs: Vec<&[[u8; 2]]> = queries.iter().map(Vec::as_slice).collect();
-        let many_children = f.index.same_dna_children_hashed(&refs, min_shared);
-        let many_refs = f.index.same_dna_references_hashed(&refs, min_shared);
+        // Every set of typed markers through its tables (a stored profile
+        // typed otherwise compared directly), and the default: the queries
+        // of small sets scanning the index alone.
+        let tables = crate::same_dna::Direct { group_max: 0 };
+        let direct = crate::same_dna::Direct::default();
+        let many_children = f.index.same_dna_children_hashed_with(&refs, min_shared, tables);
+        let many_refs = f.index.same_dna_references_hashed_with(&refs, min_shared, tables);
+        let mixed_children = f.index.same_dna_children_hashed_with(&refs, min_shared, direct);
+        let mixed_refs = f.index.same_dna_references_hashed_with(&refs, min_shared, direct);
         let chosen_children = f.index.same_dna_children_many(&refs, min_shared);
         let mut flagged = 0;
         for (qi, q) in queries.iter().enumerate() {
@@ -868,6 +875,7 @@ proptest! {
             want.sort_unstable();
             prop_assert_eq!(&f.index.same_dna_children(q, min_shared), &want);
             prop_assert_eq!(&many_children[qi], &want);
+            prop_assert_eq!(&mixed_children[qi], &want);
             prop_assert_eq!(&chosen_children[qi], &want);
             let mut want_refs: Vec<(u64, Vec<[u8; 2]>, SameDna)> = f
                 .cases
@@ -876,7 +884,7 @@ proptest! {
                 .filter_map(|(case, p)| compare_same_dna(q, p, min_shared).map(|s| (case, normalised(p), s)))
                 .collect();
             want_refs.sort_unstable();
-            for got in [f.index.same_dna_references(q, min_shared), many_refs[qi].clone()] {
+            for got in [f.index.same_dna_references(q, min_shared), many_refs[qi].clone(), mixed_refs[qi].clone()] {
                 let mut got: Vec<(u64, Vec<[u8; 2]>, SameDna)> = got
                     .into_iter()
                     .map(|(at, s)| (at.case, f.index.reference_profile(at.case, at.slot).unwrap(), s))

@@ -352,54 +352,40 @@ impl Registry {
             facts: HashMap::new(),
             seq: 0,
         };
-        for chunk in cases.chunks(IN_LIST) {
-            let sql = format!(
-                "SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for r in query.fetch_all(&mut *tx).await? {
-                let (id, sex, days) = case_row(&r)?;
-                snap.cases.insert(id, (sex, Vec::new()));
-                snap.facts.insert(id, days);
-            }
-            let sql = format!(
-                "SELECT case_ref, sample_name, relationship, sex FROM case_references WHERE case_ref IN ({}) ORDER BY id",
-                placeholders(chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for r in query.fetch_all(&mut *tx).await? {
-                let case: i64 = r.try_get("case_ref")?;
-                let rel: String = r.try_get("relationship")?;
-                let rel: Relative = rel.parse().map_err(RegistryError::Invalid)?;
-                if let Some(c) = snap.cases.get_mut(&case) {
-                    c.1.push((
-                        r.try_get("sample_name")?,
-                        rel,
-                        parse_sex(&r.try_get::<String, _>("sex")?),
-                    ));
-                }
+        let rows = rows_in(&mut *tx, cases, |list| {
+            format!("SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({list})")
+        })
+        .await?;
+        for r in rows {
+            let (id, sex, days) = case_row(&r)?;
+            snap.cases.insert(id, (sex, Vec::new()));
+            snap.facts.insert(id, days);
+        }
+        let rows = rows_in(&mut *tx, cases, |list| {
+            format!(
+                "SELECT case_ref, sample_name, relationship, sex FROM case_references WHERE case_ref IN ({list}) ORDER BY id"
+            )
+        })
+        .await?;
+        for r in rows {
+            let case: i64 = r.try_get("case_ref")?;
+            let rel: String = r.try_get("relationship")?;
+            let rel: Relative = rel.parse().map_err(RegistryError::Invalid)?;
+            if let Some(c) = snap.cases.get_mut(&case) {
+                c.1.push((
+                    r.try_get("sample_name")?,
+                    rel,
+                    parse_sex(&r.try_get::<String, _>("sex")?),
+                ));
             }
         }
-        for chunk in found.chunks(IN_LIST) {
-            let sql = format!(
-                "SELECT id, sample_name FROM found_children WHERE id IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for r in query.fetch_all(&mut *tx).await? {
-                snap.found
-                    .insert(r.try_get("id")?, r.try_get("sample_name")?);
-            }
+        let rows = rows_in(&mut *tx, found, |list| {
+            format!("SELECT id, sample_name FROM found_children WHERE id IN ({list})")
+        })
+        .await?;
+        for r in rows {
+            snap.found
+                .insert(r.try_get("id")?, r.try_get("sample_name")?);
         }
         let mut samples: Vec<&String> = snap
             .cases
@@ -410,20 +396,14 @@ impl Registry {
         samples.sort_unstable();
         samples.dedup();
         let mut profiles = HashMap::new();
-        for chunk in samples.chunks(IN_LIST) {
-            let sql = format!(
-                "SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for sample in chunk {
-                query = query.bind(sample.as_str());
-            }
-            for r in query.fetch_all(&mut *tx).await? {
-                let sample: String = r.try_get("sample_name")?;
-                let p = self.stored_profile(&sample, r.try_get("genotypes")?)?;
-                profiles.insert(sample, p);
-            }
+        let rows = rows_in(&mut *tx, &samples, |list| {
+            format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
+        })
+        .await?;
+        for r in rows {
+            let sample: String = r.try_get("sample_name")?;
+            let p = self.stored_profile(&sample, r.try_get("genotypes")?)?;
+            profiles.insert(sample, p);
         }
         snap.profiles = profiles;
         if !snap.profiles.is_empty() {
@@ -931,6 +911,28 @@ impl Registry {
 /// Ids per `IN (...)` list.
 const IN_LIST: usize = 500;
 
+/// The rows of `sql` for every one of `values`: `sql` is given the
+/// placeholders `$1, ..., $n` of an `IN (...)` list of at most [`IN_LIST`]
+/// values, each bound, never formatted in.
+pub(crate) async fn rows_in<'a, T>(
+    conn: &mut AnyConnection,
+    values: &'a [T],
+    sql: impl Fn(&str) -> String,
+) -> Result<Vec<sqlx::any::AnyRow>>
+where
+    T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
+{
+    let mut rows = Vec::new();
+    for chunk in values.chunks(IN_LIST) {
+        let mut query = sqlx::query(AssertSqlSafe(sql(&placeholders(chunk.len()))));
+        for v in chunk {
+            query = query.bind(v);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
 /// Beyond this many ids, a change is recorded as "rebuild" rather than by id.
 const CHANGE_IDS_MAX: usize = 20_000;
 
@@ -942,20 +944,14 @@ async fn stored_pairs(
 ) -> Result<BTreeSet<(i64, i64)>> {
     let mut pairs = BTreeSet::new();
     for (column, ids) in [("case_ref", cases), ("found_ref", found)] {
-        for chunk in ids.chunks(IN_LIST) {
-            // Only a column name of the two above and numbered placeholders
-            // are formatted in; the ids are bound.
-            let sql = format!(
-                "SELECT found_ref, case_ref FROM candidates WHERE {column} IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for r in query.fetch_all(&mut *conn).await? {
-                pairs.insert((r.try_get("found_ref")?, r.try_get("case_ref")?));
-            }
+        // Only a column name of the two above and numbered placeholders are
+        // formatted in; the ids are bound.
+        let rows = rows_in(&mut *conn, ids, |list| {
+            format!("SELECT found_ref, case_ref FROM candidates WHERE {column} IN ({list})")
+        })
+        .await?;
+        for r in rows {
+            pairs.insert((r.try_get("found_ref")?, r.try_get("case_ref")?));
         }
     }
     Ok(pairs)
@@ -1074,7 +1070,7 @@ pub(crate) async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<
 }
 
 /// `$1, $2, ..., $n`.
-pub(crate) fn placeholders(n: usize) -> String {
+fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

@@ -17,14 +17,14 @@
 //! case's erasure and a retention run delete those of its references.
 //! No genotype is stored or told: marker names and counts only.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use kinship::Relative;
 use search::{Index, MIN_SHARED_MARKERS, Profile, SameDna, compare_same_dna};
 use serde::Serialize;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, Row};
 
-use crate::matching::{Snapshot, StoredProfile, child_profile, placeholders};
+use crate::matching::{Snapshot, StoredProfile, child_profile, rows_in};
 use crate::store::{Event, append_audit};
 use crate::{Registry, Result};
 
@@ -67,6 +67,16 @@ pub struct SameDnaSide {
 }
 
 impl SameDnaSide {
+    /// The side of `sample` as `sides` found it, or the sample alone.
+    fn of(sides: &HashMap<String, SameDnaSide>, sample: &str) -> SameDnaSide {
+        sides.get(sample).cloned().unwrap_or_else(|| SameDnaSide {
+            sample: sample.to_string(),
+            found_id: None,
+            case_id: None,
+            relationship: None,
+        })
+    }
+
     /// "found child F-7", "reference S-3 (mother, case MC-1)".
     pub fn words(&self) -> String {
         match (&self.found_id, &self.case_id) {
@@ -233,6 +243,8 @@ impl Registry {
 
         // Stored once per pair of samples (either way round); the new ones told.
         let mut new = Vec::new();
+        // (a, b), a < b, of the pairs already met.
+        let mut told: HashSet<(String, String)> = HashSet::new();
         let now = crate::audit::now_rfc3339();
         for ((kind, sample, other), same) in &pairs {
             let (a, b) = if sample < other {
@@ -240,12 +252,7 @@ impl Registry {
             } else {
                 (other, sample)
             };
-            if new
-                .iter()
-                .any(|(_, s, o, _): &(SameDnaKind, String, String, SameDna)| {
-                    (s == a && o == b) || (s == b && o == a)
-                })
-            {
+            if !told.insert((a.clone(), b.clone())) {
                 continue;
             }
             let exists =
@@ -292,14 +299,7 @@ impl Registry {
             .flat_map(|(_, s, o, _)| [s.clone(), o.clone()])
             .collect();
         let sides = sides(&mut *tx, &samples).await?;
-        let side = |s: &String| {
-            sides.get(s).cloned().unwrap_or(SameDnaSide {
-                sample: s.clone(),
-                found_id: None,
-                case_id: None,
-                relationship: None,
-            })
-        };
+        let side = |s: &String| SameDnaSide::of(&sides, s);
         Ok(new
             .into_iter()
             .map(|(kind, sample, other, same)| SameDnaPair {
@@ -326,29 +326,25 @@ impl Registry {
         let mut out: HashMap<i64, Vec<(String, StoredProfile)>> = HashMap::new();
         let ids: Vec<i64> = cases.iter().copied().collect();
         let mut read = 0;
-        for chunk in ids.chunks(500) {
-            let sql = format!(
+        let rows = rows_in(&mut *tx, &ids, |list| {
+            format!(
                 "SELECT r.case_ref, r.sample_name, p.genotypes FROM case_references r
                  JOIN profiles p ON p.sample_name = r.sample_name
-                 WHERE r.case_ref IN ({}) ORDER BY r.id",
-                placeholders(chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for r in query.fetch_all(&mut *tx).await? {
-                let case: i64 = r.try_get(0)?;
-                let sample: String = r.try_get(1)?;
-                let profile = match snap.profiles.get(&sample) {
-                    Some(p) => p.clone(),
-                    None => {
-                        read += 1;
-                        self.stored_profile(&sample, r.try_get(2)?)?
-                    }
-                };
-                out.entry(case).or_default().push((sample, profile));
-            }
+                 WHERE r.case_ref IN ({list}) ORDER BY r.id"
+            )
+        })
+        .await?;
+        for r in rows {
+            let case: i64 = r.try_get(0)?;
+            let sample: String = r.try_get(1)?;
+            let profile = match snap.profiles.get(&sample) {
+                Some(p) => p.clone(),
+                None => {
+                    read += 1;
+                    self.stored_profile(&sample, r.try_get(2)?)?
+                }
+            };
+            out.entry(case).or_default().push((sample, profile));
         }
         if read > 0 {
             self.audit_bulk_read(
@@ -391,14 +387,7 @@ impl Registry {
             .flat_map(|r| [r.1.clone(), r.2.clone()])
             .collect();
         let sides = sides(&mut *conn, &all).await?;
-        let side = |s: &String| {
-            sides.get(s).cloned().unwrap_or(SameDnaSide {
-                sample: s.clone(),
-                found_id: None,
-                case_id: None,
-                relationship: None,
-            })
-        };
+        let side = |s: &String| SameDnaSide::of(&sides, s);
         Ok(rows
             .into_iter()
             .map(|(kind, sample, other, shared, differing)| SameDnaPair {
@@ -431,18 +420,12 @@ async fn found_rows(
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT id, found_id, sample_name FROM found_children WHERE id IN ({})",
-            placeholders(chunk.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for r in query.fetch_all(&mut *conn).await? {
-            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
-        }
+    let rows = rows_in(&mut *conn, &ids, |list| {
+        format!("SELECT id, found_id, sample_name FROM found_children WHERE id IN ({list})")
+    })
+    .await?;
+    for r in rows {
+        out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
     }
     Ok(out)
 }
@@ -456,47 +439,40 @@ async fn sides(
     samples.sort_unstable();
     samples.dedup();
     let mut out = HashMap::new();
-    for chunk in samples.chunks(500) {
-        let list = placeholders(chunk.len());
-        let sql = format!(
-            "SELECT sample_name, found_id FROM found_children WHERE sample_name IN ({list})"
+    let rows = rows_in(&mut *conn, &samples, |list| {
+        format!("SELECT sample_name, found_id FROM found_children WHERE sample_name IN ({list})")
+    })
+    .await?;
+    for r in rows {
+        let sample: String = r.try_get(0)?;
+        out.insert(
+            sample.clone(),
+            SameDnaSide {
+                sample,
+                found_id: Some(r.try_get(1)?),
+                case_id: None,
+                relationship: None,
+            },
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for s in chunk {
-            query = query.bind(s.as_str());
-        }
-        for r in query.fetch_all(&mut *conn).await? {
-            let sample: String = r.try_get(0)?;
-            out.insert(
-                sample.clone(),
-                SameDnaSide {
-                    sample,
-                    found_id: Some(r.try_get(1)?),
-                    case_id: None,
-                    relationship: None,
-                },
-            );
-        }
-        let sql = format!(
+    }
+    let rows = rows_in(&mut *conn, &samples, |list| {
+        format!(
             "SELECT r.sample_name, c.case_id, r.relationship FROM case_references r
              JOIN cases c ON c.id = r.case_ref WHERE r.sample_name IN ({list})"
+        )
+    })
+    .await?;
+    for r in rows {
+        let sample: String = r.try_get(0)?;
+        out.insert(
+            sample.clone(),
+            SameDnaSide {
+                sample,
+                found_id: None,
+                case_id: Some(r.try_get(1)?),
+                relationship: Some(r.try_get(2)?),
+            },
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for s in chunk {
-            query = query.bind(s.as_str());
-        }
-        for r in query.fetch_all(&mut *conn).await? {
-            let sample: String = r.try_get(0)?;
-            out.insert(
-                sample.clone(),
-                SameDnaSide {
-                    sample,
-                    found_id: None,
-                    case_id: Some(r.try_get(1)?),
-                    relationship: Some(r.try_get(2)?),
-                },
-            );
-        }
     }
     Ok(out)
 }

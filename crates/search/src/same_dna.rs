@@ -21,6 +21,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::index::Index;
 use crate::tables::{ESCAPED, MISSING, UNTYPED, typed_mask};
 
@@ -385,8 +387,13 @@ impl Index {
     ) -> Vec<Vec<(u64, SameDna)>> {
         let mut out = vec![Vec::new(); queries.len()];
         let (mut batch, alone) = Batch::new(queries, min_shared, limits);
-        for &q in &alone {
-            out[q] = self.same_dna_children(queries[q], min_shared);
+        // Each scan reads the whole index: both cores share them.
+        let scanned: Vec<_> = alone
+            .par_iter()
+            .map(|&q| (q, self.same_dna_children(queries[q], min_shared)))
+            .collect();
+        for (q, found) in scanned {
+            out[q] = found;
         }
         let mut found = Vec::new();
         for (id, p, _) in &self.children {
@@ -435,8 +442,13 @@ impl Index {
     ) -> Vec<Vec<(ReferenceAt, SameDna)>> {
         let mut out = vec![Vec::new(); queries.len()];
         let (mut batch, alone) = Batch::new(queries, min_shared, limits);
-        for &q in &alone {
-            out[q] = self.same_dna_references(queries[q], min_shared);
+        // Each scan reads the whole index: both cores share them.
+        let scanned: Vec<_> = alone
+            .par_iter()
+            .map(|&q| (q, self.same_dna_references(queries[q], min_shared)))
+            .collect();
+        for (q, found) in scanned {
+            out[q] = found;
         }
         let mut found = Vec::new();
         let mut profile = vec![[MISSING; 2]; self.models.len()];

@@ -386,17 +386,15 @@ impl Reader<'_> {
             let id = self.string(self.field(obj, "id", &pp)?, &format!("{pp}.id"))?;
             let sex = match obj.get("sex") {
                 None | Some(Value::Null) => Sex::Unknown,
-                Some(s) => match self.string(s, &format!("{pp}.sex"))? {
-                    "male" | "M" | "m" => Sex::Male,
-                    "female" | "F" | "f" => Sex::Female,
-                    "unknown" | "" => Sex::Unknown,
-                    other => {
-                        return Err(self.err(
+                Some(s) => {
+                    let written = self.string(s, &format!("{pp}.sex"))?;
+                    Sex::parse(written).ok_or_else(|| {
+                        self.err(
                             &format!("{pp}.sex"),
-                            format!("unknown sex {other:?}: expected male, female or unknown"),
-                        ));
-                    }
-                },
+                            format!("unknown sex {written:?}: expected male, female or unknown"),
+                        )
+                    })?
+                }
             };
             let parent = |key: &str| -> Result2<Option<String>> {
                 match obj.get(key) {

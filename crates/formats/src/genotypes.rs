@@ -546,11 +546,10 @@ impl<'a> Builder<'a> {
         at: usize,
         value: &str,
     ) -> Result<(), FormatError> {
-        let sex = match value.to_lowercase().as_str() {
-            "" | "u" | "unknown" => return Ok(()),
-            "m" | "male" => Sex::Male,
-            "f" | "female" => Sex::Female,
-            _ => {
+        let sex = match Sex::parse(value) {
+            Some(Sex::Unknown) => return Ok(()),
+            Some(sex) => sex,
+            None => {
                 return Err(FormatError::new(
                     file,
                     Location::line_field(line, field),

@@ -663,17 +663,14 @@ impl Row<'_> {
     /// A sex: male, female, unknown, M, F, U (any case) or empty (unknown).
     fn sex(&self, column: &str) -> Result<Sex, FormatError> {
         let value = self.get(column);
-        match value.to_ascii_lowercase().as_str() {
-            "" | "u" | "unknown" => Ok(Sex::Unknown),
-            "m" | "male" => Ok(Sex::Male),
-            "f" | "female" => Ok(Sex::Female),
-            _ => Err(self.error(
+        Sex::parse(value).ok_or_else(|| {
+            self.error(
                 column,
                 format!(
                     "{value:?} is not a sex: expected male, female, unknown (or M, F, U) or nothing"
                 ),
-            )),
-        }
+            )
+        })
     }
 
     /// A required relationship to the missing child.

@@ -20,6 +20,24 @@ impl Sex {
             Sex::Unknown => "unknown",
         }
     }
+
+    /// A sex as people write it in a file: male, female, unknown, M, F, U
+    /// (any case), or nothing (unknown). `None` for anything else, for the
+    /// reader to refuse with its file, line and field.
+    pub fn parse(s: &str) -> Option<Sex> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "u" | "unknown" => Some(Sex::Unknown),
+            "m" | "male" => Some(Sex::Male),
+            "f" | "female" => Some(Sex::Female),
+            _ => None,
+        }
+    }
+
+    /// A sex written by this program ([`Sex::name`], stored), or shown when
+    /// anything not read as a sex counts as unknown.
+    pub fn named(s: &str) -> Sex {
+        Sex::parse(s).unwrap_or(Sex::Unknown)
+    }
 }
 
 /// One person as written in a case file.
@@ -329,6 +347,31 @@ impl Pedigree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One reading of a written sex for every file and page: the words and
+    /// letters in any case, nothing as unknown, anything else refused; the
+    /// stored names read back as themselves.
+    #[test]
+    fn a_sex_is_read_one_way() {
+        for (written, sex) in [
+            ("male", Sex::Male),
+            ("M", Sex::Male),
+            ("Female", Sex::Female),
+            ("f", Sex::Female),
+            ("U", Sex::Unknown),
+            (" unknown ", Sex::Unknown),
+            ("", Sex::Unknown),
+        ] {
+            assert_eq!(Sex::parse(written), Some(sex), "{written:?}");
+        }
+        for bad in ["x", "mal", "女", "0"] {
+            assert_eq!(Sex::parse(bad), None, "{bad:?}");
+            assert_eq!(Sex::named(bad), Sex::Unknown, "{bad:?}");
+        }
+        for sex in [Sex::Male, Sex::Female, Sex::Unknown] {
+            assert_eq!(Sex::named(sex.name()), sex);
+        }
+    }
 
     #[test]
     fn checks_parents_sex_and_cycles() {

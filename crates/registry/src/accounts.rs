@@ -84,7 +84,7 @@ impl Registry {
                     .bind(c)
                     .fetch_optional(&mut *tx)
                     .await?
-                    .ok_or_else(|| RegistryError::Invalid(format!("no case {c}")))?
+                    .ok_or_else(|| RegistryError::not_found("case", c))?
                     .try_get(0)?,
             ),
             (Role::Family, None) => {
@@ -105,7 +105,7 @@ impl Registry {
             .await?
             .is_some()
         {
-            return Err(RegistryError::Invalid(format!("user {username} exists")));
+            return Err(RegistryError::Conflict(format!("user {username} exists")));
         }
         let id: i64 = sqlx::query(
             "INSERT INTO users (username, role, password_hash, case_ref, active, created_at) VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
@@ -149,7 +149,7 @@ impl Registry {
                 id: r.try_get(0)?,
                 username: r.try_get(1)?,
                 role: Role::parse(&r.try_get::<String, _>(2)?)
-                    .ok_or_else(|| RegistryError::Invalid("stored role".into()))?,
+                    .ok_or_else(|| RegistryError::Damaged("stored role".into()))?,
                 password_hash: r.try_get(3)?,
                 case_ref: r.try_get(4)?,
             })
@@ -235,7 +235,7 @@ impl Registry {
                 user_id: r.try_get(0)?,
                 username: r.try_get(1)?,
                 role: Role::parse(&r.try_get::<String, _>(2)?)
-                    .ok_or_else(|| RegistryError::Invalid("stored role".into()))?,
+                    .ok_or_else(|| RegistryError::Damaged("stored role".into()))?,
                 case_ref: r.try_get(3)?,
                 csrf: r.try_get(4)?,
             })

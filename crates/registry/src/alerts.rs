@@ -28,7 +28,7 @@ impl Registry {
             .execute(&mut *tx)
             .await?;
         if n.rows_affected() == 0 {
-            return Err(RegistryError::Invalid(format!("no case {case_id}")));
+            return Err(RegistryError::not_found("case", case_id));
         }
         append_audit(
             &mut tx,

@@ -4,11 +4,12 @@
 //! the LR can be checked independently.
 
 use kinship::{
-    Genotype, KinshipCase, MISSING_CHILD, Pedigree, Person, Reference, TypedPerson, case_pedigree,
+    Genotype, KinshipCase, MISSING_CHILD, Pedigree, Person, Reference, Sex, TypedPerson,
+    case_pedigree,
 };
 use sqlx::Row;
 
-use crate::matching::{StoredProfile, parse_sex};
+use crate::matching::StoredProfile;
 use crate::{Registry, RegistryError, Result};
 
 /// A candidate's kinship case and what identifies it.
@@ -71,7 +72,7 @@ impl Registry {
         let child_sample: String = k.try_get(3)?;
         let case_ref: i64 = k.try_get(4)?;
         let case_id: String = k.try_get(5)?;
-        let child_sex = parse_sex(&k.try_get::<String, _>(6)?);
+        let child_sex = Sex::named(&k.try_get::<String, _>(6)?);
 
         let refs = sqlx::query(
             "SELECT sample_name, relationship, sex FROM case_references WHERE case_ref = $1 ORDER BY id",
@@ -87,7 +88,7 @@ impl Registry {
             references.push(Reference {
                 id: sample.clone(),
                 relative: rel.parse().map_err(RegistryError::Invalid)?,
-                sex: parse_sex(&r.try_get::<String, _>(2)?),
+                sex: Sex::named(&r.try_get::<String, _>(2)?),
             });
             samples.push(sample);
         }
@@ -104,7 +105,7 @@ impl Registry {
                         .open_field("profiles", "genotypes", s, r.try_get(0)?)?
                         .unwrap_or_default();
                     Some(serde_json::from_str(&text).map_err(|e| {
-                        RegistryError::Invalid(format!("stored profile {s} is damaged: {e}"))
+                        RegistryError::Damaged(format!("stored profile {s} is damaged: {e}"))
                     })?)
                 }
             });
@@ -117,12 +118,12 @@ impl Registry {
             .map(|(r, _)| r)
             .collect();
         let Some(child_profile) = &profiles[0] else {
-            return Err(RegistryError::Invalid(format!(
+            return Err(RegistryError::Conflict(format!(
                 "found child {found_id} has no profile"
             )));
         };
         let pedigrees = case_pedigree(child_sex, &typed_refs)
-            .map_err(|e| RegistryError::Invalid(format!("case {case_id}: {e}")))?;
+            .map_err(|e| RegistryError::Damaged(format!("case {case_id}: {e}")))?;
         let rename = |p: &Pedigree| -> Result<Pedigree> {
             let swap = |id: &str| {
                 if id == MISSING_CHILD {
@@ -142,13 +143,13 @@ impl Registry {
                     })
                     .collect(),
             )
-            .map_err(|e| RegistryError::Invalid(format!("case {case_id}: {e}")))
+            .map_err(|e| RegistryError::Damaged(format!("case {case_id}: {e}")))
         };
         let (h1, h2) = (rename(&pedigrees.h1)?, rename(&pedigrees.h2)?);
 
         let state = self.search_index().await?;
         let Some(index) = state.index() else {
-            return Err(RegistryError::Invalid(
+            return Err(RegistryError::Conflict(
                 "no frequency database is loaded".into(),
             ));
         };

@@ -44,7 +44,7 @@ impl Registry {
             .bind(case_id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| RegistryError::Invalid(format!("no case {case_id}")))?
+            .ok_or_else(|| RegistryError::not_found("case", case_id))?
             .try_get(0)?;
         let review_events = sqlx::query(
             "DELETE FROM candidate_events WHERE candidate_ref IN (SELECT id FROM candidates WHERE case_ref = $1)",

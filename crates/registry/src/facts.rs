@@ -101,11 +101,7 @@ fn parse(d: &Option<String>) -> Option<Date> {
 }
 
 fn sex_of(s: &Option<String>) -> Sex {
-    match s.as_deref() {
-        Some("male") => Sex::Male,
-        Some("female") => Sex::Female,
-        _ => Sex::Unknown,
-    }
+    s.as_deref().map_or(Sex::Unknown, Sex::named)
 }
 
 /// Great-circle distance in km.

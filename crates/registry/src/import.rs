@@ -18,14 +18,14 @@ use kinship::{Reference, Relative, Sex, case_pedigree};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use crate::matching::{StoredMarker, StoredProfile, parse_sex};
+use crate::matching::{StoredMarker, StoredProfile};
 use crate::store::{Event, append_audit, real};
-use crate::{Registry, RegistryError, Result};
+use crate::{ImportKind, Registry, RegistryError, Result};
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImportReport {
-    pub kind: String,
+    pub kind: ImportKind,
     pub file: String,
     /// Rows (or samples, or markers) in the file.
     pub rows: usize,
@@ -43,6 +43,21 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// The report of an import of `rows` rows of a file, before anything is
+    /// stored.
+    pub fn new(kind: ImportKind, file: impl Into<String>, rows: usize) -> ImportReport {
+        ImportReport {
+            kind,
+            file: file.into(),
+            rows,
+            added: 0,
+            unchanged: 0,
+            new_candidates: 0,
+            notes: Vec::new(),
+            same_dna: Vec::new(),
+        }
+    }
+
     /// Takes the pairs of profiles with the same DNA an import flagged,
     /// each also as a note in words.
     pub(crate) fn tell_same_dna(&mut self, pairs: &[crate::SameDnaPair]) {
@@ -115,13 +130,13 @@ impl Registry {
         &self,
         conn: &mut AnyConnection,
         actor: &str,
-        kind: &str,
+        kind: ImportKind,
         file: &str,
         sha: &str,
         added: usize,
     ) -> Result<()> {
         sqlx::query("INSERT INTO imports (kind, file_name, sha256, rows_added, actor, imported_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(kind)
+            .bind(kind.name())
             .bind(file)
             .bind(sha)
             .bind(added as i64)
@@ -184,17 +199,12 @@ impl Registry {
             })
             .collect();
         let content =
-            serde_json::to_string(&content).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            serde_json::to_string(&content).map_err(|e| RegistryError::Damaged(e.to_string()))?;
         let sha = sha256_hex(&content);
         // The number of people behind a long CSV table, for the NRC II minimum frequency.
         let sample_size =
             formats::frequencies::sample_size(text, population).and_then(|n| i64::try_from(n).ok());
-        let mut report = ImportReport {
-            kind: "frequencies".into(),
-            file: file.into(),
-            rows: db.markers().len(),
-            ..Default::default()
-        };
+        let mut report = ImportReport::new(ImportKind::Frequencies, file, db.markers().len());
         {
             let _guard = self.write.lock().await;
             let mut tx = self.begin_write().await?;
@@ -258,8 +268,15 @@ impl Registry {
                     "{name} v{version} is the active frequency database"
                 ));
             }
-            self.record_import(&mut tx, actor, "frequencies", file, &sha, report.added)
-                .await?;
+            self.record_import(
+                &mut tx,
+                actor,
+                ImportKind::Frequencies,
+                file,
+                &sha,
+                report.added,
+            )
+            .await?;
             // A new active database: every pair is scored again, in the same transaction.
             let state = if activate || any_active == 0 {
                 let (cases, found) = all_ids(&mut tx).await?;
@@ -324,12 +341,7 @@ impl Registry {
             Ok(CaseReader::new(file, hashed(file, open)?, today)?)
         };
         let (total, sha) = first_reading(reader()?)?;
-        let mut report = ImportReport {
-            kind: "cases".into(),
-            file: file.into(),
-            rows: total,
-            ..Default::default()
-        };
+        let mut report = ImportReport::new(ImportKind::Cases, file, total);
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
         let mut rows = reader()?;
@@ -387,7 +399,7 @@ impl Registry {
         if k != total || rows.finish() != sha {
             return Err(file_changed(file));
         }
-        self.record_import(&mut tx, actor, "cases", file, &sha, report.added)
+        self.record_import(&mut tx, actor, ImportKind::Cases, file, &sha, report.added)
             .await?;
         tx.commit().await?;
         Ok(report)
@@ -444,12 +456,7 @@ impl Registry {
             Ok(ReferenceReader::new(file, hashed(file, open)?)?)
         };
         let (total, sha) = first_reading(reader()?)?;
-        let mut report = ImportReport {
-            kind: "references".into(),
-            file: file.into(),
-            rows: total,
-            ..Default::default()
-        };
+        let mut report = ImportReport::new(ImportKind::References, file, total);
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
@@ -478,7 +485,7 @@ impl Registry {
                         )
                     })?;
                 let case_ref: i64 = case.try_get(0)?;
-                let child_sex = parse_sex(&case.try_get::<String, _>(1)?);
+                let child_sex = Sex::named(&case.try_get::<String, _>(1)?);
                 if sample_taken(&mut tx, Sample::Found, &row.sample_name).await? {
                     return Err(row_error(
                         file,
@@ -528,7 +535,7 @@ impl Registry {
                         Ok(Reference {
                             id: r.try_get(0)?,
                             relative: r.try_get::<String, _>(1)?.parse::<Relative>().map_err(RegistryError::Invalid)?,
-                            sex: parse_sex(&r.try_get::<String, _>(2)?),
+                            sex: Sex::named(&r.try_get::<String, _>(2)?),
                         })
                     })
                     .collect::<Result<_>>()?;
@@ -552,8 +559,15 @@ impl Registry {
             if k != total || rows.finish() != sha {
                 return Err(file_changed(file));
             }
-            self.record_import(&mut tx, actor, "references", file, &sha, report.added)
-                .await?;
+            self.record_import(
+                &mut tx,
+                actor,
+                ImportKind::References,
+                file,
+                &sha,
+                report.added,
+            )
+            .await?;
             touched.sort_unstable();
             touched.dedup();
             let (n, state) = self.rematch_in(&mut tx, actor, &touched, &[]).await?;
@@ -608,12 +622,7 @@ impl Registry {
             Ok(FoundReader::new(file, hashed(file, open)?, today)?)
         };
         let (total, sha) = first_reading(reader()?)?;
-        let mut report = ImportReport {
-            kind: "found".into(),
-            file: file.into(),
-            rows: total,
-            ..Default::default()
-        };
+        let mut report = ImportReport::new(ImportKind::Found, file, total);
         let mut touched = Vec::new();
         {
             let _guard = self.write.lock().await;
@@ -694,7 +703,7 @@ impl Registry {
             if k != total || rows.finish() != sha {
                 return Err(file_changed(file));
             }
-            self.record_import(&mut tx, actor, "found", file, &sha, report.added)
+            self.record_import(&mut tx, actor, ImportKind::Found, file, &sha, report.added)
                 .await?;
             let (n, state) = self.rematch_in(&mut tx, actor, &[], &touched).await?;
             report.new_candidates = n;
@@ -815,12 +824,7 @@ impl Registry {
             }
         };
         stages(ImportStage::Checked { rows: total });
-        let mut report = ImportReport {
-            kind: "profiles".into(),
-            file: file.into(),
-            rows: total,
-            ..Default::default()
-        };
+        let mut report = ImportReport::new(ImportKind::Profiles, file, total);
         let mut cases = Vec::new();
         let mut found = Vec::new();
         let mut unlinked = 0;
@@ -881,8 +885,15 @@ impl Registry {
             stages(ImportStage::Stored {
                 added: report.added,
             });
-            self.record_import(&mut tx, actor, "profiles", file, &sha, report.added)
-                .await?;
+            self.record_import(
+                &mut tx,
+                actor,
+                ImportKind::Profiles,
+                file,
+                &sha,
+                report.added,
+            )
+            .await?;
             cases.sort_unstable();
             cases.dedup();
             stages(ImportStage::Searching {
@@ -1057,7 +1068,7 @@ impl Registry {
         let content: String = row.try_get(0)?;
         let markers: Vec<crate::matching::StoredMarker> =
             serde_json::from_str(&content).map_err(|e| {
-                RegistryError::Invalid(format!("stored frequency database is damaged: {e}"))
+                RegistryError::Damaged(format!("stored frequency database is damaged: {e}"))
             })?;
         Ok(markers.into_iter().map(|m| m.name).collect())
     }
@@ -1117,7 +1128,7 @@ impl Registry {
             });
         }
         let json =
-            serde_json::to_string(&stored).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            serde_json::to_string(&stored).map_err(|e| RegistryError::Damaged(e.to_string()))?;
         sqlx::query(
             "INSERT INTO profiles (sample_name, lab, kit, typed_at, source_file, genotypes, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

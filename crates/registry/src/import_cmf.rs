@@ -33,8 +33,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::import::Stored;
 use crate::import::{ImportReport, ImportStage, Sample, row_error, sample_taken, sha256_hex};
-use crate::matching::parse_sex;
-use crate::{Registry, RegistryError, Result};
+use crate::{ImportKind, Registry, RegistryError, Result};
 
 /// The names of relationships, for messages.
 fn names(relatives: &[Relative]) -> String {
@@ -93,12 +92,7 @@ impl Registry {
             plan.push((s, role));
         }
         stages(ImportStage::Checked { rows: plan.len() });
-        let mut report = ImportReport {
-            kind: "cmf".into(),
-            file: file.into(),
-            rows: plan.len(),
-            ..Default::default()
-        };
+        let mut report = ImportReport::new(ImportKind::Cmf, file, plan.len());
         let lab = cmf.header.source_lab.as_deref();
         let kit = cmf.header.kit.as_deref();
         let mut added = Added::default();
@@ -140,8 +134,15 @@ impl Registry {
         stages(ImportStage::Stored {
             added: report.added,
         });
-        self.record_import(&mut tx, actor, "cmf", file, &sha256_hex(text), report.added)
-            .await?;
+        self.record_import(
+            &mut tx,
+            actor,
+            ImportKind::Cmf,
+            file,
+            &sha256_hex(text),
+            report.added,
+        )
+        .await?;
         cases.sort_unstable();
         cases.dedup();
         stages(ImportStage::Searching {
@@ -190,7 +191,7 @@ impl Registry {
                 )
             })?;
         let case_ref: i64 = case.try_get(0)?;
-        let child_sex = parse_sex(&case.try_get::<String, _>(1)?);
+        let child_sex = Sex::named(&case.try_get::<String, _>(1)?);
         if sample_taken(tx, Sample::Found, &s.id).await? {
             return Err(error(
                 "SPECIMENID",
@@ -225,7 +226,7 @@ impl Registry {
                     ),
                 ));
             }
-            let registered = parse_sex(&r.try_get::<String, _>(2)?);
+            let registered = Sex::named(&r.try_get::<String, _>(2)?);
             if let Some(sex) = s.sex
                 && registered != Sex::Unknown
                 && registered != sex
@@ -284,7 +285,7 @@ impl Registry {
                     .try_get::<String, _>(1)?
                     .parse::<Relative>()
                     .map_err(RegistryError::Invalid)?,
-                sex: parse_sex(&r.try_get::<String, _>(2)?),
+                sex: Sex::named(&r.try_get::<String, _>(2)?),
             })
         })
         .collect::<Result<_>>()?;
@@ -339,7 +340,7 @@ impl Registry {
                     s.id
                 )));
             }
-            let registered = parse_sex(&r.try_get::<String, _>(2)?);
+            let registered = Sex::named(&r.try_get::<String, _>(2)?);
             if let Some(sex) = s.sex
                 && registered != Sex::Unknown
                 && registered != sex

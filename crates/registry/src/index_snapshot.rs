@@ -255,7 +255,7 @@ impl Registry {
             facts: state.facts.iter().map(|(&id, d)| (id, d.pack())).collect(),
         };
         let plain = postcard::to_stdvec(&persisted).map_err(|e| {
-            RegistryError::Invalid(format!("the index snapshot cannot be written: {e}"))
+            RegistryError::Damaged(format!("the index snapshot cannot be written: {e}"))
         })?;
         drop(persisted);
         let sealed = crypto::encrypt(&self.key, &aad(state.seq), &plain);

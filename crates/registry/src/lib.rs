@@ -23,6 +23,7 @@ mod delete;
 pub mod facts;
 mod import;
 mod import_cmf;
+mod import_kind;
 pub mod index_check;
 pub mod index_snapshot;
 mod matching;
@@ -49,6 +50,7 @@ pub use candidate_case::CandidateCase;
 pub use delete::CaseDeletion;
 pub use facts::Category;
 pub use import::{ImportReport, ImportStage, OpenFile};
+pub use import_kind::ImportKind;
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use page_data::{CandidateDetail, CandidateSummary, FamilyStatus};
 pub use pages::{ListEntry, MAX_PAGE, Page};
@@ -70,8 +72,24 @@ pub enum RegistryError {
     Crypto(#[from] crypto::CryptoError),
     #[error(transparent)]
     Format(#[from] formats::FormatError),
+    /// Input the registry refuses: it breaks a rule (a malformed value, a
+    /// missing reason, a file that is not what it says). The message says
+    /// which rule; nothing was stored.
     #[error("{0}")]
     Invalid(String),
+    /// What the request names does not exist (a case, a candidate, a found
+    /// child).
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: String },
+    /// A step the current state does not allow (a candidate already
+    /// confirmed, a user name taken, no frequency database yet); the message
+    /// says what stands in the way; nothing was done.
+    #[error("{0}")]
+    Conflict(String),
+    /// The registry's own stored data or files cannot be read back or
+    /// written: a failure of the registry, never the caller's input.
+    #[error("{0}")]
+    Damaged(String),
     #[error("search index: {0}")]
     Search(#[from] search::SearchError),
     #[error("the audit chain is broken: {0}")]
@@ -79,13 +97,24 @@ pub enum RegistryError {
     /// A decision made on a version of a candidate that is no longer the
     /// current one: someone else changed it since.
     #[error(
-        "someone else changed this candidate since you looked at it (it is now {status}, version {current}; you decided on version {given}): nothing was done"
+        "someone else changed this candidate since you looked at it (it is now {}, version {current}; you decided on version {given}): nothing was done",
+        .status.name()
     )]
     Stale {
         given: i64,
         current: i64,
-        status: &'static str,
+        status: ReviewState,
     },
+}
+
+impl RegistryError {
+    /// `no {what} {id}`: what a request names is not in the registry.
+    pub fn not_found(what: &'static str, id: impl std::fmt::Display) -> RegistryError {
+        RegistryError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, RegistryError>;

@@ -36,7 +36,7 @@ impl StoredProfile {
             .map(|(m, a, b)| {
                 let parse = |s: &str| {
                     s.parse::<Allele>()
-                        .map_err(|e| RegistryError::Invalid(format!("stored allele of {m}: {e}")))
+                        .map_err(|e| RegistryError::Damaged(format!("stored allele of {m}: {e}")))
                 };
                 Ok((m.as_str(), Genotype::new(parse(a)?, parse(b)?)))
             })
@@ -143,14 +143,6 @@ pub(crate) struct Snapshot {
     pub(crate) seq: i64,
 }
 
-pub(crate) fn parse_sex(s: &str) -> Sex {
-    match s {
-        "male" => Sex::Male,
-        "female" => Sex::Female,
-        _ => Sex::Unknown,
-    }
-}
-
 impl Registry {
     /// The active frequency database, read on `conn`.
     pub(crate) async fn active_database(
@@ -167,7 +159,7 @@ impl Registry {
             Some(r) => {
                 let content: String = r.try_get(4)?;
                 let markers: Vec<StoredMarker> = serde_json::from_str(&content).map_err(|e| {
-                    RegistryError::Invalid(format!("stored frequency database is damaged: {e}"))
+                    RegistryError::Damaged(format!("stored frequency database is damaged: {e}"))
                 })?;
                 Some((
                     r.try_get(0)?,
@@ -219,7 +211,7 @@ impl Registry {
             let rel: String = r.try_get(2)?;
             let rel: Relative = rel.parse().map_err(RegistryError::Invalid)?;
             if let Some(c) = cases.get_mut(&case) {
-                c.1.push((r.try_get(1)?, rel, parse_sex(&r.try_get::<String, _>(3)?)));
+                c.1.push((r.try_get(1)?, rel, Sex::named(&r.try_get::<String, _>(3)?)));
             }
         }
         let mut found = BTreeMap::new();
@@ -375,7 +367,7 @@ impl Registry {
                 c.1.push((
                     r.try_get("sample_name")?,
                     rel,
-                    parse_sex(&r.try_get::<String, _>("sex")?),
+                    Sex::named(&r.try_get::<String, _>("sex")?),
                 ));
             }
         }
@@ -423,7 +415,7 @@ impl Registry {
             .open_field("profiles", "genotypes", sample, Some(blob))?
             .unwrap_or_default();
         serde_json::from_str(&text)
-            .map_err(|e| RegistryError::Invalid(format!("stored profile {sample} is damaged: {e}")))
+            .map_err(|e| RegistryError::Damaged(format!("stored profile {sample} is damaged: {e}")))
     }
 
     /// The index's models from a stored frequency database: each marker's
@@ -444,11 +436,13 @@ impl Registry {
                 .iter()
                 .map(|a| {
                     a.parse()
-                        .map_err(|e| RegistryError::Invalid(format!("stored allele {a}: {e}")))
+                        .map_err(|e| RegistryError::Damaged(format!("stored allele {a}: {e}")))
                 })
                 .collect::<Result<_>>()?;
             let table = MarkerFrequencies::new(sm.name.clone(), alleles, sm.frequencies.clone())
-                .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+                .map_err(|e| {
+                    RegistryError::Damaged(format!("stored frequencies of {}: {e}", sm.name))
+                })?;
             let minimum = match sample_size {
                 Some(n) if n > 0 => 5.0 / (2.0 * n as f64),
                 _ => table
@@ -979,7 +973,7 @@ fn case_row(r: &sqlx::any::AnyRow) -> Result<(i64, Sex, CaseDays)> {
     let status: String = r.try_get("status")?;
     Ok((
         r.try_get("id")?,
-        parse_sex(&sex),
+        Sex::named(&sex),
         CaseDays::of(&facts, &status),
     ))
 }
@@ -1053,7 +1047,7 @@ pub(crate) async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<
         let ids = |column: &str| -> Result<Vec<i64>> {
             let text: String = r.try_get(column)?;
             serde_json::from_str(&text).map_err(|e| {
-                RegistryError::Invalid(format!("the index change sequence is damaged: {e}"))
+                RegistryError::Damaged(format!("the index change sequence is damaged: {e}"))
             })
         };
         changes.cases.extend(ids("cases")?);

@@ -220,7 +220,7 @@ impl Registry {
         .bind(case_ref)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| RegistryError::Invalid("no such case".into()))?;
+        .ok_or_else(|| RegistryError::not_found("case with row id", case_ref))?;
         let case_id: String = r.try_get(0)?;
         let mut references = Vec::new();
         for x in sqlx::query(
@@ -281,7 +281,7 @@ impl Registry {
         .bind(found_ref)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| RegistryError::Invalid("no such found child".into()))?;
+        .ok_or_else(|| RegistryError::not_found("found child with row id", found_ref))?;
         let found_id: String = r.try_get(0)?;
         let sample: String = r.try_get(1)?;
         let same_dna = self
@@ -612,7 +612,7 @@ impl Registry {
             .unwrap_or_default();
         serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| RegistryError::Invalid(e.to_string()))
+            .map_err(|e| RegistryError::Damaged(format!("stored profile {sample} is damaged: {e}")))
     }
 
     /// The cases scored for a found child and the posterior of one of them

@@ -58,7 +58,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::import::ImportReport;
 use crate::store::{Event, append_audit, get_meta, set_meta};
-use crate::{Registry, RegistryError, Result};
+use crate::{ImportKind, Registry, RegistryError, Result};
 
 /// The PFIF domain of a registry that has not set one (RFC 2606: it can
 /// never be anyone's real domain).
@@ -345,7 +345,7 @@ fn now() -> UtcTime {
 
 fn stored_time(s: &str) -> Result<UtcTime> {
     UtcTime::parse(s)
-        .ok_or_else(|| RegistryError::Invalid(format!("a stored time {s:?} is not RFC 3339")))
+        .ok_or_else(|| RegistryError::Damaged(format!("a stored time {s:?} is not RFC 3339")))
 }
 
 impl Registry {
@@ -516,12 +516,7 @@ impl Registry {
         let doc = pfif::read(file, text)?;
         let domain = self.pfif_domain().await?;
         let now = now();
-        let mut report = ImportReport {
-            kind: "PFIF person records".into(),
-            file: file.into(),
-            rows: doc.persons.len(),
-            ..Default::default()
-        };
+        let mut report = ImportReport::new(ImportKind::Pfif, file, doc.persons.len());
         let orphans = doc
             .notes
             .iter()

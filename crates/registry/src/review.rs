@@ -66,7 +66,7 @@ impl ReviewState {
     /// A state read from the database.
     pub(crate) fn stored(s: &str) -> Result<ReviewState> {
         ReviewState::parse(s)
-            .ok_or_else(|| RegistryError::Invalid(format!("stored review status {s:?}")))
+            .ok_or_else(|| RegistryError::Damaged(format!("stored review status {s:?}")))
     }
 
     /// The actions that move a candidate on from this state, in the order
@@ -225,7 +225,7 @@ impl Registry {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| RegistryError::Invalid(format!("no candidate {id}")))?;
+        .ok_or_else(|| RegistryError::not_found("candidate", id))?;
         let from = ReviewState::stored(&row.try_get::<String, _>("status")?)?;
         let current: i64 = row.try_get("version")?;
         if let Some(given) = version
@@ -234,11 +234,11 @@ impl Registry {
             return Err(RegistryError::Stale {
                 given,
                 current,
-                status: from.name(),
+                status: from,
             });
         }
         let to = action.transition(from).ok_or_else(|| {
-            RegistryError::Invalid(format!(
+            RegistryError::Conflict(format!(
                 "a candidate that is {} cannot be moved that way",
                 from.name()
             ))
@@ -246,7 +246,7 @@ impl Registry {
         if action == ReviewAction::Confirm {
             let requester = test_requester(&mut tx, id).await?;
             if !action.allowed_for(actor, requester.as_deref()) {
-                return Err(RegistryError::Invalid(
+                return Err(RegistryError::Conflict(
                     "a confirmation needs a second caseworker: you requested the confirmatory test, so another case worker confirms it"
                         .into(),
                 ));

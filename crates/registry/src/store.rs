@@ -118,7 +118,7 @@ impl Registry {
             Some(b) => {
                 let plain = crypto::decrypt(&self.key, &crypto::aad(table, column, row), &b)?;
                 String::from_utf8(plain).map(Some).map_err(|_| {
-                    RegistryError::Invalid(format!("{table}.{column} of {row} is not text"))
+                    RegistryError::Damaged(format!("{table}.{column} of {row} is not text"))
                 })
             }
         }

@@ -79,8 +79,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// `reunite import KIND`: one subcommand per [`registry::ImportKind`], named
+/// by its code (a test holds the two lists together), with the options of
+/// its kind.
 #[derive(Subcommand)]
-pub enum ImportKind {
+pub enum ImportCommand {
     /// An allele frequency database (Familias list format or long CSV).
     Frequencies {
         file: PathBuf,
@@ -120,7 +123,7 @@ pub enum ImportKind {
 #[derive(Args)]
 pub struct ImportArgs {
     #[command(subcommand)]
-    kind: ImportKind,
+    kind: ImportCommand,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -213,7 +216,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
         let registry = open(&args.db).await?;
         let actor = cli_actor();
         let report = match &args.kind {
-            ImportKind::Frequencies {
+            ImportCommand::Frequencies {
                 file,
                 name,
                 population,
@@ -231,12 +234,12 @@ pub fn import(args: ImportArgs) -> Result<()> {
                     )
                     .await?
             }
-            ImportKind::Cases { file } => {
+            ImportCommand::Cases { file } => {
                 registry
                     .import_cases_from(&actor, &file.display().to_string(), &file_stream(file)?)
                     .await?
             }
-            ImportKind::References { file } => {
+            ImportCommand::References { file } => {
                 registry
                     .import_references_from(
                         &actor,
@@ -245,13 +248,16 @@ pub fn import(args: ImportArgs) -> Result<()> {
                     )
                     .await?
             }
-            ImportKind::Found { file } => {
+            ImportCommand::Found { file } => {
                 registry
                     .import_found_from(&actor, &file.display().to_string(), &file_stream(file)?)
                     .await?
             }
-            ImportKind::Cmf { file } => {
-                let stages = Stages::new(&file.display().to_string(), "specimens");
+            ImportCommand::Cmf { file } => {
+                let stages = Stages::new(
+                    &file.display().to_string(),
+                    registry::ImportKind::Cmf.counts().1,
+                );
                 let text = read(file)?;
                 let r = registry
                     .import_cmf_in_stages(&actor, &file.display().to_string(), &text, &|s| {
@@ -261,13 +267,16 @@ pub fn import(args: ImportArgs) -> Result<()> {
                 stages.finish();
                 r?
             }
-            ImportKind::Pfif { file } => {
+            ImportCommand::Pfif { file } => {
                 registry
                     .import_pfif(&actor, &file.display().to_string(), &read(file)?)
                     .await?
             }
-            ImportKind::Profiles { file, lab, kit } => {
-                let stages = Stages::new(&file.display().to_string(), "profiles");
+            ImportCommand::Profiles { file, lab, kit } => {
+                let stages = Stages::new(
+                    &file.display().to_string(),
+                    registry::ImportKind::Profiles.counts().1,
+                );
                 let open = file_stream(file)?;
                 let r = registry
                     .import_profiles_from(
@@ -518,4 +527,22 @@ pub fn retention(cmd: RetentionCommand) -> Result<()> {
         registry.close().await;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImportCommand;
+    use clap::Subcommand;
+
+    /// `reunite import` has a subcommand for every kind the registry
+    /// imports, named by the kind's code, and no other.
+    #[test]
+    fn every_import_kind_has_its_subcommand() {
+        let cmd = ImportCommand::augment_subcommands(clap::Command::new("import"));
+        let mut names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+        let mut kinds: Vec<&str> = registry::ImportKind::ALL.iter().map(|k| k.name()).collect();
+        names.sort_unstable();
+        kinds.sort_unstable();
+        assert_eq!(names, kinds);
+    }
 }

@@ -1,30 +1,14 @@
-//! The one-line summary of an import, with the noun of what each kind of
-//! file counts: a frequency table counts markers, a CMF file specimens.
+//! The one-line summary of an import, counting what its kind of file counts
+//! (a frequency table markers, a CMF file specimens: [`registry::ImportKind::counted`]).
 
 use registry::ImportReport;
-
-/// `n` things of an import of `kind` (the report's kind), in words:
-/// "48 markers", "1 found child".
-pub fn counted(kind: &str, n: usize) -> String {
-    let (one, many) = match kind {
-        "frequencies" => ("marker", "markers"),
-        "cases" => ("case", "cases"),
-        "references" => ("reference", "references"),
-        "found" => ("found child", "found children"),
-        "profiles" => ("profile", "profiles"),
-        "cmf" => ("specimen", "specimens"),
-        "PFIF person records" => ("PFIF person record", "PFIF person records"),
-        other => (other, other),
-    };
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// "FILE: 48 markers in the file, 48 added, 0 already stored; 0 new candidates".
 pub fn summary(report: &ImportReport) -> String {
     format!(
         "{}: {} in the file, {} added, {} already stored; {} new candidates",
         report.file,
-        counted(&report.kind, report.rows),
+        report.kind.counted(report.rows),
         report.added,
         report.unchanged,
         report.new_candidates
@@ -34,15 +18,12 @@ pub fn summary(report: &ImportReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use registry::ImportKind;
 
     fn report(kind: &str, rows: usize) -> ImportReport {
-        ImportReport {
-            kind: kind.into(),
-            file: "f".into(),
-            rows,
-            added: rows,
-            ..Default::default()
-        }
+        let mut r = ImportReport::new(ImportKind::parse(kind).unwrap(), "f", rows);
+        r.added = rows;
+        r
     }
 
     #[test]
@@ -59,7 +40,7 @@ mod tests {
             ("found", 1, "1 found child in the file"),
             ("profiles", 44, "44 profiles in the file"),
             ("cmf", 7, "7 specimens in the file"),
-            ("PFIF person records", 1, "1 PFIF person record in the file"),
+            ("pfif", 1, "1 PFIF person record in the file"),
         ] {
             let s = summary(&report(kind, rows));
             assert!(s.contains(words), "{s}");

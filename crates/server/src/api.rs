@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use registry::{ImportReport, ReviewAction, Role};
+use registry::{ImportKind, ImportReport, ReviewAction, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -421,9 +421,6 @@ async fn review(
             format!("action is one of {}", names.join(", ")),
         )
     })?;
-    if state.registry.candidate_case(id).await?.is_none() {
-        return Err(AppError::not_found());
-    }
     let version = body.version.ok_or_else(|| {
         AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -462,7 +459,7 @@ async fn review(
             )
                 .into_response())
         }
-        Err(e) => Err(AppError::registry(e, StatusCode::CONFLICT)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -499,9 +496,6 @@ async fn delete_case(
     User(a): User,
     Path(case_id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    if state.registry.case_id_ref(&case_id).await?.is_none() {
-        return Err(AppError::not_found());
-    }
     let actor = a.user.username.clone();
     let done = off_runtime(state.registry.clone(), move |r| async move {
         r.delete_case(&actor, &case_id).await
@@ -626,7 +620,7 @@ pub struct ImportOptions {
 pub async fn run_import(
     state: &Shared,
     actor: &str,
-    kind: &str,
+    kind: ImportKind,
     text: String,
     o: ImportOptions,
 ) -> Result<ImportReport, AppError> {
@@ -638,14 +632,15 @@ pub async fn run_import(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
-    let (actor, kind) = (actor.to_string(), kind.to_string());
+    let actor = actor.to_string();
     off_runtime(state.registry.clone(), move |r| async move {
-        match kind.as_str() {
-            "cases" => r.import_cases(&actor, &file, &text).await,
-            "references" => r.import_references(&actor, &file, &text).await,
-            "found" => r.import_found(&actor, &file, &text).await,
-            "cmf" => r.import_cmf(&actor, &file, &text).await,
-            "profiles" => {
+        match kind {
+            ImportKind::Cases => r.import_cases(&actor, &file, &text).await,
+            ImportKind::References => r.import_references(&actor, &file, &text).await,
+            ImportKind::Found => r.import_found(&actor, &file, &text).await,
+            ImportKind::Cmf => r.import_cmf(&actor, &file, &text).await,
+            ImportKind::Pfif => r.import_pfif(&actor, &file, &text).await,
+            ImportKind::Profiles => {
                 r.import_profiles(
                     &actor,
                     &file,
@@ -656,7 +651,7 @@ pub async fn run_import(
                 )
                 .await
             }
-            "frequencies" => {
+            ImportKind::Frequencies => {
                 r.import_frequencies(
                     &actor,
                     &file,
@@ -667,9 +662,6 @@ pub async fn run_import(
                 )
                 .await
             }
-            _ => Err(registry::RegistryError::Invalid(format!(
-                "no import of kind {kind}"
-            ))),
         }
     })
     .await
@@ -689,8 +681,8 @@ pub async fn import_kind(
         .next()
         .unwrap_or_default()
         .to_string();
-    let allowed = routes::import_access(&kind).ok_or_else(AppError::not_found)?;
-    if !allowed.contains(&a.user.role) {
+    let kind = routes::web_import(&kind).ok_or_else(AppError::not_found)?;
+    if !kind.roles().contains(&a.user.role) {
         return Err(AppError::forbidden());
     }
     let text = String::from_utf8(body.to_vec()).map_err(|_| {
@@ -707,6 +699,6 @@ pub async fn import_kind(
         lab: q.get("lab").cloned(),
         kit: q.get("kit").cloned(),
     };
-    let report = run_import(&state, &a.user.username, &kind, text, o).await?;
+    let report = run_import(&state, &a.user.username, kind, text, o).await?;
     Ok(Json(report_json(&report)))
 }

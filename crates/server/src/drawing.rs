@@ -8,14 +8,6 @@ use registry::page_data::CaseInfo;
 
 use crate::svg::{PedPerson, PedRole, PedSex, lr_chart_svg, pedigree_svg};
 
-fn sex_of(s: &str) -> Sex {
-    match s {
-        "male" | "m" | "M" => Sex::Male,
-        "female" | "f" | "F" => Sex::Female,
-        _ => Sex::Unknown,
-    }
-}
-
 /// The persons of a case's pedigree for the drawing; `found_child` takes the
 /// missing child's place. `None` when the references do not make a pedigree.
 pub fn case_persons(case: &CaseInfo, found_child: Option<&str>) -> Option<Vec<PedPerson>> {
@@ -28,14 +20,14 @@ pub fn case_persons(case: &CaseInfo, found_child: Option<&str>) -> Option<Vec<Pe
                 Reference {
                     id: r.sample_name.clone(),
                     relative,
-                    sex: sex_of(&r.sex),
+                    sex: Sex::named(&r.sex),
                 },
                 r.typed,
             ))
         })
         .collect();
     let refs: Vec<Reference> = references.iter().map(|(r, _)| r.clone()).collect();
-    let child_sex = sex_of(case.facts.sex.as_deref().unwrap_or(""));
+    let child_sex = case.facts.sex.as_deref().map_or(Sex::Unknown, Sex::named);
     let pedigree = case_pedigree(child_sex, &refs).ok()?.h1;
     Some(
         pedigree

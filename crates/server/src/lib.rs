@@ -108,27 +108,6 @@ impl AppError {
     pub fn not_found() -> AppError {
         AppError::new(StatusCode::NOT_FOUND, "not found")
     }
-    /// A registry error: refusals are 422 with their message; failures are
-    /// 500 with no detail (logged without personal data).
-    pub fn registry(e: registry::RegistryError, refused: StatusCode) -> AppError {
-        use registry::RegistryError as E;
-        match e {
-            E::Invalid(m) => AppError::new(refused, m),
-            E::Format(f) => AppError::new(refused, f.to_string()),
-            E::Search(s) => AppError::new(refused, s.to_string()),
-            stale @ E::Stale { .. } => AppError::new(StatusCode::CONFLICT, stale.to_string()),
-            other => {
-                let kind = match other {
-                    E::Database(_) => "database",
-                    E::Crypto(_) => "crypto",
-                    E::Audit(_) => "audit",
-                    _ => "other",
-                };
-                tracing::error!(kind, "registry failure");
-                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-            }
-        }
-    }
 }
 
 impl IntoResponse for AppError {
@@ -141,9 +120,30 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The one place a registry error becomes an HTTP status: refused input 422,
+/// an unknown name 404, a step the current state does not allow (or a
+/// decision on an old version) 409, each with its message; failures 500
+/// with no detail, logged by kind only (never the message: it may name a
+/// sample or a stored value).
 impl From<registry::RegistryError> for AppError {
     fn from(e: registry::RegistryError) -> AppError {
-        AppError::registry(e, StatusCode::UNPROCESSABLE_ENTITY)
+        use registry::RegistryError as E;
+        let status = match &e {
+            E::Invalid(_) | E::Format(_) | E::Search(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            E::NotFound { .. } => StatusCode::NOT_FOUND,
+            E::Conflict(_) | E::Stale { .. } => StatusCode::CONFLICT,
+            E::Database(_) | E::Crypto(_) | E::Audit(_) | E::Damaged(_) => {
+                let kind = match e {
+                    E::Database(_) => "database",
+                    E::Crypto(_) => "crypto",
+                    E::Audit(_) => "audit",
+                    _ => "damaged",
+                };
+                tracing::error!(kind, "registry failure");
+                return AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+            }
+        };
+        AppError::new(status, e.to_string())
     }
 }
 
@@ -339,16 +339,7 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
 /// The whole application.
 pub fn app(state: Shared) -> Router {
     // The import API is listed per kind; one handler serves them.
-    let import_kinds = [
-        "cases",
-        "references",
-        "found",
-        "profiles",
-        "frequencies",
-        "cmf",
-    ]
-    .into_iter()
-    .fold(Router::new(), |r, k| {
+    let import_kinds = registry::ImportKind::on_the_web().fold(Router::new(), |r, k| {
         r.route(
             &format!("/api/v1/import/{k}"),
             axum::routing::post(api::import_kind),

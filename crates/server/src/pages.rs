@@ -11,7 +11,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use registry::alerts::PublicAlert;
 use registry::page_data::{AuditEntry, CaseInfo, FoundInfo};
-use registry::{CandidateDetail, CandidateSummary, ImportReport, ReviewAction, ReviewState, Role};
+use registry::{
+    CandidateDetail, CandidateSummary, ImportKind, ImportReport, ReviewAction, ReviewState, Role,
+};
 
 use crate::api::{ClientAddr, ImportOptions, LoginError, User, attempt_login, run_import};
 use crate::{AppError, Auth, Shared, auth, drawing, words};
@@ -889,9 +891,6 @@ async fn review_submit(
     let form = parse_form(&body);
     check_csrf(&a, form.get("csrf"))?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    if state.registry.candidate_case(id).await?.is_none() {
-        return Err(AppError::not_found().into());
-    }
     let reason = form.get("reason").cloned().unwrap_or_default();
     let action = form.get("action").and_then(|s| ReviewAction::parse(s));
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
@@ -918,8 +917,7 @@ async fn review_submit(
             Ok(_) => Ok(()),
             Err(registry::RegistryError::Stale { status, .. }) => {
                 // The candidate page as it is now, and a sentence saying why.
-                let state_now = ReviewState::parse(status).unwrap_or(ReviewState::New);
-                let mut notice = words::changed_meanwhile(state_now);
+                let mut notice = words::changed_meanwhile(status);
                 if !reason.trim().is_empty() {
                     notice.push_str(&format!(
                         " Your reason, not sent · 您填写的理由（未提交）: “{}”",
@@ -930,7 +928,7 @@ async fn review_submit(
                 *res.status_mut() = StatusCode::CONFLICT;
                 return Ok(res);
             }
-            Err(e) => Err(AppError::registry(e, StatusCode::CONFLICT)),
+            Err(e) => Err(e.into()),
         },
     };
     if let Err(e) = done {
@@ -968,7 +966,7 @@ async fn review_submit(
 #[template(path = "import.html")]
 struct ImportTemplate {
     nav: Nav,
-    kinds: Vec<&'static str>,
+    kinds: Vec<ImportKind>,
     /// The kind the form shows chosen (the one sent, when it is re-shown).
     chosen: String,
     report: Option<ImportReport>,
@@ -979,18 +977,10 @@ struct ImportTemplate {
     same_dna: Vec<words::SameDnaWarning>,
 }
 
-fn kinds_for(role: Role) -> Vec<&'static str> {
-    [
-        "cases",
-        "references",
-        "found",
-        "profiles",
-        "frequencies",
-        "cmf",
-    ]
-    .into_iter()
-    .filter(|k| crate::routes::import_access(k).is_some_and(|r| r.contains(&role)))
-    .collect()
+fn kinds_for(role: Role) -> Vec<ImportKind> {
+    ImportKind::on_the_web()
+        .filter(|k| k.roles().contains(&role))
+        .collect()
 }
 
 pub async fn import_page(User(a): User) -> Response {
@@ -1056,8 +1046,8 @@ pub async fn import_upload(
     let mut t = ImportTemplate {
         chosen: kinds
             .iter()
-            .find(|k| **k == kind)
-            .map(|k| k.to_string())
+            .find(|k| k.name() == kind)
+            .map(|k| k.name().to_string())
             .unwrap_or_default(),
         kinds,
         nav: Nav::of(Some(&a)),
@@ -1085,7 +1075,7 @@ pub async fn import_upload(
         return Err(e.into());
     }
     check_csrf(&a, fields.get("csrf"))?;
-    let Some(allowed) = crate::routes::import_access(&kind) else {
+    let Some(kind) = crate::routes::web_import(&kind) else {
         return again(
             &mut t,
             AppError::new(
@@ -1094,7 +1084,7 @@ pub async fn import_upload(
             ),
         );
     };
-    if !allowed.contains(&a.user.role) {
+    if !kind.roles().contains(&a.user.role) {
         return Err(AppError::forbidden().into());
     }
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
@@ -1119,7 +1109,7 @@ pub async fn import_upload(
         file: Some(file_name),
         ..Default::default()
     };
-    match run_import(&state, &a.user.username, &kind, text, options).await {
+    match run_import(&state, &a.user.username, kind, text, options).await {
         Ok(r) => {
             let told: Vec<String> = r.same_dna.iter().map(|p| p.words()).collect();
             t.notes = r

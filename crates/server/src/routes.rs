@@ -2,7 +2,9 @@
 //! role guard enforces it and the OpenAPI document is written from it, so the
 //! two cannot disagree.
 
-use registry::Role;
+use std::sync::LazyLock;
+
+use registry::{ImportKind, Role};
 use serde_json::{Value, json};
 
 /// Who may call a route.
@@ -61,7 +63,6 @@ const ALL: &[Role] = &[Role::Admin, Role::Lab, Role::Caseworker, Role::Family];
 const STAFF: &[Role] = &[Role::Admin, Role::Caseworker];
 const REVIEWERS: &[Role] = &[Role::Caseworker];
 const CASE_READERS: &[Role] = &[Role::Admin, Role::Caseworker, Role::Family];
-const LAB: &[Role] = &[Role::Admin, Role::Lab];
 const IMPORTERS: &[Role] = &[Role::Admin, Role::Lab, Role::Caseworker];
 const ADMIN: &[Role] = &[Role::Admin];
 
@@ -102,8 +103,57 @@ const fn post(
 use Access::{Public, Roles};
 use Kind::{Api, Ops, Page};
 
-/// Every route of the application.
-pub const ROUTES: &[RouteSpec] = &[
+/// Every route of the application: the fixed ones and one import route per
+/// kind the server imports ([`ImportKind::on_the_web`]).
+pub static ROUTES: LazyLock<Vec<RouteSpec>> = LazyLock::new(|| {
+    FIXED
+        .iter()
+        .copied()
+        .chain(ImportKind::on_the_web().filter_map(import_route))
+        .collect()
+});
+
+/// `POST /api/v1/import/KIND`: the file of a kind as the body, for the roles
+/// that may bring it (`None` for a kind imported on the command line only).
+fn import_route(kind: ImportKind) -> Option<RouteSpec> {
+    let (path, body, summary) = match kind {
+        ImportKind::Cases => (
+            "/api/v1/import/cases",
+            "text/csv",
+            "Import missing-child cases (?file=NAME)",
+        ),
+        ImportKind::References => (
+            "/api/v1/import/references",
+            "text/csv",
+            "Import the references of cases (?file=NAME)",
+        ),
+        ImportKind::Found => (
+            "/api/v1/import/found",
+            "text/csv",
+            "Import found children (?file=NAME)",
+        ),
+        ImportKind::Profiles => (
+            "/api/v1/import/profiles",
+            "text/plain",
+            "Import lab profiles (?file=NAME&lab=&kit=)",
+        ),
+        ImportKind::Cmf => (
+            "/api/v1/import/cmf",
+            "application/xml",
+            "Import a CODIS CMF XML file: references of registered cases and unidentified children (?file=NAME)",
+        ),
+        ImportKind::Frequencies => (
+            "/api/v1/import/frequencies",
+            "text/plain",
+            "Import a frequency database (?file=NAME&name=&population=&activate=true)",
+        ),
+        ImportKind::Pfif => return None,
+    };
+    Some(post(path, Roles(kind.roles()), Api, body, summary))
+}
+
+/// The routes that are the same whatever kinds of file there are.
+const FIXED: &[RouteSpec] = &[
     // JSON API
     post(
         "/api/v1/login",
@@ -167,48 +217,6 @@ pub const ROUTES: &[RouteSpec] = &[
         Roles(STAFF),
         Api,
         "A found child",
-    ),
-    post(
-        "/api/v1/import/cases",
-        Roles(STAFF),
-        Api,
-        "text/csv",
-        "Import missing-child cases (?file=NAME)",
-    ),
-    post(
-        "/api/v1/import/references",
-        Roles(STAFF),
-        Api,
-        "text/csv",
-        "Import the references of cases (?file=NAME)",
-    ),
-    post(
-        "/api/v1/import/found",
-        Roles(STAFF),
-        Api,
-        "text/csv",
-        "Import found children (?file=NAME)",
-    ),
-    post(
-        "/api/v1/import/profiles",
-        Roles(LAB),
-        Api,
-        "text/plain",
-        "Import lab profiles (?file=NAME&lab=&kit=)",
-    ),
-    post(
-        "/api/v1/import/cmf",
-        Roles(LAB),
-        Api,
-        "application/xml",
-        "Import a CODIS CMF XML file: references of registered cases and unidentified children (?file=NAME)",
-    ),
-    post(
-        "/api/v1/import/frequencies",
-        Roles(LAB),
-        Api,
-        "text/plain",
-        "Import a frequency database (?file=NAME&name=&population=&activate=true)",
     ),
     r(
         "GET",
@@ -308,13 +316,9 @@ pub fn find(method: &str, path: &str) -> Option<&'static RouteSpec> {
     ROUTES.iter().find(|r| r.method == method && r.path == path)
 }
 
-/// The roles that may import a kind of file.
-pub fn import_access(kind: &str) -> Option<&'static [Role]> {
-    match kind {
-        "cases" | "references" | "found" => Some(STAFF),
-        "profiles" | "frequencies" | "cmf" => Some(LAB),
-        _ => None,
-    }
+/// The kind of file a code names, when the server imports it.
+pub fn web_import(kind: &str) -> Option<ImportKind> {
+    ImportKind::parse(kind).filter(|k| !k.roles().is_empty())
 }
 
 /// The OpenAPI 3 document of the API and operations routes.
@@ -391,4 +395,28 @@ pub fn openapi() -> Value {
         "security": [{"bearer": []}],
         "paths": paths,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind the server imports has its route, at
+    /// `/api/v1/import/{code}`, for the roles of the kind; no other import
+    /// route exists.
+    #[test]
+    fn every_web_import_kind_has_its_route() {
+        for kind in ImportKind::on_the_web() {
+            let path = format!("/api/v1/import/{}", kind.name());
+            let spec = find("POST", &path).unwrap_or_else(|| panic!("{path}"));
+            assert_eq!(spec.access, Access::Roles(kind.roles()), "{path}");
+            assert_eq!(web_import(kind.name()), Some(kind));
+        }
+        let imports = ROUTES
+            .iter()
+            .filter(|r| r.path.starts_with("/api/v1/import/"))
+            .count();
+        assert_eq!(imports, ImportKind::on_the_web().count());
+        assert_eq!(web_import("pfif"), None);
+    }
 }

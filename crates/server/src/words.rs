@@ -6,7 +6,7 @@
 
 use std::borrow::Borrow;
 
-use registry::{Category, FamilyStatus, ReviewAction, ReviewState};
+use registry::{Category, FamilyStatus, ImportKind, ReviewAction, ReviewState};
 
 /// English and Chinese of a code, or the code itself when it has no words.
 fn lookup(table: &[(&str, &'static str)], code: &str) -> String {
@@ -220,18 +220,16 @@ pub fn role(code: &str) -> String {
 }
 
 /// A kind of file of the import page.
-pub fn import_kind(code: &str) -> String {
-    lookup(
-        &[
-            ("cases", "Missing-child cases · 寻亲案件"),
-            ("references", "Relatives who gave DNA · 提供DNA的亲属"),
-            ("found", "Found children · 被找到的儿童"),
-            ("profiles", "DNA profiles (GeneMapper) · DNA分型"),
-            ("frequencies", "Allele frequencies · 等位基因频率"),
-            ("cmf", "CODIS CMF file · CODIS CMF 文件"),
-        ],
-        code,
-    )
+pub fn import_kind(kind: &ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Cases => "Missing-child cases · 寻亲案件",
+        ImportKind::References => "Relatives who gave DNA · 提供DNA的亲属",
+        ImportKind::Found => "Found children · 被找到的儿童",
+        ImportKind::Profiles => "DNA profiles (GeneMapper) · DNA分型",
+        ImportKind::Frequencies => "Allele frequencies · 等位基因频率",
+        ImportKind::Cmf => "CODIS CMF file · CODIS CMF 文件",
+        ImportKind::Pfif => "Person records (PFIF) · 寻人记录（PFIF）",
+    }
 }
 
 const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];

@@ -86,7 +86,7 @@ async fn a_family_and_a_rescued_child_from_one_file(db: &TestDb) {
     let before = r.counts().await.unwrap();
     let text = example();
     let rep = r.import_cmf("lab", "cmf-family.xml", &text).await.unwrap();
-    assert_eq!((rep.kind.as_str(), rep.rows), ("cmf", 3));
+    assert_eq!((rep.kind.name(), rep.rows), ("cmf", 3));
     assert_eq!((rep.added, rep.unchanged), (3, 0));
     assert!(rep.new_candidates >= 1, "{rep:?}");
     assert_eq!(

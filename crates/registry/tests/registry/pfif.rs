@@ -150,8 +150,8 @@ async fn round_trips_into_a_fresh_registry(db: &TestDb) {
     let before = b.counts().await.unwrap();
     let rep = b.import_pfif("cli:ops", "a.xml", &first.xml).await.unwrap();
     assert_eq!(
-        (rep.kind.as_str(), rep.rows, rep.added, rep.unchanged),
-        ("PFIF person records", 3, 3, 0)
+        (rep.kind.name(), rep.rows, rep.added, rep.unchanged),
+        ("pfif", 3, 3, 0)
     );
     assert_eq!(b.counts().await.unwrap()[0].1, before[0].1 + 3);
     let last = &b.audit_tail(1).await.unwrap()[0];

@@ -359,3 +359,101 @@ async fn a_refused_import_shows_the_form_again_with_the_kind_kept() {
     assert!(r.body.contains(&server::IMPORT_LIMIT.to_string()));
     app.stop().await;
 }
+
+/// Each kind of registry error has its one status, whichever route meets it
+/// (issue 14): an unknown candidate 404 (the API and the page, without a
+/// lookup of their own before the step), refused input 422 (a rejection
+/// without its reason), a step the state does not allow 409, and stored data
+/// that cannot be read back 500 with no detail (the stored value never in
+/// the answer).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_registry_error_has_one_status() {
+    let app = TestApp::start().await;
+    let w = app.login("worker1").await;
+    let cand = app.first_candidate().await;
+    let api = format!("/api/v1/candidates/{}/review", cand.id);
+    // 404: no such candidate, by the API and by the page's form.
+    let r = app
+        .post_json(
+            "/api/v1/candidates/999999/review",
+            Some(&w),
+            &serde_json::json!({"action": "start_review", "version": 0}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.json()["error"], "no candidate 999999");
+    let page = app
+        .request(
+            "GET",
+            &format!("/candidates/{}", cand.id),
+            &[("cookie", &cookie(&w))],
+            b"",
+        )
+        .await;
+    let csrf = csrf_field(&page.body);
+    let r = app
+        .request(
+            "POST",
+            "/candidates/999999/review",
+            &[
+                HTML,
+                ("cookie", &cookie(&w)),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            format!("csrf={csrf}&action=start_review&reason=&version=0").as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_in_layout(&r, Some("worker1"));
+    assert!(r.body.contains("no candidate 999999"), "{}", r.body);
+    // 422: a rejection without its reason is refused input, whatever the
+    // candidate's state.
+    let r = app
+        .post_json(
+            &api,
+            Some(&w),
+            &serde_json::json!({"action": "reject", "version": 0}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.json()["error"].as_str().unwrap().contains("reason"));
+    // 409: a new candidate cannot be confirmed.
+    let r = app
+        .post_json(
+            &api,
+            Some(&w),
+            &serde_json::json!({"action": "confirm", "version": 0}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be moved")
+    );
+    // 500: a stored status the program does not know (damaged data) is a
+    // failure of the registry, not the user's input, and its value is not
+    // in the answer.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("{}?mode=rw", app.registry.url()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE candidates SET status = 'zz-damaged' WHERE id = $1")
+        .bind(cand.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let r = app
+        .post_json(
+            &api,
+            Some(&w),
+            &serde_json::json!({"action": "start_review", "version": 0}),
+        )
+        .await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.json()["error"], "internal error");
+    assert!(!r.body.contains("zz-damaged"), "{}", r.body);
+    app.stop().await;
+}

@@ -52,7 +52,7 @@ async fn review_needs_a_second_caseworker_and_reunion_sets_statuses() {
         app.post_json(
             "/api/v1/candidates/999999/review",
             Some(&w2),
-            &json!({"action": "confirm"})
+            &json!({"action": "confirm", "version": 0})
         )
         .await
         .status,
@@ -111,7 +111,7 @@ async fn review_needs_a_second_caseworker_and_reunion_sets_statuses() {
     let r = app
         .post_json(&p, Some(&w1), &json!({"action": "reject", "version": 0}))
         .await;
-    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert!(
         r.json()["error"].as_str().unwrap().contains("reason"),
         "{}",

@@ -299,7 +299,7 @@ async fn a_rejection_can_be_reopened_with_a_reason() {
     assert!(p.body.contains("Reason for reopening · 重新审核的理由"));
     // A reason is needed.
     let r = step(&app, &w, id, "reopen", None).await;
-    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.json()["error"].as_str().unwrap().contains("reason"));
     let r = step(
         &app,

@@ -51,10 +51,9 @@ const SEE: u16 = 303;
 /// No session.
 const ANON: u16 = 401;
 const DENY: u16 = 403;
-/// Allowed past the guard, refused by the workflow (a rejection without a reason).
-const CONFLICT: u16 = 409;
-/// Allowed past the guard, the file refused by its reader.
-const BAD_FILE: u16 = 422;
+/// Allowed past the guard, the input refused: a file by its reader, a
+/// rejection without a reason by the workflow.
+const REFUSED: u16 = 422;
 
 /// (method, route, argument, [public, admin, lab, caseworker, family]).
 type Row = (&'static str, &'static str, Arg, [u16; 5]);
@@ -96,14 +95,14 @@ const TABLE: &[Row] = &[
     ("GET", "/cases/{case_id}", OtherCase, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/found/{found_id}", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/candidates/{id}", Plain, [ANON, OK, DENY, OK, DENY]),
-    ("POST", "/candidates/{id}/review", Plain, [ANON, DENY, DENY, CONFLICT, DENY]),
+    ("POST", "/candidates/{id}/review", Plain, [ANON, DENY, DENY, REFUSED, DENY]),
     ("GET", "/import", Plain, [ANON, OK, OK, OK, DENY]),
-    ("POST", "/import", Kind("cases"), [ANON, BAD_FILE, DENY, BAD_FILE, DENY]),
-    ("POST", "/import", Kind("references"), [ANON, BAD_FILE, DENY, BAD_FILE, DENY]),
-    ("POST", "/import", Kind("found"), [ANON, BAD_FILE, DENY, BAD_FILE, DENY]),
-    ("POST", "/import", Kind("profiles"), [ANON, BAD_FILE, BAD_FILE, DENY, DENY]),
-    ("POST", "/import", Kind("cmf"), [ANON, BAD_FILE, BAD_FILE, DENY, DENY]),
-    ("POST", "/import", Kind("frequencies"), [ANON, BAD_FILE, BAD_FILE, DENY, DENY]),
+    ("POST", "/import", Kind("cases"), [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("POST", "/import", Kind("references"), [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("POST", "/import", Kind("found"), [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("POST", "/import", Kind("profiles"), [ANON, REFUSED, REFUSED, DENY, DENY]),
+    ("POST", "/import", Kind("cmf"), [ANON, REFUSED, REFUSED, DENY, DENY]),
+    ("POST", "/import", Kind("frequencies"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("GET", "/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
     ("GET", "/alerts", Plain, [OK, OK, OK, OK, OK]),
 ];

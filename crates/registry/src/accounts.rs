@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::{Event, append_audit, now_unix};
+use crate::store::{Event, now_unix};
 use crate::{Registry, RegistryError, Result};
 
 /// What an account may do.
@@ -76,8 +76,7 @@ impl Registry {
                 "a username is 1-64 letters, digits, '.', '_', '-' or '@'".into(),
             ));
         }
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
+        self.audited(async |tx| {
         let case_ref: Option<i64> = match (role, case_id) {
             (Role::Family, Some(c)) => Some(
                 sqlx::query("SELECT id FROM cases WHERE case_id = $1")
@@ -118,20 +117,16 @@ impl Registry {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor,
-                action: "user.create",
-                target_type: "user",
-                target_id: username,
-                detail: format!("role {}", role.name()),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        let event = Event {
+            actor,
+            action: "user.create",
+            target_type: "user",
+            target_id: username,
+            detail: format!("role {}", role.name()),
+        };
+        Ok((id, event))
+        })
+        .await
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
@@ -166,59 +161,46 @@ impl Registry {
         ttl_seconds: i64,
         from: &str,
     ) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now_unix())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_ref, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(token_hash)
-            .bind(user.id)
-            .bind(csrf)
-            .bind(crate::audit::now_rfc3339())
-            .bind(now_unix() + ttl_seconds)
-            .execute(&mut *tx)
-            .await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
+        self.audited(async |tx| {
+            sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(now_unix())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO sessions (token_hash, user_ref, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(token_hash)
+                .bind(user.id)
+                .bind(csrf)
+                .bind(crate::audit::now_rfc3339())
+                .bind(now_unix() + ttl_seconds)
+                .execute(&mut *tx)
+                .await?;
+            let event = Event {
                 actor: &user.username,
                 action: "auth.login",
                 target_type: "user",
                 target_id: &user.username,
                 detail: format!("from {from}"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            };
+            Ok(((), event))
+        })
+        .await
     }
 
     /// Audits a failed login (the username as typed; no password).
     pub async fn record_failed_login(&self, username: &str, from: &str) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
         let name: String = username
             .chars()
             .filter(|c| !c.is_control())
             .take(64)
             .collect();
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor: "anonymous",
-                action: "auth.failed",
-                target_type: "user",
-                target_id: &name,
-                detail: format!("from {from}"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let event = Event {
+            actor: "anonymous",
+            action: "auth.failed",
+            target_type: "user",
+            target_id: &name,
+            detail: format!("from {from}"),
+        };
+        self.audited(async |_| Ok(((), event))).await
     }
 
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<SessionUser>> {
@@ -244,25 +226,21 @@ impl Registry {
     }
 
     pub async fn delete_session(&self, user: &str, token_hash: &str) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
+        self.audited(async |tx| {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
+            let event = Event {
                 actor: user,
                 action: "auth.logout",
                 target_type: "user",
                 target_id: user,
                 detail: String::new(),
-            },
-        )
+            };
+            Ok(((), event))
+        })
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::{Event, append_audit};
+use crate::store::Event;
 use crate::{Registry, RegistryError, Result};
 
 /// A public alert: no DNA, no exact place.
@@ -20,30 +20,25 @@ pub struct PublicAlert {
 impl Registry {
     /// Opt a case in or out of the public alerts.
     pub async fn set_public_alert(&self, actor: &str, case_id: &str, on: bool) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE cases SET public_alert = $1 WHERE case_id = $2")
-            .bind(i64::from(on))
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        if n.rows_affected() == 0 {
-            return Err(RegistryError::not_found("case", case_id));
-        }
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
+        self.audited(async |tx| {
+            let n = sqlx::query("UPDATE cases SET public_alert = $1 WHERE case_id = $2")
+                .bind(i64::from(on))
+                .bind(case_id)
+                .execute(&mut *tx)
+                .await?;
+            if n.rows_affected() == 0 {
+                return Err(RegistryError::not_found("case", case_id));
+            }
+            let event = Event {
                 actor,
                 action: "case.public_alert",
                 target_type: "case",
                 target_id: case_id,
                 detail: format!("{on}"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            };
+            Ok(((), event))
+        })
+        .await
     }
 
     /// Opted-in alerts of open cases: no DNA, the place rounded to about 10 km.

@@ -11,7 +11,7 @@ use sqlx::Row;
 use crate::facts::{self, CaseFacts, Category, Comparison, FoundFacts};
 use crate::matching::StoredProfile;
 use crate::review::ReviewState;
-use crate::store::{Event, append_audit};
+use crate::store::Event;
 use crate::{Registry, RegistryError, Result};
 
 /// A candidate in a list.
@@ -325,22 +325,14 @@ impl Registry {
         target_id: &str,
         detail: String,
     ) -> Result<()> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor,
-                action,
-                target_type,
-                target_id,
-                detail,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let event = Event {
+            actor,
+            action,
+            target_type,
+            target_id,
+            detail,
+        };
+        self.audited(async |_| Ok(((), event))).await
     }
 
     pub async fn case_id_ref(&self, case_id: &str) -> Result<Option<i64>> {

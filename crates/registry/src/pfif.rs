@@ -366,23 +366,18 @@ impl Registry {
                 "{domain:?} is not a lower-case domain name such as registry.example.org"
             )));
         }
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        set_meta(&mut tx, "pfif_domain", domain).await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
+        self.audited(async |tx| {
+            set_meta(tx, "pfif_domain", domain).await?;
+            let event = Event {
                 actor,
                 action: "pfif.domain",
                 target_type: "registry",
                 target_id: domain,
                 detail: String::new(),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            };
+            Ok(((), event))
+        })
+        .await
     }
 
     /// The PFIF 1.4 document of the open public alerts (see the module
@@ -488,21 +483,14 @@ impl Registry {
         }
         let persons = doc.persons.len();
         let xml = pfif::write(&doc);
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
-                actor,
-                action: "pfif.export",
-                target_type: "alerts",
-                target_id: &domain,
-                detail: format!("{persons} person records"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
+        let event = Event {
+            actor,
+            action: "pfif.export",
+            target_type: "alerts",
+            target_id: &domain,
+            detail: format!("{persons} person records"),
+        };
+        self.audited(async |_| Ok(((), event))).await?;
         Ok(PfifExport {
             xml,
             persons,

@@ -88,23 +88,14 @@ impl Registry {
                 "backup path must not contain a quote".into(),
             ));
         }
-        {
-            let _guard = self.write.lock().await;
-            let mut tx = self.begin_write().await?;
-            append_audit(
-                &mut tx,
-                self.backend,
-                Event {
-                    actor,
-                    action: "backup",
-                    target_type: "database",
-                    target_id: "*",
-                    detail: "VACUUM INTO".into(),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-        }
+        let event = Event {
+            actor,
+            action: "backup",
+            target_type: "database",
+            target_id: "*",
+            detail: "VACUUM INTO".into(),
+        };
+        self.audited(async |_| Ok(((), event))).await?;
         sqlx::query(AssertSqlSafe(format!("VACUUM INTO '{dest_text}'")))
             .execute(&self.pool)
             .await?;

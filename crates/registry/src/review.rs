@@ -21,7 +21,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::{Event, append_audit, now_unix};
+use crate::store::{Event, now_unix};
 use crate::{Registry, RegistryError, Result};
 
 /// Where a candidate is in its review. Stored in the database as its
@@ -217,88 +217,84 @@ impl Registry {
                 u32::from(bad)
             )));
         }
-        let _guard = self.write.lock().await;
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT status, found_ref, case_ref, version FROM candidates WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| RegistryError::not_found("candidate", id))?;
-        let from = ReviewState::stored(&row.try_get::<String, _>("status")?)?;
-        let current: i64 = row.try_get("version")?;
-        if let Some(given) = version
-            && given != current
-        {
-            return Err(RegistryError::Stale {
-                given,
-                current,
-                status: from,
-            });
-        }
-        let to = action.transition(from).ok_or_else(|| {
-            RegistryError::Conflict(format!(
-                "a candidate that is {} cannot be moved that way",
-                from.name()
-            ))
-        })?;
-        if action == ReviewAction::Confirm {
-            let requester = test_requester(&mut tx, id).await?;
-            if !action.allowed_for(actor, requester.as_deref()) {
-                return Err(RegistryError::Conflict(
-                    "a confirmation needs a second caseworker: you requested the confirmatory test, so another case worker confirms it"
-                        .into(),
-                ));
+        let target = id.to_string();
+        self.audited(async |tx| {
+            let row = sqlx::query(
+                "SELECT status, found_ref, case_ref, version FROM candidates WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| RegistryError::not_found("candidate", id))?;
+            let from = ReviewState::stored(&row.try_get::<String, _>("status")?)?;
+            let current: i64 = row.try_get("version")?;
+            if let Some(given) = version
+                && given != current
+            {
+                return Err(RegistryError::Stale {
+                    given,
+                    current,
+                    status: from,
+                });
             }
-        }
-        sqlx::query("UPDATE candidates SET status = $1, version = version + 1 WHERE id = $2")
-            .bind(to.name())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO candidate_events (candidate_ref, from_status, to_status, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(from.name())
-            .bind(to.name())
-            .bind(actor)
-            .bind(reason)
-            .bind(crate::audit::now_rfc3339())
-            .execute(&mut *tx)
-            .await?;
-        if to == ReviewState::Reunited {
-            let (found_ref, case_ref): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
-            sqlx::query("UPDATE cases SET status = 'reunited', public_alert = 0 WHERE id = $1")
-                .bind(case_ref)
+            let to = action.transition(from).ok_or_else(|| {
+                RegistryError::Conflict(format!(
+                    "a candidate that is {} cannot be moved that way",
+                    from.name()
+                ))
+            })?;
+            if action == ReviewAction::Confirm {
+                let requester = test_requester(&mut *tx, id).await?;
+                if !action.allowed_for(actor, requester.as_deref()) {
+                    return Err(RegistryError::Conflict(
+                        "a confirmation needs a second caseworker: you requested the confirmatory test, so another case worker confirms it"
+                            .into(),
+                    ));
+                }
+            }
+            sqlx::query("UPDATE candidates SET status = $1, version = version + 1 WHERE id = $2")
+                .bind(to.name())
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            // A reunited case leaves the posterior of every child: the facts
-            // the index holds follow through the change sequence.
-            crate::matching::record_change(&mut tx, &[case_ref], &[], false).await?;
-            sqlx::query("UPDATE found_children SET status = 'reunited' WHERE id = $1")
-                .bind(found_ref)
+            sqlx::query("INSERT INTO candidate_events (candidate_ref, from_status, to_status, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(from.name())
+                .bind(to.name())
+                .bind(actor)
+                .bind(reason)
+                .bind(crate::audit::now_rfc3339())
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("INSERT INTO retention (case_ref, delete_after) VALUES ($1, $2)")
-                .bind(case_ref)
-                .bind(now_unix() + self.settings.retention_days * 86_400)
-                .execute(&mut *tx)
-                .await?;
-        }
-        append_audit(
-            &mut tx,
-            self.backend,
-            Event {
+            if to == ReviewState::Reunited {
+                let (found_ref, case_ref): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+                sqlx::query("UPDATE cases SET status = 'reunited', public_alert = 0 WHERE id = $1")
+                    .bind(case_ref)
+                    .execute(&mut *tx)
+                    .await?;
+                // A reunited case leaves the posterior of every child: the facts
+                // the index holds follow through the change sequence.
+                crate::matching::record_change(&mut *tx, &[case_ref], &[], false).await?;
+                sqlx::query("UPDATE found_children SET status = 'reunited' WHERE id = $1")
+                    .bind(found_ref)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO retention (case_ref, delete_after) VALUES ($1, $2)")
+                    .bind(case_ref)
+                    .bind(now_unix() + self.settings.retention_days * 86_400)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let event = Event {
                 actor,
                 action: "candidate.review",
                 target_type: "candidate",
-                target_id: &id.to_string(),
+                target_id: &target,
                 detail: format!("{} -> {}", from.name(), to.name()),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(to)
+            };
+            Ok((to, event))
+        })
+        .await
     }
 }
 

@@ -28,6 +28,22 @@ pub(crate) fn real(value: Option<f64>) -> f64 {
 }
 
 impl Registry {
+    /// One audited write: this process's write lock, a transaction that
+    /// takes the database's write lock as it begins, `work` on it, the audit
+    /// entry `work` gives appended in the same transaction, the commit.
+    /// When `work` or the audit fails nothing is written.
+    pub(crate) async fn audited<'a, T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<(T, Event<'a>)>,
+    ) -> Result<T> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.begin_write().await?;
+        let (value, event) = work(&mut tx).await?;
+        append_audit(&mut tx, self.backend, event).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
     pub(crate) async fn migrate(&self) -> Result<()> {
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;

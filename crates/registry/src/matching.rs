@@ -832,43 +832,36 @@ impl Registry {
                 serde_json::to_string(&inconsistent).unwrap_or_default(),
                 serde_json::Value::from(per_marker).to_string(),
             );
-            let updated = sqlx::query(
-                "UPDATE candidates SET lr = $1, log10_lr = $2, markers_compared = $3, inconsistent = $4, per_marker = $5,
-                 shape = $6, model = $7, frequency_db = $8, added_alleles = $9, computed_at = $10
-                 WHERE found_ref = $11 AND case_ref = $12",
+            // The same twelve values, in the same order, for the update of
+            // a stored pair and the insert of a new one.
+            let bound = |sql: &'static str| {
+                sqlx::query(sql)
+                    .bind(*found_ref)
+                    .bind(*case_ref)
+                    .bind(values.0)
+                    .bind(values.1)
+                    .bind(values.2)
+                    .bind(&values.3)
+                    .bind(&values.4)
+                    .bind(hit.shape)
+                    .bind(&model)
+                    .bind(db_id)
+                    .bind(&added)
+                    .bind(&now)
+            };
+            let updated = bound(
+                "UPDATE candidates SET lr = $3, log10_lr = $4, markers_compared = $5, inconsistent = $6, per_marker = $7,
+                 shape = $8, model = $9, frequency_db = $10, added_alleles = $11, computed_at = $12
+                 WHERE found_ref = $1 AND case_ref = $2",
             )
-            .bind(values.0)
-            .bind(values.1)
-            .bind(values.2)
-            .bind(&values.3)
-            .bind(&values.4)
-            .bind(hit.shape)
-            .bind(&model)
-            .bind(db_id)
-            .bind(&added)
-            .bind(&now)
-            .bind(*found_ref)
-            .bind(*case_ref)
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 0 && *new {
-                sqlx::query(
+                bound(
                     "INSERT INTO candidates (found_ref, case_ref, lr, log10_lr, markers_compared, inconsistent, per_marker,
                      shape, model, frequency_db, added_alleles, computed_at, status)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new')",
                 )
-                .bind(*found_ref)
-                .bind(*case_ref)
-                .bind(values.0)
-                .bind(values.1)
-                .bind(values.2)
-                .bind(&values.3)
-                .bind(&values.4)
-                .bind(hit.shape)
-                .bind(&model)
-                .bind(db_id)
-                .bind(&added)
-                .bind(&now)
                 .execute(&mut *tx)
                 .await?;
                 stored += 1;

@@ -302,6 +302,38 @@ fn given_untyped_allele(t: &Tables, sp: usize, x: [u8; 2], g: [u8; 2]) -> Vec<f6
         .collect()
 }
 
+/// Each genotype `(y1, y2)` (ordered) of the untyped parent of a coupled
+/// case at marker `m`, with its weight given the typed parent (sex `sp`) and
+/// the typed siblings: `w = p(y1) p(y2) prod_s P(g_s | x, (y1, y2))`, the
+/// siblings' probabilities from [`given_untyped_allele`]. [`coupled`] sums
+/// a child's probability over them, [`untyped_parent_transmits`] the
+/// untyped parent's transmitted allele.
+fn weigh_untyped_parent(
+    t: &Tables,
+    case: CaseView<'_>,
+    sp: usize,
+    parent: usize,
+    sibs: &[usize],
+    m: usize,
+    mut visit: impl FnMut(usize, usize, f64),
+) {
+    let x = case.code(parent, m);
+    let sib_h: Vec<Vec<f64>> = sibs
+        .iter()
+        .filter(|&&s| case.typed(s, m))
+        .map(|&s| given_untyped_allele(t, sp, x, case.code(s, m)))
+        .collect();
+    for y1 in 0..t.n {
+        for y2 in 0..t.n {
+            let mut w = t.p[y1] * t.p[y2];
+            for hs in &sib_h {
+                w *= 0.5 * (hs[y1] + hs[y2]);
+            }
+            visit(y1, y2, w);
+        }
+    }
+}
+
 /// One typed parent (sex `sp`), full siblings, and the other parent summed over.
 fn coupled(
     t: &Tables,
@@ -312,25 +344,13 @@ fn coupled(
     m: usize,
     child: [u8; 2],
 ) -> f64 {
-    let n = t.n;
     let x = case.code(parent, m);
-    let sib_h: Vec<Vec<f64>> = sibs
-        .iter()
-        .filter(|&&s| case.typed(s, m))
-        .map(|&s| given_untyped_allele(t, sp, x, case.code(s, m)))
-        .collect();
     let child_h = given_untyped_allele(t, sp, x, child);
     let (mut num, mut den) = (0.0, 0.0);
-    for y1 in 0..n {
-        for y2 in 0..n {
-            let mut w = t.p[y1] * t.p[y2];
-            for hs in &sib_h {
-                w *= 0.5 * (hs[y1] + hs[y2]);
-            }
-            den += w;
-            num += w * 0.5 * (child_h[y1] + child_h[y2]);
-        }
-    }
+    weigh_untyped_parent(t, case, sp, parent, sibs, m, |y1, y2, w| {
+        den += w;
+        num += w * 0.5 * (child_h[y1] + child_h[y2]);
+    });
     if den == 0.0 {
         return 0.0;
     }
@@ -422,26 +442,14 @@ fn untyped_parent_transmits(
 ) -> Vec<f64> {
     let n = t.n;
     let so = 1 - sp;
-    let x = case.code(parent, m);
-    let sib_h: Vec<Vec<f64>> = sibs
-        .iter()
-        .filter(|&&s| case.typed(s, m))
-        .map(|&s| given_untyped_allele(t, sp, x, case.code(s, m)))
-        .collect();
     let mut omega = vec![0.0; n];
     let mut total = 0.0;
-    for y1 in 0..n {
-        for y2 in 0..n {
-            let mut w = t.p[y1] * t.p[y2];
-            for hs in &sib_h {
-                w *= 0.5 * (hs[y1] + hs[y2]);
-            }
-            // Each of the two alleles is the transmitted one with probability 1/2.
-            omega[y1] += 0.5 * w;
-            omega[y2] += 0.5 * w;
-            total += w;
-        }
-    }
+    weigh_untyped_parent(t, case, sp, parent, sibs, m, |y1, y2, w| {
+        // Each of the two alleles is the transmitted one with probability 1/2.
+        omega[y1] += 0.5 * w;
+        omega[y2] += 0.5 * w;
+        total += w;
+    });
     let mut tau = vec![0.0; n];
     if total > 0.0 {
         for y in 0..n {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use kinship::{
     CasePedigree, IndexGenotype, MISSING_CHILD, MarkerModel, Reference, Relative, Sex,
@@ -224,22 +224,12 @@ impl Shape {
     }
 }
 
-/// The shapes of families, built on first use and shared between threads.
-#[derive(Debug, Clone)]
-pub(crate) struct Shapes {
-    slots: Box<[OnceLock<Shape>]>,
-}
-
-impl Shapes {
-    pub(crate) fn new() -> Shapes {
-        Shapes {
-            slots: (0..CODES).map(|_| OnceLock::new()).collect(),
-        }
-    }
-
-    fn get(&self, code: u32) -> &Shape {
-        self.slots[code as usize].get_or_init(|| Shape::new(code))
-    }
+/// The shape of the families of a code: built on first use, kept for the
+/// process and shared between threads (a shape depends on its code alone).
+fn shape(code: u32) -> &'static Shape {
+    static SHAPES: LazyLock<Box<[OnceLock<Shape>]>> =
+        LazyLock::new(|| (0..CODES).map(|_| OnceLock::new()).collect());
+    SHAPES[code as usize].get_or_init(|| Shape::new(code))
 }
 
 /// One simulated missing-child case with its true answer.
@@ -273,21 +263,20 @@ pub fn family<R: Rng + ?Sized>(
     config: Configuration,
     rng: &mut R,
 ) -> Result<SimulatedFamily, SimError> {
-    let (tables, pool, shapes, buf) = sampler.parts();
-    simulate(tables, pool, shapes, buf, config, rng)
+    let (tables, pool, buf) = sampler.parts();
+    simulate(tables, pool, buf, config, rng)
 }
 
 fn simulate<R: Rng + ?Sized>(
     tables: &Tables,
     pool: &mut Option<Pool<'_>>,
-    shapes: &Shapes,
     buf: &mut Vec<IndexGenotype>,
     config: Configuration,
     rng: &mut R,
 ) -> Result<SimulatedFamily, SimError> {
     let child_male = coin(rng);
     let code = draw_code(config, rng) | if child_male { CHILD_MALE } else { 0 };
-    let shape = shapes.get(code);
+    let shape = shape(code);
     tables.simulate(&shape.plan, pool, rng, buf)?;
     let k = tables.len();
     let take = |i: usize| buf[i * k..(i + 1) * k].to_vec();
@@ -323,13 +312,12 @@ pub fn families(
     seed: u64,
 ) -> Vec<SimulatedFamily> {
     let tables = Tables::new(models);
-    let shapes = Shapes::new();
     configs
         .par_iter()
         .enumerate()
         .map_init(Vec::new, |buf, (i, &config)| {
             let mut rng = family_rng(seed, i as u64);
-            simulate(&tables, &mut None, &shapes, buf, config, &mut rng)
+            simulate(&tables, &mut None, buf, config, &mut rng)
                 .expect("founders from frequencies never run out")
         })
         .collect()

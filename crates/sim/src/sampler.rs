@@ -12,7 +12,6 @@ use kinship::{IndexGenotype, MarkerModel, ParentSex, Pedigree};
 use rand::{Rng, RngExt};
 
 use crate::SimError;
-use crate::family::Shapes;
 
 /// Where founder genotypes come from.
 #[derive(Debug, Clone, Copy)]
@@ -381,8 +380,6 @@ pub struct Sampler<'a> {
     models: &'a [MarkerModel],
     tables: Tables,
     pool: Option<Pool<'a>>,
-    /// Case pedigrees already built, for [`crate::family`].
-    shapes: Shapes,
     /// Scratch genotypes of a whole pedigree.
     buf: Vec<IndexGenotype>,
 }
@@ -394,7 +391,6 @@ impl<'a> Sampler<'a> {
             models,
             tables: Tables::new(models),
             pool: None,
-            shapes: Shapes::new(),
             buf: Vec::new(),
         }
     }
@@ -504,15 +500,8 @@ impl<'a> Sampler<'a> {
     }
 
     /// The parts [`crate::family`] works with.
-    pub(crate) fn parts(
-        &mut self,
-    ) -> (
-        &Tables,
-        &mut Option<Pool<'a>>,
-        &Shapes,
-        &mut Vec<IndexGenotype>,
-    ) {
-        (&self.tables, &mut self.pool, &self.shapes, &mut self.buf)
+    pub(crate) fn parts(&mut self) -> (&Tables, &mut Option<Pool<'a>>, &mut Vec<IndexGenotype>) {
+        (&self.tables, &mut self.pool, &mut self.buf)
     }
 }
 

@@ -219,6 +219,19 @@ pub fn role(code: &str) -> String {
     )
 }
 
+/// What a kind of file counts, in Chinese with its measure word ("3份DNA分型").
+pub fn import_unit_zh(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Cases => "个寻亲案件",
+        ImportKind::References => "位提供DNA的亲属",
+        ImportKind::Found => "名被找到的儿童",
+        ImportKind::Profiles => "份DNA分型",
+        ImportKind::Cmf => "份样本",
+        ImportKind::Frequencies => "个基因座",
+        ImportKind::Pfif => "条寻人记录",
+    }
+}
+
 /// A kind of file of the import page.
 pub fn import_kind(kind: &ImportKind) -> &'static str {
     match kind {

@@ -352,6 +352,7 @@ async fn imports_report_or_locate_the_error() {
     assert!(r.body.contains("1 already stored"), "{}", r.body);
     // The counted noun of the kind, in the singular for one.
     assert!(r.body.contains(": 1 case in the file"), "{}", r.body);
+    assert!(r.body.contains("文件中有1个寻亲案件"), "{}", r.body);
     let r = app
         .request(
             "POST",

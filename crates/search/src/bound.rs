@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::scan::{GroupKind, HAS_A, HAS_B, HOM, SideClass};
+use crate::class::{GroupKind, HAS_A, HAS_B, HOM, SideClass};
 use crate::tables::{MISSING, Models, Tables};
 
 /// Units per decade.
@@ -76,6 +76,22 @@ pub(crate) fn factor_byte(r: f64) -> Option<u8> {
 /// The largest factor a byte holds: `factor_byte` of any ratio up to it fits.
 pub(crate) fn max_factor() -> f64 {
     10f64.powf(255.0 / (SCALE / 2.0) - COUPLED_OFFSET) * (1.0 - 1e-9)
+}
+
+/// Whether the per-case factor of a coupled case fits its byte at every
+/// marker of `models`: `R(z) = tau(z) / u(z) <= max_y M[y][z] / u(z)`. When
+/// it may not (alleles rarer than about 1e-12), coupled cases take the
+/// general path.
+pub(crate) fn factors_fit(models: &Models) -> bool {
+    let top = max_factor();
+    models.tables.iter().all(|t| {
+        (0..2).all(|s| {
+            (0..t.n).all(|z| {
+                let most = (0..t.n).map(|y| t.m[s][y * t.n + z]).fold(0.0, f64::max);
+                most / t.u[s][z] <= top
+            })
+        })
+    })
 }
 
 /// The log10 bound that a sum of units over `markers` markers stands for.

@@ -381,7 +381,7 @@ pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>]
 /// largest as a genotype code, then the units of `max R` over `K` and over
 /// the other alleles (one byte each, `bound::factor_byte`). A `K` outside
 /// the codebook is left out (`UNTYPED`), with `max R` over all alleles on
-/// both sides. `Models::factors_fit` guarantees every factor fits its byte. Where the typed parent is untyped the marker
+/// both sides. `bound::factors_fit` guarantees every factor fits its byte. Where the typed parent is untyped the marker
 /// takes the general path, where the untyped parent's transmission is some
 /// mixture of its mutation rows: `R` is then bounded by the largest ratio of
 /// a row to `u`, for every allele.

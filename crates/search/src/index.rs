@@ -9,15 +9,15 @@ use rayon::prelude::*;
 
 use crate::SearchError;
 use crate::bound::{TableCache, UNBOUNDED, min_units};
+use crate::class::{GroupKind, SideKind};
 use crate::columns::{Columns, LANES};
 use crate::exact::{
     CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded, untyped_parent_columns,
 };
-use crate::scan::{
-    GroupKind, Plan, SharedMaps, SideKind, UNTYPED_PARENT_SLOTS, bound_sums, case_bounds,
-};
+use crate::group::Group;
+use crate::scan::{Plan, SharedMaps, UNTYPED_PARENT_SLOTS, bound_sums, case_bounds};
 use crate::shape::{Shape, Side, classify};
-use crate::tables::{Codebook, ESCAPED, MISSING, Models, Profile, UNTYPED, typed_mask};
+use crate::tables::{ESCAPED, MISSING, Models, Profile, UNTYPED, typed_mask};
 
 /// Up to this many exact LRs are computed on the query's own thread.
 const SERIAL: usize = 48;
@@ -89,69 +89,6 @@ pub struct SearchStats {
     pub exact: usize,
 }
 
-pub(crate) struct Group {
-    pub kind: GroupKind,
-    pub books: std::sync::Arc<[Codebook]>,
-    pub slots: usize,
-    pub metas: Vec<CaseMeta>,
-    /// Column `m * slots + slot`: the genotype code of slot `slot` at marker `m`, one byte per case.
-    pub cols: Columns,
-    /// Markers where at least one reference is typed.
-    pub masks: Vec<u64>,
-    /// Per block of 64 cases: the union of their masks and the fewest markers any of them has.
-    pub blocks: Vec<(u64, u32)>,
-}
-
-impl Group {
-    pub(crate) fn view(&self, pos: usize) -> CaseView<'_> {
-        CaseView {
-            meta: &self.metas[pos],
-            cols: &self.cols,
-            books: &self.books,
-            slots: self.slots,
-            pos,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.metas.len()
-    }
-
-    /// Recomputes the summary of block `k`.
-    pub(crate) fn summarise(&mut self, k: usize) {
-        let start = k * LANES;
-        let end = (start + LANES).min(self.masks.len());
-        if start >= end {
-            self.blocks.truncate(k);
-            return;
-        }
-        let summary = self.masks[start..end]
-            .iter()
-            .fold((0u64, u32::MAX), |(u, p), &m| {
-                (u | m, p.min(m.count_ones()))
-            });
-        if self.blocks.len() <= k {
-            self.blocks.resize(k + 1, (0, u32::MAX));
-        }
-        self.blocks[k] = summary;
-    }
-
-    /// The cases of block `k` that share fewer than `min` markers with `child_mask`, as bits.
-    fn few(&self, k: usize, child_mask: u64, min: usize) -> u64 {
-        let (union, fewest) = self.blocks[k];
-        if union & !child_mask == 0 && fewest as usize >= min {
-            return 0;
-        }
-        let start = k * LANES;
-        let end = (start + LANES).min(self.masks.len());
-        self.masks[start..end]
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| ((*m & child_mask).count_ones() as usize) < min)
-            .fold(0u64, |bits, (i, _)| bits | 1 << i)
-    }
-}
-
 /// Per-query buffers, kept between queries: per group, the bound units of
 /// each case, the largest of each block and the cases sharing too few markers.
 #[derive(Default)]
@@ -175,7 +112,7 @@ pub struct Index {
     pub(crate) child_pos: HashMap<u64, usize>,
     pub(crate) scratch: Mutex<Vec<Scratch>>,
     pub(crate) tables: TableCache,
-    /// `Models::factors_fit`, once.
+    /// `bound::factors_fit`, once.
     factors_fit: bool,
 }
 
@@ -241,7 +178,7 @@ fn layout(shape: &Shape, n_refs: usize) -> (GroupKind, Vec<Option<usize>>, Shape
 
 impl Index {
     pub fn new(models: Models, config: SearchConfig) -> Index {
-        let factors_fit = models.factors_fit();
+        let factors_fit = crate::bound::factors_fit(&models);
         Index {
             models,
             config,

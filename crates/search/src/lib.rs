@@ -13,8 +13,10 @@
 #![allow(clippy::needless_range_loop)]
 
 mod bound;
+mod class;
 mod columns;
 mod exact;
+mod group;
 mod index;
 mod persist;
 mod same_dna;

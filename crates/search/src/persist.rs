@@ -27,10 +27,11 @@ use sha2::{Digest, Sha256};
 
 use crate::SearchError;
 use crate::bound::TableCache;
+use crate::class::GroupKind;
 use crate::columns::{Columns, LANES};
 use crate::exact::CaseMeta;
-use crate::index::{Group, Index, SearchConfig};
-use crate::scan::GroupKind;
+use crate::group::Group;
+use crate::index::{Index, SearchConfig};
 use crate::shape::Shape;
 use crate::tables::{Models, Profile, typed_mask};
 

@@ -206,20 +206,6 @@ impl Models {
         self.markers.len()
     }
 
-    /// Whether the per-case factor of a coupled case fits its byte at every
-    /// marker: `R(z) = tau(z) / u(z) <= max_y M[y][z] / u(z)`. When it may
-    /// not (alleles rarer than about 1e-12), coupled cases take the general path.
-    pub(crate) fn factors_fit(&self) -> bool {
-        self.tables.iter().all(|t| {
-            (0..2).all(|s| {
-                (0..t.n).all(|z| {
-                    let top = (0..t.n).map(|y| t.m[s][y * t.n + z]).fold(0.0, f64::max);
-                    top / t.u[s][z] <= crate::bound::max_factor()
-                })
-            })
-        })
-    }
-
     pub fn is_empty(&self) -> bool {
         self.markers.is_empty()
     }

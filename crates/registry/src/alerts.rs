@@ -41,23 +41,6 @@ impl Registry {
         .await
     }
 
-    /// Opted-in alerts of open cases: no DNA, the place rounded to about 10 km.
-    /// Every one, in the order of [`Registry::public_alert_page`].
-    pub async fn public_alerts(&self) -> Result<Vec<PublicAlert>> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .public_alert_page(crate::pages::MAX_PAGE, cursor.as_deref())
-                .await?;
-            out.extend(page.items);
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
-    }
-
     /// A public alert from a row whose columns from `at` are case_id,
     /// child_sex, missing_date, missing_lat, missing_lon, description.
     pub(crate) fn public_alert_of(&self, r: &sqlx::any::AnyRow, at: usize) -> Result<PublicAlert> {

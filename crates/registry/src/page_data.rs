@@ -179,39 +179,6 @@ impl FamilyStatus {
 pub use crate::audit::AuditEntry;
 
 impl Registry {
-    /// Candidates with their category (from the stored candidates of each
-    /// child), best first: every page of [`Registry::candidate_summary_page`].
-    pub async fn candidate_summaries(
-        &self,
-        status: Option<&str>,
-        case_ref: Option<i64>,
-    ) -> Result<Vec<CandidateSummary>> {
-        let case_id = match case_ref {
-            Some(r) => match self.case_status(r).await? {
-                Some((case_id, _)) => Some(case_id),
-                None => return Ok(Vec::new()),
-            },
-            None => None,
-        };
-        let filter = crate::CandidateFilter {
-            status: status.map(str::to_string),
-            found_id: None,
-            case_id,
-        };
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .candidate_summary_page(&filter, crate::pages::MAX_PAGE, cursor.as_deref())
-                .await?;
-            out.extend(page.items);
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
-    }
-
     async fn case_info(&self, conn: &mut sqlx::AnyConnection, case_ref: i64) -> Result<CaseInfo> {
         let r = sqlx::query(
             "SELECT case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description, status, public_alert

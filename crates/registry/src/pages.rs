@@ -37,6 +37,55 @@ pub struct Page<T> {
     pub previous: Option<String>,
 }
 
+/// Every item of a list, read a page of [`MAX_PAGE`] at a time from the
+/// first (for exports and the command line, which want the whole list).
+async fn every_page<T>(
+    mut page: impl AsyncFnMut(Option<&str>) -> Result<Page<T>>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let p = page(cursor.as_deref()).await?;
+        out.extend(p.items);
+        match p.next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The whole lists, a page at a time.
+impl Registry {
+    /// Candidates with their category (from the stored candidates of each
+    /// child), best first: every page of [`Registry::candidate_summary_page`].
+    pub async fn candidate_summaries(
+        &self,
+        status: Option<&str>,
+        case_ref: Option<i64>,
+    ) -> Result<Vec<CandidateSummary>> {
+        let case_id = match case_ref {
+            Some(r) => match self.case_status(r).await? {
+                Some((case_id, _)) => Some(case_id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let filter = crate::CandidateFilter {
+            status: status.map(str::to_string),
+            found_id: None,
+            case_id,
+        };
+        every_page(async |cursor| self.candidate_summary_page(&filter, MAX_PAGE, cursor).await)
+            .await
+    }
+
+    /// Opted-in alerts of open cases: no DNA, the place rounded to about 10 km.
+    /// Every one, in the order of [`Registry::public_alert_page`].
+    pub async fn public_alerts(&self) -> Result<Vec<PublicAlert>> {
+        every_page(async |cursor| self.public_alert_page(MAX_PAGE, cursor).await).await
+    }
+}
+
 /// A case or a found child in a list: its id and status.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ListEntry {

@@ -200,7 +200,7 @@ pub fn run(args: LineageBenchArgs) -> Result<()> {
     // index of 100,000 haplotypes or more (a small run is a check, not a measure).
     let peak_rss = peak_rss_bytes();
     let (bandwidth, bandwidth_one_thread) = if index.len() >= 100_000 {
-        let (all, one) = crate::bench::read_bandwidth();
+        let (all, one) = crate::machine::read_bandwidth();
         (Some(all), Some(one))
     } else {
         (None, None)
@@ -245,7 +245,7 @@ pub fn run(args: LineageBenchArgs) -> Result<()> {
         "build_seconds": build_seconds,
         "peak_rss_bytes": peak_rss,
         "threads": threads,
-        "machine": crate::bench::machine(),
+        "machine": crate::machine::machine(),
     });
     if args.json {
         println!("{out}");

@@ -897,7 +897,7 @@ fn machine() -> String {
         })
         .map(|kib| format!(", {:.0} GiB", kib / (1024.0 * 1024.0)))
         .unwrap_or_default();
-    format!("{}{memory}", crate::bench::machine())
+    format!("{}{memory}", crate::machine::machine())
 }
 
 fn print_table(v: &Value) {

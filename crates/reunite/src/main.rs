@@ -12,6 +12,7 @@ mod index_cmd;
 mod loadtest;
 mod lr;
 mod lr_text;
+mod machine;
 mod registry_cmd;
 mod restore_cmd;
 mod serve;

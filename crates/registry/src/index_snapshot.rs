@@ -42,9 +42,10 @@ use search::{Index, IndexState, SearchConfig};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
+use crate::changes::{changes_since, delete_snapshots};
 use crate::crypto;
 use crate::facts::{CaseDays, PackedDays};
-use crate::matching::{MatchState, Snapshot, apply_changes, changes_since, model_description};
+use crate::matching::{MatchState, Snapshot, apply_changes, model_description};
 use crate::{Registry, RegistryError, Result};
 
 /// The layout of the content; another is read as no snapshot. Layout 1
@@ -101,15 +102,6 @@ pub(crate) struct SnapshotNow {
 /// change-sequence entry.
 fn aad(seq: i64) -> Vec<u8> {
     crypto::aad("index_snapshots", "content", &seq.to_string())
-}
-
-/// Deletes every snapshot (inside a deletion's or a key rotation's
-/// transaction).
-pub(crate) async fn delete_snapshots(conn: &mut AnyConnection) -> Result<()> {
-    sqlx::query("DELETE FROM index_snapshots")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 impl Registry {

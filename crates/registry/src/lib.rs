@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod audit;
 mod candidate_case;
+mod changes;
 pub mod crypto;
 mod delete;
 pub mod facts;

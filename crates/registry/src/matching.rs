@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
+use crate::changes::{changes_since, last_change, record_change};
 use crate::facts::{CaseDays, CaseFacts};
 use crate::same_dna::SameDnaPair;
 use crate::store::{Event, append_audit};
@@ -920,9 +921,6 @@ where
     Ok(rows)
 }
 
-/// Beyond this many ids, a change is recorded as "rebuild" rather than by id.
-const CHANGE_IDS_MAX: usize = 20_000;
-
 /// The stored candidates (found, case) of these cases or found children.
 async fn stored_pairs(
     conn: &mut AnyConnection,
@@ -969,91 +967,6 @@ fn case_row(r: &sqlx::any::AnyRow) -> Result<(i64, Sex, CaseDays)> {
         Sex::named(&sex),
         CaseDays::of(&facts, &status),
     ))
-}
-
-/// The last entry of the change sequence (0 when there is none).
-async fn last_change(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(
-        sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM index_changes")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("last")?,
-    )
-}
-
-/// Appends a change to the sequence (nothing when nothing changed).
-pub(crate) async fn record_change(
-    conn: &mut AnyConnection,
-    cases: &[i64],
-    found: &[i64],
-    removes: bool,
-) -> Result<()> {
-    if cases.is_empty() && found.is_empty() {
-        return Ok(());
-    }
-    if removes {
-        // Nothing deleted outlives its rows in the index snapshot.
-        crate::index_snapshot::delete_snapshots(&mut *conn).await?;
-    }
-    let rebuild = cases.len() + found.len() > CHANGE_IDS_MAX;
-    let ids = |v: &[i64]| match rebuild {
-        true => "[]".to_string(),
-        false => serde_json::to_string(v).unwrap_or_default(),
-    };
-    sqlx::query(
-        "INSERT INTO index_changes (cases, found, removes, rebuild, at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(ids(cases))
-    .bind(ids(found))
-    .bind(i64::from(removes))
-    .bind(i64::from(rebuild))
-    .bind(crate::audit::now_rfc3339())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// The changes after entry `seq`, together.
-pub(crate) struct Changes {
-    pub(crate) cases: Vec<i64>,
-    pub(crate) found: Vec<i64>,
-    pub(crate) removes: bool,
-    pub(crate) rebuild: bool,
-    pub(crate) last: i64,
-}
-
-pub(crate) async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<Changes> {
-    let mut changes = Changes {
-        cases: Vec::new(),
-        found: Vec::new(),
-        removes: false,
-        rebuild: false,
-        last: seq,
-    };
-    for r in sqlx::query(
-        "SELECT seq, cases, found, removes, rebuild FROM index_changes WHERE seq > $1 ORDER BY seq",
-    )
-    .bind(seq)
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        let ids = |column: &str| -> Result<Vec<i64>> {
-            let text: String = r.try_get(column)?;
-            serde_json::from_str(&text).map_err(|e| {
-                RegistryError::Damaged(format!("the index change sequence is damaged: {e}"))
-            })
-        };
-        changes.cases.extend(ids("cases")?);
-        changes.found.extend(ids("found")?);
-        changes.removes |= r.try_get::<i64, _>("removes")? != 0;
-        changes.rebuild |= r.try_get::<i64, _>("rebuild")? != 0;
-        changes.last = changes.last.max(r.try_get("seq")?);
-    }
-    changes.cases.sort_unstable();
-    changes.cases.dedup();
-    changes.found.sort_unstable();
-    changes.found.dedup();
-    Ok(changes)
 }
 
 /// `$1, $2, ..., $n`.

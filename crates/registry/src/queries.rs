@@ -136,7 +136,7 @@ impl Registry {
         }
         // The index snapshot is sealed with the old key: it is built anew
         // (with the new key) when next needed.
-        crate::index_snapshot::delete_snapshots(&mut tx).await?;
+        crate::changes::delete_snapshots(&mut tx).await?;
         set_meta(&mut tx, "key_id", &new_key.id()).await?;
         append_audit(
             &mut tx,

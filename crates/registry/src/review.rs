@@ -274,7 +274,7 @@ impl Registry {
                     .await?;
                 // A reunited case leaves the posterior of every child: the facts
                 // the index holds follow through the change sequence.
-                crate::matching::record_change(&mut *tx, &[case_ref], &[], false).await?;
+                crate::changes::record_change(&mut *tx, &[case_ref], &[], false).await?;
                 sqlx::query("UPDATE found_children SET status = 'reunited' WHERE id = $1")
                     .bind(found_ref)
                     .execute(&mut *tx)

@@ -9,7 +9,7 @@ use kinship::{
 };
 use sqlx::Row;
 
-use crate::matching::StoredProfile;
+use crate::stored::StoredProfile;
 use crate::{Registry, RegistryError, Result};
 
 /// A candidate's kinship case and what identifies it.

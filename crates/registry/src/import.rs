@@ -18,8 +18,8 @@ use kinship::{Reference, Relative, Sex, case_pedigree};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use crate::matching::{StoredMarker, StoredProfile};
 use crate::store::{Event, append_audit, real};
+use crate::stored::{StoredMarker, StoredProfile};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
 /// What an import did.
@@ -1066,7 +1066,7 @@ impl Registry {
             return Ok(Vec::new());
         };
         let content: String = row.try_get(0)?;
-        let markers: Vec<crate::matching::StoredMarker> =
+        let markers: Vec<crate::stored::StoredMarker> =
             serde_json::from_str(&content).map_err(|e| {
                 RegistryError::Damaged(format!("stored frequency database is damaged: {e}"))
             })?;

@@ -34,7 +34,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::index_snapshot::Stored as StoredSnapshot;
-use crate::matching::{MatchState, Snapshot, child_profile};
+use crate::matching::MatchState;
+use crate::stored::{Snapshot, child_profile};
 use crate::{Registry, Result};
 
 /// Two LRs agree when their log10 differ by at most this much (relative to

@@ -45,7 +45,8 @@ use sqlx::{AnyConnection, Row};
 use crate::changes::{changes_since, delete_snapshots};
 use crate::crypto;
 use crate::facts::{CaseDays, PackedDays};
-use crate::matching::{MatchState, Snapshot, apply_changes, model_description};
+use crate::matching::{MatchState, apply_changes, model_description};
+use crate::stored::Snapshot;
 use crate::{Registry, RegistryError, Result};
 
 /// The layout of the content; another is read as no snapshot. Layout 1

@@ -38,6 +38,7 @@ pub mod review;
 pub mod same_dna;
 pub mod schema;
 mod store;
+mod stored;
 
 use std::path::{Path, PathBuf};
 

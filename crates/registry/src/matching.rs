@@ -2,17 +2,18 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use compact_str::CompactString;
-use kinship::{Allele, Genotype, MarkerFrequencies, MarkerModel, MutationKind, Relative, Sex};
+use kinship::{Allele, MarkerFrequencies, MarkerModel, MutationKind, Relative, Sex};
 use search::{Hit, Index, Models, Profile, Query, SearchConfig};
-use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
 use crate::changes::{changes_since, last_change, record_change};
 use crate::facts::{CaseDays, CaseFacts};
 use crate::same_dna::SameDnaPair;
-use crate::store::{Event, append_audit};
+use crate::store::{Event, append_audit, rows_in};
+use crate::stored::{
+    ActiveDatabase, CaseRefs, Snapshot, StoredMarker, StoredProfile, child_profile,
+};
 use crate::{Registry, RegistryError, Result};
 
 /// Why the rows changed since the index was brought in step are read.
@@ -20,43 +21,6 @@ const UPDATE: &str = "update the search index";
 
 /// The matching model in words, recorded with every candidate.
 pub const SEARCH_MODEL: &str = "theta 0";
-
-/// A stored genotype set: per marker (canonical name) two alleles. Names and
-/// alleles are short strings kept inline (`CompactString`): a registry's
-/// index is built from millions of them.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub(crate) struct StoredProfile {
-    pub sex: Option<String>,
-    pub markers: Vec<(CompactString, CompactString, CompactString)>,
-}
-
-impl StoredProfile {
-    pub fn genotypes(&self) -> Result<Vec<(&str, Genotype)>> {
-        self.markers
-            .iter()
-            .map(|(m, a, b)| {
-                let parse = |s: &str| {
-                    s.parse::<Allele>()
-                        .map_err(|e| RegistryError::Damaged(format!("stored allele of {m}: {e}")))
-                };
-                Ok((m.as_str(), Genotype::new(parse(a)?, parse(b)?)))
-            })
-            .collect()
-    }
-
-    /// Encoded for `index` (an allele its model lacks is an error).
-    pub fn encode(&self, index: &Index) -> Result<Profile> {
-        Ok(index.models().encode_named(self.genotypes()?)?.0)
-    }
-}
-
-/// A frequency table as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct StoredMarker {
-    pub name: String,
-    pub alleles: Vec<String>,
-    pub frequencies: Vec<f64>,
-}
 
 /// What the index was built from.
 #[derive(Default)]
@@ -123,25 +87,6 @@ impl MatchState {
     pub fn added_alleles(&self) -> &[(String, String)] {
         &self.added
     }
-}
-
-/// The active frequency database: id, name, version, sample size, markers.
-type ActiveDatabase = (i64, String, i64, Option<i64>, Vec<StoredMarker>);
-/// A case: the child's sex and its references (sample, relationship, sex).
-type CaseRefs = (Sex, Vec<(String, Relative, Sex)>);
-
-/// Everything needed to index the registry, read in one transaction.
-pub(crate) struct Snapshot {
-    pub(crate) database: Option<ActiveDatabase>,
-    pub(crate) profiles: HashMap<String, StoredProfile>,
-    /// case row id -> (child sex, references: (sample, relationship, sex))
-    pub(crate) cases: BTreeMap<i64, CaseRefs>,
-    /// found row id -> sample
-    pub(crate) found: BTreeMap<i64, String>,
-    /// case row id -> the facts that decide compatibility
-    pub(crate) facts: HashMap<i64, CaseDays>,
-    /// The last entry of the change sequence when it was read.
-    pub(crate) seq: i64,
 }
 
 impl Registry {
@@ -896,31 +841,6 @@ impl Registry {
     }
 }
 
-/// Ids per `IN (...)` list.
-const IN_LIST: usize = 500;
-
-/// The rows of `sql` for every one of `values`: `sql` is given the
-/// placeholders `$1, ..., $n` of an `IN (...)` list of at most [`IN_LIST`]
-/// values, each bound, never formatted in.
-pub(crate) async fn rows_in<'a, T>(
-    conn: &mut AnyConnection,
-    values: &'a [T],
-    sql: impl Fn(&str) -> String,
-) -> Result<Vec<sqlx::any::AnyRow>>
-where
-    T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
-{
-    let mut rows = Vec::new();
-    for chunk in values.chunks(IN_LIST) {
-        let mut query = sqlx::query(AssertSqlSafe(sql(&placeholders(chunk.len()))));
-        for v in chunk {
-            query = query.bind(v);
-        }
-        rows.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(rows)
-}
-
 /// The stored candidates (found, case) of these cases or found children.
 async fn stored_pairs(
     conn: &mut AnyConnection,
@@ -967,14 +887,6 @@ fn case_row(r: &sqlx::any::AnyRow) -> Result<(i64, Sex, CaseDays)> {
         Sex::named(&sex),
         CaseDays::of(&facts, &status),
     ))
-}
-
-/// `$1, $2, ..., $n`.
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Encodes a stored profile for the index; `None` when it carries an
@@ -1056,16 +968,6 @@ fn update_facts(facts: &mut HashMap<i64, CaseDays>, changed: &Snapshot, cases: &
             None => facts.remove(&c),
         };
     }
-}
-
-pub(crate) fn child_profile(index: &Index, snap: &Snapshot, found: i64) -> Result<Option<Profile>> {
-    let Some(sample) = snap.found.get(&found) else {
-        return Ok(None);
-    };
-    let Some(p) = snap.profiles.get(sample) else {
-        return Ok(None);
-    };
-    Ok(Some(p.encode(index)?))
 }
 
 fn insert_case(

@@ -9,9 +9,9 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::facts::{self, CaseFacts, Category, Comparison, FoundFacts};
-use crate::matching::StoredProfile;
 use crate::review::ReviewState;
 use crate::store::Event;
+use crate::stored::StoredProfile;
 use crate::{Registry, RegistryError, Result};
 
 /// A candidate in a list.

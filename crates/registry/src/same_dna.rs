@@ -24,8 +24,9 @@ use search::{Index, MIN_SHARED_MARKERS, Profile, SameDna, compare_same_dna};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::matching::{Snapshot, StoredProfile, child_profile, rows_in};
+use crate::store::rows_in;
 use crate::store::{Event, append_audit};
+use crate::stored::{Snapshot, StoredProfile, child_profile};
 use crate::{Registry, Result};
 
 /// Which side two profiles with the same DNA are on.

@@ -1,6 +1,6 @@
 //! Low-level storage: migrations, the key check, encrypted fields, the audit log.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::audit::{self, AuditEntry, GENESIS};
 use crate::crypto;
@@ -246,4 +246,37 @@ pub(crate) fn now_unix() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// Ids per `IN (...)` list.
+const IN_LIST: usize = 500;
+
+/// The rows of `sql` for every one of `values`: `sql` is given the
+/// placeholders `$1, ..., $n` of an `IN (...)` list of at most [`IN_LIST`]
+/// values, each bound, never formatted in.
+pub(crate) async fn rows_in<'a, T>(
+    conn: &mut AnyConnection,
+    values: &'a [T],
+    sql: impl Fn(&str) -> String,
+) -> Result<Vec<sqlx::any::AnyRow>>
+where
+    T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
+{
+    let mut rows = Vec::new();
+    for chunk in values.chunks(IN_LIST) {
+        let mut query = sqlx::query(AssertSqlSafe(sql(&placeholders(chunk.len()))));
+        for v in chunk {
+            query = query.bind(v);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
+/// `$1, $2, ..., $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

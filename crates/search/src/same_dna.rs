@@ -14,10 +14,14 @@
 //! [`Index::same_dna_references`]): a mask test, then marker by marker until
 //! the second difference, so an unrelated profile costs a few bytes. For
 //! many profiles at once (a bulk import), [`Index::same_dna_children_many`]
-//! and [`Index::same_dna_references_many`] read the index once and look
-//! every stored profile up in hash tables of the queries (the full genotype
-//! and each leave-one-marker-out genotype over the markers shared), every
-//! hit confirmed by [`compare`]. No I/O.
+//! and [`Index::same_dna_references_many`] read the index a few times and
+//! look every stored profile up in hash tables of the queries: per set of
+//! typed markers many queries share (a lab's kit), the full genotype and
+//! each leave-one-marker-out genotype over the markers shared; for the
+//! profiles of sets few share (a smaller kit, markers that failed), keys
+//! that do not depend on the other profile's set ([`Triples`]). Every hit
+//! is confirmed by [`compare`]; no pair is missed for want of a key, which
+//! the tests check against the plain comparison of every pair. No I/O.
 
 use std::collections::HashMap;
 
@@ -37,24 +41,23 @@ pub const MIN_SHARED_MARKERS: usize = 10;
 const SCAN_QUERIES_MAX: usize = 16;
 /// The tables are per set of typed markers (a lab's kit): a query whose set
 /// at most this many queries share (a reference typed with a smaller kit,
-/// markers that failed) scans the index alone, and a stored profile typed at
-/// a set no table was built for is compared directly with the tables'
-/// queries. (Measured: 1,000 queries of a few hundred sets against a
-/// million children took 101 s when every set had its tables, 20 ms per
-/// scan.)
-const SCAN_GROUP_MAX: usize = 8;
+/// markers that failed) is looked up by its triples instead, and so is a
+/// stored profile typed at a set no table was built for. (Measured: 1,000
+/// queries of a few hundred sets against a million children took 101 s
+/// when every set had its tables.)
+const KEYED_GROUP_MAX: usize = 8;
 
-/// Which queries of a hashed pass scan the index alone.
+/// Which queries of a hashed pass are looked up by their triples.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Direct {
-    /// Sets of typed markers this small are scanned query by query.
+pub(crate) struct Keyed {
+    /// Sets of typed markers at most this many queries share.
     pub(crate) group_max: usize,
 }
 
-impl Default for Direct {
-    fn default() -> Direct {
-        Direct {
-            group_max: SCAN_GROUP_MAX,
+impl Default for Keyed {
+    fn default() -> Keyed {
+        Keyed {
+            group_max: KEYED_GROUP_MAX,
         }
     }
 }
@@ -149,6 +152,153 @@ fn keys(profile: &[[u8; 2]], shared: u64, out: &mut Vec<u64>) {
     }
 }
 
+/// Keys of a profile that need no knowledge of the other profile's typed
+/// markers: the markers are dealt into groups (marker `m` into group `m %
+/// groups`), and each triple of markers a profile has typed within one
+/// group gives a key (the triple and its genotypes). Two profiles with the
+/// same DNA share at least `min_shared` typed markers and are equal at all
+/// of them but one, so at `min_shared - 1 > 2 * groups` some group holds
+/// three equal shared markers, whose key both profiles have. With 10
+/// markers, 4 groups; a 24-marker profile has 80 keys, and two unrelated
+/// profiles share one about as often as they match at three markers.
+#[derive(Debug, Clone, Copy)]
+struct Triples {
+    groups: usize,
+}
+
+impl Triples {
+    /// The grouping for a floor of shared markers; `None` below 4, where
+    /// three equal markers are not certain and every pair is compared.
+    fn for_floor(min_shared: usize) -> Option<Triples> {
+        (min_shared >= 4).then_some(Triples {
+            groups: (min_shared - 2) / 2,
+        })
+    }
+
+    /// The keys of `profile` into `out`.
+    fn keys(self, profile: &[[u8; 2]], terms: &mut Vec<u64>, out: &mut Vec<u64>) {
+        out.clear();
+        for g in 0..self.groups {
+            terms.clear();
+            terms.extend(
+                (g..profile.len())
+                    .step_by(self.groups)
+                    .filter(|&m| profile[m][0] != MISSING)
+                    .map(|m| term(m, profile[m])),
+            );
+            for i in 0..terms.len() {
+                for j in i + 1..terms.len() {
+                    let two = terms[i].wrapping_add(terms[j]);
+                    out.extend(terms[j + 1..].iter().map(|t| two.wrapping_add(*t)));
+                }
+            }
+        }
+    }
+}
+
+/// Scratch space of a look-up in [`Candidates`].
+#[derive(Default)]
+struct Lookup {
+    terms: Vec<u64>,
+    keys: Vec<u64>,
+    ids: Vec<u32>,
+}
+
+/// A set of profiles (numbered by position) by their triples: the
+/// candidates for the same DNA as any profile are those sharing a key
+/// with it. A static hash table: the keys sorted by bucket, a bucket's
+/// entries found from its start.
+enum Candidates {
+    Keys {
+        /// 64 minus the bits of a bucket number.
+        shift: u32,
+        /// Per bucket, where its entries start (one more at the end).
+        starts: Vec<u32>,
+        keys: Vec<u64>,
+        ids: Vec<u32>,
+    },
+    /// Below the floor [`Triples`] needs: every profile is a candidate.
+    All(Vec<u32>),
+}
+
+impl Candidates {
+    fn of(triples: Option<Triples>, profiles: &[&[[u8; 2]]]) -> Candidates {
+        let Some(triples) = triples else {
+            return Candidates::All((0..profiles.len() as u32).collect());
+        };
+        let mut entries: Vec<(u64, u32)> = Vec::new();
+        let mut look = Lookup::default();
+        for (id, p) in profiles.iter().enumerate() {
+            triples.keys(p, &mut look.terms, &mut look.keys);
+            entries.extend(look.keys.iter().map(|&k| (k, id as u32)));
+        }
+        // About four buckets an entry: most look-ups of an absent key end
+        // at an empty bucket.
+        let bits = (entries.len().max(1).next_power_of_two().trailing_zeros() + 2).min(31);
+        let shift = 64 - bits;
+        let mut starts = vec![0u32; (1usize << bits) + 1];
+        for &(k, _) in &entries {
+            starts[(k >> shift) as usize + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        let mut next = starts.clone();
+        let mut keys = vec![0u64; entries.len()];
+        let mut ids = vec![0u32; entries.len()];
+        for (k, id) in entries {
+            let at = &mut next[(k >> shift) as usize];
+            keys[*at as usize] = k;
+            ids[*at as usize] = id;
+            *at += 1;
+        }
+        Candidates::Keys {
+            shift,
+            starts,
+            keys,
+            ids,
+        }
+    }
+
+    /// The profiles sharing a key with `profile`, each once.
+    fn of_profile<'a>(
+        &'a self,
+        triples: Option<Triples>,
+        profile: &[[u8; 2]],
+        look: &'a mut Lookup,
+    ) -> &'a [u32] {
+        let (
+            Candidates::Keys {
+                shift,
+                starts,
+                keys,
+                ids,
+            },
+            Some(triples),
+        ) = (self, triples)
+        else {
+            return match self {
+                Candidates::All(all) => all,
+                Candidates::Keys { .. } => &[],
+            };
+        };
+        triples.keys(profile, &mut look.terms, &mut look.keys);
+        look.ids.clear();
+        for &k in &look.keys {
+            let b = (k >> shift) as usize;
+            let (from, to) = (starts[b] as usize, starts[b + 1] as usize);
+            for e in from..to {
+                if keys[e] == k {
+                    look.ids.push(ids[e]);
+                }
+            }
+        }
+        look.ids.sort_unstable();
+        look.ids.dedup();
+        &look.ids
+    }
+}
+
 /// Queries grouped by typed mask, with hash tables of their keys built per
 /// set of shared markers as stored profiles ask for them.
 struct Batch<'q> {
@@ -165,11 +315,11 @@ struct Batch<'q> {
 
 impl<'q> Batch<'q> {
     /// The queries of the sets of typed markers more than `limits.group_max`
-    /// share, for tables; the others, to scan the index alone.
+    /// share, for tables; the others, to be looked up by their triples.
     fn new(
         queries: &'q [&'q [[u8; 2]]],
         min_shared: usize,
-        limits: Direct,
+        limits: Keyed,
     ) -> (Batch<'q>, Vec<usize>) {
         let mut by_mask: Vec<(u64, Vec<usize>)> = Vec::new();
         let mut at: HashMap<u64, usize> = HashMap::new();
@@ -205,11 +355,16 @@ impl<'q> Batch<'q> {
     }
 
     /// Every query with the same DNA as `stored`: (query, comparison).
-    fn look_up(&mut self, stored: &[[u8; 2]], found: &mut Vec<(usize, SameDna)>) {
+    /// `false` when `stored` is typed at a set no table was built for (it
+    /// is compared by its triples instead).
+    fn look_up(&mut self, stored: &[[u8; 2]], found: &mut Vec<(usize, SameDna)>) -> bool {
         found.clear();
         let mask = typed_mask(stored);
         if (mask.count_ones() as usize) < self.min_shared {
-            return;
+            return true;
+        }
+        if !self.masks.contains(&mask) {
+            return false;
         }
         for (qmask, qs) in &self.by_mask {
             let shared = mask & qmask;
@@ -217,16 +372,6 @@ impl<'q> Batch<'q> {
                 continue;
             }
             let queries = self.queries;
-            if !self.masks.contains(&mask) {
-                // Typed at a set no table was built for: one comparison
-                // per query, never tables for this profile alone.
-                for &q in qs {
-                    if let Some(same) = compare(queries[q], stored, self.min_shared) {
-                        found.push((q, same));
-                    }
-                }
-                continue;
-            }
             let table = self.tables.entry((*qmask, shared)).or_insert_with(|| {
                 let mut table: HashMap<u64, Vec<usize>> = HashMap::new();
                 let mut keys_of = Vec::new();
@@ -251,6 +396,7 @@ impl<'q> Batch<'q> {
                 }
             }
         }
+        true
     }
 }
 
@@ -375,37 +521,18 @@ impl Index {
         queries: &[&[[u8; 2]]],
         min_shared: usize,
     ) -> Vec<Vec<(u64, SameDna)>> {
-        self.same_dna_children_hashed_with(queries, min_shared, Direct::default())
+        self.same_dna_children_hashed_with(queries, min_shared, Keyed::default())
     }
 
-    /// [`Index::same_dna_children_hashed`], with the queries of small sets of typed markers (`limits`) scanning the index alone.
+    /// [`Index::same_dna_children_hashed`], with the queries of small sets
+    /// of typed markers (`limits`) looked up by their triples.
     pub(crate) fn same_dna_children_hashed_with(
         &self,
         queries: &[&[[u8; 2]]],
         min_shared: usize,
-        limits: Direct,
+        limits: Keyed,
     ) -> Vec<Vec<(u64, SameDna)>> {
-        let mut out = vec![Vec::new(); queries.len()];
-        let (mut batch, alone) = Batch::new(queries, min_shared, limits);
-        // Each scan reads the whole index: both cores share them.
-        let scanned: Vec<_> = alone
-            .par_iter()
-            .map(|&q| (q, self.same_dna_children(queries[q], min_shared)))
-            .collect();
-        for (q, found) in scanned {
-            out[q] = found;
-        }
-        let mut found = Vec::new();
-        for (id, p, _) in &self.children {
-            batch.look_up(p, &mut found);
-            for &(q, same) in &found {
-                out[q].push((*id, same));
-            }
-        }
-        for o in &mut out {
-            o.sort_unstable();
-        }
-        out
+        hashed(&StoredChildren(self), queries, min_shared, limits)
     }
 
     /// [`Index::same_dna_references`] for many profiles, as
@@ -430,49 +557,191 @@ impl Index {
         queries: &[&[[u8; 2]]],
         min_shared: usize,
     ) -> Vec<Vec<(ReferenceAt, SameDna)>> {
-        self.same_dna_references_hashed_with(queries, min_shared, Direct::default())
+        self.same_dna_references_hashed_with(queries, min_shared, Keyed::default())
     }
 
-    /// [`Index::same_dna_references_hashed`], with the queries of small sets of typed markers (`limits`) scanning the index alone.
+    /// [`Index::same_dna_references_hashed`], with the queries of small
+    /// sets of typed markers (`limits`) looked up by their triples.
     pub(crate) fn same_dna_references_hashed_with(
         &self,
         queries: &[&[[u8; 2]]],
         min_shared: usize,
-        limits: Direct,
+        limits: Keyed,
     ) -> Vec<Vec<(ReferenceAt, SameDna)>> {
-        let mut out = vec![Vec::new(); queries.len()];
-        let (mut batch, alone) = Batch::new(queries, min_shared, limits);
-        // Each scan reads the whole index: both cores share them.
-        let scanned: Vec<_> = alone
-            .par_iter()
-            .map(|&q| (q, self.same_dna_references(queries[q], min_shared)))
-            .collect();
-        for (q, found) in scanned {
-            out[q] = found;
+        hashed(&StoredReferences::of(self), queries, min_shared, limits)
+    }
+}
+
+/// The stored profiles a hashed pass reads, in parts both cores share.
+trait Stored: Sync {
+    /// Where a stored profile is (a child's id, a reference's case and slot).
+    type At: Copy + Send + Sync + Ord;
+    fn parts(&self) -> usize;
+    /// Each profile of part `part`, with where it is.
+    fn each_in(&self, part: usize, f: &mut dyn FnMut(Self::At, &[[u8; 2]]));
+}
+
+/// Stored profiles a part holds.
+const PART: usize = 4096;
+
+struct StoredChildren<'i>(&'i Index);
+
+impl Stored for StoredChildren<'_> {
+    type At = u64;
+
+    fn parts(&self) -> usize {
+        self.0.children.len().div_ceil(PART)
+    }
+
+    fn each_in(&self, part: usize, f: &mut dyn FnMut(u64, &[[u8; 2]])) {
+        let children = &self.0.children;
+        let end = ((part + 1) * PART).min(children.len());
+        for (id, p, _) in &children[part * PART..end] {
+            f(*id, p);
         }
-        let mut found = Vec::new();
-        let mut profile = vec![[MISSING; 2]; self.models.len()];
-        for g in &self.groups {
-            for pos in 0..g.metas.len() {
-                let view = g.view(pos);
-                for slot in (0..g.slots).filter(|&s| view.meta.real[s]) {
-                    for (m, p) in profile.iter_mut().enumerate() {
-                        *p = view.code(slot, m);
-                    }
-                    batch.look_up(&profile, &mut found);
-                    for &(q, same) in &found {
-                        let at = ReferenceAt {
-                            case: view.meta.id,
-                            slot,
-                        };
-                        out[q].push((at, same));
-                    }
+    }
+}
+
+struct StoredReferences<'i> {
+    index: &'i Index,
+    /// (group, first case, end) of each part.
+    parts: Vec<(usize, usize, usize)>,
+}
+
+impl<'i> StoredReferences<'i> {
+    fn of(index: &'i Index) -> StoredReferences<'i> {
+        let parts = index
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, g)| {
+                (0..g.len())
+                    .step_by(PART)
+                    .map(move |start| (gi, start, (start + PART).min(g.len())))
+            })
+            .collect();
+        StoredReferences { index, parts }
+    }
+}
+
+impl Stored for StoredReferences<'_> {
+    type At = ReferenceAt;
+
+    fn parts(&self) -> usize {
+        self.parts.len()
+    }
+
+    fn each_in(&self, part: usize, f: &mut dyn FnMut(ReferenceAt, &[[u8; 2]])) {
+        let (gi, start, end) = self.parts[part];
+        let g = &self.index.groups[gi];
+        let mut profile = vec![[MISSING; 2]; self.index.models.len()];
+        for pos in start..end {
+            let view = g.view(pos);
+            for slot in (0..g.slots).filter(|&s| view.meta.real[s]) {
+                for (m, p) in profile.iter_mut().enumerate() {
+                    *p = view.code(slot, m);
                 }
+                let at = ReferenceAt {
+                    case: view.meta.id,
+                    slot,
+                };
+                f(at, &profile);
             }
         }
-        for o in &mut out {
-            o.sort_unstable();
-        }
-        out
     }
+}
+
+/// Every query's stored profiles with the same DNA, in three passes over
+/// what is stored:
+///
+/// 1. the queries of sets of typed markers few share ("keyed") are found by
+///    their triples ([`Triples`]) in a table every stored profile is looked
+///    up in, both cores sharing the stored parts;
+/// 2. the other queries, through the tables of their set ([`Batch`]), for
+///    every stored profile typed at one of those sets; the others are kept;
+/// 3. those kept, by their triples, in a table every tabled query is looked
+///    up in.
+///
+/// No pair of profiles is compared for want of a key in common, whatever
+/// their sets of typed markers; each candidate is confirmed by [`compare`].
+fn hashed<S: Stored>(
+    stored: &S,
+    queries: &[&[[u8; 2]]],
+    min_shared: usize,
+    limits: Keyed,
+) -> Vec<Vec<(S::At, SameDna)>> {
+    let mut out = vec![Vec::new(); queries.len()];
+    let (mut batch, alone) = Batch::new(queries, min_shared, limits);
+    let triples = Triples::for_floor(min_shared);
+
+    // 1. The keyed queries.
+    if !alone.is_empty() {
+        let keyed: Vec<&[[u8; 2]]> = alone.iter().map(|&q| queries[q]).collect();
+        let table = Candidates::of(triples, &keyed);
+        let found: Vec<Vec<(usize, S::At, SameDna)>> = (0..stored.parts())
+            .into_par_iter()
+            .map_init(Lookup::default, |look, part| {
+                let mut found = Vec::new();
+                stored.each_in(part, &mut |at, p| {
+                    for &k in table.of_profile(triples, p, look) {
+                        let q = alone[k as usize];
+                        if let Some(same) = compare(queries[q], p, min_shared) {
+                            found.push((q, at, same));
+                        }
+                    }
+                });
+                found
+            })
+            .collect();
+        for (q, at, same) in found.into_iter().flatten() {
+            out[q].push((at, same));
+        }
+    }
+
+    // 2. The tabled queries, for the stored profiles typed at their sets.
+    let mut kept: Vec<(S::At, Vec<[u8; 2]>)> = Vec::new();
+    if !batch.by_mask.is_empty() {
+        let mut found = Vec::new();
+        for part in 0..stored.parts() {
+            stored.each_in(part, &mut |at, p| {
+                if !batch.look_up(p, &mut found) {
+                    kept.push((at, p.to_vec()));
+                }
+                for &(q, same) in &found {
+                    out[q].push((at, same));
+                }
+            });
+        }
+    }
+
+    // 3. The tabled queries, for the stored profiles kept.
+    if !kept.is_empty() {
+        let profiles: Vec<&[[u8; 2]]> = kept.iter().map(|(_, p)| p.as_slice()).collect();
+        let table = Candidates::of(triples, &profiles);
+        let tabled: Vec<usize> = batch
+            .by_mask
+            .iter()
+            .flat_map(|(_, qs)| qs.iter().copied())
+            .collect();
+        let found: Vec<(usize, Vec<(S::At, SameDna)>)> = tabled
+            .par_iter()
+            .map_init(Lookup::default, |look, &q| {
+                let mut found = Vec::new();
+                for &k in table.of_profile(triples, queries[q], look) {
+                    let (at, p) = &kept[k as usize];
+                    if let Some(same) = compare(queries[q], p, min_shared) {
+                        found.push((*at, same));
+                    }
+                }
+                (q, found)
+            })
+            .collect();
+        for (q, found) in found {
+            out[q].extend(found);
+        }
+    }
+    for o in &mut out {
+        o.sort_unstable();
+    }
+    out
 }

@@ -842,7 +842,7 @@ proptest! {
     /// through hash tables) find exactly the found children and the
     /// references that the plain comparison of every pair finds.
     #[test]
-    fn same_dna_scans_agree_with_the_plain_comparison(seed in 0u64..1_000_000, min_shared in 6usize..13) {
+    fn same_dna_scans_agree_with_the_plain_comparison(seed in 0u64..1_000_000, min_shared in 2usize..13) {
         let mut f = fixture(seed, 40, 0);
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5A5A);
         // Found children: the fixture's, and near copies of some of them
@@ -857,14 +857,18 @@ proptest! {
         let queries = same_dna_queries(&f, &mut rng);
         let refs: Vec<&[[u8; 2]]> = queries.iter().map(Vec::as_slice).collect();
         // Every set of typed markers through its tables (a stored profile
-        // typed otherwise compared directly), and the default: the queries
-        // of small sets scanning the index alone.
-        let tables = crate::same_dna::Direct { group_max: 0 };
-        let direct = crate::same_dna::Direct::default();
+        // typed otherwise found by its triples), every query by its
+        // triples, and the default: the queries of small sets by their
+        // triples, the others through tables.
+        let tables = crate::same_dna::Keyed { group_max: 0 };
+        let keyed = crate::same_dna::Keyed { group_max: usize::MAX };
+        let mixed = crate::same_dna::Keyed::default();
         let many_children = f.index.same_dna_children_hashed_with(&refs, min_shared, tables);
         let many_refs = f.index.same_dna_references_hashed_with(&refs, min_shared, tables);
-        let mixed_children = f.index.same_dna_children_hashed_with(&refs, min_shared, direct);
-        let mixed_refs = f.index.same_dna_references_hashed_with(&refs, min_shared, direct);
+        let keyed_children = f.index.same_dna_children_hashed_with(&refs, min_shared, keyed);
+        let keyed_refs = f.index.same_dna_references_hashed_with(&refs, min_shared, keyed);
+        let mixed_children = f.index.same_dna_children_hashed_with(&refs, min_shared, mixed);
+        let mixed_refs = f.index.same_dna_references_hashed_with(&refs, min_shared, mixed);
         let chosen_children = f.index.same_dna_children_many(&refs, min_shared);
         let mut flagged = 0;
         for (qi, q) in queries.iter().enumerate() {
@@ -875,6 +879,7 @@ proptest! {
             want.sort_unstable();
             prop_assert_eq!(&f.index.same_dna_children(q, min_shared), &want);
             prop_assert_eq!(&many_children[qi], &want);
+            prop_assert_eq!(&keyed_children[qi], &want);
             prop_assert_eq!(&mixed_children[qi], &want);
             prop_assert_eq!(&chosen_children[qi], &want);
             let mut want_refs: Vec<(u64, Vec<[u8; 2]>, SameDna)> = f
@@ -884,7 +889,7 @@ proptest! {
                 .filter_map(|(case, p)| compare_same_dna(q, p, min_shared).map(|s| (case, normalised(p), s)))
                 .collect();
             want_refs.sort_unstable();
-            for got in [f.index.same_dna_references(q, min_shared), many_refs[qi].clone(), mixed_refs[qi].clone()] {
+            for got in [f.index.same_dna_references(q, min_shared), many_refs[qi].clone(), keyed_refs[qi].clone(), mixed_refs[qi].clone()] {
                 let mut got: Vec<(u64, Vec<[u8; 2]>, SameDna)> = got
                     .into_iter()
                     .map(|(at, s)| (at.case, f.index.reference_profile(at.case, at.slot).unwrap(), s))

@@ -16,9 +16,11 @@ use formats::genotypes::{GenotypeReader, ReadError, Samples};
 use formats::{FormatError, Location};
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
-use crate::store::{Event, append_audit, real};
+use crate::store::{Event, append_audit, insert_rows, real, rows_in};
 use crate::stored::{StoredMarker, StoredProfile};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
@@ -346,55 +348,9 @@ impl Registry {
         let mut tx = self.begin_write().await?;
         let mut rows = reader()?;
         let mut k = 0;
-        while let Some(row) = rows.next_row()? {
-            k += 1;
-            if k > total {
-                return Err(file_changed(file));
-            }
-            let row = &row;
-            let existing = sqlx::query(
-                "SELECT child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon, child_name, missing_place, description
-                 FROM cases WHERE case_id = $1",
-            )
-            .bind(&row.case_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match existing {
-                Some(r) => {
-                    let same = r.try_get::<String, _>(0)? == sex_name(row.child_sex)
-                        && r.try_get::<Option<String>, _>(1)? == date(&row.birth_from)
-                        && r.try_get::<Option<String>, _>(2)? == date(&row.birth_to)
-                        && r.try_get::<Option<String>, _>(3)? == date(&row.missing_date)
-                        && r.try_get::<Option<f64>, _>(4)? == row.missing_lat
-                        && r.try_get::<Option<f64>, _>(5)? == row.missing_lon
-                        && self.open_field("cases", "child_name", &row.case_id, r.try_get(6)?)?
-                            == row.child_name
-                        && self.open_field(
-                            "cases",
-                            "missing_place",
-                            &row.case_id,
-                            r.try_get(7)?,
-                        )? == row.missing_place
-                        && self.open_field("cases", "description", &row.case_id, r.try_get(8)?)?
-                            == row.description;
-                    if !same {
-                        return Err(row_error(
-                            file,
-                            row.line,
-                            "case_id",
-                            format!(
-                                "case {} is already registered with different details; change it through the case page, not a re-import",
-                                row.case_id
-                            ),
-                        ));
-                    }
-                    report.unchanged += 1;
-                }
-                None => {
-                    self.insert_case(&mut tx, row).await?;
-                    report.added += 1;
-                }
-            }
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while next_chunk(&mut rows, &mut chunk, &mut k, total, file)? {
+            self.store_cases(&mut tx, file, &chunk, &mut report).await?;
         }
         if k != total || rows.finish() != sha {
             return Err(file_changed(file));
@@ -405,28 +361,85 @@ impl Registry {
         Ok(report)
     }
 
-    async fn insert_case(&self, conn: &mut AnyConnection, row: &CaseRow) -> Result<()> {
-        let id = &row.case_id;
-        sqlx::query(
+    /// Stores a chunk of case rows: those already registered with the same
+    /// details are counted, one with other details is refused with its
+    /// line, the others are inserted. Three statements, whatever the chunk.
+    async fn store_cases(
+        &self,
+        tx: &mut AnyConnection,
+        file: &str,
+        chunk: &[CaseRow],
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.case_id.as_str()).collect();
+        let existing = by_key(
+            rows_in(&mut *tx, &ids, |list| {
+                format!(
+                    "SELECT case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon,
+                     child_name, missing_place, description FROM cases WHERE case_id IN ({list})"
+                )
+            })
+            .await?,
+            "case_id",
+        )?;
+        let mut new: Vec<&CaseRow> = Vec::new();
+        for row in chunk {
+            let Some(r) = existing.get(&row.case_id) else {
+                new.push(row);
+                continue;
+            };
+            let id = &row.case_id;
+            let same = r.try_get::<String, _>("child_sex")? == sex_name(row.child_sex)
+                && r.try_get::<Option<String>, _>("birth_from")? == date(&row.birth_from)
+                && r.try_get::<Option<String>, _>("birth_to")? == date(&row.birth_to)
+                && r.try_get::<Option<String>, _>("missing_date")? == date(&row.missing_date)
+                && r.try_get::<Option<f64>, _>("missing_lat")? == row.missing_lat
+                && r.try_get::<Option<f64>, _>("missing_lon")? == row.missing_lon
+                && self.open_field("cases", "child_name", id, r.try_get("child_name")?)?
+                    == row.child_name
+                && self.open_field("cases", "missing_place", id, r.try_get("missing_place")?)?
+                    == row.missing_place
+                && self.open_field("cases", "description", id, r.try_get("description")?)?
+                    == row.description;
+            if !same {
+                return Err(row_error(
+                    file,
+                    row.line,
+                    "case_id",
+                    format!(
+                        "case {id} is already registered with different details; change it through the case page, not a re-import"
+                    ),
+                ));
+            }
+            report.unchanged += 1;
+        }
+        let now = crate::audit::now_rfc3339();
+        insert_rows(
+            &mut *tx,
             "INSERT INTO cases (case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon,
-             child_name, missing_place, description, status, public_alert, created_at)
-             VALUES ($1, $2, $3, $4, $5, CASE WHEN $12 THEN $6 END, CASE WHEN $13 THEN $7 END, $8, $9, $10, 'open', 0, $11)",
+             child_name, missing_place, description, status, public_alert, created_at) VALUES",
+            "(?, ?, ?, ?, ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, ?, ?, 'open', 0, ?)",
+            new.len(),
+            |q, i| {
+                let row = new[i];
+                let id = &row.case_id;
+                q.bind(id.clone())
+                    .bind(sex_name(row.child_sex))
+                    .bind(date(&row.birth_from))
+                    .bind(date(&row.birth_to))
+                    .bind(date(&row.missing_date))
+                    .bind(row.missing_lat.is_some())
+                    .bind(real(row.missing_lat))
+                    .bind(row.missing_lon.is_some())
+                    .bind(real(row.missing_lon))
+                    .bind(self.seal("cases", "child_name", id, row.child_name.as_deref()))
+                    .bind(self.seal("cases", "missing_place", id, row.missing_place.as_deref()))
+                    .bind(self.seal("cases", "description", id, row.description.as_deref()))
+                    .bind(now.clone())
+            },
         )
-        .bind(id)
-        .bind(sex_name(row.child_sex))
-        .bind(date(&row.birth_from))
-        .bind(date(&row.birth_to))
-        .bind(date(&row.missing_date))
-        .bind(real(row.missing_lat))
-        .bind(real(row.missing_lon))
-        .bind(self.seal("cases", "child_name", id, row.child_name.as_deref()))
-        .bind(self.seal("cases", "missing_place", id, row.missing_place.as_deref()))
-        .bind(self.seal("cases", "description", id, row.description.as_deref()))
-        .bind(crate::audit::now_rfc3339())
-        .bind(row.missing_lat.is_some())
-        .bind(row.missing_lon.is_some())
-        .execute(&mut *conn)
         .await?;
+        report.added += new.len();
         Ok(())
     }
 
@@ -463,98 +476,10 @@ impl Registry {
             let mut tx = self.begin_write().await?;
             let mut rows = reader()?;
             let mut k = 0;
-            while let Some(row) = rows.next_row()? {
-                k += 1;
-                if k > total {
-                    return Err(file_changed(file));
-                }
-                let row = &row;
-                let case = sqlx::query("SELECT id, child_sex FROM cases WHERE case_id = $1")
-                    .bind(&row.case_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| {
-                        row_error(
-                            file,
-                            row.line,
-                            "case_id",
-                            format!(
-                                "no case {} is registered; import the case first",
-                                row.case_id
-                            ),
-                        )
-                    })?;
-                let case_ref: i64 = case.try_get(0)?;
-                let child_sex = Sex::named(&case.try_get::<String, _>(1)?);
-                if sample_taken(&mut tx, Sample::Found, &row.sample_name).await? {
-                    return Err(row_error(
-                        file,
-                        row.line,
-                        "sample_name",
-                        format!(
-                            "sample {} is already a found child's sample",
-                            row.sample_name
-                        ),
-                    ));
-                }
-                let existing = sqlx::query("SELECT case_ref, relationship, sex, person_name FROM case_references WHERE sample_name = $1")
-                    .bind(&row.sample_name)
-                    .fetch_optional(&mut *tx)
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while next_chunk(&mut rows, &mut chunk, &mut k, total, file)? {
+                self.store_references(&mut tx, file, &chunk, &mut report, &mut touched)
                     .await?;
-                if let Some(r) = existing {
-                    let same = r.try_get::<i64, _>(0)? == case_ref
-                        && r.try_get::<String, _>(1)? == row.relationship.name()
-                        && r.try_get::<String, _>(2)? == sex_name(row.sex)
-                        && self.open_field(
-                            "case_references",
-                            "person_name",
-                            &row.sample_name,
-                            r.try_get(3)?,
-                        )? == row.person_name;
-                    if !same {
-                        return Err(row_error(
-                            file,
-                            row.line,
-                            "sample_name",
-                            format!(
-                                "sample {} is already registered as a reference with different details",
-                                row.sample_name
-                            ),
-                        ));
-                    }
-                    report.unchanged += 1;
-                    continue;
-                }
-                // The family must still make a pedigree.
-                let mut refs: Vec<Reference> = sqlx::query("SELECT sample_name, relationship, sex FROM case_references WHERE case_ref = $1")
-                    .bind(case_ref)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| -> Result<Reference> {
-                        Ok(Reference {
-                            id: r.try_get(0)?,
-                            relative: r.try_get::<String, _>(1)?.parse::<Relative>().map_err(RegistryError::Invalid)?,
-                            sex: Sex::named(&r.try_get::<String, _>(2)?),
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                refs.push(Reference {
-                    id: row.sample_name.clone(),
-                    relative: row.relationship,
-                    sex: row.sex,
-                });
-                if let Err(e) = case_pedigree(child_sex, &refs) {
-                    return Err(row_error(
-                        file,
-                        row.line,
-                        "relationship",
-                        format!("case {}: {e}", row.case_id),
-                    ));
-                }
-                self.insert_reference(&mut tx, row, case_ref).await?;
-                report.added += 1;
-                touched.push(case_ref);
             }
             if k != total || rows.finish() != sha {
                 return Err(file_changed(file));
@@ -579,25 +504,167 @@ impl Registry {
         Ok(report)
     }
 
-    pub(crate) async fn insert_reference(
+    /// Stores a chunk of reference rows as [`Registry::store_cases`] stores
+    /// cases: each row's case must be registered, its sample must not be a
+    /// found child's, and its family must still make a pedigree with it
+    /// (the references stored before it, in the registry or earlier in the
+    /// file, included). The cases given references are added to `touched`.
+    async fn store_references(
+        &self,
+        tx: &mut AnyConnection,
+        file: &str,
+        chunk: &[ReferenceRow],
+        report: &mut ImportReport,
+        touched: &mut Vec<i64>,
+    ) -> Result<()> {
+        let case_ids: Vec<&str> = chunk.iter().map(|r| r.case_id.as_str()).collect();
+        let cases = by_key(
+            rows_in(&mut *tx, &case_ids, |list| {
+                format!("SELECT case_id, id, child_sex FROM cases WHERE case_id IN ({list})")
+            })
+            .await?,
+            "case_id",
+        )?;
+        let samples: Vec<&str> = chunk.iter().map(|r| r.sample_name.as_str()).collect();
+        let found = by_key(
+            rows_in(&mut *tx, &samples, |list| {
+                format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
+            })
+            .await?,
+            "sample_name",
+        )?;
+        let existing = by_key(
+            rows_in(&mut *tx, &samples, |list| {
+                format!(
+                    "SELECT sample_name, case_ref, relationship, sex, person_name
+                     FROM case_references WHERE sample_name IN ({list})"
+                )
+            })
+            .await?,
+            "sample_name",
+        )?;
+        let case_refs: Vec<i64> = cases
+            .values()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut families: HashMap<i64, Vec<Reference>> = HashMap::new();
+        for r in rows_in(&mut *tx, &case_refs, |list| {
+            format!(
+                "SELECT case_ref, sample_name, relationship, sex FROM case_references
+                 WHERE case_ref IN ({list}) ORDER BY id"
+            )
+        })
+        .await?
+        {
+            families
+                .entry(r.try_get("case_ref")?)
+                .or_default()
+                .push(Reference {
+                    id: r.try_get("sample_name")?,
+                    relative: r
+                        .try_get::<String, _>("relationship")?
+                        .parse::<Relative>()
+                        .map_err(RegistryError::Damaged)?,
+                    sex: Sex::named(&r.try_get::<String, _>("sex")?),
+                });
+        }
+        let mut new: Vec<(&ReferenceRow, i64)> = Vec::new();
+        for row in chunk {
+            let case = cases.get(&row.case_id).ok_or_else(|| {
+                row_error(
+                    file,
+                    row.line,
+                    "case_id",
+                    format!(
+                        "no case {} is registered; import the case first",
+                        row.case_id
+                    ),
+                )
+            })?;
+            let case_ref: i64 = case.try_get("id")?;
+            let child_sex = Sex::named(&case.try_get::<String, _>("child_sex")?);
+            if found.contains_key(&row.sample_name) {
+                return Err(row_error(
+                    file,
+                    row.line,
+                    "sample_name",
+                    format!(
+                        "sample {} is already a found child's sample",
+                        row.sample_name
+                    ),
+                ));
+            }
+            if let Some(r) = existing.get(&row.sample_name) {
+                let same = r.try_get::<i64, _>("case_ref")? == case_ref
+                    && r.try_get::<String, _>("relationship")? == row.relationship.name()
+                    && r.try_get::<String, _>("sex")? == sex_name(row.sex)
+                    && self.open_field(
+                        "case_references",
+                        "person_name",
+                        &row.sample_name,
+                        r.try_get("person_name")?,
+                    )? == row.person_name;
+                if !same {
+                    return Err(row_error(
+                        file,
+                        row.line,
+                        "sample_name",
+                        format!(
+                            "sample {} is already registered as a reference with different details",
+                            row.sample_name
+                        ),
+                    ));
+                }
+                report.unchanged += 1;
+                continue;
+            }
+            // The family must still make a pedigree.
+            let refs = families.entry(case_ref).or_default();
+            refs.push(Reference {
+                id: row.sample_name.clone(),
+                relative: row.relationship,
+                sex: row.sex,
+            });
+            if let Err(e) = case_pedigree(child_sex, refs) {
+                return Err(row_error(
+                    file,
+                    row.line,
+                    "relationship",
+                    format!("case {}: {e}", row.case_id),
+                ));
+            }
+            new.push((row, case_ref));
+            touched.push(case_ref);
+        }
+        self.insert_references(&mut *tx, &new).await?;
+        report.added += new.len();
+        Ok(())
+    }
+
+    /// Inserts references, each with its case's row id.
+    pub(crate) async fn insert_references(
         &self,
         conn: &mut AnyConnection,
-        row: &ReferenceRow,
-        case_ref: i64,
+        rows: &[(&ReferenceRow, i64)],
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO case_references (sample_name, case_ref, relationship, sex, person_name, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        let now = crate::audit::now_rfc3339();
+        insert_rows(
+            conn,
+            "INSERT INTO case_references (sample_name, case_ref, relationship, sex, person_name, created_at) VALUES",
+            "(?, ?, ?, ?, ?, ?)",
+            rows.len(),
+            |q, i| {
+                let (row, case_ref) = rows[i];
+                let sample = &row.sample_name;
+                q.bind(sample.clone())
+                    .bind(case_ref)
+                    .bind(row.relationship.name())
+                    .bind(sex_name(row.sex))
+                    .bind(self.seal("case_references", "person_name", sample, row.person_name.as_deref()))
+                    .bind(now.clone())
+            },
         )
-        .bind(&row.sample_name)
-        .bind(case_ref)
-        .bind(row.relationship.name())
-        .bind(sex_name(row.sex))
-        .bind(self.seal("case_references", "person_name", &row.sample_name, row.person_name.as_deref()))
-        .bind(crate::audit::now_rfc3339())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Imports found children (`sample_name,found_id,sex,age_min_days,...`)
@@ -831,50 +898,49 @@ impl Registry {
         {
             let _guard = self.write.lock().await;
             let mut tx = self.begin_write().await?;
-            // Second reading: stored as read.
+            // Second reading: stored as read, a chunk at a time.
             let mut profiles = reader(samples)?;
             let mut k = 0;
-            while let Some(p) = profiles.next_profile().map_err(|e| changed(file, e))? {
-                k += 1;
-                if k > total {
-                    return Err(changed(file, ReadError::NotTogether { line: p.line }));
-                }
-                let same = self
-                    .store_profile(&mut tx, &p.sample, p.sex, &p.markers, lab, kit, file)
-                    .await?;
-                match same {
-                    Stored::Added => {}
-                    Stored::Unchanged => {
-                        report.unchanged += 1;
-                        stages(ImportStage::Storing { done: k, total });
-                        continue;
+            let mut chunk = Vec::with_capacity(CHUNK);
+            loop {
+                chunk.clear();
+                while chunk.len() < CHUNK {
+                    let Some(p) = profiles.next_profile().map_err(|e| changed(file, e))? else {
+                        break;
+                    };
+                    k += 1;
+                    if k > total {
+                        return Err(changed(file, ReadError::NotTogether { line: p.line }));
                     }
-                    Stored::Different => {
-                        return Err(row_error(
-                            file,
-                            p.line,
-                            "Sample Name",
-                            format!(
-                                "sample {} already has a different profile; a re-typing needs its own sample name",
-                                p.sample
-                            ),
-                        ));
-                    }
+                    chunk.push(p);
                 }
-                report.added += 1;
-                let as_ref =
-                    sqlx::query("SELECT case_ref FROM case_references WHERE sample_name = $1")
-                        .bind(&p.sample)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let as_found = sqlx::query("SELECT id FROM found_children WHERE sample_name = $1")
-                    .bind(&p.sample)
-                    .fetch_optional(&mut *tx)
+                if chunk.is_empty() {
+                    break;
+                }
+                let added = self
+                    .store_profiles(&mut tx, file, &chunk, lab, kit, &mut report)
                     .await?;
-                match (as_ref, as_found) {
-                    (Some(r), _) => cases.push(r.try_get::<i64, _>(0)?),
-                    (None, Some(f)) => found.push(f.try_get::<i64, _>(0)?),
-                    (None, None) => unlinked += 1,
+                let samples: Vec<&str> = added.iter().map(|p| p.sample.as_str()).collect();
+                let as_ref = by_key(
+                    rows_in(&mut *tx, &samples, |list| {
+                        format!("SELECT sample_name, case_ref FROM case_references WHERE sample_name IN ({list})")
+                    })
+                    .await?,
+                    "sample_name",
+                )?;
+                let as_found = by_key(
+                    rows_in(&mut *tx, &samples, |list| {
+                        format!("SELECT sample_name, id FROM found_children WHERE sample_name IN ({list})")
+                    })
+                    .await?,
+                    "sample_name",
+                )?;
+                for sample in samples {
+                    match (as_ref.get(sample), as_found.get(sample)) {
+                        (Some(r), _) => cases.push(r.try_get::<i64, _>("case_ref")?),
+                        (None, Some(f)) => found.push(f.try_get::<i64, _>("id")?),
+                        (None, None) => unlinked += 1,
+                    }
                 }
                 stages(ImportStage::Storing { done: k, total });
             }
@@ -964,6 +1030,43 @@ macro_rules! hashed_rows {
 hashed_rows!(CaseReader, CaseRow);
 hashed_rows!(ReferenceReader, ReferenceRow);
 hashed_rows!(FoundReader, FoundRow);
+
+/// Rows (samples of a genotype table) stored at a time in the second
+/// reading: what the registry holds of them is read by one statement per
+/// table and the new ones are written by one, so the database is handed a
+/// few statements per chunk, not a few per row. A refused row refuses the
+/// whole file all the same.
+pub const IMPORT_CHUNK: usize = 500;
+const CHUNK: usize = IMPORT_CHUNK;
+
+/// The next rows of the second reading, at most [`CHUNK`], into `chunk`;
+/// `false` at the end. `k` counts the rows read; more than the first
+/// reading's `total` means the file changed.
+fn next_chunk<R: HashedRows>(
+    rows: &mut R,
+    chunk: &mut Vec<R::Row>,
+    k: &mut usize,
+    total: usize,
+    file: &str,
+) -> Result<bool> {
+    chunk.clear();
+    while chunk.len() < CHUNK {
+        let Some(row) = rows.next_row()? else { break };
+        *k += 1;
+        if *k > total {
+            return Err(file_changed(file));
+        }
+        chunk.push(row);
+    }
+    Ok(!chunk.is_empty())
+}
+
+/// Rows by the text of their column `key`.
+fn by_key(rows: Vec<AnyRow>, key: &str) -> Result<HashMap<String, AnyRow>> {
+    rows.into_iter()
+        .map(|r| Ok((r.try_get::<String, _>(key)?, r)))
+        .collect()
+}
 
 /// The first reading of a CSV file: every row checked, nothing kept but the
 /// count and the file's SHA-256.
@@ -1084,10 +1187,28 @@ pub(crate) enum Stored {
     Different,
 }
 
+/// A profile as stored: its sex and its genotypes' allele names.
+fn stored_profile(sex: Option<Sex>, markers: &[(String, kinship::Genotype)]) -> StoredProfile {
+    StoredProfile {
+        sex: sex.map(|s| s.name().to_string()),
+        markers: markers
+            .iter()
+            .map(|(m, g)| {
+                (
+                    m.as_str().into(),
+                    compact_str::format_compact!("{}", g.first()),
+                    compact_str::format_compact!("{}", g.second()),
+                )
+            })
+            .collect(),
+    }
+}
+
 impl Registry {
     /// Stores a sample's profile (genotypes sealed), unless the sample has
-    /// one already: then says whether it is the same. Every importer of lab
-    /// files goes through here.
+    /// one already: then says whether it is the same. The importers of single
+    /// specimens (CMF) go through here, the genotype tables through
+    /// [`Registry::store_profiles`].
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn store_profile(
         &self,
@@ -1099,49 +1220,120 @@ impl Registry {
         kit: Option<&str>,
         file: &str,
     ) -> Result<Stored> {
-        let stored = StoredProfile {
-            sex: sex.map(|s| s.name().to_string()),
-            markers: markers
-                .iter()
-                .map(|(m, g)| {
-                    (
-                        m.as_str().into(),
-                        compact_str::format_compact!("{}", g.first()),
-                        compact_str::format_compact!("{}", g.second()),
-                    )
-                })
-                .collect(),
-        };
+        let stored = stored_profile(sex, markers);
         let existing = sqlx::query("SELECT genotypes FROM profiles WHERE sample_name = $1")
             .bind(sample)
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(r) = existing {
-            let old = self
-                .open_field("profiles", "genotypes", sample, r.try_get(0)?)?
-                .unwrap_or_default();
-            let old: Option<StoredProfile> = serde_json::from_str(&old).ok();
-            return Ok(if old.as_ref() == Some(&stored) {
-                Stored::Unchanged
-            } else {
-                Stored::Different
-            });
+            return self.compare_stored(sample, r.try_get("genotypes")?, &stored);
         }
-        let json =
-            serde_json::to_string(&stored).map_err(|e| RegistryError::Damaged(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO profiles (sample_name, lab, kit, typed_at, source_file, genotypes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(sample)
-        .bind(lab)
-        .bind(kit)
-        .bind(None::<String>)
-        .bind(file)
-        .bind(self.seal("profiles", "genotypes", sample, Some(&json)))
-        .bind(crate::audit::now_rfc3339())
-        .execute(&mut *tx)
-        .await?;
+        self.insert_profiles(&mut *tx, &[(sample, stored)], lab, kit, file)
+            .await?;
         Ok(Stored::Added)
+    }
+
+    /// Whether the sealed profile a sample holds is `stored`.
+    fn compare_stored(
+        &self,
+        sample: &str,
+        sealed: Option<Vec<u8>>,
+        stored: &StoredProfile,
+    ) -> Result<Stored> {
+        let old = self
+            .open_field("profiles", "genotypes", sample, sealed)?
+            .unwrap_or_default();
+        let old: Option<StoredProfile> = serde_json::from_str(&old).ok();
+        Ok(if old.as_ref() == Some(stored) {
+            Stored::Unchanged
+        } else {
+            Stored::Different
+        })
+    }
+
+    /// Stores a chunk of a genotype table's profiles as
+    /// [`Registry::store_profile`] stores one: a sample holding the same
+    /// profile is counted, one holding another is refused with its line.
+    /// Returns the profiles added.
+    async fn store_profiles<'c>(
+        &self,
+        tx: &mut AnyConnection,
+        file: &str,
+        chunk: &'c [formats::genotypes::Profile],
+        lab: Option<&str>,
+        kit: Option<&str>,
+        report: &mut ImportReport,
+    ) -> Result<Vec<&'c formats::genotypes::Profile>> {
+        let samples: Vec<&str> = chunk.iter().map(|p| p.sample.as_str()).collect();
+        let existing = by_key(
+            rows_in(&mut *tx, &samples, |list| {
+                format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
+            })
+            .await?,
+            "sample_name",
+        )?;
+        let mut added = Vec::new();
+        let mut new = Vec::new();
+        for p in chunk {
+            let stored = stored_profile(p.sex, &p.markers);
+            let Some(r) = existing.get(&p.sample) else {
+                added.push(p);
+                new.push((p.sample.as_str(), stored));
+                continue;
+            };
+            match self.compare_stored(&p.sample, r.try_get("genotypes")?, &stored)? {
+                Stored::Unchanged | Stored::Added => report.unchanged += 1,
+                Stored::Different => {
+                    return Err(row_error(
+                        file,
+                        p.line,
+                        "Sample Name",
+                        format!(
+                            "sample {} already has a different profile; a re-typing needs its own sample name",
+                            p.sample
+                        ),
+                    ));
+                }
+            }
+        }
+        self.insert_profiles(&mut *tx, &new, lab, kit, file).await?;
+        report.added += new.len();
+        Ok(added)
+    }
+
+    /// Inserts profiles, their genotypes sealed.
+    async fn insert_profiles(
+        &self,
+        conn: &mut AnyConnection,
+        profiles: &[(&str, StoredProfile)],
+        lab: Option<&str>,
+        kit: Option<&str>,
+        file: &str,
+    ) -> Result<()> {
+        let sealed = profiles
+            .iter()
+            .map(|(sample, stored)| {
+                let json = serde_json::to_string(stored)
+                    .map_err(|e| RegistryError::Damaged(e.to_string()))?;
+                Ok(self.seal("profiles", "genotypes", sample, Some(&json)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let now = crate::audit::now_rfc3339();
+        insert_rows(
+            conn,
+            "INSERT INTO profiles (sample_name, lab, kit, typed_at, source_file, genotypes, created_at) VALUES",
+            "(?, ?, ?, ?, ?, ?, ?)",
+            profiles.len(),
+            |q, i| {
+                q.bind(profiles[i].0.to_string())
+                    .bind(lab.map(str::to_string))
+                    .bind(kit.map(str::to_string))
+                    .bind(None::<String>)
+                    .bind(file.to_string())
+                    .bind(sealed[i].clone())
+                    .bind(now.clone())
+            },
+        )
+        .await
     }
 }

@@ -305,7 +305,7 @@ impl Registry {
             person_name: None,
             sex,
         };
-        self.insert_reference(tx, &row, case_ref).await?;
+        self.insert_references(tx, &[(&row, case_ref)]).await?;
         Ok((case_ref, true))
     }
 

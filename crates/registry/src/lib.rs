@@ -51,7 +51,7 @@ pub use accounts::{Role, SessionUser, UserRecord};
 pub use candidate_case::CandidateCase;
 pub use delete::CaseDeletion;
 pub use facts::Category;
-pub use import::{ImportReport, ImportStage, OpenFile};
+pub use import::{IMPORT_CHUNK, ImportReport, ImportStage, OpenFile};
 pub use import_kind::ImportKind;
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use page_data::{CandidateDetail, CandidateSummary, FamilyStatus};

@@ -280,3 +280,53 @@ fn placeholders(n: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A statement with its values bound.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Parameters of one statement at most (below SQLite's 32,766 and
+/// PostgreSQL's 65,535).
+const PARAMS_MAX: usize = 8_000;
+
+/// Inserts `n` rows by statements of many rows each (one hand-over to the
+/// database for hundreds of rows, not one per row): `insert` is `INSERT INTO
+/// table (columns) VALUES`, `row` one row's values with a `?` for each
+/// parameter (an expression may use several), and `bind` binds row `i`'s
+/// values in the order of the `?`s.
+pub(crate) async fn insert_rows<'q>(
+    conn: &mut AnyConnection,
+    insert: &str,
+    row: &str,
+    n: usize,
+    mut bind: impl FnMut(AnyQuery<'q>, usize) -> AnyQuery<'q>,
+) -> Result<()> {
+    let per_row = row.matches('?').count().max(1);
+    let rows_per_statement = (PARAMS_MAX / per_row).max(1);
+    let mut start = 0;
+    while start < n {
+        let end = (start + rows_per_statement).min(n);
+        let mut sql = String::from(insert);
+        let mut p = 0;
+        for i in start..end {
+            sql.push_str(if i == start { " " } else { ", " });
+            for part in row.split_inclusive('?') {
+                match part.strip_suffix('?') {
+                    Some(text) => {
+                        p += 1;
+                        sql.push_str(text);
+                        sql.push('$');
+                        sql.push_str(&p.to_string());
+                    }
+                    None => sql.push_str(part),
+                }
+            }
+        }
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for i in start..end {
+            query = bind(query, i);
+        }
+        query.execute(&mut *conn).await?;
+        start = end;
+    }
+    Ok(())
+}

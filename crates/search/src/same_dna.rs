@@ -16,8 +16,8 @@
 //! many profiles at once (a bulk import), [`Index::same_dna_children_many`]
 //! and [`Index::same_dna_references_many`] read the index a few times and
 //! look every stored profile up in hash tables of the queries: per set of
-//! typed markers many queries share (a lab's kit), the full genotype and
-//! each leave-one-marker-out genotype over the markers shared; for the
+//! typed markers many queries share (a lab's kit), the genotypes of the two
+//! halves of the markers shared (one difference spoils one half); for the
 //! profiles of sets few share (a smaller kit, markers that failed), keys
 //! that do not depend on the other profile's set ([`Triples`]). Every hit
 //! is confirmed by [`compare`]; no pair is missed for want of a key, which
@@ -121,37 +121,6 @@ fn term(m: usize, g: [u8; 2]) -> u64 {
     z ^ (z >> 31)
 }
 
-/// What distinguishes the key "every marker but `m`" from the full key.
-#[inline]
-fn skip_tag(m: usize) -> u64 {
-    term(m, [0xFE, 0xFD])
-}
-
-/// The keys of a profile over the markers of `shared`: the full genotype,
-/// then, per marker of `shared`, the genotype without it. Two profiles
-/// differing at most at one marker of `shared` have a key in common.
-fn keys(profile: &[[u8; 2]], shared: u64, out: &mut Vec<u64>) {
-    out.clear();
-    let mut total = 0u64;
-    let mut bits = shared;
-    while bits != 0 {
-        let m = bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        total = total.wrapping_add(term(m, profile[m]));
-    }
-    out.push(total);
-    let mut bits = shared;
-    while bits != 0 {
-        let m = bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        out.push(
-            total
-                .wrapping_sub(term(m, profile[m]))
-                .wrapping_add(skip_tag(m)),
-        );
-    }
-}
-
 /// Keys of a profile that need no knowledge of the other profile's typed
 /// markers: the markers are dealt into groups (marker `m` into group `m %
 /// groups`), and each triple of markers a profile has typed within one
@@ -174,27 +143,60 @@ impl Triples {
             groups: (min_shared - 2) / 2,
         })
     }
+}
 
+/// How a table keys its profiles; two profiles with the same DNA have a key
+/// in common.
+#[derive(Debug, Clone, Copy)]
+enum Keying {
+    /// Whatever the markers both have typed ([`Triples`]).
+    Triples(Triples),
+    /// Over the markers of this set, which both have typed: the shared
+    /// markers dealt alternately into two halves, a key per half. A single
+    /// difference spoils one half only, so the other half's key is common.
+    Halves(u64),
+}
+
+impl Keying {
     /// The keys of `profile` into `out`.
     fn keys(self, profile: &[[u8; 2]], terms: &mut Vec<u64>, out: &mut Vec<u64>) {
         out.clear();
-        for g in 0..self.groups {
-            terms.clear();
-            terms.extend(
-                (g..profile.len())
-                    .step_by(self.groups)
-                    .filter(|&m| profile[m][0] != MISSING)
-                    .map(|m| term(m, profile[m])),
-            );
-            for i in 0..terms.len() {
-                for j in i + 1..terms.len() {
-                    let two = terms[i].wrapping_add(terms[j]);
-                    out.extend(terms[j + 1..].iter().map(|t| two.wrapping_add(*t)));
+        match self {
+            Keying::Triples(Triples { groups }) => {
+                for g in 0..groups {
+                    terms.clear();
+                    terms.extend(
+                        (g..profile.len())
+                            .step_by(groups)
+                            .filter(|&m| profile[m][0] != MISSING)
+                            .map(|m| term(m, profile[m])),
+                    );
+                    for i in 0..terms.len() {
+                        for j in i + 1..terms.len() {
+                            let two = terms[i].wrapping_add(terms[j]);
+                            out.extend(terms[j + 1..].iter().map(|t| two.wrapping_add(*t)));
+                        }
+                    }
                 }
+            }
+            Keying::Halves(shared) => {
+                let mut half = [HALF_TAGS[0], HALF_TAGS[1]];
+                let mut bits = shared;
+                let mut k = 0;
+                while bits != 0 {
+                    let m = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    half[k % 2] = half[k % 2].wrapping_add(term(m, profile[m]));
+                    k += 1;
+                }
+                out.extend(half);
             }
         }
     }
 }
+
+/// What tells the two halves' keys apart.
+const HALF_TAGS: [u64; 2] = [0x5851_F42D_4C95_7F2D, 0x1405_7B7E_F767_814F];
 
 /// Scratch space of a look-up in [`Candidates`].
 #[derive(Default)]
@@ -204,12 +206,13 @@ struct Lookup {
     ids: Vec<u32>,
 }
 
-/// A set of profiles (numbered by position) by their triples: the
-/// candidates for the same DNA as any profile are those sharing a key
-/// with it. A static hash table: the keys sorted by bucket, a bucket's
-/// entries found from its start.
+/// A set of profiles (numbered by position) by their keys: the candidates
+/// for the same DNA as any profile are those sharing a key with it. A static
+/// hash table: the keys sorted by bucket, a bucket's entries found from its
+/// start.
 enum Candidates {
     Keys {
+        keying: Keying,
         /// 64 minus the bits of a bucket number.
         shift: u32,
         /// Per bucket, where its entries start (one more at the end).
@@ -217,19 +220,19 @@ enum Candidates {
         keys: Vec<u64>,
         ids: Vec<u32>,
     },
-    /// Below the floor [`Triples`] needs: every profile is a candidate.
+    /// Without a keying: every profile is a candidate.
     All(Vec<u32>),
 }
 
 impl Candidates {
-    fn of(triples: Option<Triples>, profiles: &[&[[u8; 2]]]) -> Candidates {
-        let Some(triples) = triples else {
+    fn of(keying: Option<Keying>, profiles: &[&[[u8; 2]]]) -> Candidates {
+        let Some(keying) = keying else {
             return Candidates::All((0..profiles.len() as u32).collect());
         };
         let mut entries: Vec<(u64, u32)> = Vec::new();
         let mut look = Lookup::default();
         for (id, p) in profiles.iter().enumerate() {
-            triples.keys(p, &mut look.terms, &mut look.keys);
+            keying.keys(p, &mut look.terms, &mut look.keys);
             entries.extend(look.keys.iter().map(|&k| (k, id as u32)));
         }
         // About four buckets an entry: most look-ups of an absent key end
@@ -253,6 +256,7 @@ impl Candidates {
             *at += 1;
         }
         Candidates::Keys {
+            keying,
             shift,
             starts,
             keys,
@@ -261,28 +265,21 @@ impl Candidates {
     }
 
     /// The profiles sharing a key with `profile`, each once.
-    fn of_profile<'a>(
-        &'a self,
-        triples: Option<Triples>,
-        profile: &[[u8; 2]],
-        look: &'a mut Lookup,
-    ) -> &'a [u32] {
-        let (
-            Candidates::Keys {
-                shift,
-                starts,
-                keys,
-                ids,
-            },
-            Some(triples),
-        ) = (self, triples)
+    fn of_profile<'a>(&'a self, profile: &[[u8; 2]], look: &'a mut Lookup) -> &'a [u32] {
+        let Candidates::Keys {
+            keying,
+            shift,
+            starts,
+            keys,
+            ids,
+        } = self
         else {
-            return match self {
-                Candidates::All(all) => all,
-                Candidates::Keys { .. } => &[],
+            let Candidates::All(all) = self else {
+                unreachable!()
             };
+            return all;
         };
-        triples.keys(profile, &mut look.terms, &mut look.keys);
+        keying.keys(profile, &mut look.terms, &mut look.keys);
         look.ids.clear();
         for &k in &look.keys {
             let b = (k >> shift) as usize;
@@ -299,18 +296,18 @@ impl Candidates {
     }
 }
 
-/// Queries grouped by typed mask, with hash tables of their keys built per
+/// Queries grouped by typed mask, with a table of their halves built per
 /// set of shared markers as stored profiles ask for them.
 struct Batch<'q> {
     queries: &'q [&'q [[u8; 2]]],
     min_shared: usize,
     /// (mask, the queries of that mask).
     by_mask: Vec<(u64, Vec<usize>)>,
-    /// (query mask, shared markers) -> key -> queries.
-    tables: HashMap<(u64, u64), HashMap<u64, Vec<usize>>>,
+    /// (group of `by_mask`, shared markers) -> its queries by their halves.
+    tables: HashMap<(usize, u64), Candidates>,
     /// The masks of `by_mask`.
     masks: std::collections::HashSet<u64>,
-    scratch: Vec<u64>,
+    look: Lookup,
 }
 
 impl<'q> Batch<'q> {
@@ -348,7 +345,7 @@ impl<'q> Batch<'q> {
                 by_mask,
                 tables: HashMap::new(),
                 masks,
-                scratch: Vec::new(),
+                look: Lookup::default(),
             },
             alone,
         )
@@ -366,33 +363,20 @@ impl<'q> Batch<'q> {
         if !self.masks.contains(&mask) {
             return false;
         }
-        for (qmask, qs) in &self.by_mask {
+        let queries = self.queries;
+        for (g, (qmask, qs)) in self.by_mask.iter().enumerate() {
             let shared = mask & qmask;
             if (shared.count_ones() as usize) < self.min_shared {
                 continue;
             }
-            let queries = self.queries;
-            let table = self.tables.entry((*qmask, shared)).or_insert_with(|| {
-                let mut table: HashMap<u64, Vec<usize>> = HashMap::new();
-                let mut keys_of = Vec::new();
-                for &q in qs {
-                    keys(queries[q], shared, &mut keys_of);
-                    for &k in &keys_of {
-                        table.entry(k).or_default().push(q);
-                    }
-                }
-                table
+            let table = self.tables.entry((g, shared)).or_insert_with(|| {
+                let profiles: Vec<&[[u8; 2]]> = qs.iter().map(|&q| queries[q]).collect();
+                Candidates::of(Some(Keying::Halves(shared)), &profiles)
             });
-            keys(stored, shared, &mut self.scratch);
-            let start = found.len();
-            for k in &self.scratch {
-                for &q in table.get(k).map_or(&[][..], Vec::as_slice) {
-                    if found[start..].iter().any(|(f, _)| *f == q) {
-                        continue;
-                    }
-                    if let Some(same) = compare(queries[q], stored, self.min_shared) {
-                        found.push((q, same));
-                    }
+            for &k in table.of_profile(stored, &mut self.look) {
+                let q = qs[k as usize];
+                if let Some(same) = compare(queries[q], stored, self.min_shared) {
+                    found.push((q, same));
                 }
             }
         }
@@ -677,13 +661,13 @@ fn hashed<S: Stored>(
     // 1. The keyed queries.
     if !alone.is_empty() {
         let keyed: Vec<&[[u8; 2]]> = alone.iter().map(|&q| queries[q]).collect();
-        let table = Candidates::of(triples, &keyed);
+        let table = Candidates::of(triples.map(Keying::Triples), &keyed);
         let found: Vec<Vec<(usize, S::At, SameDna)>> = (0..stored.parts())
             .into_par_iter()
             .map_init(Lookup::default, |look, part| {
                 let mut found = Vec::new();
                 stored.each_in(part, &mut |at, p| {
-                    for &k in table.of_profile(triples, p, look) {
+                    for &k in table.of_profile(p, look) {
                         let q = alone[k as usize];
                         if let Some(same) = compare(queries[q], p, min_shared) {
                             found.push((q, at, same));
@@ -717,7 +701,7 @@ fn hashed<S: Stored>(
     // 3. The tabled queries, for the stored profiles kept.
     if !kept.is_empty() {
         let profiles: Vec<&[[u8; 2]]> = kept.iter().map(|(_, p)| p.as_slice()).collect();
-        let table = Candidates::of(triples, &profiles);
+        let table = Candidates::of(triples.map(Keying::Triples), &profiles);
         let tabled: Vec<usize> = batch
             .by_mask
             .iter()
@@ -727,7 +711,7 @@ fn hashed<S: Stored>(
             .par_iter()
             .map_init(Lookup::default, |look, &q| {
                 let mut found = Vec::new();
-                for &k in table.of_profile(triples, queries[q], look) {
+                for &k in table.of_profile(queries[q], look) {
                     let (at, p) = &kept[k as usize];
                     if let Some(same) = compare(queries[q], p, min_shared) {
                         found.push((*at, same));

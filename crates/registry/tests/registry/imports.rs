@@ -501,11 +501,11 @@ async fn markers_of_the_active_database_are_known(db: &TestDb) {
 }
 both!(markers_of_the_active_database_are_known);
 
-/// A lab file is read as a stream twice: checked, then stored profile by
-/// profile in one transaction. A refusal that only the second reading meets,
-/// at its last profile, after every other profile was written (the stored
-/// data refuses it; the file changed between the readings), leaves the
-/// registry exactly as it was.
+/// A lab file is read as a stream twice: checked, then stored a chunk of
+/// profiles at a time in one transaction. A refusal that only the second
+/// reading meets, at its last profile, after every other profile was
+/// written (the stored data refuses it; the file changed between the
+/// readings), leaves the registry exactly as it was.
 async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
     use std::sync::Mutex;
     let r = &db.registry;
@@ -541,13 +541,23 @@ async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
     .await
     .unwrap();
     let before = snapshot(r).await;
-    let samples = s.references_csv.lines().count() - 1 + 5;
+    // The scenario's profiles, then profiles of nobody yet up to two whole
+    // chunks of the second reading, which are written before the chunk of
+    // the refused row is read.
+    let scenario = s.references_csv.lines().count() - 1 + 5;
+    let samples = 2 * registry::IMPORT_CHUNK;
+    let extra: String = (scenario..samples)
+        .map(|i| format!("X.hid\tEXTRA-{i}\tP\tTH01\tB\t6\t{}\t\t1\t1\n", 7 + i % 5))
+        .collect();
 
     // On disk, opened twice as the command line opens it; the stored DUP-1
     // has another genotype than the file's last row.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("profiles.txt");
-    let text = format!("{}X.hid\tDUP-1\tP\tTH01\tB\t6\t8\t\t1\t1\n", s.profiles_tsv);
+    let text = format!(
+        "{}{extra}X.hid\tDUP-1\tP\tTH01\tB\t6\t8\t\t1\t1\n",
+        s.profiles_tsv
+    );
     std::fs::write(&path, &text).unwrap();
     let lines = text.lines().count();
     let opened = Mutex::new(0);
@@ -583,7 +593,7 @@ async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
     // The file changes between the two readings: a profile more, a bad
     // allele on the last line, or a profile fewer (the last sample's rows
     // gone), the second time.
-    let good = s.profiles_tsv.clone();
+    let good = format!("{}{extra}", s.profiles_tsv);
     let last = good.lines().last().unwrap().split('\t').nth(1).unwrap();
     let fewer: String = good
         .lines()
@@ -806,3 +816,103 @@ async fn a_csv_file_changed_between_readings_is_refused(db: &TestDb) {
     );
 }
 both!(a_csv_file_changed_between_readings_is_refused);
+
+/// A file of more rows than the second reading stores at a time is stored
+/// as if row by row: rows already registered are met in any chunk, a row
+/// with other details in the last chunk is refused with its line, a family
+/// given a relative by an earlier import is checked with it in a later
+/// chunk, and a refusal leaves nothing of the file.
+async fn a_file_of_several_chunks_is_stored_as_row_by_row(db: &TestDb) {
+    let r = &db.registry;
+    r.import_frequencies(
+        "t",
+        "nist.csv",
+        formats::builtin::NIST_FREQUENCIES,
+        Some("NIST"),
+        Some("All"),
+        true,
+    )
+    .await
+    .unwrap();
+    let n = 2 * registry::IMPORT_CHUNK + 10;
+    let sex = |i: usize| if i % 2 == 0 { "male" } else { "female" };
+    let row = |i: usize, sex: &str| format!("MC-{i},,{sex},2024-01-01,2024-03-01,2024-06-01,,,,\n");
+    let cases: String = (0..n).map(|i| row(i, sex(i))).collect();
+    let some: String = (0..n).step_by(97).map(|i| row(i, sex(i))).collect();
+    r.import_cases("t", "some.csv", &format!("{CASES_HEADER}{some}"))
+        .await
+        .unwrap();
+    let before_all = snapshot(r).await;
+    // The last case registered already, with another sex.
+    let last = n - 1;
+    let other = format!("{CASES_HEADER}{some}{}", row(last, sex(last + 1)));
+    r.import_cases("t", "other.csv", &other).await.unwrap();
+    let refused = r
+        .import_cases("t", "cases.csv", &format!("{CASES_HEADER}{cases}"))
+        .await
+        .expect_err("MC-last is registered as the other sex");
+    assert!(
+        refused
+            .to_string()
+            .contains(&format!("cases.csv:{}", n + 1)),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains(&format!("MC-{last}")),
+        "{refused}"
+    );
+    let with_last = snapshot(r).await;
+    assert_eq!(count(&with_last, "cases"), count(&before_all, "cases") + 1);
+    // Without that one the file goes in: the cases registered before are
+    // met again, in whichever chunk they are.
+    let all_but_last: String = (0..last).map(|i| row(i, sex(i))).collect();
+    let rep = r
+        .import_cases("t", "cases.csv", &format!("{CASES_HEADER}{all_but_last}"))
+        .await
+        .unwrap();
+    let some_rows = some.lines().count();
+    assert_eq!(
+        (rep.added, rep.unchanged),
+        (last - some_rows, some_rows),
+        "{rep:?}"
+    );
+    assert_eq!(count(&snapshot(r).await, "cases"), n as i64);
+
+    // MC-7's mother is registered; a file giving every case a father, and
+    // MC-7 a second mother on its last line, is refused there.
+    r.import_references(
+        "t",
+        "mother.csv",
+        &format!("{REFERENCES_HEADER}RS-M7,MC-7,mother,,female\n"),
+    )
+    .await
+    .unwrap();
+    let before = snapshot(r).await;
+    let fathers: String = (0..n)
+        .map(|i| format!("RS-{i}F,MC-{i},father,,male\n"))
+        .collect();
+    let e = r
+        .import_references(
+            "t",
+            "refs.csv",
+            &format!("{REFERENCES_HEADER}{fathers}RS-M7B,MC-7,mother,,female\n"),
+        )
+        .await
+        .expect_err("MC-7 has a mother");
+    assert!(
+        e.to_string().contains(&format!("refs.csv:{}", n + 2)),
+        "{e}"
+    );
+    assert!(e.to_string().contains("RS-M7"), "{e}");
+    assert_eq!(before, snapshot(r).await, "nothing of the file is kept");
+    let rep = r
+        .import_references("t", "refs.csv", &format!("{REFERENCES_HEADER}{fathers}"))
+        .await
+        .unwrap();
+    assert_eq!(rep.added, n);
+    assert_eq!(
+        count(&snapshot(r).await, "references"),
+        count(&before, "references") + n as i64
+    );
+}
+both!(a_file_of_several_chunks_is_stored_as_row_by_row);

@@ -1,6 +1,6 @@
 //! Imports: frequency databases, cases, references, found children and lab
-//! profiles. Each file is read whole and checked first, then stored in one
-//! transaction, together with the search of what it adds and the candidates
+//! profiles. Each file is read and checked whole first, then stored in one
+//! transaction, a chunk of rows at a time ([`IMPORT_CHUNK`]), together with the search of what it adds and the candidates
 //! found (so a crash leaves neither rows without their candidates nor
 //! candidates without their rows): a bad row and nothing of the file is stored. A row already
 //! stored with the same content is skipped, so a file imported twice adds
@@ -329,7 +329,7 @@ impl Registry {
     /// Imports missing-child cases from a file opened by `open`, read twice
     /// as a stream, never whole: first every row checked and counted and the
     /// file hashed, keeping only the case ids (to refuse a repeated one); then
-    /// read again and stored row by row in the import's one transaction. A
+    /// read again and stored a chunk at a time in the import's one transaction. A
     /// file that changed between the two readings is refused and nothing is
     /// stored.
     pub async fn import_cases_from<'f>(
@@ -849,9 +849,9 @@ impl Registry {
     /// Imports lab profiles from a file opened by `open`, which is read
     /// twice as a stream, never whole: first checked (nothing kept but a
     /// count and a hash per sample name; [`ImportStage::Checked`]), then read
-    /// again and stored profile by profile in the import's one transaction,
+    /// again and stored a chunk of profiles at a time in the import's one transaction,
     /// hashed (SHA-256, recorded with the import) as it is read. Memory is
-    /// one profile and the search index, whatever the size of the file (a
+    /// a chunk of profiles and the search index, whatever the size of the file (a
     /// file whose samples' rows are apart is read keeping every sample, as
     /// before). A file that changed between the two readings is refused and
     /// nothing is stored.
@@ -1193,13 +1193,7 @@ fn stored_profile(sex: Option<Sex>, markers: &[(String, kinship::Genotype)]) -> 
         sex: sex.map(|s| s.name().to_string()),
         markers: markers
             .iter()
-            .map(|(m, g)| {
-                (
-                    m.as_str().into(),
-                    compact_str::format_compact!("{}", g.first()),
-                    compact_str::format_compact!("{}", g.second()),
-                )
-            })
+            .map(|(m, g)| (m.as_str().into(), g.first(), g.second()))
             .collect(),
     }
 }

@@ -4,13 +4,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use kinship::{Allele, MarkerFrequencies, MarkerModel, MutationKind, Relative, Sex};
 use search::{Hit, Index, Models, Profile, Query, SearchConfig};
+use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
 use crate::changes::{changes_since, last_change, record_change};
 use crate::facts::{CaseDays, CaseFacts};
 use crate::same_dna::SameDnaPair;
-use crate::store::{Event, append_audit, rows_in};
+use crate::store::{Event, append_audit, append_audits, execute_in, insert_rows, rows_in};
 use crate::stored::{
     ActiveDatabase, CaseRefs, Snapshot, StoredMarker, StoredProfile, child_profile,
 };
@@ -430,18 +431,18 @@ impl Registry {
             .values()
             .flat_map(|(_, refs)| refs.iter().map(|(s, _, _)| s))
             .chain(snap.found.values());
-        let mut carried: HashMap<&str, HashSet<&str>> = HashMap::new();
+        let mut carried: HashMap<&str, HashSet<Allele>> = HashMap::new();
         for p in attached.filter_map(|s| snap.profiles.get(s)) {
             for (m, a, b) in &p.markers {
                 let set = carried.entry(m.as_str()).or_default();
-                set.insert(a.as_str());
-                set.insert(b.as_str());
+                set.insert(*a);
+                set.insert(*b);
             }
         }
         let (models, added) = self.models(markers, *sample_size, |marker| {
             carried
                 .get(marker)
-                .map(|s| s.iter().filter_map(|a| a.parse().ok()).collect())
+                .map(|s| s.iter().copied().collect())
                 .unwrap_or_default()
         })?;
         let mut index = Index::new(
@@ -738,7 +739,10 @@ impl Registry {
         let kept: HashSet<(i64, i64)> = results.iter().map(|(f, c, _, _)| (*f, *c)).collect();
         let searched_cases: Vec<i64> = cases.to_vec();
         let searched_found: Vec<i64> = children.iter().map(|(f, _)| *f).collect();
-        for (f, c) in stored_pairs(&mut *tx, &searched_cases, &searched_found).await? {
+        // Every stored pair a result can be: each result's case was
+        // searched, or its child was.
+        let existing = stored_pairs(&mut *tx, &searched_cases, &searched_found).await?;
+        for &(f, c) in &existing {
             if kept.contains(&(f, c)) {
                 continue;
             }
@@ -749,17 +753,76 @@ impl Registry {
                 results.push((f, c, hit, false));
             }
         }
+        let stored = self
+            .store_candidates(
+                &mut *tx,
+                index,
+                db_id,
+                &state.added,
+                &state.model_desc,
+                &results,
+                &existing,
+            )
+            .await?;
+        let ids: Vec<String> = searches.iter().map(|s| s.2.to_string()).collect();
+        let events: Vec<Event> = searches
+            .iter()
+            .zip(&ids)
+            .map(|((action, target_type, _, scanned, hits), id)| Event {
+                actor,
+                action,
+                target_type,
+                target_id: id,
+                detail: format!("{scanned} compared, {hits} candidates"),
+            })
+            .collect();
+        append_audits(&mut *tx, self.backend, &events).await?;
+        let mut update = update;
+        update.same_dna = same_dna;
+        Ok((stored, update))
+    }
+}
+
+impl Registry {
+    /// Stores the scored pairs `results` (found, case, hit, whether a new
+    /// candidate may be stored): a pair in `existing` has its scores
+    /// updated, a new one is inserted (with its case marked
+    /// `candidate_found`) when it may be; a pair given twice is stored once.
+    /// Returns how many candidates are new.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_candidates(
+        &self,
+        tx: &mut AnyConnection,
+        index: &Index,
+        db_id: i64,
+        added: &impl Serialize,
+        model: &str,
+        results: &[(i64, i64, Hit, bool)],
+        existing: &BTreeSet<(i64, i64)>,
+    ) -> Result<usize> {
         let names: Vec<String> = index
             .models()
             .markers()
             .iter()
             .map(|m| m.name().to_string())
             .collect();
-        let added = serde_json::to_string(&state.added).unwrap_or_default();
-        let model = state.model_desc.clone();
+        let added = serde_json::to_string(added).unwrap_or_default();
         let now = crate::audit::now_rfc3339();
-        let mut stored = 0;
-        for (found_ref, case_ref, hit, new) in &results {
+        // The first of each pair, new when any of its results may be.
+        let mut at: HashMap<(i64, i64), usize> = HashMap::new();
+        let mut pairs: Vec<(i64, i64, &Hit, bool)> = Vec::new();
+        for (f, c, hit, new) in results {
+            match at.get(&(*f, *c)) {
+                Some(&i) => pairs[i].3 |= *new,
+                None => {
+                    at.insert((*f, *c), pairs.len());
+                    pairs.push((*f, *c, hit, *new));
+                }
+            }
+        }
+        // The eleven values after the pair, in the order both statements
+        // bind them.
+        let values = |hit: &Hit| {
             let per_marker: Vec<serde_json::Value> = hit
                 .markers
                 .iter()
@@ -771,73 +834,78 @@ impl Registry {
                 .map(|&m| names[m].as_str())
                 .collect();
             let lr = hit.lr();
-            let values = (
+            (
                 if lr.is_finite() { lr } else { f64::MAX },
                 hit.log10_lr,
                 hit.markers_compared() as i64,
                 serde_json::to_string(&inconsistent).unwrap_or_default(),
                 serde_json::Value::from(per_marker).to_string(),
-            );
-            // The same twelve values, in the same order, for the update of
-            // a stored pair and the insert of a new one.
-            let bound = |sql: &'static str| {
-                sqlx::query(sql)
-                    .bind(*found_ref)
-                    .bind(*case_ref)
-                    .bind(values.0)
-                    .bind(values.1)
-                    .bind(values.2)
-                    .bind(&values.3)
-                    .bind(&values.4)
-                    .bind(hit.shape)
-                    .bind(&model)
-                    .bind(db_id)
-                    .bind(&added)
-                    .bind(&now)
-            };
-            let updated = bound(
+            )
+        };
+        let (updates, inserts): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(f, c, _, _)| existing.contains(&(*f, *c)));
+        for (found_ref, case_ref, hit, _) in &updates {
+            let v = values(hit);
+            sqlx::query(
                 "UPDATE candidates SET lr = $3, log10_lr = $4, markers_compared = $5, inconsistent = $6, per_marker = $7,
                  shape = $8, model = $9, frequency_db = $10, added_alleles = $11, computed_at = $12
                  WHERE found_ref = $1 AND case_ref = $2",
             )
+            .bind(*found_ref)
+            .bind(*case_ref)
+            .bind(v.0)
+            .bind(v.1)
+            .bind(v.2)
+            .bind(v.3)
+            .bind(v.4)
+            .bind(hit.shape)
+            .bind(model)
+            .bind(db_id)
+            .bind(&added)
+            .bind(&now)
             .execute(&mut *tx)
             .await?;
-            if updated.rows_affected() == 0 && *new {
-                bound(
-                    "INSERT INTO candidates (found_ref, case_ref, lr, log10_lr, markers_compared, inconsistent, per_marker,
-                     shape, model, frequency_db, added_alleles, computed_at, status)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new')",
-                )
-                .execute(&mut *tx)
-                .await?;
-                stored += 1;
-            }
-            if *new {
-                sqlx::query(
-                    "UPDATE cases SET status = 'candidate_found' WHERE id = $1 AND status = 'open'",
-                )
-                .bind(*case_ref)
-                .execute(&mut *tx)
-                .await?;
-            }
         }
-        for (action, target_type, id, scanned, hits) in searches {
-            append_audit(
-                &mut *tx,
-                self.backend,
-                Event {
-                    actor,
-                    action,
-                    target_type,
-                    target_id: &id.to_string(),
-                    detail: format!("{scanned} compared, {hits} candidates"),
-                },
-            )
-            .await?;
-        }
-        let mut update = update;
-        update.same_dna = same_dna;
-        Ok((stored, update))
+        let inserts: Vec<_> = inserts.into_iter().filter(|p| p.3).collect();
+        insert_rows(
+            &mut *tx,
+            "INSERT INTO candidates (found_ref, case_ref, lr, log10_lr, markers_compared, inconsistent, per_marker,
+             shape, model, frequency_db, added_alleles, computed_at, status) VALUES",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')",
+            inserts.len(),
+            |q, i| {
+                let (found_ref, case_ref, hit, _) = inserts[i];
+                let v = values(hit);
+                q.bind(found_ref)
+                    .bind(case_ref)
+                    .bind(v.0)
+                    .bind(v.1)
+                    .bind(v.2)
+                    .bind(v.3)
+                    .bind(v.4)
+                    .bind(hit.shape)
+                    .bind(model.to_string())
+                    .bind(db_id)
+                    .bind(added.clone())
+                    .bind(now.clone())
+            },
+        )
+        .await?;
+        // A case with a new candidate is no longer only open.
+        let mut found_for: Vec<i64> = updates
+            .iter()
+            .filter(|p| p.3)
+            .chain(&inserts)
+            .map(|p| p.1)
+            .collect();
+        found_for.sort_unstable();
+        found_for.dedup();
+        execute_in(&mut *tx, &found_for, |list| {
+            format!("UPDATE cases SET status = 'candidate_found' WHERE status = 'open' AND id IN ({list})")
+        })
+        .await?;
+        Ok(inserts.len())
     }
 }
 

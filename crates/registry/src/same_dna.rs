@@ -17,6 +17,7 @@
 //! case's erasure and a retention run delete those of its references.
 //! No genotype is stored or told: marker names and counts only.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use kinship::Relative;
@@ -315,19 +316,32 @@ impl Registry {
     }
 
     /// Per case of `cases`, its references' samples and stored profiles:
-    /// those the import read already, the others read and decrypted now
-    /// (one audit entry saying how many).
-    async fn reference_profiles(
+    /// those the import read already (borrowed from `snap`: a bulk import's
+    /// every case is pointed to, by its own references at least), the
+    /// others read and decrypted now (one audit entry saying how many).
+    async fn reference_profiles<'s>(
         &self,
         tx: &mut AnyConnection,
         actor: &str,
-        snap: &Snapshot,
+        snap: &'s Snapshot,
         cases: &BTreeSet<i64>,
-    ) -> Result<HashMap<i64, Vec<(String, StoredProfile)>>> {
-        let mut out: HashMap<i64, Vec<(String, StoredProfile)>> = HashMap::new();
-        let ids: Vec<i64> = cases.iter().copied().collect();
+    ) -> Result<HashMap<i64, Vec<(String, Cow<'s, StoredProfile>)>>> {
+        let mut out: HashMap<i64, Vec<(String, Cow<'s, StoredProfile>)>> = HashMap::new();
+        let mut others: Vec<i64> = Vec::new();
+        for &case in cases {
+            let Some((_, refs)) = snap.cases.get(&case) else {
+                others.push(case);
+                continue;
+            };
+            let known = out.entry(case).or_default();
+            for (sample, _, _) in refs {
+                if let Some(p) = snap.profiles.get(sample) {
+                    known.push((sample.clone(), Cow::Borrowed(p)));
+                }
+            }
+        }
         let mut read = 0;
-        let rows = rows_in(&mut *tx, &ids, |list| {
+        let rows = rows_in(&mut *tx, &others, |list| {
             format!(
                 "SELECT r.case_ref, r.sample_name, p.genotypes FROM case_references r
                  JOIN profiles p ON p.sample_name = r.sample_name
@@ -336,13 +350,13 @@ impl Registry {
         })
         .await?;
         for r in rows {
-            let case: i64 = r.try_get(0)?;
-            let sample: String = r.try_get(1)?;
+            let case: i64 = r.try_get("case_ref")?;
+            let sample: String = r.try_get("sample_name")?;
             let profile = match snap.profiles.get(&sample) {
-                Some(p) => p.clone(),
+                Some(p) => Cow::Borrowed(p),
                 None => {
                     read += 1;
-                    self.stored_profile(&sample, r.try_get(2)?)?
+                    Cow::Owned(self.stored_profile(&sample, r.try_get("genotypes")?)?)
                 }
             };
             out.entry(case).or_default().push((sample, profile));

@@ -172,6 +172,20 @@ pub(crate) async fn append_audit(
     backend: Backend,
     event: Event<'_>,
 ) -> Result<()> {
+    append_audits(conn, backend, std::slice::from_ref(&event)).await
+}
+
+/// Appends `events` to the audit log in order, each chained to the one
+/// before: the last entry read once, the entries written by multi-row
+/// statements (a bulk import audits every search it ran).
+pub(crate) async fn append_audits(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    events: &[Event<'_>],
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
     if backend == Backend::Postgres {
         // One appender at a time across processes: the chain is a sequence.
         sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
@@ -181,37 +195,50 @@ pub(crate) async fn append_audit(
     let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
-    let (seq, prev) = match last {
-        Some(r) => (r.try_get::<i64, _>(0)? + 1, r.try_get::<String, _>(1)?),
+    let (mut seq, mut prev) = match last {
+        Some(r) => (
+            r.try_get::<i64, _>("seq")? + 1,
+            r.try_get::<String, _>("hash")?,
+        ),
         None => (1, GENESIS.to_string()),
     };
     let at = audit::now_rfc3339();
-    let hash = audit::entry_hash(
-        &prev,
-        seq,
-        &at,
-        event.actor,
-        event.action,
-        event.target_type,
-        event.target_id,
-        &event.detail,
-    );
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, target_type, target_id, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    // (seq, prev hash, hash) of each event.
+    let mut chain = Vec::with_capacity(events.len());
+    for event in events {
+        let hash = audit::entry_hash(
+            &prev,
+            seq,
+            &at,
+            event.actor,
+            event.action,
+            event.target_type,
+            event.target_id,
+            &event.detail,
+        );
+        chain.push((seq, prev, hash.clone()));
+        seq += 1;
+        prev = hash;
+    }
+    insert_rows(
+        conn,
+        "INSERT INTO audit_log (seq, at, actor, action, target_type, target_id, detail, prev_hash, hash) VALUES",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        events.len(),
+        |q, i| {
+            let (e, (seq, prev, hash)) = (&events[i], &chain[i]);
+            q.bind(*seq)
+                .bind(at.clone())
+                .bind(e.actor.to_string())
+                .bind(e.action.to_string())
+                .bind(e.target_type.to_string())
+                .bind(e.target_id.to_string())
+                .bind(e.detail.clone())
+                .bind(prev.clone())
+                .bind(hash.clone())
+        },
     )
-    .bind(seq)
-    .bind(&at)
-    .bind(event.actor)
-    .bind(event.action)
-    .bind(event.target_type)
-    .bind(event.target_id)
-    .bind(&event.detail)
-    .bind(&prev)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The columns of an audit entry, in the order `audit_entry` reads them.
@@ -271,6 +298,25 @@ where
         rows.extend(query.fetch_all(&mut *conn).await?);
     }
     Ok(rows)
+}
+
+/// Executes `sql` for every one of `values`, as [`rows_in`] reads.
+pub(crate) async fn execute_in<'a, T>(
+    conn: &mut AnyConnection,
+    values: &'a [T],
+    sql: impl Fn(&str) -> String,
+) -> Result<()>
+where
+    T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
+{
+    for chunk in values.chunks(IN_LIST) {
+        let mut query = sqlx::query(AssertSqlSafe(sql(&placeholders(chunk.len()))));
+        for v in chunk {
+            query = query.bind(v);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// `$1, $2, ..., $n`.

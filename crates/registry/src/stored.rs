@@ -11,35 +11,64 @@ use kinship::{Allele, Genotype, Relative, Sex};
 use search::{Index, Profile};
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::facts::CaseDays;
-use crate::{RegistryError, Result};
 
-/// A stored genotype set: per marker (canonical name) two alleles. Names and
-/// alleles are short strings kept inline (`CompactString`): a registry's
-/// index is built from millions of them.
+/// A stored genotype set: per marker (canonical name) two alleles. Stored
+/// as JSON with the alleles' names (`[["D3S1358", "15", "16"], ...]`), held
+/// in memory as alleles (four bytes each) beside names kept inline
+/// (`CompactString`): a registry's index is built from millions of them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct StoredProfile {
     pub sex: Option<String>,
-    pub markers: Vec<(CompactString, CompactString, CompactString)>,
+    #[serde(with = "allele_names")]
+    pub markers: Vec<(CompactString, Allele, Allele)>,
 }
 
 impl StoredProfile {
     pub fn genotypes(&self) -> Result<Vec<(&str, Genotype)>> {
-        self.markers
+        Ok(self
+            .markers
             .iter()
-            .map(|(m, a, b)| {
-                let parse = |s: &str| {
-                    s.parse::<Allele>()
-                        .map_err(|e| RegistryError::Damaged(format!("stored allele of {m}: {e}")))
-                };
-                Ok((m.as_str(), Genotype::new(parse(a)?, parse(b)?)))
-            })
-            .collect()
+            .map(|(m, a, b)| (m.as_str(), Genotype::new(*a, *b)))
+            .collect())
     }
 
     /// Encoded for `index` (an allele its model lacks is an error).
     pub fn encode(&self, index: &Index) -> Result<Profile> {
         Ok(index.models().encode_named(self.genotypes()?)?.0)
+    }
+}
+
+/// A profile's markers as stored: each allele by its name.
+mod allele_names {
+    use compact_str::CompactString;
+    use kinship::Allele;
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    type Markers = Vec<(CompactString, Allele, Allele)>;
+
+    pub fn serialize<S: Serializer>(markers: &Markers, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            markers
+                .iter()
+                .map(|(m, a, b)| (m, a.to_string(), b.to_string())),
+        )
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Markers, D::Error> {
+        let named = Vec::<(CompactString, CompactString, CompactString)>::deserialize(d)?;
+        named
+            .into_iter()
+            .map(|(m, a, b)| {
+                let parse = |s: &str| {
+                    s.parse::<Allele>()
+                        .map_err(|e| D::Error::custom(format!("stored allele of {m}: {e}")))
+                };
+                Ok((parse(&a)?, parse(&b)?)).map(|(a, b)| (m.clone(), a, b))
+            })
+            .collect()
     }
 }
 

@@ -64,6 +64,16 @@ pub struct RegistryBenchArgs {
     /// directory removed afterwards.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Time the single operations on the registry that `reunite demo --no-serve --data-dir DIR`
+    /// (with the same --families, --rescued and --seed) left in --data-dir, instead of building
+    /// one: a million-family registry is built once and measured apart. The bulk import's figures
+    /// are then null. Once per registry: the found children that arrive are then registered.
+    #[arg(long, requires = "data_dir")]
+    existing: bool,
+    /// Leave out `reunite index check` (its figures null): at a million families it reads and
+    /// decrypts the whole registry, which takes longer than the rest.
+    #[arg(long)]
+    no_index_check: bool,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -596,7 +606,13 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
             with_family + needed
         );
     }
-    let dir = loadtest::work_dir(args.data_dir.clone(), "bench-registry")?;
+    let dir = match (&args.data_dir, args.existing) {
+        (Some(d), true) => loadtest::WorkDir {
+            path: d.clone(),
+            keep: true,
+        },
+        _ => loadtest::work_dir(args.data_dir.clone(), "bench-registry")?,
+    };
     let key_file = match (&args.key_file, &args.database_url) {
         (Some(k), _) => Some(k.clone()),
         (None, Some(_)) => {
@@ -633,24 +649,34 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
         "--seed",
         &args.seed.to_string(),
     ]);
-    let sp = spinner(format!(
-        "bulk import: reunite demo --families {} --no-serve",
-        args.families
-    ));
-    let bulk = succeeded(run_child(&demo_args)?, &demo_args);
-    sp.finish_and_clear();
-    let bulk = bulk?;
-    eprintln!(
-        "bulk import (reunite demo, {} families): {:.2} s, peak RSS {:.0} MB",
-        args.families,
-        bulk.seconds,
-        bulk.peak_rss_bytes as f64 / 1e6
-    );
+    let bulk = if args.existing {
+        None
+    } else {
+        let sp = spinner(format!(
+            "bulk import: reunite demo --families {} --no-serve",
+            args.families
+        ));
+        let bulk = succeeded(run_child(&demo_args)?, &demo_args);
+        sp.finish_and_clear();
+        let bulk = bulk?;
+        eprintln!(
+            "bulk import (reunite demo, {} families): {:.2} s, peak RSS {:.0} MB",
+            args.families,
+            bulk.seconds,
+            bulk.peak_rss_bytes as f64 / 1e6
+        );
+        Some(bulk)
+    };
 
     // What the registry holds, and the accounts of the API clients.
     let sp = spinner("counting the registry".into());
-    let lab = ("bench-lab".to_string(), loadtest::random_password()?);
-    let caseworker = ("bench-caseworker".to_string(), loadtest::random_password()?);
+    // Named afresh each run, so that a registry can be measured again.
+    let run = &loadtest::random_password()?[..6];
+    let lab = (format!("bench-lab-{run}"), loadtest::random_password()?);
+    let caseworker = (
+        format!("bench-caseworker-{run}"),
+        loadtest::random_password()?,
+    );
     let counts = crate::registry_cmd::runtime()?.block_on(async {
         let (r, _) = Registry::open(OpenOptions {
             database_url: args.database_url.clone(),
@@ -828,20 +854,28 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
     drop(server);
 
     // The index check, as a new process.
-    let sp = spinner("reunite index check".into());
-    let check_args = with_db(&["index", "check", "--json"]);
-    let check = run_child(&check_args);
-    sp.finish_and_clear();
-    let check = check?;
-    let report: Value = serde_json::from_str(&check.stdout).map_err(|_| {
-        anyhow::anyhow!(
-            "reunite index check printed no JSON report: {}",
-            check.stderr.trim()
-        )
-    })?;
-    if !check.success {
-        eprintln!("warning: reunite index check found disagreements (index_check_agrees: false)");
-    }
+    let check = if args.no_index_check {
+        None
+    } else {
+        let sp = spinner("reunite index check".into());
+        let check_args = with_db(&["index", "check", "--json"]);
+        let check = run_child(&check_args);
+        sp.finish_and_clear();
+        let check = check?;
+        let report: Value = serde_json::from_str(&check.stdout).map_err(|_| {
+            anyhow::anyhow!(
+                "reunite index check printed no JSON report: {}",
+                check.stderr.trim()
+            )
+        })?;
+        if !check.success {
+            eprintln!(
+                "warning: reunite index check found disagreements (index_check_agrees: false)"
+            );
+        }
+        let agrees = check.success && report["differing"].as_array().is_some_and(Vec::is_empty);
+        Some((check, agrees))
+    };
 
     let mut out = json!({
         "machine": machine(),
@@ -850,8 +884,8 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
         "reference_profiles": count("reference profiles"),
         "found_children": count("found children"),
         "candidates": count("candidates"),
-        "bulk_import_seconds": bulk.seconds,
-        "bulk_import_peak_rss_bytes": bulk.peak_rss_bytes,
+        "bulk_import_seconds": bulk.as_ref().map(|b| b.seconds),
+        "bulk_import_peak_rss_bytes": bulk.as_ref().map(|b| b.peak_rss_bytes),
         "cli_import_one_profile_seconds_p50": seconds_at(&cli_profiles, 50.0),
         "cli_import_one_profile_peak_rss_bytes": cli_peak,
         "cli_import_one_found_row_seconds_p50": seconds_at(&cli_rows, 50.0),
@@ -866,9 +900,9 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
         "candidate_page_seconds_p99": seconds_at(&pages, 99.0),
         "candidate_pages": args.pages,
         "matches_page_seconds_p50": seconds_at(&lists, 50.0),
-        "index_check_seconds": check.seconds,
-        "index_check_peak_rss_bytes": check.peak_rss_bytes,
-        "index_check_agrees": check.success && report["differing"].as_array().is_some_and(Vec::is_empty),
+        "index_check_seconds": check.as_ref().map(|(c, _)| c.seconds),
+        "index_check_peak_rss_bytes": check.as_ref().map(|(c, _)| c.peak_rss_bytes),
+        "index_check_agrees": check.as_ref().map(|(_, agrees)| *agrees),
         "samples": args.samples,
         "found_children_imported_one_by_one": 2 * args.samples + usize::from(postgres),
         "seconds": started.elapsed().as_secs_f64(),

@@ -18,8 +18,12 @@
 //! look every stored profile up in hash tables of the queries: per set of
 //! typed markers many queries share (a lab's kit), the genotypes of the two
 //! halves of the markers shared (one difference spoils one half); for the
-//! profiles of sets few share (a smaller kit, markers that failed), keys
-//! that do not depend on the other profile's set ([`Triples`]). Every hit
+//! profiles of sets few share (a smaller kit, markers that failed), the
+//! blocks of a kit's set that they have typed whole ([`Keying::Blocks`]:
+//! eight blocks of a 24-marker kit, so a profile lacking up to six of its
+//! markers still has a whole, equal block with a profile of the kit), and
+//! where that cannot be, keys that do not depend on the other profile's
+//! set ([`Triples`]). Every hit
 //! is confirmed by [`compare`]; no pair is missed for want of a key, which
 //! the tests check against the plain comparison of every pair. No I/O.
 
@@ -151,13 +155,23 @@ impl Triples {
 enum Keying {
     /// Whatever the markers both have typed ([`Triples`]).
     Triples(Triples),
-    /// Over the markers of this set, which both have typed: the shared
-    /// markers dealt alternately into two halves, a key per half. A single
-    /// difference spoils one half only, so the other half's key is common.
-    Halves(u64),
+    /// The markers of a set dealt in turn into `count` blocks, a key per
+    /// block a profile has typed whole. Two profiles typed at every marker
+    /// of the set share the key of every block but the one a difference
+    /// spoils; a profile lacking `d` of the set's markers, with `d + 1 <
+    /// count`, still has a whole, equal block in common with them.
+    Blocks { mask: u64, count: usize },
 }
 
 impl Keying {
+    /// The two halves of the markers `shared`.
+    fn halves(shared: u64) -> Keying {
+        Keying::Blocks {
+            mask: shared,
+            count: 2,
+        }
+    }
+
     /// The keys of `profile` into `out`.
     fn keys(self, profile: &[[u8; 2]], terms: &mut Vec<u64>, out: &mut Vec<u64>) {
         out.clear();
@@ -179,24 +193,47 @@ impl Keying {
                     }
                 }
             }
-            Keying::Halves(shared) => {
-                let mut half = [HALF_TAGS[0], HALF_TAGS[1]];
-                let mut bits = shared;
+            Keying::Blocks { mask, count } => {
+                // Per block: its key so far, and whether it is whole.
+                terms.clear();
+                terms.extend((0..count).map(block_tag));
+                let mut whole = u64::MAX;
+                let mut bits = mask;
                 let mut k = 0;
                 while bits != 0 {
                     let m = bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    half[k % 2] = half[k % 2].wrapping_add(term(m, profile[m]));
+                    let b = k % count;
+                    if profile[m][0] == MISSING {
+                        whole &= !(1 << b);
+                    } else {
+                        terms[b] = terms[b].wrapping_add(term(m, profile[m]));
+                    }
                     k += 1;
                 }
-                out.extend(half);
+                out.extend(
+                    terms
+                        .iter()
+                        .enumerate()
+                        .filter(|(b, _)| whole & (1 << b) != 0)
+                        .map(|(_, t)| *t),
+                );
             }
         }
     }
 }
 
-/// What tells the two halves' keys apart.
-const HALF_TAGS: [u64; 2] = [0x5851_F42D_4C95_7F2D, 0x1405_7B7E_F767_814F];
+/// What tells the blocks' keys apart.
+fn block_tag(b: usize) -> u64 {
+    term(0xFF, [b as u8, 0xFD])
+}
+
+/// The blocks a set of typed markers many profiles share is dealt into:
+/// about three markers a block, at most eight (a profile lacking up to six
+/// of the set's markers is then found by blocks).
+fn blocks_of(mask: u64) -> usize {
+    (mask.count_ones() as usize / 3).clamp(2, 8)
+}
 
 /// Scratch space of a look-up in [`Candidates`].
 #[derive(Default)]
@@ -224,16 +261,26 @@ enum Candidates {
     All(Vec<u32>),
 }
 
+/// Profiles numbered by their place.
+fn profiles_at<'p>(profiles: &'p [&'p [[u8; 2]]]) -> impl Iterator<Item = (u32, &'p [[u8; 2]])> {
+    profiles.iter().enumerate().map(|(i, p)| (i as u32, *p))
+}
+
 impl Candidates {
-    fn of(keying: Option<Keying>, profiles: &[&[[u8; 2]]]) -> Candidates {
+    /// The profiles `(id, profile)` by `keying` (every one a candidate
+    /// without a keying).
+    fn of<'p>(
+        keying: Option<Keying>,
+        profiles: impl Iterator<Item = (u32, &'p [[u8; 2]])>,
+    ) -> Candidates {
         let Some(keying) = keying else {
-            return Candidates::All((0..profiles.len() as u32).collect());
+            return Candidates::All(profiles.map(|(id, _)| id).collect());
         };
         let mut entries: Vec<(u64, u32)> = Vec::new();
         let mut look = Lookup::default();
-        for (id, p) in profiles.iter().enumerate() {
+        for (id, p) in profiles {
             keying.keys(p, &mut look.terms, &mut look.keys);
-            entries.extend(look.keys.iter().map(|&k| (k, id as u32)));
+            entries.extend(look.keys.iter().map(|&k| (k, id)));
         }
         // About four buckets an entry: most look-ups of an absent key end
         // at an empty bucket.
@@ -264,8 +311,9 @@ impl Candidates {
         }
     }
 
-    /// The profiles sharing a key with `profile`, each once.
-    fn of_profile<'a>(&'a self, profile: &[[u8; 2]], look: &'a mut Lookup) -> &'a [u32] {
+    /// Adds the profiles sharing a key with `profile` to `look.ids`
+    /// (perhaps more than once: [`Lookup::distinct`]).
+    fn add(&self, profile: &[[u8; 2]], look: &mut Lookup) {
         let Candidates::Keys {
             keying,
             shift,
@@ -274,13 +322,12 @@ impl Candidates {
             ids,
         } = self
         else {
-            let Candidates::All(all) = self else {
-                unreachable!()
-            };
-            return all;
+            if let Candidates::All(all) = self {
+                look.ids.extend_from_slice(all);
+            }
+            return;
         };
         keying.keys(profile, &mut look.terms, &mut look.keys);
-        look.ids.clear();
         for &k in &look.keys {
             let b = (k >> shift) as usize;
             let (from, to) = (starts[b] as usize, starts[b + 1] as usize);
@@ -290,9 +337,71 @@ impl Candidates {
                 }
             }
         }
-        look.ids.sort_unstable();
-        look.ids.dedup();
-        &look.ids
+    }
+
+    /// The profiles sharing a key with `profile`, each once.
+    fn of_profile<'a>(&self, profile: &[[u8; 2]], look: &'a mut Lookup) -> &'a [u32] {
+        look.ids.clear();
+        self.add(profile, look);
+        look.distinct()
+    }
+}
+
+impl Lookup {
+    /// The candidates added, each once.
+    fn distinct(&mut self) -> &[u32] {
+        self.ids.sort_unstable();
+        self.ids.dedup();
+        &self.ids
+    }
+}
+
+/// Profiles of sets of typed markers few share ("odd"), numbered by place,
+/// to be looked up by any profile. By a profile of one of the sets many
+/// share (`common`): the odd profiles lacking few of its markers by its
+/// blocks ([`Keying::Blocks`], a few keys each), the others by their
+/// triples; by a profile of any other set: every odd profile by its triples.
+struct OddTables {
+    /// Common set -> (by its blocks, by triples).
+    by_set: HashMap<u64, (Candidates, Candidates)>,
+    anywhere: Candidates,
+}
+
+impl OddTables {
+    fn new(odd: &[&[[u8; 2]]], common: &[u64], min_shared: usize) -> OddTables {
+        let triples = Triples::for_floor(min_shared).map(Keying::Triples);
+        let masks: Vec<u64> = odd.iter().map(|p| typed_mask(p)).collect();
+        let by_set = common
+            .iter()
+            .map(|&set| {
+                let count = blocks_of(set);
+                let (blocks, rest): (Vec<u32>, Vec<u32>) = (0..odd.len() as u32)
+                    .filter(|&i| ((masks[i as usize] & set).count_ones() as usize) >= min_shared)
+                    .partition(|&i| ((set & !masks[i as usize]).count_ones() as usize) + 1 < count);
+                let of = |keying, ids: &[u32]| {
+                    Candidates::of(keying, ids.iter().map(|&i| (i, odd[i as usize])))
+                };
+                let keying = Keying::Blocks { mask: set, count };
+                (set, (of(Some(keying), &blocks), of(triples, &rest)))
+            })
+            .collect();
+        OddTables {
+            by_set,
+            anywhere: Candidates::of(triples, profiles_at(odd)),
+        }
+    }
+
+    /// The odd profiles that may have the same DNA as `profile`, each once.
+    fn candidates<'a>(&self, profile: &[[u8; 2]], look: &'a mut Lookup) -> &'a [u32] {
+        look.ids.clear();
+        match self.by_set.get(&typed_mask(profile)) {
+            Some((blocks, rest)) => {
+                blocks.add(profile, look);
+                rest.add(profile, look);
+            }
+            None => self.anywhere.add(profile, look),
+        }
+        look.distinct()
     }
 }
 
@@ -370,8 +479,8 @@ impl<'q> Batch<'q> {
                 continue;
             }
             let table = self.tables.entry((g, shared)).or_insert_with(|| {
-                let profiles: Vec<&[[u8; 2]]> = qs.iter().map(|&q| queries[q]).collect();
-                Candidates::of(Some(Keying::Halves(shared)), &profiles)
+                let profiles = qs.iter().enumerate().map(|(i, &q)| (i as u32, queries[q]));
+                Candidates::of(Some(Keying::halves(shared)), profiles)
             });
             for &k in table.of_profile(stored, &mut self.look) {
                 let q = qs[k as usize];
@@ -638,13 +747,13 @@ impl Stored for StoredReferences<'_> {
 /// Every query's stored profiles with the same DNA, in three passes over
 /// what is stored:
 ///
-/// 1. the queries of sets of typed markers few share ("keyed") are found by
-///    their triples ([`Triples`]) in a table every stored profile is looked
-///    up in, both cores sharing the stored parts;
+/// 1. the queries of sets of typed markers few share ("keyed") are put in
+///    tables ([`OddTables`]) every stored profile is looked up in, both
+///    cores sharing the stored parts;
 /// 2. the other queries, through the tables of their set ([`Batch`]), for
 ///    every stored profile typed at one of those sets; the others are kept;
-/// 3. those kept, by their triples, in a table every tabled query is looked
-///    up in.
+/// 3. those kept, in tables ([`OddTables`]) every tabled query is looked up
+///    in.
 ///
 /// No pair of profiles is compared for want of a key in common, whatever
 /// their sets of typed markers; each candidate is confirmed by [`compare`].
@@ -656,18 +765,18 @@ fn hashed<S: Stored>(
 ) -> Vec<Vec<(S::At, SameDna)>> {
     let mut out = vec![Vec::new(); queries.len()];
     let (mut batch, alone) = Batch::new(queries, min_shared, limits);
-    let triples = Triples::for_floor(min_shared);
+    let common: Vec<u64> = batch.by_mask.iter().map(|(m, _)| *m).collect();
 
     // 1. The keyed queries.
     if !alone.is_empty() {
         let keyed: Vec<&[[u8; 2]]> = alone.iter().map(|&q| queries[q]).collect();
-        let table = Candidates::of(triples.map(Keying::Triples), &keyed);
+        let table = OddTables::new(&keyed, &common, min_shared);
         let found: Vec<Vec<(usize, S::At, SameDna)>> = (0..stored.parts())
             .into_par_iter()
             .map_init(Lookup::default, |look, part| {
                 let mut found = Vec::new();
                 stored.each_in(part, &mut |at, p| {
-                    for &k in table.of_profile(p, look) {
+                    for &k in table.candidates(p, look) {
                         let q = alone[k as usize];
                         if let Some(same) = compare(queries[q], p, min_shared) {
                             found.push((q, at, same));
@@ -701,7 +810,7 @@ fn hashed<S: Stored>(
     // 3. The tabled queries, for the stored profiles kept.
     if !kept.is_empty() {
         let profiles: Vec<&[[u8; 2]]> = kept.iter().map(|(_, p)| p.as_slice()).collect();
-        let table = Candidates::of(triples.map(Keying::Triples), &profiles);
+        let table = OddTables::new(&profiles, &common, min_shared);
         let tabled: Vec<usize> = batch
             .by_mask
             .iter()
@@ -711,7 +820,7 @@ fn hashed<S: Stored>(
             .par_iter()
             .map_init(Lookup::default, |look, &q| {
                 let mut found = Vec::new();
-                for &k in table.of_profile(queries[q], look) {
+                for &k in table.candidates(queries[q], look) {
                     let (at, p) = &kept[k as usize];
                     if let Some(same) = compare(queries[q], p, min_shared) {
                         found.push((*at, same));

@@ -922,14 +922,14 @@ impl Registry {
                     .await?;
                 let samples: Vec<&str> = added.iter().map(|p| p.sample.as_str()).collect();
                 let as_ref = by_key(
-                    rows_in(&mut *tx, &samples, |list| {
+                    rows_in(&mut tx, &samples, |list| {
                         format!("SELECT sample_name, case_ref FROM case_references WHERE sample_name IN ({list})")
                     })
                     .await?,
                     "sample_name",
                 )?;
                 let as_found = by_key(
-                    rows_in(&mut *tx, &samples, |list| {
+                    rows_in(&mut tx, &samples, |list| {
                         format!("SELECT sample_name, id FROM found_children WHERE sample_name IN ({list})")
                     })
                     .await?,

@@ -11,7 +11,9 @@ use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 use crate::changes::{changes_since, last_change, record_change};
 use crate::facts::{CaseDays, CaseFacts};
 use crate::same_dna::SameDnaPair;
-use crate::store::{Event, append_audit, append_audits, execute_in, insert_rows, rows_in};
+use crate::store::{
+    Event, append_audit, append_audits, each_row_in, execute_in, insert_rows, rows_in,
+};
 use crate::stored::{
     ActiveDatabase, CaseRefs, Snapshot, StoredMarker, StoredProfile, child_profile,
 };
@@ -300,24 +302,29 @@ impl Registry {
             snap.cases.insert(id, (sex, Vec::new()));
             snap.facts.insert(id, days);
         }
-        let rows = rows_in(&mut *tx, cases, |list| {
-            format!(
-                "SELECT case_ref, sample_name, relationship, sex FROM case_references WHERE case_ref IN ({list}) ORDER BY id"
-            )
-        })
+        each_row_in(
+            &mut *tx,
+            cases,
+            |list| {
+                format!(
+                    "SELECT case_ref, sample_name, relationship, sex FROM case_references WHERE case_ref IN ({list}) ORDER BY id"
+                )
+            },
+            |r| {
+                let case: i64 = r.try_get("case_ref")?;
+                let rel: String = r.try_get("relationship")?;
+                let rel: Relative = rel.parse().map_err(RegistryError::Invalid)?;
+                if let Some(c) = snap.cases.get_mut(&case) {
+                    c.1.push((
+                        r.try_get("sample_name")?,
+                        rel,
+                        Sex::named(&r.try_get::<String, _>("sex")?),
+                    ));
+                }
+                Ok(())
+            },
+        )
         .await?;
-        for r in rows {
-            let case: i64 = r.try_get("case_ref")?;
-            let rel: String = r.try_get("relationship")?;
-            let rel: Relative = rel.parse().map_err(RegistryError::Invalid)?;
-            if let Some(c) = snap.cases.get_mut(&case) {
-                c.1.push((
-                    r.try_get("sample_name")?,
-                    rel,
-                    Sex::named(&r.try_get::<String, _>("sex")?),
-                ));
-            }
-        }
         let rows = rows_in(&mut *tx, found, |list| {
             format!("SELECT id, sample_name FROM found_children WHERE id IN ({list})")
         })
@@ -335,15 +342,20 @@ impl Registry {
         samples.sort_unstable();
         samples.dedup();
         let mut profiles = HashMap::new();
-        let rows = rows_in(&mut *tx, &samples, |list| {
-            format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
-        })
+        each_row_in(
+            &mut *tx,
+            &samples,
+            |list| {
+                format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
+            },
+            |r| {
+                let sample: String = r.try_get("sample_name")?;
+                let p = self.stored_profile(&sample, r.try_get("genotypes")?)?;
+                profiles.insert(sample, p);
+                Ok(())
+            },
+        )
         .await?;
-        for r in rows {
-            let sample: String = r.try_get("sample_name")?;
-            let p = self.stored_profile(&sample, r.try_get("genotypes")?)?;
-            profiles.insert(sample, p);
-        }
         snap.profiles = profiles;
         if !snap.profiles.is_empty() {
             self.audit_bulk_read(

@@ -290,14 +290,36 @@ where
     T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
 {
     let mut rows = Vec::new();
+    each_row_in(conn, values, sql, |r| {
+        rows.push(r);
+        Ok(())
+    })
+    .await?;
+    Ok(rows)
+}
+
+/// [`rows_in`], each row handed to `each` as its list's rows arrive, so
+/// that no more than one list's rows are held (a bulk import reads the
+/// sealed profiles of a million references).
+pub(crate) async fn each_row_in<'a, T>(
+    conn: &mut AnyConnection,
+    values: &'a [T],
+    sql: impl Fn(&str) -> String,
+    mut each: impl FnMut(sqlx::any::AnyRow) -> Result<()>,
+) -> Result<()>
+where
+    T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
+{
     for chunk in values.chunks(IN_LIST) {
         let mut query = sqlx::query(AssertSqlSafe(sql(&placeholders(chunk.len()))));
         for v in chunk {
             query = query.bind(v);
         }
-        rows.extend(query.fetch_all(&mut *conn).await?);
+        for r in query.fetch_all(&mut *conn).await? {
+            each(r)?;
+        }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// Executes `sql` for every one of `values`, as [`rows_in`] reads.

@@ -671,8 +671,11 @@ trait Stored: Sync {
     type At: Copy + Send + Sync + Ord;
     fn parts(&self) -> usize;
     /// Each profile of part `part`, with where it is.
-    fn each_in(&self, part: usize, f: &mut dyn FnMut(Self::At, &[[u8; 2]]));
+    fn each_in(&self, part: usize, f: &mut Visit<'_, Self::At>);
 }
+
+/// What is done with each stored profile of a part, given where it is.
+type Visit<'f, At> = dyn FnMut(At, &[[u8; 2]]) + 'f;
 
 /// Stored profiles a part holds.
 const PART: usize = 4096;
@@ -686,7 +689,7 @@ impl Stored for StoredChildren<'_> {
         self.0.children.len().div_ceil(PART)
     }
 
-    fn each_in(&self, part: usize, f: &mut dyn FnMut(u64, &[[u8; 2]])) {
+    fn each_in(&self, part: usize, f: &mut Visit<'_, u64>) {
         let children = &self.0.children;
         let end = ((part + 1) * PART).min(children.len());
         for (id, p, _) in &children[part * PART..end] {
@@ -724,7 +727,7 @@ impl Stored for StoredReferences<'_> {
         self.parts.len()
     }
 
-    fn each_in(&self, part: usize, f: &mut dyn FnMut(ReferenceAt, &[[u8; 2]])) {
+    fn each_in(&self, part: usize, f: &mut Visit<'_, ReferenceAt>) {
         let (gi, start, end) = self.parts[part];
         let g = &self.index.groups[gi];
         let mut profile = vec![[MISSING; 2]; self.index.models.len()];
@@ -743,6 +746,9 @@ impl Stored for StoredReferences<'_> {
         }
     }
 }
+
+/// A query and the stored profiles found for it.
+type Found<At> = (usize, Vec<(At, SameDna)>);
 
 /// Every query's stored profiles with the same DNA, in three passes over
 /// what is stored:
@@ -816,7 +822,7 @@ fn hashed<S: Stored>(
             .iter()
             .flat_map(|(_, qs)| qs.iter().copied())
             .collect();
-        let found: Vec<(usize, Vec<(S::At, SameDna)>)> = tabled
+        let found: Vec<Found<S::At>> = tabled
             .par_iter()
             .map_init(Lookup::default, |look, &q| {
                 let mut found = Vec::new();

@@ -835,7 +835,13 @@ async fn a_file_of_several_chunks_is_stored_as_row_by_row(db: &TestDb) {
     .await
     .unwrap();
     let n = 2 * registry::IMPORT_CHUNK + 10;
-    let sex = |i: usize| if i.is_multiple_of(2) { "male" } else { "female" };
+    let sex = |i: usize| {
+        if i.is_multiple_of(2) {
+            "male"
+        } else {
+            "female"
+        }
+    };
     let row = |i: usize, sex: &str| format!("MC-{i},,{sex},2024-01-01,2024-03-01,2024-06-01,,,,\n");
     let cases: String = (0..n).map(|i| row(i, sex(i))).collect();
     let some: String = (0..n).step_by(97).map(|i| row(i, sex(i))).collect();

@@ -12,7 +12,7 @@ use crate::changes::{changes_since, last_change, record_change};
 use crate::facts::{CaseDays, CaseFacts};
 use crate::same_dna::SameDnaPair;
 use crate::store::{
-    Event, append_audit, append_audits, each_row_in, execute_in, insert_rows, rows_in,
+    AnyQuery, Event, append_audit, append_audits, each_row_in, execute_in, insert_rows, rows_in,
 };
 use crate::stored::{
     ActiveDatabase, CaseRefs, Snapshot, StoredMarker, StoredProfile, child_profile,
@@ -857,25 +857,33 @@ impl Registry {
         let (updates, inserts): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .partition(|(f, c, _, _)| existing.contains(&(*f, *c)));
-        for (found_ref, case_ref, hit, _) in &updates {
+        // The same twelve values, in the same order, for the update of a
+        // stored pair and the insert of a new one.
+        let bind = |q: AnyQuery<'static>,
+                    &(found_ref, case_ref, hit, _): &(i64, i64, &Hit, bool)| {
             let v = values(hit);
-            sqlx::query(
-                "UPDATE candidates SET lr = $3, log10_lr = $4, markers_compared = $5, inconsistent = $6, per_marker = $7,
-                 shape = $8, model = $9, frequency_db = $10, added_alleles = $11, computed_at = $12
-                 WHERE found_ref = $1 AND case_ref = $2",
+            q.bind(found_ref)
+                .bind(case_ref)
+                .bind(v.0)
+                .bind(v.1)
+                .bind(v.2)
+                .bind(v.3)
+                .bind(v.4)
+                .bind(hit.shape)
+                .bind(model.to_string())
+                .bind(db_id)
+                .bind(added.clone())
+                .bind(now.clone())
+        };
+        for pair in &updates {
+            bind(
+                sqlx::query(
+                    "UPDATE candidates SET lr = $3, log10_lr = $4, markers_compared = $5, inconsistent = $6, per_marker = $7,
+                     shape = $8, model = $9, frequency_db = $10, added_alleles = $11, computed_at = $12
+                     WHERE found_ref = $1 AND case_ref = $2",
+                ),
+                pair,
             )
-            .bind(*found_ref)
-            .bind(*case_ref)
-            .bind(v.0)
-            .bind(v.1)
-            .bind(v.2)
-            .bind(v.3)
-            .bind(v.4)
-            .bind(hit.shape)
-            .bind(model)
-            .bind(db_id)
-            .bind(&added)
-            .bind(&now)
             .execute(&mut *tx)
             .await?;
         }
@@ -886,22 +894,7 @@ impl Registry {
              shape, model, frequency_db, added_alleles, computed_at, status) VALUES",
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')",
             inserts.len(),
-            |q, i| {
-                let (found_ref, case_ref, hit, _) = inserts[i];
-                let v = values(hit);
-                q.bind(found_ref)
-                    .bind(case_ref)
-                    .bind(v.0)
-                    .bind(v.1)
-                    .bind(v.2)
-                    .bind(v.3)
-                    .bind(v.4)
-                    .bind(hit.shape)
-                    .bind(model.to_string())
-                    .bind(db_id)
-                    .bind(added.clone())
-                    .bind(now.clone())
-            },
+            |q, i| bind(q, &inserts[i]),
         )
         .await?;
         // A case with a new candidate is no longer only open.

@@ -310,11 +310,7 @@ pub(crate) async fn each_row_in<'a, T>(
 where
     T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
 {
-    for chunk in values.chunks(IN_LIST) {
-        let mut query = sqlx::query(AssertSqlSafe(sql(&placeholders(chunk.len()))));
-        for v in chunk {
-            query = query.bind(v);
-        }
+    for query in queries_in(values, sql) {
         for r in query.fetch_all(&mut *conn).await? {
             each(r)?;
         }
@@ -331,14 +327,27 @@ pub(crate) async fn execute_in<'a, T>(
 where
     T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
 {
-    for chunk in values.chunks(IN_LIST) {
+    for query in queries_in(values, sql) {
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `sql` for each list of at most [`IN_LIST`] of `values`, bound.
+fn queries_in<'a, T>(
+    values: &'a [T],
+    sql: impl Fn(&str) -> String,
+) -> impl Iterator<Item = AnyQuery<'a>>
+where
+    T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
+{
+    values.chunks(IN_LIST).map(move |chunk| {
         let mut query = sqlx::query(AssertSqlSafe(sql(&placeholders(chunk.len()))));
         for v in chunk {
             query = query.bind(v);
         }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+        query
+    })
 }
 
 /// `$1, $2, ..., $n`.

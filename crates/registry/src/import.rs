@@ -349,7 +349,7 @@ impl Registry {
         let mut rows = reader()?;
         let mut k = 0;
         let mut chunk = Vec::with_capacity(CHUNK);
-        while next_chunk(&mut rows, &mut chunk, &mut k, total, file)? {
+        while next_chunk(|| Ok(rows.next_row()?), &mut chunk, &mut k, total, file)? {
             self.store_cases(&mut tx, file, &chunk, &mut report).await?;
         }
         if k != total || rows.finish() != sha {
@@ -477,7 +477,7 @@ impl Registry {
             let mut rows = reader()?;
             let mut k = 0;
             let mut chunk = Vec::with_capacity(CHUNK);
-            while next_chunk(&mut rows, &mut chunk, &mut k, total, file)? {
+            while next_chunk(|| Ok(rows.next_row()?), &mut chunk, &mut k, total, file)? {
                 self.store_references(&mut tx, file, &chunk, &mut report, &mut touched)
                     .await?;
             }
@@ -902,21 +902,8 @@ impl Registry {
             let mut profiles = reader(samples)?;
             let mut k = 0;
             let mut chunk = Vec::with_capacity(CHUNK);
-            loop {
-                chunk.clear();
-                while chunk.len() < CHUNK {
-                    let Some(p) = profiles.next_profile().map_err(|e| changed(file, e))? else {
-                        break;
-                    };
-                    k += 1;
-                    if k > total {
-                        return Err(changed(file, ReadError::NotTogether { line: p.line }));
-                    }
-                    chunk.push(p);
-                }
-                if chunk.is_empty() {
-                    break;
-                }
+            let mut next = || profiles.next_profile().map_err(|e| changed(file, e));
+            while next_chunk(&mut next, &mut chunk, &mut k, total, file)? {
                 let added = self
                     .store_profiles(&mut tx, file, &chunk, lab, kit, &mut report)
                     .await?;
@@ -1046,16 +1033,16 @@ const CHUNK: usize = IMPORT_CHUNK;
 /// The next rows of the second reading, at most [`CHUNK`], into `chunk`;
 /// `false` at the end. `k` counts the rows read; more than the first
 /// reading's `total` means the file changed.
-fn next_chunk<R: HashedRows>(
-    rows: &mut R,
-    chunk: &mut Vec<R::Row>,
+fn next_chunk<T>(
+    mut next: impl FnMut() -> Result<Option<T>>,
+    chunk: &mut Vec<T>,
     k: &mut usize,
     total: usize,
     file: &str,
 ) -> Result<bool> {
     chunk.clear();
     while chunk.len() < CHUNK {
-        let Some(row) = rows.next_row()? else { break };
+        let Some(row) = next()? else { break };
         *k += 1;
         if *k > total {
             return Err(file_changed(file));

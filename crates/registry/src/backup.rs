@@ -1,4 +1,5 @@
-//! Restoring a backup, PostgreSQL dumps, and a digest of the whole content.
+//! Backups: writing one (SQLite), restoring one, PostgreSQL dumps, and a
+//! digest of the whole content.
 //!
 //! A restore never trusts the backup: its audit chain is verified from the
 //! first entry (before anything is added to it), it is opened with the key
@@ -329,6 +330,43 @@ fn sha256_file(path: &Path) -> Result<String> {
 }
 
 impl Registry {
+    /// Writes a consistent copy of a SQLite registry to `dest` (`VACUUM INTO`).
+    /// For PostgreSQL use `pg_dump` (see README).
+    pub async fn backup(&self, actor: &str, dest: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(RegistryError::Invalid(
+                "backup of a PostgreSQL registry: use pg_dump --format=custom (see README); keep the key file apart".into(),
+            ));
+        }
+        if dest.exists() {
+            return Err(RegistryError::Invalid(format!(
+                "{} exists; a backup never overwrites",
+                dest.display()
+            )));
+        }
+        let dest_text = dest
+            .to_str()
+            .ok_or_else(|| RegistryError::Invalid("backup path is not UTF-8".into()))?;
+        if dest_text.contains('\'') {
+            return Err(RegistryError::Invalid(
+                "backup path must not contain a quote".into(),
+            ));
+        }
+        let event = Event {
+            actor,
+            action: "backup",
+            target_type: "database",
+            target_id: "*",
+            detail: "VACUUM INTO".into(),
+        };
+        self.audited(async |_| Ok(((), event))).await?;
+        // The path is checked above for quotes.
+        sqlx::query(AssertSqlSafe(format!("VACUUM INTO '{dest_text}'")))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Hashes every row of every table but the sessions and the audit log,
     /// encrypted fields decrypted (so it also proves the key opens them all).
     /// A bulk decryption: audited.

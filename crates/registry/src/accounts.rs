@@ -84,7 +84,7 @@ impl Registry {
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or_else(|| RegistryError::not_found("case", c))?
-                    .try_get(0)?,
+                    .try_get("id")?,
             ),
             (Role::Family, None) => {
                 return Err(RegistryError::Invalid(
@@ -116,7 +116,7 @@ impl Registry {
         .bind(crate::audit::now_rfc3339())
         .fetch_one(&mut *tx)
         .await?
-        .try_get(0)?;
+        .try_get("id")?;
         let event = Event {
             actor,
             action: "user.create",
@@ -141,12 +141,12 @@ impl Registry {
             .await?;
         row.map(|r| {
             Ok(UserRecord {
-                id: r.try_get(0)?,
-                username: r.try_get(1)?,
-                role: Role::parse(&r.try_get::<String, _>(2)?)
+                id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                role: Role::parse(&r.try_get::<String, _>("role")?)
                     .ok_or_else(|| RegistryError::Damaged("stored role".into()))?,
-                password_hash: r.try_get(3)?,
-                case_ref: r.try_get(4)?,
+                password_hash: r.try_get("password_hash")?,
+                case_ref: r.try_get("case_ref")?,
             })
         })
         .transpose()
@@ -214,12 +214,12 @@ impl Registry {
         .await?;
         row.map(|r| {
             Ok(SessionUser {
-                user_id: r.try_get(0)?,
-                username: r.try_get(1)?,
-                role: Role::parse(&r.try_get::<String, _>(2)?)
+                user_id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                role: Role::parse(&r.try_get::<String, _>("role")?)
                     .ok_or_else(|| RegistryError::Damaged("stored role".into()))?,
-                case_ref: r.try_get(3)?,
-                csrf: r.try_get(4)?,
+                case_ref: r.try_get("case_ref")?,
+                csrf: r.try_get("csrf")?,
             })
         })
         .transpose()

@@ -41,18 +41,24 @@ impl Registry {
         .await
     }
 
-    /// A public alert from a row whose columns from `at` are case_id,
-    /// child_sex, missing_date, missing_lat, missing_lon, description.
-    pub(crate) fn public_alert_of(&self, r: &sqlx::any::AnyRow, at: usize) -> Result<PublicAlert> {
-        let case_id: String = r.try_get(at)?;
-        let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(at + 3)?, r.try_get(at + 4)?);
+    /// A public alert from a row with the columns case_id, child_sex,
+    /// missing_date, missing_lat, missing_lon, description.
+    pub(crate) fn public_alert_of(&self, r: &sqlx::any::AnyRow) -> Result<PublicAlert> {
+        let case_id: String = r.try_get("case_id")?;
+        let (lat, lon): (Option<f64>, Option<f64>) =
+            (r.try_get("missing_lat")?, r.try_get("missing_lon")?);
         Ok(PublicAlert {
-            sex: r.try_get(at + 1)?,
-            missing_date: r.try_get(at + 2)?,
+            sex: r.try_get("child_sex")?,
+            missing_date: r.try_get("missing_date")?,
             approximate_place: lat
                 .zip(lon)
                 .map(|(a, b)| format!("near {:.1}, {:.1}", a, b)),
-            description: self.open_field("cases", "description", &case_id, r.try_get(at + 5)?)?,
+            description: self.open_field(
+                "cases",
+                "description",
+                &case_id,
+                r.try_get("description")?,
+            )?,
             case_id,
         })
     }

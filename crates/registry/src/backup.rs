@@ -690,11 +690,11 @@ impl Registry {
         }
         let mut conn = sqlx::AnyConnection::connect(url).await?;
         let tables: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()",
         )
         .fetch_one(&mut conn)
         .await?
-        .try_get(0)?;
+        .try_get("n")?;
         conn.close().await?;
         if tables > 0 {
             return Err(invalid(format!(

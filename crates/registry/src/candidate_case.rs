@@ -38,7 +38,7 @@ impl Registry {
         .fetch_optional(&self.pool)
         .await?;
         Ok(match row {
-            Some(r) => Some(r.try_get(0)?),
+            Some(r) => Some(r.try_get("id")?),
             None => None,
         })
     }
@@ -63,16 +63,16 @@ impl Registry {
             return Ok(None);
         };
         let per_marker: Vec<serde_json::Value> =
-            serde_json::from_str(&k.try_get::<String, _>(0)?).unwrap_or_default();
+            serde_json::from_str(&k.try_get::<String, _>("per_marker")?).unwrap_or_default();
         let compared: Vec<String> = per_marker
             .iter()
             .filter_map(|v| v["name"].as_str().map(str::to_string))
             .collect();
-        let found_id: String = k.try_get(2)?;
-        let child_sample: String = k.try_get(3)?;
-        let case_ref: i64 = k.try_get(4)?;
-        let case_id: String = k.try_get(5)?;
-        let child_sex = Sex::named(&k.try_get::<String, _>(6)?);
+        let found_id: String = k.try_get("found_id")?;
+        let child_sample: String = k.try_get("sample_name")?;
+        let case_ref: i64 = k.try_get("id")?;
+        let case_id: String = k.try_get("case_id")?;
+        let child_sex = Sex::named(&k.try_get::<String, _>("child_sex")?);
 
         let refs = sqlx::query(
             "SELECT sample_name, relationship, sex FROM case_references WHERE case_ref = $1 ORDER BY id",
@@ -83,12 +83,12 @@ impl Registry {
         let mut samples = vec![child_sample.clone()];
         let mut references = Vec::new();
         for r in &refs {
-            let sample: String = r.try_get(0)?;
-            let rel: String = r.try_get(1)?;
+            let sample: String = r.try_get("sample_name")?;
+            let rel: String = r.try_get("relationship")?;
             references.push(Reference {
                 id: sample.clone(),
                 relative: rel.parse().map_err(RegistryError::Invalid)?,
-                sex: Sex::named(&r.try_get::<String, _>(2)?),
+                sex: Sex::named(&r.try_get::<String, _>("sex")?),
             });
             samples.push(sample);
         }
@@ -102,7 +102,7 @@ impl Registry {
                 None => None,
                 Some(r) => {
                     let text = self
-                        .open_field("profiles", "genotypes", s, r.try_get(0)?)?
+                        .open_field("profiles", "genotypes", s, r.try_get("genotypes")?)?
                         .unwrap_or_default();
                     Some(serde_json::from_str(&text).map_err(|e| {
                         RegistryError::Damaged(format!("stored profile {s} is damaged: {e}"))
@@ -201,7 +201,7 @@ impl Registry {
             case_id,
             found_id,
             database,
-            stored_log10_lr: k.try_get(1)?,
+            stored_log10_lr: k.try_get("log10_lr")?,
             case: KinshipCase {
                 theta: 0.0,
                 markers,

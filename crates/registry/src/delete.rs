@@ -45,7 +45,7 @@ impl Registry {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| RegistryError::not_found("case", case_id))?
-            .try_get(0)?;
+            .try_get("id")?;
         let review_events = sqlx::query(
             "DELETE FROM candidate_events WHERE candidate_ref IN (SELECT id FROM candidates WHERE case_ref = $1)",
         )
@@ -132,7 +132,7 @@ impl Registry {
         let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .fetch_one(&self.pool)
             .await?;
-        let busy: i64 = row.try_get(0)?;
+        let busy: i64 = row.try_get("busy")?;
         Ok(busy == 0)
     }
 }

@@ -215,23 +215,23 @@ impl Registry {
                 .fetch_optional(&mut *tx)
                 .await?;
             let any_active: i64 =
-                sqlx::query("SELECT COUNT(*) FROM frequency_dbs WHERE active = 1")
+                sqlx::query("SELECT COUNT(*) AS n FROM frequency_dbs WHERE active = 1")
                     .fetch_one(&mut *tx)
                     .await?
-                    .try_get(0)?;
+                    .try_get("n")?;
             let (id, version) = match &latest {
-                Some(r) if r.try_get::<String, _>(2)? == sha => {
+                Some(r) if r.try_get::<String, _>("sha256")? == sha => {
                     report.unchanged = report.rows;
                     report.notes.push(format!(
                         "frequency database {name} v{} already holds this table",
-                        r.try_get::<i64, _>(1)?
+                        r.try_get::<i64, _>("version")?
                     ));
-                    (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
+                    (r.try_get::<i64, _>("id")?, r.try_get::<i64, _>("version")?)
                 }
                 _ => {
                     let version = latest
                         .as_ref()
-                        .map(|r| r.try_get::<i64, _>(1))
+                        .map(|r| r.try_get::<i64, _>("version"))
                         .transpose()?
                         .unwrap_or(0)
                         + 1;
@@ -249,7 +249,7 @@ impl Registry {
                     .bind(crate::audit::now_rfc3339())
                     .fetch_one(&mut *tx)
                     .await?
-                    .try_get(0)?;
+                    .try_get("id")?;
                     report.added = report.rows;
                     report.notes.push(format!(
                         "frequency database {name} v{version} stored ({} markers)",
@@ -309,11 +309,11 @@ async fn all_ids(conn: &mut AnyConnection) -> Result<(Vec<i64>, Vec<i64>)> {
     Ok((
         cases
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("id"))
             .collect::<std::result::Result<_, _>>()?,
         found
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("id"))
             .collect::<std::result::Result<_, _>>()?,
     ))
 }
@@ -718,25 +718,27 @@ impl Registry {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some(r) = existing {
-                    let same = r.try_get::<String, _>(0)? == row.sample_name
-                        && r.try_get::<String, _>(1)? == sex_name(row.sex)
-                        && r.try_get::<Option<i64>, _>(2)? == row.age_min_days.map(i64::from)
-                        && r.try_get::<Option<i64>, _>(3)? == row.age_max_days.map(i64::from)
-                        && r.try_get::<Option<String>, _>(4)? == date(&row.found_date)
-                        && r.try_get::<Option<f64>, _>(5)? == row.found_lat
-                        && r.try_get::<Option<f64>, _>(6)? == row.found_lon
-                        && r.try_get::<Option<String>, _>(7)? == row.institution
+                    let same = r.try_get::<String, _>("sample_name")? == row.sample_name
+                        && r.try_get::<String, _>("sex")? == sex_name(row.sex)
+                        && r.try_get::<Option<i64>, _>("age_min_days")?
+                            == row.age_min_days.map(i64::from)
+                        && r.try_get::<Option<i64>, _>("age_max_days")?
+                            == row.age_max_days.map(i64::from)
+                        && r.try_get::<Option<String>, _>("found_date")? == date(&row.found_date)
+                        && r.try_get::<Option<f64>, _>("found_lat")? == row.found_lat
+                        && r.try_get::<Option<f64>, _>("found_lon")? == row.found_lon
+                        && r.try_get::<Option<String>, _>("institution")? == row.institution
                         && self.open_field(
                             "found_children",
                             "found_place",
                             &row.found_id,
-                            r.try_get(8)?,
+                            r.try_get("found_place")?,
                         )? == row.found_place
                         && self.open_field(
                             "found_children",
                             "description",
                             &row.found_id,
-                            r.try_get(9)?,
+                            r.try_get("description")?,
                         )? == row.description;
                     if !same {
                         return Err(row_error(
@@ -809,7 +811,7 @@ impl Registry {
         .bind(row.found_lon.is_some())
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?)
+        .try_get("id")?)
     }
 
     /// Imports lab profiles (a GeneMapper ID-X genotype table, or long/wide CSV).
@@ -1159,7 +1161,7 @@ impl Registry {
         let Some(row) = row else {
             return Ok(Vec::new());
         };
-        let content: String = row.try_get(0)?;
+        let content: String = row.try_get("content")?;
         let markers: Vec<crate::stored::StoredMarker> =
             serde_json::from_str(&content).map_err(|e| {
                 RegistryError::Damaged(format!("stored frequency database is damaged: {e}"))

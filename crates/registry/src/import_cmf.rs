@@ -190,8 +190,8 @@ impl Registry {
                     format!("no case {case_id} is registered; import the case first"),
                 )
             })?;
-        let case_ref: i64 = case.try_get(0)?;
-        let child_sex = Sex::named(&case.try_get::<String, _>(1)?);
+        let case_ref: i64 = case.try_get("id")?;
+        let child_sex = Sex::named(&case.try_get::<String, _>("child_sex")?);
         if sample_taken(tx, Sample::Found, &s.id).await? {
             return Err(error(
                 "SPECIMENID",
@@ -206,10 +206,10 @@ impl Registry {
         .await?;
         if let Some(r) = existing {
             let relationship: Relative = r
-                .try_get::<String, _>(1)?
+                .try_get::<String, _>("relationship")?
                 .parse()
                 .map_err(RegistryError::Invalid)?;
-            if r.try_get::<i64, _>(0)? != case_ref {
+            if r.try_get::<i64, _>("case_ref")? != case_ref {
                 return Err(error(
                     "CASEID",
                     format!("the sample is already a reference of another case, not of {case_id}"),
@@ -226,7 +226,7 @@ impl Registry {
                     ),
                 ));
             }
-            let registered = Sex::named(&r.try_get::<String, _>(2)?);
+            let registered = Sex::named(&r.try_get::<String, _>("sex")?);
             if let Some(sex) = s.sex
                 && registered != Sex::Unknown
                 && registered != sex
@@ -280,12 +280,12 @@ impl Registry {
         .iter()
         .map(|r| -> Result<Reference> {
             Ok(Reference {
-                id: r.try_get(0)?,
+                id: r.try_get("sample_name")?,
                 relative: r
-                    .try_get::<String, _>(1)?
+                    .try_get::<String, _>("relationship")?
                     .parse::<Relative>()
                     .map_err(RegistryError::Invalid)?,
-                sex: Sex::named(&r.try_get::<String, _>(2)?),
+                sex: Sex::named(&r.try_get::<String, _>("sex")?),
             })
         })
         .collect::<Result<_>>()?;
@@ -334,13 +334,13 @@ impl Registry {
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some(r) = existing {
-            if r.try_get::<String, _>(1)? != s.id {
+            if r.try_get::<String, _>("sample_name")? != s.id {
                 return Err(error(format!(
                     "found child {} is already registered with another sample",
                     s.id
                 )));
             }
-            let registered = Sex::named(&r.try_get::<String, _>(2)?);
+            let registered = Sex::named(&r.try_get::<String, _>("sex")?);
             if let Some(sex) = s.sex
                 && registered != Sex::Unknown
                 && registered != sex
@@ -351,7 +351,7 @@ impl Registry {
                     registered.name()
                 )));
             }
-            return Ok((r.try_get(0)?, false));
+            return Ok((r.try_get("id")?, false));
         }
         if sample_taken(tx, Sample::Found, &s.id).await? {
             return Err(error(

@@ -186,16 +186,16 @@ impl Registry {
         .fetch_all(&mut *tx)
         .await?
         {
-            let inconsistent: String = r.try_get(4)?;
+            let inconsistent: String = r.try_get("inconsistent")?;
             stored.push(Stored {
-                found_ref: r.try_get(0)?,
-                case_ref: r.try_get(1)?,
-                log10_lr: r.try_get(2)?,
-                markers_compared: r.try_get(3)?,
+                found_ref: r.try_get("found_ref")?,
+                case_ref: r.try_get("case_ref")?,
+                log10_lr: r.try_get("log10_lr")?,
+                markers_compared: r.try_get("markers_compared")?,
                 inconsistent: serde_json::from_str(&inconsistent).unwrap_or_default(),
-                frequency_db: r.try_get(5)?,
-                added: r.try_get(6)?,
-                model: r.try_get(7)?,
+                frequency_db: r.try_get("frequency_db")?,
+                added: r.try_get("added_alleles")?,
+                model: r.try_get("model")?,
             });
         }
         // The index snapshot as a new process would read it, in the same
@@ -208,14 +208,20 @@ impl Registry {
             .fetch_all(&mut *tx)
             .await?
         {
-            found_names.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
+            found_names.insert(
+                r.try_get::<i64, _>("id")?,
+                r.try_get::<String, _>("found_id")?,
+            );
         }
         let mut case_names = HashMap::new();
         for r in sqlx::query("SELECT id, case_id FROM cases")
             .fetch_all(&mut *tx)
             .await?
         {
-            case_names.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
+            case_names.insert(
+                r.try_get::<i64, _>("id")?,
+                r.try_get::<String, _>("case_id")?,
+            );
         }
         tx.commit().await?;
 

@@ -42,9 +42,9 @@ impl Registry {
                 .fetch_all(&mut *tx)
                 .await?;
                 for r in rows {
-                    let id: i64 = r.try_get(0)?;
-                    let natural: String = r.try_get(1)?;
-                    let blob: Vec<u8> = r.try_get(2)?;
+                    let id: i64 = r.try_get("id")?;
+                    let natural: String = r.try_get(*key_col)?;
+                    let blob: Vec<u8> = r.try_get(*col)?;
                     let aad = crypto::aad(table, col, &natural);
                     let plain = crypto::decrypt(&self.key, &aad, &blob)?;
                     let sealed = crypto::encrypt(&new_key, &aad, &plain);

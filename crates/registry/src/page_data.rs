@@ -188,7 +188,7 @@ impl Registry {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| RegistryError::not_found("case with row id", case_ref))?;
-        let case_id: String = r.try_get(0)?;
+        let case_id: String = r.try_get("case_id")?;
         let mut references = Vec::new();
         for x in sqlx::query(
             "SELECT r.sample_name, r.relationship, r.sex, r.person_name, p.id FROM case_references r
@@ -198,29 +198,44 @@ impl Registry {
         .fetch_all(&mut *conn)
         .await?
         {
-            let sample: String = x.try_get(0)?;
+            let sample: String = x.try_get("sample_name")?;
             references.push(ReferenceInfo {
-                person_name: self.open_field("case_references", "person_name", &sample, x.try_get(3)?)?,
+                person_name: self.open_field("case_references", "person_name", &sample, x.try_get("person_name")?)?,
                 sample_name: sample,
-                relationship: x.try_get(1)?,
-                sex: x.try_get(2)?,
-                typed: x.try_get::<Option<i64>, _>(4)?.is_some(),
+                relationship: x.try_get("relationship")?,
+                sex: x.try_get("sex")?,
+                typed: x.try_get::<Option<i64>, _>("id")?.is_some(),
             });
         }
         Ok(CaseInfo {
-            child_name: self.open_field("cases", "child_name", &case_id, r.try_get(7)?)?,
-            missing_place: self.open_field("cases", "missing_place", &case_id, r.try_get(8)?)?,
-            description: self.open_field("cases", "description", &case_id, r.try_get(9)?)?,
+            child_name: self.open_field(
+                "cases",
+                "child_name",
+                &case_id,
+                r.try_get("child_name")?,
+            )?,
+            missing_place: self.open_field(
+                "cases",
+                "missing_place",
+                &case_id,
+                r.try_get("missing_place")?,
+            )?,
+            description: self.open_field(
+                "cases",
+                "description",
+                &case_id,
+                r.try_get("description")?,
+            )?,
             facts: CaseFacts {
-                sex: Some(r.try_get(1)?),
-                birth_from: r.try_get(2)?,
-                birth_to: r.try_get(3)?,
-                missing_date: r.try_get(4)?,
-                lat: r.try_get(5)?,
-                lon: r.try_get(6)?,
+                sex: Some(r.try_get("child_sex")?),
+                birth_from: r.try_get("birth_from")?,
+                birth_to: r.try_get("birth_to")?,
+                missing_date: r.try_get("missing_date")?,
+                lat: r.try_get("missing_lat")?,
+                lon: r.try_get("missing_lon")?,
             },
-            status: r.try_get(10)?,
-            public_alert: r.try_get::<i64, _>(11)? != 0,
+            status: r.try_get("status")?,
+            public_alert: r.try_get::<i64, _>("public_alert")? != 0,
             same_dna: self
                 .same_dna_of_samples(
                     &mut *conn,
@@ -249,8 +264,8 @@ impl Registry {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| RegistryError::not_found("found child with row id", found_ref))?;
-        let found_id: String = r.try_get(0)?;
-        let sample: String = r.try_get(1)?;
+        let found_id: String = r.try_get("found_id")?;
+        let sample: String = r.try_get("sample_name")?;
         let same_dna = self
             .same_dna_of_samples(&mut *conn, std::slice::from_ref(&sample))
             .await?;
@@ -260,26 +275,26 @@ impl Registry {
                 "found_children",
                 "found_place",
                 &found_id,
-                r.try_get(9)?,
+                r.try_get("found_place")?,
             )?,
             description: self.open_field(
                 "found_children",
                 "description",
                 &found_id,
-                r.try_get(10)?,
+                r.try_get("description")?,
             )?,
-            sample_name: r.try_get(1)?,
+            sample_name: r.try_get("sample_name")?,
             facts: FoundFacts {
-                sex: Some(r.try_get(2)?),
-                age_min_days: r.try_get(3)?,
-                age_max_days: r.try_get(4)?,
-                found_date: r.try_get(5)?,
-                lat: r.try_get(6)?,
-                lon: r.try_get(7)?,
+                sex: Some(r.try_get("sex")?),
+                age_min_days: r.try_get("age_min_days")?,
+                age_max_days: r.try_get("age_max_days")?,
+                found_date: r.try_get("found_date")?,
+                lat: r.try_get("found_lat")?,
+                lon: r.try_get("found_lon")?,
             },
-            institution: r.try_get(8)?,
-            status: r.try_get(11)?,
-            typed: r.try_get::<Option<i64>, _>(12)?.is_some(),
+            institution: r.try_get("institution")?,
+            status: r.try_get("status")?,
+            typed: r.try_get::<Option<i64>, _>("id")?.is_some(),
             found_id,
         })
     }
@@ -307,7 +322,7 @@ impl Registry {
             .bind(case_id)
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("id"))
             .transpose()?)
     }
 
@@ -331,7 +346,7 @@ impl Registry {
                 .bind(case_ref)
                 .fetch_optional(&self.pool)
                 .await?
-                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("case_id")?, r.try_get("status")?)))
                 .transpose()?,
         )
     }
@@ -362,7 +377,7 @@ impl Registry {
             return Ok(None);
         };
         let mut conn = self.pool.acquire().await?;
-        let info = self.found_info(&mut conn, r.try_get(0)?).await?;
+        let info = self.found_info(&mut conn, r.try_get("id")?).await?;
         drop(conn);
         self.audit_read(actor, "found.read", "found_child", found_id, String::new())
             .await?;
@@ -377,12 +392,12 @@ impl Registry {
         let found = sqlx::query("SELECT found_id, status FROM found_children ORDER BY found_id")
             .fetch_all(&self.pool)
             .await?;
-        let pairs = |rows: Vec<sqlx::any::AnyRow>| {
+        let pairs = |rows: Vec<sqlx::any::AnyRow>, id: &str| {
             rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .map(|r| Ok((r.try_get(id)?, r.try_get("status")?)))
                 .collect::<Result<Vec<_>>>()
         };
-        Ok((pairs(cases)?, pairs(found)?))
+        Ok((pairs(cases, "case_id")?, pairs(found, "found_id")?))
     }
 
     /// The candidate page: facts, genotypes side by side, LRs, posterior,
@@ -391,7 +406,7 @@ impl Registry {
     pub async fn candidate_detail(&self, actor: &str, id: i64) -> Result<Option<CandidateDetail>> {
         let Some(k) = sqlx::query(
             "SELECT k.found_ref, k.case_ref, k.lr, k.log10_lr, k.markers_compared, k.status, k.per_marker, k.inconsistent, k.shape, k.model,
-                    d.name, d.version, f.found_id, c.case_id,
+                    d.name AS db_name, d.version AS db_version, f.found_id, c.case_id,
                     (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id) AS best_other,
                     k.version AS candidate_version
              FROM candidates k JOIN frequency_dbs d ON d.id = k.frequency_db
@@ -403,7 +418,7 @@ impl Registry {
         else {
             return Ok(None);
         };
-        let (found_ref, case_ref): (i64, i64) = (k.try_get(0)?, k.try_get(1)?);
+        let (found_ref, case_ref): (i64, i64) = (k.try_get("found_ref")?, k.try_get("case_ref")?);
         let mut conn = self.pool.acquire().await?;
         let case = self.case_info(&mut conn, case_ref).await?;
         let found = self.found_info(&mut conn, found_ref).await?;
@@ -418,7 +433,7 @@ impl Registry {
                 .await?
             {
                 let text = self
-                    .open_field("profiles", "genotypes", s, r.try_get(0)?)?
+                    .open_field("profiles", "genotypes", s, r.try_get("genotypes")?)?
                     .unwrap_or_default();
                 if let Ok(p) = serde_json::from_str(&text) {
                     profiles.insert(s.clone(), p);
@@ -430,14 +445,14 @@ impl Registry {
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| Ok(ReviewEvent { from: ReviewState::stored(&r.try_get::<String, _>(0)?)?, to: ReviewState::stored(&r.try_get::<String, _>(1)?)?, actor: r.try_get(2)?, reason: r.try_get(3)?, at: r.try_get(4)? }))
+            .map(|r| Ok(ReviewEvent { from: ReviewState::stored(&r.try_get::<String, _>("from_status")?)?, to: ReviewState::stored(&r.try_get::<String, _>("to_status")?)?, actor: r.try_get("actor")?, reason: r.try_get("reason")?, at: r.try_get("at")? }))
             .collect::<Result<Vec<_>>>()?;
         let test_requested_by = crate::review::test_requester(&mut conn, id).await?;
         drop(conn);
         let per_marker: Vec<serde_json::Value> =
-            serde_json::from_str(&k.try_get::<String, _>(6)?).unwrap_or_default();
+            serde_json::from_str(&k.try_get::<String, _>("per_marker")?).unwrap_or_default();
         let inconsistent: Vec<String> =
-            serde_json::from_str(&k.try_get::<String, _>(7)?).unwrap_or_default();
+            serde_json::from_str(&k.try_get::<String, _>("inconsistent")?).unwrap_or_default();
         let lr_of: HashMap<String, f64> = per_marker
             .iter()
             .filter_map(|v| Some((v["name"].as_str()?.to_string(), v["lr"].as_f64()?)))
@@ -485,19 +500,19 @@ impl Registry {
             .await?;
         let all_scores: Vec<f64> = scores.iter().map(|(_, l)| *l).collect();
         let comparison = facts::compare(&case.facts, &found.facts);
-        let log10_lr: f64 = k.try_get(3)?;
+        let log10_lr: f64 = k.try_get("log10_lr")?;
         // The category as every list shows it: the margin over the other
         // candidates stored for the child, the facts compared.
         let best_other: Option<f64> = k.try_get("best_other")?;
         let category = facts::candidate_category(log10_lr, best_other, &case.facts, &found.facts);
         let summary = CandidateSummary {
             id,
-            found_id: k.try_get(12)?,
-            case_id: k.try_get(13)?,
-            lr: k.try_get(2)?,
+            found_id: k.try_get("found_id")?,
+            case_id: k.try_get("case_id")?,
+            lr: k.try_get("lr")?,
             log10_lr,
-            markers_compared: k.try_get(4)?,
-            status: ReviewState::stored(&k.try_get::<String, _>(5)?)?,
+            markers_compared: k.try_get("markers_compared")?,
+            status: ReviewState::stored(&k.try_get::<String, _>("status")?)?,
             category,
             version: k.try_get("candidate_version")?,
         };
@@ -521,11 +536,11 @@ impl Registry {
             compatible_cases,
             history,
             test_requested_by,
-            shape: k.try_get(8)?,
-            model: k.try_get(9)?,
+            shape: k.try_get("shape")?,
+            model: k.try_get("model")?,
             frequency_database: crate::matching::database_label(
-                &k.try_get::<String, _>(10)?,
-                k.try_get(11)?,
+                &k.try_get::<String, _>("db_name")?,
+                k.try_get("db_version")?,
             ),
         }))
     }
@@ -554,7 +569,7 @@ impl Registry {
                 .bind(found_ref)
                 .fetch_optional(&self.pool)
                 .await?
-                .map(|r| r.try_get(0))
+                .map(|r| r.try_get("sample_name"))
                 .transpose()?;
         let Some(sample) = sample else {
             return Ok(None);
@@ -567,7 +582,7 @@ impl Registry {
             return Ok(None);
         };
         let text = self
-            .open_field("profiles", "genotypes", &sample, r.try_get(0)?)?
+            .open_field("profiles", "genotypes", &sample, r.try_get("genotypes")?)?
             .unwrap_or_default();
         serde_json::from_str(&text)
             .map(Some)
@@ -654,7 +669,7 @@ impl Registry {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("case_ref"))
             .transpose()?)
     }
 

@@ -330,7 +330,7 @@ fn page_sql(
     };
     binds.push(Bind::Int(limit + 1));
     let mut sql = format!(
-        "SELECT {key}, {id}{extra} FROM {from} t {where_} ORDER BY {order} LIMIT ${n}",
+        "SELECT {key} AS page_key, {id} AS page_id{extra} FROM {from} t {where_} ORDER BY {order} LIMIT ${n}",
         key = list.key_sql,
         id = list.id_sql,
         n = binds.len()
@@ -352,8 +352,8 @@ enum Start<'a> {
 /// The columns of a candidate, for rows and summaries, after the page's
 /// ids (`p`) are known.
 const CANDIDATE_COLUMNS: &str = "SELECT f.found_id, c.case_id, k.lr, k.log10_lr, k.markers_compared, k.inconsistent, k.status, k.shape,
-        d.name, d.version, k.model, k.computed_at, k.id,
-        (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id),
+        d.name AS db_name, d.version AS db_version, k.model, k.computed_at, k.id,
+        (SELECT MAX(o.log10_lr) FROM candidates o WHERE o.found_ref = k.found_ref AND o.id <> k.id) AS best_other,
         c.child_sex AS case_sex, c.birth_from, c.birth_to, c.missing_date,
         f.sex AS found_sex, f.age_min_days, f.age_max_days, f.found_date,
         k.version AS candidate_version
@@ -364,22 +364,22 @@ const CANDIDATE_COLUMNS: &str = "SELECT f.found_id, c.case_id, k.lr, k.log10_lr,
  JOIN frequency_dbs d ON d.id = k.frequency_db";
 
 fn candidate_row(r: &AnyRow) -> Result<CandidateRow> {
-    let inconsistent: String = r.try_get(5)?;
+    let inconsistent: String = r.try_get("inconsistent")?;
     Ok(CandidateRow {
-        found_id: r.try_get(0)?,
-        case_id: r.try_get(1)?,
-        lr: r.try_get(2)?,
-        log10_lr: r.try_get(3)?,
-        markers_compared: r.try_get(4)?,
+        found_id: r.try_get("found_id")?,
+        case_id: r.try_get("case_id")?,
+        lr: r.try_get("lr")?,
+        log10_lr: r.try_get("log10_lr")?,
+        markers_compared: r.try_get("markers_compared")?,
         inconsistent_markers: serde_json::from_str(&inconsistent).unwrap_or_default(),
-        status: r.try_get(6)?,
-        shape: r.try_get(7)?,
+        status: r.try_get("status")?,
+        shape: r.try_get("shape")?,
         frequency_database: crate::matching::database_label(
-            &r.try_get::<String, _>(8)?,
-            r.try_get(9)?,
+            &r.try_get::<String, _>("db_name")?,
+            r.try_get("db_version")?,
         ),
-        model: r.try_get(10)?,
-        computed_at: r.try_get(11)?,
+        model: r.try_get("model")?,
+        computed_at: r.try_get("computed_at")?,
     })
 }
 
@@ -407,25 +407,26 @@ pub(crate) fn facts_of_row(r: &AnyRow) -> Result<(CaseFacts, FoundFacts)> {
 }
 
 fn candidate_summary(r: &AnyRow) -> Result<CandidateSummary> {
-    let log10_lr: f64 = r.try_get(3)?;
+    let log10_lr: f64 = r.try_get("log10_lr")?;
     // The best other stored candidate of the same child decides the margin.
-    let best_other: Option<f64> = r.try_get(13)?;
+    let best_other: Option<f64> = r.try_get("best_other")?;
     let (case, found) = facts_of_row(r)?;
     Ok(CandidateSummary {
-        id: r.try_get(12)?,
-        found_id: r.try_get(0)?,
-        case_id: r.try_get(1)?,
-        lr: r.try_get(2)?,
+        id: r.try_get("id")?,
+        found_id: r.try_get("found_id")?,
+        case_id: r.try_get("case_id")?,
+        lr: r.try_get("lr")?,
         log10_lr,
-        markers_compared: r.try_get(4)?,
-        status: ReviewState::stored(&r.try_get::<String, _>(6)?)?,
+        markers_compared: r.try_get("markers_compared")?,
+        status: ReviewState::stored(&r.try_get::<String, _>("status")?)?,
         category: facts::candidate_category(log10_lr, best_other, &case, &found),
         version: r.try_get("candidate_version")?,
     })
 }
 
 impl Registry {
-    /// The rows of one page of a list: `SELECT <key>, <id><extra>` from
+    /// The rows of one page of a list: `SELECT <key> AS page_key, <id> AS
+    /// page_id<extra>` from
     /// `from` (alias `t`) under `conds`, in the list's order.
     #[allow(clippy::too_many_arguments)]
     async fn page_of(
@@ -468,11 +469,11 @@ impl Registry {
         }
         let key_of = |r: &AnyRow| -> Result<(Key, i64)> {
             let key = if list.key_real {
-                Key::Real(r.try_get(0)?)
+                Key::Real(r.try_get("page_key")?)
             } else {
-                Key::Text(r.try_get(0)?)
+                Key::Text(r.try_get("page_key")?)
             };
-            Ok((key, r.try_get(1)?))
+            Ok((key, r.try_get("page_id")?))
         };
         let first = rows.first().map(key_of).transpose()?;
         let last = rows.last().map(key_of).transpose()?;
@@ -515,7 +516,7 @@ impl Registry {
         let ids = page
             .items
             .iter()
-            .map(|r| r.try_get::<i64, _>(1))
+            .map(|r| r.try_get::<i64, _>("page_id"))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let items = if ids.is_empty() {
             Vec::new()
@@ -660,8 +661,8 @@ impl Registry {
             None,
         );
         let (sql, column) = match self.backend {
-            crate::Backend::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), 3),
-            crate::Backend::Postgres => (format!("EXPLAIN {sql}"), 0),
+            crate::Backend::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
+            crate::Backend::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),
         };
         let mut tx = self.pool.begin().await?;
         if self.backend == crate::Backend::Postgres {
@@ -692,20 +693,20 @@ impl Registry {
         } else {
             format!("WHERE {}", conds.join(" AND "))
         };
-        let sql = format!("SELECT COUNT(*) FROM candidates t {where_}");
+        let sql = format!("SELECT COUNT(*) AS n FROM candidates t {where_}");
         Ok(bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
             .fetch_one(&self.pool)
             .await?
-            .try_get(0)?)
+            .try_get("n")?)
     }
 
     /// Candidates by review status (`GROUP BY` in the database), for /metrics.
     pub async fn candidate_counts_by_status(&self) -> Result<Vec<(String, i64)>> {
-        sqlx::query("SELECT status, COUNT(*) FROM candidates GROUP BY status ORDER BY status")
+        sqlx::query("SELECT status, COUNT(*) AS n FROM candidates GROUP BY status ORDER BY status")
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
             .collect()
     }
 
@@ -776,8 +777,8 @@ impl Registry {
             .iter()
             .map(|r| {
                 Ok(ListEntry {
-                    id: r.try_get(0)?,
-                    status: r.try_get(2)?,
+                    id: r.try_get("page_key")?,
+                    status: r.try_get("status")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -791,11 +792,11 @@ impl Registry {
     /// How many cases and found children there are.
     pub async fn count_cases_and_found(&self) -> Result<(i64, i64)> {
         let r = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM found_children)",
+            "SELECT (SELECT COUNT(*) FROM cases) AS case_count, (SELECT COUNT(*) FROM found_children) AS found_count",
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok((r.try_get(0)?, r.try_get(1)?))
+        Ok((r.try_get("case_count")?, r.try_get("found_count")?))
     }
 
     /// One page of the public alerts (newest missing date first, unknown
@@ -819,7 +820,7 @@ impl Registry {
         let items = page
             .items
             .iter()
-            .map(|r| self.public_alert_of(r, 2))
+            .map(|r| self.public_alert_of(r))
             .collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
@@ -830,11 +831,11 @@ impl Registry {
 
     /// How many public alerts there are.
     pub async fn count_public_alerts(&self) -> Result<i64> {
-        let sql = format!("SELECT COUNT(*) FROM cases t WHERE {ALERT_CONDITION}");
+        let sql = format!("SELECT COUNT(*) AS n FROM cases t WHERE {ALERT_CONDITION}");
         Ok(sqlx::query(AssertSqlSafe(sql))
             .fetch_one(&self.pool)
             .await?
-            .try_get(0)?)
+            .try_get("n")?)
     }
 }
 

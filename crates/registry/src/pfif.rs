@@ -397,17 +397,17 @@ impl Registry {
         let ours = source_name(&domain);
         let mut doc = Document::default();
         for r in rows {
-            let case_id: String = r.try_get(0)?;
-            let created = stored_time(&r.try_get::<String, _>(9)?)?;
-            let clone_id: Option<String> = r.try_get(10)?;
+            let case_id: String = r.try_get("case_id")?;
+            let created = stored_time(&r.try_get::<String, _>("created_at")?)?;
+            let clone_id: Option<String> = r.try_get("person_record_id")?;
             let (person_record_id, source_name, source_url, source_date, entry_date) =
                 match clone_id {
                     Some(id) => (
                         id,
-                        r.try_get::<Option<String>, _>(11)?,
-                        r.try_get::<Option<String>, _>(12)?,
-                        stored_time(&r.try_get::<String, _>(13)?)?,
-                        stored_time(&r.try_get::<String, _>(14)?)?,
+                        r.try_get::<Option<String>, _>("source_name")?,
+                        r.try_get::<Option<String>, _>("source_url")?,
+                        stored_time(&r.try_get::<String, _>("source_date")?)?,
+                        stored_time(&r.try_get::<String, _>("entry_date")?)?,
                     ),
                     None => (
                         format!("{domain}/{case_id}"),
@@ -417,11 +417,11 @@ impl Registry {
                         created,
                     ),
                 };
-            let date = |i: usize| -> Result<Option<Date>> {
-                Ok(r.try_get::<Option<String>, _>(i)?
+            let date = |column: &str| -> Result<Option<Date>> {
+                Ok(r.try_get::<Option<String>, _>(column)?
                     .and_then(|s| s.parse().ok()))
             };
-            let (from, to) = (date(2)?, date(3)?);
+            let (from, to) = (date("birth_from")?, date("birth_to")?);
             let (date_of_birth, age) = match (from, to) {
                 (Some(f), Some(t)) if f <= t => {
                     let at = source_date.date();
@@ -434,10 +434,10 @@ impl Registry {
                 }
                 _ => (None, None),
             };
-            let missing: Option<Date> = date(4)?;
+            let missing: Option<Date> = date("missing_date")?;
             let coordinates: Option<(f64, f64)> = r
-                .try_get::<Option<f64>, _>(5)?
-                .zip(r.try_get::<Option<f64>, _>(6)?);
+                .try_get::<Option<f64>, _>("missing_lat")?
+                .zip(r.try_get::<Option<f64>, _>("missing_lon")?);
             let location = coordinates.map(|(a, b)| format!("{}, {}", rounded(a), rounded(b)));
             let mut text = String::new();
             if let Some(d) = missing {
@@ -449,7 +449,7 @@ impl Registry {
             text.push_str(&format!(
                 "The family looks for this child through the {ours}."
             ));
-            let sex = match r.try_get::<String, _>(1)?.as_str() {
+            let sex = match r.try_get::<String, _>("child_sex")?.as_str() {
                 "male" => Some(PfifSex::Male),
                 "female" => Some(PfifSex::Female),
                 _ => None,
@@ -461,9 +461,14 @@ impl Registry {
                 source_date: Some(source_date),
                 source_url,
                 full_name: self
-                    .open_field("cases", "child_name", &case_id, r.try_get(7)?)?
+                    .open_field("cases", "child_name", &case_id, r.try_get("child_name")?)?
                     .unwrap_or_default(),
-                description: self.open_field("cases", "description", &case_id, r.try_get(8)?)?,
+                description: self.open_field(
+                    "cases",
+                    "description",
+                    &case_id,
+                    r.try_get("description")?,
+                )?,
                 sex,
                 date_of_birth,
                 age,
@@ -582,8 +587,9 @@ impl Registry {
                 report.added += 1;
                 continue;
             };
-            let (case_ref, case_id): (i64, String) = (e.try_get(0)?, e.try_get(2)?);
-            let stored = stored_time(&e.try_get::<String, _>(1)?)?;
+            let (case_ref, case_id): (i64, String) =
+                (e.try_get("case_ref")?, e.try_get("case_id")?);
+            let stored = stored_time(&e.try_get::<String, _>("source_date")?)?;
             if r.source_date < stored {
                 older += 1;
                 report.unchanged += 1;
@@ -704,7 +710,7 @@ impl Registry {
         .bind(f.lon.is_some())
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("id")?;
         sqlx::query(
             "INSERT INTO pfif_records (case_ref, person_record_id, source_name, source_url, source_date, entry_date)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -781,23 +787,38 @@ impl Registry {
         .bind(case_ref)
         .fetch_one(&mut *conn)
         .await?;
-        let sex = match r.try_get::<String, _>(0)?.as_str() {
+        let sex = match r.try_get::<String, _>("child_sex")?.as_str() {
             "male" => "male",
             "female" => "female",
             _ => "unknown",
         };
         Ok(CaseFields {
             sex,
-            birth_from: r.try_get(1)?,
-            birth_to: r.try_get(2)?,
-            missing_date: r.try_get(3)?,
-            lat: r.try_get(4)?,
-            lon: r.try_get(5)?,
-            child_name: self.open_field("cases", "child_name", case_id, r.try_get(6)?)?,
-            missing_place: self.open_field("cases", "missing_place", case_id, r.try_get(7)?)?,
-            description: self.open_field("cases", "description", case_id, r.try_get(8)?)?,
-            source_name: r.try_get(9)?,
-            source_url: r.try_get(10)?,
+            birth_from: r.try_get("birth_from")?,
+            birth_to: r.try_get("birth_to")?,
+            missing_date: r.try_get("missing_date")?,
+            lat: r.try_get("missing_lat")?,
+            lon: r.try_get("missing_lon")?,
+            child_name: self.open_field(
+                "cases",
+                "child_name",
+                case_id,
+                r.try_get("child_name")?,
+            )?,
+            missing_place: self.open_field(
+                "cases",
+                "missing_place",
+                case_id,
+                r.try_get("missing_place")?,
+            )?,
+            description: self.open_field(
+                "cases",
+                "description",
+                case_id,
+                r.try_get("description")?,
+            )?,
+            source_name: r.try_get("source_name")?,
+            source_url: r.try_get("source_url")?,
         })
     }
 }

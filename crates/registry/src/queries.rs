@@ -68,10 +68,10 @@ impl Registry {
             ("candidates", "candidates"),
             ("audit entries", "audit_log"),
         ] {
-            let n: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            let n: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
                 .fetch_one(&self.pool)
                 .await?
-                .try_get(0)?;
+                .try_get("n")?;
             out.push((name, n));
         }
         Ok(out)

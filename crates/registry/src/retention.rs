@@ -20,7 +20,7 @@ impl Registry {
         let mut deleted = 0;
         let mut cases = Vec::new();
         for r in due {
-            let (id, case_ref): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            let (id, case_ref): (i64, i64) = (r.try_get("id")?, r.try_get("case_ref")?);
             cases.push(case_ref);
             crate::same_dna::forget_case(&mut tx, case_ref).await?;
             let n = sqlx::query("DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)")

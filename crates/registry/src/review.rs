@@ -267,7 +267,7 @@ impl Registry {
                 .execute(&mut *tx)
                 .await?;
             if to == ReviewState::Reunited {
-                let (found_ref, case_ref): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+                let (found_ref, case_ref): (i64, i64) = (row.try_get("found_ref")?, row.try_get("case_ref")?);
                 sqlx::query("UPDATE cases SET status = 'reunited', public_alert = 0 WHERE id = $1")
                     .bind(case_ref)
                     .execute(&mut *tx)

@@ -49,16 +49,16 @@ impl Registry {
         let mut tx = self.begin_write().await?;
         let exists: i64 = match self.backend {
             Backend::Sqlite => {
-                sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+                sqlx::query("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
                     .fetch_one(&mut *tx)
                     .await?
-                    .try_get(0)?
+                    .try_get("n")?
             }
             Backend::Postgres => {
-                sqlx::query("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = current_schema()")
+                sqlx::query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = current_schema()")
                     .fetch_one(&mut *tx)
                     .await?
-                    .try_get(0)?
+                    .try_get("n")?
             }
         };
         let version: i64 = if exists == 0 {
@@ -67,7 +67,7 @@ impl Registry {
             sqlx::query("SELECT value FROM meta WHERE key = 'schema_version'")
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|r| r.try_get::<String, _>(0))
+                .map(|r| r.try_get::<String, _>("value"))
                 .transpose()?
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
@@ -146,7 +146,7 @@ pub(crate) async fn get_meta(conn: &mut AnyConnection, key: &str) -> Result<Opti
         .bind(key)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| r.try_get::<String, _>(0))
+        .map(|r| r.try_get::<String, _>("value"))
         .transpose()?)
 }
 
@@ -255,15 +255,15 @@ pub(crate) async fn audit_entries(conn: &mut AnyConnection) -> Result<Vec<AuditE
 /// An audit entry from a row of `seq, at, actor, action, target_type, target_id, detail, prev_hash, hash`.
 pub(crate) fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry> {
     Ok(AuditEntry {
-        seq: r.try_get(0)?,
-        at: r.try_get(1)?,
-        actor: r.try_get(2)?,
-        action: r.try_get(3)?,
-        target_type: r.try_get(4)?,
-        target_id: r.try_get(5)?,
-        detail: r.try_get(6)?,
-        prev_hash: r.try_get(7)?,
-        hash: r.try_get(8)?,
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        target_type: r.try_get("target_type")?,
+        target_id: r.try_get("target_id")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
     })
 }
 

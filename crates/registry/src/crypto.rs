@@ -31,7 +31,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::aead::{Aead, AeadInOut, Payload, Tag};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 
@@ -391,6 +391,41 @@ pub fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
 /// [`CryptoError::WrongKey`] (encrypted under another key), and
 /// [`CryptoError::Authentication`] (altered, or other associated data).
 pub fn decrypt(key: &Key, aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let (nonce, full) = opening(key, aad, blob)?;
+    key.cipher()
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: &blob[HEADER_LEN..],
+                aad: &full,
+            },
+        )
+        .map_err(|_| CryptoError::Authentication)
+}
+
+/// [`decrypt`] in the blob's own memory: the plaintext is the slice it
+/// returns (for a blob as large as the index snapshot, no second copy).
+/// What is left of `blob` is overwritten; on an error it is not usable.
+pub fn decrypt_in_place<'b>(
+    key: &Key,
+    aad: &[u8],
+    blob: &'b mut [u8],
+) -> Result<&'b [u8], CryptoError> {
+    let (nonce, full) = opening(key, aad, blob)?;
+    let sealed_len = blob.len() - HEADER_LEN - TAG_LEN;
+    let (sealed, tag) = blob[HEADER_LEN..].split_at_mut(sealed_len);
+    let tag = Tag::<XChaCha20Poly1305>::try_from(&*tag).map_err(|_| CryptoError::Truncated {
+        len: HEADER_LEN + TAG_LEN,
+    })?;
+    key.cipher()
+        .decrypt_inout_detached(&nonce, &full, sealed.into(), &tag)
+        .map_err(|_| CryptoError::Authentication)?;
+    Ok(sealed)
+}
+
+/// The nonce and full associated data of a blob made by [`encrypt`] under
+/// `key` (its version, length and key checked).
+fn opening(key: &Key, aad: &[u8], blob: &[u8]) -> Result<(XNonce, Vec<u8>), CryptoError> {
     let found = blob_key_id(blob)?;
     let key_id = key.id_bytes();
     if blob[1..1 + KEY_ID_LEN] != key_id {
@@ -402,16 +437,7 @@ pub fn decrypt(key: &Key, aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, CryptoErro
     let nonce: [u8; NONCE_LEN] = blob[1 + KEY_ID_LEN..HEADER_LEN]
         .try_into()
         .expect("slice has nonce length");
-    let full = full_aad(&blob[..1 + KEY_ID_LEN], aad);
-    key.cipher()
-        .decrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: &blob[HEADER_LEN..],
-                aad: &full,
-            },
-        )
-        .map_err(|_| CryptoError::Authentication)
+    Ok((XNonce::from(nonce), full_aad(&blob[..1 + KEY_ID_LEN], aad)))
 }
 
 /// The id (hex) of the key a blob was encrypted with, without decrypting it.
@@ -491,6 +517,47 @@ mod tests {
                     _ => assert!(matches!(err, CryptoError::Authentication), "byte {i}"),
                 }
             }
+        }
+    }
+
+    /// The in-place opening agrees with `decrypt` on every blob: the same
+    /// plaintext, and the same refusal of every tampered byte, truncation,
+    /// other key and other associated data.
+    #[test]
+    fn decrypting_in_place_agrees_with_decrypt() {
+        let key = test_key(6);
+        let ad = aad("index_snapshots", "content", "3");
+        for plain in [&b""[..], b"x", &[7u8; 1000][..]] {
+            let blob = encrypt(&key, &ad, plain);
+            let mut own = blob.clone();
+            assert_eq!(decrypt_in_place(&key, &ad, &mut own).unwrap(), plain);
+            for i in 0..blob.len() {
+                let mut bad = blob.clone();
+                bad[i] ^= 0x10;
+                let want = decrypt(&key, &ad, &bad).unwrap_err().to_string();
+                let got = decrypt_in_place(&key, &ad, &mut bad)
+                    .unwrap_err()
+                    .to_string();
+                assert_eq!(got, want, "byte {i}");
+            }
+            for len in 0..blob.len() {
+                let mut short = blob[..len].to_vec();
+                let want = decrypt(&key, &ad, &short).unwrap_err().to_string();
+                let got = decrypt_in_place(&key, &ad, &mut short)
+                    .unwrap_err()
+                    .to_string();
+                assert_eq!(got, want, "len {len}");
+            }
+            let mut other = blob.clone();
+            assert!(matches!(
+                decrypt_in_place(&key, &aad("index_snapshots", "content", "4"), &mut other),
+                Err(CryptoError::Authentication)
+            ));
+            let mut other = blob.clone();
+            assert!(matches!(
+                decrypt_in_place(&test_key(7), &ad, &mut other),
+                Err(CryptoError::WrongKey { .. })
+            ));
         }
     }
 

@@ -36,7 +36,7 @@
 //!   and compares that index with one rebuilt from the rows, by content
 //!   (`Index::differences`) and by the answers of every search.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use search::{Index, IndexState, SearchConfig};
 use serde::{Deserialize, Serialize};
@@ -115,17 +115,20 @@ impl Registry {
         actor: &str,
         purpose: &str,
     ) -> Result<Stored> {
-        let Some(row) =
-            sqlx::query("SELECT seq, content FROM index_snapshots ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?
+        // The newest row picked by its key alone: an ORDER BY over the
+        // content would copy the content into a sorter (SQLite).
+        let Some(row) = sqlx::query(
+            "SELECT seq, content FROM index_snapshots WHERE id = (SELECT id FROM index_snapshots ORDER BY seq DESC LIMIT 1)",
+        )
+        .fetch_optional(&mut *tx)
+        .await?
         else {
             return Ok(Stored::None);
         };
         let seq: i64 = row.try_get("seq")?;
-        let blob: Vec<u8> = row.try_get("content")?;
+        let mut blob: Vec<u8> = row.try_get("content")?;
         drop(row);
-        let plain = match crypto::decrypt(&self.key, &aad(seq), &blob) {
+        let plain = match crypto::decrypt_in_place(&self.key, &aad(seq), &mut blob) {
             Ok(p) => p,
             Err(e) => {
                 return Ok(Stored::Unreadable {
@@ -134,8 +137,7 @@ impl Registry {
                 });
             }
         };
-        drop(blob);
-        let persisted: Persisted<'_> = match postcard::from_bytes(&plain) {
+        let persisted: Persisted<'_> = match postcard::from_bytes(plain) {
             Ok(p) => p,
             Err(e) => {
                 return Ok(Stored::Unreadable {
@@ -174,7 +176,7 @@ impl Registry {
         if persisted.database != active || persisted.model != model_description(&self.settings) {
             return Ok(Stored::Stale { seq });
         }
-        let facts: HashMap<i64, CaseDays> = persisted
+        let facts: FxHashMap<i64, CaseDays> = persisted
             .facts
             .into_iter()
             .map(|(id, d)| (id, CaseDays::unpack(d)))

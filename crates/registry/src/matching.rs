@@ -1,5 +1,6 @@
 //! The search index kept in step with the registry, and candidates.
 
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use kinship::{Allele, MarkerFrequencies, MarkerModel, MutationKind, Relative, Sex};
@@ -44,7 +45,7 @@ pub struct MatchState {
     pub(crate) seq: i64,
     /// The facts of every case that decide compatibility, by case row id,
     /// kept in step with the index (for the posterior).
-    pub(crate) facts: HashMap<i64, CaseDays>,
+    pub(crate) facts: FxHashMap<i64, CaseDays>,
 }
 
 /// The index while an import changes it: the state's write lock, held from
@@ -141,7 +142,7 @@ impl Registry {
             profiles.insert(sample, p);
         }
         let mut cases: BTreeMap<i64, CaseRefs> = BTreeMap::new();
-        let mut facts = HashMap::new();
+        let mut facts = FxHashMap::default();
         for r in sqlx::query(AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases")))
             .fetch_all(&mut *tx)
             .await?
@@ -290,7 +291,7 @@ impl Registry {
             profiles: HashMap::new(),
             cases: BTreeMap::new(),
             found: BTreeMap::new(),
-            facts: HashMap::new(),
+            facts: FxHashMap::default(),
             seq: 0,
         };
         let rows = rows_in(&mut *tx, cases, |list| {
@@ -1034,7 +1035,7 @@ pub(crate) fn apply_changes(
 
 /// The facts of the changed cases as `changed` holds them now (a deleted
 /// case has none).
-fn update_facts(facts: &mut HashMap<i64, CaseDays>, changed: &Snapshot, cases: &[i64]) {
+fn update_facts(facts: &mut FxHashMap<i64, CaseDays>, changed: &Snapshot, cases: &[i64]) {
     for &c in cases {
         match changed.facts.get(&c) {
             Some(days) => facts.insert(c, *days),

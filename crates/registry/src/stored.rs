@@ -4,6 +4,7 @@
 //! (`Snapshot`). The index (`matching.rs`), its check, its snapshot and the
 //! same-DNA flagging all read these.
 
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 
 use compact_str::CompactString;
@@ -94,7 +95,7 @@ pub(crate) struct Snapshot {
     /// found row id -> sample
     pub(crate) found: BTreeMap<i64, String>,
     /// case row id -> the facts that decide compatibility
-    pub(crate) facts: HashMap<i64, CaseDays>,
+    pub(crate) facts: FxHashMap<i64, CaseDays>,
     /// The last entry of the change sequence when it was read.
     pub(crate) seq: i64,
 }

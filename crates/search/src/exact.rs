@@ -1,7 +1,7 @@
 //! The exact LR of one case and one child, marker by marker: the fast kernels
 //! and the general pedigree path they must agree with.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use kinship::{
     IndexGenotype, MISSING_CHILD, Pedigree, Reference, Relative, Sex, case_pedigree, likelihood,
@@ -11,29 +11,68 @@ use crate::columns::Columns;
 use crate::shape::{Shape, Side};
 use crate::tables::{Codebook, ESCAPED, MISSING, Models, Tables, UNTYPED};
 
-/// What the index keeps of a case besides its genotype columns.
+/// What the index keeps of a case besides its genotype columns. What its
+/// layout shares with other cases (relationships, sexes, shape) is shared
+/// (`Arc`), and what the general and coupled paths compute on first use is
+/// boxed: a million cases restored from a snapshot cost one small record
+/// each, no allocation.
 #[derive(Debug)]
 pub(crate) struct CaseMeta {
     pub id: u64,
     pub child_sex: Sex,
     /// Relationship and sex of the reference in each slot of the group's columns.
-    pub relatives: Vec<(Relative, Sex)>,
-    pub shape: Shape,
+    pub relatives: Arc<[(Relative, Sex)]>,
+    pub shape: Arc<Shape>,
     /// Per slot: used by the kernel (false: shielded by a typed parent).
-    pub used: Vec<bool>,
+    pub used: Arc<[bool]>,
     /// Per slot: a real reference (false: a placeholder column, always untyped).
-    pub real: Vec<bool>,
-    /// H1 (the child in the family), with the person of each slot and of the
-    /// child; built on first use by the general path.
-    pub pedigree: OnceLock<(Pedigree, Vec<Option<usize>>, usize)>,
-    /// Per marker: likelihood of the references alone (general path), with
-    /// mutation `[0]` and without `[1]`.
-    pub l0: [OnceLock<Vec<f64>>; 2],
-    /// Coupled cases: per marker, what the untyped parent transmits given the
-    /// typed parent and the siblings (empty where the parent is untyped).
-    pub tau: OnceLock<Vec<Vec<f64>>>,
+    pub real: Arc<[bool]>,
+    /// Computed on first use (most cases never need it).
+    pub cache: OnceLock<Box<CaseCache>>,
     /// Genotypes outside their marker's codebook: (column, alleles).
     pub escaped: Vec<(u32, [u8; 2])>,
+}
+
+/// What the general and coupled paths keep of a case once computed.
+#[derive(Debug, Default)]
+pub(crate) struct CaseCache {
+    /// H1 (the child in the family), with the person of each slot and of the
+    /// child; built on first use by the general path.
+    pedigree: OnceLock<(Pedigree, Vec<Option<usize>>, usize)>,
+    /// Per marker: likelihood of the references alone (general path), with
+    /// mutation `[0]` and without `[1]`.
+    l0: [OnceLock<Vec<f64>>; 2],
+    /// Coupled cases: per marker, what the untyped parent transmits given the
+    /// typed parent and the siblings (empty where the parent is untyped).
+    tau: OnceLock<Vec<Vec<f64>>>,
+}
+
+impl CaseMeta {
+    /// A case's record, nothing computed yet.
+    pub(crate) fn new(
+        id: u64,
+        child_sex: Sex,
+        relatives: Arc<[(Relative, Sex)]>,
+        shape: Arc<Shape>,
+        used: Arc<[bool]>,
+        real: Arc<[bool]>,
+        escaped: Vec<(u32, [u8; 2])>,
+    ) -> CaseMeta {
+        CaseMeta {
+            id,
+            child_sex,
+            relatives,
+            shape,
+            used,
+            real,
+            cache: OnceLock::new(),
+            escaped,
+        }
+    }
+
+    fn cache(&self) -> &CaseCache {
+        self.cache.get_or_init(Box::default)
+    }
 }
 
 /// A case in its group: its metadata and where its columns are.
@@ -71,7 +110,7 @@ impl CaseView<'_> {
     /// Whether marker `m` must use the general path: a parent that shields
     /// other references is untyped here while one of them is typed.
     fn needs_general(&self, m: usize) -> bool {
-        match &self.meta.shape {
+        match &*self.meta.shape {
             Shape::General => true,
             Shape::Coupled { parent, .. } => !self.typed(*parent, m),
             Shape::Sided { sides } => sides.iter().enumerate().any(|(side, s)| match s {
@@ -100,7 +139,7 @@ impl CaseView<'_> {
         self.meta
             .relatives
             .iter()
-            .zip(&self.meta.real)
+            .zip(self.meta.real.iter())
             .any(|(&(r, _), &real)| {
                 real && match side {
                     0 => matches!(
@@ -116,7 +155,7 @@ impl CaseView<'_> {
     }
 
     fn pedigree(&self) -> &(Pedigree, Vec<Option<usize>>, usize) {
-        self.meta.pedigree.get_or_init(|| {
+        self.meta.cache().pedigree.get_or_init(|| {
             let refs: Vec<Reference> = self
                 .meta
                 .relatives
@@ -141,7 +180,7 @@ impl CaseView<'_> {
     }
 
     fn references_likelihood(&self, models: &Models, plain: bool) -> &[f64] {
-        self.meta.l0[usize::from(plain)].get_or_init(|| {
+        self.meta.cache().l0[usize::from(plain)].get_or_init(|| {
             let mm = if plain {
                 models.plain()
             } else {
@@ -250,7 +289,7 @@ pub(crate) fn marker_lr(
         &models.tables[m]
     };
     let [a, b] = child;
-    match &case.meta.shape {
+    match &*case.meta.shape {
         Shape::Sided { sides } => {
             let pa = side_pi(t, case, sides[0], 0, m, a);
             let ma = side_pi(t, case, sides[1], 1, m, a);
@@ -360,10 +399,10 @@ fn coupled(
 /// Computes what a case's kernel keeps per case (the untyped parent's
 /// transmission of a coupled case), once; an empty list for other shapes.
 pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>] {
-    let Shape::Coupled { side, parent, sibs } = &case.meta.shape else {
+    let Shape::Coupled { side, parent, sibs } = &*case.meta.shape else {
         return &[];
     };
-    case.meta.tau.get_or_init(|| {
+    case.meta.cache().tau.get_or_init(|| {
         (0..models.len())
             .map(|k| {
                 if case.typed(*parent, k) {
@@ -386,7 +425,7 @@ pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>]
 /// mixture of its mutation rows: `R` is then bounded by the largest ratio of
 /// a row to `u`, for every allele.
 pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec<[u8; 3]> {
-    let Shape::Coupled { side, .. } = &case.meta.shape else {
+    let Shape::Coupled { side, .. } = &*case.meta.shape else {
         return Vec::new();
     };
     let so = 1 - side;

@@ -2,10 +2,11 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::SearchError;
 use crate::bound::{TableCache, UNBOUNDED, min_units};
@@ -107,9 +108,9 @@ pub struct Index {
     pub(crate) config: SearchConfig,
     pub(crate) groups: Vec<Group>,
     pub(crate) group_of: HashMap<(GroupKind, usize), usize>,
-    pub(crate) cases: HashMap<u64, (usize, usize)>,
+    pub(crate) cases: FxHashMap<u64, (usize, usize)>,
     pub(crate) children: Vec<(u64, Profile, u64)>,
-    pub(crate) child_pos: HashMap<u64, usize>,
+    pub(crate) child_pos: FxHashMap<u64, usize>,
     pub(crate) scratch: Mutex<Vec<Scratch>>,
     pub(crate) tables: TableCache,
     /// `bound::factors_fit`, once.
@@ -184,9 +185,9 @@ impl Index {
             config,
             groups: Vec::new(),
             group_of: HashMap::new(),
-            cases: HashMap::new(),
+            cases: FxHashMap::default(),
             children: Vec::new(),
-            child_pos: HashMap::new(),
+            child_pos: FxHashMap::default(),
             scratch: Mutex::new(Vec::new()),
             tables: TableCache::default(),
             factors_fit,
@@ -315,20 +316,20 @@ impl Index {
                 None => (Relative::FullSibling, Sex::Unknown),
             })
             .collect::<Vec<_>>();
-        let slot_used = order.iter().map(|r| r.is_some_and(|r| used[r])).collect();
+        let slot_used = order
+            .iter()
+            .map(|r| r.is_some_and(|r| used[r]))
+            .collect::<Vec<bool>>();
         let real = order.iter().map(Option::is_some).collect::<Vec<bool>>();
-        g.metas.push(CaseMeta {
+        g.metas.push(CaseMeta::new(
             id,
             child_sex,
-            relatives: slot_relatives,
-            real,
-            shape,
-            used: slot_used,
-            pedigree: OnceLock::new(),
-            l0: [OnceLock::new(), OnceLock::new()],
-            tau: OnceLock::new(),
+            slot_relatives.into(),
+            Arc::new(shape),
+            slot_used.into(),
+            real.into(),
             escaped,
-        });
+        ));
         let pos = g.metas.len() - 1;
         self.cases.insert(id, (gi, pos));
         let columns = untyped_parent_columns(&self.models, self.groups[gi].view(pos));

@@ -19,9 +19,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use kinship::{Relative, Sex};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -206,9 +207,9 @@ impl Index {
                             .iter()
                             .map(|&(r, s)| (relative_code(r), sex_code(s)))
                             .collect(),
-                        real: meta.real.clone(),
-                        used: meta.used.clone(),
-                        shape: meta.shape.clone(),
+                        real: meta.real.to_vec(),
+                        used: meta.used.to_vec(),
+                        shape: Shape::clone(&meta.shape),
                     };
                     let n = match numbers.get(&layout) {
                         Some(&n) => n,
@@ -276,7 +277,8 @@ impl Index {
         };
         let mut index = Index::new(models, config);
         let mut groups = Vec::with_capacity(state.groups.len());
-        let mut cases = HashMap::new();
+        let case_count = state.groups.iter().map(|g| g.len as usize).sum();
+        let mut cases = FxHashMap::with_capacity_and_hasher(case_count, Default::default());
         let mut group_of = HashMap::new();
         for (gi, gs) in state.groups.into_iter().enumerate() {
             let slots = gs.slots as usize;
@@ -303,7 +305,13 @@ impl Index {
                     }
                     let child_sex =
                         sex_of(l.child_sex).ok_or_else(|| bad("a child's sex is unknown"))?;
-                    Ok((child_sex, relatives, l.real, l.used, l.shape))
+                    Ok((
+                        child_sex,
+                        Arc::<[(Relative, Sex)]>::from(relatives),
+                        Arc::<[bool]>::from(l.real),
+                        Arc::<[bool]>::from(l.used),
+                        Arc::new(l.shape),
+                    ))
                 })
                 .collect::<Result<Vec<_>, SearchError>>()?;
             let mut metas = Vec::with_capacity(len);
@@ -314,18 +322,15 @@ impl Index {
                 if cases.insert(id, (gi, pos)).is_some() {
                     return Err(bad(format!("case {id} is held twice")));
                 }
-                metas.push(CaseMeta {
+                metas.push(CaseMeta::new(
                     id,
-                    child_sex: *child_sex,
-                    relatives: relatives.clone(),
-                    real: real.clone(),
-                    shape: shape.clone(),
-                    used: used.clone(),
-                    pedigree: OnceLock::new(),
-                    l0: [OnceLock::new(), OnceLock::new()],
-                    tau: OnceLock::new(),
-                    escaped: Vec::new(),
-                });
+                    *child_sex,
+                    Arc::clone(relatives),
+                    Arc::clone(shape),
+                    Arc::clone(used),
+                    Arc::clone(real),
+                    Vec::new(),
+                ));
             }
             for (pos, col, alleles) in gs.escaped {
                 if pos as usize >= len || col as usize >= ncols {
@@ -356,7 +361,7 @@ impl Index {
             return Err(bad("the children's profiles do not fit their ids"));
         }
         let mut children = Vec::with_capacity(ids);
-        let mut child_pos = HashMap::with_capacity(ids);
+        let mut child_pos = FxHashMap::with_capacity_and_hasher(ids, Default::default());
         for (i, (&id, bytes)) in child_ids
             .iter()
             .zip(state.child_profiles.chunks_exact(2 * markers.max(1)))

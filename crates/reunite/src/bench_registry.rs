@@ -67,7 +67,8 @@ pub struct RegistryBenchArgs {
     /// Time the single operations on the registry that `reunite demo --no-serve --data-dir DIR`
     /// (with the same --families, --rescued and --seed) left in --data-dir, instead of building
     /// one: a million-family registry is built once and measured apart. The bulk import's figures
-    /// are then null. Once per registry: the found children that arrive are then registered.
+    /// are then null. It may be run again on the same registry: the found children that arrive
+    /// get new names each run (`BENCH-<run>-...`).
     #[arg(long, requires = "data_dir")]
     existing: bool,
     /// Leave out `reunite index check` (its figures null): at a million families it reads and
@@ -214,7 +215,11 @@ fn arrivals(
     registered: &HashSet<String>,
     n: usize,
     work: &std::path::Path,
+    run: &str,
 ) -> Result<Vec<Arrival>> {
+    // Named afresh each run (`BENCH-<run>-...`), so that a registry can be
+    // measured again (`--existing`).
+    let tag = format!("BENCH-{}", run.to_uppercase());
     let models = formats::builtin::nist_models(Some(MutationModel::DEFAULT_SEARCH));
     let pool = formats::builtin::nist_pool(&models);
     let today = formats::registry_csv::Date::today_utc();
@@ -279,10 +284,10 @@ fn arrivals(
     let header = |text: &str| format!("{text}\n");
     let mut out: Vec<Arrival> = (1..=n)
         .map(|k| Arrival {
-            found_id: format!("BENCH-FC-{k:03}"),
+            found_id: format!("{tag}-FC-{k:03}"),
             found_csv: header(sim::scenario::SCENARIO_FOUND_HEADER),
             profile_tsv: header(sim::scenario::SCENARIO_PROFILES_HEADER),
-            case_id: format!("BENCH-MC-{k:03}"),
+            case_id: format!("{tag}-MC-{k:03}"),
             cases_csv: header(sim::scenario::SCENARIO_CASES_HEADER),
             references_csv: header(sim::scenario::SCENARIO_REFERENCES_HEADER),
             references_tsv: header(sim::scenario::SCENARIO_PROFILES_HEADER),
@@ -305,7 +310,7 @@ fn arrivals(
             && let Some(&k) = child.get(sample)
         {
             let a = &mut out[k];
-            writeln!(a.found_csv, "BENCH-FS-{:03},{},{rest}", k + 1, a.found_id)?;
+            writeln!(a.found_csv, "{tag}-FS-{:03},{},{rest}", k + 1, a.found_id)?;
         }
     }
     for line in lines("cases.csv")?.skip(1) {
@@ -325,7 +330,7 @@ fn arrivals(
             && let Some(&k) = family.get(case)
         {
             let a = &mut out[k];
-            writeln!(a.references_csv, "BENCH-{sample},{},{rest}", a.case_id)?;
+            writeln!(a.references_csv, "{tag}-{sample},{},{rest}", a.case_id)?;
             reference.insert(sample.to_string(), k);
         }
     }
@@ -336,12 +341,12 @@ fn arrivals(
             continue;
         };
         if let Some(&k) = child.get(sample) {
-            let new = format!("BENCH-FS-{:03}", k + 1);
+            let new = format!("{tag}-FS-{:03}", k + 1);
             let file = file.replacen(sample, &new, 1);
             writeln!(out[k].profile_tsv, "{file}\t{new}\t{rest}")?;
         } else if let Some(&k) = reference.get(sample) {
-            let file = file.replacen(sample, &format!("BENCH-{sample}"), 1);
-            writeln!(out[k].references_tsv, "{file}\tBENCH-{sample}\t{rest}")?;
+            let file = file.replacen(sample, &format!("{tag}-{sample}"), 1);
+            writeln!(out[k].references_tsv, "{file}\t{tag}-{sample}\t{rest}")?;
         }
     }
     std::fs::remove_dir_all(work).with_context(|| format!("cannot remove {}", work.display()))?;
@@ -715,6 +720,7 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
         &registered,
         needed,
         &dir.path.join("arrivals"),
+        run,
     );
     sp.finish_and_clear();
     let arrivals = arrivals?;

@@ -123,6 +123,48 @@ fn bench_registry_reports_every_figure_of_its_contract() {
     assert_eq!(out["database"], "sqlite", "{out}");
     // Two servers on one database are measured on PostgreSQL only.
     assert!(out.get("second_server_visible_seconds").is_none(), "{out}");
+
+    // The registry it left measured again (`--existing`): the children that
+    // arrive one at a time are new ones, not the last run's again.
+    let data = dir.path().join("bench");
+    let data_s = data.to_str().unwrap();
+    let children = |data: &str| {
+        let o = reunite(&["index", "check", "--json", "--data-dir", data]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()["children_indexed"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = children(data_s);
+    let o = reunite(&[
+        "bench",
+        "registry",
+        "--existing",
+        "--families",
+        "200",
+        "--no-index-check",
+        "--samples",
+        "2",
+        "--pages",
+        "2",
+        "--data-dir",
+        data_s,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        again["cli_import_new_candidates"].as_u64().unwrap() > 0,
+        "{again}"
+    );
+    assert_eq!(
+        children(data_s),
+        before
+            + again["found_children_imported_one_by_one"]
+                .as_u64()
+                .unwrap(),
+        "{again}"
+    );
 }
 
 #[test]

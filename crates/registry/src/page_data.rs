@@ -638,10 +638,7 @@ impl Registry {
         let n = if exact {
             terms.len()
         } else {
-            index
-                .cases_sharing(&profile)
-                .filter(|&c| allowed(c as i64))
-                .count()
+            index.count_cases_sharing(&profile, |c| allowed(c as i64))
         };
         let target = match hits.iter().find(|h| h.id as i64 == case_ref) {
             Some(h) => Some(h.log10_lr),

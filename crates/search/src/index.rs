@@ -409,6 +409,32 @@ impl Index {
         })
     }
 
+    /// How many of [`Index::cases_sharing`] pass `keep`, counted in
+    /// parallel: a million cases, each looked up in a map by `keep` (the
+    /// posterior's compatible cases), are mostly memory latency, which two
+    /// cores halve.
+    pub fn count_cases_sharing(
+        &self,
+        child: &[[u8; 2]],
+        keep: impl Fn(u64) -> bool + Sync,
+    ) -> usize {
+        let child_mask = typed_mask(child);
+        let min = self.config.min_shared_markers;
+        self.groups
+            .iter()
+            .map(|g| {
+                g.masks
+                    .par_iter()
+                    .zip(g.metas.par_iter())
+                    .with_min_len(4096)
+                    .filter(|(m, meta)| {
+                        ((*m & child_mask).count_ones() as usize) >= min && keep(meta.id)
+                    })
+                    .count()
+            })
+            .sum()
+    }
+
     /// A found child's profile, as inserted.
     pub fn child(&self, id: u64) -> Option<&Profile> {
         self.child_pos.get(&id).map(|&pos| &self.children[pos].1)

@@ -314,6 +314,10 @@ fn cases_sharing_are_the_cases_scored() {
             let mut sharing: Vec<u64> = f.index.cases_sharing(child).collect();
             sharing.sort_unstable();
             assert_eq!(sharing, scored);
+            // Counted in parallel, with and without a filter of its own.
+            assert_eq!(f.index.count_cases_sharing(child, |_| true), sharing.len());
+            let odd = sharing.iter().filter(|&&id| id % 2 == 1).count();
+            assert_eq!(f.index.count_cases_sharing(child, |id| id % 2 == 1), odd);
         }
     };
     check(&f);

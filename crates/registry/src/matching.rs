@@ -107,15 +107,15 @@ impl Registry {
         Ok(match db_row {
             None => None,
             Some(r) => {
-                let content: String = r.try_get(4)?;
+                let content: String = r.try_get("content")?;
                 let markers: Vec<StoredMarker> = serde_json::from_str(&content).map_err(|e| {
                     RegistryError::Damaged(format!("stored frequency database is damaged: {e}"))
                 })?;
                 Some((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get::<Option<i64>, _>(3)?,
+                    r.try_get("id")?,
+                    r.try_get("name")?,
+                    r.try_get("version")?,
+                    r.try_get::<Option<i64>, _>("sample_size")?,
                     markers,
                 ))
             }
@@ -137,8 +137,8 @@ impl Registry {
             .fetch_all(&mut *tx)
             .await?
         {
-            let sample: String = r.try_get(0)?;
-            let p = self.stored_profile(&sample, r.try_get(1)?)?;
+            let sample: String = r.try_get("sample_name")?;
+            let p = self.stored_profile(&sample, r.try_get("genotypes")?)?;
             profiles.insert(sample, p);
         }
         let mut cases: BTreeMap<i64, CaseRefs> = BTreeMap::new();
@@ -157,11 +157,15 @@ impl Registry {
         .fetch_all(&mut *tx)
         .await?
         {
-            let case: i64 = r.try_get(0)?;
-            let rel: String = r.try_get(2)?;
+            let case: i64 = r.try_get("case_ref")?;
+            let rel: String = r.try_get("relationship")?;
             let rel: Relative = rel.parse().map_err(RegistryError::Invalid)?;
             if let Some(c) = cases.get_mut(&case) {
-                c.1.push((r.try_get(1)?, rel, Sex::named(&r.try_get::<String, _>(3)?)));
+                c.1.push((
+                    r.try_get("sample_name")?,
+                    rel,
+                    Sex::named(&r.try_get::<String, _>("sex")?),
+                ));
             }
         }
         let mut found = BTreeMap::new();
@@ -169,7 +173,10 @@ impl Registry {
             .fetch_all(&mut *tx)
             .await?
         {
-            found.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
+            found.insert(
+                r.try_get::<i64, _>("id")?,
+                r.try_get::<String, _>("sample_name")?,
+            );
         }
         let seq = last_change(&mut *tx).await?;
         self.audit_bulk_read(

@@ -388,11 +388,11 @@ impl Registry {
             .fetch_all(&mut *conn)
             .await?
             {
-                let kind: String = r.try_get(0)?;
-                let a: String = r.try_get(1)?;
-                let b: String = r.try_get(2)?;
-                let shared: i64 = r.try_get(3)?;
-                let differing: String = r.try_get(4)?;
+                let kind: String = r.try_get("kind")?;
+                let a: String = r.try_get("sample_a")?;
+                let b: String = r.try_get("sample_b")?;
+                let shared: i64 = r.try_get("shared")?;
+                let differing: String = r.try_get("differing")?;
                 let other = if a == *sample { b } else { a };
                 rows.push((kind, sample.clone(), other, shared, differing));
             }
@@ -440,7 +440,10 @@ async fn found_rows(
     })
     .await?;
     for r in rows {
-        out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+        out.insert(
+            r.try_get("id")?,
+            (r.try_get("found_id")?, r.try_get("sample_name")?),
+        );
     }
     Ok(out)
 }
@@ -459,12 +462,12 @@ async fn sides(
     })
     .await?;
     for r in rows {
-        let sample: String = r.try_get(0)?;
+        let sample: String = r.try_get("sample_name")?;
         out.insert(
             sample.clone(),
             SameDnaSide {
                 sample,
-                found_id: Some(r.try_get(1)?),
+                found_id: Some(r.try_get("found_id")?),
                 case_id: None,
                 relationship: None,
             },
@@ -478,14 +481,14 @@ async fn sides(
     })
     .await?;
     for r in rows {
-        let sample: String = r.try_get(0)?;
+        let sample: String = r.try_get("sample_name")?;
         out.insert(
             sample.clone(),
             SameDnaSide {
                 sample,
                 found_id: None,
-                case_id: Some(r.try_get(1)?),
-                relationship: Some(r.try_get(2)?),
+                case_id: Some(r.try_get("case_id")?),
+                relationship: Some(r.try_get("relationship")?),
             },
         );
     }

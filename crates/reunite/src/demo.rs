@@ -7,13 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use kinship::MutationModel;
-use registry::{CandidateFilter, CandidateRow, OpenOptions, Registry, Settings};
+use registry::facts::CategoryThresholds;
+use registry::{CandidateFilter, CandidateRow, Category, OpenOptions, Registry, Settings};
 use serde_json::json;
-
-/// Thresholds of the DVI categories.
-pub const UNDISPUTED_LR: f64 = 1e4;
-pub const UNDISPUTED_MARGIN: f64 = 1e4;
-pub const PROBABLE_LR: f64 = 1e3;
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -54,19 +50,16 @@ pub struct DemoArgs {
     key_file: Option<PathBuf>,
 }
 
-/// The DVI category of a child's best candidate.
-pub fn category(best: &CandidateRow, others: &[&CandidateRow]) -> &'static str {
-    let margin = others
-        .iter()
-        .map(|c| best.log10_lr - c.log10_lr)
-        .fold(f64::INFINITY, f64::min);
-    if best.lr >= UNDISPUTED_LR && margin >= UNDISPUTED_MARGIN.log10() {
-        "undisputed"
-    } else if best.lr >= PROBABLE_LR {
-        "probable"
-    } else {
-        "inconclusive"
-    }
+/// The DVI category of a child's best candidate, by the registry's one rule
+/// (the facts are not compared here: the scenario's are compatible).
+fn category(best: &CandidateRow, others: &[&CandidateRow]) -> Category {
+    let best_other = others.iter().map(|c| c.log10_lr).reduce(f64::max);
+    Category::of(
+        best.log10_lr,
+        best_other,
+        true,
+        &CategoryThresholds::default(),
+    )
 }
 
 fn default_dir() -> PathBuf {
@@ -292,9 +285,9 @@ fn measure(s: &sim::ScenarioTruth, candidates: &[CandidateRow]) -> serde_json::V
         match list.first() {
             None => without += 1,
             Some(best) => match category(best, &list[1..]) {
-                "undisputed" => undisputed += 1,
-                "probable" => probable += 1,
-                _ => inconclusive += 1,
+                Category::Undisputed => undisputed += 1,
+                Category::Probable => probable += 1,
+                Category::Inconclusive | Category::Excluded => inconclusive += 1,
             },
         }
         strangers += list

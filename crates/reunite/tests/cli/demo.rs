@@ -90,8 +90,27 @@ fn demo_figures_agree_with_the_truth() {
         }
     }
     let (mut rank1, mut without, mut strangers) = (0, 0, 0);
+    // The categories of each child's best candidate, by hand: undisputed at
+    // LR >= 10^4 and 10^4 times every other candidate of the child, probable
+    // at LR >= 10^3, else inconclusive.
+    let (mut undisputed, mut probable, mut inconclusive) = (0, 0, 0);
     for t in &truth {
         let f = t["found_id"].as_str().unwrap();
+        if let Some(b) = best.get(f) {
+            let l = b["log10_lr"].as_f64().unwrap();
+            let margin = candidates
+                .iter()
+                .filter(|c| c["found_id"] == f && c["case_id"] != b["case_id"])
+                .map(|c| l - c["log10_lr"].as_f64().unwrap())
+                .fold(f64::INFINITY, f64::min);
+            if l >= 4.0 && margin >= 4.0 {
+                undisputed += 1;
+            } else if l >= 3.0 {
+                probable += 1;
+            } else {
+                inconclusive += 1;
+            }
+        }
         match best.get(f) {
             None => without += 1,
             Some(b) if !t["case_id"].is_null() && b["case_id"] == t["case_id"] => rank1 += 1,
@@ -109,6 +128,10 @@ fn demo_figures_agree_with_the_truth() {
     assert_eq!(summary["found_at_rank_1"], rank1);
     assert_eq!(summary["without_candidate"], without);
     assert_eq!(summary["strangers_above_1e4"], strangers);
+    assert_eq!(summary["undisputed"], undisputed, "{summary}");
+    assert_eq!(summary["probable"], probable, "{summary}");
+    assert_eq!(summary["inconclusive"], inconclusive, "{summary}");
+    assert!(undisputed > 0, "{summary}");
     let categorised = [
         "undisputed",
         "probable",

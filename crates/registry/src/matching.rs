@@ -524,7 +524,20 @@ impl Registry {
                 .transpose()?;
         record_change(&mut *tx, cases, found, removes).await?;
         let state = &mut *update.state;
-        if !state.loaded && (removes || (cases.is_empty() && found.is_empty())) {
+        // Found children's rows without a profile (a rescue's list, before
+        // the lab's results) change nothing a search can see: a new process
+        // neither restores nor builds the index for them.
+        let untyped_rows = !state.loaded
+            && cases.is_empty()
+            && !found.is_empty()
+            && rows_in(&mut *tx, found, |list| {
+                format!(
+                    "SELECT f.id FROM found_children f JOIN profiles p ON p.sample_name = f.sample_name WHERE f.id IN ({list}) LIMIT 1"
+                )
+            })
+            .await?
+            .is_empty();
+        if !state.loaded && (removes || untyped_rows || (cases.is_empty() && found.is_empty())) {
             // Nothing to search, nothing to forget: the index is built from
             // the database, without what was deleted, when first needed.
             let none = self.changed_rows(&mut *tx, actor, &[], &[], UPDATE).await?;

@@ -65,7 +65,9 @@ async fn a_new_process_reads_the_snapshot_and_what_changed(db: &TestDb) {
     }
 
     // A new process registers a found child, a brother of FC-1, and then
-    // his profile: it decrypts the snapshot and the one new profile.
+    // his profile. His row alone, without a profile, decrypts nothing: no
+    // search can see it. His profile then decrypts the snapshot and the one
+    // new profile.
     let c = db.reopen().await;
     let since = last_seq(&c).await;
     c.import_found(
@@ -75,6 +77,7 @@ async fn a_new_process_reads_the_snapshot_and_what_changed(db: &TestDb) {
     )
     .await
     .unwrap();
+    assert_eq!(reads_since(&c, since).await, []);
     let people = nist();
     let brother = child_of(&people[0].1, &people[1].1, 77);
     c.import_profiles(
@@ -93,7 +96,7 @@ async fn a_new_process_reads_the_snapshot_and_what_changed(db: &TestDb) {
         reads,
         [
             ("snapshot", 9, "build the search index".to_string()),
-            ("rows", 1, "update the search index".to_string()),
+            ("rows", 1, "build the search index".to_string()),
         ]
     );
     let found = c

@@ -53,12 +53,7 @@ impl Registry {
             approximate_place: lat
                 .zip(lon)
                 .map(|(a, b)| format!("near {:.1}, {:.1}", a, b)),
-            description: self.open_field(
-                "cases",
-                "description",
-                &case_id,
-                r.try_get("description")?,
-            )?,
+            description: self.open_column("cases", "description", &case_id, r)?,
             case_id,
         })
     }

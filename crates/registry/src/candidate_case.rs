@@ -102,7 +102,7 @@ impl Registry {
                 None => None,
                 Some(r) => {
                     let text = self
-                        .open_field("profiles", "genotypes", s, r.try_get("genotypes")?)?
+                        .open_column("profiles", "genotypes", s, &r)?
                         .unwrap_or_default();
                     Some(serde_json::from_str(&text).map_err(|e| {
                         RegistryError::Damaged(format!("stored profile {s} is damaged: {e}"))

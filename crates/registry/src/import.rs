@@ -395,12 +395,9 @@ impl Registry {
                 && r.try_get::<Option<String>, _>("missing_date")? == date(&row.missing_date)
                 && r.try_get::<Option<f64>, _>("missing_lat")? == row.missing_lat
                 && r.try_get::<Option<f64>, _>("missing_lon")? == row.missing_lon
-                && self.open_field("cases", "child_name", id, r.try_get("child_name")?)?
-                    == row.child_name
-                && self.open_field("cases", "missing_place", id, r.try_get("missing_place")?)?
-                    == row.missing_place
-                && self.open_field("cases", "description", id, r.try_get("description")?)?
-                    == row.description;
+                && self.open_column("cases", "child_name", id, r)? == row.child_name
+                && self.open_column("cases", "missing_place", id, r)? == row.missing_place
+                && self.open_column("cases", "description", id, r)? == row.description;
             if !same {
                 return Err(row_error(
                     file,
@@ -598,12 +595,8 @@ impl Registry {
                 let same = r.try_get::<i64, _>("case_ref")? == case_ref
                     && r.try_get::<String, _>("relationship")? == row.relationship.name()
                     && r.try_get::<String, _>("sex")? == sex_name(row.sex)
-                    && self.open_field(
-                        "case_references",
-                        "person_name",
-                        &row.sample_name,
-                        r.try_get("person_name")?,
-                    )? == row.person_name;
+                    && self.open_column("case_references", "person_name", &row.sample_name, r)?
+                        == row.person_name;
                 if !same {
                     return Err(row_error(
                         file,
@@ -728,18 +721,10 @@ impl Registry {
                         && r.try_get::<Option<f64>, _>("found_lat")? == row.found_lat
                         && r.try_get::<Option<f64>, _>("found_lon")? == row.found_lon
                         && r.try_get::<Option<String>, _>("institution")? == row.institution
-                        && self.open_field(
-                            "found_children",
-                            "found_place",
-                            &row.found_id,
-                            r.try_get("found_place")?,
-                        )? == row.found_place
-                        && self.open_field(
-                            "found_children",
-                            "description",
-                            &row.found_id,
-                            r.try_get("description")?,
-                        )? == row.description;
+                        && self.open_column("found_children", "found_place", &row.found_id, &r)?
+                            == row.found_place
+                        && self.open_column("found_children", "description", &row.found_id, &r)?
+                            == row.description;
                     if !same {
                         return Err(row_error(
                             file,

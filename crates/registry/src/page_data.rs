@@ -200,7 +200,7 @@ impl Registry {
         {
             let sample: String = x.try_get("sample_name")?;
             references.push(ReferenceInfo {
-                person_name: self.open_field("case_references", "person_name", &sample, x.try_get("person_name")?)?,
+                person_name: self.open_column("case_references", "person_name", &sample, &x)?,
                 sample_name: sample,
                 relationship: x.try_get("relationship")?,
                 sex: x.try_get("sex")?,
@@ -208,24 +208,9 @@ impl Registry {
             });
         }
         Ok(CaseInfo {
-            child_name: self.open_field(
-                "cases",
-                "child_name",
-                &case_id,
-                r.try_get("child_name")?,
-            )?,
-            missing_place: self.open_field(
-                "cases",
-                "missing_place",
-                &case_id,
-                r.try_get("missing_place")?,
-            )?,
-            description: self.open_field(
-                "cases",
-                "description",
-                &case_id,
-                r.try_get("description")?,
-            )?,
+            child_name: self.open_column("cases", "child_name", &case_id, &r)?,
+            missing_place: self.open_column("cases", "missing_place", &case_id, &r)?,
+            description: self.open_column("cases", "description", &case_id, &r)?,
             facts: CaseFacts {
                 sex: Some(r.try_get("child_sex")?),
                 birth_from: r.try_get("birth_from")?,
@@ -271,18 +256,8 @@ impl Registry {
             .await?;
         Ok(FoundInfo {
             same_dna,
-            found_place: self.open_field(
-                "found_children",
-                "found_place",
-                &found_id,
-                r.try_get("found_place")?,
-            )?,
-            description: self.open_field(
-                "found_children",
-                "description",
-                &found_id,
-                r.try_get("description")?,
-            )?,
+            found_place: self.open_column("found_children", "found_place", &found_id, &r)?,
+            description: self.open_column("found_children", "description", &found_id, &r)?,
             sample_name: r.try_get("sample_name")?,
             facts: FoundFacts {
                 sex: Some(r.try_get("sex")?),
@@ -433,7 +408,7 @@ impl Registry {
                 .await?
             {
                 let text = self
-                    .open_field("profiles", "genotypes", s, r.try_get("genotypes")?)?
+                    .open_column("profiles", "genotypes", s, &r)?
                     .unwrap_or_default();
                 if let Ok(p) = serde_json::from_str(&text) {
                     profiles.insert(s.clone(), p);
@@ -582,7 +557,7 @@ impl Registry {
             return Ok(None);
         };
         let text = self
-            .open_field("profiles", "genotypes", &sample, r.try_get("genotypes")?)?
+            .open_column("profiles", "genotypes", &sample, &r)?
             .unwrap_or_default();
         serde_json::from_str(&text)
             .map(Some)

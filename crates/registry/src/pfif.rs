@@ -461,14 +461,9 @@ impl Registry {
                 source_date: Some(source_date),
                 source_url,
                 full_name: self
-                    .open_field("cases", "child_name", &case_id, r.try_get("child_name")?)?
+                    .open_column("cases", "child_name", &case_id, &r)?
                     .unwrap_or_default(),
-                description: self.open_field(
-                    "cases",
-                    "description",
-                    &case_id,
-                    r.try_get("description")?,
-                )?,
+                description: self.open_column("cases", "description", &case_id, &r)?,
                 sex,
                 date_of_birth,
                 age,
@@ -799,24 +794,9 @@ impl Registry {
             missing_date: r.try_get("missing_date")?,
             lat: r.try_get("missing_lat")?,
             lon: r.try_get("missing_lon")?,
-            child_name: self.open_field(
-                "cases",
-                "child_name",
-                case_id,
-                r.try_get("child_name")?,
-            )?,
-            missing_place: self.open_field(
-                "cases",
-                "missing_place",
-                case_id,
-                r.try_get("missing_place")?,
-            )?,
-            description: self.open_field(
-                "cases",
-                "description",
-                case_id,
-                r.try_get("description")?,
-            )?,
+            child_name: self.open_column("cases", "child_name", case_id, &r)?,
+            missing_place: self.open_column("cases", "missing_place", case_id, &r)?,
+            description: self.open_column("cases", "description", case_id, &r)?,
             source_name: r.try_get("source_name")?,
             source_url: r.try_get("source_url")?,
         })

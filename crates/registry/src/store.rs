@@ -141,6 +141,20 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The encrypted column `column` of `row`, read by its name and
+    /// decrypted ([`Registry::open_field`]); `key` is the row's natural key.
+    pub(crate) fn open_column(
+        &self,
+        table: &str,
+        column: &str,
+        key: &str,
+        row: &sqlx::any::AnyRow,
+    ) -> Result<Option<String>> {
+        self.open_field(table, column, key, row.try_get(column)?)
+    }
+}
+
 pub(crate) async fn get_meta(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
     Ok(sqlx::query("SELECT value FROM meta WHERE key = $1")
         .bind(key)

@@ -398,15 +398,22 @@ impl Index {
     /// nothing is pruned (no top-k, no floor). Reads only the marker masks,
     /// so it counts a million cases without scoring one.
     pub fn cases_sharing<'a>(&'a self, child: &[[u8; 2]]) -> impl Iterator<Item = u64> + 'a {
-        let child_mask = typed_mask(child);
-        let min = self.config.min_shared_markers;
+        let shares = self.shares_with(child);
         self.groups.iter().flat_map(move |g| {
             g.masks
                 .iter()
                 .zip(&g.metas)
-                .filter(move |(m, _)| ((*m & child_mask).count_ones() as usize) >= min)
+                .filter(move |(m, _)| shares(**m))
                 .map(|(_, meta)| meta.id)
         })
+    }
+
+    /// Whether a case's marker mask shares at least `min_shared_markers`
+    /// typed markers with `child`.
+    fn shares_with(&self, child: &[[u8; 2]]) -> impl Fn(u64) -> bool + Copy + Sync + use<> {
+        let child_mask = typed_mask(child);
+        let min = self.config.min_shared_markers;
+        move |mask| ((mask & child_mask).count_ones() as usize) >= min
     }
 
     /// How many of [`Index::cases_sharing`] pass `keep`, counted in
@@ -418,8 +425,7 @@ impl Index {
         child: &[[u8; 2]],
         keep: impl Fn(u64) -> bool + Sync,
     ) -> usize {
-        let child_mask = typed_mask(child);
-        let min = self.config.min_shared_markers;
+        let shares = self.shares_with(child);
         self.groups
             .iter()
             .map(|g| {
@@ -427,9 +433,7 @@ impl Index {
                     .par_iter()
                     .zip(g.metas.par_iter())
                     .with_min_len(4096)
-                    .filter(|(m, meta)| {
-                        ((*m & child_mask).count_ones() as usize) >= min && keep(meta.id)
-                    })
+                    .filter(|(m, meta)| shares(**m) && keep(meta.id))
                     .count()
             })
             .sum()

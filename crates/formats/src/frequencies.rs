@@ -35,6 +35,7 @@ use std::path::Path;
 use kinship::frequency::SUM_TOLERANCE;
 use kinship::{Allele, FrequencyDatabase, MarkerFrequencies};
 
+use crate::csv_line::{LineSplitter, split_line};
 use crate::error::{FormatError, Location};
 use crate::markers::canonical_marker;
 
@@ -604,14 +605,15 @@ pub(crate) fn read_table(file: &str, text: &str, delimiter: u8) -> Result<Table,
 }
 
 /// A delimited table read row by row from a stream, as [`read_table`] reads a
-/// text: each line split with the CSV rules by one `csv_core` reader (reset
-/// for every line, so that a quote never runs past its line), fields trimmed,
-/// rows padded or cut to the header. Its memory is that of the longest line,
-/// whatever the size of the file.
+/// text: each line split with the CSV rules by one [`LineSplitter`] (a
+/// `csv_core` reader reset for every line, so that a quote never runs past
+/// its line; an unclosed quote or text after a closing quote read as
+/// `csv_core` reads them), fields trimmed, rows padded or cut to the header.
+/// Its memory is that of the longest line, whatever the size of the file.
 pub(crate) struct TableReader<R> {
     file: String,
     lines: crate::lines::LineReader<R>,
-    split: Splitter,
+    split: LineSplitter,
     /// The line of the header.
     pub header_line: usize,
     /// The column names, trimmed, without trailing empty names.
@@ -631,7 +633,7 @@ impl<R: std::io::BufRead> TableReader<R> {
         second_bom: bool,
     ) -> Result<TableReader<R>, FormatError> {
         let mut lines = crate::lines::LineReader::new(input);
-        let mut split: Option<Splitter> = delimiter.map(Splitter::new);
+        let mut split: Option<LineSplitter> = delimiter.map(LineSplitter::new);
         loop {
             let Some((line, raw)) = lines.next_line().map_err(|e| e.located(file))? else {
                 return Err(match delimiter {
@@ -643,7 +645,11 @@ impl<R: std::io::BufRead> TableReader<R> {
             let splitter = match &mut split {
                 Some(s) => s,
                 None if raw.trim().is_empty() => continue,
-                None => split.insert(Splitter::new(if raw.contains('\t') { b'\t' } else { b',' })),
+                None => split.insert(LineSplitter::new(if raw.contains('\t') {
+                    b'\t'
+                } else {
+                    b','
+                })),
             };
             let raw = if second_bom && line == 1 {
                 raw.strip_prefix('\u{feff}').unwrap_or(raw)
@@ -707,99 +713,6 @@ impl<R: std::io::BufRead> TableReader<R> {
     /// The stream, read up to the last line read.
     pub(crate) fn into_inner(self) -> R {
         self.lines.into_inner()
-    }
-}
-
-/// Splits one line with the CSV rules (quotes allowed), trimming each field.
-fn split_line(line: &str, delimiter: u8) -> Vec<String> {
-    let mut splitter = Splitter::new(delimiter);
-    splitter.split(line);
-    splitter.fields().to_vec()
-}
-
-/// Splits lines with the CSV rules (quotes allowed) into trimmed fields, with
-/// one `csv_core` reader and buffers reused from line to line.
-struct Splitter {
-    parser: csv_core::Reader,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-    fields: Vec<String>,
-    count: usize,
-}
-
-impl Splitter {
-    fn new(delimiter: u8) -> Splitter {
-        Splitter {
-            parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-            out: Vec::new(),
-            ends: Vec::new(),
-            fields: Vec::new(),
-            count: 0,
-        }
-    }
-
-    /// Splits one line: as a `csv` reader made for this line alone would (a
-    /// byte order mark at its start dropped, an unclosed quote running to its
-    /// end), each field trimmed.
-    fn split(&mut self, line: &str) {
-        self.parser.reset();
-        self.out.resize(line.len() + 1, 0);
-        self.ends.resize(line.len() + 2, 0);
-        let mut input = line.as_bytes();
-        let (mut nout, mut nends) = (0, 0);
-        loop {
-            let (result, nin, o, e) =
-                self.parser
-                    .read_record(input, &mut self.out[nout..], &mut self.ends[nends..]);
-            input = &input[nin..];
-            nout += o;
-            nends += e;
-            match result {
-                csv_core::ReadRecordResult::InputEmpty => {}
-                csv_core::ReadRecordResult::OutputFull => {
-                    self.out.resize(self.out.len() * 2 + 1, 0);
-                }
-                csv_core::ReadRecordResult::OutputEndsFull => {
-                    self.ends.resize(self.ends.len() * 2 + 1, 0);
-                }
-                csv_core::ReadRecordResult::Record => break,
-                csv_core::ReadRecordResult::End => {
-                    nends = 0;
-                    break;
-                }
-            }
-        }
-        let mut start = 0;
-        for k in 0..nends {
-            let end = self.ends[k];
-            // The parser only drops quote bytes from a UTF-8 line.
-            let field = String::from_utf8_lossy(&self.out[start..end]);
-            let field = field.trim();
-            match self.fields.get_mut(k) {
-                Some(f) => {
-                    f.clear();
-                    f.push_str(field);
-                }
-                None => self.fields.push(field.to_string()),
-            }
-            start = end;
-        }
-        self.count = nends;
-    }
-
-    fn fields(&self) -> &[String] {
-        &self.fields[..self.count]
-    }
-
-    /// Cuts the fields to `n` (those cut are empty) or pads them with empty ones.
-    fn fit(&mut self, n: usize) {
-        while self.fields.len() < n {
-            self.fields.push(String::new());
-        }
-        for f in &mut self.fields[self.count.min(n)..n] {
-            f.clear();
-        }
-        self.count = n;
     }
 }
 

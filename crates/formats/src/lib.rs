@@ -9,6 +9,7 @@
 pub mod builtin;
 pub mod case_file;
 pub mod cmf;
+mod csv_line;
 pub mod error;
 pub mod fam;
 pub mod frequencies;

@@ -1,7 +1,8 @@
 //! The exact LR of one case and one child, marker by marker: the fast kernels
 //! and the general pedigree path they must agree with.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use kinship::{
     IndexGenotype, MISSING_CHILD, Pedigree, Reference, Relative, Sex, case_pedigree, likelihood,
@@ -11,27 +12,40 @@ use crate::columns::Columns;
 use crate::shape::{Shape, Side};
 use crate::tables::{Codebook, ESCAPED, MISSING, Models, Tables, UNTYPED};
 
-/// What the index keeps of a case besides its genotype columns. What its
-/// layout shares with other cases (relationships, sexes, shape) is shared
-/// (`Arc`), and what the general and coupled paths compute on first use is
-/// boxed: a million cases restored from a snapshot cost one small record
-/// each, no allocation.
+/// What cases of one family configuration share: the missing child's sex,
+/// the relationship, sex and use of each slot, the kernel's shape. A group
+/// keeps each once ([`crate::group::Group::layouts`]); its cases name theirs
+/// by number.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Layout {
+    pub child_sex: Sex,
+    /// Relationship and sex of the reference in each slot of the group's columns.
+    pub relatives: Box<[(Relative, Sex)]>,
+    pub shape: Shape,
+    /// Per slot: used by the kernel (false: shielded by a typed parent).
+    pub used: Box<[bool]>,
+    /// Per slot: a real reference (false: a placeholder column, always untyped).
+    pub real: Box<[bool]>,
+}
+
+/// What the index keeps of a case besides its genotype columns: its id, its
+/// layout's number in its group, and what the general and coupled paths
+/// compute on first use, boxed. A million cases restored from a snapshot
+/// cost one small record each: no allocation, no reference count.
 #[derive(Debug)]
 pub(crate) struct CaseMeta {
     pub id: u64,
-    pub child_sex: Sex,
-    /// Relationship and sex of the reference in each slot of the group's columns.
-    pub relatives: Arc<[(Relative, Sex)]>,
-    pub shape: Arc<Shape>,
-    /// Per slot: used by the kernel (false: shielded by a typed parent).
-    pub used: Arc<[bool]>,
-    /// Per slot: a real reference (false: a placeholder column, always untyped).
-    pub real: Arc<[bool]>,
+    /// Its [`Layout`] in the group's list.
+    pub layout: u32,
     /// Computed on first use (most cases never need it).
     pub cache: OnceLock<Box<CaseCache>>,
     /// Genotypes outside their marker's codebook: (column, alleles).
     pub escaped: Vec<(u32, [u8; 2])>,
 }
+
+/// A marker's likelihood not computed yet (a NaN no computation gives; one
+/// that did would only be computed again).
+const UNSET: u64 = u64::MAX;
 
 /// What the general and coupled paths keep of a case once computed.
 #[derive(Debug, Default)]
@@ -40,8 +54,10 @@ pub(crate) struct CaseCache {
     /// child; built on first use by the general path.
     pedigree: OnceLock<(Pedigree, Vec<Option<usize>>, usize)>,
     /// Per marker: likelihood of the references alone (general path), with
-    /// mutation `[0]` and without `[1]`.
-    l0: [OnceLock<Vec<f64>>; 2],
+    /// mutation `[0]` and without `[1]`, as `f64` bits; [`UNSET`] until the
+    /// general path needs that marker (a case typed everywhere but at one
+    /// marker computes one, not every marker's).
+    l0: [OnceLock<Box<[AtomicU64]>>; 2],
     /// Coupled cases: per marker, what the untyped parent transmits given the
     /// typed parent and the siblings (empty where the parent is untyped).
     tau: OnceLock<Vec<Vec<f64>>>,
@@ -49,22 +65,10 @@ pub(crate) struct CaseCache {
 
 impl CaseMeta {
     /// A case's record, nothing computed yet.
-    pub(crate) fn new(
-        id: u64,
-        child_sex: Sex,
-        relatives: Arc<[(Relative, Sex)]>,
-        shape: Arc<Shape>,
-        used: Arc<[bool]>,
-        real: Arc<[bool]>,
-        escaped: Vec<(u32, [u8; 2])>,
-    ) -> CaseMeta {
+    pub(crate) fn new(id: u64, layout: u32, escaped: Vec<(u32, [u8; 2])>) -> CaseMeta {
         CaseMeta {
             id,
-            child_sex,
-            relatives,
-            shape,
-            used,
-            real,
+            layout,
             cache: OnceLock::new(),
             escaped,
         }
@@ -79,6 +83,7 @@ impl CaseMeta {
 #[derive(Clone, Copy)]
 pub(crate) struct CaseView<'a> {
     pub meta: &'a CaseMeta,
+    pub layout: &'a Layout,
     pub cols: &'a Columns,
     pub books: &'a [Codebook],
     pub slots: usize,
@@ -110,7 +115,7 @@ impl CaseView<'_> {
     /// Whether marker `m` must use the general path: a parent that shields
     /// other references is untyped here while one of them is typed.
     fn needs_general(&self, m: usize) -> bool {
-        match &*self.meta.shape {
+        match &self.layout.shape {
             Shape::General => true,
             Shape::Coupled { parent, .. } => !self.typed(*parent, m),
             Shape::Sided { sides } => sides.iter().enumerate().any(|(side, s)| match s {
@@ -120,7 +125,7 @@ impl CaseView<'_> {
                 Side::Parent(p) if !self.typed(*p, m) => {
                     self.has_lineage(side)
                         || self
-                            .meta
+                            .layout
                             .used
                             .iter()
                             .enumerate()
@@ -136,10 +141,10 @@ impl CaseView<'_> {
     /// is among the references.
     fn has_lineage(&self, side: usize) -> bool {
         use Relative::*;
-        self.meta
+        self.layout
             .relatives
             .iter()
-            .zip(self.meta.real.iter())
+            .zip(self.layout.real.iter())
             .any(|(&(r, _), &real)| {
                 real && match side {
                     0 => matches!(
@@ -157,21 +162,21 @@ impl CaseView<'_> {
     fn pedigree(&self) -> &(Pedigree, Vec<Option<usize>>, usize) {
         self.meta.cache().pedigree.get_or_init(|| {
             let refs: Vec<Reference> = self
-                .meta
+                .layout
                 .relatives
                 .iter()
                 .enumerate()
-                .filter(|&(i, _)| self.meta.real[i])
+                .filter(|&(i, _)| self.layout.real[i])
                 .map(|(i, &(relative, sex))| Reference {
                     id: format!("r{i}"),
                     relative,
                     sex,
                 })
                 .collect();
-            let ped = case_pedigree(self.meta.child_sex, &refs)
+            let ped = case_pedigree(self.layout.child_sex, &refs)
                 .expect("checked on insert")
                 .h1;
-            let persons = (0..self.meta.relatives.len())
+            let persons = (0..self.layout.relatives.len())
                 .map(|i| ped.index_of(&format!("r{i}")))
                 .collect();
             let child = ped.index_of(MISSING_CHILD).expect("placed");
@@ -179,18 +184,24 @@ impl CaseView<'_> {
         })
     }
 
-    fn references_likelihood(&self, models: &Models, plain: bool) -> &[f64] {
-        self.meta.cache().l0[usize::from(plain)].get_or_init(|| {
-            let mm = if plain {
-                models.plain()
-            } else {
-                models.markers()
-            };
-            let ped = &self.pedigree().0;
-            (0..models.len())
-                .map(|m| likelihood(ped, &mm[m], &self.genotypes(m, None), 0.0).unwrap_or(0.0))
-                .collect()
-        })
+    /// The likelihood of the references alone at marker `m` (computed once
+    /// per marker; threads that meet it unset at once compute the same value).
+    fn references_likelihood(&self, models: &Models, plain: bool, m: usize) -> f64 {
+        let l0 = self.meta.cache().l0[usize::from(plain)]
+            .get_or_init(|| (0..models.len()).map(|_| AtomicU64::new(UNSET)).collect());
+        let bits = l0[m].load(Ordering::Relaxed);
+        if bits != UNSET {
+            return f64::from_bits(bits);
+        }
+        let model = if plain {
+            &models.plain()[m]
+        } else {
+            &models.markers()[m]
+        };
+        let value =
+            likelihood(&self.pedigree().0, model, &self.genotypes(m, None), 0.0).unwrap_or(0.0);
+        l0[m].store(value.to_bits(), Ordering::Relaxed);
+        value
     }
 
     /// Genotype slots of H1 at marker `m`, with the child's if given.
@@ -230,7 +241,7 @@ pub(crate) fn general_marker_lr(
     } else {
         &models.tables[m]
     };
-    let l0 = case.references_likelihood(models, plain)[m];
+    let l0 = case.references_likelihood(models, plain, m);
     if l0 == 0.0 {
         // The references contradict each other here (possible only without mutation).
         return 0.0;
@@ -289,7 +300,7 @@ pub(crate) fn marker_lr(
         &models.tables[m]
     };
     let [a, b] = child;
-    match &*case.meta.shape {
+    match &case.layout.shape {
         Shape::Sided { sides } => {
             let pa = side_pi(t, case, sides[0], 0, m, a);
             let ma = side_pi(t, case, sides[1], 1, m, a);
@@ -399,7 +410,7 @@ fn coupled(
 /// Computes what a case's kernel keeps per case (the untyped parent's
 /// transmission of a coupled case), once; an empty list for other shapes.
 pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>] {
-    let Shape::Coupled { side, parent, sibs } = &*case.meta.shape else {
+    let Shape::Coupled { side, parent, sibs } = &case.layout.shape else {
         return &[];
     };
     case.meta.cache().tau.get_or_init(|| {
@@ -425,7 +436,7 @@ pub(crate) fn prepare<'a>(models: &Models, case: CaseView<'a>) -> &'a [Vec<f64>]
 /// mixture of its mutation rows: `R` is then bounded by the largest ratio of
 /// a row to `u`, for every allele.
 pub(crate) fn untyped_parent_columns(models: &Models, case: CaseView<'_>) -> Vec<[u8; 3]> {
-    let Shape::Coupled { side, .. } = &*case.meta.shape else {
+    let Shape::Coupled { side, .. } = &case.layout.shape else {
         return Vec::new();
     };
     let so = 1 - side;

@@ -5,7 +5,7 @@
 
 use crate::class::GroupKind;
 use crate::columns::{Columns, LANES};
-use crate::exact::{CaseMeta, CaseView};
+use crate::exact::{CaseMeta, CaseView, Layout};
 use crate::tables::Codebook;
 
 /// The cases of one group, column after column.
@@ -13,6 +13,8 @@ pub(crate) struct Group {
     pub kind: GroupKind,
     pub books: std::sync::Arc<[Codebook]>,
     pub slots: usize,
+    /// The family configurations of its cases, each once (a handful).
+    pub layouts: Vec<Layout>,
     pub metas: Vec<CaseMeta>,
     /// Column `m * slots + slot`: the genotype code of slot `slot` at marker `m`, one byte per case.
     pub cols: Columns,
@@ -24,13 +26,32 @@ pub(crate) struct Group {
 
 impl Group {
     pub(crate) fn view(&self, pos: usize) -> CaseView<'_> {
+        let meta = &self.metas[pos];
         CaseView {
-            meta: &self.metas[pos],
+            meta,
+            layout: &self.layouts[meta.layout as usize],
             cols: &self.cols,
             books: &self.books,
             slots: self.slots,
             pos,
         }
+    }
+
+    /// The number of `layout` in the group's list, added if new.
+    pub(crate) fn layout_number(&mut self, layout: Layout) -> u32 {
+        let n = match self.layouts.iter().position(|l| *l == layout) {
+            Some(n) => n,
+            None => {
+                self.layouts.push(layout);
+                self.layouts.len() - 1
+            }
+        };
+        u32::try_from(n).expect("a handful of layouts per group")
+    }
+
+    /// The layout of the case at `pos`.
+    pub(crate) fn layout_of(&self, pos: usize) -> &Layout {
+        &self.layouts[self.metas[pos].layout as usize]
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use rayon::prelude::*;
@@ -13,7 +13,7 @@ use crate::bound::{TableCache, UNBOUNDED, min_units};
 use crate::class::{GroupKind, SideKind};
 use crate::columns::{Columns, LANES};
 use crate::exact::{
-    CaseMeta, CaseView, evaluate, inconsistent, log10_lr_bounded, untyped_parent_columns,
+    CaseMeta, CaseView, Layout, evaluate, inconsistent, log10_lr_bounded, untyped_parent_columns,
 };
 use crate::group::Group;
 use crate::scan::{Plan, SharedMaps, UNTYPED_PARENT_SLOTS, bound_sums, case_bounds};
@@ -108,7 +108,7 @@ pub struct Index {
     pub(crate) config: SearchConfig,
     pub(crate) groups: Vec<Group>,
     pub(crate) group_of: HashMap<(GroupKind, usize), usize>,
-    pub(crate) cases: FxHashMap<u64, (usize, usize)>,
+    pub(crate) cases: FxHashMap<u64, (u32, u32)>,
     pub(crate) children: Vec<(u64, Profile, u64)>,
     pub(crate) child_pos: FxHashMap<u64, usize>,
     pub(crate) scratch: Mutex<Vec<Scratch>>,
@@ -274,6 +274,7 @@ impl Index {
                     kind,
                     books: self.models.books.clone(),
                     slots,
+                    layouts: Vec::new(),
                     metas: Vec::new(),
                     cols: Columns::new(self.models.len() * slots),
                     masks: Vec::new(),
@@ -321,17 +322,16 @@ impl Index {
             .map(|r| r.is_some_and(|r| used[r]))
             .collect::<Vec<bool>>();
         let real = order.iter().map(Option::is_some).collect::<Vec<bool>>();
-        g.metas.push(CaseMeta::new(
-            id,
+        let layout = g.layout_number(Layout {
             child_sex,
-            slot_relatives.into(),
-            Arc::new(shape),
-            slot_used.into(),
-            real.into(),
-            escaped,
-        ));
+            relatives: slot_relatives.into(),
+            shape,
+            used: slot_used.into(),
+            real: real.into(),
+        });
+        g.metas.push(CaseMeta::new(id, layout, escaped));
         let pos = g.metas.len() - 1;
-        self.cases.insert(id, (gi, pos));
+        self.cases.insert(id, place(gi, pos));
         let columns = untyped_parent_columns(&self.models, self.groups[gi].view(pos));
         let g = &mut self.groups[gi];
         if !columns.is_empty() {
@@ -361,7 +361,7 @@ impl Index {
 
     /// Removes a case; false if it was not there.
     pub fn remove_case(&mut self, id: u64) -> bool {
-        let Some((gi, pos)) = self.cases.remove(&id) else {
+        let Some((gi, pos)) = self.cases.remove(&id).map(at) else {
             return false;
         };
         let g = &mut self.groups[gi];
@@ -373,7 +373,7 @@ impl Index {
         g.summarise(last / LANES);
         if pos != last {
             let moved = g.metas[pos].id;
-            self.cases.insert(moved, (gi, pos));
+            self.cases.insert(moved, place(gi, pos));
         }
         true
     }
@@ -456,7 +456,10 @@ impl Index {
     }
 
     fn view(&self, id: u64) -> Option<CaseView<'_>> {
-        self.cases.get(&id).map(|&(g, p)| self.groups[g].view(p))
+        self.cases.get(&id).map(|&c| {
+            let (g, p) = at(c);
+            self.groups[g].view(p)
+        })
     }
 
     /// The exact LR of one case and one child (any shape), or `None` when the
@@ -482,7 +485,7 @@ impl Index {
         let markers: Vec<usize> = (0..self.models.len())
             .filter(|&m| shared & (1 << m) != 0)
             .collect();
-        let meta = view.meta;
+        let meta = view.layout;
         let mut refs = Vec::new();
         let mut typed = Vec::new();
         for (slot, &(relative, sex)) in meta.relatives.iter().enumerate() {
@@ -533,7 +536,7 @@ impl Index {
             log10_lr: e.log10_lr,
             inconsistent: inconsistent(&self.models, view, child, shared),
             markers: e.markers,
-            shape: view.meta.shape.name(),
+            shape: view.layout.shape.name(),
         }
     }
 
@@ -828,7 +831,7 @@ impl Index {
 }
 
 fn view_mask(index: &Index, case: u64) -> u64 {
-    let (g, p) = index.cases[&case];
+    let (g, p) = at(index.cases[&case]);
     index.groups[g].masks[p]
 }
 
@@ -920,4 +923,18 @@ impl TopK {
         // BinaryHeap::into_sorted_vec sorts ascending by Ord, which is descending LR.
         self.heap.into_sorted_vec()
     }
+}
+
+/// A case's place (group, position) as the map by case id keeps it: two
+/// `u32`, so that a million entries take 16 bytes each.
+pub(crate) fn place(group: usize, pos: usize) -> (u32, u32) {
+    (
+        u32::try_from(group).expect("fewer than 2^32 groups"),
+        u32::try_from(pos).expect("fewer than 2^32 cases in a group"),
+    )
+}
+
+/// A case's place as `place` kept it.
+pub(crate) fn at((group, pos): (u32, u32)) -> (usize, usize) {
+    (group as usize, pos as usize)
 }

@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use kinship::{Relative, Sex};
 use rustc_hash::FxHashMap;
@@ -30,9 +30,9 @@ use crate::SearchError;
 use crate::bound::TableCache;
 use crate::class::GroupKind;
 use crate::columns::{Columns, LANES};
-use crate::exact::CaseMeta;
+use crate::exact::{CaseMeta, Layout};
 use crate::group::Group;
-use crate::index::{Index, SearchConfig};
+use crate::index::{Index, SearchConfig, at};
 use crate::shape::Shape;
 use crate::tables::{Models, Profile, typed_mask};
 
@@ -195,33 +195,32 @@ impl Index {
             .groups
             .iter()
             .map(|g| {
-                let mut layouts: Vec<LayoutState> = Vec::new();
-                let mut numbers: HashMap<LayoutState, u32> = HashMap::new();
-                let mut layout_of = Vec::with_capacity(g.metas.len() * 4);
-                let mut escaped = Vec::new();
-                for (pos, meta) in g.metas.iter().enumerate() {
-                    let layout = LayoutState {
-                        child_sex: sex_code(meta.child_sex),
-                        relatives: meta
+                let layouts = g
+                    .layouts
+                    .iter()
+                    .map(|l| LayoutState {
+                        child_sex: sex_code(l.child_sex),
+                        relatives: l
                             .relatives
                             .iter()
                             .map(|&(r, s)| (relative_code(r), sex_code(s)))
                             .collect(),
-                        real: meta.real.to_vec(),
-                        used: meta.used.to_vec(),
-                        shape: Shape::clone(&meta.shape),
-                    };
-                    let n = match numbers.get(&layout) {
-                        Some(&n) => n,
-                        None => {
-                            layouts.push(layout.clone());
-                            numbers.insert(layout, (layouts.len() - 1) as u32);
-                            (layouts.len() - 1) as u32
-                        }
-                    };
-                    layout_of.extend_from_slice(&n.to_le_bytes());
-                    escaped.extend(meta.escaped.iter().map(|&(c, a)| (pos as u32, c, a)));
-                }
+                        real: l.real.to_vec(),
+                        used: l.used.to_vec(),
+                        shape: l.shape.clone(),
+                    })
+                    .collect();
+                let layout_of = g
+                    .metas
+                    .iter()
+                    .flat_map(|m| m.layout.to_le_bytes())
+                    .collect();
+                let escaped = g
+                    .metas
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(pos, m)| m.escaped.iter().map(move |&(c, a)| (pos as u32, c, a)))
+                    .collect();
                 GroupState {
                     kind: g.kind,
                     slots: g.slots as u32,
@@ -276,9 +275,11 @@ impl Index {
                 .map_err(|_| bad("the minimum of shared markers is too large"))?,
         };
         let mut index = Index::new(models, config);
-        let mut groups = Vec::with_capacity(state.groups.len());
-        let case_count = state.groups.iter().map(|g| g.len as usize).sum();
-        let mut cases = FxHashMap::with_capacity_and_hasher(case_count, Default::default());
+        // The groups read and checked; then their case records and the map
+        // by case id built side by side (a million random inserts into the
+        // map cost as much as everything else).
+        let mut parts = Vec::with_capacity(state.groups.len());
+        let mut all_ids = Vec::with_capacity(state.groups.len());
         let mut group_of = HashMap::new();
         for (gi, gs) in state.groups.into_iter().enumerate() {
             let slots = gs.slots as usize;
@@ -289,7 +290,7 @@ impl Index {
             let masks = words::<8, _>(&gs.masks, len, "marker masks", u64::from_le_bytes)?;
             let cols = Columns::from_raw(ncols, len, gs.cols.into_owned())
                 .ok_or_else(|| bad("the genotype columns do not fit their cases"))?;
-            // Each layout once, checked; its cases get copies.
+            // Each layout once, checked; its cases name it by number.
             let layouts = gs
                 .layouts
                 .into_iter()
@@ -298,63 +299,90 @@ impl Index {
                         .relatives
                         .iter()
                         .map(|&(r, s)| Some((*Relative::ALL.get(usize::from(r))?, sex_of(s)?)))
-                        .collect::<Option<Vec<_>>>()
+                        .collect::<Option<Box<[_]>>>()
                         .ok_or_else(|| bad("a relationship or sex is unknown"))?;
                     if relatives.len() != slots || l.real.len() != slots || l.used.len() != slots {
                         return Err(bad("a layout does not fit its group's slots"));
                     }
                     let child_sex =
                         sex_of(l.child_sex).ok_or_else(|| bad("a child's sex is unknown"))?;
-                    Ok((
+                    Ok(Layout {
                         child_sex,
-                        Arc::<[(Relative, Sex)]>::from(relatives),
-                        Arc::<[bool]>::from(l.real),
-                        Arc::<[bool]>::from(l.used),
-                        Arc::new(l.shape),
-                    ))
+                        relatives,
+                        shape: l.shape,
+                        used: l.used.into(),
+                        real: l.real.into(),
+                    })
                 })
                 .collect::<Result<Vec<_>, SearchError>>()?;
-            let mut metas = Vec::with_capacity(len);
-            for (pos, (&id, &n)) in ids.iter().zip(&layout_of).enumerate() {
-                let (child_sex, relatives, real, used, shape) = layouts
-                    .get(n as usize)
-                    .ok_or_else(|| bad(format!("case {id} names layout {n}")))?;
-                if cases.insert(id, (gi, pos)).is_some() {
-                    return Err(bad(format!("case {id} is held twice")));
-                }
-                metas.push(CaseMeta::new(
-                    id,
-                    *child_sex,
-                    Arc::clone(relatives),
-                    Arc::clone(shape),
-                    Arc::clone(used),
-                    Arc::clone(real),
-                    Vec::new(),
-                ));
+            if let Some((&id, &n)) = ids
+                .iter()
+                .zip(&layout_of)
+                .find(|&(_, &n)| n as usize >= layouts.len())
+            {
+                return Err(bad(format!("case {id} names layout {n}")));
             }
-            for (pos, col, alleles) in gs.escaped {
-                if pos as usize >= len || col as usize >= ncols {
-                    return Err(bad("a genotype outside the codebook is out of place"));
-                }
-                metas[pos as usize].escaped.push((col, alleles));
+            if gs
+                .escaped
+                .iter()
+                .any(|&(pos, col, _)| pos as usize >= len || col as usize >= ncols)
+            {
+                return Err(bad("a genotype outside the codebook is out of place"));
             }
             if group_of.insert((gs.kind, slots), gi).is_some() {
                 return Err(bad("two groups of one kind"));
             }
-            let mut g = Group {
-                kind: gs.kind,
-                books: index.models.books.clone(),
-                slots,
-                metas,
-                cols,
-                masks,
-                blocks: Vec::new(),
-            };
-            for k in 0..len.div_ceil(LANES) {
-                g.summarise(k);
-            }
-            groups.push(g);
+            parts.push((gs.kind, slots, layout_of, masks, cols, layouts, gs.escaped));
+            all_ids.push(ids);
         }
+        let case_count = all_ids.iter().map(Vec::len).sum();
+        let books = index.models.books.clone();
+        let (cases, groups) = rayon::join(
+            || {
+                let mut cases = FxHashMap::with_capacity_and_hasher(case_count, Default::default());
+                for (gi, ids) in all_ids.iter().enumerate() {
+                    for (pos, &id) in ids.iter().enumerate() {
+                        if cases.insert(id, (gi as u32, pos as u32)).is_some() {
+                            return Err(bad(format!("case {id} is held twice")));
+                        }
+                    }
+                }
+                Ok(cases)
+            },
+            || {
+                parts
+                    .into_iter()
+                    .zip(&all_ids)
+                    .map(
+                        |((kind, slots, layout_of, masks, cols, layouts, escaped), ids)| {
+                            let mut metas: Vec<CaseMeta> = ids
+                                .iter()
+                                .zip(layout_of)
+                                .map(|(&id, n)| CaseMeta::new(id, n, Vec::new()))
+                                .collect();
+                            for (pos, col, alleles) in escaped {
+                                metas[pos as usize].escaped.push((col, alleles));
+                            }
+                            let mut g = Group {
+                                kind,
+                                books: books.clone(),
+                                slots,
+                                layouts,
+                                metas,
+                                cols,
+                                masks,
+                                blocks: Vec::new(),
+                            };
+                            for k in 0..ids.len().div_ceil(LANES) {
+                                g.summarise(k);
+                            }
+                            g
+                        },
+                    )
+                    .collect::<Vec<Group>>()
+            },
+        );
+        let cases = cases?;
         let ids = state.child_ids.len() / 8;
         let child_ids = words::<8, _>(&state.child_ids, ids, "child ids", u64::from_le_bytes)?;
         if state.child_profiles.len() != ids * 2 * markers {
@@ -405,21 +433,19 @@ impl Index {
         let markers = self.models.len();
         let mut differing: Vec<u64> = Vec::new();
         let mut missing: Vec<u64> = Vec::new();
-        for (&id, &(gi, pos)) in &self.cases {
-            let Some(&(ogi, opos)) = other.cases.get(&id) else {
+        for (&id, &place) in &self.cases {
+            let Some(&other_place) = other.cases.get(&id) else {
                 missing.push(id);
                 continue;
             };
+            let ((gi, pos), (ogi, opos)) = (at(place), at(other_place));
             let (a, b) = (&self.groups[gi], &other.groups[ogi]);
             let (ma, mb) = (&a.metas[pos], &b.metas[opos]);
+            let (la, lb) = (a.layout_of(pos), b.layout_of(opos));
             let same = a.kind == b.kind
                 && a.slots == b.slots
                 && ma.id == mb.id
-                && ma.child_sex == mb.child_sex
-                && ma.relatives == mb.relatives
-                && ma.real == mb.real
-                && ma.used == mb.used
-                && ma.shape == mb.shape
+                && la == lb
                 && ma.escaped == mb.escaped
                 && a.masks[pos] == b.masks[opos]
                 && (0..markers * a.slots).all(|c| a.cols.get(c, pos) == b.cols.get(c, opos));
@@ -484,8 +510,8 @@ impl Index {
     pub fn profile_count(&self) -> usize {
         self.groups
             .iter()
-            .flat_map(|g| &g.metas)
-            .map(|m| m.real.iter().filter(|r| **r).count())
+            .flat_map(|g| (0..g.len()).map(|pos| g.layout_of(pos)))
+            .map(|l| l.real.iter().filter(|r| **r).count())
             .sum::<usize>()
             + self.children.len()
     }

@@ -539,7 +539,8 @@ impl Index {
                 if ((case_mask & qmask).count_ones() as usize) < min_shared {
                     continue;
                 }
-                'slot: for slot in (0..g.slots).filter(|&s| meta.real[s]) {
+                let real = &g.layouts[meta.layout as usize].real;
+                'slot: for slot in (0..g.slots).filter(|&s| real[s]) {
                     let mut shared = 0u32;
                     let mut differing = None;
                     for (&m, &code) in markers.iter().zip(&codes) {
@@ -582,9 +583,9 @@ impl Index {
 
     /// The encoded profile of the reference in `slot` of case `case`.
     pub fn reference_profile(&self, case: u64, slot: usize) -> Option<Vec<[u8; 2]>> {
-        let &(gi, pos) = self.cases.get(&case)?;
+        let (gi, pos) = crate::index::at(*self.cases.get(&case)?);
         let g = &self.groups[gi];
-        if !g.metas[pos].real.get(slot).copied().unwrap_or(false) {
+        if !g.layout_of(pos).real.get(slot).copied().unwrap_or(false) {
             return None;
         }
         let view = g.view(pos);
@@ -733,7 +734,7 @@ impl Stored for StoredReferences<'_> {
         let mut profile = vec![[MISSING; 2]; self.index.models.len()];
         for pos in start..end {
             let view = g.view(pos);
-            for slot in (0..g.slots).filter(|&s| view.meta.real[s]) {
+            for slot in (0..g.slots).filter(|&s| view.layout.real[s]) {
                 for (m, p) in profile.iter_mut().enumerate() {
                     *p = view.code(slot, m);
                 }

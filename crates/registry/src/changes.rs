@@ -101,6 +101,9 @@ pub(crate) async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<
 /// Deletes every snapshot (inside a deletion's or a key rotation's
 /// transaction).
 pub(crate) async fn delete_snapshots(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("DELETE FROM index_snapshot_parts")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM index_snapshots")
         .execute(&mut *conn)
         .await?;

@@ -403,24 +403,28 @@ pub fn decrypt(key: &Key, aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, CryptoErro
         .map_err(|_| CryptoError::Authentication)
 }
 
-/// [`decrypt`] in the blob's own memory: the plaintext is the slice it
-/// returns (for a blob as large as the index snapshot, no second copy).
-/// What is left of `blob` is overwritten; on an error it is not usable.
-pub fn decrypt_in_place<'b>(
-    key: &Key,
-    aad: &[u8],
-    blob: &'b mut [u8],
-) -> Result<&'b [u8], CryptoError> {
+/// [`decrypt`] into `out`, which must be `blob.len() - OVERHEAD` bytes
+/// long: the plaintext of a large blob (a part of the index snapshot)
+/// written straight where it belongs, no allocation. On an error `out` holds
+/// no plaintext and is not usable.
+pub fn decrypt_into(key: &Key, aad: &[u8], blob: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
     let (nonce, full) = opening(key, aad, blob)?;
-    let sealed_len = blob.len() - HEADER_LEN - TAG_LEN;
-    let (sealed, tag) = blob[HEADER_LEN..].split_at_mut(sealed_len);
-    let tag = Tag::<XChaCha20Poly1305>::try_from(&*tag).map_err(|_| CryptoError::Truncated {
+    let (sealed, tag) = blob[HEADER_LEN..].split_at(blob.len() - HEADER_LEN - TAG_LEN);
+    assert_eq!(
+        out.len(),
+        sealed.len(),
+        "decrypt_into: out is not the plaintext's length"
+    );
+    let tag = Tag::<XChaCha20Poly1305>::try_from(tag).map_err(|_| CryptoError::Truncated {
         len: HEADER_LEN + TAG_LEN,
     })?;
+    out.copy_from_slice(sealed);
     key.cipher()
-        .decrypt_inout_detached(&nonce, &full, sealed.into(), &tag)
-        .map_err(|_| CryptoError::Authentication)?;
-    Ok(sealed)
+        .decrypt_inout_detached(&nonce, &full, out.into(), &tag)
+        .map_err(|_| {
+            out.fill(0);
+            CryptoError::Authentication
+        })
 }
 
 /// The nonce and full associated data of a blob made by [`encrypt`] under
@@ -520,42 +524,39 @@ mod tests {
         }
     }
 
-    /// The in-place opening agrees with `decrypt` on every blob: the same
+    /// Opening into a buffer agrees with `decrypt` on every blob: the same
     /// plaintext, and the same refusal of every tampered byte, truncation,
     /// other key and other associated data.
     #[test]
-    fn decrypting_in_place_agrees_with_decrypt() {
+    fn decrypting_into_a_buffer_agrees_with_decrypt() {
         let key = test_key(6);
         let ad = aad("index_snapshots", "content", "3");
+        let into = |key: &Key, ad: &[u8], blob: &[u8]| {
+            let mut out = vec![0xAA; blob.len().saturating_sub(OVERHEAD)];
+            decrypt_into(key, ad, blob, &mut out).map(|()| out)
+        };
         for plain in [&b""[..], b"x", &[7u8; 1000][..]] {
             let blob = encrypt(&key, &ad, plain);
-            let mut own = blob.clone();
-            assert_eq!(decrypt_in_place(&key, &ad, &mut own).unwrap(), plain);
+            assert_eq!(into(&key, &ad, &blob).unwrap(), plain);
             for i in 0..blob.len() {
                 let mut bad = blob.clone();
                 bad[i] ^= 0x10;
                 let want = decrypt(&key, &ad, &bad).unwrap_err().to_string();
-                let got = decrypt_in_place(&key, &ad, &mut bad)
-                    .unwrap_err()
-                    .to_string();
+                let got = into(&key, &ad, &bad).unwrap_err().to_string();
                 assert_eq!(got, want, "byte {i}");
             }
             for len in 0..blob.len() {
-                let mut short = blob[..len].to_vec();
-                let want = decrypt(&key, &ad, &short).unwrap_err().to_string();
-                let got = decrypt_in_place(&key, &ad, &mut short)
-                    .unwrap_err()
-                    .to_string();
+                let short = &blob[..len];
+                let want = decrypt(&key, &ad, short).unwrap_err().to_string();
+                let got = into(&key, &ad, short).unwrap_err().to_string();
                 assert_eq!(got, want, "len {len}");
             }
-            let mut other = blob.clone();
             assert!(matches!(
-                decrypt_in_place(&key, &aad("index_snapshots", "content", "4"), &mut other),
+                into(&key, &aad("index_snapshots", "content", "4"), &blob),
                 Err(CryptoError::Authentication)
             ));
-            let mut other = blob.clone();
             assert!(matches!(
-                decrypt_in_place(&test_key(7), &ad, &mut other),
+                into(&test_key(7), &ad, &blob),
                 Err(CryptoError::WrongKey { .. })
             ));
         }

@@ -256,7 +256,7 @@ impl Registry {
                 unreadable: Some(reason),
                 ..Default::default()
             }),
-            StoredSnapshot::Read(from_snapshot) => {
+            StoredSnapshot::Read(from_snapshot, _) => {
                 let differences = compare_live(&from_snapshot, &rebuilt, &snap, &query)?;
                 Some(SnapshotCheck {
                     change: snapshot_change,

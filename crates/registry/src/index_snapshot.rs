@@ -9,8 +9,13 @@
 //! every case's genotype columns, layout and marker mask, every found
 //! child's encoded profile), with what the registry keeps beside it (the
 //! facts of every case, the frequency database and the alleles added to
-//! it), encrypted with the registry key and bound to its table and entry
-//! (`crypto::aad`). It restores the index from it (a copy of the columns,
+//! it), encrypted with the registry key in parts of 4 MiB
+//! (`index_snapshot_parts`), each bound to its entry, its number and the
+//! count (`crypto::aad`): SQLite reads a hundred values of 4 MiB several
+//! times faster than one of 100 MB, and the parts are opened side by side,
+//! each straight into its place (`crypto::decrypt_into`). A snapshot
+//! written before parts (one piece in `index_snapshots.content`) is still
+//! read, and written anew in parts. It restores the index from it (a copy of the columns,
 //! no encoding), then reads and decrypts only the cases and found children
 //! changed after `seq` and puts them in place (`matching::apply_changes`).
 //! Both reads are audit entries; the snapshot's names how many profiles'
@@ -36,6 +41,7 @@
 //!   and compares that index with one rebuilt from the rows, by content
 //!   (`Index::differences`) and by the answers of every search.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use search::{Index, IndexState, SearchConfig};
@@ -77,7 +83,9 @@ pub(crate) enum Stored {
         seq: i64,
         reason: String,
     },
-    Read(Box<MatchState>),
+    /// Read; true when it was sealed in one piece (as before parts), to be
+    /// written anew in parts.
+    Read(Box<MatchState>, bool),
     /// Made for another frequency database or other settings, or a change
     /// after it was too large to list or needs a rebuild: it cannot be
     /// brought up to date (not a disagreement; the next process rebuilds).
@@ -97,6 +105,8 @@ pub(crate) struct SnapshotNow {
     pub(crate) profiles_after: usize,
     /// The rows changed after it, as read.
     pub(crate) changed: Option<Snapshot>,
+    /// It was sealed in one piece, as before parts.
+    pub(crate) whole: bool,
 }
 
 /// The additional data of a snapshot's encryption: its table, column and
@@ -105,7 +115,76 @@ fn aad(seq: i64) -> Vec<u8> {
     crypto::aad("index_snapshots", "content", &seq.to_string())
 }
 
+/// The plaintext of a snapshot is sealed in parts of this many bytes.
+const PART_BYTES: usize = 4 << 20;
+
+/// The additional data of part `part` of `parts` of the snapshot of
+/// change-sequence entry `seq`: a part moved to another place, another
+/// snapshot or another count is refused.
+fn part_aad(seq: i64, part: i64, parts: i64) -> Vec<u8> {
+    crypto::aad(
+        "index_snapshot_parts",
+        "content",
+        &format!("{seq}/{part}/{parts}"),
+    )
+}
+
 impl Registry {
+    /// The plaintext of snapshot `id` (of entry `seq`) from its `parts`
+    /// parts, read in one statement and opened side by side, each straight
+    /// into its place; or why it cannot be.
+    async fn read_parts(
+        &self,
+        tx: &mut AnyConnection,
+        id: i64,
+        seq: i64,
+        parts: i64,
+    ) -> Result<std::result::Result<Vec<u8>, String>> {
+        let rows = sqlx::query(
+            "SELECT part, content FROM index_snapshot_parts WHERE snapshot_id = $1 ORDER BY part",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut sealed: Vec<&[u8]> = Vec::with_capacity(rows.len());
+        for (k, row) in rows.iter().enumerate() {
+            let part: i64 = row.try_get("part")?;
+            if part != k as i64 || part >= parts {
+                return Ok(Err(format!(
+                    "it has part {} where part {} of {parts} belongs",
+                    part + 1,
+                    k + 1
+                )));
+            }
+            let content: &[u8] = row.try_get("content")?;
+            if content.len() < crypto::OVERHEAD {
+                return Ok(Err(format!("its part {} of {parts} is truncated", k + 1)));
+            }
+            sealed.push(content);
+        }
+        if sealed.len() as i64 != parts {
+            return Ok(Err(format!("it has {} of its {parts} parts", sealed.len())));
+        }
+        // Where each part's plaintext goes.
+        let mut plain = vec![0u8; sealed.iter().map(|c| c.len() - crypto::OVERHEAD).sum()];
+        let mut places: Vec<&mut [u8]> = Vec::with_capacity(sealed.len());
+        let mut rest = &mut plain[..];
+        for content in &sealed {
+            let (place, after) = rest.split_at_mut(content.len() - crypto::OVERHEAD);
+            places.push(place);
+            rest = after;
+        }
+        let opened = places
+            .into_par_iter()
+            .zip(sealed.par_iter())
+            .enumerate()
+            .try_for_each(|(k, (place, content))| {
+                crypto::decrypt_into(&self.key, &part_aad(seq, k as i64, parts), content, place)
+                    .map_err(|e| format!("its part {} of {parts} cannot be decrypted: {e}", k + 1))
+            });
+        Ok(opened.map(|()| plain))
+    }
+
     /// The snapshot row, decrypted and restored as the index state it holds
     /// (as of its change); its decryption is an audit entry naming how many
     /// profiles' genotypes it held and why it was read.
@@ -118,25 +197,31 @@ impl Registry {
         // The newest row picked by its key alone: an ORDER BY over the
         // content would copy the content into a sorter (SQLite).
         let Some(row) = sqlx::query(
-            "SELECT seq, content FROM index_snapshots WHERE id = (SELECT id FROM index_snapshots ORDER BY seq DESC LIMIT 1)",
+            "SELECT id, seq, parts, content FROM index_snapshots WHERE id = (SELECT id FROM index_snapshots ORDER BY seq DESC LIMIT 1)",
         )
         .fetch_optional(&mut *tx)
         .await?
         else {
             return Ok(Stored::None);
         };
+        let id: i64 = row.try_get("id")?;
         let seq: i64 = row.try_get("seq")?;
-        let mut blob: Vec<u8> = row.try_get("content")?;
+        let parts: i64 = row.try_get("parts")?;
+        let whole: Vec<u8> = row.try_get("content")?;
         drop(row);
-        let plain = match crypto::decrypt_in_place(&self.key, &aad(seq), &mut blob) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(Stored::Unreadable {
-                    seq,
-                    reason: format!("it cannot be decrypted: {e}"),
-                });
-            }
+        let opened = if parts == 0 {
+            // Written before the snapshot was sealed in parts.
+            crypto::decrypt(&self.key, &aad(seq), &whole)
+                .map_err(|e| format!("it cannot be decrypted: {e}"))
+        } else {
+            self.read_parts(&mut *tx, id, seq, parts).await?
         };
+        drop(whole);
+        let plain = match opened {
+            Ok(p) => p,
+            Err(reason) => return Ok(Stored::Unreadable { seq, reason }),
+        };
+        let plain = &plain[..];
         let persisted: Persisted<'_> = match postcard::from_bytes(plain) {
             Ok(p) => p,
             Err(e) => {
@@ -176,13 +261,17 @@ impl Registry {
         if persisted.database != active || persisted.model != model_description(&self.settings) {
             return Ok(Stored::Stale { seq });
         }
-        let facts: FxHashMap<i64, CaseDays> = persisted
-            .facts
-            .into_iter()
-            .map(|(id, d)| (id, CaseDays::unpack(d)))
-            .collect();
-        let index = match (persisted.index, database) {
-            (None, None) => None,
+        // The facts are unpacked while the index is restored (each builds a
+        // map of a million entries).
+        let unpack_facts = || -> FxHashMap<i64, CaseDays> {
+            persisted
+                .facts
+                .iter()
+                .map(|&(id, d)| (id, CaseDays::unpack(d)))
+                .collect()
+        };
+        let (facts, index) = match (persisted.index, database) {
+            (None, None) => (unpack_facts(), None),
             (Some(state), Some((_, _, _, sample_size, markers))) => {
                 let extra = |marker: &str| {
                     persisted
@@ -193,11 +282,13 @@ impl Registry {
                         .collect()
                 };
                 let (models, added) = self.models(&markers, sample_size, extra)?;
-                let restored = if added != persisted.added {
-                    Err("its added alleles do not fit the frequency database".to_string())
-                } else {
-                    Index::restore(models, state).map_err(|e| e.to_string())
-                };
+                if added != persisted.added {
+                    return Ok(Stored::Unreadable {
+                        seq,
+                        reason: "its index cannot be restored: its added alleles do not fit the frequency database".to_string(),
+                    });
+                }
+                let (facts, restored) = rayon::join(unpack_facts, || Index::restore(models, state));
                 let index = match restored {
                     Ok(index) => index,
                     Err(reason) => {
@@ -213,7 +304,7 @@ impl Registry {
                 if index.config() != config {
                     return Ok(Stored::Stale { seq });
                 }
-                Some(index)
+                (facts, Some(index))
             }
             _ => {
                 return Ok(Stored::Unreadable {
@@ -222,15 +313,18 @@ impl Registry {
                 });
             }
         };
-        Ok(Stored::Read(Box::new(MatchState {
-            index,
-            database: active,
-            added: persisted.added,
-            model_desc: persisted.model,
-            loaded: true,
-            seq,
-            facts,
-        })))
+        Ok(Stored::Read(
+            Box::new(MatchState {
+                index,
+                database: active,
+                added: persisted.added,
+                model_desc: persisted.model,
+                loaded: true,
+                seq,
+                facts,
+            }),
+            parts == 0,
+        ))
     }
 
     /// Replaces the snapshot with the index state `state` (inside the
@@ -253,23 +347,44 @@ impl Registry {
             RegistryError::Damaged(format!("the index snapshot cannot be written: {e}"))
         })?;
         drop(persisted);
-        let sealed = crypto::encrypt(&self.key, &aad(state.seq), &plain);
+        // Sealed in parts, side by side.
+        let chunks: Vec<&[u8]> = plain.chunks(PART_BYTES).collect();
+        let parts = chunks.len() as i64;
+        let sealed: Vec<Vec<u8>> = chunks
+            .par_iter()
+            .enumerate()
+            .map(|(k, chunk)| {
+                crypto::encrypt(&self.key, &part_aad(state.seq, k as i64, parts), chunk)
+            })
+            .collect();
         drop(plain);
         delete_snapshots(&mut *tx).await?;
         let (profiles, cases, found) = state.index.as_ref().map_or((0, 0, 0), |i| {
             (i.profile_count(), i.case_count(), i.child_count())
         });
-        sqlx::query(
-            "INSERT INTO index_snapshots (seq, profiles, cases, found, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        let id: i64 = sqlx::query(
+            "INSERT INTO index_snapshots (seq, profiles, cases, found, content, parts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(state.seq)
         .bind(profiles as i64)
         .bind(cases as i64)
         .bind(found as i64)
-        .bind(sealed)
+        .bind(Vec::<u8>::new())
+        .bind(parts)
         .bind(crate::audit::now_rfc3339())
-        .execute(&mut *tx)
-        .await?;
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        for (part, content) in sealed.into_iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO index_snapshot_parts (snapshot_id, part, content) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(part as i64)
+            .bind(content)
+            .execute(&mut *tx)
+            .await?;
+        }
         Ok(())
     }
 
@@ -282,13 +397,13 @@ impl Registry {
         actor: &str,
         purpose: &str,
     ) -> Result<SnapshotNow> {
-        let mut state = match self.read_index_snapshot(&mut *tx, actor, purpose).await? {
-            Stored::Read(state) => *state,
+        let (mut state, whole) = match self.read_index_snapshot(&mut *tx, actor, purpose).await? {
+            Stored::Read(state, whole) => (*state, whole),
             other => {
                 let change = match &other {
                     Stored::None => 0,
                     Stored::Unreadable { seq, .. } | Stored::Stale { seq } => *seq,
-                    Stored::Read(_) => unreachable!(),
+                    Stored::Read(..) => unreachable!(),
                 };
                 return Ok(SnapshotNow {
                     stored: other,
@@ -296,6 +411,7 @@ impl Registry {
                     changes_after: 0,
                     profiles_after: 0,
                     changed: None,
+                    whole: false,
                 });
             }
         };
@@ -306,6 +422,7 @@ impl Registry {
             changes_after: 0,
             profiles_after: 0,
             changed: None,
+            whole,
         };
         let since = changes_since(&mut *tx, change).await?;
         // A deletion may take away the only carrier of an allele the model
@@ -323,11 +440,12 @@ impl Registry {
         }
         state.seq = since.last;
         Ok(SnapshotNow {
-            stored: Stored::Read(Box::new(state)),
+            stored: Stored::Read(Box::new(state), whole),
             change,
             changes_after: since.cases.len() + since.found.len(),
             profiles_after: changed.profiles.len(),
             changed: Some(changed),
+            whole,
         })
     }
 
@@ -335,9 +453,9 @@ impl Registry {
     /// transaction): the snapshot restored and brought up to date, or built
     /// from every row read and decrypted; with the rows it read (those
     /// changed since the snapshot, or all). The snapshot is written anew
-    /// when it was missing or unusable, or when more than
-    /// `Settings::snapshot_refresh_after` profiles were read from the rows
-    /// changed since it.
+    /// when it was missing or unusable, when it was sealed in one piece (as
+    /// before parts), or when more than `Settings::snapshot_refresh_after`
+    /// profiles were read from the rows changed since it.
     pub(crate) async fn index_state_now(
         &self,
         tx: &mut AnyConnection,
@@ -346,8 +464,8 @@ impl Registry {
     ) -> Result<(MatchState, Snapshot)> {
         let now = self.index_snapshot_now(&mut *tx, actor, purpose).await?;
         match now.stored {
-            Stored::Read(state) => {
-                if now.profiles_after > self.settings.snapshot_refresh_after {
+            Stored::Read(state, _) => {
+                if now.profiles_after > self.settings.snapshot_refresh_after || now.whole {
                     self.write_index_snapshot(&mut *tx, &state).await?;
                 }
                 let changed = now.changed.expect("read with its changes");

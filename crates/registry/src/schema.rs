@@ -262,6 +262,22 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX same_dna_b ON same_dna (sample_b)",
         ],
     },
+    Migration {
+        version: 9,
+        statements: &[
+            // The index snapshot sealed in parts of a few MiB
+            // (`index_snapshot.rs`): databases read many moderate values
+            // several times faster than one of 100 MB. `parts` 0: the
+            // snapshot is the row's own `content` (as written before).
+            "ALTER TABLE index_snapshots ADD COLUMN parts {INT} NOT NULL DEFAULT 0",
+            "CREATE TABLE index_snapshot_parts (
+            snapshot_id {INT} NOT NULL,
+            part {INT} NOT NULL,
+            content {BLOB} NOT NULL,
+            PRIMARY KEY (snapshot_id, part)
+        )",
+        ],
+    },
 ];
 
 impl Backend {

@@ -10,18 +10,32 @@ use crate::both;
 use crate::common::*;
 use crate::erasure::raw_pool;
 
-/// (change, profiles) of every stored snapshot, and its content.
-async fn snapshots(db: &TestDb) -> Vec<(i64, i64, Vec<u8>)> {
+/// (change, profiles) of every stored snapshot, and its sealed parts.
+async fn snapshots(db: &TestDb) -> Vec<(i64, i64, Vec<Vec<u8>>)> {
     let pool = raw_pool(db).await;
-    let rows = sqlx::query("SELECT seq, profiles, content FROM index_snapshots ORDER BY seq")
+    let mut out = Vec::new();
+    let rows = sqlx::query("SELECT id, seq, profiles, parts FROM index_snapshots ORDER BY seq")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    for r in rows {
+        let (id, seq, profiles, parts): (i64, i64, i64, i64) =
+            (r.get("id"), r.get("seq"), r.get("profiles"), r.get("parts"));
+        let sealed: Vec<Vec<u8>> = sqlx::query(
+            "SELECT content FROM index_snapshot_parts WHERE snapshot_id = $1 ORDER BY part",
+        )
+        .bind(id)
         .fetch_all(&pool)
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .map(|p| p.get("content"))
         .collect();
+        assert_eq!(sealed.len() as i64, parts, "snapshot {id} has every part");
+        out.push((seq, profiles, sealed));
+    }
     pool.close().await;
-    rows
+    out
 }
 
 /// What a bulk decryption read: `snapshot` or `rows`, the count, and why.
@@ -55,7 +69,7 @@ async fn a_new_process_reads_the_snapshot_and_what_changed(db: &TestDb) {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].1, 9);
     // Sealed: no sample name, no allele pair in the clear.
-    let content = &stored[0].2;
+    let content = stored[0].2.concat();
     for clear in [&b"RS-1F"[..], b"FS-1", b"D8S1179", b"paternal"] {
         assert!(
             !content.windows(clear.len()).any(|w| w == clear),
@@ -159,12 +173,15 @@ async fn a_damaged_snapshot_is_not_used(db: &TestDb) {
     load_small(r).await;
     let before = r.candidates(&CandidateFilter::default()).await.unwrap();
     r.check_index("t").await.unwrap();
-    let (seq, _, mut content) = snapshots(db).await.remove(0);
+    let (seq, _, mut parts) = snapshots(db).await.remove(0);
+    let last = parts.len() - 1;
+    let content = &mut parts[last];
     let middle = content.len() / 2;
     content[middle] ^= 1;
     let pool = raw_pool(db).await;
-    sqlx::query("UPDATE index_snapshots SET content = $1")
-        .bind(content)
+    sqlx::query("UPDATE index_snapshot_parts SET content = $1 WHERE part = $2")
+        .bind(content.clone())
+        .bind(last as i64)
         .execute(&pool)
         .await
         .unwrap();
@@ -230,3 +247,70 @@ async fn a_snapshot_of_other_settings_is_not_used(db: &TestDb) {
     again.close().await;
 }
 both!(a_snapshot_of_other_settings_is_not_used);
+
+/// A snapshot sealed in one piece, as written before parts (the row's own
+/// `content`), is still read, and then written anew in parts.
+async fn a_snapshot_in_one_piece_is_read_and_written_in_parts(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    let before = r.candidates(&CandidateFilter::default()).await.unwrap();
+    // A snapshot of every indexed profile (5 references, 4 children).
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.snapshot_refresh_after = 0;
+    let (b, _) = Registry::open(o).await.unwrap();
+    b.load_search_index().await.unwrap();
+    b.close().await;
+    let (seq, profiles, parts) = snapshots(db).await.remove(0);
+    assert_eq!(profiles, 9);
+    // Its plaintext, sealed again as one piece.
+    let key = registry::crypto::load_key(&db.key).unwrap();
+    let plain: Vec<u8> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(k, p)| {
+            let ad = registry::crypto::aad(
+                "index_snapshot_parts",
+                "content",
+                &format!("{seq}/{k}/{}", parts.len()),
+            );
+            registry::crypto::decrypt(&key, &ad, p).unwrap()
+        })
+        .collect();
+    let whole = registry::crypto::encrypt(
+        &key,
+        &registry::crypto::aad("index_snapshots", "content", &seq.to_string()),
+        &plain,
+    );
+    let pool = raw_pool(db).await;
+    sqlx::query("DELETE FROM index_snapshot_parts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE index_snapshots SET content = $1, parts = 0")
+        .bind(whole)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(snapshots(db).await, [(seq, profiles, vec![])]);
+
+    // Read as it is, then written anew in parts (the next process reads those).
+    let again = db.reopen().await;
+    let since = last_seq(&again).await;
+    again.load_search_index().await.unwrap();
+    assert_eq!(
+        reads_since(&again, since).await,
+        [("snapshot", 9, "build the search index".to_string())]
+    );
+    assert_eq!(
+        again.candidates(&CandidateFilter::default()).await.unwrap(),
+        before
+    );
+    again.close().await;
+    let rewritten = snapshots(db).await;
+    assert_eq!(rewritten.len(), 1);
+    assert!(!rewritten[0].2.is_empty(), "written anew in parts");
+    let check = db.reopen().await.check_index("t").await.unwrap();
+    assert!(check.agrees(), "{check:?}");
+}
+both!(a_snapshot_in_one_piece_is_read_and_written_in_parts);

@@ -295,7 +295,10 @@ pub fn allows(case: &CaseDays, found: &FoundDays) -> bool {
 /// at most `POSTERIOR_FLOOR_LR / (1 - POSTERIOR_FLOOR_LR)` (0.1%) above
 /// the exact one, and never below it. The cases above the floor come from the
 /// search's bounds (cases whose bound lies below are never scored); `n`
-/// comes from the marker masks and the facts held in memory.
+/// comes from the marker masks and the facts held in memory. A child's
+/// search and count are kept for its next page while the index stays at the
+/// same entry of the change sequence (`page_data::PosteriorCache`): every
+/// change of a profile, a case or a case's status is such an entry.
 pub const POSTERIOR_FLOOR_LR: f64 = 1e-3;
 
 /// The posterior of one case: `target_log10` its log10 LR, `terms` the log10

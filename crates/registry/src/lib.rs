@@ -185,6 +185,8 @@ pub struct Registry {
     /// One writer at a time in this process (SQLite has one writer anyway).
     pub(crate) write: Mutex<()>,
     pub(crate) state: RwLock<MatchState>,
+    /// The found children's searches for the posterior, by index state.
+    pub(crate) posterior_cache: std::sync::Mutex<page_data::PosteriorCache>,
     url: String,
 }
 
@@ -321,6 +323,7 @@ impl Registry {
             actor: options.actor,
             write: Mutex::new(()),
             state: RwLock::new(MatchState::default()),
+            posterior_cache: Default::default(),
             url,
         };
         registry.migrate().await?;

@@ -4,6 +4,7 @@
 //! fields are audited.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use sqlx::Row;
@@ -88,6 +89,63 @@ struct ChildPosterior {
     cases_scored: usize,
     compatible_cases: usize,
     posterior: Option<f64>,
+}
+
+/// A found child's search for the posterior: what every candidate page of
+/// that child needs, whichever case it shows.
+pub(crate) struct ChildSearch {
+    profile: search::Profile,
+    found_days: facts::FoundDays,
+    /// (case row id, log10 LR), best first.
+    scores: Vec<(i64, f64)>,
+    /// The log10 LRs of the compatible open cases among them.
+    terms: Vec<f64>,
+    compatible_cases: usize,
+    cases_scored: usize,
+}
+
+/// The children's searches of the index as it is at one entry of the change
+/// sequence and one frequency database: a candidate page of a child seen
+/// before neither scans the cases nor counts them again. Every change of
+/// the index or of a case's facts is an entry of the change sequence
+/// (`changes.rs`), and a process's index moves to a new entry only under
+/// the write lock, after the commit: an entry of another state is never
+/// served. At most `POSTERIOR_CACHE` children are kept.
+#[derive(Default)]
+pub(crate) struct PosteriorCache {
+    at: (i64, Option<i64>),
+    children: Vec<Arc<ChildSearch>>,
+}
+
+/// How many children's searches the cache keeps.
+const POSTERIOR_CACHE: usize = 64;
+
+impl PosteriorCache {
+    fn get(
+        &mut self,
+        at: (i64, Option<i64>),
+        profile: &search::Profile,
+        found_days: &facts::FoundDays,
+    ) -> Option<Arc<ChildSearch>> {
+        if self.at != at {
+            return None;
+        }
+        self.children
+            .iter()
+            .find(|c| c.profile == *profile && c.found_days == *found_days)
+            .cloned()
+    }
+
+    fn put(&mut self, at: (i64, Option<i64>), searched: Arc<ChildSearch>) {
+        if self.at != at {
+            self.at = at;
+            self.children.clear();
+        }
+        if self.children.len() == POSTERIOR_CACHE {
+            self.children.remove(0);
+        }
+        self.children.push(searched);
+    }
 }
 
 /// A step of a candidate's review.
@@ -593,11 +651,6 @@ impl Registry {
         };
         let profile = child.encode(index)?;
         let exact = index.case_count() <= self.settings.posterior_exact_cases;
-        let query = search::Query {
-            top_k: None,
-            min_lr: (!exact).then_some(facts::POSTERIOR_FLOOR_LR),
-        };
-        let (hits, stats) = index.search_child(&profile, &query)?;
         let found_days = facts::FoundDays::of(found);
         let allowed = |case: i64| {
             state
@@ -605,32 +658,60 @@ impl Registry {
                 .get(&case)
                 .is_some_and(|d| d.open && facts::allows(d, &found_days))
         };
-        let terms: Vec<f64> = hits
-            .iter()
-            .filter(|h| allowed(h.id as i64))
-            .map(|h| h.log10_lr)
-            .collect();
-        let n = if exact {
-            terms.len()
-        } else {
-            index.count_cases_sharing(&profile, |c| allowed(c as i64))
+        // The child's search and count, kept for the next page of the same
+        // child while the index stays as it is.
+        let at = (state.seq, state.database.as_ref().map(|d| d.0));
+        let cached = self
+            .posterior_cache
+            .lock()
+            .expect("the posterior cache is never left half-written")
+            .get(at, &profile, &found_days);
+        let searched = match cached {
+            Some(searched) => searched,
+            None => {
+                let query = search::Query {
+                    top_k: None,
+                    min_lr: (!exact).then_some(facts::POSTERIOR_FLOOR_LR),
+                };
+                let (hits, stats) = index.search_child(&profile, &query)?;
+                let terms: Vec<f64> = hits
+                    .iter()
+                    .filter(|h| allowed(h.id as i64))
+                    .map(|h| h.log10_lr)
+                    .collect();
+                let n = if exact {
+                    terms.len()
+                } else {
+                    index.count_cases_sharing(&profile, |c| allowed(c as i64))
+                };
+                let searched = Arc::new(ChildSearch {
+                    profile: profile.clone(),
+                    found_days,
+                    scores: hits.iter().map(|h| (h.id as i64, h.log10_lr)).collect(),
+                    terms,
+                    compatible_cases: n,
+                    cases_scored: stats.scanned - stats.too_few_markers,
+                });
+                self.posterior_cache
+                    .lock()
+                    .expect("the posterior cache is never left half-written")
+                    .put(at, Arc::clone(&searched));
+                searched
+            }
         };
-        let target = match hits.iter().find(|h| h.id as i64 == case_ref) {
-            Some(h) => Some(h.log10_lr),
+        let target = match searched.scores.iter().find(|(c, _)| *c == case_ref) {
+            Some((_, log10)) => Some(*log10),
             // Below the floor: scored alone.
             None if !exact => index.score(case_ref as u64, &profile).map(|h| h.log10_lr),
             None => None,
         };
         let posterior = target
             .filter(|_| allowed(case_ref))
-            .map(|t| facts::posterior(t, &terms, n));
+            .map(|t| facts::posterior(t, &searched.terms, searched.compatible_cases));
         Ok(ChildPosterior {
-            scores: hits
-                .into_iter()
-                .map(|h| (h.id as i64, h.log10_lr))
-                .collect(),
-            cases_scored: stats.scanned - stats.too_few_markers,
-            compatible_cases: n,
+            scores: searched.scores.clone(),
+            cases_scored: searched.cases_scored,
+            compatible_cases: searched.compatible_cases,
             posterior,
         })
     }

@@ -271,6 +271,47 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
         below_floor > 1000 * checked,
         "most scored cases lie below the floor: {below_floor}"
     );
+    // A second family reunited through the other registry: the pages the
+    // national one shows again (its children's searches kept) count its
+    // case no more.
+    let truth = s
+        .truth
+        .iter()
+        .filter(|t| t.case_id.is_some())
+        .nth(1)
+        .unwrap();
+    let second = summaries
+        .iter()
+        .find(|c| Some(&c.case_id) == truth.case_id.as_ref() && c.found_id == truth.found_id)
+        .unwrap();
+    let seen = large
+        .candidate_detail("t", second.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let again = large
+        .candidate_detail("t", second.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.compatible_cases, seen.compatible_cases);
+    assert_eq!(again.posterior, seen.posterior);
+    assert!(seen.posterior.is_some());
+    for (who, step) in [
+        ("ann", ReviewAction::StartReview),
+        ("ann", ReviewAction::RequestTest),
+        ("bob", ReviewAction::Confirm),
+        ("bob", ReviewAction::Reunite),
+    ] {
+        r.review(who, second.id, step, None).await.unwrap();
+    }
+    let after = large
+        .candidate_detail("t", second.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.compatible_cases, seen.compatible_cases - 1);
+    assert_eq!(after.posterior, None, "its case is closed");
     large.close().await;
     pool.close().await;
     r.close().await;

@@ -35,6 +35,8 @@
 
 use csv_core::{ReadFieldResult, Reader, ReaderBuilder, Terminator};
 
+use crate::error::{FormatError, Location};
+
 /// The record terminator given after each line: not UTF-8, so never in a line.
 const PROBE: u8 = 0xFF;
 
@@ -248,6 +250,28 @@ pub(crate) fn split_line(line: &str, delimiter: u8) -> Vec<String> {
     let mut splitter = LineSplitter::new(delimiter);
     splitter.split(line);
     splitter.fields().to_vec()
+}
+
+/// A row's fields beyond its header's columns, refused unless they are
+/// empty (a trailing delimiter): "N fields but the header has M columns".
+pub(crate) fn check_no_extra_fields(
+    file: &str,
+    line: usize,
+    fields: &[String],
+    columns: usize,
+) -> Result<(), FormatError> {
+    if fields.len() > columns && fields[columns..].iter().any(|f| !f.is_empty()) {
+        return Err(FormatError::new(
+            file,
+            Location::line(line),
+            format!(
+                "{} fields but the header has {} columns",
+                fields.len(),
+                columns
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a quoted field, `raw` as written in the line (from its opening

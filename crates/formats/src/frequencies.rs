@@ -35,7 +35,7 @@ use std::path::Path;
 use kinship::frequency::SUM_TOLERANCE;
 use kinship::{Allele, FrequencyDatabase, MarkerFrequencies};
 
-use crate::csv_line::{LineSplitter, split_line};
+use crate::csv_line::{LineSplitter, check_no_extra_fields, split_line};
 use crate::error::{FormatError, Location};
 use crate::markers::canonical_marker;
 
@@ -689,17 +689,7 @@ impl<R: std::io::BufRead> TableReader<R> {
                 continue;
             }
             let columns = self.header.len();
-            if fields.len() > columns && fields[columns..].iter().any(|f| !f.is_empty()) {
-                return Err(FormatError::new(
-                    &self.file,
-                    Location::line(line),
-                    format!(
-                        "{} fields but the header has {} columns",
-                        fields.len(),
-                        columns
-                    ),
-                ));
-            }
+            check_no_extra_fields(&self.file, line, fields, columns)?;
             self.split.fit(columns);
             return Ok(Some(line));
         }

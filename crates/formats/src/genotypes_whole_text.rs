@@ -3,6 +3,7 @@
 //! kept): the oracle the streaming reader is compared with.
 
 use super::{Builder, Columns, GenotypeTable, header_key, marker_name as marker, unrecognised};
+use crate::csv_line::check_no_extra_fields;
 use crate::error::{FormatError, Location};
 
 pub(super) fn parse_genotypes_with_markers(
@@ -240,20 +241,8 @@ pub(super) fn read_table(file: &str, text: &str, delimiter: u8) -> Result<Table,
                 header = Some((line, fields));
             }
             Some((_, names)) => {
-                if fields.len() > names.len() {
-                    if fields[names.len()..].iter().any(|f| !f.is_empty()) {
-                        return Err(FormatError::new(
-                            file,
-                            Location::line(line),
-                            format!(
-                                "{} fields but the header has {} columns",
-                                fields.len(),
-                                names.len()
-                            ),
-                        ));
-                    }
-                    fields.truncate(names.len());
-                }
+                check_no_extra_fields(file, line, &fields, names.len())?;
+                fields.truncate(names.len());
                 fields.resize(names.len(), String::new());
                 rows.push((line, fields));
             }

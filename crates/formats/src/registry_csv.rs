@@ -39,7 +39,7 @@ use std::str::FromStr;
 
 use kinship::{Relative, Sex};
 
-use crate::csv_line::LineSplitter;
+use crate::csv_line::{LineSplitter, check_no_extra_fields};
 use crate::error::{FormatError, Location};
 use crate::lines::LineReader;
 
@@ -901,17 +901,7 @@ impl<'a, R: BufRead> RowReader<'a, R> {
                 continue;
             }
             let fields = self.split.fields();
-            if fields.len() > names.len() && fields[names.len()..].iter().any(|f| !f.is_empty()) {
-                return Err(FormatError::new(
-                    file,
-                    Location::line(line),
-                    format!(
-                        "{} fields but the header has {} columns",
-                        fields.len(),
-                        names.len()
-                    ),
-                ));
-            }
+            check_no_extra_fields(file, line, fields, names.len())?;
             if fields.len() < names.len() {
                 return Err(FormatError::new(
                     file,

@@ -105,8 +105,6 @@ pub(crate) struct SnapshotNow {
     pub(crate) profiles_after: usize,
     /// The rows changed after it, as read.
     pub(crate) changed: Option<Snapshot>,
-    /// It was sealed in one piece, as before parts.
-    pub(crate) whole: bool,
 }
 
 /// The additional data of a snapshot's encryption: its table, column and
@@ -411,7 +409,6 @@ impl Registry {
                     changes_after: 0,
                     profiles_after: 0,
                     changed: None,
-                    whole: false,
                 });
             }
         };
@@ -422,7 +419,6 @@ impl Registry {
             changes_after: 0,
             profiles_after: 0,
             changed: None,
-            whole,
         };
         let since = changes_since(&mut *tx, change).await?;
         // A deletion may take away the only carrier of an allele the model
@@ -445,7 +441,6 @@ impl Registry {
             changes_after: since.cases.len() + since.found.len(),
             profiles_after: changed.profiles.len(),
             changed: Some(changed),
-            whole,
         })
     }
 
@@ -464,8 +459,8 @@ impl Registry {
     ) -> Result<(MatchState, Snapshot)> {
         let now = self.index_snapshot_now(&mut *tx, actor, purpose).await?;
         match now.stored {
-            Stored::Read(state, _) => {
-                if now.profiles_after > self.settings.snapshot_refresh_after || now.whole {
+            Stored::Read(state, whole) => {
+                if now.profiles_after > self.settings.snapshot_refresh_after || whole {
                     self.write_index_snapshot(&mut *tx, &state).await?;
                 }
                 let changed = now.changed.expect("read with its changes");

@@ -301,6 +301,30 @@ pub fn allows(case: &CaseDays, found: &FoundDays) -> bool {
 /// change of a profile, a case or a case's status is such an entry.
 pub const POSTERIOR_FLOOR_LR: f64 = 1e-3;
 
+/// The floor of one candidate's posterior, as a log10 LR: the terms below
+/// it add at most `POSTERIOR_FLOOR_LR` of the denominator kept, because the
+/// candidate's own term is in that denominator. With the prior `p` of
+/// [`PRIOR_UNREGISTERED`], `n <= cases` compatible cases and the
+/// candidate's LR `LR_t`, the kept denominator holds at least
+/// `p + (1-p)(1/n) LR_t`, and the terms left out add less than
+/// `(1-p) floor`; a floor of
+/// `POSTERIOR_FLOOR_LR (p + (1-p) LR_t / cases) / p` keeps their share of
+/// the kept denominator within `POSTERIOR_FLOOR_LR`. A candidate whose LR
+/// is far above the cases' count so needs only the few cases near it scored
+/// (the search's bounds leave the rest), while a weak one has the floor of
+/// `POSTERIOR_FLOOR_LR`.
+pub fn posterior_floor_log10(target_log10: f64, cases: usize) -> f64 {
+    let p = PRIOR_UNREGISTERED;
+    // log10 of (1-p) LR_t / (p cases), then log10(1 + 10^x) without overflow.
+    let x = target_log10 + ((1.0 - p) / p / cases.max(1) as f64).log10();
+    let lift = if x > 0.0 {
+        x + (1.0 + 10f64.powf(-x)).log10()
+    } else {
+        (1.0 + 10f64.powf(x)).log10()
+    };
+    POSTERIOR_FLOOR_LR.log10() + lift
+}
+
 /// The posterior of one case: `target_log10` its log10 LR, `terms` the log10
 /// LRs of the compatible open cases counted in the denominator (the target's
 /// among them), `n` the number of compatible open cases over which the prior
@@ -574,6 +598,36 @@ mod tests {
                 "{rel}"
             );
         }
+    }
+
+    /// A candidate's own floor leaves out more terms the stronger it is, and
+    /// the posterior stays within `POSTERIOR_FLOOR_LR` above the exact one
+    /// (hand-computed: LR 1e6 among 1,000 cases, floor 1e-3 (1 + 1e3) = 1.001).
+    #[test]
+    fn a_candidates_own_floor_keeps_the_posterior_within_the_bound() {
+        let lifted = posterior_floor_log10(6.0, 1000);
+        assert!((lifted - 1.001f64.log10()).abs() < 1e-12, "{lifted}");
+        assert_eq!(posterior_floor_log10(f64::NEG_INFINITY, 1000), -3.0);
+        assert!((posterior_floor_log10(-1.0, 1000) - (-3.0 + 1.0001f64.log10())).abs() < 1e-12);
+        assert!(posterior_floor_log10(400.0, 1_000_000).is_finite());
+        // 1,000 cases: the candidate, and 999 others each just below its floor
+        // (the worst case the bound allows), or at LR 10.
+        for (target, other) in [(6.0, 1.0004f64.log10()), (2.0, 1.0), (9.0, 5.9)] {
+            let mut all = vec![target];
+            all.extend(std::iter::repeat_n(other, 999));
+            let exact = posterior(target, &all, all.len());
+            let floor = posterior_floor_log10(target, all.len());
+            let kept: Vec<f64> = all.iter().copied().filter(|l| *l >= floor).collect();
+            let p = posterior(target, &kept, all.len());
+            let rel = (p - exact) / exact;
+            assert!(
+                (0.0..=POSTERIOR_FLOOR_LR).contains(&rel),
+                "{target} {other}: {rel}"
+            );
+        }
+        // Below a strong candidate's floor: 999 cases at LR 1.0004 are left
+        // out, and they move the posterior by 1e-3 at most.
+        assert!(1.0004f64.log10() < posterior_floor_log10(6.0, 1000));
     }
 
     #[test]

@@ -688,16 +688,17 @@ impl Registry {
             let Some(profile) = profile else {
                 continue;
             };
-            let (hits, stats) = index.search_child(profile, &every_case)?;
-            for h in &hits {
-                rivals
-                    .entry(h.id as i64)
-                    .or_default()
-                    .push((*f, h.log10_lr));
+            // Every case's LR alone (the same numbers a search with every
+            // marker's LR gives, to the last bit); the markers only for the
+            // cases the child keeps.
+            let (lrs, stats) = index.search_child_lrs(profile, &every_case)?;
+            for &(c, log10) in &lrs {
+                rivals.entry(c as i64).or_default().push((*f, log10));
             }
-            let hits: Vec<Hit> = hits
-                .into_iter()
+            let hits: Vec<Hit> = lrs
+                .iter()
                 .take(self.settings.top_k)
+                .filter_map(|&(c, _)| index.score(c, profile))
                 .enumerate()
                 .filter(|(k, h)| keep(*k, h))
                 .map(|(_, h)| h)

@@ -88,6 +88,8 @@ struct ChildPosterior {
     scores: Vec<(i64, f64)>,
     cases_scored: usize,
     compatible_cases: usize,
+    /// The log10 LR `scores` go down to, when not every case is in them.
+    floor_log10: Option<f64>,
     posterior: Option<f64>,
 }
 
@@ -96,10 +98,12 @@ struct ChildPosterior {
 pub(crate) struct ChildSearch {
     profile: search::Profile,
     found_days: facts::FoundDays,
+    /// The log10 LR the search went down to (`-inf`: every case).
+    floor_log10: f64,
     /// (case row id, log10 LR), best first.
     scores: Vec<(i64, f64)>,
-    /// The log10 LRs of the compatible open cases among them.
-    terms: Vec<f64>,
+    /// Of each, whether it is a compatible open case (a term of the posterior).
+    compatible: Vec<bool>,
     compatible_cases: usize,
     cases_scored: usize,
 }
@@ -121,18 +125,22 @@ pub(crate) struct PosteriorCache {
 const POSTERIOR_CACHE: usize = 64;
 
 impl PosteriorCache {
+    /// A search of this child that went down to `floor_log10` or lower.
     fn get(
         &mut self,
         at: (i64, Option<i64>),
         profile: &search::Profile,
         found_days: &facts::FoundDays,
+        floor_log10: f64,
     ) -> Option<Arc<ChildSearch>> {
         if self.at != at {
             return None;
         }
         self.children
             .iter()
-            .find(|c| c.profile == *profile && c.found_days == *found_days)
+            .find(|c| {
+                c.profile == *profile && c.found_days == *found_days && c.floor_log10 <= floor_log10
+            })
             .cloned()
     }
 
@@ -141,6 +149,12 @@ impl PosteriorCache {
             self.at = at;
             self.children.clear();
         }
+        // A search of the same child that went less deep is of no more use.
+        self.children.retain(|c| {
+            !(c.profile == searched.profile
+                && c.found_days == searched.found_days
+                && c.floor_log10 >= searched.floor_log10)
+        });
         if self.children.len() == POSTERIOR_CACHE {
             self.children.remove(0);
         }
@@ -169,8 +183,12 @@ pub struct CandidateDetail {
     pub posterior: Option<f64>,
     /// log10 LR of every case scored for this child (for the chart), best
     /// first; in a registry larger than `Settings::posterior_exact_cases`
-    /// only those at or above `facts::POSTERIOR_FLOOR_LR`.
+    /// only those at or above `scores_from_log10`.
     pub all_scores: Vec<f64>,
+    /// The candidate's floor (`facts::posterior_floor_log10`) when
+    /// `all_scores` holds only the cases at or above it; `None` when it
+    /// holds every case scored.
+    pub scores_from_log10: Option<f64>,
     /// How many cases were scored for this child (share enough markers).
     pub cases_scored: usize,
     /// How many of them are open and compatible with the child's facts: the
@@ -527,6 +545,7 @@ impl Registry {
             scores,
             cases_scored,
             compatible_cases,
+            floor_log10: scores_from_log10,
             posterior,
         } = self
             .child_posterior(profiles.get(&found.sample_name), case_ref, &found.facts)
@@ -565,6 +584,7 @@ impl Registry {
             comparison,
             posterior,
             all_scores,
+            scores_from_log10,
             cases_scored,
             compatible_cases,
             history,
@@ -628,8 +648,9 @@ impl Registry {
     /// in the prior (from the index's marker masks and the facts it holds,
     /// no row read); up to `Settings::posterior_exact_cases` indexed cases
     /// every one is scored and the posterior is exact, beyond it only the
-    /// cases whose bound reaches `facts::POSTERIOR_FLOOR_LR` are scored and
-    /// the posterior is within 0.1% above the exact one.
+    /// cases whose bound reaches the candidate's floor
+    /// (`facts::posterior_floor_log10`) are scored and the posterior is
+    /// within 0.1% above the exact one.
     async fn child_posterior(
         &self,
         child: Option<&StoredProfile>,
@@ -641,6 +662,7 @@ impl Registry {
             scores: Vec::new(),
             cases_scored: 0,
             compatible_cases: 0,
+            floor_log10: None,
             posterior: None,
         };
         let Some(index) = state.index() else {
@@ -658,6 +680,16 @@ impl Registry {
                 .get(&case)
                 .is_some_and(|d| d.open && facts::allows(d, &found_days))
         };
+        // Up to `posterior_exact_cases` every case; beyond, the candidate's
+        // own floor (`facts::posterior_floor_log10`), from its LR alone.
+        let alone = (!exact)
+            .then(|| index.score(case_ref as u64, &profile).map(|h| h.log10_lr))
+            .flatten();
+        let floor_log10 = if exact {
+            f64::NEG_INFINITY
+        } else {
+            facts::posterior_floor_log10(alone.unwrap_or(f64::NEG_INFINITY), index.case_count())
+        };
         // The child's search and count, kept for the next page of the same
         // child while the index stays as it is.
         let at = (state.seq, state.database.as_ref().map(|d| d.0));
@@ -665,31 +697,28 @@ impl Registry {
             .posterior_cache
             .lock()
             .expect("the posterior cache is never left half-written")
-            .get(at, &profile, &found_days);
+            .get(at, &profile, &found_days, floor_log10);
         let searched = match cached {
             Some(searched) => searched,
             None => {
                 let query = search::Query {
                     top_k: None,
-                    min_lr: (!exact).then_some(facts::POSTERIOR_FLOOR_LR),
+                    min_lr: (!exact).then(|| 10f64.powf(floor_log10)),
                 };
-                let (hits, stats) = index.search_child(&profile, &query)?;
-                let terms: Vec<f64> = hits
-                    .iter()
-                    .filter(|h| allowed(h.id as i64))
-                    .map(|h| h.log10_lr)
-                    .collect();
-                let n = if exact {
-                    terms.len()
-                } else {
-                    index.count_cases_sharing(&profile, |c| allowed(c as i64))
-                };
+                let (lrs, n) = rayon::join(
+                    || index.search_child_lrs(&profile, &query),
+                    || (!exact).then(|| index.count_cases_sharing(&profile, |c| allowed(c as i64))),
+                );
+                let (lrs, stats) = lrs?;
+                let compatible: Vec<bool> = lrs.iter().map(|&(c, _)| allowed(c as i64)).collect();
                 let searched = Arc::new(ChildSearch {
                     profile: profile.clone(),
                     found_days,
-                    scores: hits.iter().map(|h| (h.id as i64, h.log10_lr)).collect(),
-                    terms,
-                    compatible_cases: n,
+                    floor_log10,
+                    compatible_cases: n
+                        .unwrap_or_else(|| compatible.iter().filter(|&&a| a).count()),
+                    scores: lrs.into_iter().map(|(c, l)| (c as i64, l)).collect(),
+                    compatible,
                     cases_scored: stats.scanned - stats.too_few_markers,
                 });
                 self.posterior_cache
@@ -699,19 +728,28 @@ impl Registry {
                 searched
             }
         };
-        let target = match searched.scores.iter().find(|(c, _)| *c == case_ref) {
+        // What this candidate's floor keeps of the search (a search kept
+        // from a weaker candidate of the child went deeper).
+        let kept = searched
+            .scores
+            .iter()
+            .zip(&searched.compatible)
+            .take_while(|((_, l), _)| *l >= floor_log10);
+        let scores: Vec<(i64, f64)> = kept.clone().map(|(s, _)| *s).collect();
+        let terms: Vec<f64> = kept.filter(|(_, a)| **a).map(|((_, l), _)| *l).collect();
+        let target = match scores.iter().find(|(c, _)| *c == case_ref) {
             Some((_, log10)) => Some(*log10),
             // Below the floor: scored alone.
-            None if !exact => index.score(case_ref as u64, &profile).map(|h| h.log10_lr),
-            None => None,
+            None => alone,
         };
         let posterior = target
             .filter(|_| allowed(case_ref))
-            .map(|t| facts::posterior(t, &searched.terms, searched.compatible_cases));
+            .map(|t| facts::posterior(t, &terms, searched.compatible_cases));
         Ok(ChildPosterior {
-            scores: searched.scores.clone(),
+            scores,
             cases_scored: searched.cases_scored,
             compatible_cases: searched.compatible_cases,
+            floor_log10: (!exact).then_some(floor_log10),
             posterior,
         })
     }

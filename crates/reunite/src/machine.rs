@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-/// The processor's model and the number of cores: "AMD EPYC 7B13, 2 cores".
+/// The processor's model, the number of cores and the search's first pass:
+/// "AMD EPYC 7B13, 2 cores, first pass portable".
 pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -17,10 +18,11 @@ pub(crate) fn machine() -> String {
         })
         .unwrap_or_else(|| "unknown cpu".into());
     format!(
-        "{cpu}, {} cores",
+        "{cpu}, {} cores, first pass {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
+            .unwrap_or(1),
+        search::first_pass_kernel()
     )
 }
 

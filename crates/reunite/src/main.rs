@@ -80,6 +80,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // REUNITE_PORTABLE_KERNEL=1: the search's first pass keeps to its
+    // portable loop, to measure here what a CPU without AVX-512 VBMI gets.
+    if std::env::var_os("REUNITE_PORTABLE_KERNEL").is_some_and(|v| v == "1") {
+        search::set_portable_first_pass(true);
+    }
     let result = match cli.command {
         Command::Lr(args) => lr::run(*args),
         Command::Demo(args) => demo::run(args),

@@ -529,15 +529,60 @@ pub(crate) fn evaluate(
     shared: u64,
 ) -> Evaluation {
     let mut markers = Vec::with_capacity(shared.count_ones() as usize);
-    let mut log10_lr = 0.0;
+    let mut sum = Log10Sum::default();
     for m in 0..models.len() {
         if shared & (1 << m) != 0 {
             let lr = marker_lr(models, false, case, m, child[m]);
-            log10_lr += lr.log10();
+            sum.add(lr);
             markers.push((m, lr));
         }
     }
-    Evaluation { markers, log10_lr }
+    Evaluation {
+        markers,
+        log10_lr: sum.log10(),
+    }
+}
+
+/// The log10 of a product of markers' LRs, multiplied in runs and taken to
+/// log10 only when the run leaves [1e-200, 1e200]: `evaluate` and
+/// `log10_lr_bounded` both sum so, in marker order, and so give the same
+/// number to the last bit (a search that reports LRs alone agrees with one
+/// that reports every marker).
+#[derive(Clone, Copy)]
+struct Log10Sum {
+    log10: f64,
+    product: f64,
+}
+
+impl Default for Log10Sum {
+    fn default() -> Self {
+        Log10Sum {
+            log10: 0.0,
+            product: 1.0,
+        }
+    }
+}
+
+impl Log10Sum {
+    /// Multiplies by `lr`; false once the product is 0 (an exclusion).
+    #[inline]
+    fn add(&mut self, lr: f64) -> bool {
+        self.product *= lr;
+        if !(1e-200..=1e200).contains(&self.product) {
+            if self.product == 0.0 {
+                self.log10 = f64::NEG_INFINITY;
+                return false;
+            }
+            self.log10 += self.product.log10();
+            self.product = 1.0;
+        }
+        true
+    }
+
+    #[inline]
+    fn log10(&self) -> f64 {
+        self.log10 + self.product.log10()
+    }
 }
 
 /// The log10 LR of a case, or `None` as soon as the markers computed so far
@@ -553,8 +598,7 @@ pub(crate) fn log10_lr_bounded(
 ) -> Option<f64> {
     let mut remaining: u32 = bounds.iter().map(|&q| u32::from(q)).sum();
     let mut left = bounds.len();
-    let mut product = 1.0f64;
-    let mut log10 = 0.0f64;
+    let mut sum = Log10Sum::default();
     let mut k = 0;
     for m in 0..models.len() {
         if child[m][0] == MISSING {
@@ -565,24 +609,16 @@ pub(crate) fn log10_lr_bounded(
             left -= 1;
         }
         k += 1;
-        if shared & (1 << m) != 0 {
-            let lr = marker_lr(models, false, case, m, child[m]);
-            product *= lr;
-            if !(1e-200..=1e200).contains(&product) {
-                if product == 0.0 {
-                    return (f64::NEG_INFINITY >= log10_threshold).then_some(f64::NEG_INFINITY);
-                }
-                log10 += product.log10();
-                product = 1.0;
-            }
+        if shared & (1 << m) != 0 && !sum.add(marker_lr(models, false, case, m, child[m])) {
+            return (f64::NEG_INFINITY >= log10_threshold).then_some(f64::NEG_INFINITY);
         }
         if !bounds.is_empty()
-            && log10 + product.log10() + crate::bound::log10_of(remaining, left) < log10_threshold
+            && sum.log10() + crate::bound::log10_of(remaining, left) < log10_threshold
         {
             return None;
         }
     }
-    Some(log10 + product.log10())
+    Some(sum.log10())
 }
 
 /// The compared markers where the child cannot be placed in the family without a mutation.

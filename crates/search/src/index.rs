@@ -546,6 +546,38 @@ impl Index {
         child: &[[u8; 2]],
         query: &Query,
     ) -> Result<(Vec<Hit>, SearchStats), SearchError> {
+        let (best, stats) = self.scan_child(child, query)?;
+        let hit = |s: &Scored| {
+            let g = &self.groups[s.group];
+            self.hit(g.view(s.pos), g.metas[s.pos].id, child, s.shared)
+        };
+        let hits = if best.len() <= SERIAL / 4 {
+            best.iter().map(hit).collect()
+        } else {
+            best.par_iter().map(hit).collect()
+        };
+        Ok((hits, stats))
+    }
+
+    /// What [`search_child`](Self::search_child) finds, as (case id, log10
+    /// LR) alone, best first: the same cases and the same LRs, without the
+    /// per-marker LRs and the inconsistent markers of each (a query that
+    /// asks for every case above a low floor need not compute them twice).
+    pub fn search_child_lrs(
+        &self,
+        child: &[[u8; 2]],
+        query: &Query,
+    ) -> Result<(Vec<(u64, f64)>, SearchStats), SearchError> {
+        let (best, stats) = self.scan_child(child, query)?;
+        Ok((best.iter().map(|s| (s.id, s.log10)).collect(), stats))
+    }
+
+    /// The two passes of a child's search: the cases it finds, best first.
+    fn scan_child(
+        &self,
+        child: &[[u8; 2]],
+        query: &Query,
+    ) -> Result<(Vec<Scored>, SearchStats), SearchError> {
         if child.len() != self.models.len() {
             return Err(SearchError::ProfileLength {
                 got: child.len(),
@@ -768,17 +800,7 @@ impl Index {
         if let Ok(mut pool) = self.scratch.lock() {
             pool.push(scratch);
         }
-        let best = top.into_sorted();
-        let hit = |s: &Scored| {
-            let g = &self.groups[s.group];
-            self.hit(g.view(s.pos), g.metas[s.pos].id, child, s.shared)
-        };
-        let hits = if best.len() <= SERIAL / 4 {
-            best.iter().map(hit).collect()
-        } else {
-            best.par_iter().map(hit).collect()
-        };
-        Ok((hits, stats))
+        Ok((top.into_sorted(), stats))
     }
 
     /// A case against every found child, best first.

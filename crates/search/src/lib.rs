@@ -31,6 +31,7 @@ pub use exact::Evaluation;
 pub use index::{Hit, Index, Query, SearchConfig, SearchStats};
 pub use persist::IndexState;
 pub use same_dna::{MIN_SHARED_MARKERS, ReferenceAt, SameDna, compare as compare_same_dna};
+pub use scan::{first_pass_kernel, set_portable_first_pass};
 pub use shape::{Shape, Side, classify};
 pub use tables::{MAX_ALLELES, MAX_MARKERS, MISSING, Models, Profile, typed_mask};
 

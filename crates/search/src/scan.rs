@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::bound::{ClassBounds, TABLE, Table, UNBOUNDED};
 use crate::class::{GroupKind, SideClass, SideMaps};
+use crate::columns::LANES;
 use crate::group::Group;
 use crate::tables::{Codebook, MISSING, Models};
 
@@ -196,13 +197,83 @@ pub(crate) fn case_bounds(g: &Group, plan: Option<&Plan>, pos: usize, out: &mut 
 }
 
 /// The portable first pass: `sums[i]` gets the saturating sum of units of
-/// case `start + i` of group `g`.
+/// case `start + i` of group `g` (`start` a multiple of 64). Block by block
+/// and marker by marker, so that each step reads whole columns of 64 cases;
+/// the sum of non-negative units saturates to the same value in any order.
 pub(crate) fn bound_sums_portable(g: &Group, plan: &Plan, start: usize, sums: &mut [u16]) {
-    for (i, s) in sums.iter_mut().enumerate() {
-        *s = (0..plan.markers.len()).fold(0u16, |acc, t| {
-            acc.saturating_add(plan.units(g, t, start + i))
-        });
+    debug_assert_eq!(start % LANES, 0);
+    sums.fill(0);
+    for (b, sums) in sums.chunks_mut(LANES).enumerate() {
+        let pos = start + b * LANES;
+        for t in 0..plan.markers.len() {
+            plan.add_block(g, t, pos, sums);
+        }
     }
+}
+
+impl Plan {
+    /// Adds the units of the `t`-th typed marker of the (up to) 64 cases of
+    /// the block at `pos` to `sums`: [`Plan::units`] for a whole block.
+    fn add_block(&self, g: &Group, t: usize, pos: usize, sums: &mut [u16]) {
+        let m = self.markers[t].0;
+        let col = |slot: usize| g.cols.block(m * g.slots + slot, pos);
+        let mut class = [0u8; LANES];
+        for side in 0..2 {
+            let persons = match self.sides[side] {
+                SideClass::Unknown => 0,
+                SideClass::Parent => 1,
+                SideClass::Grandparents | SideClass::GrandparentsFine => 2,
+            };
+            for i in 0..persons {
+                let map = &self.maps[side][t][i];
+                for (c, &byte) in class.iter_mut().zip(col(self.first[side] + i)) {
+                    *c |= map[usize::from(byte)];
+                }
+            }
+        }
+        let units = &self.tables[t].units;
+        if self.coupled {
+            let u = g.slots - UNTYPED_PARENT_SLOTS;
+            let (k, inside, outside) = (col(u), col(u + 1), col(u + 2));
+            let kmap = &self.kmaps[t];
+            for (i, s) in sums.iter_mut().enumerate() {
+                let factor = if kmap[usize::from(k[i])] != 0 {
+                    inside[i]
+                } else {
+                    outside[i]
+                };
+                let v = units[usize::from(class[i])].saturating_add(2 * u16::from(factor));
+                *s = s.saturating_add(v);
+            }
+        } else {
+            for (s, &c) in sums.iter_mut().zip(&class) {
+                *s = s.saturating_add(units[usize::from(c)]);
+            }
+        }
+    }
+}
+
+/// Whether the first pass keeps to the portable loop on every CPU (for
+/// measuring what a machine without AVX-512 VBMI gets; off by default).
+static PORTABLE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The first pass this process uses: "AVX-512 VBMI" or "portable".
+pub fn first_pass_kernel() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+        && std::arch::is_x86_feature_detected!("avx512vbmi")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+    {
+        return "AVX-512 VBMI";
+    }
+    "portable"
+}
+
+/// Makes the first pass keep to the portable loop (`true`) or use the
+/// vectorised one where the CPU has it (`false`, the default). Both give
+/// the same sums; only the speed differs.
+pub fn set_portable_first_pass(on: bool) {
+    PORTABLE_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -425,7 +496,8 @@ pub(crate) fn bound_sums(
         return;
     };
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512vbmi")
+    if !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+        && std::arch::is_x86_feature_detected!("avx512vbmi")
         && std::arch::is_x86_feature_detected!("avx512bw")
     {
         // SAFETY: the CPU has the features the function is built for.

@@ -275,7 +275,16 @@ proptest! {
                 .filter_map(|c| f.index.score(c, child).map(|h| (c, h.log10_lr)))
                 .collect();
             all.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            let (hits, _) = f.index.search_child(child, &Query { top_k: None, min_lr: Some(10f64.powf(log_t)) }).unwrap();
+            let floor = Query { top_k: None, min_lr: Some(10f64.powf(log_t)) };
+            let (hits, _) = f.index.search_child(child, &floor).unwrap();
+            // The LRs alone are the hits' LRs to the last bit, in their order,
+            // and each is the pair's score to the last bit.
+            let (lrs, _) = f.index.search_child_lrs(child, &floor).unwrap();
+            let hit_lrs: Vec<(u64, u64)> = hits.iter().map(|h| (h.id, h.log10_lr.to_bits())).collect();
+            prop_assert_eq!(lrs.iter().map(|&(c, l)| (c, l.to_bits())).collect::<Vec<_>>(), hit_lrs);
+            for &(c, l) in &lrs {
+                prop_assert_eq!(Some(l.to_bits()), all.iter().find(|x| x.0 == c).map(|x| x.1.to_bits()));
+            }
             let want: Vec<u64> = all.iter().filter(|x| x.1 >= log_t).map(|x| x.0).collect();
             let mut got: Vec<u64> = hits.iter().map(|h| h.id).collect();
             let mut want_sorted = want.clone();
@@ -553,6 +562,14 @@ fn first_pass_paths_agree_and_bound_the_lr() {
                 crate::scan::bound_sums(g, Some(&plan), 0, &mut fast, &mut maxima);
                 crate::scan::bound_sums_portable(g, &plan, 0, &mut slow);
                 assert_eq!(fast, slow, "{:?}", g.kind);
+                // The portable pass, block by block, sums each case's units
+                // as the second pass reads them, case by case.
+                let mut units = Vec::new();
+                for (pos, &sum) in slow.iter().enumerate() {
+                    crate::scan::case_bounds(g, Some(&plan), pos, &mut units);
+                    let want = units.iter().fold(0u16, |a, &u| a.saturating_add(u));
+                    assert_eq!(sum, want, "{:?} case {pos}", g.kind);
+                }
                 for (k, m) in maxima.iter().enumerate() {
                     assert_eq!(Some(*m), slow[k * 64..].iter().take(64).copied().max());
                 }

@@ -769,6 +769,8 @@ struct CandidateTemplate {
     markers: Vec<MarkerView>,
     drawing: String,
     chart: String,
+    /// What the chart leaves out in a large registry, in words.
+    chart_note: Option<String>,
     can_review: bool,
     /// The steps this user may take that need no reason: (action, label).
     actions: Vec<(&'static str, &'static str)>,
@@ -854,6 +856,15 @@ async fn render_candidate(
     );
     let drawing = drawing::case_drawing(&d.case, Some(&d.found.found_id));
     let chart = drawing::lr_chart(&d.all_scores, d.summary.log10_lr, &d.summary.found_id);
+    let chart_note = d.scores_from_log10.map(|floor| {
+        let lr = words::lr(10f64.powf(floor), floor);
+        let shown = d.all_scores.len();
+        format!(
+            "The chart shows the {shown} families whose LR reaches {lr}; the others are \
+             too weak to change the posterior by more than 0.1% and were not scored in full. · \
+             图中显示似然比达到 {lr} 的 {shown} 个家庭；其余家庭对后验概率的影响不超过 0.1%，未逐一完整计算。"
+        )
+    });
     let t = CandidateTemplate {
         same_dna: d
             .found
@@ -872,6 +883,7 @@ async fn render_candidate(
         markers,
         drawing,
         chart,
+        chart_note,
         can_review,
         actions,
         reasoned,

@@ -212,12 +212,13 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
     let mut below_floor = 0;
     // Every child's candidates: the best three and every seventh after.
     let summaries = r.candidate_summaries(None, None).await.unwrap();
-    let (mut checked, mut middling, mut none) = (0, 0, 0);
+    let (mut checked, mut middling, mut none, mut strong) = (0, 0, 0, 0);
     for f in &found_rows {
         let mine: Vec<_> = summaries
             .iter()
             .filter(|c| c.found_id == f.found_id)
             .collect();
+        let mut first_of_child = None;
         for (rank, c) in mine.iter().enumerate() {
             if rank >= 3 && rank % 7 != 0 {
                 continue;
@@ -234,14 +235,33 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
             // The prior is spread over every compatible open case, scored
             // or left below the floor.
             assert_eq!(bounded.compatible_cases, allowed);
+            // The candidate's own floor: the lowest for a weak candidate,
+            // higher the stronger it is (`facts::posterior_floor_log10`).
+            let own = bounded.scores_from_log10.expect("scores from a floor");
+            assert!(own >= floor.log10());
+            // (Fewer than 10^5 cases: the floor lies within 3 + 5 decades
+            // below the candidate's LR.)
+            if c.log10_lr > 8.0 {
+                assert!(own > c.log10_lr - 8.0, "{own} for LR 10^{}", c.log10_lr);
+                strong += 1;
+            }
+            assert_eq!(exact.scores_from_log10, None);
             let kept: Vec<f64> = exact
                 .all_scores
                 .iter()
                 .copied()
-                .filter(|l| *l >= floor.log10())
+                .filter(|l| *l >= own)
                 .collect();
             assert_eq!(bounded.all_scores, kept);
             below_floor += exact.all_scores.len() - kept.len();
+            // A child's strongest candidate shown again, after a weaker one
+            // took the search deeper, shows the same as the first time.
+            if rank == 0 {
+                first_of_child = Some((c.id, bounded.all_scores.clone(), bounded.posterior));
+            } else if let Some((id, scores, posterior)) = first_of_child.take() {
+                let again = large.candidate_detail("t", id).await.unwrap().unwrap();
+                assert_eq!((again.all_scores, again.posterior), (scores, posterior));
+            }
             match (bounded.posterior, want) {
                 (Some(got), Some(want)) => {
                     let above = (got - want) / want;
@@ -264,8 +284,9 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
     // Enough posteriors that every case's prior share shows in them, and
     // candidates whose case the facts or the reunion rule out.
     assert!(
-        checked >= 20 && middling >= 5 && none >= 1,
-        "{checked} checked, {middling} short of 1 by more than 1e-10, {none} without a posterior"
+        checked >= 20 && middling >= 5 && none >= 1 && strong >= 5,
+        "{checked} checked, {middling} short of 1 by more than 1e-10, {none} without a posterior, \
+         {strong} above LR 10^8"
     );
     assert!(
         below_floor > 1000 * checked,

@@ -95,11 +95,13 @@ pub fn case_drawing(case: &CaseInfo, found_child: Option<&str>) -> String {
     }
 }
 
-/// Where `highlight` (log10 LR) stands among every case scored for a child.
-pub fn lr_chart(all: &[f64], highlight: f64, found_id: &str) -> String {
-    lr_chart_svg(
-        all,
-        highlight,
-        &format!("LR of every case scored for found child {found_id}"),
-    )
+/// Where `highlight` (log10 LR) stands among the cases scored for a child
+/// (`floored`: only those down to the candidate's floor, see `words::chart_floor`).
+pub fn lr_chart(all: &[f64], highlight: f64, found_id: &str, floored: bool) -> String {
+    let title = if floored {
+        format!("LR of the cases scored in full for found child {found_id}")
+    } else {
+        format!("LR of every case scored for found child {found_id}")
+    };
+    lr_chart_svg(all, highlight, &title)
 }

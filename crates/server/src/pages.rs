@@ -771,6 +771,9 @@ struct CandidateTemplate {
     chart: String,
     /// What the chart leaves out in a large registry, in words.
     chart_note: Option<String>,
+    /// The counts under the chart, with thousands separators.
+    cases_scored: String,
+    compatible_cases: String,
     can_review: bool,
     /// The steps this user may take that need no reason: (action, label).
     actions: Vec<(&'static str, &'static str)>,
@@ -855,16 +858,19 @@ async fn render_candidate(
         d.test_requested_by.as_deref(),
     );
     let drawing = drawing::case_drawing(&d.case, Some(&d.found.found_id));
-    let chart = drawing::lr_chart(&d.all_scores, d.summary.log10_lr, &d.summary.found_id);
-    let chart_note = d.scores_from_log10.map(|floor| {
-        let lr = words::lr(10f64.powf(floor), floor);
-        let shown = d.all_scores.len();
-        format!(
-            "The chart shows the {shown} families whose LR reaches {lr}; the others are \
-             too weak to change the posterior by more than 0.1% and were not scored in full. · \
-             图中显示似然比达到 {lr} 的 {shown} 个家庭；其余家庭对后验概率的影响不超过 0.1%，未逐一完整计算。"
-        )
-    });
+    let chart = drawing::lr_chart(
+        &d.all_scores,
+        d.summary.log10_lr,
+        &d.summary.found_id,
+        d.scores_from_log10.is_some(),
+    );
+    let chart_note = d
+        .scores_from_log10
+        .map(|floor| words::chart_floor(d.all_scores.len(), floor));
+    let (cases_scored, compatible_cases) = (
+        words::count(d.cases_scored),
+        words::count(d.compatible_cases),
+    );
     let t = CandidateTemplate {
         same_dna: d
             .found
@@ -884,6 +890,8 @@ async fn render_candidate(
         drawing,
         chart,
         chart_note,
+        cases_scored,
+        compatible_cases,
         can_review,
         actions,
         reasoned,

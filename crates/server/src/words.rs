@@ -301,6 +301,29 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// A count with thousands separators: 1,000,000.
+pub fn count(n: usize) -> String {
+    thousands(n as u64)
+}
+
+/// Under a child's chart in a large registry: which families it draws (those
+/// whose LR reaches the candidate's floor, `floor_log10`) and why the others
+/// are left out.
+pub fn chart_floor(shown: usize, floor_log10: f64) -> String {
+    let lr = lr(10f64.powf(floor_log10), floor_log10);
+    let families = if shown == 1 {
+        "the one family".to_string()
+    } else {
+        format!("the {} families", count(shown))
+    };
+    format!(
+        "The chart shows {families} whose LR reaches {lr}; the others are too weak to change \
+         the posterior by more than 0.1% and were not scored in full. · 图中显示似然比达到 {lr} 的 {} \
+         个家庭；其余家庭对后验概率的影响不超过 0.1%，未逐一完整计算。",
+        count(shown)
+    )
+}
+
 /// A posterior probability as a percentage.
 pub fn percent(p: f64) -> String {
     if (0.9999..1.0).contains(&p) {
@@ -469,6 +492,24 @@ pub fn error(status: u16) -> (&'static str, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The note under a large registry's chart: the count in words, with
+    /// separators, and the floor as an LR.
+    #[test]
+    fn the_charts_floor_in_words() {
+        let one = chart_floor(1, 21.57);
+        assert!(
+            one.starts_with("The chart shows the one family whose LR reaches 3.7 × 10²¹;"),
+            "{one}"
+        );
+        let many = chart_floor(1234, -3.0);
+        assert!(
+            many.contains("the 1,234 families whose LR reaches 1.0 × 10⁻³"),
+            "{many}"
+        );
+        assert!(many.contains("达到 1.0 × 10⁻³ 的 1,234 个家庭"), "{many}");
+        assert_eq!(count(1_000_000), "1,000,000");
+    }
 
     #[test]
     fn lrs_read_as_numbers() {

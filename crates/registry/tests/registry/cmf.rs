@@ -59,16 +59,7 @@ fn specimen_line(text: &str, id: &str) -> usize {
 }
 
 async fn frequencies(r: &Registry) {
-    r.import_frequencies(
-        "t",
-        "nist.csv",
-        formats::builtin::NIST_FREQUENCIES,
-        Some("NIST"),
-        Some("All"),
-        false,
-    )
-    .await
-    .unwrap();
+    import_nist(&r, "t", false).await;
 }
 
 /// The example file: mother and father of case MC-2026-014 and a rescued

@@ -241,19 +241,26 @@ pub fn small() -> Small {
     }
 }
 
-/// Imports the NIST frequencies and the small registry.
-pub async fn load_small(r: &Registry) -> Small {
-    let s = small();
+/// Imports the built-in NIST frequencies (population All) as database
+/// "NIST" from file "nist.csv", by `actor`; `activate` makes them the active
+/// database when another one is.
+pub async fn import_nist(r: &Registry, actor: &str, activate: bool) -> registry::ImportReport {
     r.import_frequencies(
-        "test",
+        actor,
         "nist.csv",
         formats::builtin::NIST_FREQUENCIES,
         Some("NIST"),
         Some("All"),
-        false,
+        activate,
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// Imports the NIST frequencies and the small registry.
+pub async fn load_small(r: &Registry) -> Small {
+    let s = small();
+    import_nist(r, "test", false).await;
     r.import_cases("test", "cases.csv", &s.cases).await.unwrap();
     r.import_references("test", "references.csv", &s.references)
         .await

@@ -64,16 +64,7 @@ async fn agrees(r: &Registry) {
 async fn an_import_reads_only_what_it_changes(db: &TestDb) {
     let s = nist_scenario(60, 10, 8, 21);
     let r = &db.registry;
-    r.import_frequencies(
-        "t",
-        "nist.csv",
-        formats::builtin::NIST_FREQUENCIES,
-        Some("NIST"),
-        Some("All"),
-        false,
-    )
-    .await
-    .unwrap();
+    import_nist(&r, "t", false).await;
     r.import_cases("t", "cases.csv", &s.cases_csv)
         .await
         .unwrap();
@@ -241,16 +232,7 @@ async fn a_bulk_import_keeps_what_every_case_search_keeps(db: &TestDb) {
     let people = nist();
     let (father, mother) = (&people[0].1, &people[1].1);
     let twin = child_of(father, mother, 1);
-    r.import_frequencies(
-        "t",
-        "nist.csv",
-        formats::builtin::NIST_FREQUENCIES,
-        Some("NIST"),
-        Some("All"),
-        false,
-    )
-    .await
-    .unwrap();
+    import_nist(&r, "t", false).await;
     let mut cases = CASES_HEADER.to_string();
     let mut references = REFERENCES_HEADER.to_string();
     let mut samples: Vec<(String, &Person)> = Vec::new();

@@ -151,16 +151,7 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
     let mut o = options(&db.url, &db.key, db.dir.path());
     o.settings.min_lr = 1.0;
     let (r, _) = Registry::open(o).await.unwrap();
-    r.import_frequencies(
-        "t",
-        "nist.csv",
-        formats::builtin::NIST_FREQUENCIES,
-        Some("NIST"),
-        Some("All"),
-        false,
-    )
-    .await
-    .unwrap();
+    import_nist(&r, "t", false).await;
     r.import_cases("t", "cases.csv", &s.cases_csv)
         .await
         .unwrap();

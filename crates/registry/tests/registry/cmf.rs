@@ -59,7 +59,7 @@ fn specimen_line(text: &str, id: &str) -> usize {
 }
 
 async fn frequencies(r: &Registry) {
-    import_nist(&r, "t", false).await;
+    import_nist(r, "t", false).await;
 }
 
 /// The example file: mother and father of case MC-2026-014 and a rescued

@@ -284,7 +284,7 @@ both!(broken_files_change_nothing);
 async fn a_new_family_finds_a_child_rescued_before(db: &TestDb) {
     let r = &db.registry;
     let s = small();
-    import_nist(&r, "t", false).await;
+    import_nist(r, "t", false).await;
     // The child is registered and typed first...
     r.import_found("t", "found.csv", &s.found).await.unwrap();
     r.import_profiles("t", "profiles.txt", &s.profiles, None, None, &|_, _| {})
@@ -320,7 +320,7 @@ both!(a_new_family_finds_a_child_rescued_before);
 async fn scenario_from_real_genotypes(db: &TestDb) {
     let r = &db.registry;
     let s = nist_scenario(300, 40, 32, 7);
-    import_nist(&r, "t", false).await;
+    import_nist(r, "t", false).await;
     r.import_cases("t", "cases.csv", &s.cases_csv)
         .await
         .unwrap();
@@ -492,7 +492,7 @@ async fn a_refusal_at_the_last_profile_leaves_nothing(db: &TestDb) {
     use std::sync::Mutex;
     let r = &db.registry;
     let s = nist_scenario(30, 5, 4, 77);
-    import_nist(&r, "t", true).await;
+    import_nist(r, "t", true).await;
     r.import_cases("t", "cases.csv", &s.cases_csv)
         .await
         .unwrap();
@@ -665,7 +665,7 @@ async fn a_csv_file_changed_between_readings_is_refused(db: &TestDb) {
     use sha2::Digest;
     let r = &db.registry;
     let s = nist_scenario(30, 5, 4, 78);
-    import_nist(&r, "t", true).await;
+    import_nist(r, "t", true).await;
     // A case already stored, so that the second reading meets it again.
     let one_case = s
         .cases_csv
@@ -788,7 +788,7 @@ both!(a_csv_file_changed_between_readings_is_refused);
 /// chunk, and a refusal leaves nothing of the file.
 async fn a_file_of_several_chunks_is_stored_as_row_by_row(db: &TestDb) {
     let r = &db.registry;
-    import_nist(&r, "t", true).await;
+    import_nist(r, "t", true).await;
     let n = 2 * registry::IMPORT_CHUNK + 10;
     let sex = |i: usize| {
         if i.is_multiple_of(2) {

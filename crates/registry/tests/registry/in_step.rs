@@ -64,7 +64,7 @@ async fn agrees(r: &Registry) {
 async fn an_import_reads_only_what_it_changes(db: &TestDb) {
     let s = nist_scenario(60, 10, 8, 21);
     let r = &db.registry;
-    import_nist(&r, "t", false).await;
+    import_nist(r, "t", false).await;
     r.import_cases("t", "cases.csv", &s.cases_csv)
         .await
         .unwrap();

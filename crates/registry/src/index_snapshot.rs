@@ -52,6 +52,7 @@ use crate::changes::{changes_since, delete_snapshots};
 use crate::crypto;
 use crate::facts::{CaseDays, PackedDays};
 use crate::matching::{MatchState, apply_changes, model_description};
+use crate::store::insert_rows;
 use crate::stored::Snapshot;
 use crate::{Registry, RegistryError, Result};
 
@@ -373,17 +374,14 @@ impl Registry {
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
-        for (part, content) in sealed.into_iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO index_snapshot_parts (snapshot_id, part, content) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(part as i64)
-            .bind(content)
-            .execute(&mut *tx)
-            .await?;
-        }
-        Ok(())
+        insert_rows(
+            &mut *tx,
+            "INSERT INTO index_snapshot_parts (snapshot_id, part, content) VALUES",
+            "(?, ?, ?)",
+            sealed.len(),
+            |q, part| q.bind(id).bind(part as i64).bind(&sealed[part][..]),
+        )
+        .await
     }
 
     /// The index restored from the snapshot and brought up to date (the

@@ -680,15 +680,15 @@ impl Registry {
                 .get(&case)
                 .is_some_and(|d| d.open && facts::allows(d, &found_days))
         };
+        // The candidate's LR, scored alone: the number the search gives it,
+        // to the last bit (`None`: too few markers shared).
+        let target = index.score(case_ref as u64, &profile).map(|h| h.log10_lr);
         // Up to `posterior_exact_cases` every case; beyond, the candidate's
-        // own floor (`facts::posterior_floor_log10`), from its LR alone.
-        let alone = (!exact)
-            .then(|| index.score(case_ref as u64, &profile).map(|h| h.log10_lr))
-            .flatten();
+        // own floor (`facts::posterior_floor_log10`).
         let floor_log10 = if exact {
             f64::NEG_INFINITY
         } else {
-            facts::posterior_floor_log10(alone.unwrap_or(f64::NEG_INFINITY), index.case_count())
+            facts::posterior_floor_log10(target.unwrap_or(f64::NEG_INFINITY), index.case_count())
         };
         // The child's search and count, kept for the next page of the same
         // child while the index stays as it is.
@@ -737,11 +737,6 @@ impl Registry {
             .take_while(|((_, l), _)| *l >= floor_log10);
         let scores: Vec<(i64, f64)> = kept.clone().map(|(s, _)| *s).collect();
         let terms: Vec<f64> = kept.filter(|(_, a)| **a).map(|((_, l), _)| *l).collect();
-        let target = match scores.iter().find(|(c, _)| *c == case_ref) {
-            Some((_, log10)) => Some(*log10),
-            // Below the floor: scored alone.
-            None => alone,
-        };
         let posterior = target
             .filter(|_| allowed(case_ref))
             .map(|t| facts::posterior(t, &terms, searched.compatible_cases));

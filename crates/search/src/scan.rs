@@ -257,16 +257,26 @@ impl Plan {
 /// measuring what a machine without AVX-512 VBMI gets; off by default).
 static PORTABLE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// The first pass this process uses: "AVX-512 VBMI" or "portable".
-pub fn first_pass_kernel() -> &'static str {
+/// Whether the first pass takes its AVX-512 VBMI loop: the CPU has it and
+/// the portable loop was not asked for.
+fn vectorised() -> bool {
     #[cfg(target_arch = "x86_64")]
     if !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
         && std::arch::is_x86_feature_detected!("avx512vbmi")
         && std::arch::is_x86_feature_detected!("avx512bw")
     {
-        return "AVX-512 VBMI";
+        return true;
     }
-    "portable"
+    false
+}
+
+/// The first pass this process uses: "AVX-512 VBMI" or "portable".
+pub fn first_pass_kernel() -> &'static str {
+    if vectorised() {
+        "AVX-512 VBMI"
+    } else {
+        "portable"
+    }
 }
 
 /// Makes the first pass keep to the portable loop (`true`) or use the
@@ -496,10 +506,7 @@ pub(crate) fn bound_sums(
         return;
     };
     #[cfg(target_arch = "x86_64")]
-    if !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
-        && std::arch::is_x86_feature_detected!("avx512vbmi")
-        && std::arch::is_x86_feature_detected!("avx512bw")
-    {
+    if vectorised() {
         // SAFETY: the CPU has the features the function is built for.
         if unsafe { avx512::bound_sums(g, plan, start, sums, maxima) } {
             return;

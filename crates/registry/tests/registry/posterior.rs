@@ -183,14 +183,7 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
         .iter()
         .find(|c| Some(&c.case_id) == truth.case_id.as_ref() && c.found_id == truth.found_id)
         .unwrap();
-    for (who, step) in [
-        ("ann", ReviewAction::StartReview),
-        ("ann", ReviewAction::RequestTest),
-        ("bob", ReviewAction::Confirm),
-        ("bob", ReviewAction::Reunite),
-    ] {
-        r.review(who, reunited.id, step, None).await.unwrap();
-    }
+    reunite(&r, reunited.id).await;
     let closed: HashSet<i64> = [r.case_id_ref(&reunited.case_id).await.unwrap().unwrap()].into();
     // The same registry as a national one sees it: beyond
     // `posterior_exact_cases` only the cases whose bound reaches the floor
@@ -309,14 +302,7 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
     assert_eq!(again.compatible_cases, seen.compatible_cases);
     assert_eq!(again.posterior, seen.posterior);
     assert!(seen.posterior.is_some());
-    for (who, step) in [
-        ("ann", ReviewAction::StartReview),
-        ("ann", ReviewAction::RequestTest),
-        ("bob", ReviewAction::Confirm),
-        ("bob", ReviewAction::Reunite),
-    ] {
-        r.review(who, second.id, step, None).await.unwrap();
-    }
+    reunite(&r, second.id).await;
     let after = large
         .candidate_detail("t", second.id)
         .await
@@ -329,3 +315,16 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
     r.close().await;
 }
 both!(posterior_over_more_than_a_thousand_cases);
+
+/// Walks a candidate through the review to a reunion: ann starts it and
+/// requests the test, bob confirms and reunites.
+async fn reunite(r: &Registry, candidate: i64) {
+    for (who, step) in [
+        ("ann", ReviewAction::StartReview),
+        ("ann", ReviewAction::RequestTest),
+        ("bob", ReviewAction::Confirm),
+        ("bob", ReviewAction::Reunite),
+    ] {
+        r.review(who, candidate, step, None).await.unwrap();
+    }
+}

@@ -320,3 +320,16 @@ pub async fn decryptions_since(r: &Registry, since: i64) -> Vec<String> {
 pub async fn last_seq(r: &Registry) -> i64 {
     r.audit_tail(1).await.unwrap()[0].seq
 }
+
+/// Walks a candidate through the review to a reunion: ann starts it and
+/// requests the test, bob confirms and reunites.
+pub async fn reunite(r: &Registry, candidate: i64) {
+    for (who, step) in [
+        ("ann", registry::ReviewAction::StartReview),
+        ("ann", registry::ReviewAction::RequestTest),
+        ("bob", registry::ReviewAction::Confirm),
+        ("bob", registry::ReviewAction::Reunite),
+    ] {
+        r.review(who, candidate, step, None).await.unwrap();
+    }
+}

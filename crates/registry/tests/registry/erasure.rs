@@ -268,14 +268,7 @@ async fn retention_leaves_no_genotype_in_the_sqlite_file() {
         .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
         .unwrap()
         .id;
-    for (who, step) in [
-        ("ann", ReviewAction::StartReview),
-        ("ann", ReviewAction::RequestTest),
-        ("bob", ReviewAction::Confirm),
-        ("bob", ReviewAction::Reunite),
-    ] {
-        r.review(who, id, step, None).await.unwrap();
-    }
+    reunite(&r, id).await;
     let pool = raw_pool(&db).await;
     let blobs: Vec<Vec<u8>> =
         sqlx::query("SELECT genotypes FROM profiles WHERE sample_name IN ('RS-1F', 'RS-1M')")

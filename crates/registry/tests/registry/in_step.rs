@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use registry::review::ReviewAction;
 use registry::{CandidateFilter, Registry};
 
 use crate::both;
@@ -199,14 +198,7 @@ async fn retention_leaves_the_index_in_step(db: &TestDb) {
         .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
         .unwrap()
         .id;
-    for (who, step) in [
-        ("ann", ReviewAction::StartReview),
-        ("ann", ReviewAction::RequestTest),
-        ("bob", ReviewAction::Confirm),
-        ("bob", ReviewAction::Reunite),
-    ] {
-        r.review(who, id, step, None).await.unwrap();
-    }
+    reunite(&r, id).await;
     assert_eq!(r.check_index("t").await.unwrap().cases_indexed, 3);
     assert_eq!(r.run_retention("t").await.unwrap(), 2);
     let check = r.check_index("t").await.unwrap();

@@ -3,7 +3,7 @@
 
 use formats::pfif::{self, Person};
 use registry::pfif::clone_case_id;
-use registry::{Registry, RegistryError, ReviewAction};
+use registry::{Registry, RegistryError};
 
 use crate::both;
 use crate::common::*;
@@ -27,14 +27,7 @@ async fn reunite_mc2(r: &Registry) {
         .find(|c| c.found_id == "FC-2" && c.case_id == "MC-2")
         .unwrap()
         .id;
-    for (who, step) in [
-        ("ann", ReviewAction::StartReview),
-        ("ann", ReviewAction::RequestTest),
-        ("bob", ReviewAction::Confirm),
-        ("bob", ReviewAction::Reunite),
-    ] {
-        r.review(who, id, step, None).await.unwrap();
-    }
+    reunite(r, id).await;
 }
 
 /// The person fields a copy keeps (all but `entry_date`, which is when the copy was stored).

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use formats::registry_csv::{CaseRow, Date, FoundRow, parse_cases, parse_found};
 use kinship::Sex;
-use registry::{Registry, ReviewAction};
+use registry::Registry;
 use sqlx::Row;
 
 use crate::both;
@@ -315,16 +315,3 @@ async fn posterior_over_more_than_a_thousand_cases(db: &TestDb) {
     r.close().await;
 }
 both!(posterior_over_more_than_a_thousand_cases);
-
-/// Walks a candidate through the review to a reunion: ann starts it and
-/// requests the test, bob confirms and reunites.
-async fn reunite(r: &Registry, candidate: i64) {
-    for (who, step) in [
-        ("ann", ReviewAction::StartReview),
-        ("ann", ReviewAction::RequestTest),
-        ("bob", ReviewAction::Confirm),
-        ("bob", ReviewAction::Reunite),
-    ] {
-        r.review(who, candidate, step, None).await.unwrap();
-    }
-}

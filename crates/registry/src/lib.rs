@@ -24,7 +24,6 @@ pub mod crypto;
 mod delete;
 pub mod facts;
 mod import;
-mod import_cmf;
 mod import_kind;
 pub mod index_check;
 pub mod index_snapshot;

@@ -877,3 +877,80 @@ async fn a_file_of_several_chunks_is_stored_as_row_by_row(db: &TestDb) {
     );
 }
 both!(a_file_of_several_chunks_is_stored_as_row_by_row);
+
+/// Found children over several chunks are stored as if row by row: those
+/// registered before are met in any chunk, a sample that is a reference's
+/// or another found child's and a found id registered with other details
+/// are refused with their line in the last chunk, leaving nothing, and the
+/// children of the last chunk are searched with the others.
+async fn found_children_of_several_chunks(db: &TestDb) {
+    let r = &db.registry;
+    let s = small();
+    import_nist(r, "t", false).await;
+    r.import_cases("t", "cases.csv", &s.cases).await.unwrap();
+    r.import_references("t", "references.csv", &s.references)
+        .await
+        .unwrap();
+    r.import_profiles("t", "profiles.txt", &s.profiles, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    let n = 2 * registry::IMPORT_CHUNK + 10;
+    let row = |i: usize| format!("FS-X{i},FX-{i},male,100,400,2025-06-01,,,,Home C,\n");
+    let fillers: String = (0..n).map(row).collect();
+    let some: String = (0..n).step_by(97).map(row).collect();
+    let old = "FS-OLD,FX-OLD,female,100,400,2025-06-01,,,,,\n";
+    r.import_found("t", "some.csv", &format!("{FOUND_HEADER}{some}{old}"))
+        .await
+        .unwrap();
+    let before = snapshot(r).await;
+    let small_found = s.found.strip_prefix(FOUND_HEADER).unwrap();
+    let line = n + small_found.lines().count() + 2;
+    for (last, why) in [
+        (
+            "RS-1F,FX-NEW,male,100,400,2025-06-01,,,,,\n",
+            "already a reference's sample",
+        ),
+        (
+            "FS-OLD,FX-NEW,male,100,400,2025-06-01,,,,,\n",
+            "already belongs to another found child",
+        ),
+        (
+            "FS-X-OTHER,FX-OLD,female,100,400,2025-06-01,,,,,\n",
+            "already registered with different details",
+        ),
+    ] {
+        let file = format!("{FOUND_HEADER}{fillers}{small_found}{last}");
+        let e = r
+            .import_found("t", "found.csv", &file)
+            .await
+            .expect_err(why);
+        assert!(e.to_string().contains(&format!("found.csv:{line}")), "{e}");
+        assert!(e.to_string().contains(why), "{e}");
+        assert_eq!(before, snapshot(r).await, "nothing of the file is kept");
+    }
+    let rep = r
+        .import_found(
+            "t",
+            "found.csv",
+            &format!("{FOUND_HEADER}{fillers}{small_found}"),
+        )
+        .await
+        .unwrap();
+    let some_rows = some.lines().count();
+    assert_eq!(
+        (rep.added, rep.unchanged),
+        (n - some_rows + 4, some_rows),
+        "{rep:?}"
+    );
+    assert!(rep.new_candidates >= 2, "{rep:?}");
+    let all = r.candidates(&CandidateFilter::default()).await.unwrap();
+    for (found, case) in [("FC-1", "MC-1"), ("FC-2", "MC-2"), ("FC-3", "MC-3")] {
+        let best = all
+            .iter()
+            .filter(|c| c.found_id == found)
+            .max_by(|a, b| a.log10_lr.total_cmp(&b.log10_lr))
+            .unwrap_or_else(|| panic!("{found} was searched: {all:?}"));
+        assert_eq!(best.case_id, case, "{all:?}");
+    }
+}
+both!(found_children_of_several_chunks);

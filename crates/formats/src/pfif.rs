@@ -24,6 +24,7 @@
 //!   characters XML 1.0 cannot carry (other control characters, U+FFFE,
 //!   U+FFFF) by U+FFFD.
 
+use kinship::Sex;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -109,11 +110,36 @@ pub enum PfifSex {
 }
 
 impl PfifSex {
+    pub const ALL: [PfifSex; 3] = [PfifSex::Female, PfifSex::Male, PfifSex::Other];
+
     pub fn name(self) -> &'static str {
         match self {
             PfifSex::Female => "female",
             PfifSex::Male => "male",
             PfifSex::Other => "other",
+        }
+    }
+
+    /// A PFIF sex as written in a record ([`PfifSex::name`]).
+    pub fn parse(s: &str) -> Option<PfifSex> {
+        PfifSex::ALL.into_iter().find(|x| x.name() == s)
+    }
+
+    /// The sex a pedigree knows: "other" is not one of its two.
+    pub fn sex(self) -> Sex {
+        match self {
+            PfifSex::Female => Sex::Female,
+            PfifSex::Male => Sex::Male,
+            PfifSex::Other => Sex::Unknown,
+        }
+    }
+
+    /// A known sex as PFIF writes it; an unknown one is left out.
+    pub fn of(sex: Sex) -> Option<PfifSex> {
+        match sex {
+            Sex::Female => Some(PfifSex::Female),
+            Sex::Male => Some(PfifSex::Male),
+            Sex::Unknown => None,
         }
     }
 }
@@ -718,12 +744,7 @@ fn read_person<'a, 'input>(
         family_name: t.opt("family_name"),
         alternate_names: t.opt("alternate_names"),
         description: t.opt("description"),
-        sex: t.parsed("sex", "female, male or other", |v| match v {
-            "female" => Some(PfifSex::Female),
-            "male" => Some(PfifSex::Male),
-            "other" => Some(PfifSex::Other),
-            _ => None,
-        })?,
+        sex: t.parsed("sex", "female, male or other", PfifSex::parse)?,
         date_of_birth: t.parsed(
             "date_of_birth",
             "a date of birth (YYYY, YYYY-MM or YYYY-MM-DD)",
@@ -914,6 +935,28 @@ mod tests {
 
     fn t(s: &str) -> UtcTime {
         UtcTime::parse(s).unwrap()
+    }
+
+    /// A PFIF sex read back from its name, and as a pedigree's sex: "other"
+    /// is unknown there, and an unknown sex is not written as "other".
+    #[test]
+    fn pfif_sexes_and_pedigree_sexes() {
+        for x in PfifSex::ALL {
+            assert_eq!(PfifSex::parse(x.name()), Some(x));
+        }
+        assert_eq!(PfifSex::parse("unknown"), None);
+        assert_eq!(PfifSex::parse("Male"), None);
+        let pairs = [
+            (PfifSex::Female, Sex::Female),
+            (PfifSex::Male, Sex::Male),
+            (PfifSex::Other, Sex::Unknown),
+        ];
+        for (x, sex) in pairs {
+            assert_eq!(x.sex(), sex);
+        }
+        assert_eq!(PfifSex::of(Sex::Female), Some(PfifSex::Female));
+        assert_eq!(PfifSex::of(Sex::Male), Some(PfifSex::Male));
+        assert_eq!(PfifSex::of(Sex::Unknown), None);
     }
 
     fn sample() -> Document {

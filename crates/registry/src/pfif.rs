@@ -53,6 +53,7 @@
 use formats::pfif::{self, ApproxDate, Document, Note, NoteStatus, Person, PfifSex, UtcTime};
 use formats::registry_csv::{DESCRIPTION_MAX_CHARS, Date, NAME_MAX_CHARS, PLACE_MAX_CHARS};
 use formats::{FormatError, Location};
+use kinship::Sex;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
@@ -302,11 +303,7 @@ fn incoming(
             }
         }
     }
-    let sex = match p.sex {
-        Some(PfifSex::Female) => "female",
-        Some(PfifSex::Male) => "male",
-        Some(PfifSex::Other) | None => "unknown",
-    };
+    let sex = p.sex.map_or(Sex::Unknown, PfifSex::sex).name();
     Ok(Ok(Incoming {
         line: p.line,
         id: p.person_record_id.clone(),
@@ -449,11 +446,7 @@ impl Registry {
             text.push_str(&format!(
                 "The family looks for this child through the {ours}."
             ));
-            let sex = match r.try_get::<String, _>("child_sex")?.as_str() {
-                "male" => Some(PfifSex::Male),
-                "female" => Some(PfifSex::Female),
-                _ => None,
-            };
+            let sex = PfifSex::of(Sex::named(&r.try_get::<String, _>("child_sex")?));
             doc.persons.push(Person {
                 person_record_id: person_record_id.clone(),
                 entry_date: Some(entry_date),
@@ -782,11 +775,7 @@ impl Registry {
         .bind(case_ref)
         .fetch_one(&mut *conn)
         .await?;
-        let sex = match r.try_get::<String, _>("child_sex")?.as_str() {
-            "male" => "male",
-            "female" => "female",
-            _ => "unknown",
-        };
+        let sex = Sex::named(&r.try_get::<String, _>("child_sex")?).name();
         Ok(CaseFields {
             sex,
             birth_from: r.try_get("birth_from")?,

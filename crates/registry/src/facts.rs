@@ -204,6 +204,116 @@ pub struct CaseDays {
     pub open: bool,
 }
 
+/// The [`CaseDays`] of every indexed case by row id, in a vector indexed
+/// by the id. The posterior counts the compatible cases among a million
+/// ([`search::Index::count_cases_sharing`]), visiting them in the order the
+/// index holds them, mostly the order of their ids: a vector is then read
+/// at memory speed, where a hash map waited on a cache miss for each case
+/// (most of a candidate page's time at a million families). Row ids are
+/// dense from 1 in both databases; an id far beyond the others (a
+/// sequence that skipped ahead) is kept in a map instead, so memory stays
+/// proportional to the cases.
+#[derive(Debug, Clone, Default)]
+pub struct DaysById {
+    dense: Vec<Option<CaseDays>>,
+    sparse: rustc_hash::FxHashMap<i64, CaseDays>,
+    len: usize,
+}
+
+/// Ids below this are always kept in the vector (16 MiB of slots at most).
+const DENSE_ALWAYS: usize = 1 << 20;
+
+impl DaysById {
+    pub fn get(&self, id: i64) -> Option<&CaseDays> {
+        match usize::try_from(id) {
+            Ok(i) if i < self.dense.len() => self.dense[i].as_ref(),
+            _ => self.sparse.get(&id),
+        }
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// How many cases.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn insert(&mut self, id: i64, days: CaseDays) {
+        let slot = match usize::try_from(id) {
+            Ok(i) if i < self.dense.len() => &mut self.dense[i],
+            Ok(i) if i < DENSE_ALWAYS.max(4 * (self.len + 1)) => {
+                self.dense.resize(i + 1, None);
+                // Ids kept in the map that the vector now reaches move in.
+                let reached: Vec<i64> = self
+                    .sparse
+                    .keys()
+                    .copied()
+                    .filter(|&k| k >= 0 && (k as usize) <= i)
+                    .collect();
+                for k in reached {
+                    self.dense[k as usize] = self.sparse.remove(&k);
+                }
+                &mut self.dense[i]
+            }
+            _ => {
+                if self.sparse.insert(id, days).is_none() {
+                    self.len += 1;
+                }
+                return;
+            }
+        };
+        if slot.replace(days).is_none() {
+            self.len += 1;
+        }
+    }
+
+    pub fn remove(&mut self, id: i64) {
+        let was = match usize::try_from(id) {
+            Ok(i) if i < self.dense.len() => self.dense[i].take(),
+            _ => self.sparse.remove(&id),
+        };
+        if was.is_some() {
+            self.len -= 1;
+        }
+    }
+
+    /// Every case's days, by id: the vector's in order, then the map's.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &CaseDays)> {
+        self.dense
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((i as i64, d.as_ref()?)))
+            .chain(self.sparse.iter().map(|(&id, d)| (id, d)))
+    }
+}
+
+impl FromIterator<(i64, CaseDays)> for DaysById {
+    /// In the order of the ids, so that the vector grows as far as the
+    /// dense ids reach and no further.
+    fn from_iter<I: IntoIterator<Item = (i64, CaseDays)>>(iter: I) -> DaysById {
+        let mut all: Vec<(i64, CaseDays)> = iter.into_iter().collect();
+        all.sort_unstable_by_key(|&(id, _)| id);
+        let mut days = DaysById::default();
+        for (id, d) in all {
+            days.insert(id, d);
+        }
+        days
+    }
+}
+
+/// The same cases with the same days, wherever each is kept.
+impl PartialEq for DaysById {
+    fn eq(&self, other: &DaysById) -> bool {
+        self.len == other.len && self.iter().all(|(id, d)| other.get(id) == Some(d))
+    }
+}
+
 /// A found child's facts as days, to compare with [`CaseDays`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FoundDays {
@@ -445,6 +555,58 @@ impl PartialEq<&str> for Category {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table of days by id answers as a map would, whether an id is in
+    /// its vector or, far beyond the others, in its map, and after the
+    /// vector grows past ids kept in the map.
+    #[test]
+    fn days_by_id_is_a_map() {
+        let d = |n: i32| CaseDays {
+            sex: Sex::Female,
+            birth: Some((n, n + 30)),
+            missing: None,
+            open: true,
+        };
+        let mut t = DaysById::default();
+        let far = 10 * DENSE_ALWAYS as i64;
+        t.insert(3, d(3));
+        t.insert(far, d(9));
+        t.insert(-5, d(5));
+        t.insert(3, d(4));
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.get(3), Some(&d(4)));
+        assert_eq!(t.get(far), Some(&d(9)));
+        assert_eq!(t.get(-5), Some(&d(5)));
+        assert_eq!(t.get(4), None);
+        assert!(t.dense.len() < DENSE_ALWAYS, "the far id is not a slot");
+        // A million and more cases: the vector reaches the far id, which
+        // moves into it and is still found.
+        for id in 1..=(3 * DENSE_ALWAYS as i64) {
+            if id != 3 {
+                t.insert(id, d(id as i32));
+            }
+        }
+        t.insert(far + 1, d(1));
+        assert!(t.dense.len() > far as usize);
+        assert_eq!(t.get(far), Some(&d(9)));
+        assert_eq!(t.len(), 3 * DENSE_ALWAYS + 3);
+        t.remove(far + 1);
+        t.remove(far);
+        t.remove(far);
+        t.remove(-5);
+        t.remove(7);
+        assert_eq!((t.get(far), t.get(-5), t.get(7)), (None, None, None));
+        assert_eq!(t.len(), 3 * DENSE_ALWAYS - 1);
+        // The same content built another way is equal; one day more is not.
+        let again: DaysById = t.iter().map(|(id, d)| (id, *d)).collect();
+        assert_eq!(again, t);
+        let mut more = again.clone();
+        more.insert(7, d(7));
+        assert_ne!(more, t);
+        more.remove(7);
+        more.insert(8, d(1));
+        assert_ne!(more, t);
+    }
 
     fn case() -> CaseFacts {
         CaseFacts {

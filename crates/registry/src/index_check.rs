@@ -428,12 +428,12 @@ fn compare_live(
     let facts_differ = rebuilt
         .facts
         .iter()
-        .filter(|(id, days)| live.facts.get(id) != Some(days))
+        .filter(|&(id, days)| live.facts.get(id) != Some(days))
         .count()
         + live
             .facts
-            .keys()
-            .filter(|id| !rebuilt.facts.contains_key(id))
+            .iter()
+            .filter(|&(id, _)| !rebuilt.facts.contains(id))
             .count();
     if facts_differ > 0 {
         out.push(format!("the facts of {facts_differ} cases differ"));

@@ -42,7 +42,6 @@
 //!   (`Index::differences`) and by the answers of every search.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use search::{Index, IndexState, SearchConfig};
 use serde::{Deserialize, Serialize};
@@ -50,7 +49,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::changes::{changes_since, delete_snapshots};
 use crate::crypto;
-use crate::facts::{CaseDays, PackedDays};
+use crate::facts::{CaseDays, DaysById, PackedDays};
 use crate::matching::{MatchState, apply_changes, model_description};
 use crate::store::insert_rows;
 use crate::stored::Snapshot;
@@ -261,8 +260,8 @@ impl Registry {
             return Ok(Stored::Stale { seq });
         }
         // The facts are unpacked while the index is restored (each builds a
-        // map of a million entries).
-        let unpack_facts = || -> FxHashMap<i64, CaseDays> {
+        // table of a million entries).
+        let unpack_facts = || -> DaysById {
             persisted
                 .facts
                 .iter()
@@ -340,7 +339,7 @@ impl Registry {
             added: state.added.clone(),
             model: state.model_desc.clone(),
             index: state.index.as_ref().map(Index::state),
-            facts: state.facts.iter().map(|(&id, d)| (id, d.pack())).collect(),
+            facts: state.facts.iter().map(|(id, d)| (id, d.pack())).collect(),
         };
         let plain = postcard::to_stdvec(&persisted).map_err(|e| {
             RegistryError::Damaged(format!("the index snapshot cannot be written: {e}"))

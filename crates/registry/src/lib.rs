@@ -13,6 +13,22 @@
 //!   with every import (only what the import changed is read and decrypted);
 //!   every new profile is searched against the other side and candidates
 //!   are stored.
+//!
+//! The [`Registry`]'s methods, by concern (each file one `impl Registry`):
+//!
+//! | concern | methods | file |
+//! |---|---|---|
+//! | open, settings, close | `open`, `settings`, `backend`, `close` | `lib.rs` |
+//! | imports, one file per kind | `import_cases[_from]`, `import_references[_from]`, `import_found[_from]`, `import_profiles[_from]`, `import_frequencies`, `import_cmf`, `import_pfif` | `import/`, `pfif.rs` |
+//! | the search index | `load_search_index`, `catch_up_index`, `check_index` | `matching.rs`, `index_check.rs` |
+//! | lists a page at a time | `candidate_summaries`, `candidate_page`, `case_list_page`, `found_list_page`, `public_alert_page`, `each_candidate`, counts | `pages.rs` |
+//! | what a page shows | `candidate_detail`, `case_page`, `found_page`, `family_status`, `child_scores`, `audit_tail` | `page_data.rs` |
+//! | the review | `review`, `review_at` ([`ReviewState`], [`ReviewAction`], [`allowed_actions`]) | `review.rs` |
+//! | accounts and sessions | `create_user`, `create_session`, `session_user`, `record_failed_login`, `delete_session` | `accounts.rs` |
+//! | alerts, PFIF | `set_public_alert`, `export_pfif`, `set_pfif_domain` | `alerts.rs`, `pfif.rs` |
+//! | retention, erasure | `run_retention`, `delete_case` | `retention.rs`, `delete.rs` |
+//! | backups, keys, audit | `backup`, `restore`, `content_digest`, `rotate_key`, `verify_audit`, `counts` | `backup.rs`, `key_rotation.rs`, `queries.rs` |
+//! | a candidate as a kinship case | `candidate_kinship_case` | `candidate_case.rs` |
 
 pub mod accounts;
 pub mod alerts;

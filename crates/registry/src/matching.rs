@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
 use crate::changes::{changes_since, last_change, record_change};
-use crate::facts::{CaseDays, CaseFacts};
+use crate::facts::{CaseDays, CaseFacts, DaysById};
 use crate::same_dna::SameDnaPair;
 use crate::store::{
     AnyQuery, Event, append_audit, append_audits, each_row_in, execute_in, insert_rows, rows_in,
@@ -45,7 +45,7 @@ pub struct MatchState {
     pub(crate) seq: i64,
     /// The facts of every case that decide compatibility, by case row id,
     /// kept in step with the index (for the posterior).
-    pub(crate) facts: FxHashMap<i64, CaseDays>,
+    pub(crate) facts: DaysById,
 }
 
 /// The index while an import changes it: the state's write lock, held from
@@ -436,7 +436,7 @@ impl Registry {
             return Ok(MatchState {
                 loaded: true,
                 seq: snap.seq,
-                facts: snap.facts.clone(),
+                facts: snap.facts.iter().map(|(&id, &d)| (id, d)).collect(),
                 ..MatchState::default()
             });
         };
@@ -487,7 +487,7 @@ impl Registry {
             model_desc: model_description(&self.settings),
             loaded: true,
             seq: snap.seq,
-            facts: snap.facts.clone(),
+            facts: snap.facts.iter().map(|(&id, &d)| (id, d)).collect(),
         })
     }
 
@@ -1056,12 +1056,12 @@ pub(crate) fn apply_changes(
 
 /// The facts of the changed cases as `changed` holds them now (a deleted
 /// case has none).
-fn update_facts(facts: &mut FxHashMap<i64, CaseDays>, changed: &Snapshot, cases: &[i64]) {
+fn update_facts(facts: &mut DaysById, changed: &Snapshot, cases: &[i64]) {
     for &c in cases {
         match changed.facts.get(&c) {
             Some(days) => facts.insert(c, *days),
-            None => facts.remove(&c),
-        };
+            None => facts.remove(c),
+        }
     }
 }
 

@@ -677,7 +677,7 @@ impl Registry {
         let allowed = |case: i64| {
             state
                 .facts
-                .get(&case)
+                .get(case)
                 .is_some_and(|d| d.open && facts::allows(d, &found_days))
         };
         // The candidate's LR, scored alone: the number the search gives it,

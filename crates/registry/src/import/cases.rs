@@ -31,7 +31,7 @@ impl Registry {
     }
 
     /// Imports missing-child cases from a file opened by `open`, read twice
-    /// as a stream, never whole ([`Registry::import_csv`]): the first reading
+    /// as a stream, never whole (`Registry::import_csv`): the first reading
     /// keeps only the case ids (to refuse a repeated one).
     pub async fn import_cases_from<'f>(
         &self,

@@ -32,7 +32,7 @@ impl Registry {
     }
 
     /// Imports found children from a file opened by `open`, read twice as a
-    /// stream ([`Registry::import_csv`]; the first reading keeps the sample
+    /// stream (`Registry::import_csv`; the first reading keeps the sample
     /// names and found ids); the children added are searched in the same
     /// transaction.
     pub async fn import_found_from<'f>(

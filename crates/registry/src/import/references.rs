@@ -40,7 +40,7 @@ impl Registry {
     }
 
     /// Imports references from a file opened by `open`, read twice as a
-    /// stream ([`Registry::import_csv`]; the first reading keeps the sample
+    /// stream (`Registry::import_csv`; the first reading keeps the sample
     /// names and each case's unique relationships); the families they change
     /// are searched in the same transaction.
     pub async fn import_references_from<'f>(

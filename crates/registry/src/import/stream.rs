@@ -14,8 +14,8 @@ use std::io::{BufReader, Read};
 use crate::{RegistryError, Result};
 
 /// Opens a file to read it once more from its start: a stream of its bytes.
-/// A streaming import ([`Registry::import_profiles_from`],
-/// [`Registry::import_cases_from`], ...) calls it twice, to check the file
+/// A streaming import ([`crate::Registry::import_profiles_from`],
+/// [`crate::Registry::import_cases_from`], ...) calls it twice, to check the file
 /// and then to store it.
 pub type OpenFile<'f> = dyn Fn() -> std::io::Result<Box<dyn Read + Send + 'f>> + Sync + 'f;
 

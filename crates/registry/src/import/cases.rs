@@ -3,13 +3,23 @@
 use formats::registry_csv::{CaseReader, CaseRow, Date};
 use sqlx::{AnyConnection, Row};
 
-use super::stream::{HashedFile, hashed, text_stream};
+use super::stream::{HashedFile, text_stream};
 use super::{CsvRow, ImportReport, OpenFile, Touched, by_key, date, row_error};
 use crate::store::{insert_rows, real, rows_in};
 use crate::{ImportKind, Registry, Result};
 
 impl CsvRow for CaseRow {
     const KIND: ImportKind = ImportKind::Cases;
+
+    type Reader<'a, 'f> = CaseReader<'a, HashedFile<'f>>;
+
+    fn reader<'a, 'f>(
+        file: &'a str,
+        input: HashedFile<'f>,
+        today: Date,
+    ) -> Result<CaseReader<'a, HashedFile<'f>>> {
+        Ok(CaseReader::new(file, input, today)?)
+    }
 
     async fn store(
         registry: &Registry,
@@ -39,11 +49,7 @@ impl Registry {
         file: &str,
         open: &OpenFile<'f>,
     ) -> Result<ImportReport> {
-        let today = Date::today_utc();
-        let reader = || -> Result<CaseReader<'_, HashedFile<'f>>> {
-            Ok(CaseReader::new(file, hashed(file, open)?, today)?)
-        };
-        self.import_csv(actor, file, reader).await
+        self.import_csv::<CaseRow>(actor, file, open).await
     }
 
     /// Stores a chunk of case rows: those already registered with the same

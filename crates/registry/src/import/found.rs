@@ -4,13 +4,23 @@ use formats::registry_csv::{Date, FoundReader, FoundRow};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-use super::stream::{HashedFile, hashed, text_stream};
+use super::stream::{HashedFile, text_stream};
 use super::{CsvRow, ImportReport, OpenFile, Touched, by_key, date, row_error};
 use crate::store::{insert_rows, real, rows_in};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
 impl CsvRow for FoundRow {
     const KIND: ImportKind = ImportKind::Found;
+
+    type Reader<'a, 'f> = FoundReader<'a, HashedFile<'f>>;
+
+    fn reader<'a, 'f>(
+        file: &'a str,
+        input: HashedFile<'f>,
+        today: Date,
+    ) -> Result<FoundReader<'a, HashedFile<'f>>> {
+        Ok(FoundReader::new(file, input, today)?)
+    }
 
     async fn store(
         registry: &Registry,
@@ -41,11 +51,7 @@ impl Registry {
         file: &str,
         open: &OpenFile<'f>,
     ) -> Result<ImportReport> {
-        let today = Date::today_utc();
-        let reader = || -> Result<FoundReader<'_, HashedFile<'f>>> {
-            Ok(FoundReader::new(file, hashed(file, open)?, today)?)
-        };
-        self.import_csv(actor, file, reader).await
+        self.import_csv::<FoundRow>(actor, file, open).await
     }
 
     /// Stores a chunk of found-child rows as [`Registry::store_cases`]

@@ -31,7 +31,7 @@ use std::collections::HashMap;
 
 use crate::store::{Event, append_audit};
 use crate::{ImportKind, Registry, RegistryError, Result};
-use stream::{CHUNK, HashedRows, file_changed, first_reading, next_chunk};
+use stream::{CHUNK, HashedFile, HashedRows, file_changed, first_reading, hashed, next_chunk};
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,9 +205,19 @@ struct Touched {
     found: Vec<i64>,
 }
 
-/// A row of a registry CSV file, as [`Registry::import_csv`] stores it.
+/// A row of a registry CSV file, as [`Registry::import_csv`] reads and
+/// stores it.
 trait CsvRow: Sized {
     const KIND: ImportKind;
+    /// The kind's reader over a file hashed as it is read.
+    type Reader<'a, 'f>: HashedRows<Row = Self>;
+    /// Reads `input` as the kind's file `file`; `today` for the dates that
+    /// cannot be in the future.
+    fn reader<'a, 'f>(
+        file: &'a str,
+        input: HashedFile<'f>,
+        today: Date,
+    ) -> Result<Self::Reader<'a, 'f>>;
     /// Stores a chunk of rows: those already stored with the same content
     /// are counted, one whose key is taken by other content is refused with
     /// its line, the others are inserted and added to the report and, when
@@ -224,24 +234,24 @@ trait CsvRow: Sized {
 
 impl Registry {
     /// The one shape of a registry CSV import (cases, references, found
-    /// children). The file is read a first time by a `reader`, every row
-    /// checked and the file hashed, nothing kept but what the reader keeps
-    /// to refuse a repeated id; then, under the write lock and in one
+    /// children), from a file opened by `open`, read twice as a stream,
+    /// never whole. The first reading checks every row and hashes the file,
+    /// keeping nothing but what the reader keeps to refuse a repeated id;
+    /// then, under the write lock and in one
     /// transaction, read again and stored a chunk at a time
     /// ([`IMPORT_CHUNK`] rows) by its kind's [`CsvRow::store`]. A file that
     /// changed between the two readings is refused; the import is recorded
     /// and audited, what changed is searched (not for cases: a case is
     /// searched once it has references) and everything commits at once.
-    async fn import_csv<R>(
+    async fn import_csv<'f, T: CsvRow>(
         &self,
         actor: &str,
         file: &str,
-        reader: impl Fn() -> Result<R>,
-    ) -> Result<ImportReport>
-    where
-        R: HashedRows<Row: CsvRow>,
-    {
-        let kind = R::Row::KIND;
+        open: &OpenFile<'f>,
+    ) -> Result<ImportReport> {
+        let kind = T::KIND;
+        let today = Date::today_utc();
+        let reader = || T::reader(file, hashed(file, open)?, today);
         let (total, sha) = first_reading(reader()?)?;
         let mut report = ImportReport::new(kind, file, total);
         let mut touched = Touched::default();
@@ -251,7 +261,7 @@ impl Registry {
         let mut k = 0;
         let mut chunk = Vec::with_capacity(CHUNK);
         while next_chunk(|| Ok(rows.next_row()?), &mut chunk, &mut k, total, file)? {
-            R::Row::store(self, &mut tx, file, &chunk, &mut report, &mut touched).await?;
+            T::store(self, &mut tx, file, &chunk, &mut report, &mut touched).await?;
         }
         if k != total || rows.finish() != sha {
             return Err(file_changed(file));

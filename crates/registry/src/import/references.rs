@@ -1,17 +1,27 @@
 //! The relatives of cases who gave DNA (`sample_name,case_id,relationship,person_name,sex`).
 
-use formats::registry_csv::{ReferenceReader, ReferenceRow};
+use formats::registry_csv::{Date, ReferenceReader, ReferenceRow};
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-use super::stream::{HashedFile, hashed, text_stream};
+use super::stream::{HashedFile, text_stream};
 use super::{CsvRow, ImportReport, OpenFile, Touched, by_key, row_error};
 use crate::store::{insert_rows, rows_in};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
 impl CsvRow for ReferenceRow {
     const KIND: ImportKind = ImportKind::References;
+
+    type Reader<'a, 'f> = ReferenceReader<'a, HashedFile<'f>>;
+
+    fn reader<'a, 'f>(
+        file: &'a str,
+        input: HashedFile<'f>,
+        _today: Date,
+    ) -> Result<ReferenceReader<'a, HashedFile<'f>>> {
+        Ok(ReferenceReader::new(file, input)?)
+    }
 
     async fn store(
         registry: &Registry,
@@ -49,10 +59,7 @@ impl Registry {
         file: &str,
         open: &OpenFile<'f>,
     ) -> Result<ImportReport> {
-        let reader = || -> Result<ReferenceReader<'_, HashedFile<'f>>> {
-            Ok(ReferenceReader::new(file, hashed(file, open)?)?)
-        };
-        self.import_csv(actor, file, reader).await
+        self.import_csv::<ReferenceRow>(actor, file, open).await
     }
 
     /// Stores a chunk of reference rows as [`Registry::store_cases`] stores

@@ -236,13 +236,13 @@ impl Registry {
     /// The one shape of a registry CSV import (cases, references, found
     /// children), from a file opened by `open`, read twice as a stream,
     /// never whole. The first reading checks every row and hashes the file,
-    /// keeping nothing but what the reader keeps to refuse a repeated id;
-    /// then, under the write lock and in one
-    /// transaction, read again and stored a chunk at a time
-    /// ([`IMPORT_CHUNK`] rows) by its kind's [`CsvRow::store`]. A file that
-    /// changed between the two readings is refused; the import is recorded
-    /// and audited, what changed is searched (not for cases: a case is
-    /// searched once it has references) and everything commits at once.
+    /// keeping nothing but what the reader keeps to refuse a repeated id.
+    /// The second, under the write lock and in one transaction, stores the
+    /// rows a chunk at a time ([`IMPORT_CHUNK`] rows) by the kind's
+    /// [`CsvRow::store`]. A file that changed between the two readings is
+    /// refused; the import is recorded and audited, what changed is searched
+    /// (not for cases: a case is searched once it has references) and
+    /// everything commits at once.
     async fn import_csv<'f, T: CsvRow>(
         &self,
         actor: &str,

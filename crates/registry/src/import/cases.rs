@@ -4,8 +4,8 @@ use formats::registry_csv::{CaseReader, CaseRow, Date};
 use sqlx::{AnyConnection, Row};
 
 use super::stream::{HashedFile, text_stream};
-use super::{CsvRow, ImportReport, OpenFile, Touched, by_key, date, row_error};
-use crate::store::{insert_rows, real, rows_in};
+use super::{CsvRow, ImportReport, OpenFile, Touched, date, row_error, rows_by};
+use crate::store::{insert_rows, real};
 use crate::{ImportKind, Registry, Result};
 
 impl CsvRow for CaseRow {
@@ -63,16 +63,13 @@ impl Registry {
         report: &mut ImportReport,
     ) -> Result<()> {
         let ids: Vec<&str> = chunk.iter().map(|r| r.case_id.as_str()).collect();
-        let existing = by_key(
-            rows_in(&mut *tx, &ids, |list| {
-                format!(
-                    "SELECT case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon,
-                     child_name, missing_place, description FROM cases WHERE case_id IN ({list})"
-                )
-            })
-            .await?,
-            "case_id",
-        )?;
+        let existing = rows_by(&mut *tx, &ids, "case_id", |list| {
+            format!(
+                "SELECT case_id, child_sex, birth_from, birth_to, missing_date, missing_lat, missing_lon,
+                 child_name, missing_place, description FROM cases WHERE case_id IN ({list})"
+            )
+        })
+        .await?;
         let mut new: Vec<&CaseRow> = Vec::new();
         for row in chunk {
             let Some(r) = existing.get(&row.case_id) else {

@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 use super::stream::{HashedFile, text_stream};
-use super::{CsvRow, ImportReport, OpenFile, Touched, by_key, date, row_error};
+use super::{CsvRow, ImportReport, OpenFile, Touched, date, row_error, rows_by};
 use crate::store::{insert_rows, real, rows_in};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
@@ -70,30 +70,21 @@ impl Registry {
     ) -> Result<()> {
         let samples: Vec<&str> = chunk.iter().map(|r| r.sample_name.as_str()).collect();
         let found_ids: Vec<&str> = chunk.iter().map(|r| r.found_id.as_str()).collect();
-        let references = by_key(
-            rows_in(&mut *tx, &samples, |list| {
-                format!("SELECT sample_name FROM case_references WHERE sample_name IN ({list})")
-            })
-            .await?,
-            "sample_name",
-        )?;
-        let existing = by_key(
-            rows_in(&mut *tx, &found_ids, |list| {
-                format!(
-                    "SELECT found_id, sample_name, sex, age_min_days, age_max_days, found_date, found_lat, found_lon,
-                     institution, found_place, description FROM found_children WHERE found_id IN ({list})"
-                )
-            })
-            .await?,
-            "found_id",
-        )?;
-        let taken = by_key(
-            rows_in(&mut *tx, &samples, |list| {
-                format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
-            })
-            .await?,
-            "sample_name",
-        )?;
+        let references = rows_by(&mut *tx, &samples, "sample_name", |list| {
+            format!("SELECT sample_name FROM case_references WHERE sample_name IN ({list})")
+        })
+        .await?;
+        let existing = rows_by(&mut *tx, &found_ids, "found_id", |list| {
+            format!(
+                "SELECT found_id, sample_name, sex, age_min_days, age_max_days, found_date, found_lat, found_lon,
+                 institution, found_place, description FROM found_children WHERE found_id IN ({list})"
+            )
+        })
+        .await?;
+        let taken = rows_by(&mut *tx, &samples, "sample_name", |list| {
+            format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
+        })
+        .await?;
         let mut new: Vec<&FoundRow> = Vec::new();
         for row in chunk {
             if references.contains_key(&row.sample_name) {

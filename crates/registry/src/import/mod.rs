@@ -29,7 +29,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-use crate::store::{Event, append_audit};
+use crate::store::{Event, append_audit, rows_in};
 use crate::{ImportKind, Registry, RegistryError, Result};
 use stream::{CHUNK, HashedFile, HashedRows, file_changed, first_reading, hashed, next_chunk};
 
@@ -190,9 +190,20 @@ pub(crate) async fn sample_taken(
         .is_some())
 }
 
-/// Rows by the text of their column `key`.
-fn by_key(rows: Vec<AnyRow>, key: &str) -> Result<HashMap<String, AnyRow>> {
-    rows.into_iter()
+/// The rows `sql` selects for an `IN` list of `values` (as [`rows_in`]),
+/// by the text of their column `key`.
+async fn rows_by<'a, T>(
+    conn: &mut AnyConnection,
+    values: &'a [T],
+    key: &str,
+    sql: impl Fn(&str) -> String,
+) -> Result<HashMap<String, AnyRow>>
+where
+    T: sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + 'a,
+{
+    rows_in(conn, values, sql)
+        .await?
+        .into_iter()
         .map(|r| Ok((r.try_get::<String, _>(key)?, r)))
         .collect()
 }

@@ -8,8 +8,8 @@ use kinship::Sex;
 use sqlx::{AnyConnection, Row};
 
 use super::stream::{CHUNK, HashedFile, changed, hashed, next_chunk, read_error, text_stream};
-use super::{ImportReport, ImportStage, OpenFile, by_key, option_text, row_error};
-use crate::store::{insert_rows, rows_in};
+use super::{ImportReport, ImportStage, OpenFile, option_text, row_error, rows_by};
+use crate::store::insert_rows;
 use crate::stored::StoredProfile;
 use crate::{ImportKind, Registry, RegistryError, Result};
 
@@ -110,20 +110,16 @@ impl Registry {
                     .store_profiles(&mut tx, file, &chunk, lab, kit, &mut report)
                     .await?;
                 let samples: Vec<&str> = added.iter().map(|p| p.sample.as_str()).collect();
-                let as_ref = by_key(
-                    rows_in(&mut tx, &samples, |list| {
-                        format!("SELECT sample_name, case_ref FROM case_references WHERE sample_name IN ({list})")
-                    })
-                    .await?,
-                    "sample_name",
-                )?;
-                let as_found = by_key(
-                    rows_in(&mut tx, &samples, |list| {
-                        format!("SELECT sample_name, id FROM found_children WHERE sample_name IN ({list})")
-                    })
-                    .await?,
-                    "sample_name",
-                )?;
+                let as_ref = rows_by(&mut tx, &samples, "sample_name", |list| {
+                    format!("SELECT sample_name, case_ref FROM case_references WHERE sample_name IN ({list})")
+                })
+                .await?;
+                let as_found = rows_by(&mut tx, &samples, "sample_name", |list| {
+                    format!(
+                        "SELECT sample_name, id FROM found_children WHERE sample_name IN ({list})"
+                    )
+                })
+                .await?;
                 for sample in samples {
                     match (as_ref.get(sample), as_found.get(sample)) {
                         (Some(r), _) => cases.push(r.try_get::<i64, _>("case_ref")?),
@@ -279,13 +275,10 @@ impl Registry {
         report: &mut ImportReport,
     ) -> Result<Vec<&'c formats::genotypes::Profile>> {
         let samples: Vec<&str> = chunk.iter().map(|p| p.sample.as_str()).collect();
-        let existing = by_key(
-            rows_in(&mut *tx, &samples, |list| {
-                format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
-            })
-            .await?,
-            "sample_name",
-        )?;
+        let existing = rows_by(&mut *tx, &samples, "sample_name", |list| {
+            format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
+        })
+        .await?;
         let mut added = Vec::new();
         let mut new = Vec::new();
         for p in chunk {

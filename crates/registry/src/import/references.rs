@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 use super::stream::{HashedFile, text_stream};
-use super::{CsvRow, ImportReport, OpenFile, Touched, by_key, row_error};
+use super::{CsvRow, ImportReport, OpenFile, Touched, row_error, rows_by};
 use crate::store::{insert_rows, rows_in};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
@@ -76,31 +76,22 @@ impl Registry {
         touched: &mut Touched,
     ) -> Result<()> {
         let case_ids: Vec<&str> = chunk.iter().map(|r| r.case_id.as_str()).collect();
-        let cases = by_key(
-            rows_in(&mut *tx, &case_ids, |list| {
-                format!("SELECT case_id, id, child_sex FROM cases WHERE case_id IN ({list})")
-            })
-            .await?,
-            "case_id",
-        )?;
+        let cases = rows_by(&mut *tx, &case_ids, "case_id", |list| {
+            format!("SELECT case_id, id, child_sex FROM cases WHERE case_id IN ({list})")
+        })
+        .await?;
         let samples: Vec<&str> = chunk.iter().map(|r| r.sample_name.as_str()).collect();
-        let found = by_key(
-            rows_in(&mut *tx, &samples, |list| {
-                format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
-            })
-            .await?,
-            "sample_name",
-        )?;
-        let existing = by_key(
-            rows_in(&mut *tx, &samples, |list| {
-                format!(
-                    "SELECT sample_name, case_ref, relationship, sex, person_name
+        let found = rows_by(&mut *tx, &samples, "sample_name", |list| {
+            format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
+        })
+        .await?;
+        let existing = rows_by(&mut *tx, &samples, "sample_name", |list| {
+            format!(
+                "SELECT sample_name, case_ref, relationship, sex, person_name
                      FROM case_references WHERE sample_name IN ({list})"
-                )
-            })
-            .await?,
-            "sample_name",
-        )?;
+            )
+        })
+        .await?;
         let case_refs: Vec<i64> = cases
             .values()
             .map(|r| r.try_get::<i64, _>("id"))

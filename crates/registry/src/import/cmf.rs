@@ -32,7 +32,9 @@ use kinship::{Reference, Relative, Sex, case_pedigree};
 use sqlx::{AnyConnection, Row};
 
 use crate::import::Stored;
-use crate::import::{ImportReport, ImportStage, Sample, row_error, sample_taken, sha256_hex};
+use crate::import::{
+    ImportReport, ImportStage, Sample, Touched, row_error, sample_taken, sha256_hex,
+};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
 /// The names of relationships, for messages.
@@ -131,37 +133,19 @@ impl Registry {
             }
             stages(ImportStage::Storing { done: k + 1, total });
         }
-        stages(ImportStage::Stored {
-            added: report.added,
-        });
-        self.record_import(
-            &mut tx,
-            actor,
-            ImportKind::Cmf,
-            file,
-            &sha256_hex(text),
-            report.added,
-        )
-        .await?;
-        cases.sort_unstable();
-        cases.dedup();
-        stages(ImportStage::Searching {
-            cases: cases.len(),
-            found: found.len(),
-        });
-        let (new_candidates, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
-        let same_dna = state.same_dna.clone();
-        stages(ImportStage::Searched { new_candidates });
-        stages(ImportStage::Committing);
-        tx.commit().await?;
-        state.committed();
-        stages(ImportStage::Committed);
-        report.new_candidates = new_candidates;
         report.notes.push(format!(
             "{} references, {} found children and {} profiles added",
             added.references, added.found, added.profiles
         ));
-        report.tell_same_dna(&same_dna);
+        self.record_search_commit(
+            tx,
+            actor,
+            (ImportKind::Cmf, file, &sha256_hex(text)),
+            Touched { cases, found },
+            &mut report,
+            stages,
+        )
+        .await?;
         Ok(report)
     }
 

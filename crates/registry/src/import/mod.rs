@@ -211,9 +211,9 @@ where
 /// What the rows stored so far changed that the import searches: the cases
 /// given references and the found children added (row ids).
 #[derive(Default)]
-struct Touched {
-    cases: Vec<i64>,
-    found: Vec<i64>,
+pub(super) struct Touched {
+    pub(super) cases: Vec<i64>,
+    pub(super) found: Vec<i64>,
 }
 
 /// A row of a registry CSV file, as [`Registry::import_csv`] reads and
@@ -277,21 +277,52 @@ impl Registry {
         if k != total || rows.finish() != sha {
             return Err(file_changed(file));
         }
-        self.record_import(&mut tx, actor, kind, file, &sha, report.added)
-            .await?;
         if kind == ImportKind::Cases {
+            self.record_import(&mut tx, actor, kind, file, &sha, report.added)
+                .await?;
             tx.commit().await?;
             return Ok(report);
         }
+        self.record_search_commit(tx, actor, (kind, file, &sha), touched, &mut report, &|_| {})
+            .await?;
+        Ok(report)
+    }
+
+    /// The end of an import that changes what is searched, in its one
+    /// transaction: the import recorded and audited, the cases and found
+    /// children it changed searched and their candidates counted in the
+    /// report, the commit, the new index state live after it; `stages` is
+    /// told each step.
+    async fn record_search_commit(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        actor: &str,
+        (kind, file, sha): (ImportKind, &str, &str),
+        mut touched: Touched,
+        report: &mut ImportReport,
+        stages: &(dyn Fn(ImportStage) + Sync),
+    ) -> Result<()> {
+        stages(ImportStage::Stored {
+            added: report.added,
+        });
+        self.record_import(&mut tx, actor, kind, file, sha, report.added)
+            .await?;
         touched.cases.sort_unstable();
         touched.cases.dedup();
+        stages(ImportStage::Searching {
+            cases: touched.cases.len(),
+            found: touched.found.len(),
+        });
         let (n, state) = self
             .rematch_in(&mut tx, actor, &touched.cases, &touched.found)
             .await?;
         report.new_candidates = n;
         report.tell_same_dna(&state.same_dna);
+        stages(ImportStage::Searched { new_candidates: n });
+        stages(ImportStage::Committing);
         tx.commit().await?;
         state.committed();
-        Ok(report)
+        stages(ImportStage::Committed);
+        Ok(())
     }
 }

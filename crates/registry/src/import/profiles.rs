@@ -8,7 +8,7 @@ use kinship::Sex;
 use sqlx::{AnyConnection, Row};
 
 use super::stream::{CHUNK, HashedFile, changed, hashed, next_chunk, read_error, text_stream};
-use super::{ImportReport, ImportStage, OpenFile, option_text, row_error, rows_by};
+use super::{ImportReport, ImportStage, OpenFile, Touched, option_text, row_error, rows_by};
 use crate::store::insert_rows;
 use crate::stored::StoredProfile;
 use crate::{ImportKind, Registry, RegistryError, Result};
@@ -137,32 +137,16 @@ impl Registry {
                 return Err(changed(file, ReadError::NotTogether { line: 0 }));
             }
             let sha = profiles.into_inner().into_inner().finish();
-            stages(ImportStage::Stored {
-                added: report.added,
-            });
-            self.record_import(
-                &mut tx,
+            let touched = Touched { cases, found };
+            self.record_search_commit(
+                tx,
                 actor,
-                ImportKind::Profiles,
-                file,
-                &sha,
-                report.added,
+                (ImportKind::Profiles, file, &sha),
+                touched,
+                &mut report,
+                stages,
             )
             .await?;
-            cases.sort_unstable();
-            cases.dedup();
-            stages(ImportStage::Searching {
-                cases: cases.len(),
-                found: found.len(),
-            });
-            let (n, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
-            report.new_candidates = n;
-            report.tell_same_dna(&state.same_dna);
-            stages(ImportStage::Searched { new_candidates: n });
-            stages(ImportStage::Committing);
-            tx.commit().await?;
-            state.committed();
-            stages(ImportStage::Committed);
         }
         if unlinked > 0 {
             report.notes.push(format!(

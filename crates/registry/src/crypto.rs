@@ -165,6 +165,16 @@ impl Key {
         id
     }
 
+    /// A key for another purpose, derived from this one: HMAC-SHA256 of
+    /// `label` under it. Knowing the derived key tells nothing of this one.
+    pub(crate) fn derive(&self, label: &[u8]) -> [u8; 32] {
+        use hmac::{KeyInit, Mac};
+        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.bytes)
+            .expect("HMAC takes a key of any length");
+        mac.update(label);
+        mac.finalize().into_bytes().into()
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(&self.bytes.into())
     }

@@ -59,6 +59,7 @@ impl Registry {
             .await?
             .rows_affected();
         crate::same_dna::forget_case(&mut tx, case_ref).await?;
+        crate::search_terms::forget_case(&mut tx, case_ref).await?;
         let profiles = sqlx::query(
             "DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)",
         )

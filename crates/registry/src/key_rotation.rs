@@ -62,6 +62,8 @@ impl Registry {
         // The index snapshot is sealed with the old key: it is built anew
         // (with the new key) when next needed.
         crate::changes::delete_snapshots(&mut tx).await?;
+        // So are the search terms, which the old key made.
+        crate::search_terms::forget_all(&mut tx).await?;
         set_meta(&mut tx, "key_id", &new_key.id()).await?;
         append_audit(
             &mut tx,

@@ -518,31 +518,48 @@ impl Registry {
             .iter()
             .map(|r| r.try_get::<i64, _>("page_id"))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let items = if ids.is_empty() {
-            Vec::new()
-        } else {
-            let values: Vec<String> = (1..=ids.len())
-                .map(|i| format!("(${}, ${})", 2 * i - 1, 2 * i))
-                .collect();
-            let sql = format!(
-                "WITH page (pos, id) AS (VALUES {}) {CANDIDATE_COLUMNS} ORDER BY p.pos",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (pos, id) in ids.iter().enumerate() {
-                q = q.bind(pos as i64).bind(*id);
-            }
-            q.fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(read)
-                .collect::<Result<Vec<T>>>()?
-        };
         Ok(Page {
-            items,
+            items: self.candidates_in_order(&ids, read).await?,
             next: page.next,
             previous: page.previous,
         })
+    }
+
+    /// The candidates of these row ids (at most [`MAX_PAGE`]), read by
+    /// `read` in the order of `ids`.
+    async fn candidates_in_order<T>(
+        &self,
+        ids: &[i64],
+        read: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values: Vec<String> = (1..=ids.len())
+            .map(|i| format!("(${}, ${})", 2 * i - 1, 2 * i))
+            .collect();
+        let sql = format!(
+            "WITH page (pos, id) AS (VALUES {}) {CANDIDATE_COLUMNS} ORDER BY p.pos",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (pos, id) in ids.iter().enumerate() {
+            q = q.bind(pos as i64).bind(*id);
+        }
+        q.fetch_all(&self.pool).await?.iter().map(read).collect()
+    }
+
+    /// The candidates of these row ids with their category, in any number,
+    /// [`MAX_PAGE`] at a time.
+    pub(crate) async fn candidate_summaries_by_id(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<CandidateSummary>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_PAGE as usize) {
+            out.extend(self.candidates_in_order(chunk, candidate_summary).await?);
+        }
+        Ok(out)
     }
 
     /// One page of candidates, best first (ties by row id), after the row

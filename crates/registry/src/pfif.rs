@@ -645,6 +645,10 @@ impl Registry {
             },
         )
         .await?;
+        // The new cases' names and the changed ones' are found by search.
+        self.catch_up_terms(&mut tx).await?;
+        let key = self.search_key();
+        self.index_cases(&mut tx, &key, &updated_cases).await?;
         // A clone's new facts (its sex) change how its references are
         // compared, once a lab has typed them: searched again here.
         let (n, index) = self.rematch_in(&mut tx, actor, &updated_cases, &[]).await?;

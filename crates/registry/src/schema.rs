@@ -278,6 +278,23 @@ const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 10,
+        statements: &[
+            // Blind indexes of the encrypted names and places
+            // (`search_terms.rs`): a keyed hash of each word, the row it
+            // belongs to (a case, with its references' names, or a found
+            // child) and which field it is in. No plaintext.
+            "CREATE TABLE search_terms (
+            term {BLOB} NOT NULL,
+            kind TEXT NOT NULL,
+            owner {INT} NOT NULL,
+            field TEXT NOT NULL
+        )",
+            "CREATE INDEX search_terms_term ON search_terms (term)",
+            "CREATE INDEX search_terms_owner ON search_terms (kind, owner)",
+        ],
+    },
 ];
 
 impl Backend {

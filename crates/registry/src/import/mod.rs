@@ -142,6 +142,9 @@ impl Registry {
         sha: &str,
         added: usize,
     ) -> Result<()> {
+        // The names and places of the rows this import added are found by
+        // search once it commits.
+        self.catch_up_terms(&mut *conn).await?;
         sqlx::query("INSERT INTO imports (kind, file_name, sha256, rows_added, actor, imported_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(kind.name())
             .bind(file)

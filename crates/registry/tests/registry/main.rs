@@ -10,6 +10,7 @@ mod common;
 mod concurrency;
 mod coordinates;
 mod erasure;
+mod find;
 mod fuzz;
 mod hostile;
 mod imports;

@@ -61,6 +61,10 @@ async fn personal_data_is_encrypted_at_rest(db: &TestDb) {
         "Joseph Privatename",
         "scar on left knee",
         "Riverton",
+        // The words a search finds them by, as normalised.
+        "secretname",
+        "privatename",
+        "riverton",
     ];
     // A stored profile in clear would read ["D3S1358","15","16"].
     let genotype = "[\"D3S1358\",\"";

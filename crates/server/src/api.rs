@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use registry::{ImportKind, ImportReport, ReviewAction, Role};
+use registry::{ImportKind, ImportReport, ReviewAction, ReviewState, Role, SearchQuery};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -108,6 +108,7 @@ pub fn router() -> Router<Shared> {
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/alerts.pfif", get(alerts_pfif))
         .route("/api/v1/audit", get(audit))
+        .route("/api/v1/search", get(search))
         .route("/api/openapi.json", get(openapi))
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
@@ -352,6 +353,78 @@ async fn candidates(
         }
     };
     Ok(page_response("/api/v1/candidates", &q, limit, page))
+}
+
+fn unprocessable(message: String) -> AppError {
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+}
+
+/// A search's parameters: `q`, `case_status`, `found_status`, `status` (of
+/// candidates), `category`, `from`, `to` (YYYY-MM-DD), `limit` (per list, 1
+/// to 1000, default 25), `offset`. Empty ones are absent (a form sends them
+/// so); a bad one is refused, named.
+pub(crate) fn search_query(q: &HashMap<String, String>) -> Result<SearchQuery, AppError> {
+    let get = |name: &str| q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let date = |name: &str| {
+        get(name)
+            .map(|v| {
+                v.parse::<jiff::civil::Date>().map_err(|_| {
+                    unprocessable(format!("{name}: {v:?} is not a date like 2024-06-01"))
+                })
+            })
+            .transpose()
+    };
+    let whole = |name: &str, default: i64| {
+        get(name).map_or(Ok(default), |v| {
+            v.parse::<i64>()
+                .map_err(|_| unprocessable(format!("{name}: {v:?} is not a whole number")))
+        })
+    };
+    let candidate_status = get("status")
+        .map(|s| {
+            ReviewState::parse(s).ok_or_else(|| {
+                let names: Vec<&str> = ReviewState::ALL.iter().map(|s| s.name()).collect();
+                unprocessable(format!("status: {s:?} is not one of {}", names.join(", ")))
+            })
+        })
+        .transpose()?;
+    let category = get("category")
+        .map(|c| {
+            registry::Category::parse(c).ok_or_else(|| {
+                let names: Vec<&str> = registry::Category::ALL.iter().map(|c| c.name()).collect();
+                unprocessable(format!(
+                    "category: {c:?} is not one of {}",
+                    names.join(", ")
+                ))
+            })
+        })
+        .transpose()?;
+    Ok(SearchQuery {
+        text: get("q").unwrap_or_default().to_string(),
+        case_status: get("case_status").map(str::to_string),
+        found_status: get("found_status").map(str::to_string),
+        candidate_status,
+        category,
+        from: date("from")?,
+        to: date("to")?,
+        limit: whole("limit", SearchQuery::default().limit)?,
+        offset: whole("offset", 0)?,
+    })
+}
+
+/// `GET /api/v1/search`: `{"cases", "found", "candidates"}` and their counts.
+async fn search(
+    State(state): State<Shared>,
+    User(a): User,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let query = search_query(&q)?;
+    let actor = a.user.username.clone();
+    let found = off_runtime(state.registry.clone(), move |r| async move {
+        r.search(&actor, &query).await
+    })
+    .await?;
+    Ok(Json(json!(found)))
 }
 
 fn parse_id(id: &str) -> Result<i64, AppError> {

@@ -27,6 +27,7 @@ pub fn router() -> Router<Shared> {
         .route("/found/{found_id}", get(found_page))
         .route("/candidates/{id}", get(candidate_page))
         .route("/candidates/{id}/review", post(review_submit))
+        .route("/search", get(search_page))
         .route("/audit", get(audit_page))
         .route("/alerts", get(alerts_page))
 }
@@ -38,6 +39,8 @@ pub struct Nav {
     pub csrf: String,
     pub importer: bool,
     pub admin: bool,
+    /// An administrator or a case worker: the search.
+    pub staff: bool,
 }
 
 impl Nav {
@@ -49,6 +52,7 @@ impl Nav {
                 csrf: a.user.csrf.clone(),
                 importer: matches!(a.user.role, Role::Admin | Role::Lab | Role::Caseworker),
                 admin: a.user.role == Role::Admin,
+                staff: matches!(a.user.role, Role::Admin | Role::Caseworker),
             },
             None => Nav {
                 username: None,
@@ -56,6 +60,7 @@ impl Nav {
                 csrf: String::new(),
                 importer: false,
                 admin: false,
+                staff: false,
             },
         }
     }
@@ -480,6 +485,126 @@ struct DashboardTemplate {
     cases_pager: Pager,
     found: Vec<registry::ListEntry>,
     found_pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchTemplate {
+    nav: Nav,
+    /// The form as it was sent.
+    form: HashMap<String, String>,
+    /// Why the form was refused (shown in the page, the input kept).
+    error: Option<String>,
+    found: Option<registry::SearchResults>,
+    cases_pager: Pager,
+    found_pager: Pager,
+    candidates_pager: Pager,
+    case_statuses: Vec<(&'static str, String)>,
+    found_statuses: Vec<(&'static str, String)>,
+    review_states: Vec<(ReviewState, &'static str)>,
+    categories: Vec<(registry::Category, &'static str)>,
+}
+
+impl SearchTemplate {
+    fn value(&self, name: &str) -> &str {
+        self.form.get(name).map_or("", String::as_str)
+    }
+
+    fn selected(&self, name: &str, value: &str) -> bool {
+        self.value(name) == value
+    }
+}
+
+/// The links of a list of the search page, a page of `shown` rows from
+/// `offset` among `total`: the same search with another offset.
+fn offset_pager(
+    form: &HashMap<String, String>,
+    offset: i64,
+    limit: i64,
+    shown: usize,
+    total: usize,
+) -> Pager {
+    let link = |o: i64| {
+        let mut pairs: Vec<(&String, &String)> = form
+            .iter()
+            .filter(|(k, _)| k.as_str() != "offset")
+            .collect();
+        pairs.sort();
+        let mut q: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", crate::api::encode(k), crate::api::encode(v)))
+            .collect();
+        q.push(format!("offset={o}"));
+        format!("/search?{}", q.join("&"))
+    };
+    Pager {
+        previous: (offset > 0).then(|| link((offset - limit).max(0))),
+        next: ((offset + shown as i64) < total as i64).then(|| link(offset + limit)),
+        total: total as i64,
+        shown,
+    }
+}
+
+/// The search page: a form, and what it found in three lists.
+async fn search_page(
+    State(state): State<Shared>,
+    User(a): User,
+    axum::extract::Query(form): axum::extract::Query<HashMap<String, String>>,
+) -> PageResult {
+    let mut t = SearchTemplate {
+        nav: Nav::of(Some(&a)),
+        error: None,
+        found: None,
+        cases_pager: empty_pager(),
+        found_pager: empty_pager(),
+        candidates_pager: empty_pager(),
+        case_statuses: ["open", "candidate_found", "reunited", "closed"]
+            .into_iter()
+            .map(|s| (s, words::status(s)))
+            .collect(),
+        found_statuses: ["unidentified", "reunited"]
+            .into_iter()
+            .map(|s| (s, words::status(s)))
+            .collect(),
+        review_states: ReviewState::ALL
+            .into_iter()
+            .map(|s| (s, words::review(s)))
+            .collect(),
+        categories: registry::Category::ALL
+            .into_iter()
+            .map(|c| (c, words::category(c)))
+            .collect(),
+        form,
+    };
+    if !t.form.is_empty() {
+        match crate::api::search_query(&t.form) {
+            Err(e) => t.error = Some(e.message),
+            Ok(query) => {
+                let actor = a.user.username.clone();
+                let q = query.clone();
+                match crate::off_runtime(state.registry.clone(), move |r| async move {
+                    r.search(&actor, &q).await
+                })
+                .await
+                {
+                    Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+                        t.error = Some(e.message)
+                    }
+                    Err(e) => return Err(e.into()),
+                    Ok(found) => {
+                        let pager = |shown, total| {
+                            offset_pager(&t.form, query.offset, query.limit, shown, total)
+                        };
+                        t.cases_pager = pager(found.cases.len(), found.case_count);
+                        t.found_pager = pager(found.found.len(), found.found_count);
+                        t.candidates_pager = pager(found.candidates.len(), found.candidate_count);
+                        t.found = Some(found);
+                    }
+                }
+            }
+        }
+    }
+    Ok(render(&t))
 }
 
 fn empty_pager() -> Pager {

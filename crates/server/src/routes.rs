@@ -234,6 +234,13 @@ const FIXED: &[RouteSpec] = &[
     ),
     r(
         "GET",
+        "/api/v1/search",
+        Roles(STAFF),
+        Api,
+        "Find cases, found children and candidates: ?q= names, places (encrypted; found through keyed blind indexes of their words, any two characters of a Chinese name), ids and institutions (any part); every word must match. Filters: case_status, found_status, status (of candidates), category, from and to (YYYY-MM-DD: missing or found on those days). A page of each list: ?limit= (1-1000, default 25) and ?offset=. Answers {cases, case_count, found, found_count, candidates, candidate_count, too_short}",
+    ),
+    r(
+        "GET",
         "/api/v1/audit",
         Roles(ADMIN),
         Api,
@@ -302,6 +309,13 @@ const FIXED: &[RouteSpec] = &[
         Page,
         "multipart/form-data",
         "Upload a lab file",
+    ),
+    r(
+        "GET",
+        "/search",
+        Roles(STAFF),
+        Page,
+        "Search cases, found children and candidates",
     ),
     r("GET", "/audit", Roles(ADMIN), Page, "Audit page"),
     r("GET", "/alerts", Public, Page, "Public alerts"),

@@ -111,6 +111,18 @@ pub fn status(code: &str) -> String {
     }
 }
 
+/// Which field of a row a search matched.
+pub fn matched(field: &str) -> &'static str {
+    match field {
+        "name" => "Name 姓名",
+        "place" => "Place 地点",
+        "relative" => "A relative's name 亲属姓名",
+        "id" => "Number 编号",
+        "institution" => "Institution 机构",
+        _ => "Other 其他",
+    }
+}
+
 /// A candidate's category (README: "Case facts and the posterior").
 pub fn category(category: impl Borrow<Category>) -> &'static str {
     match category.borrow() {

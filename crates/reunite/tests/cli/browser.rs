@@ -179,6 +179,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
         candidate_url.clone(),
         format!("{base}/import"),
         format!("{base}/"),
+        format!("{base}/search?q=MC&case_status=open"),
     ] {
         b.goto(&page);
         let width = b.script("return document.documentElement.scrollWidth");

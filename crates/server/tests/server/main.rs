@@ -12,4 +12,5 @@ mod pfif;
 mod review;
 mod roles;
 mod same_dna;
+mod search;
 mod security;

@@ -112,6 +112,7 @@ async fn pages_show_words_not_codes() {
         ("/alerts".to_string(), &worker),
         ("/audit".to_string(), &admin),
         ("/import".to_string(), &admin),
+        (format!("/search?q={}", cand.case_id), &worker),
     ];
     let mut seen = Vec::new();
     for (path, token) in pages {

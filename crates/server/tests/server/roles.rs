@@ -80,6 +80,7 @@ const TABLE: &[Row] = &[
     ("GET", "/api/v1/alerts", Plain, [OK, OK, OK, OK, OK]),
     ("GET", "/api/v1/alerts.pfif", Plain, [OK, OK, OK, OK, OK]),
     ("GET", "/api/v1/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
+    ("GET", "/api/v1/search", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/api/openapi.json", Plain, [OK, OK, OK, OK, OK]),
     // Operations.
     ("GET", "/livez", Plain, [OK, OK, OK, OK, OK]),
@@ -104,6 +105,7 @@ const TABLE: &[Row] = &[
     ("POST", "/import", Kind("cmf"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("POST", "/import", Kind("frequencies"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("GET", "/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
+    ("GET", "/search", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/alerts", Plain, [OK, OK, OK, OK, OK]),
 ];
 

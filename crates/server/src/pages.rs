@@ -27,6 +27,7 @@ pub fn router() -> Router<Shared> {
         .route("/found/{found_id}", get(found_page))
         .route("/candidates/{id}", get(candidate_page))
         .route("/candidates/{id}/review", post(review_submit))
+        .route("/candidates/{id}/report", get(report_page))
         .route("/search", get(search_page))
         .route("/audit", get(audit_page))
         .route("/alerts", get(alerts_page))
@@ -942,8 +943,20 @@ async fn render_candidate(
     })
     .await?
     .ok_or_else(AppError::not_found)?;
-    let markers = d
-        .markers
+    let markers = marker_views(&d);
+    // Only the buttons this user may use.
+    let can_review = a.user.role == Role::Caseworker;
+    let allowed = registry::allowed_actions(
+        d.summary.status,
+        &a.user.username,
+        d.test_requested_by.as_deref(),
+    );
+    render_candidate_with(a, d, markers, can_review, allowed, notice)
+}
+
+/// The markers of a candidate, cells as text.
+fn marker_views(d: &CandidateDetail) -> Vec<MarkerView> {
+    d.markers
         .iter()
         .map(|m| MarkerView {
             marker: m.marker.clone(),
@@ -959,14 +972,17 @@ async fn render_candidate(
                 .unwrap_or_else(|| "–".into()),
             inconsistent: m.inconsistent,
         })
-        .collect();
-    // Only the buttons this user may use.
-    let can_review = a.user.role == Role::Caseworker;
-    let allowed = registry::allowed_actions(
-        d.summary.status,
-        &a.user.username,
-        d.test_requested_by.as_deref(),
-    );
+        .collect()
+}
+
+fn render_candidate_with(
+    a: &Auth,
+    d: CandidateDetail,
+    markers: Vec<MarkerView>,
+    can_review: bool,
+    allowed: Vec<ReviewAction>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
     let actions = allowed
         .iter()
         .filter(|x| !x.needs_reason())
@@ -1022,6 +1038,96 @@ async fn render_candidate(
         reasoned,
         four_eyes: four_eyes.filter(|_| can_review),
         notice,
+        d,
+    };
+    Ok(render(&t))
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportTemplate {
+    nav: Nav,
+    d: CandidateDetail,
+    lr_text: String,
+    /// The LR on the ENFSI scale, in English and Chinese.
+    scale: (String, String),
+    posterior_text: String,
+    facts: Vec<FactView>,
+    markers: Vec<MarkerView>,
+    drawing: String,
+    compatible_cases: String,
+    /// When the report was made (UTC).
+    made: String,
+    /// The steps that reviewed and confirmed the candidate: (what, who, when).
+    signatures: Vec<(&'static str, String, String)>,
+    /// Whether a second case worker has confirmed the match.
+    confirmed: bool,
+    /// The found child's and the family's references' profiles with the
+    /// same DNA as others.
+    same_dna: Vec<words::SameDnaWarning>,
+}
+
+/// The report of a candidate for police files and courts: the hypotheses,
+/// the LR and its words on the ENFSI scale, the posterior and its prior, the
+/// facts, the markers, the models, who reviewed and who confirmed. Printed
+/// as it is (the menu is not printed).
+async fn report_page(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let actor = a.user.username.clone();
+    let d = crate::off_runtime(state.registry.clone(), move |r| async move {
+        r.candidate_detail(&actor, id).await
+    })
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    // The latest step into each state that signs the review.
+    let signatures = [
+        (ReviewState::UnderReview, "Review started by · 开始审核"),
+        (
+            ReviewState::TestRequested,
+            "Confirmatory test requested by · 申请确认检测",
+        ),
+        (ReviewState::Confirmed, "Confirmed by · 确认"),
+        (ReviewState::Reunited, "Reunion recorded by · 记录团聚"),
+    ]
+    .into_iter()
+    .filter_map(|(state, what)| {
+        d.history
+            .iter()
+            .rev()
+            .find(|h| h.to == state)
+            .map(|h| (what, h.actor.clone(), words::timestamp(&h.at)))
+    })
+    .collect();
+    let confirmed = matches!(
+        d.summary.status,
+        ReviewState::Confirmed | ReviewState::Reunited
+    );
+    let t = ReportTemplate {
+        nav: Nav::of(Some(&a)),
+        lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
+        scale: words::enfsi(d.summary.lr),
+        posterior_text: d
+            .posterior
+            .map(words::percent)
+            .unwrap_or_else(|| "– (the facts rule it out · 案件事实已排除)".into()),
+        facts: fact_views(&d),
+        markers: marker_views(&d),
+        drawing: drawing::case_drawing(&d.case, Some(&d.found.found_id)),
+        compatible_cases: words::count(d.compatible_cases),
+        made: words::timestamp(&registry::audit::now_rfc3339()),
+        signatures,
+        confirmed,
+        same_dna: d
+            .found
+            .same_dna
+            .iter()
+            .chain(&d.case.same_dna)
+            .map(words::same_dna)
+            .collect(),
         d,
     };
     Ok(render(&t))

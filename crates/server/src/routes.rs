@@ -295,6 +295,13 @@ const FIXED: &[RouteSpec] = &[
         Page,
         "Candidate page",
     ),
+    r(
+        "GET",
+        "/candidates/{id}/report",
+        Roles(STAFF),
+        Page,
+        "A candidate's report for police files and courts: hypotheses, LR and its ENFSI verbal equivalent, posterior and prior, facts, markers, method, who reviewed and who confirmed; printable",
+    ),
     post(
         "/candidates/{id}/review",
         Roles(REVIEWERS),

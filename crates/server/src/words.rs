@@ -295,6 +295,49 @@ pub fn lr(lr: f64, log10: f64) -> String {
     format!("{mantissa:.1} × {}", power_of_ten(exp as i64))
 }
 
+/// The ENFSI scale's steps: the lowest LR of each and its words.
+const ENFSI: [(f64, &str, &str); 6] = [
+    (2.0, "weak support", "弱支持"),
+    (10.0, "moderate support", "中等支持"),
+    (100.0, "moderately strong support", "较强支持"),
+    (1_000.0, "strong support", "强支持"),
+    (10_000.0, "very strong support", "很强支持"),
+    (1_000_000.0, "extremely strong support", "极强支持"),
+];
+
+/// An LR's verbal equivalent on the ENFSI scale (ENFSI Guideline for
+/// Evaluative Reporting in Forensic Science, 2015: 2-10 weak, 10-100
+/// moderate, 100-1,000 moderately strong, 1,000-10,000 strong,
+/// 10,000-1,000,000 very strong, above extremely strong support), as one
+/// sentence in English and one in Chinese. The first hypothesis is that the
+/// child is the family's; an LR below 1 supports the second by 1/LR; from
+/// 1/2 to 2 the findings support neither.
+pub fn enfsi(lr: f64) -> (String, String) {
+    let (strength, first) = if lr >= 1.0 {
+        (lr, true)
+    } else {
+        (1.0 / lr, false)
+    };
+    match ENFSI.iter().rev().find(|(from, _, _)| strength >= *from) {
+        None => (
+            "The DNA findings support neither hypothesis rather than the other.".into(),
+            "DNA结果对两个假设均无倾向性支持。".into(),
+        ),
+        Some((_, en, zh)) => {
+            let (a, b, za, zb) = match first {
+                true => ("first", "second", "一", "二"),
+                false => ("second", "first", "二", "一"),
+            };
+            (
+                format!(
+                    "The DNA findings provide {en} for the {a} hypothesis rather than the {b}."
+                ),
+                format!("DNA结果对假设{za}（相对于假设{zb}）提供{zh}。"),
+            )
+        }
+    }
+}
+
 /// A candidate's LR, as [`lr`].
 pub fn lr_of(c: &registry::CandidateSummary) -> String {
     lr(c.lr, c.log10_lr)
@@ -504,6 +547,39 @@ pub fn error(status: u16) -> (&'static str, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ENFSI scale's steps, at and around their bounds, either way round.
+    #[test]
+    fn lrs_in_words_on_the_enfsi_scale() {
+        let en = |lr: f64| enfsi(lr).0;
+        for (lr, words) in [
+            (1.0, "support neither"),
+            (1.99, "support neither"),
+            (2.0, "weak support for the first"),
+            (9.9, "weak support for the first"),
+            (10.0, "moderate support for the first"),
+            (999.0, "moderately strong support for the first"),
+            (1_000.0, "strong support for the first"),
+            (10_000.0, "very strong support for the first"),
+            (999_999.0, "very strong support for the first"),
+            (1e6, "extremely strong support for the first"),
+            (1e30, "extremely strong support for the first"),
+            (0.6, "support neither"),
+            (0.5, "weak support for the second"),
+            (1e-3, "strong support for the second"),
+            (0.0, "extremely strong support for the second"),
+        ] {
+            assert!(en(lr).contains(words), "{lr}: {}", en(lr));
+        }
+        assert_eq!(
+            enfsi(1e5).1,
+            "DNA结果对假设一（相对于假设二）提供很强支持。"
+        );
+        assert_eq!(
+            enfsi(0.05).1,
+            "DNA结果对假设二（相对于假设一）提供中等支持。"
+        );
+    }
 
     /// The note under a large registry's chart: the count in words, with
     /// separators, and the floor as an LR.

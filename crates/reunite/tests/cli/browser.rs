@@ -180,6 +180,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
         format!("{base}/import"),
         format!("{base}/"),
         format!("{base}/search?q=MC&case_status=open"),
+        format!("{candidate_url}/report"),
     ] {
         b.goto(&page);
         let width = b.script("return document.documentElement.scrollWidth");

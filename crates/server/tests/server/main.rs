@@ -9,6 +9,7 @@ mod login;
 mod pages;
 mod paging;
 mod pfif;
+mod report;
 mod review;
 mod roles;
 mod same_dna;

@@ -105,6 +105,7 @@ const TABLE: &[Row] = &[
     ("POST", "/import", Kind("cmf"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("POST", "/import", Kind("frequencies"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("GET", "/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
+    ("GET", "/candidates/{id}/report", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/search", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/alerts", Plain, [OK, OK, OK, OK, OK]),
 ];

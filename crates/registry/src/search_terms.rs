@@ -288,7 +288,8 @@ fn push_terms(
 }
 
 async fn insert_terms(conn: &mut AnyConnection, rows: &mut Vec<TermRow>) -> Result<()> {
-    // A word in two references' names of one case is one term row.
+    // A word twice in one chunk's names of one case is one term row (a
+    // later reference may add it again: a search counts the case once).
     rows.sort_by(|a, b| (&a.term, a.owner, a.field).cmp(&(&b.term, b.owner, b.field)));
     rows.dedup_by(|a, b| {
         a.term == b.term && a.owner == b.owner && a.field == b.field && a.kind == b.kind
@@ -369,24 +370,13 @@ impl Registry {
                 }
             }
         };
-        let mut cases = ids(
+        let cases = ids(
             &mut *conn,
             "SELECT id FROM cases WHERE id > $1 AND id <= $2",
             from.cases,
             now.cases,
         )
         .await?;
-        cases.extend(
-            ids(
-                &mut *conn,
-                "SELECT DISTINCT case_ref FROM case_references WHERE id > $1 AND id <= $2",
-                from.references,
-                now.references,
-            )
-            .await?,
-        );
-        cases.sort_unstable();
-        cases.dedup();
         let found = ids(
             &mut *conn,
             "SELECT id FROM found_children WHERE id > $1 AND id <= $2",
@@ -394,7 +384,16 @@ impl Registry {
             now.found,
         )
         .await?;
+        // A new case is indexed whole, its references' names with it; a
+        // new reference of a case indexed before adds its name's terms.
         self.index_cases(&mut *conn, &key, &cases).await?;
+        self.index_new_references(
+            &mut *conn,
+            &key,
+            (from.references, now.references),
+            from.cases,
+        )
+        .await?;
         self.index_found(&mut *conn, &key, &found).await?;
         set_meta(&mut *conn, "search_terms", &now.text()).await?;
         Ok((cases.len(), found.len()))
@@ -471,6 +470,46 @@ impl Registry {
                 push_terms(&mut terms, key, "case", r.try_get("case_ref")?, "relative", name);
             }
             insert_terms(&mut *conn, &mut terms).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds the terms of the references with ids in `(after, upto]` whose
+    /// case is at or below `old_cases` (a newer case was indexed whole).
+    async fn index_new_references(
+        &self,
+        conn: &mut AnyConnection,
+        key: &SearchKey,
+        (after, upto): (i64, i64),
+        old_cases: i64,
+    ) -> Result<()> {
+        let mut lo = after;
+        while lo < upto {
+            let hi = (lo + CHUNK as i64).min(upto);
+            let mut terms = Vec::new();
+            for r in sqlx::query(
+                "SELECT sample_name, case_ref, person_name FROM case_references
+                 WHERE id > $1 AND id <= $2 AND case_ref <= $3",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(old_cases)
+            .fetch_all(&mut *conn)
+            .await?
+            {
+                let sample: String = r.try_get("sample_name")?;
+                let name = self.open_column("case_references", "person_name", &sample, &r)?;
+                push_terms(
+                    &mut terms,
+                    key,
+                    "case",
+                    r.try_get("case_ref")?,
+                    "relative",
+                    name,
+                );
+            }
+            insert_terms(&mut *conn, &mut terms).await?;
+            lo = hi;
         }
         Ok(())
     }

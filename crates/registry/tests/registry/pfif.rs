@@ -277,6 +277,19 @@ async fn newer_versions_update_and_broken_files_change_nothing(db: &TestDb) {
     assert_eq!(case.child_name.as_deref(), Some("Zoë Ana"));
     assert_eq!(case.missing_place.as_deref(), Some("near the bus station"));
     assert_eq!(case.facts.missing_date.as_deref(), Some("2024-12-24"));
+    // The case's new place is found by search: its terms were written again.
+    let found = r
+        .search(
+            "t",
+            &registry::SearchQuery {
+                text: "bus station".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ids: Vec<&str> = found.cases.iter().map(|c| c.case_id.as_str()).collect();
+    assert_eq!(ids, [id.as_str()]);
     // The older version is ignored.
     let rep = r.import_pfif("t", "v1.xml", &v1).await.unwrap();
     assert_eq!((rep.added, rep.unchanged), (0, 1));

@@ -826,7 +826,7 @@ impl Registry {
         let page = self
             .page_of(
                 ALERTS,
-                ", t.case_id, t.child_sex, t.missing_date, t.missing_lat, t.missing_lon, t.description",
+                ", t.case_id, t.child_name, t.child_sex, t.birth_from, t.birth_to, t.missing_date, t.missing_lat, t.missing_lon, t.description",
                 "cases",
                 vec![ALERT_CONDITION.into()],
                 Vec::new(),

@@ -111,7 +111,7 @@ fn add_years(d: Date, years: i32) -> Date {
 }
 
 /// Whole years from `birth` to `at`.
-fn age_years(birth: Date, at: Date) -> i64 {
+pub(crate) fn age_years(birth: Date, at: Date) -> i64 {
     let mut years = i64::from(at.year()) - i64::from(birth.year());
     if (at.month(), at.day()) < (birth.month(), birth.day()) {
         years -= 1;

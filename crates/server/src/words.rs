@@ -111,6 +111,16 @@ pub fn status(code: &str) -> String {
     }
 }
 
+/// An age in whole years, at least and at most: "now 3 years old · 现年3岁".
+pub fn years_old(min: i64, max: i64) -> String {
+    match (min, max) {
+        (0, 0) => "now under a year old · 现不满1岁".into(),
+        (1, 1) => "now 1 year old · 现年1岁".into(),
+        (a, b) if a == b => format!("now {a} years old · 现年{a}岁"),
+        (a, b) => format!("now {a} to {b} years old · 现年{a}至{b}岁"),
+    }
+}
+
 /// Which field of a row a search matched.
 pub fn matched(field: &str) -> &'static str {
     match field {

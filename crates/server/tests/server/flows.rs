@@ -225,6 +225,25 @@ async fn public_alerts_show_no_dna() {
     let api = app.get("/api/v1/alerts", None).await;
     assert_eq!(api.status, 200);
     assert_eq!(api.json().as_array().unwrap().len(), 1);
+    // What the PFIF feed shows: the name, the date of birth and the age.
+    let row = app
+        .scenario
+        .cases_csv
+        .lines()
+        .find(|l| l.starts_with(&format!("{},", app.other_case)))
+        .unwrap();
+    let field = |i: usize| row.split(',').nth(i).unwrap();
+    let (name, from, to) = (field(1), field(3), field(4));
+    let alert = &api.json()[0];
+    assert_eq!(alert["child_name"], name, "{alert}");
+    // The narrowest date holding the birth range: 2019, 2019-05, 2019-05-12.
+    let born = alert["born"].as_str().unwrap();
+    assert!(
+        from.starts_with(born) && to.starts_with(born),
+        "{from} {to} {alert}"
+    );
+    assert!(alert["age_years"][0].is_i64(), "{alert}");
+    assert!(page.body.contains(name) && page.body.contains(&format!("Born · 出生 {born}")));
     let samples: Vec<String> = app
         .scenario
         .profiles_tsv

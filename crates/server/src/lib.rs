@@ -13,6 +13,7 @@ pub mod auth;
 pub mod drawing;
 pub mod metrics;
 pub mod pages;
+pub mod register;
 pub mod routes;
 pub mod svg;
 pub mod words;

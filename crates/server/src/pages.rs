@@ -29,6 +29,10 @@ pub fn router() -> Router<Shared> {
         .route("/candidates/{id}/review", post(review_submit))
         .route("/candidates/{id}/report", get(report_page))
         .route("/search", get(search_page))
+        .route(
+            "/register",
+            get(crate::register::register_page).post(crate::register::register_submit),
+        )
         .route("/audit", get(audit_page))
         .route("/alerts", get(alerts_page))
 }
@@ -45,7 +49,7 @@ pub struct Nav {
 }
 
 impl Nav {
-    fn of(auth: Option<&Auth>) -> Nav {
+    pub(crate) fn of(auth: Option<&Auth>) -> Nav {
         match auth {
             Some(a) => Nav {
                 username: Some(a.user.username.clone()),
@@ -100,7 +104,7 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -127,7 +131,7 @@ pub struct Retry {
     pub reason: String,
 }
 
-fn render<T: Template>(t: &T) -> Response {
+pub(crate) fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(_) => {
@@ -261,7 +265,7 @@ pub async fn not_found(
     )
 }
 
-fn check_csrf(a: &Auth, sent: Option<&String>) -> Result<(), PageError> {
+pub(crate) fn check_csrf(a: &Auth, sent: Option<&String>) -> Result<(), PageError> {
     match sent {
         Some(s) if auth::same_secret(s, &a.user.csrf) => Ok(()),
         _ => Err(AppError::new(
@@ -272,7 +276,7 @@ fn check_csrf(a: &Auth, sent: Option<&String>) -> Result<(), PageError> {
     }
 }
 
-fn parse_form(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn parse_form(body: &[u8]) -> HashMap<String, String> {
     url_decode_pairs(body)
 }
 

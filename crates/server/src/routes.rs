@@ -309,6 +309,20 @@ const FIXED: &[RouteSpec] = &[
         "application/x-www-form-urlencoded",
         "A review decision",
     ),
+    r(
+        "GET",
+        "/register",
+        Roles(STAFF),
+        Page,
+        "Forms to register one missing child, one relative or one found child",
+    ),
+    post(
+        "/register",
+        Roles(STAFF),
+        Page,
+        "application/x-www-form-urlencoded",
+        "Register one missing child, relative or found child (the kind's CSV columns as fields; a refusal shows the form again with what was typed)",
+    ),
     r("GET", "/import", Roles(IMPORTERS), Page, "Import page"),
     post(
         "/import",

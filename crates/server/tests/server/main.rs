@@ -9,6 +9,7 @@ mod login;
 mod pages;
 mod paging;
 mod pfif;
+mod register;
 mod report;
 mod review;
 mod roles;

@@ -107,6 +107,8 @@ const TABLE: &[Row] = &[
     ("GET", "/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
     ("GET", "/candidates/{id}/report", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/search", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("GET", "/register", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("POST", "/register", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
     ("GET", "/alerts", Plain, [OK, OK, OK, OK, OK]),
 ];
 

@@ -181,6 +181,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
         format!("{base}/"),
         format!("{base}/search?q=MC&case_status=open"),
         format!("{candidate_url}/report"),
+        format!("{base}/register"),
     ] {
         b.goto(&page);
         let width = b.script("return document.documentElement.scrollWidth");

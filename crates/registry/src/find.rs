@@ -383,41 +383,50 @@ impl Registry {
         Ok((total, page))
     }
 
+    /// The rows `select` reads (`... WHERE id IN (list)` is added) of a
+    /// page's ids, each made by `make` with the fields it matched, in the
+    /// page's order.
+    async fn page_rows<T>(
+        &self,
+        conn: &mut AnyConnection,
+        rows: &[(i64, Matched)],
+        select: &str,
+        make: impl Fn(&sqlx::any::AnyRow, Matched) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let matched: BTreeMap<i64, &Matched> = rows.iter().map(|(i, m)| (*i, m)).collect();
+        let mut by_id = BTreeMap::new();
+        for r in rows_in(&mut *conn, &ids, |list| {
+            format!("{select} WHERE id IN ({list})")
+        })
+        .await?
+        {
+            let id: i64 = r.try_get("id")?;
+            let m = matched.get(&id).map(|m| (*m).clone()).unwrap_or_default();
+            by_id.insert(id, make(&r, m)?);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
     async fn case_hits(
         &self,
         conn: &mut AnyConnection,
         rows: &[(i64, Matched)],
     ) -> Result<Vec<CaseHit>> {
-        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let mut by_id = BTreeMap::new();
-        for r in rows_in(&mut *conn, &ids, |list| {
-            format!("SELECT id, case_id, status, missing_date, child_name, missing_place FROM cases WHERE id IN ({list})")
-        })
-        .await?
-        {
+        let select =
+            "SELECT id, case_id, status, missing_date, child_name, missing_place FROM cases";
+        self.page_rows(conn, rows, select, |r, matched| {
             let case_id: String = r.try_get("case_id")?;
-            let id: i64 = r.try_get("id")?;
-            by_id.insert(
-                id,
-                CaseHit {
-                    child_name: self.open_column("cases", "child_name", &case_id, &r)?,
-                    missing_place: self.open_column("cases", "missing_place", &case_id, &r)?,
-                    status: r.try_get("status")?,
-                    missing_date: r.try_get("missing_date")?,
-                    case_id,
-                    matched: Matched::new(),
-                },
-            );
-        }
-        Ok(rows
-            .iter()
-            .filter_map(|(id, m)| {
-                by_id.remove(id).map(|mut h| {
-                    h.matched = m.clone();
-                    h
-                })
+            Ok(CaseHit {
+                child_name: self.open_column("cases", "child_name", &case_id, r)?,
+                missing_place: self.open_column("cases", "missing_place", &case_id, r)?,
+                status: r.try_get("status")?,
+                missing_date: r.try_get("missing_date")?,
+                case_id,
+                matched,
             })
-            .collect())
+        })
+        .await
     }
 
     async fn found_hits(
@@ -425,36 +434,20 @@ impl Registry {
         conn: &mut AnyConnection,
         rows: &[(i64, Matched)],
     ) -> Result<Vec<FoundHit>> {
-        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let mut by_id = BTreeMap::new();
-        for r in rows_in(&mut *conn, &ids, |list| {
-            format!("SELECT id, found_id, status, found_date, institution, found_place FROM found_children WHERE id IN ({list})")
-        })
-        .await?
-        {
+        let select =
+            "SELECT id, found_id, status, found_date, institution, found_place FROM found_children";
+        self.page_rows(conn, rows, select, |r, matched| {
             let found_id: String = r.try_get("found_id")?;
-            let id: i64 = r.try_get("id")?;
-            by_id.insert(
-                id,
-                FoundHit {
-                    found_place: self.open_column("found_children", "found_place", &found_id, &r)?,
-                    status: r.try_get("status")?,
-                    institution: r.try_get("institution")?,
-                    found_date: r.try_get("found_date")?,
-                    found_id,
-                    matched: Matched::new(),
-                },
-            );
-        }
-        Ok(rows
-            .iter()
-            .filter_map(|(id, m)| {
-                by_id.remove(id).map(|mut h| {
-                    h.matched = m.clone();
-                    h
-                })
+            Ok(FoundHit {
+                found_place: self.open_column("found_children", "found_place", &found_id, r)?,
+                status: r.try_get("status")?,
+                institution: r.try_get("institution")?,
+                found_date: r.try_get("found_date")?,
+                found_id,
+                matched,
             })
-            .collect())
+        })
+        .await
     }
 
     /// The candidates of the cases and found children matched (every

@@ -958,6 +958,24 @@ async fn render_candidate(
     render_candidate_with(a, d, markers, can_review, allowed, notice)
 }
 
+/// The warnings of the found child's and the family's references' profiles
+/// with the same DNA as others.
+fn same_dna_warnings(d: &CandidateDetail) -> Vec<words::SameDnaWarning> {
+    d.found
+        .same_dna
+        .iter()
+        .chain(&d.case.same_dna)
+        .map(words::same_dna)
+        .collect()
+}
+
+/// The posterior as people read it, or why there is none.
+fn posterior_text(d: &CandidateDetail) -> String {
+    d.posterior
+        .map(words::percent)
+        .unwrap_or_else(|| "– (the facts rule it out · 案件事实已排除)".into())
+}
+
 /// The markers of a candidate, cells as text.
 fn marker_views(d: &CandidateDetail) -> Vec<MarkerView> {
     d.markers
@@ -1017,19 +1035,10 @@ fn render_candidate_with(
         words::count(d.compatible_cases),
     );
     let t = CandidateTemplate {
-        same_dna: d
-            .found
-            .same_dna
-            .iter()
-            .chain(&d.case.same_dna)
-            .map(words::same_dna)
-            .collect(),
+        same_dna: same_dna_warnings(&d),
         nav: Nav::of(Some(a)),
         lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
-        posterior_text: d
-            .posterior
-            .map(words::percent)
-            .unwrap_or_else(|| "– (the facts rule it out · 案件事实已排除)".into()),
+        posterior_text: posterior_text(&d),
         facts: fact_views(&d),
         markers,
         drawing,
@@ -1114,10 +1123,7 @@ async fn report_page(
         nav: Nav::of(Some(&a)),
         lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
         scale: words::enfsi(d.summary.lr),
-        posterior_text: d
-            .posterior
-            .map(words::percent)
-            .unwrap_or_else(|| "– (the facts rule it out · 案件事实已排除)".into()),
+        posterior_text: posterior_text(&d),
         facts: fact_views(&d),
         markers: marker_views(&d),
         drawing: drawing::case_drawing(&d.case, Some(&d.found.found_id)),
@@ -1125,13 +1131,7 @@ async fn report_page(
         made: words::timestamp(&registry::audit::now_rfc3339()),
         signatures,
         confirmed,
-        same_dna: d
-            .found
-            .same_dna
-            .iter()
-            .chain(&d.case.same_dna)
-            .map(words::same_dna)
-            .collect(),
+        same_dna: same_dna_warnings(&d),
         d,
     };
     Ok(render(&t))

@@ -356,6 +356,7 @@ pub fn app(state: Shared) -> Router {
     Router::new()
         .merge(api::router())
         .merge(pages::router())
+        .merge(register::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(big)
         .fallback(pages::not_found)

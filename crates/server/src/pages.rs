@@ -29,10 +29,6 @@ pub fn router() -> Router<Shared> {
         .route("/candidates/{id}/review", post(review_submit))
         .route("/candidates/{id}/report", get(report_page))
         .route("/search", get(search_page))
-        .route(
-            "/register",
-            get(crate::register::register_page).post(crate::register::register_submit),
-        )
         .route("/audit", get(audit_page))
         .route("/alerts", get(alerts_page))
 }

@@ -195,6 +195,14 @@ fn allowed(kind: ImportKind, role: registry::Role) -> bool {
     kind.roles().contains(&role)
 }
 
+/// The routes of the forms.
+pub fn router() -> axum::Router<Shared> {
+    axum::Router::new().route(
+        "/register",
+        axum::routing::get(register_page).post(register_submit),
+    )
+}
+
 pub async fn register_page(User(a): User) -> PageResult {
     let forms = forms()
         .into_iter()

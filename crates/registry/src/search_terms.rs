@@ -248,6 +248,17 @@ async fn highest(conn: &mut AnyConnection, key_id: &str) -> Result<TermsState> {
     })
 }
 
+/// The terms' state as meta records it, and as the rows are now under `key`.
+async fn terms_state(
+    conn: &mut AnyConnection,
+    key: &SearchKey,
+) -> Result<(Option<TermsState>, TermsState)> {
+    let recorded = get_meta(&mut *conn, "search_terms")
+        .await?
+        .and_then(|t| TermsState::parse(&t));
+    Ok((recorded, highest(&mut *conn, &key.id).await?))
+}
+
 async fn ids(conn: &mut AnyConnection, sql: &str, after: i64, upto: i64) -> Result<Vec<i64>> {
     sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
         .bind(after)
@@ -339,11 +350,8 @@ impl Registry {
 
     /// Whether every row has its terms under this key (a read, no lock).
     pub(crate) async fn terms_current(&self, conn: &mut AnyConnection) -> Result<bool> {
-        let key = self.search_key();
-        let state = get_meta(&mut *conn, "search_terms")
-            .await?
-            .and_then(|t| TermsState::parse(&t));
-        Ok(state == Some(highest(&mut *conn, &key.id).await?))
+        let (recorded, now) = terms_state(&mut *conn, &self.search_key()).await?;
+        Ok(recorded == Some(now))
     }
 
     /// Indexes the rows added since the terms' state (everything when the
@@ -351,11 +359,8 @@ impl Registry {
     /// transaction. Returns how many cases and found children were indexed.
     pub(crate) async fn catch_up_terms(&self, conn: &mut AnyConnection) -> Result<(usize, usize)> {
         let key = self.search_key();
-        let now = highest(&mut *conn, &key.id).await?;
-        let state = get_meta(&mut *conn, "search_terms")
-            .await?
-            .and_then(|t| TermsState::parse(&t));
-        let from = match state {
+        let (recorded, now) = terms_state(&mut *conn, &key).await?;
+        let from = match recorded {
             Some(s) if s == now => return Ok((0, 0)),
             Some(s) if s.key_id == key.id => s,
             _ => {

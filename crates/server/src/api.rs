@@ -328,16 +328,11 @@ async fn candidates(
         found_id: q.get("found").cloned(),
         case_id: q.get("case").cloned(),
     };
-    let category = match q.get("category").filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => Some(registry::Category::parse(c).ok_or_else(|| {
-            let names: Vec<&str> = registry::Category::ALL.iter().map(|c| c.name()).collect();
-            AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("category: {c:?} is not one of {}", names.join(", ")),
-            )
-        })?),
-    };
+    let category = q
+        .get("category")
+        .filter(|c| !c.is_empty())
+        .map(|c| category_param(c))
+        .transpose()?;
     let page = match category {
         None => {
             state
@@ -353,6 +348,31 @@ async fn candidates(
         }
     };
     Ok(page_response("/api/v1/candidates", &q, limit, page))
+}
+
+/// A `category` parameter, or 422 listing the categories.
+fn category_param(c: &str) -> Result<registry::Category, AppError> {
+    registry::Category::parse(c).ok_or_else(|| {
+        let names: Vec<&str> = registry::Category::ALL.iter().map(|c| c.name()).collect();
+        unprocessable(format!(
+            "category: {c:?} is not one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// A candidate as its page and the API show it, read off the async runtime
+/// for `actor` (audited); `None` when there is no such candidate.
+pub(crate) async fn candidate_detail(
+    state: &Shared,
+    actor: &str,
+    id: i64,
+) -> Result<Option<registry::CandidateDetail>, AppError> {
+    let actor = actor.to_string();
+    off_runtime(state.registry.clone(), move |r| async move {
+        r.candidate_detail(&actor, id).await
+    })
+    .await
 }
 
 fn unprocessable(message: String) -> AppError {
@@ -388,17 +408,7 @@ pub(crate) fn search_query(q: &HashMap<String, String>) -> Result<SearchQuery, A
             })
         })
         .transpose()?;
-    let category = get("category")
-        .map(|c| {
-            registry::Category::parse(c).ok_or_else(|| {
-                let names: Vec<&str> = registry::Category::ALL.iter().map(|c| c.name()).collect();
-                unprocessable(format!(
-                    "category: {c:?} is not one of {}",
-                    names.join(", ")
-                ))
-            })
-        })
-        .transpose()?;
+    let category = get("category").map(category_param).transpose()?;
     Ok(SearchQuery {
         text: get("q").unwrap_or_default().to_string(),
         case_status: get("case_status").map(str::to_string),
@@ -437,12 +447,8 @@ async fn candidate(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let id = parse_id(&id)?;
-    let actor = a.user.username.clone();
-    let detail = off_runtime(state.registry.clone(), move |r| async move {
-        r.candidate_detail(&actor, id).await
-    })
-    .await?;
-    detail
+    candidate_detail(&state, &a.user.username, id)
+        .await?
         .map(|d| Json(candidate_json(&d)))
         .ok_or_else(AppError::not_found)
 }
@@ -520,12 +526,9 @@ async fn review(
         Err(e @ registry::RegistryError::Stale { .. }) => {
             // 409 with the candidate as it is now.
             let message = e.to_string();
-            let actor = a.user.username.clone();
-            let now = off_runtime(state.registry.clone(), move |r| async move {
-                r.candidate_detail(&actor, id).await
-            })
-            .await?
-            .ok_or_else(AppError::not_found)?;
+            let now = candidate_detail(&state, &a.user.username, id)
+                .await?
+                .ok_or_else(AppError::not_found)?;
             Ok((
                 StatusCode::CONFLICT,
                 Json(json!({"error": message, "candidate": candidate_json(&now)})),

@@ -937,12 +937,9 @@ async fn render_candidate(
     id: i64,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
-    let actor = a.user.username.clone();
-    let d = crate::off_runtime(state.registry.clone(), move |r| async move {
-        r.candidate_detail(&actor, id).await
-    })
-    .await?
-    .ok_or_else(AppError::not_found)?;
+    let d = crate::api::candidate_detail(state, &a.user.username, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let markers = marker_views(&d);
     // Only the buttons this user may use.
     let can_review = a.user.role == Role::Caseworker;
@@ -1086,12 +1083,9 @@ async fn report_page(
     Path(id): Path<String>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let actor = a.user.username.clone();
-    let d = crate::off_runtime(state.registry.clone(), move |r| async move {
-        r.candidate_detail(&actor, id).await
-    })
-    .await?
-    .ok_or_else(AppError::not_found)?;
+    let d = crate::api::candidate_detail(&state, &a.user.username, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     // The latest step into each state that signs the review.
     let signatures = [
         (ReviewState::UnderReview, "Review started by · 开始审核"),

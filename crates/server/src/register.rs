@@ -278,20 +278,12 @@ pub async fn register_submit(
     };
     match run_import(&state, &a.user.username, kind, text, options).await {
         Ok(_) => {
-            let to = match kind {
-                ImportKind::Found => {
-                    format!("/found/{}", form.get("found_id").map_or("", |v| v.trim()))
-                }
-                _ => format!("/cases/{}", form.get("case_id").map_or("", |v| v.trim())),
+            let (page, id) = match kind {
+                ImportKind::Found => ("found", "found_id"),
+                _ => ("cases", "case_id"),
             };
-            let to = format!(
-                "/{}",
-                to.trim_start_matches('/')
-                    .split('/')
-                    .map(crate::api::encode)
-                    .collect::<Vec<_>>()
-                    .join("/")
-            );
+            let id = form.get(id).map_or("", |v| v.trim());
+            let to = format!("/{page}/{}", crate::api::encode(id));
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {

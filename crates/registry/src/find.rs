@@ -143,6 +143,26 @@ fn field_name(field: &str) -> &'static str {
     }
 }
 
+/// The plaintext columns a part of the text may be in: (the query of the
+/// row ids, whether they are cases, the field's name).
+const CONTAINS: [(&str, bool, &str); 3] = [
+    (
+        "SELECT id FROM cases WHERE UPPER(case_id) LIKE $1 ESCAPE '\\'",
+        true,
+        "id",
+    ),
+    (
+        "SELECT id FROM found_children WHERE UPPER(found_id) LIKE $1 ESCAPE '\\'",
+        false,
+        "id",
+    ),
+    (
+        "SELECT id FROM found_children WHERE UPPER(institution) LIKE $1 ESCAPE '\\'",
+        false,
+        "institution",
+    ),
+];
+
 /// `%part%` for LIKE, upper case, with `\`, `%` and `_` escaped.
 fn contains_pattern(part: &str) -> String {
     let mut p = String::from("%");
@@ -256,34 +276,11 @@ impl Registry {
             let mut cases = cases.unwrap_or_default();
             let mut found = found.unwrap_or_default();
             // Or the part in an id or an institution.
-            {
-                let pattern = contains_pattern(&part);
-                for id in ids_like(
-                    &mut *conn,
-                    "SELECT id FROM cases WHERE UPPER(case_id) LIKE $1 ESCAPE '\\'",
-                    &pattern,
-                )
-                .await?
-                {
-                    cases.entry(id).or_default().insert("id");
-                }
-                for id in ids_like(
-                    &mut *conn,
-                    "SELECT id FROM found_children WHERE UPPER(found_id) LIKE $1 ESCAPE '\\'",
-                    &pattern,
-                )
-                .await?
-                {
-                    found.entry(id).or_default().insert("id");
-                }
-                for id in ids_like(
-                    &mut *conn,
-                    "SELECT id FROM found_children WHERE UPPER(institution) LIKE $1 ESCAPE '\\'",
-                    &pattern,
-                )
-                .await?
-                {
-                    found.entry(id).or_default().insert("institution");
+            let pattern = contains_pattern(&part);
+            for (sql, is_case, field) in CONTAINS {
+                let hits = if is_case { &mut cases } else { &mut found };
+                for id in ids_like(&mut *conn, sql, &pattern).await? {
+                    hits.entry(id).or_default().insert(field);
                 }
             }
             intersect(&mut out.cases, cases);

@@ -129,7 +129,7 @@ impl From<LoginError> for AppError {
         match e {
             LoginError::Limited(b) => AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                b.message(std::time::SystemTime::now()),
+                b.message(crate::Lang::En, std::time::SystemTime::now()),
             ),
             LoginError::Failed => {
                 AppError::new(StatusCode::UNAUTHORIZED, "wrong username or password")

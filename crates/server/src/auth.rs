@@ -170,8 +170,8 @@ pub struct Blocked {
 }
 
 impl Blocked {
-    /// "try again in N minutes (at HH:MM UTC)", in English and Chinese.
-    pub fn message(&self, now: SystemTime) -> String {
+    /// "try again in N minutes (at HH:MM UTC)", in the page's language.
+    pub fn message(&self, lang: crate::Lang, now: SystemTime) -> String {
         let minutes = self.wait.as_secs().div_ceil(60).max(1);
         // The minute the block ends, rounded up, on the UTC clock.
         let end = (now + self.wait)
@@ -186,16 +186,12 @@ impl Blocked {
                     .to_string()
             })
             .unwrap_or_else(|_| "--:--".into());
-        let (who, who_zh) = if self.account {
-            ("for this account", "此账户")
+        let id = if self.account {
+            "pages-blocked-account"
         } else {
-            ("from your network address", "您的网络地址")
+            "pages-blocked-address"
         };
-        format!(
-            "Too many failed logins {who}: try again in {minutes} minute{s} (at {at} UTC). \
-             {who_zh}登录失败次数过多：请在 {minutes} 分钟后（UTC {at}）再试。",
-            s = if minutes == 1 { "" } else { "s" },
-        )
+        lang.t2(id, "minutes", minutes, "at", at)
     }
 }
 
@@ -405,17 +401,21 @@ mod tests {
             wait: Duration::from_secs(150),
             account: true,
         };
-        let m = b.message(seven_ten);
+        let m = b.message(crate::Lang::En, seven_ten);
         assert!(
             m.contains("for this account: try again in 3 minutes (at 07:13 UTC)"),
             "{m}"
         );
-        assert!(m.contains("请在 3 分钟后（UTC 07:13）再试"), "{m}");
+        let zh = b.message(crate::Lang::ZhCn, seven_ten);
+        assert!(
+            zh.contains("此账户登录失败次数过多：请在 3 分钟后（UTC 07:13）再试"),
+            "{zh}"
+        );
         let b = Blocked {
             wait: Duration::from_secs(20),
             account: false,
         };
-        let m = b.message(seven_ten);
+        let m = b.message(crate::Lang::En, seven_ten);
         assert!(
             m.contains("from your network address: try again in 1 minute (at 07:11 UTC)"),
             "{m}"

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod auth;
 pub mod drawing;
+pub mod i18n;
 pub mod metrics;
 pub mod pages;
 pub mod register;
@@ -29,6 +30,8 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use registry::{Registry, SessionUser};
+
+pub use i18n::Lang;
 
 /// The largest import body.
 pub const IMPORT_LIMIT: usize = 20 * 1024 * 1024;
@@ -207,6 +210,11 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
         res.extensions_mut().insert(RouteTemplate(spec.path));
         return res;
     }
+    // The page's language: `?lang=` (the switch, kept in a cookie), the
+    // cookie, `Accept-Language` (i18n.rs).
+    let (lang, switched) = Lang::of_request(req.uri().query(), req.headers());
+    req.extensions_mut().insert(lang);
+    let is_page = spec.kind == routes::Kind::Page;
     let res = async {
         let mut auth = None;
         if let Some((token, bearer)) = auth::request_token(req.headers()) {
@@ -223,11 +231,10 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
                 Err(e) => return AppError::from(e).into_response(),
             }
         }
-        let is_page = spec.kind == routes::Kind::Page;
         let back = pages::Back::of(req.headers(), req.uri().path());
         if let Err(status) = spec.access.allows(auth.as_ref().map(|a| a.user.role)) {
             return if is_page {
-                pages::denied(status, auth.as_ref(), &back)
+                pages::denied(status, auth.as_ref(), &back, lang)
             } else {
                 AppError::new(
                     status,
@@ -244,7 +251,7 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
             if cross_site(req.headers()) {
                 let refused = AppError::new(StatusCode::FORBIDDEN, "cross-site request refused");
                 return if is_page {
-                    pages::error_page(refused.status, &refused.message, auth.as_ref(), &back)
+                    pages::error_page(refused.status, &refused.message, auth.as_ref(), &back, lang)
                 } else {
                     refused.into_response()
                 };
@@ -268,7 +275,7 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
         req.extensions_mut().insert(auth.clone());
         let res = next.run(req).await;
         if is_page {
-            pages::in_layout(res, auth.as_ref(), &back)
+            pages::in_layout(res, auth.as_ref(), &back, lang)
         } else {
             res
         }
@@ -276,6 +283,12 @@ async fn guard(State(state): State<Shared>, mut req: Request, next: Next) -> Res
     .await;
     let mut res = res;
     res.extensions_mut().insert(RouteTemplate(spec.path));
+    if switched
+        && is_page
+        && let Ok(cookie) = header::HeaderValue::from_str(&lang.cookie())
+    {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     res
 }
 

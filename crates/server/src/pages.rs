@@ -16,7 +16,7 @@ use registry::{
 };
 
 use crate::api::{ClientAddr, ImportOptions, LoginError, User, attempt_login, run_import};
-use crate::{AppError, Auth, Shared, auth, drawing, words};
+use crate::{AppError, Auth, Lang, Shared, auth, drawing, words};
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -35,6 +35,8 @@ pub fn router() -> Router<Shared> {
 
 /// The header of every page.
 pub struct Nav {
+    /// The page's language (i18n.rs): `<html lang>` and every text.
+    pub lang: Lang,
     pub username: Option<String>,
     pub role: &'static str,
     pub csrf: String,
@@ -45,9 +47,10 @@ pub struct Nav {
 }
 
 impl Nav {
-    pub(crate) fn of(auth: Option<&Auth>) -> Nav {
+    pub(crate) fn of(auth: Option<&Auth>, lang: Lang) -> Nav {
         match auth {
             Some(a) => Nav {
+                lang,
                 username: Some(a.user.username.clone()),
                 role: a.user.role.name(),
                 csrf: a.user.csrf.clone(),
@@ -56,6 +59,7 @@ impl Nav {
                 staff: matches!(a.user.role, Role::Admin | Role::Caseworker),
             },
             None => Nav {
+                lang,
                 username: None,
                 role: "",
                 csrf: String::new(),
@@ -64,6 +68,32 @@ impl Nav {
                 staff: false,
             },
         }
+    }
+}
+
+/// The catalogue's messages in the page's language, for the templates.
+impl Nav {
+    pub fn t(&self, id: &str) -> String {
+        self.lang.t(id)
+    }
+
+    pub fn t1(&self, id: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.t1(id, name, value)
+    }
+
+    pub fn t2(
+        &self,
+        id: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.lang.t2(id, n1, v1, n2, v2)
+    }
+
+    pub fn tn(&self, id: &str, n: i64) -> String {
+        self.lang.tn(id, n)
     }
 }
 
@@ -92,7 +122,13 @@ pub struct ErrorPage {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let mut res = error_page(self.0.status, &self.0.message, None, &Back::default());
+        let mut res = error_page(
+            self.0.status,
+            &self.0.message,
+            None,
+            &Back::default(),
+            Lang::default(),
+        );
         res.extensions_mut().insert(ErrorPage {
             message: self.0.message,
         });
@@ -109,7 +145,7 @@ struct ErrorTemplate<'a> {
     heading: &'a str,
     explanation: &'a str,
     message: &'a str,
-    links: Vec<(String, &'static str)>,
+    links: Vec<(String, String)>,
     retry: Option<Retry>,
 }
 
@@ -120,8 +156,8 @@ pub struct Retry {
     pub action: String,
     /// The review action (`reject`, `reopen`).
     pub kind: &'static str,
-    pub reason_label: &'static str,
-    pub button: &'static str,
+    pub reason_label: String,
+    pub button: String,
     /// The version the decision was made on.
     pub version: i64,
     pub reason: String,
@@ -166,8 +202,14 @@ impl Back {
 /// An error page inside the layout: the session's header when there is a
 /// session, what happened in English and Chinese, the detail, and the ways
 /// back (the previous page, the dashboard or the login page).
-pub fn error_page(status: StatusCode, message: &str, auth: Option<&Auth>, back: &Back) -> Response {
-    error_page_with(status, message, auth, back, None)
+pub fn error_page(
+    status: StatusCode,
+    message: &str,
+    auth: Option<&Auth>,
+    back: &Back,
+    lang: Lang,
+) -> Response {
+    error_page_with(status, message, auth, back, None, lang)
 }
 
 fn error_page_with(
@@ -176,21 +218,22 @@ fn error_page_with(
     auth: Option<&Auth>,
     back: &Back,
     retry: Option<Retry>,
+    lang: Lang,
 ) -> Response {
-    let (heading, explanation) = words::error(status.as_u16());
+    let (heading, explanation) = words::error(lang, status.as_u16());
     let mut links = Vec::new();
     if let Some(p) = &back.previous {
-        links.push((p.clone(), "Back to the previous page · 返回上一页"));
+        links.push((p.clone(), lang.t("common-back-previous")));
     }
     if auth.is_some() {
-        links.push(("/".to_string(), "Go to the dashboard · 返回首页"));
+        links.push(("/".to_string(), lang.t("common-back-dashboard")));
     } else {
-        links.push(("/login".to_string(), "Log in · 登录"));
+        links.push(("/login".to_string(), lang.t("common-back-login")));
     }
     let mut res = render(&ErrorTemplate {
-        nav: Nav::of(auth),
-        heading,
-        explanation,
+        nav: Nav::of(auth, lang),
+        heading: &heading,
+        explanation: &explanation,
         message,
         links,
         retry,
@@ -203,10 +246,10 @@ fn error_page_with(
 /// with the session's header. A [`PageError`] keeps its message; an error
 /// axum gave before the handler ran (a body too large, a bad form) gets the
 /// words of its status.
-pub fn in_layout(res: Response, auth: Option<&Auth>, back: &Back) -> Response {
+pub fn in_layout(res: Response, auth: Option<&Auth>, back: &Back, lang: Lang) -> Response {
     let status = res.status();
     if let Some(e) = res.extensions().get::<ErrorPage>() {
-        let mut page = error_page(status, &e.message, auth, back);
+        let mut page = error_page(status, &e.message, auth, back, lang);
         for (name, value) in res.headers() {
             if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
                 page.headers_mut().append(name, value.clone());
@@ -221,21 +264,18 @@ pub fn in_layout(res: Response, auth: Option<&Auth>, back: &Back) -> Response {
         .is_some_and(|c| c.starts_with("text/html"));
     if (status.is_client_error() || status.is_server_error()) && !html {
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            format!(
-                "the request body is too large: at most {} bytes here",
-                crate::BODY_LIMIT
-            )
+            lang.t1("common-too-large", "bytes", crate::BODY_LIMIT)
         } else {
             String::new()
         };
-        return error_page(status, &message, auth, back);
+        return error_page(status, &message, auth, back, lang);
     }
     res
 }
 
 /// The answer of the role guard to a page: 401 with a link to log in, or 403.
-pub fn denied(status: StatusCode, auth: Option<&Auth>, back: &Back) -> Response {
-    error_page(status, "", auth, back)
+pub fn denied(status: StatusCode, auth: Option<&Auth>, back: &Back, lang: Lang) -> Response {
+    error_page(status, "", auth, back, lang)
 }
 
 /// The answer to an address no route serves: JSON under `/api/` and to
@@ -258,6 +298,7 @@ pub async fn not_found(
         "",
         auth.as_ref(),
         &Back::of(&headers, uri.path()),
+        Lang::of_request(uri.query(), &headers).0,
     )
 }
 
@@ -328,6 +369,7 @@ fn login_form(
     status: StatusCode,
     error: Option<String>,
     username: &str,
+    lang: Lang,
 ) -> Response {
     let csrf = auth::random_token();
     let cookie = auth::set_cookie(
@@ -340,7 +382,7 @@ fn login_form(
         status,
         [(header::SET_COOKIE, cookie)],
         render(&LoginTemplate {
-            nav: Nav::of(None),
+            nav: Nav::of(None, lang),
             csrf,
             error,
             username: username.to_string(),
@@ -349,13 +391,14 @@ fn login_form(
         .into_response()
 }
 
-async fn login_page(State(state): State<Shared>) -> Response {
-    login_form(&state, StatusCode::OK, None, "")
+async fn login_page(State(state): State<Shared>, lang: Lang) -> Response {
+    login_form(&state, StatusCode::OK, None, "", lang)
 }
 
 async fn login_submit(
     State(state): State<Shared>,
     ClientAddr(addr): ClientAddr,
+    lang: Lang,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -367,8 +410,9 @@ async fn login_submit(
         return login_form(
             &state,
             StatusCode::FORBIDDEN,
-            Some("The form expired: please try again.".into()),
+            Some(lang.t("pages-form-expired")),
             username,
+            lang,
         );
     }
     let password = form.get("password").map(String::as_str).unwrap_or("");
@@ -401,14 +445,16 @@ async fn login_submit(
         Err(LoginError::Limited(b)) => login_form(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
-            Some(b.message(std::time::SystemTime::now())),
+            Some(b.message(lang, std::time::SystemTime::now())),
             username,
+            lang,
         ),
         Err(LoginError::Failed) => login_form(
             &state,
             StatusCode::UNAUTHORIZED,
-            Some("Wrong username or password.".into()),
+            Some(lang.t("pages-wrong-password")),
             username,
+            lang,
         ),
         Err(LoginError::Internal(e)) => PageError(e).into_response(),
     }
@@ -479,7 +525,7 @@ struct DashboardTemplate {
     nav: Nav,
     family_case: Option<(String, registry::FamilyStatus)>,
     status: ReviewState,
-    statuses: Vec<(ReviewState, &'static str)>,
+    statuses: Vec<(ReviewState, String)>,
     candidates: Vec<CandidateSummary>,
     candidates_pager: Pager,
     cases: Vec<registry::ListEntry>,
@@ -502,8 +548,8 @@ struct SearchTemplate {
     candidates_pager: Pager,
     case_statuses: Vec<(&'static str, String)>,
     found_statuses: Vec<(&'static str, String)>,
-    review_states: Vec<(ReviewState, &'static str)>,
-    categories: Vec<(registry::Category, &'static str)>,
+    review_states: Vec<(ReviewState, String)>,
+    categories: Vec<(registry::Category, String)>,
 }
 
 impl SearchTemplate {
@@ -550,10 +596,11 @@ fn offset_pager(
 async fn search_page(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     axum::extract::Query(form): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
     let mut t = SearchTemplate {
-        nav: Nav::of(Some(&a)),
+        nav: Nav::of(Some(&a), lang),
         error: None,
         found: None,
         cases_pager: empty_pager(),
@@ -561,19 +608,19 @@ async fn search_page(
         candidates_pager: empty_pager(),
         case_statuses: ["open", "candidate_found", "reunited", "closed"]
             .into_iter()
-            .map(|s| (s, words::status(s)))
+            .map(|s| (s, words::status(lang, s)))
             .collect(),
         found_statuses: ["unidentified", "reunited"]
             .into_iter()
-            .map(|s| (s, words::status(s)))
+            .map(|s| (s, words::status(lang, s)))
             .collect(),
         review_states: ReviewState::ALL
             .into_iter()
-            .map(|s| (s, words::review(s)))
+            .map(|s| (s, words::review(lang, s)))
             .collect(),
         categories: registry::Category::ALL
             .into_iter()
-            .map(|c| (c, words::category(c)))
+            .map(|c| (c, words::category(lang, c)))
             .collect(),
         form,
     };
@@ -620,6 +667,7 @@ fn empty_pager() -> Pager {
 async fn dashboard(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
     let status = q
@@ -627,12 +675,12 @@ async fn dashboard(
         .and_then(|s| ReviewState::parse(s))
         .unwrap_or(ReviewState::New);
     let mut t = DashboardTemplate {
-        nav: Nav::of(Some(&a)),
+        nav: Nav::of(Some(&a), lang),
         family_case: None,
         status,
         statuses: ReviewState::ALL
             .into_iter()
-            .map(|s| (s, words::review(s)))
+            .map(|s| (s, words::review(lang, s)))
             .collect(),
         candidates: vec![],
         candidates_pager: empty_pager(),
@@ -708,6 +756,7 @@ struct CaseTemplate {
 async fn case_page(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     Path(case_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
@@ -722,10 +771,14 @@ async fn case_page(
     };
     let base = format!("/cases/{}", encode(&case.case_id));
     let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
-    let drawing = drawing::case_drawing(&case, None);
+    let drawing = drawing::case_drawing(lang, &case, None);
     Ok(render(&CaseTemplate {
-        same_dna: case.same_dna.iter().map(words::same_dna).collect(),
-        nav: Nav::of(Some(&a)),
+        same_dna: case
+            .same_dna
+            .iter()
+            .map(|p| words::same_dna(lang, p))
+            .collect(),
+        nav: Nav::of(Some(&a), lang),
         case,
         drawing,
         candidates,
@@ -770,6 +823,7 @@ struct FoundTemplate {
 async fn found_page(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     Path(found_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
@@ -785,13 +839,17 @@ async fn found_page(
     let base = format!("/found/{}", encode(&found.found_id));
     let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
     Ok(render(&FoundTemplate {
-        same_dna: found.same_dna.iter().map(words::same_dna).collect(),
-        nav: Nav::of(Some(&a)),
+        same_dna: found
+            .same_dna
+            .iter()
+            .map(|p| words::same_dna(lang, p))
+            .collect(),
+        nav: Nav::of(Some(&a), lang),
         age: found
             .facts
             .age_min_days
             .zip(found.facts.age_max_days)
-            .map(|(lo, hi)| words::age_range(lo, hi)),
+            .map(|(lo, hi)| words::age_range(lang, lo, hi)),
         found,
         candidates,
         pager,
@@ -808,7 +866,7 @@ struct FactView {
 
 /// The facts of a candidate in words (English and Chinese), from the facts
 /// themselves: ages in months and years, distances and spans of time.
-fn fact_views(d: &CandidateDetail) -> Vec<FactView> {
+fn fact_views(lang: Lang, d: &CandidateDetail) -> Vec<FactView> {
     let (case, found) = (&d.case.facts, &d.found.facts);
     d.comparison
         .checks
@@ -817,14 +875,18 @@ fn fact_views(d: &CandidateDetail) -> Vec<FactView> {
             let known = c.verdict != "unknown";
             let detail = match c.fact {
                 "sex" if known => {
-                    let of = |s: &Option<String>| words::sex(s.as_deref().unwrap_or("unknown"));
-                    format!(
-                        "missing child · 失踪儿童: {}; found child · 被找到的儿童: {}",
+                    let of =
+                        |s: &Option<String>| words::sex(lang, s.as_deref().unwrap_or("unknown"));
+                    lang.t2(
+                        "pages-fact-sex",
+                        "case",
                         of(&case.sex),
-                        of(&found.sex)
+                        "found",
+                        of(&found.sex),
                     )
                 }
                 "age" if known => words::age_detail(
+                    lang,
                     case.birth_from.as_deref(),
                     case.birth_to.as_deref(),
                     found.found_date.as_deref(),
@@ -841,33 +903,23 @@ fn fact_views(d: &CandidateDetail) -> Vec<FactView> {
                         .zip(case.missing_date.as_deref().and_then(words::day_number))
                         .map(|(f, m)| f - m);
                     match days {
-                        Some(n) if n < 0 => format!(
-                            "found {} before going missing · 在失踪前 {} 被找到",
-                            words::age_en(-n),
-                            words::age_zh(-n)
-                        ),
-                        Some(n) => format!(
-                            "found {} after going missing · 失踪 {} 后被找到",
-                            words::age_en(n),
-                            words::age_zh(n)
-                        ),
+                        Some(n) if n < 0 => {
+                            lang.t1("pages-fact-found-before", "span", words::age(lang, -n))
+                        }
+                        Some(n) => lang.t1("pages-fact-found-after", "span", words::age(lang, n)),
                         None => String::new(),
                     }
                 }
                 "place" if known => d
                     .comparison
                     .distance_km
-                    .map(|km| {
-                        format!(
-                            "{km:.0} km between where the child went missing and where a child was found · 失踪地点与被找到地点相距 {km:.0} 公里"
-                        )
-                    })
+                    .map(|km| lang.t1("pages-fact-distance", "km", format!("{km:.0}")))
                     .unwrap_or_default(),
-                _ => "not recorded for one of the two · 其中一方没有记录".to_string(),
+                _ => lang.t("pages-fact-not-recorded"),
             };
             FactView {
-                fact: words::fact(c.fact),
-                verdict: words::verdict(c.verdict),
+                fact: words::fact(lang, c.fact),
+                verdict: words::verdict(lang, c.verdict),
                 detail,
                 excludes: c.verdict == "excludes",
             }
@@ -902,10 +954,10 @@ struct CandidateTemplate {
     compatible_cases: String,
     can_review: bool,
     /// The steps this user may take that need no reason: (action, label).
-    actions: Vec<(&'static str, &'static str)>,
+    actions: Vec<(&'static str, String)>,
     /// The steps this user may take with a reason: (action, label of the
     /// reason, label of the button).
-    reasoned: Vec<(&'static str, &'static str, &'static str)>,
+    reasoned: Vec<(&'static str, String, String)>,
     /// The four-eyes rule as it stands for this candidate and this user.
     four_eyes: Option<String>,
     /// Why the page is shown again (someone else changed the candidate).
@@ -916,17 +968,18 @@ struct CandidateTemplate {
 }
 
 /// An LR as people read it.
-pub fn lr_text(lr: f64, log10: f64) -> String {
-    words::lr(lr, log10)
+pub fn lr_text(lang: Lang, lr: f64, log10: f64) -> String {
+    words::lr(lang, lr, log10)
 }
 
 async fn candidate_page(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     Path(id): Path<String>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    render_candidate(&state, &a, id, None).await
+    render_candidate(&state, &a, id, None, lang).await
 }
 
 /// The candidate page as the candidate is now, for this user; `notice`
@@ -936,11 +989,12 @@ async fn render_candidate(
     a: &Auth,
     id: i64,
     notice: Option<String>,
+    lang: Lang,
 ) -> Result<Response, PageError> {
     let d = crate::api::candidate_detail(state, &a.user.username, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let markers = marker_views(&d);
+    let markers = marker_views(lang, &d);
     // Only the buttons this user may use.
     let can_review = a.user.role == Role::Caseworker;
     let allowed = registry::allowed_actions(
@@ -948,29 +1002,29 @@ async fn render_candidate(
         &a.user.username,
         d.test_requested_by.as_deref(),
     );
-    render_candidate_with(a, d, markers, can_review, allowed, notice)
+    render_candidate_with(a, d, markers, can_review, allowed, notice, lang)
 }
 
 /// The warnings of the found child's and the family's references' profiles
 /// with the same DNA as others.
-fn same_dna_warnings(d: &CandidateDetail) -> Vec<words::SameDnaWarning> {
+fn same_dna_warnings(lang: Lang, d: &CandidateDetail) -> Vec<words::SameDnaWarning> {
     d.found
         .same_dna
         .iter()
         .chain(&d.case.same_dna)
-        .map(words::same_dna)
+        .map(|p| words::same_dna(lang, p))
         .collect()
 }
 
 /// The posterior as people read it, or why there is none.
-fn posterior_text(d: &CandidateDetail) -> String {
+fn posterior_text(lang: Lang, d: &CandidateDetail) -> String {
     d.posterior
-        .map(words::percent)
-        .unwrap_or_else(|| "– (the facts rule it out · 案件事实已排除)".into())
+        .map(|p| words::percent(lang, p))
+        .unwrap_or_else(|| lang.t("pages-posterior-none"))
 }
 
 /// The markers of a candidate, cells as text.
-fn marker_views(d: &CandidateDetail) -> Vec<MarkerView> {
+fn marker_views(lang: Lang, d: &CandidateDetail) -> Vec<MarkerView> {
     d.markers
         .iter()
         .map(|m| MarkerView {
@@ -983,7 +1037,7 @@ fn marker_views(d: &CandidateDetail) -> Vec<MarkerView> {
                 .collect(),
             lr: m
                 .lr
-                .map(|l| words::lr(l, l.log10()))
+                .map(|l| words::lr(lang, l, l.log10()))
                 .unwrap_or_else(|| "–".into()),
             inconsistent: m.inconsistent,
         })
@@ -997,24 +1051,33 @@ fn render_candidate_with(
     can_review: bool,
     allowed: Vec<ReviewAction>,
     notice: Option<String>,
+    lang: Lang,
 ) -> Result<Response, PageError> {
     let actions = allowed
         .iter()
         .filter(|x| !x.needs_reason())
-        .map(|x| (x.name(), words::action(*x)))
+        .map(|x| (x.name(), words::action(lang, *x)))
         .collect();
     let reasoned = allowed
         .iter()
         .filter(|x| x.needs_reason())
-        .map(|x| (x.name(), words::reason_label(*x), words::action(*x)))
+        .map(|x| {
+            (
+                x.name(),
+                words::reason_label(lang, *x),
+                words::action(lang, *x),
+            )
+        })
         .collect();
     let four_eyes = words::four_eyes(
+        lang,
         d.summary.status,
         &a.user.username,
         d.test_requested_by.as_deref(),
     );
-    let drawing = drawing::case_drawing(&d.case, Some(&d.found.found_id));
+    let drawing = drawing::case_drawing(lang, &d.case, Some(&d.found.found_id));
     let chart = drawing::lr_chart(
+        lang,
         &d.all_scores,
         d.summary.log10_lr,
         &d.summary.found_id,
@@ -1022,17 +1085,17 @@ fn render_candidate_with(
     );
     let chart_note = d
         .scores_from_log10
-        .map(|floor| words::chart_floor(d.all_scores.len(), floor));
+        .map(|floor| words::chart_floor(lang, d.all_scores.len(), floor));
     let (cases_scored, compatible_cases) = (
         words::count(d.cases_scored),
         words::count(d.compatible_cases),
     );
     let t = CandidateTemplate {
-        same_dna: same_dna_warnings(&d),
-        nav: Nav::of(Some(a)),
-        lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
-        posterior_text: posterior_text(&d),
-        facts: fact_views(&d),
+        same_dna: same_dna_warnings(lang, &d),
+        nav: Nav::of(Some(a), lang),
+        lr_text: lr_text(lang, d.summary.lr, d.summary.log10_lr),
+        posterior_text: posterior_text(lang, &d),
+        facts: fact_views(lang, &d),
         markers,
         drawing,
         chart,
@@ -1055,8 +1118,8 @@ struct ReportTemplate {
     nav: Nav,
     d: CandidateDetail,
     lr_text: String,
-    /// The LR on the ENFSI scale, in English and Chinese.
-    scale: (String, String),
+    /// The LR on the ENFSI scale, in words.
+    scale: String,
     posterior_text: String,
     facts: Vec<FactView>,
     markers: Vec<MarkerView>,
@@ -1065,7 +1128,7 @@ struct ReportTemplate {
     /// When the report was made (UTC).
     made: String,
     /// The steps that reviewed and confirmed the candidate: (what, who, when).
-    signatures: Vec<(&'static str, String, String)>,
+    signatures: Vec<(String, String, String)>,
     /// Whether a second case worker has confirmed the match.
     confirmed: bool,
     /// The found child's and the family's references' profiles with the
@@ -1080,6 +1143,7 @@ struct ReportTemplate {
 async fn report_page(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     Path(id): Path<String>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
@@ -1088,13 +1152,10 @@ async fn report_page(
         .ok_or_else(AppError::not_found)?;
     // The latest step into each state that signs the review.
     let signatures = [
-        (ReviewState::UnderReview, "Review started by · 开始审核"),
-        (
-            ReviewState::TestRequested,
-            "Confirmatory test requested by · 申请确认检测",
-        ),
-        (ReviewState::Confirmed, "Confirmed by · 确认"),
-        (ReviewState::Reunited, "Reunion recorded by · 记录团聚"),
+        (ReviewState::UnderReview, lang.t("pages-signed-review")),
+        (ReviewState::TestRequested, lang.t("pages-signed-test")),
+        (ReviewState::Confirmed, lang.t("pages-signed-confirmed")),
+        (ReviewState::Reunited, lang.t("pages-signed-reunited")),
     ]
     .into_iter()
     .filter_map(|(state, what)| {
@@ -1110,18 +1171,18 @@ async fn report_page(
         ReviewState::Confirmed | ReviewState::Reunited
     );
     let t = ReportTemplate {
-        nav: Nav::of(Some(&a)),
-        lr_text: lr_text(d.summary.lr, d.summary.log10_lr),
-        scale: words::enfsi(d.summary.lr),
-        posterior_text: posterior_text(&d),
-        facts: fact_views(&d),
-        markers: marker_views(&d),
-        drawing: drawing::case_drawing(&d.case, Some(&d.found.found_id)),
+        nav: Nav::of(Some(&a), lang),
+        lr_text: lr_text(lang, d.summary.lr, d.summary.log10_lr),
+        scale: words::enfsi(lang, d.summary.lr),
+        posterior_text: posterior_text(lang, &d),
+        facts: fact_views(lang, &d),
+        markers: marker_views(lang, &d),
+        drawing: drawing::case_drawing(lang, &d.case, Some(&d.found.found_id)),
         compatible_cases: words::count(d.compatible_cases),
         made: words::timestamp(&registry::audit::now_rfc3339()),
         signatures,
         confirmed,
-        same_dna: same_dna_warnings(&d),
+        same_dna: same_dna_warnings(lang, &d),
         d,
     };
     Ok(render(&t))
@@ -1130,6 +1191,7 @@ async fn report_page(
 async fn review_submit(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> PageResult {
@@ -1142,11 +1204,11 @@ async fn review_submit(
     let done = match (action, version) {
         (None, _) => Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown action · 未知的操作",
+            lang.t("pages-unknown-action"),
         )),
         (Some(_), None) => Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "the form does not say which version of the candidate you decided on; open the candidate page again · 表单没有注明您所依据的候选匹配版本；请重新打开候选匹配页面",
+            lang.t("pages-no-version"),
         )),
         (Some(action), Some(version)) => match state
             .registry
@@ -1162,14 +1224,12 @@ async fn review_submit(
             Ok(_) => Ok(()),
             Err(registry::RegistryError::Stale { status, .. }) => {
                 // The candidate page as it is now, and a sentence saying why.
-                let mut notice = words::changed_meanwhile(status);
+                let mut notice = words::changed_meanwhile(lang, status);
                 if !reason.trim().is_empty() {
-                    notice.push_str(&format!(
-                        " Your reason, not sent · 您填写的理由（未提交）: “{}”",
-                        reason.trim()
-                    ));
+                    notice.push(' ');
+                    notice.push_str(&lang.t1("pages-reason-not-sent", "reason", reason.trim()));
                 }
-                let mut res = render_candidate(&state, &a, id, Some(notice)).await?;
+                let mut res = render_candidate(&state, &a, id, Some(notice), lang).await?;
                 *res.status_mut() = StatusCode::CONFLICT;
                 return Ok(res);
             }
@@ -1190,12 +1250,12 @@ async fn review_submit(
         let retry = action.filter(|x| x.needs_reason()).map(|x| Retry {
             action: format!("{candidate}/review"),
             kind: x.name(),
-            reason_label: words::reason_label(x),
-            button: words::action(x),
+            reason_label: words::reason_label(lang, x),
+            button: words::action(lang, x),
             version: version.unwrap_or_default(),
             reason,
         });
-        let res = error_page_with(e.status, &e.message, Some(&a), &back, retry);
+        let res = error_page_with(e.status, &e.message, Some(&a), &back, retry, lang);
         return Ok(res);
     }
     Ok((
@@ -1228,10 +1288,10 @@ fn kinds_for(role: Role) -> Vec<ImportKind> {
         .collect()
 }
 
-pub async fn import_page(User(a): User) -> Response {
+pub async fn import_page(User(a): User, lang: Lang) -> Response {
     render(&ImportTemplate {
         kinds: kinds_for(a.user.role),
-        nav: Nav::of(Some(&a)),
+        nav: Nav::of(Some(&a), lang),
         chosen: String::new(),
         report: None,
         error: None,
@@ -1240,14 +1300,10 @@ pub async fn import_page(User(a): User) -> Response {
     })
 }
 
-/// Said under an import's error: the kind stays chosen, a browser never
-/// keeps a file.
-const CHOOSE_AGAIN: &str =
-    "The kind of file is kept; choose the file again. · 文件类型已保留，请重新选择文件。";
-
 pub async fn import_upload(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     mut multipart: Multipart,
 ) -> PageResult {
     let mut fields: HashMap<String, String> = HashMap::new();
@@ -1295,14 +1351,14 @@ pub async fn import_upload(
             .map(|k| k.name().to_string())
             .unwrap_or_default(),
         kinds,
-        nav: Nav::of(Some(&a)),
+        nav: Nav::of(Some(&a), lang),
         report: None,
         error: None,
         notes: Vec::new(),
         same_dna: Vec::new(),
     };
     let again = |t: &mut ImportTemplate, e: AppError| -> PageResult {
-        t.error = Some(format!("{} {CHOOSE_AGAIN}", e.message));
+        t.error = Some(format!("{} {}", e.message, lang.t("pages-choose-again")));
         let mut res = render(&*t);
         *res.status_mut() = e.status;
         Ok(res)
@@ -1310,10 +1366,12 @@ pub async fn import_upload(
     if let Some(e) = failed {
         if e.status == StatusCode::PAYLOAD_TOO_LARGE {
             let limit = crate::IMPORT_LIMIT;
-            let message = format!(
-                "The file is too large: at most {limit} bytes ({} MB) here. · 文件过大：此处最多 {limit} 字节（{} MB）。",
+            let message = lang.t2(
+                "pages-file-too-large",
+                "bytes",
+                limit,
+                "mb",
                 limit / (1024 * 1024),
-                limit / (1024 * 1024)
             );
             return again(&mut t, AppError::new(e.status, message));
         }
@@ -1325,7 +1383,7 @@ pub async fn import_upload(
             &mut t,
             AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "Choose a kind of file. · 请选择文件类型。",
+                lang.t("pages-choose-kind"),
             ),
         );
     };
@@ -1337,7 +1395,7 @@ pub async fn import_upload(
             &mut t,
             AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "Choose a file. · 请选择文件。",
+                lang.t("pages-choose-file"),
             ),
         );
     };
@@ -1346,7 +1404,7 @@ pub async fn import_upload(
             &mut t,
             AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{file_name}: the file is not UTF-8 text · 文件不是 UTF-8 文本"),
+                lang.t1("pages-not-utf8", "file", &file_name),
             ),
         );
     };
@@ -1363,7 +1421,11 @@ pub async fn import_upload(
                 .filter(|n| !told.contains(n))
                 .cloned()
                 .collect();
-            t.same_dna = r.same_dna.iter().map(words::same_dna).collect();
+            t.same_dna = r
+                .same_dna
+                .iter()
+                .map(|p| words::same_dna(lang, p))
+                .collect();
             t.report = Some(r);
             Ok(render(&t))
         }
@@ -1380,10 +1442,10 @@ struct AuditTemplate {
     entries: Vec<AuditEntry>,
 }
 
-async fn audit_page(State(state): State<Shared>, User(a): User) -> PageResult {
+async fn audit_page(State(state): State<Shared>, User(a): User, lang: Lang) -> PageResult {
     let entries = state.registry.audit_tail(200).await?;
     Ok(render(&AuditTemplate {
-        nav: Nav::of(Some(&a)),
+        nav: Nav::of(Some(&a), lang),
         entries,
     }))
 }
@@ -1399,6 +1461,7 @@ struct AlertsTemplate {
 async fn alerts_page(
     State(state): State<Shared>,
     axum::Extension(auth): axum::Extension<Option<Auth>>,
+    lang: Lang,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
     let cursor = q
@@ -1409,7 +1472,7 @@ async fn alerts_page(
     let total = state.registry.count_public_alerts().await?;
     let pager = Pager::of("/alerts", &[("cursor", cursor)], "cursor", &page, total);
     Ok(render(&AlertsTemplate {
-        nav: Nav::of(auth.as_ref()),
+        nav: Nav::of(auth.as_ref(), lang),
         alerts: page.items,
         pager,
     }))

@@ -17,7 +17,7 @@ use registry::ImportKind;
 
 use crate::api::{ImportOptions, User, run_import};
 use crate::pages::{Nav, PageResult, check_csrf, parse_form, render};
-use crate::{AppError, Shared, words};
+use crate::{AppError, Lang, Shared, words};
 
 /// How a field is typed in.
 pub enum Input {
@@ -34,12 +34,12 @@ pub enum Input {
 /// One field of a form: its CSV column, its label, how it is typed in.
 pub struct Field {
     pub name: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub input: Input,
     pub required: bool,
 }
 
-fn field(name: &'static str, label: &'static str, input: Input, required: bool) -> Field {
+fn field(name: &'static str, label: String, input: Input, required: bool) -> Field {
     Field {
         name,
         label,
@@ -48,51 +48,51 @@ fn field(name: &'static str, label: &'static str, input: Input, required: bool) 
     }
 }
 
-fn sexes() -> Input {
+fn sexes(lang: Lang) -> Input {
     Input::Choice(
         ["male", "female", "unknown"]
             .into_iter()
-            .map(|s| (s.to_string(), words::sex(s)))
+            .map(|s| (s.to_string(), words::sex(lang, s)))
             .collect(),
     )
 }
 
-/// The forms: (the kind, its heading, its fields in the order of its CSV
-/// columns).
-fn forms() -> Vec<(ImportKind, &'static str, Vec<Field>)> {
+/// The forms in a language: (the kind, its heading, its fields in the
+/// order of its CSV columns).
+fn forms(lang: Lang) -> Vec<(ImportKind, String, Vec<Field>)> {
     use Input::*;
     vec![
         (
             ImportKind::Cases,
-            "A missing child · 失踪儿童",
+            lang.t("register-form-cases"),
             vec![
-                field("case_id", "Case number · 案件编号", Text, true),
-                field("child_name", "Child's name · 儿童姓名", Text, false),
-                field("child_sex", "Sex · 性别", sexes(), true),
+                field("case_id", lang.t("register-case-id"), Text, true),
+                field("child_name", lang.t("register-child-name"), Text, false),
+                field("child_sex", lang.t("register-sex"), sexes(lang), true),
                 field(
                     "child_birth_date_from",
-                    "Born on or after · 出生日期（最早）",
+                    lang.t("register-born-from"),
                     Date,
                     false,
                 ),
                 field(
                     "child_birth_date_to",
-                    "Born on or before (the same day when known) · 出生日期（最晚，已知时同上）",
+                    lang.t("register-born-to"),
                     Date,
                     false,
                 ),
-                field("missing_date", "Missing since · 失踪日期", Date, false),
+                field("missing_date", lang.t("register-missing-date"), Date, false),
                 field(
                     "missing_place",
-                    "Missing from (place) · 失踪地点",
+                    lang.t("register-missing-place"),
                     Text,
                     false,
                 ),
-                field("missing_lat", "Latitude · 纬度", Number, false),
-                field("missing_lon", "Longitude · 经度", Number, false),
+                field("missing_lat", lang.t("register-lat"), Number, false),
+                field("missing_lon", lang.t("register-lon"), Number, false),
                 field(
                     "description",
-                    "Description (marks, clothes, words the child says) · 特征描述",
+                    lang.t("register-case-description"),
                     Long,
                     false,
                 ),
@@ -100,65 +100,40 @@ fn forms() -> Vec<(ImportKind, &'static str, Vec<Field>)> {
         ),
         (
             ImportKind::References,
-            "A relative who gives DNA · 提供DNA的亲属",
+            lang.t("register-form-references"),
             vec![
-                field(
-                    "sample_name",
-                    "Sample name (as the lab will name it) · 样本名称（与实验室一致）",
-                    Text,
-                    true,
-                ),
-                field("case_id", "Case number · 案件编号", Text, true),
+                field("sample_name", lang.t("register-sample-name"), Text, true),
+                field("case_id", lang.t("register-case-id"), Text, true),
                 field(
                     "relationship",
-                    "Relationship to the missing child · 与失踪儿童的关系",
+                    lang.t("register-relationship"),
                     Choice(
                         kinship::Relative::ALL
                             .into_iter()
-                            .map(|r| (r.name().to_string(), words::relationship(r.name())))
+                            .map(|r| (r.name().to_string(), words::relationship(lang, r.name())))
                             .collect(),
                     ),
                     true,
                 ),
-                field("person_name", "Name · 姓名", Text, false),
-                field("sex", "Sex · 性别", sexes(), false),
+                field("person_name", lang.t("register-person-name"), Text, false),
+                field("sex", lang.t("register-sex"), sexes(lang), false),
             ],
         ),
         (
             ImportKind::Found,
-            "A found child · 被找到的儿童",
+            lang.t("register-form-found"),
             vec![
-                field(
-                    "sample_name",
-                    "Sample name (as the lab will name it) · 样本名称（与实验室一致）",
-                    Text,
-                    true,
-                ),
-                field("found_id", "Child's number · 儿童编号", Text, true),
-                field("sex", "Sex · 性别", sexes(), true),
-                field(
-                    "age_min_days",
-                    "Estimated age, at least (days) · 估计年龄下限（天）",
-                    Number,
-                    false,
-                ),
-                field(
-                    "age_max_days",
-                    "Estimated age, at most (days) · 估计年龄上限（天）",
-                    Number,
-                    false,
-                ),
-                field("found_date", "Found on · 被找到日期", Date, false),
-                field("found_place", "Found at (place) · 被找到地点", Text, false),
-                field("found_lat", "Latitude · 纬度", Number, false),
-                field("found_lon", "Longitude · 经度", Number, false),
-                field(
-                    "institution",
-                    "Institution caring for the child · 照料机构",
-                    Text,
-                    false,
-                ),
-                field("description", "Description · 特征描述", Long, false),
+                field("sample_name", lang.t("register-sample-name"), Text, true),
+                field("found_id", lang.t("register-found-id"), Text, true),
+                field("sex", lang.t("register-sex"), sexes(lang), true),
+                field("age_min_days", lang.t("register-age-min"), Number, false),
+                field("age_max_days", lang.t("register-age-max"), Number, false),
+                field("found_date", lang.t("register-found-date"), Date, false),
+                field("found_place", lang.t("register-found-place"), Text, false),
+                field("found_lat", lang.t("register-lat"), Number, false),
+                field("found_lon", lang.t("register-lon"), Number, false),
+                field("institution", lang.t("register-institution"), Text, false),
+                field("description", lang.t("register-description"), Long, false),
             ],
         ),
     ]
@@ -168,7 +143,7 @@ fn forms() -> Vec<(ImportKind, &'static str, Vec<Field>)> {
 #[template(path = "register.html")]
 struct RegisterTemplate {
     nav: Nav,
-    forms: Vec<(ImportKind, &'static str, Vec<Field>)>,
+    forms: Vec<(ImportKind, String, Vec<Field>)>,
     /// The kind of the form sent, what was typed, and why it was refused.
     sent: Option<(ImportKind, HashMap<String, String>, String)>,
 }
@@ -203,13 +178,13 @@ pub fn router() -> axum::Router<Shared> {
     )
 }
 
-pub async fn register_page(User(a): User) -> PageResult {
-    let forms = forms()
+pub async fn register_page(User(a): User, lang: Lang) -> PageResult {
+    let forms = forms(lang)
         .into_iter()
         .filter(|(k, _, _)| allowed(*k, a.user.role))
         .collect();
     Ok(render(&RegisterTemplate {
-        nav: Nav::of(Some(&a)),
+        nav: Nav::of(Some(&a), lang),
         forms,
         sent: None,
     }))
@@ -239,6 +214,7 @@ fn one_row_file(fields: &[Field], form: &HashMap<String, String>) -> Result<Stri
 pub async fn register_submit(
     State(state): State<Shared>,
     User(a): User,
+    lang: Lang,
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = parse_form(&body);
@@ -255,13 +231,13 @@ pub async fn register_submit(
         .ok_or_else(|| {
             AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown form · 未知的表单",
+                lang.t("register-unknown-form"),
             )
         })?;
     if !allowed(kind, a.user.role) {
         return Err(AppError::forbidden().into());
     }
-    let all = forms();
+    let all = forms(lang);
     let fields = &all
         .iter()
         .find(|(k, _, _)| *k == kind)
@@ -292,7 +268,7 @@ pub async fn register_submit(
                 .filter(|(k, _, _)| allowed(*k, a.user.role))
                 .collect();
             let mut res = render(&RegisterTemplate {
-                nav: Nav::of(Some(&a)),
+                nav: Nav::of(Some(&a), lang),
                 forms,
                 sent: Some((kind, form, e.message)),
             });

@@ -5,10 +5,14 @@
 //! `width="100%"`, capped at their natural width), are exposed to assistive
 //! technology as one image (`role="img"` with a `<title>` and a `<desc>`), and
 //! every piece of text is XML-escaped with [`escape`], because names and labels
-//! come from users.
+//! come from users. Their own words (legends, axes, descriptions) are in the
+//! page's language, from the `words` area of the message catalogue
+//! (`words-drawing-…`, `words-chart-…`).
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::{self, Write as _};
+
+use crate::Lang;
 
 /// Escapes text for use in XML character data and in quoted attribute values.
 ///
@@ -50,55 +54,154 @@ impl fmt::Display for N {
     }
 }
 
-/// Shortens a label for display under a symbol (the full text stays in the
-/// symbol's tooltip and in the description).
-fn short_label(label: &str, max_chars: usize) -> String {
+/// Whether a character is drawn about one em wide, as wide as two Latin
+/// letters: Chinese, Japanese and Korean characters, full-width forms.
+fn is_wide(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD
+    )
+}
+
+/// A character's width in the units labels are measured in: a Latin letter
+/// or digit is one, a Chinese character two.
+fn char_width(c: char) -> usize {
+    if is_wide(c) { 2 } else { 1 }
+}
+
+/// A text's width in [`char_width`] units.
+fn text_width(text: &str) -> usize {
+    text.chars().map(char_width).sum()
+}
+
+/// Shortens a label to `max_width` ([`char_width`] units) for display under
+/// a symbol (the full text stays in the symbol's tooltip and in the
+/// description).
+fn short_label(label: &str, max_width: usize) -> String {
     let clean: String = label
         .chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();
     let clean = clean.trim();
-    if clean.chars().count() <= max_chars {
-        clean.to_string()
-    } else {
-        let mut s: String = clean.chars().take(max_chars.saturating_sub(1)).collect();
-        s.push('…');
-        s
+    if text_width(clean) <= max_width {
+        return clean.to_string();
     }
+    let mut s = String::new();
+    let mut width = 0;
+    for c in clean.chars() {
+        width += char_width(c);
+        if width > max_width.saturating_sub(1) {
+            break;
+        }
+        s.push(c);
+    }
+    s.push('…');
+    s
 }
 
 /// The distance between the lines of a label.
 const LABEL_LINE: f64 = 13.0;
-/// Characters per line of a label under a symbol.
+/// Width of a line of a label under a symbol, in [`char_width`] units
+/// (14 Latin characters, 7 Chinese).
 const LABEL_CHARS: usize = 14;
 /// Lines of a label under a symbol.
 const LABEL_LINES: usize = 3;
 
-/// A label under a symbol in at most [`LABEL_LINES`] lines of `max_chars`,
+/// A label under a symbol in at most [`LABEL_LINES`] lines of `max_width`,
 /// broken between words ("maternal grandfather (RS-1-MGF)" in three lines);
 /// only a word longer than a line, or what does not fit in the last line,
 /// is cut with "…" (the full text stays in the symbol's tooltip).
-fn label_lines(label: &str, max_chars: usize) -> Vec<String> {
-    wrap(label, max_chars, LABEL_LINES)
+fn label_lines(label: &str, max_width: usize) -> Vec<String> {
+    wrap(label, max_width, LABEL_LINES)
 }
 
-/// A text in at most `max_lines` lines of `max_chars`, broken between words.
-fn wrap(label: &str, max_chars: usize, max_lines: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in label.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= max_chars => {
-                line.push(' ');
-                line.push_str(word);
+/// Punctuation a line does not start with.
+const CLOSING: &str = "，。、；：？！）》」』】〕〉”’…,.;:?!)]}%";
+/// Punctuation a line does not end with.
+const OPENING: &str = "（《「『【〔〈“‘([{";
+
+/// Whether a line may break between `a` and `b` of one word: where one of
+/// them is a wide character (Chinese puts no spaces between words), but not
+/// before closing punctuation nor after opening punctuation.
+fn may_break_between(a: char, b: char) -> bool {
+    (is_wide(a) || is_wide(b)) && !CLOSING.contains(b) && !OPENING.contains(a)
+}
+
+/// The pieces a text may be broken into, each with whether a space goes
+/// before it: its words, and the characters of Chinese text.
+fn pieces(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for (k, word) in text.split_whitespace().enumerate() {
+        let mut piece = String::new();
+        let mut space = k > 0;
+        let mut prev: Option<char> = None;
+        for c in word.chars() {
+            if let Some(p) = prev
+                && may_break_between(p, c)
+            {
+                out.push((std::mem::take(&mut piece), space));
+                space = false;
             }
-            _ => lines.push(word.to_string()),
+            piece.push(c);
+            prev = Some(c);
+        }
+        out.push((piece, space));
+    }
+    out
+}
+
+/// A text in at most `max_lines` lines of `max_width` ([`char_width`]
+/// units), broken between words (and between Chinese characters).
+fn wrap(label: &str, max_width: usize, max_lines: usize) -> Vec<String> {
+    // The lines, each with whether a space went before it.
+    let mut lines: Vec<(String, bool)> = Vec::new();
+    for (piece, space) in pieces(label) {
+        let gap = usize::from(space);
+        match lines.last_mut() {
+            Some((line, _)) if text_width(line) + gap + text_width(&piece) <= max_width => {
+                if space {
+                    line.push(' ');
+                }
+                line.push_str(&piece);
+            }
+            _ => lines.push((piece, space)),
         }
     }
-    if lines.len() > max_lines.max(1) {
-        let rest = lines.split_off(max_lines.max(1) - 1).join(" ");
-        lines.push(rest);
+    let max_lines = max_lines.max(1);
+    if lines.len() > max_lines {
+        let mut rest = String::new();
+        for (k, (line, space)) in lines.split_off(max_lines - 1).into_iter().enumerate() {
+            if k > 0 && space {
+                rest.push(' ');
+            }
+            rest.push_str(&line);
+        }
+        lines.push((rest, false));
     }
-    lines.iter().map(|l| short_label(l, max_chars)).collect()
+    lines
+        .iter()
+        .map(|(l, _)| short_label(l, max_width))
+        .collect()
+}
+
+/// Sentences one after another: a space between them in English, none in
+/// Chinese.
+fn sentences(lang: Lang, parts: &[String]) -> String {
+    parts.join(match lang {
+        Lang::En => " ",
+        Lang::ZhCn => "",
+    })
 }
 
 /// Opens an `<svg>` element with its accessible title and description.
@@ -520,7 +623,8 @@ fn place(links: &Links<'_>, x: &mut [f64], persons: &[PedPerson], partners: &[Ve
     }
 }
 
-fn sex_word(sex: PedSex) -> &'static str {
+/// A sex as the `data-sex` attribute says it (in every language).
+fn sex_code(sex: PedSex) -> &'static str {
     match sex {
         PedSex::Male => "male",
         PedSex::Female => "female",
@@ -528,12 +632,21 @@ fn sex_word(sex: PedSex) -> &'static str {
     }
 }
 
-fn role_word(role: PedRole) -> &'static str {
+/// A sex as the legend and the descriptions say it.
+fn sex_word(lang: Lang, sex: PedSex) -> String {
+    match sex {
+        PedSex::Male => lang.t("words-drawing-male"),
+        PedSex::Female => lang.t("words-drawing-female"),
+        PedSex::Unknown => lang.t("words-drawing-sex-unknown"),
+    }
+}
+
+fn role_word(lang: Lang, role: PedRole) -> String {
     match role {
-        PedRole::Typed => "gave DNA",
-        PedRole::Untyped => "not typed",
-        PedRole::MissingChild => "missing child",
-        PedRole::FoundChild => "found child",
+        PedRole::Typed => lang.t("words-drawing-gave-dna"),
+        PedRole::Untyped => lang.t("words-drawing-not-typed"),
+        PedRole::MissingChild => lang.t("words-drawing-missing-child"),
+        PedRole::FoundChild => lang.t("words-drawing-found-child"),
     }
 }
 
@@ -619,7 +732,7 @@ fn line(out: &mut String, x1: f64, y1: f64, x2: f64, y2: f64) {
 /// Generations run top to bottom. Persons may come in any order; unknown parent
 /// ids, self-parenthood and cycles are ignored (the person is drawn as a
 /// founder), and duplicate ids refer to the first person with that id.
-pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
+pub fn pedigree_svg(lang: Lang, persons: &[PedPerson], title: &str) -> String {
     let lay = layout(persons);
     let n = persons.len();
     let max_gen = lay.generation.iter().copied().max().unwrap_or(0);
@@ -634,19 +747,47 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
     };
 
     let content_w = (max_x - min_x) * UNIT + UNIT;
-    let legend_items: [(Option<PedSex>, PedRole, &str); 7] = [
-        (None, PedRole::Typed, "gave DNA"),
-        (None, PedRole::Untyped, "not typed"),
-        (None, PedRole::MissingChild, "missing child"),
-        (None, PedRole::FoundChild, "found child"),
-        (Some(PedSex::Male), PedRole::Untyped, "male"),
-        (Some(PedSex::Female), PedRole::Untyped, "female"),
-        (Some(PedSex::Unknown), PedRole::Untyped, "sex unknown"),
+    let legend_items: [(Option<PedSex>, PedRole, String); 7] = [
+        (None, PedRole::Typed, role_word(lang, PedRole::Typed)),
+        (None, PedRole::Untyped, role_word(lang, PedRole::Untyped)),
+        (
+            None,
+            PedRole::MissingChild,
+            role_word(lang, PedRole::MissingChild),
+        ),
+        (
+            None,
+            PedRole::FoundChild,
+            role_word(lang, PedRole::FoundChild),
+        ),
+        (
+            Some(PedSex::Male),
+            PedRole::Untyped,
+            sex_word(lang, PedSex::Male),
+        ),
+        (
+            Some(PedSex::Female),
+            PedRole::Untyped,
+            sex_word(lang, PedSex::Female),
+        ),
+        (
+            Some(PedSex::Unknown),
+            PedRole::Untyped,
+            sex_word(lang, PedSex::Unknown),
+        ),
     ];
     let cols = ((content_w / LEGEND_COL).floor() as usize).clamp(2, 4);
     let rows = legend_items.len().div_ceil(cols);
     let legend_w = cols as f64 * LEGEND_COL;
-    let width = content_w.max(legend_w).max(240.0) + 2.0 * MARGIN;
+    // The title in two lines at most, as wide as the drawing (bold 14 px
+    // is about 0.62 em a Latin character, a Chinese one 1 em in two units):
+    // a narrow drawing widens for a long title, up to 640 px.
+    let title_chars =
+        |width: f64| ((width - 2.0 * MARGIN) / (14.0 * 0.62)).floor().max(8.0) as usize;
+    let mut width = content_w.max(legend_w).max(240.0) + 2.0 * MARGIN;
+    while width < 640.0 && wrap(title, title_chars(width), usize::MAX).len() > 2 {
+        width += 16.0;
+    }
     let left = MARGIN + (width - 2.0 * MARGIN - content_w) / 2.0 + UNIT / 2.0;
     let px = |i: usize| left + (lay.x[i] - min_x) * UNIT;
     let row_y = |g: usize| TOP + R + g as f64 * ROW;
@@ -670,43 +811,45 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
     };
 
     // Description for screen readers.
-    let mut desc = String::new();
+    let mut desc: Vec<String> = Vec::new();
     if n == 0 {
-        desc.push_str("An empty pedigree.");
+        desc.push(lang.t("words-drawing-desc-empty"));
     } else {
-        let _ = write!(
-            desc,
-            "Pedigree of {n} person{} in {} generation{}.",
-            if n == 1 { "" } else { "s" },
-            max_gen + 1,
-            if max_gen == 0 { "" } else { "s" },
-        );
+        desc.push(lang.t2("words-drawing-desc", "n", n, "generations", max_gen + 1));
         for (i, p) in persons.iter().enumerate() {
-            let _ = write!(
-                desc,
-                " {}: {}, {}",
-                label_of(i),
-                sex_word(p.sex),
-                role_word(p.role)
-            );
+            let (label, sex, role) = (label_of(i), sex_word(lang, p.sex), role_word(lang, p.role));
             let parents: Vec<String> = [lay.father[i], lay.mother[i]]
                 .into_iter()
                 .flatten()
                 .map(label_of)
                 .collect();
-            if !parents.is_empty() {
-                let _ = write!(desc, ", child of {}", parents.join(" and "));
-            }
-            desc.push('.');
+            let parents = match parents.as_slice() {
+                [] => None,
+                [one] => Some(one.clone()),
+                [a, b, ..] => Some(lang.t2("words-drawing-desc-and", "a", a, "b", b)),
+            };
+            desc.push(match parents {
+                None => lang.ta(
+                    "words-drawing-desc-person",
+                    &[("label", &label), ("sex", &sex), ("role", &role)],
+                ),
+                Some(parents) => lang.ta(
+                    "words-drawing-desc-person-child",
+                    &[
+                        ("label", &label),
+                        ("sex", &sex),
+                        ("role", &role),
+                        ("parents", &parents),
+                    ],
+                ),
+            });
         }
     }
+    let desc = sentences(lang, &desc);
 
     let mut out = String::with_capacity(2048 + n * 512);
     open_svg(&mut out, width, height, title, &desc);
-    // The title in two lines at most, as wide as the drawing (bold 14 px
-    // is about 0.62 em a character).
-    let title_chars = ((width - 2.0 * MARGIN) / (14.0 * 0.62)).floor().max(8.0) as usize;
-    for (k, line) in wrap(title, title_chars, 2).iter().enumerate() {
+    for (k, line) in wrap(title, title_chars(width), 2).iter().enumerate() {
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"600\" fill=\"#0f172a\">{}</text>",
@@ -718,9 +861,10 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
     if n == 0 {
         let _ = write!(
             out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#475569\">No persons to draw</text>",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#475569\">{}</text>",
             N(width / 2.0),
             N(TOP + 20.0),
+            escape(&lang.t("words-drawing-empty")),
         );
     }
 
@@ -779,11 +923,14 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
             out,
             "<g class=\"person {}\" data-sex=\"{}\"><title>{}</title>",
             role_class(p.role),
-            sex_word(p.sex),
-            escape(&format!(
-                "{full} ({}, {})",
-                sex_word(p.sex),
-                role_word(p.role)
+            sex_code(p.sex),
+            escape(&lang.ta(
+                "words-drawing-person-title",
+                &[
+                    ("label", &full),
+                    ("sex", &sex_word(lang, p.sex)),
+                    ("role", &role_word(lang, p.role)),
+                ],
             )),
         );
         if matches!(p.role, PedRole::MissingChild | PedRole::FoundChild) {
@@ -823,7 +970,7 @@ pub fn pedigree_svg(persons: &[PedPerson], title: &str) -> String {
                  stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
                 N(cx),
                 N(label_y + 13.0),
-                role_word(p.role),
+                escape(&role_word(lang, p.role)),
             );
         }
         out.push_str("</g>");
@@ -874,10 +1021,6 @@ fn power_of_ten(out: &mut String, exp: f64) {
     );
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// Draws where a candidate's LR stands among all the cases scored for a child.
 ///
 /// A histogram of log10 LR in bins of one power of ten (several, if the range
@@ -887,7 +1030,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// right; NaN values are ignored. Bar heights are on a logarithmic count
 /// axis, so a single case stays visible next to thousands. The candidate's bar
 /// is highlighted and marked "this candidate".
-pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
+pub fn lr_chart_svg(lang: Lang, log10_lrs: &[f64], highlight: f64, title: &str) -> String {
     const W: f64 = 640.0;
     const H: f64 = 286.0;
     const PLOT_TOP: f64 = 72.0;
@@ -910,15 +1053,16 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
 
     let mut out = String::with_capacity(8192);
     if total == 0 {
-        let desc = "No cases have been scored for this child yet.";
-        open_svg(&mut out, W, 120.0, title, desc);
+        let desc = lang.t("words-chart-empty-desc");
+        open_svg(&mut out, W, 120.0, title, &desc);
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"600\" fill=\"#0f172a\">{}</text>\
-             <text x=\"{}\" y=\"70\" text-anchor=\"middle\" font-size=\"13\" fill=\"#475569\">No cases scored yet</text></svg>",
+             <text x=\"{}\" y=\"70\" text-anchor=\"middle\" font-size=\"13\" fill=\"#475569\">{}</text></svg>",
             N(W / 2.0),
             escape(&short_label(title, 70)),
             N(W / 2.0),
+            escape(&lang.t("words-chart-empty")),
         );
         return out;
     }
@@ -979,23 +1123,21 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
     };
 
     // Description.
-    let mut desc = format!(
-        "Histogram of {} scored for this child by likelihood ratio (LR), in bins of a factor {}; \
-         bar heights on a logarithmic scale of case counts. {} excluded (LR 0).",
-        plural(total, "case", "cases"),
-        if w == 1.0 {
-            "10".to_string()
-        } else {
-            crate::words::power_of_ten(w as i64)
-        },
-        plural(excluded, "case", "cases"),
-    );
+    let factor = if w == 1.0 {
+        "10".to_string()
+    } else {
+        crate::words::power_of_ten(w as i64)
+    };
+    let mut desc = vec![lang.ta(
+        "words-chart-desc",
+        &[
+            ("total", &total),
+            ("factor", &factor),
+            ("excluded", &excluded),
+        ],
+    )];
     let above = finite.iter().filter(|&&v| v >= THRESHOLD_LOG10).count() + infinite;
-    let _ = write!(
-        desc,
-        " {} at or above the undisputed threshold LR 10⁴.",
-        plural(above, "case is", "cases are")
-    );
+    desc.push(lang.tn("words-chart-desc-above", above as i64));
     if let Some(b) = hl_bar {
         let higher = finite.iter().filter(|&&v| v > highlight).count()
             + if highlight < f64::INFINITY {
@@ -1004,11 +1146,15 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
                 0
             };
         let where_ = if b == 0 {
-            "excluded".to_string()
+            lang.t("words-chart-where-excluded")
         } else if b == nbins + 1 {
-            "an infinite LR".to_string()
+            lang.t("words-chart-where-infinite")
         } else {
-            format!("LR {}", crate::words::lr(10f64.powf(highlight), highlight))
+            lang.t1(
+                "words-chart-where-lr",
+                "lr",
+                crate::words::lr(lang, 10f64.powf(highlight), highlight),
+            )
         };
         let same = if b == 0 {
             excluded
@@ -1017,13 +1163,12 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         } else {
             counts[b - 1]
         };
-        let _ = write!(
-            desc,
-            " This candidate: {where_}; {} higher; {} in the same bar.",
-            plural(higher, "case scores", "cases score"),
-            plural(same, "case", "cases"),
-        );
+        desc.push(lang.ta(
+            "words-chart-desc-candidate",
+            &[("where", &where_), ("higher", &higher), ("same", &same)],
+        ));
     }
+    let desc = sentences(lang, &desc);
 
     open_svg(&mut out, W, H, title, &desc);
     let _ = write!(
@@ -1055,8 +1200,9 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
     }
     let _ = write!(
         out,
-        "<text transform=\"rotate(-90)\" x=\"{}\" y=\"16\" text-anchor=\"middle\" font-size=\"11\">cases (log scale)</text></g>",
+        "<text transform=\"rotate(-90)\" x=\"{}\" y=\"16\" text-anchor=\"middle\" font-size=\"11\">{}</text></g>",
         N(-(PLOT_TOP + PLOT_BOTTOM) / 2.0),
+        escape(&lang.t("words-chart-axis-cases")),
     );
 
     // Bars.
@@ -1093,17 +1239,19 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         SIDE_BAR,
         excluded,
         "bar excluded",
-        &format!("excluded: {}", plural(excluded, "case", "cases")),
+        &lang.tn("words-chart-tip-excluded", excluded as i64),
         hl_bar == Some(0),
     );
     let gap = if bw > 4.0 { 1.0 } else { 0.0 };
     for (k, &c) in counts.iter().enumerate() {
         let from = lo + k as f64 * w;
-        let tip = format!(
-            "LR {} to {}: {}",
-            crate::words::power_of_ten(from as i64),
-            crate::words::power_of_ten((from + w) as i64),
-            plural(c, "case", "cases")
+        let tip = lang.ta(
+            "words-chart-tip-bin",
+            &[
+                ("from", &crate::words::power_of_ten(from as i64)),
+                ("to", &crate::words::power_of_ten((from + w) as i64)),
+                ("n", &c),
+            ],
         );
         bar(
             &mut out,
@@ -1122,7 +1270,7 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
             SIDE_BAR,
             infinite,
             "bar infinite",
-            &format!("infinite LR: {}", plural(infinite, "case", "cases")),
+            &lang.tn("words-chart-tip-infinite", infinite as i64),
             hl_bar == Some(nbins + 1),
         );
     }
@@ -1133,11 +1281,12 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         out,
         "<g class=\"x-axis\" font-size=\"10\" fill=\"#475569\" stroke=\"none\">\
          <line x1=\"{}\" y1=\"{b}\" x2=\"{}\" y2=\"{b}\" stroke=\"#334155\"/>\
-         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">excluded</text>",
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
         N(PLOT_LEFT),
         N(PLOT_RIGHT),
         N(PLOT_LEFT + 6.0 + SIDE_BAR / 2.0),
         N(PLOT_BOTTOM + 16.0),
+        escape(&lang.t("words-chart-axis-excluded")),
         b = N(PLOT_BOTTOM),
     );
     if show_infinite {
@@ -1178,9 +1327,10 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
     }
     let _ = write!(
         out,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">likelihood ratio (LR), log scale</text></g>",
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">{}</text></g>",
         N((bins_left + bins_right) / 2.0),
         N(PLOT_BOTTOM + 38.0),
+        escape(&lang.t("words-chart-axis-lr")),
     );
 
     // Undisputed threshold.
@@ -1188,9 +1338,10 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
     let _ = write!(
         out,
         "<g class=\"threshold\"><line x1=\"{x}\" y1=\"48\" x2=\"{x}\" y2=\"{}\" stroke=\"#15803d\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>\
-         <text x=\"{}\" y=\"44\" text-anchor=\"middle\" font-size=\"11\" fill=\"#15803d\">undisputed threshold</text></g>",
+         <text x=\"{}\" y=\"44\" text-anchor=\"middle\" font-size=\"11\" fill=\"#15803d\">{}</text></g>",
         N(PLOT_BOTTOM),
         N(tx.clamp(PLOT_LEFT + 72.0, W - 72.0)),
+        escape(&lang.t("words-chart-threshold")),
         x = N(tx),
     );
 
@@ -1206,10 +1357,11 @@ pub fn lr_chart_svg(log10_lrs: &[f64], highlight: f64, title: &str) -> String {
         let top = PLOT_BOTTOM - bar_h(count);
         let _ = write!(
             out,
-            "<g class=\"candidate\" fill=\"#c2410c\"><text x=\"{}\" y=\"62\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"600\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">this candidate</text>\
+            "<g class=\"candidate\" fill=\"#c2410c\"><text x=\"{}\" y=\"62\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"600\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">{}</text>\
              <line x1=\"{x}\" y1=\"66\" x2=\"{x}\" y2=\"{}\" stroke=\"#c2410c\" stroke-width=\"1.2\"/>\
              <polygon points=\"{},{} {},{} {x},{}\"/></g>",
             N(cx.clamp(PLOT_LEFT + 54.0, W - 54.0)),
+            escape(&lang.t("words-chart-this-candidate")),
             N((top - 6.0).max(66.0)),
             N(cx - 4.0),
             N(top - 7.0),
@@ -1507,7 +1659,7 @@ mod tests {
     #[test]
     fn pedigrees_are_well_formed_with_one_right_symbol_per_person() {
         for (name, persons) in all_cases() {
-            let svg = pedigree_svg(&persons, name);
+            let svg = pedigree_svg(Lang::En, &persons, name);
             check_xml(&svg).unwrap_or_else(|e| panic!("{name}: {e}\n{svg}"));
             assert!(svg.contains("viewBox=\"0 0 "), "{name}");
             assert!(svg.contains("width=\"100%\""), "{name}");
@@ -1541,7 +1693,7 @@ mod tests {
 
     #[test]
     fn missing_and_found_children_are_highlighted() {
-        let svg = pedigree_svg(&trio(), "Trio");
+        let svg = pedigree_svg(Lang::En, &trio(), "Trio");
         let groups = person_groups(&svg);
         let child = groups[2];
         assert!(child.starts_with("missing-child"), "{child}");
@@ -1551,7 +1703,7 @@ mod tests {
             assert!(g.starts_with("typed"));
             assert!(!g.contains("halo") && !g.contains("stroke-dasharray"));
         }
-        let svg = pedigree_svg(&three_siblings(), "Sibs");
+        let svg = pedigree_svg(Lang::En, &three_siblings(), "Sibs");
         let found: Vec<&str> = person_groups(&svg)
             .into_iter()
             .filter(|g| g.starts_with("found-child"))
@@ -1559,7 +1711,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].contains("class=\"halo\"") && found[0].contains("fill=\"#ea580c\""));
         assert!(!found[0].contains("stroke-dasharray"));
-        let untyped = pedigree_svg(&paternal_grandparents(), "GP");
+        let untyped = pedigree_svg(Lang::En, &paternal_grandparents(), "GP");
         assert!(
             person_groups(&untyped)
                 .iter()
@@ -1574,7 +1726,7 @@ mod tests {
         persons[1].label = "maternal grandfather (RS-00001-MGF)".into();
         persons[2].label = "found child FC-2026-009".into();
         let title = "Case MC-2026-00001, found child FC-2026-009";
-        let svg = pedigree_svg(&persons, title);
+        let svg = pedigree_svg(Lang::En, &persons, title);
         let texts = check_inside_view_box("labels", &svg);
         assert!(texts.iter().all(|t| !t.contains('…')), "{texts:?}");
         for p in &persons {
@@ -1598,13 +1750,13 @@ mod tests {
         let mut persons = trio();
         persons[0].label = "<script>alert('x')</script>".into();
         persons[1].label = "Ann & \"Bo\"".into();
-        let svg = pedigree_svg(&persons, "<b>Case & co</b>");
+        let svg = pedigree_svg(Lang::En, &persons, "<b>Case & co</b>");
         check_xml(&svg).unwrap();
         assert!(!svg.contains("<script"));
         assert!(!svg.contains("<b>"));
         assert!(svg.contains("&lt;script&gt;"));
         assert!(svg.contains("Ann &amp; &quot;Bo&quot;"));
-        let chart = lr_chart_svg(&[1.0, 2.0], 1.0, "<script>x</script>");
+        let chart = lr_chart_svg(Lang::En, &[1.0, 2.0], 1.0, "<script>x</script>");
         check_xml(&chart).unwrap();
         assert!(!chart.contains("<script"));
         assert!(chart.contains("&lt;script&gt;"));
@@ -1612,7 +1764,7 @@ mod tests {
 
     /// Checks a layout: parents above children, no two symbols of a row
     /// closer than one unit, spouses adjacent.
-    fn check_layout(name: &str, persons: &[PedPerson]) -> Layout {
+    fn tidy_layout_of(name: &str, persons: &[PedPerson]) -> Layout {
         let lay = layout(persons);
         let n = persons.len();
         for i in 0..n {
@@ -1649,9 +1801,9 @@ mod tests {
             for rotation in 0..persons.len() {
                 let mut shuffled = persons.clone();
                 shuffled.rotate_left(rotation);
-                check_layout(name, &shuffled);
+                tidy_layout_of(name, &shuffled);
                 shuffled.reverse();
-                check_layout(name, &shuffled);
+                tidy_layout_of(name, &shuffled);
             }
         }
     }
@@ -1659,7 +1811,7 @@ mod tests {
     #[test]
     fn trio_child_sits_under_adjacent_parents() {
         let persons = trio();
-        let lay = check_layout("trio", &persons);
+        let lay = tidy_layout_of("trio", &persons);
         let (gf, xf) = pos(&persons, &lay, "Father");
         let (gm, xm) = pos(&persons, &lay, "Mother");
         let (gc, xc) = pos(&persons, &lay, "Child");
@@ -1671,7 +1823,7 @@ mod tests {
     #[test]
     fn siblings_are_centred_under_their_parents() {
         let persons = three_siblings();
-        let lay = check_layout("sibs", &persons);
+        let lay = tidy_layout_of("sibs", &persons);
         let kids: Vec<f64> = ["Sib1", "Sib2", "Sib3", "Child"]
             .iter()
             .map(|id| pos(&persons, &lay, id).1)
@@ -1684,7 +1836,7 @@ mod tests {
     #[test]
     fn married_in_founders_stand_next_to_their_spouse() {
         let persons = paternal_grandparents();
-        let lay = check_layout("gp", &persons);
+        let lay = tidy_layout_of("gp", &persons);
         let (gf, xf) = pos(&persons, &lay, "Father");
         let (gm, xm) = pos(&persons, &lay, "Mother");
         assert_eq!((gf, gm), (1, 1));
@@ -1692,7 +1844,7 @@ mod tests {
         assert_eq!(pos(&persons, &lay, "Child").0, 2);
 
         let persons = aunt_and_grandmother();
-        let lay = check_layout("aunt", &persons);
+        let lay = tidy_layout_of("aunt", &persons);
         let (gf, xf) = pos(&persons, &lay, "Father");
         let (gm, xm) = pos(&persons, &lay, "Mother");
         assert_eq!((gf, gm), (1, 1));
@@ -1710,7 +1862,7 @@ mod tests {
             person("F", Male, None, None, Typed),
             person("M2", Female, None, None, Untyped),
         ];
-        let lay = check_layout("half", &persons);
+        let lay = tidy_layout_of("half", &persons);
         let x = |id| pos(&persons, &lay, id).1;
         assert!((x("F") - x("M1")).abs() < 1.01 && (x("F") - x("M2")).abs() < 1.01);
         assert!((x("A") - (x("F") + x("M1")) / 2.0).abs() < 1e-9);
@@ -1759,13 +1911,13 @@ mod tests {
             ],
         ];
         for persons in cases {
-            let svg = pedigree_svg(&persons, "odd");
+            let svg = pedigree_svg(Lang::En, &persons, "odd");
             check_xml(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
             assert_eq!(person_groups(&svg).len(), persons.len());
-            check_layout("odd", &persons);
+            tidy_layout_of("odd", &persons);
         }
         let long = vec![person(&"W".repeat(200), Male, None, None, Typed)];
-        let svg = pedigree_svg(&long, &"T".repeat(500));
+        let svg = pedigree_svg(Lang::En, &long, &"T".repeat(500));
         check_xml(&svg).unwrap();
         assert!(svg.contains("…</text>"));
     }
@@ -1783,9 +1935,9 @@ mod tests {
             ));
         }
         persons.reverse();
-        let lay = check_layout("line", &persons);
+        let lay = tidy_layout_of("line", &persons);
         assert_eq!(lay.generation.iter().max(), Some(&299));
-        check_xml(&pedigree_svg(&persons, "line")).unwrap();
+        check_xml(&pedigree_svg(Lang::En, &persons, "line")).unwrap();
     }
 
     fn bars(svg: &str) -> usize {
@@ -1804,7 +1956,7 @@ mod tests {
             f64::NEG_INFINITY,
             f64::NEG_INFINITY,
         ];
-        let svg = lr_chart_svg(&values, 5.5, "Candidates for child 17");
+        let svg = lr_chart_svg(Lang::En, &values, 5.5, "Candidates for child 17");
         check_xml(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
         // Bins 10^-4 .. 10^6: 10 bins, plus the excluded bar.
         assert_eq!(bars(&svg), 11);
@@ -1830,12 +1982,12 @@ mod tests {
     #[test]
     fn chart_bins_include_the_threshold_and_integer_maxima() {
         // Values well below the threshold: bins run up to [4, 5).
-        let svg = lr_chart_svg(&[-2.5, -1.0], -1.0, "t");
+        let svg = lr_chart_svg(Lang::En, &[-2.5, -1.0], -1.0, "t");
         check_xml(&svg).unwrap();
         assert_eq!(bars(&svg), 1 + 8);
         assert!(svg.contains("<title>LR 10⁻¹ to 10⁰: 1 case</title>"));
         // An integer maximum gets its own bin.
-        let svg = lr_chart_svg(&[4.0, 6.0], 6.0, "t");
+        let svg = lr_chart_svg(Lang::En, &[4.0, 6.0], 6.0, "t");
         assert_eq!(bars(&svg), 1 + 3);
         assert!(svg.contains("<rect class=\"bar highlight\""));
         assert!(svg.contains("<title>LR 10⁶ to 10⁷: 1 case</title>"));
@@ -1843,22 +1995,23 @@ mod tests {
 
     #[test]
     fn chart_handles_empty_single_and_odd_input() {
-        let empty = lr_chart_svg(&[], 3.0, "none");
+        let empty = lr_chart_svg(Lang::En, &[], 3.0, "none");
         check_xml(&empty).unwrap();
         assert_eq!(bars(&empty), 0);
         assert!(empty.contains("No cases scored yet"));
 
-        let single = lr_chart_svg(&[7.3], 7.3, "one");
+        let single = lr_chart_svg(Lang::En, &[7.3], 7.3, "one");
         check_xml(&single).unwrap();
         assert_eq!(bars(&single), 1 + 4);
         assert_eq!(single.matches("highlight\"").count(), 1);
 
-        let excluded = lr_chart_svg(&[f64::NEG_INFINITY], f64::NEG_INFINITY, "excl");
+        let excluded = lr_chart_svg(Lang::En, &[f64::NEG_INFINITY], f64::NEG_INFINITY, "excl");
         check_xml(&excluded).unwrap();
         assert!(excluded.contains("class=\"bar excluded highlight\""));
         assert_eq!(bars(&excluded), 1 + 1);
 
         let odd = lr_chart_svg(
+            Lang::En,
             &[f64::NAN, f64::INFINITY, 1e300, -1e300, 2.0],
             f64::NAN,
             "odd",
@@ -1868,7 +2021,7 @@ mod tests {
         assert!(!odd.contains("this candidate"));
         assert!(bars(&odd) <= 2 + MAX_BINS as usize + 1);
 
-        let not_in_data = lr_chart_svg(&[1.0, 2.0], 9.5, "outside");
+        let not_in_data = lr_chart_svg(Lang::En, &[1.0, 2.0], 9.5, "outside");
         check_xml(&not_in_data).unwrap();
         assert_eq!(not_in_data.matches("highlight\"").count(), 1);
         assert!(not_in_data.contains("this candidate"));
@@ -1950,8 +2103,13 @@ mod tests {
                     let (x, y) = (num("x").unwrap(), num("y").unwrap());
                     let size = num("font-size").unwrap_or(12.0);
                     let text = content.trim();
-                    // DejaVu Sans, the fonts' usual fallback, averages 0.6 em.
-                    let width = text.chars().count() as f64 * size * 0.6;
+                    // DejaVu Sans, the fonts' usual fallback, averages 0.6 em;
+                    // a Chinese character is 1 em.
+                    let width = text
+                        .chars()
+                        .map(|c| if is_wide(c) { 1.0 } else { 0.6 })
+                        .sum::<f64>()
+                        * size;
                     let anchor = a.iter().find(|(n, _)| *n == "text-anchor").map(|(_, v)| *v);
                     let (left, right) = match anchor {
                         Some("middle") => (x - width / 2.0, x + width / 2.0),
@@ -1977,7 +2135,7 @@ mod tests {
         cases.push(("long labels", long));
         cases.push(("empty", vec![]));
         for (name, persons) in &cases {
-            let svg = pedigree_svg(persons, name);
+            let svg = pedigree_svg(Lang::En, persons, name);
             let texts = check_inside_view_box(name, &svg);
             assert!(texts.contains(&escape(name)), "{name}: its title");
             for p in persons {
@@ -2005,7 +2163,7 @@ mod tests {
         values.extend([f64::NEG_INFINITY; 25]);
         values.extend([2.3, 5.7, 0.4]);
         let title = "Where candidate 1 stands among 428 cases";
-        let chart = lr_chart_svg(&values, 5.7, title);
+        let chart = lr_chart_svg(Lang::En, &values, 5.7, title);
         let texts = check_inside_view_box("chart", &chart);
         for want in [
             title,
@@ -2016,15 +2174,131 @@ mod tests {
         ] {
             assert!(texts.iter().any(|t| t == want), "chart: {want}");
         }
-        check_inside_view_box("empty chart", &lr_chart_svg(&[], 0.0, title));
+        check_inside_view_box("empty chart", &lr_chart_svg(Lang::En, &[], 0.0, title));
         // SVG_SAMPLES_DIR=dir keeps the drawings, to look at them.
         if let Ok(dir) = std::env::var("SVG_SAMPLES_DIR") {
             std::fs::create_dir_all(&dir).unwrap();
             for (name, persons) in &cases {
                 let file = format!("{dir}/{}.svg", name.replace(' ', "-"));
-                std::fs::write(file, pedigree_svg(persons, name)).unwrap();
+                std::fs::write(file, pedigree_svg(Lang::En, persons, name)).unwrap();
             }
             std::fs::write(format!("{dir}/chart.svg"), chart).unwrap();
         }
+    }
+
+    /// Chinese labels break between characters, never before closing
+    /// punctuation, and count as two Latin characters each.
+    #[test]
+    fn chinese_text_wraps_by_its_width() {
+        assert_eq!(text_width("外祖父 (RS-1)"), 13);
+        assert_eq!(
+            label_lines("外祖父 (RS-00001-MGF)", 14),
+            ["外祖父", "(RS-00001-MGF)"]
+        );
+        assert_eq!(
+            label_lines("同母异父兄弟姐妹 (S-1)", 14),
+            ["同母异父兄弟姐", "妹 (S-1)"]
+        );
+        assert_eq!(
+            wrap("案件 MC-1：被找到的儿童 FC-9 位于失踪儿童的位置", 20, 2),
+            ["案件 MC-1：被找到的", "儿童 FC-9 位于失踪…"]
+        );
+        // No line starts with closing punctuation.
+        for line in wrap("一二三四五六七八九，十一二三四五六七八九。", 18, 5) {
+            assert!(!line.starts_with(['，', '。']), "{line}");
+        }
+        assert_eq!(short_label("一二三四五六七八", 8), "一二三…");
+    }
+
+    /// A drawing in Chinese: its words from the catalogue, no English, and
+    /// everything inside the view box.
+    #[test]
+    fn drawings_in_chinese() {
+        let mut persons = trio();
+        persons[0].label = "父亲 (RS-00001-F)".into();
+        persons[1].label = "外祖父 (RS-00001-MGF)".into();
+        persons[2].label = "被找到的儿童 FC-2026-009".into();
+        let title = "案件 MC-2026-00001：被找到的儿童 FC-2026-009 位于失踪儿童的位置";
+        let svg = pedigree_svg(Lang::ZhCn, &persons, title);
+        check_xml(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
+        let texts = check_inside_view_box("中文", &svg);
+        assert!(texts.iter().all(|t| !t.contains('…')), "{texts:?}");
+        for word in [
+            "提供了DNA",
+            "未分型",
+            "失踪儿童",
+            "被找到的儿童",
+            "男",
+            "女",
+            "性别未知",
+        ] {
+            assert!(texts.iter().any(|t| t == word), "legend {word}: {texts:?}");
+        }
+        assert!(svg.contains("<desc>家系图：2 代共 3 人。"), "{svg}");
+        assert!(svg.contains("被找到的儿童 FC-2026-009：性别未知，失踪儿童，父亲 (RS-00001-F) 和 外祖父 (RS-00001-MGF) 的子女。"), "{svg}");
+        assert!(!svg.contains('⟦'), "{svg}");
+        for english in ["gave DNA", "not typed", "Pedigree", "child of"] {
+            assert!(!svg.contains(english), "{english}: {svg}");
+        }
+
+        let values = [-3.2, 2.0, 5.5, f64::NEG_INFINITY, f64::INFINITY];
+        let chart = lr_chart_svg(
+            Lang::ZhCn,
+            &values,
+            5.5,
+            "为被找到的儿童 FC-9 计算的所有案件的似然比",
+        );
+        check_xml(&chart).unwrap();
+        let texts = check_inside_view_box("中文图", &chart);
+        for want in [
+            "已排除",
+            "确定无疑阈值",
+            "本候选匹配",
+            "似然比（LR），对数刻度",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "chart: {want}: {texts:?}");
+        }
+        assert!(
+            chart.contains("<title>似然比 10⁵ 至 10⁶：1 个案件</title>"),
+            "{chart}"
+        );
+        assert!(chart.contains("<title>已排除：1 个案件</title>"));
+        assert!(chart.contains("<title>似然比无穷大：1 个案件</title>"));
+        assert!(chart.contains("案件数（对数刻度）"));
+        assert!(chart.contains("2 个案件达到或超过确定无疑阈值（似然比 10⁴）。本候选匹配：似然比 316,228；1 个案件得分更高；同一柱中有 1 个案件。</desc>"), "{chart}");
+        assert!(!chart.contains('⟦') && !chart.contains("case"), "{chart}");
+        let empty = lr_chart_svg(Lang::ZhCn, &[], 0.0, "空");
+        assert!(empty.contains(">尚未计算任何案件</text>"), "{empty}");
+        let empty = pedigree_svg(Lang::ZhCn, &[], "空");
+        assert!(
+            empty.contains(">没有可绘制的人员</text>")
+                && empty.contains("<desc>空的家系图。</desc>")
+        );
+    }
+
+    /// The English descriptions, with their plural forms.
+    #[test]
+    fn descriptions_in_english() {
+        let svg = pedigree_svg(Lang::En, &trio(), "Trio");
+        assert!(
+            svg.contains("<desc>Pedigree of 3 persons in 2 generations. Father: male, gave DNA. Mother: female, gave DNA. Child: sex unknown, missing child, child of Father and Mother.</desc>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("<title>Child (sex unknown, missing child)</title>"),
+            "{svg}"
+        );
+        let one = pedigree_svg(Lang::En, &[person("A", Female, None, None, Typed)], "One");
+        assert!(
+            one.contains("<desc>Pedigree of 1 person in 1 generation. A: female, gave DNA.</desc>"),
+            "{one}"
+        );
+        let chart = lr_chart_svg(Lang::En, &[5.5, f64::NEG_INFINITY], 5.5, "t");
+        assert!(
+            chart.contains("<desc>Histogram of 2 cases scored for this child by likelihood ratio (LR), in bins of a factor 10; \
+                bar heights on a logarithmic scale of case counts. 1 case excluded (LR 0). 1 case is at or above the undisputed threshold LR 10⁴. \
+                This candidate: LR 316,228; 0 cases score higher; 1 case in the same bar.</desc>"),
+            "{chart}"
+        );
     }
 }

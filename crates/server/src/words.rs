@@ -1,269 +1,237 @@
-//! What the pages show for the registry's codes and numbers: words in
-//! English and Chinese for statuses, categories, relationships, family
-//! shapes, facts and sexes; an LR as a number a case worker reads
-//! (`3.4 × 10³²`); ages in days, months or years; timestamps as a date and
-//! time in UTC. The codes stay in the JSON API, the forms and the links.
+//! What the pages show for the registry's codes and numbers: words for
+//! statuses, categories, relationships, family shapes, facts and sexes; an
+//! LR as a number a case worker reads (`3.4 × 10³²`); ages in days, months
+//! or years; timestamps as a date and time in UTC. The codes stay in the
+//! JSON API, the forms and the links.
+//!
+//! Every function that returns words takes the page's [`Lang`] first and
+//! says them in that language only, from the `words` area of the message
+//! catalogue (`i18n/{en,zh-CN}/words.ftl`).
 
 use std::borrow::Borrow;
 
 use registry::{Category, FamilyStatus, ImportKind, ReviewAction, ReviewState};
 
-/// English and Chinese of a code, or the code itself when it has no words.
-fn lookup(table: &[(&str, &'static str)], code: &str) -> String {
-    table
-        .iter()
-        .find(|(k, _)| *k == code)
-        .map(|(_, w)| (*w).to_string())
-        .unwrap_or_else(|| code.replace('_', " "))
+use crate::Lang;
+
+/// A code without words of its own, as it is ("left_hand" → "left hand").
+fn as_is(code: &str) -> String {
+    code.replace('_', " ")
 }
 
 /// A candidate's review state.
-pub fn review(state: impl Borrow<ReviewState>) -> &'static str {
+pub fn review(lang: Lang, state: impl Borrow<ReviewState>) -> String {
     match state.borrow() {
-        ReviewState::New => "New 新",
-        ReviewState::UnderReview => "Under review 审核中",
-        ReviewState::TestRequested => "Test requested 已申请确认检测",
-        ReviewState::Confirmed => "Confirmed 已确认",
-        ReviewState::Reunited => "Reunited 已团聚",
-        ReviewState::Rejected => "Rejected 已排除",
+        ReviewState::New => lang.t("words-review-new"),
+        ReviewState::UnderReview => lang.t("words-review-under-review"),
+        ReviewState::TestRequested => lang.t("words-review-test-requested"),
+        ReviewState::Confirmed => lang.t("words-review-confirmed"),
+        ReviewState::Reunited => lang.t("words-review-reunited"),
+        ReviewState::Rejected => lang.t("words-review-rejected"),
     }
 }
 
 /// A review action, as its button says it.
-pub fn action(action: ReviewAction) -> &'static str {
+pub fn action(lang: Lang, action: ReviewAction) -> String {
     match action {
-        ReviewAction::StartReview => "Start the review · 开始审核",
-        ReviewAction::RequestTest => "Request a confirmatory test · 申请确认检测",
-        ReviewAction::Confirm => "Confirm (a second case worker) · 确认（由另一位个案工作者）",
-        ReviewAction::Reunite => "Record the reunion · 记录团聚",
-        ReviewAction::Reject => "Reject · 排除",
-        ReviewAction::Reopen => "Reopen · 重新审核",
+        ReviewAction::StartReview => lang.t("words-action-start-review"),
+        ReviewAction::RequestTest => lang.t("words-action-request-test"),
+        ReviewAction::Confirm => lang.t("words-action-confirm"),
+        ReviewAction::Reunite => lang.t("words-action-reunite"),
+        ReviewAction::Reject => lang.t("words-action-reject"),
+        ReviewAction::Reopen => lang.t("words-action-reopen"),
     }
 }
 
 /// The label of the reason a step needs.
-pub fn reason_label(action: ReviewAction) -> &'static str {
+pub fn reason_label(lang: Lang, action: ReviewAction) -> String {
     match action {
-        ReviewAction::Reopen => "Reason for reopening · 重新审核的理由",
-        _ => "Reason for rejecting · 排除理由",
+        ReviewAction::Reopen => lang.t("words-reason-reopen"),
+        _ => lang.t("words-reason-reject"),
     }
 }
 
 /// The four-eyes rule, said before anyone tries: who may confirm this
 /// candidate. `None` where no confirmation lies ahead.
 pub fn four_eyes(
+    lang: Lang,
     state: ReviewState,
     user: &str,
     test_requested_by: Option<&str>,
 ) -> Option<String> {
     match (state, test_requested_by) {
-        (ReviewState::New | ReviewState::UnderReview, _) => Some(
-            "Four-eyes rule: the case worker who requests the confirmatory test cannot confirm it; any other case worker can. · 四眼原则：申请确认检测的个案工作者不能自己确认，由任何另一位个案工作者确认。"
-                .into(),
-        ),
-        (ReviewState::TestRequested, Some(who)) if who == user => Some(
-            "You requested the confirmatory test, so another case worker confirms it (four-eyes rule). · 确认检测是您申请的，因此由另一位个案工作者确认（四眼原则）。"
-                .into(),
-        ),
-        (ReviewState::TestRequested, Some(who)) => Some(format!(
-            "{who} requested the confirmatory test; any case worker but {who} can confirm it (four-eyes rule). · 确认检测由 {who} 申请；除 {who} 以外的任何个案工作者都可以确认（四眼原则）。"
-        )),
+        (ReviewState::New | ReviewState::UnderReview, _) => Some(lang.t("words-four-eyes-ahead")),
+        (ReviewState::TestRequested, Some(who)) if who == user => {
+            Some(lang.t("words-four-eyes-you"))
+        }
+        (ReviewState::TestRequested, Some(who)) => {
+            Some(lang.t1("words-four-eyes-other", "who", who))
+        }
         _ => None,
     }
 }
 
 /// Why a candidate page is shown again after a decision: someone else
 /// changed the candidate since the page was opened.
-pub fn changed_meanwhile(now: ReviewState) -> String {
-    format!(
-        "Someone else changed this candidate while you were looking at it; it is now: {}. Your decision was not applied: read the page as it is now and decide again. · 在您查看期间，其他人修改了这个候选匹配，现在的状态是：{}。您的决定没有执行：请查看现在的页面后重新决定。",
-        review(now),
-        review(now)
-    )
+pub fn changed_meanwhile(lang: Lang, now: ReviewState) -> String {
+    lang.t1("words-changed-meanwhile", "state", review(lang, now))
 }
 
 /// What a family account is told about its case.
-pub fn family(status: impl Borrow<FamilyStatus>) -> &'static str {
+pub fn family(lang: Lang, status: impl Borrow<FamilyStatus>) -> String {
     match status.borrow() {
-        FamilyStatus::Searching => {
-            "Searching: no match has been confirmed yet · 正在寻找：尚未确认任何匹配"
-        }
-        FamilyStatus::BeingChecked => "A possible match is being checked · 正在核实一个可能的匹配",
-        FamilyStatus::Confirmed => {
-            "A match was confirmed; a case worker will contact you · 匹配已确认，个案工作者会联系您"
-        }
-        FamilyStatus::Reunited => "Reunited 已团聚",
-        FamilyStatus::Closed => "Closed 已结案",
+        FamilyStatus::Searching => lang.t("words-family-searching"),
+        FamilyStatus::BeingChecked => lang.t("words-family-being-checked"),
+        FamilyStatus::Confirmed => lang.t("words-family-confirmed"),
+        FamilyStatus::Reunited => lang.t("words-family-reunited"),
+        FamilyStatus::Closed => lang.t("words-family-closed"),
     }
 }
 
 /// A case's or a found child's status (or a review state by its name).
-pub fn status(code: &str) -> String {
-    const OTHERS: &[(&str, &str)] = &[
-        ("open", "Open 进行中"),
-        ("candidate_found", "A candidate was found 已找到候选匹配"),
-        ("unidentified", "Not identified yet 尚未确认身份"),
-        ("closed", "Closed 已结案"),
-    ];
-    match ReviewState::parse(code) {
-        Some(state) => review(state).to_string(),
-        None => lookup(OTHERS, code),
+pub fn status(lang: Lang, code: &str) -> String {
+    if let Some(state) = ReviewState::parse(code) {
+        return review(lang, state);
+    }
+    match code {
+        "open" => lang.t("words-status-open"),
+        "candidate_found" => lang.t("words-status-candidate-found"),
+        "unidentified" => lang.t("words-status-unidentified"),
+        "closed" => lang.t("words-status-closed"),
+        _ => as_is(code),
     }
 }
 
-/// An age in whole years, at least and at most: "now 3 years old · 现年3岁".
-pub fn years_old(min: i64, max: i64) -> String {
-    match (min, max) {
-        (0, 0) => "now under a year old · 现不满1岁".into(),
-        (1, 1) => "now 1 year old · 现年1岁".into(),
-        (a, b) if a == b => format!("now {a} years old · 现年{a}岁"),
-        (a, b) => format!("now {a} to {b} years old · 现年{a}至{b}岁"),
+/// An age in whole years, at least and at most: "now 3 years old", "现年3岁".
+pub fn years_old(lang: Lang, min: i64, max: i64) -> String {
+    if min == max {
+        lang.tn("words-years-old", min)
+    } else {
+        lang.t2("words-years-old-range", "min", min, "max", max)
     }
 }
 
 /// Which field of a row a search matched.
-pub fn matched(field: &str) -> &'static str {
+pub fn matched(lang: Lang, field: &str) -> String {
     match field {
-        "name" => "Name 姓名",
-        "place" => "Place 地点",
-        "relative" => "A relative's name 亲属姓名",
-        "id" => "Number 编号",
-        "institution" => "Institution 机构",
-        _ => "Other 其他",
+        "name" => lang.t("words-matched-name"),
+        "place" => lang.t("words-matched-place"),
+        "relative" => lang.t("words-matched-relative"),
+        "id" => lang.t("words-matched-id"),
+        "institution" => lang.t("words-matched-institution"),
+        _ => lang.t("words-matched-other"),
     }
 }
 
 /// A candidate's category (README: "Case facts and the posterior").
-pub fn category(category: impl Borrow<Category>) -> &'static str {
+pub fn category(lang: Lang, category: impl Borrow<Category>) -> String {
     match category.borrow() {
-        Category::Undisputed => "Undisputed 确定无疑",
-        Category::Probable => "Probable 很可能",
-        Category::Inconclusive => "Inconclusive 尚无定论",
-        Category::Excluded => "Excluded 已排除",
+        Category::Undisputed => lang.t("words-category-undisputed"),
+        Category::Probable => lang.t("words-category-probable"),
+        Category::Inconclusive => lang.t("words-category-inconclusive"),
+        Category::Excluded => lang.t("words-category-excluded"),
     }
 }
 
 /// A reference's relationship to the missing child.
-pub fn relationship(code: &str) -> String {
-    lookup(
-        &[
-            ("mother", "Mother 母亲"),
-            ("father", "Father 父亲"),
-            ("full_sibling", "Brother or sister 亲兄弟姐妹"),
-            (
-                "maternal_half_sibling",
-                "Half-sibling, same mother 同母异父兄弟姐妹",
-            ),
-            (
-                "paternal_half_sibling",
-                "Half-sibling, same father 同父异母兄弟姐妹",
-            ),
-            ("maternal_grandmother", "Mother's mother 外祖母"),
-            ("maternal_grandfather", "Mother's father 外祖父"),
-            ("paternal_grandmother", "Father's mother 祖母"),
-            ("paternal_grandfather", "Father's father 祖父"),
-            ("maternal_aunt", "Mother's sister 姨母"),
-            ("maternal_uncle", "Mother's brother 舅舅"),
-            ("paternal_aunt", "Father's sister 姑姑"),
-            ("paternal_uncle", "Father's brother 叔叔/伯伯"),
-        ],
-        code,
-    )
+pub fn relationship(lang: Lang, code: &str) -> String {
+    match code {
+        "mother" => lang.t("words-relationship-mother"),
+        "father" => lang.t("words-relationship-father"),
+        "full_sibling" => lang.t("words-relationship-full-sibling"),
+        "maternal_half_sibling" => lang.t("words-relationship-maternal-half-sibling"),
+        "paternal_half_sibling" => lang.t("words-relationship-paternal-half-sibling"),
+        "maternal_grandmother" => lang.t("words-relationship-maternal-grandmother"),
+        "maternal_grandfather" => lang.t("words-relationship-maternal-grandfather"),
+        "paternal_grandmother" => lang.t("words-relationship-paternal-grandmother"),
+        "paternal_grandfather" => lang.t("words-relationship-paternal-grandfather"),
+        "maternal_aunt" => lang.t("words-relationship-maternal-aunt"),
+        "maternal_uncle" => lang.t("words-relationship-maternal-uncle"),
+        "paternal_aunt" => lang.t("words-relationship-paternal-aunt"),
+        "paternal_uncle" => lang.t("words-relationship-paternal-uncle"),
+        _ => as_is(code),
+    }
 }
 
 /// Who in the family gave DNA (the search's family shape).
-pub fn shape(code: &str) -> String {
-    lookup(
-        &[
-            ("both_parents", "Both parents gave DNA 父母双方提供了DNA"),
-            ("one_parent", "One parent gave DNA 父母一方提供了DNA"),
-            (
-                "grandparents",
-                "Grandparents gave DNA 祖父母/外祖父母提供了DNA",
-            ),
-            (
-                "parent_and_siblings",
-                "A parent and brothers or sisters gave DNA 父母一方和兄弟姐妹提供了DNA",
-            ),
-            ("general", "Relatives gave DNA 亲属提供了DNA"),
-        ],
-        code,
-    )
+pub fn shape(lang: Lang, code: &str) -> String {
+    match code {
+        "both_parents" => lang.t("words-shape-both-parents"),
+        "one_parent" => lang.t("words-shape-one-parent"),
+        "grandparents" => lang.t("words-shape-grandparents"),
+        "parent_and_siblings" => lang.t("words-shape-parent-and-siblings"),
+        "general" => lang.t("words-shape-general"),
+        _ => as_is(code),
+    }
 }
 
 /// A fact compared.
-pub fn fact(code: &str) -> String {
-    lookup(
-        &[
-            ("sex", "Sex 性别"),
-            ("age", "Age 年龄"),
-            ("time", "Dates 日期"),
-            ("place", "Place 地点"),
-        ],
-        code,
-    )
+pub fn fact(lang: Lang, code: &str) -> String {
+    match code {
+        "sex" => lang.t("words-fact-sex"),
+        "age" => lang.t("words-fact-age"),
+        "time" => lang.t("words-fact-time"),
+        "place" => lang.t("words-fact-place"),
+        _ => as_is(code),
+    }
 }
 
 /// The verdict on a fact.
-pub fn verdict(code: &str) -> String {
-    lookup(
-        &[
-            ("compatible", "Fits 相符"),
-            ("excludes", "Rules it out 排除"),
-            ("unknown", "Not known 未知"),
-        ],
-        code,
-    )
+pub fn verdict(lang: Lang, code: &str) -> String {
+    match code {
+        "compatible" => lang.t("words-verdict-compatible"),
+        "excludes" => lang.t("words-verdict-excludes"),
+        "unknown" => lang.t("words-verdict-unknown"),
+        _ => as_is(code),
+    }
 }
 
 /// A sex.
-pub fn sex(code: &str) -> String {
-    lookup(
-        &[
-            ("male", "Boy 男"),
-            ("female", "Girl 女"),
-            ("unknown", "Not known 未知"),
-        ],
-        code,
-    )
+pub fn sex(lang: Lang, code: &str) -> String {
+    match code {
+        "male" => lang.t("words-sex-male"),
+        "female" => lang.t("words-sex-female"),
+        "unknown" => lang.t("words-sex-unknown"),
+        _ => as_is(code),
+    }
 }
 
 /// An account's role.
-pub fn role(code: &str) -> String {
-    lookup(
-        &[
-            ("admin", "administrator 管理员"),
-            ("lab", "laboratory 实验室"),
-            ("caseworker", "case worker 个案工作者"),
-            ("family", "family 家属"),
-        ],
-        code,
-    )
+pub fn role(lang: Lang, code: &str) -> String {
+    match code {
+        "admin" => lang.t("words-role-admin"),
+        "lab" => lang.t("words-role-lab"),
+        "caseworker" => lang.t("words-role-caseworker"),
+        "family" => lang.t("words-role-family"),
+        _ => as_is(code),
+    }
 }
 
-/// What a kind of file counts, in Chinese with its measure word ("3份DNA分型").
-pub fn import_unit_zh(kind: ImportKind) -> &'static str {
+/// `n` things of a file of a kind, with its count: "3 DNA profiles",
+/// "1 missing-child case"; in Chinese with its measure word ("3份DNA分型").
+pub fn import_count(lang: Lang, kind: ImportKind, n: usize) -> String {
+    let args: [(&str, &dyn std::fmt::Display); 2] = [("n", &n), ("count", &count(n))];
     match kind {
-        ImportKind::Cases => "个寻亲案件",
-        ImportKind::References => "位提供DNA的亲属",
-        ImportKind::Found => "名被找到的儿童",
-        ImportKind::Profiles => "份DNA分型",
-        ImportKind::Cmf => "份样本",
-        ImportKind::Frequencies => "个基因座",
-        ImportKind::Pfif => "条寻人记录",
+        ImportKind::Cases => lang.ta("words-import-count-cases", &args),
+        ImportKind::References => lang.ta("words-import-count-references", &args),
+        ImportKind::Found => lang.ta("words-import-count-found", &args),
+        ImportKind::Profiles => lang.ta("words-import-count-profiles", &args),
+        ImportKind::Cmf => lang.ta("words-import-count-cmf", &args),
+        ImportKind::Frequencies => lang.ta("words-import-count-frequencies", &args),
+        ImportKind::Pfif => lang.ta("words-import-count-pfif", &args),
     }
 }
 
 /// A kind of file of the import page.
-pub fn import_kind(kind: &ImportKind) -> &'static str {
+pub fn import_kind(lang: Lang, kind: &ImportKind) -> String {
     match kind {
-        ImportKind::Cases => "Missing-child cases · 寻亲案件",
-        ImportKind::References => "Relatives who gave DNA · 提供DNA的亲属",
-        ImportKind::Found => "Found children · 被找到的儿童",
-        ImportKind::Profiles => "DNA profiles (GeneMapper) · DNA分型",
-        ImportKind::Frequencies => "Allele frequencies · 等位基因频率",
-        ImportKind::Cmf => "CODIS CMF file · CODIS CMF 文件",
-        ImportKind::Pfif => "Person records (PFIF) · 寻人记录（PFIF）",
+        ImportKind::Cases => lang.t("words-import-kind-cases"),
+        ImportKind::References => lang.t("words-import-kind-references"),
+        ImportKind::Found => lang.t("words-import-kind-found"),
+        ImportKind::Profiles => lang.t("words-import-kind-profiles"),
+        ImportKind::Frequencies => lang.t("words-import-kind-frequencies"),
+        ImportKind::Cmf => lang.t("words-import-kind-cmf"),
+        ImportKind::Pfif => lang.t("words-import-kind-pfif"),
     }
 }
 
@@ -283,12 +251,12 @@ pub fn power_of_ten(exp: i64) -> String {
 
 /// An LR as a case worker reads it: `0.52`, `1,234`, `3.4 × 10³²`; `0` for
 /// an exclusion and `infinite` when the DNA leaves no other explanation.
-pub fn lr(lr: f64, log10: f64) -> String {
+pub fn lr(lang: Lang, lr: f64, log10: f64) -> String {
     if log10 == f64::NEG_INFINITY || lr == 0.0 {
         return "0".into();
     }
     if log10 == f64::INFINITY || log10.is_nan() {
-        return "infinite 无穷大".into();
+        return lang.t("words-lr-infinite");
     }
     if (1e-2..1e6).contains(&lr) {
         if lr >= 100.0 {
@@ -305,52 +273,41 @@ pub fn lr(lr: f64, log10: f64) -> String {
     format!("{mantissa:.1} × {}", power_of_ten(exp as i64))
 }
 
-/// The ENFSI scale's steps: the lowest LR of each and its words.
-const ENFSI: [(f64, &str, &str); 6] = [
-    (2.0, "weak support", "弱支持"),
-    (10.0, "moderate support", "中等支持"),
-    (100.0, "moderately strong support", "较强支持"),
-    (1_000.0, "strong support", "强支持"),
-    (10_000.0, "very strong support", "很强支持"),
-    (1_000_000.0, "extremely strong support", "极强支持"),
-];
+/// The ENFSI scale's steps: the lowest LR of each.
+const ENFSI: [f64; 6] = [2.0, 10.0, 100.0, 1_000.0, 10_000.0, 1_000_000.0];
 
 /// An LR's verbal equivalent on the ENFSI scale (ENFSI Guideline for
 /// Evaluative Reporting in Forensic Science, 2015: 2-10 weak, 10-100
 /// moderate, 100-1,000 moderately strong, 1,000-10,000 strong,
 /// 10,000-1,000,000 very strong, above extremely strong support), as one
-/// sentence in English and one in Chinese. The first hypothesis is that the
-/// child is the family's; an LR below 1 supports the second by 1/LR; from
-/// 1/2 to 2 the findings support neither.
-pub fn enfsi(lr: f64) -> (String, String) {
+/// sentence. The first hypothesis is that the child is the family's; an LR
+/// below 1 supports the second by 1/LR; from 1/2 to 2 the findings support
+/// neither.
+pub fn enfsi(lang: Lang, lr: f64) -> String {
     let (strength, first) = if lr >= 1.0 {
         (lr, true)
     } else {
         (1.0 / lr, false)
     };
-    match ENFSI.iter().rev().find(|(from, _, _)| strength >= *from) {
-        None => (
-            "The DNA findings support neither hypothesis rather than the other.".into(),
-            "DNA结果对两个假设均无倾向性支持。".into(),
-        ),
-        Some((_, en, zh)) => {
-            let (a, b, za, zb) = match first {
-                true => ("first", "second", "一", "二"),
-                false => ("second", "first", "二", "一"),
-            };
-            (
-                format!(
-                    "The DNA findings provide {en} for the {a} hypothesis rather than the {b}."
-                ),
-                format!("DNA结果对假设{za}（相对于假设{zb}）提供{zh}。"),
-            )
-        }
+    let words = match ENFSI.iter().rposition(|from| strength >= *from) {
+        None => return lang.t("words-enfsi-neither"),
+        Some(0) => lang.t("words-enfsi-weak"),
+        Some(1) => lang.t("words-enfsi-moderate"),
+        Some(2) => lang.t("words-enfsi-moderately-strong"),
+        Some(3) => lang.t("words-enfsi-strong"),
+        Some(4) => lang.t("words-enfsi-very-strong"),
+        Some(_) => lang.t("words-enfsi-extremely-strong"),
+    };
+    if first {
+        lang.t1("words-enfsi-first", "strength", words)
+    } else {
+        lang.t1("words-enfsi-second", "strength", words)
     }
 }
 
 /// A candidate's LR, as [`lr`].
-pub fn lr_of(c: &registry::CandidateSummary) -> String {
-    lr(c.lr, c.log10_lr)
+pub fn lr_of(lang: Lang, c: &registry::CandidateSummary) -> String {
+    lr(lang, c.lr, c.log10_lr)
 }
 
 /// `1234567` as `1,234,567`.
@@ -374,28 +331,24 @@ pub fn count(n: usize) -> String {
 /// Under a child's chart in a large registry: which families it draws (those
 /// whose LR reaches the candidate's floor, `floor_log10`) and why the others
 /// are left out.
-pub fn chart_floor(shown: usize, floor_log10: f64) -> String {
-    let lr = lr(10f64.powf(floor_log10), floor_log10);
-    let families = if shown == 1 {
-        "the one family".to_string()
-    } else {
-        format!("the {} families", count(shown))
-    };
-    format!(
-        "The chart shows {families} whose LR reaches {lr}; the others are too weak to change \
-         the posterior by more than 0.1% and were not scored in full. · 图中显示似然比达到 {lr} 的 {} \
-         个家庭；其余家庭对后验概率的影响不超过 0.1%，未逐一完整计算。",
-        count(shown)
+pub fn chart_floor(lang: Lang, shown: usize, floor_log10: f64) -> String {
+    lang.ta(
+        "words-chart-floor",
+        &[
+            ("shown", &shown),
+            ("count", &count(shown)),
+            ("lr", &lr(lang, 10f64.powf(floor_log10), floor_log10)),
+        ],
     )
 }
 
 /// A posterior probability as a percentage.
-pub fn percent(p: f64) -> String {
+pub fn percent(lang: Lang, p: f64) -> String {
     if (0.9999..1.0).contains(&p) {
-        return "more than 99.99%".into();
+        return lang.t("words-percent-above");
     }
     if p > 0.0 && p < 0.0001 {
-        return "less than 0.01%".into();
+        return lang.t("words-percent-below");
     }
     let s = format!("{:.2}", p * 100.0);
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -425,48 +378,24 @@ impl Age {
     }
 }
 
-/// An age in days, in English words.
-pub fn age_en(days: i64) -> String {
+/// An age in days, in words: "4 years 1 month", "4 岁 1 个月".
+pub fn age(lang: Lang, days: i64) -> String {
     match Age::of(days) {
-        Age::Days(d) => format!("{d} {}", plural(d, "day", "days")),
-        Age::Months(m) => format!("{m} months"),
-        Age::Years(y, 0) => format!("{y} years"),
-        Age::Years(y, m) => format!("{y} years {m} {}", plural(m, "month", "months")),
+        Age::Days(d) => lang.tn("words-age-days", d),
+        Age::Months(m) => lang.tn("words-age-months", m),
+        Age::Years(y, 0) => lang.t1("words-age-years", "years", y),
+        Age::Years(y, m) => lang.t2("words-age-years-months", "years", y, "months", m),
     }
 }
 
-/// The same age in Chinese.
-pub fn age_zh(days: i64) -> String {
-    match Age::of(days) {
-        Age::Days(d) => format!("{d} 天"),
-        Age::Months(m) => format!("{m} 个月"),
-        Age::Years(y, 0) => format!("{y} 岁"),
-        Age::Years(y, m) => format!("{y} 岁 {m} 个月"),
+/// A range of ages: one age when both ends say the same.
+pub fn age_range(lang: Lang, lo: i64, hi: i64) -> String {
+    let (a, b) = (age(lang, lo.min(hi)), age(lang, lo.max(hi)));
+    if a == b {
+        a
+    } else {
+        lang.t2("words-age-range", "from", a, "to", b)
     }
-}
-
-/// A range of ages in one language: one age when both ends say the same.
-fn range_of(lo: i64, hi: i64, say: fn(i64) -> String) -> String {
-    let (a, b) = (say(lo.min(hi)), say(lo.max(hi)));
-    if a == b { a } else { format!("{a} – {b}") }
-}
-
-/// An age in English and Chinese.
-pub fn age(days: i64) -> String {
-    format!("{} · {}", age_en(days), age_zh(days))
-}
-
-/// An age range in English and Chinese.
-pub fn age_range(lo: i64, hi: i64) -> String {
-    format!(
-        "{} · {}",
-        range_of(lo, hi, age_en),
-        range_of(lo, hi, age_zh)
-    )
-}
-
-fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 /// Days since 1970-01-01 of the `YYYY-MM-DD` date that starts `date` (a
@@ -490,6 +419,7 @@ pub fn timestamp(at: &str) -> String {
 /// The age check of a candidate's facts, in words: how old the missing
 /// child would be on the found date, and the found child's estimated age.
 pub fn age_detail(
+    lang: Lang,
     birth_from: Option<&str>,
     birth_to: Option<&str>,
     found_date: Option<&str>,
@@ -502,55 +432,146 @@ pub fn age_detail(
     let b2 = birth_to.and_then(day_number).unwrap_or(b1);
     let (lo, hi) = (age_min_days?, age_max_days?);
     let (young, old) = (found - b2, found - b1);
-    Some(format!(
-        "The missing child would have been {} old when the child was found; the found child's estimated age is {} (± {tolerance_days} days). \
-         被找到时，失踪儿童应为 {}；被找到儿童的估计年龄为 {}（± {tolerance_days} 天）。",
-        range_of(young, old, age_en),
-        range_of(lo, hi, age_en),
-        range_of(young, old, age_zh),
-        range_of(lo, hi, age_zh),
+    Some(lang.ta(
+        "words-age-detail",
+        &[
+            ("missing", &age_range(lang, young, old)),
+            ("found", &age_range(lang, lo, hi)),
+            ("tolerance", &tolerance_days),
+        ],
     ))
 }
 
 /// The heading and the plain explanation of an error page, by HTTP status.
-pub fn error(status: u16) -> (&'static str, &'static str) {
+pub fn error(lang: Lang, status: u16) -> (String, String) {
     match status {
         400 => (
-            "Something in the request is not right · 请求有误",
-            "The address or the form holds something the registry cannot read. Go back and try again. · 地址或表单中有无法读取的内容，请返回后重试。",
+            lang.t("words-error-400-heading"),
+            lang.t("words-error-400-text"),
         ),
         401 => (
-            "Please log in · 请先登录",
-            "This page needs an account. · 此页面需要登录账户。",
+            lang.t("words-error-401-heading"),
+            lang.t("words-error-401-text"),
         ),
         403 => (
-            "Not allowed · 无权访问",
-            "Your account may not see or do this. Ask an administrator if you need it. · 您的账户无权查看或执行此操作。如有需要，请联系管理员。",
+            lang.t("words-error-403-heading"),
+            lang.t("words-error-403-text"),
         ),
         404 => (
-            "Page not found · 找不到页面",
-            "There is nothing at this address: the link may be old or mistyped, or the record is not yours to see. · 此地址没有内容：链接可能已过期或有误，或者您无权查看该记录。",
+            lang.t("words-error-404-heading"),
+            lang.t("words-error-404-text"),
         ),
         409 => (
-            "Not possible now · 目前无法执行",
-            "The record is not in a state that allows this step (someone may have changed it). Look at it again and choose another step. · 该记录当前的状态不允许这一步（可能已被他人修改）。请重新查看后选择其他操作。",
+            lang.t("words-error-409-heading"),
+            lang.t("words-error-409-text"),
         ),
         413 => (
-            "Too large · 内容过大",
-            "What was sent is larger than the registry accepts. · 发送的内容超出了系统允许的大小。",
+            lang.t("words-error-413-heading"),
+            lang.t("words-error-413-text"),
         ),
         422 => (
-            "Could not accept this · 无法接受",
-            "Something that was entered cannot be used; the reason is below. · 输入的内容有无法使用的部分，原因见下方。",
+            lang.t("words-error-422-heading"),
+            lang.t("words-error-422-text"),
         ),
         429 => (
-            "Too many attempts · 尝试次数过多",
-            "Wait a little and try again. · 请稍后再试。",
+            lang.t("words-error-429-heading"),
+            lang.t("words-error-429-text"),
         ),
         _ => (
-            "Something went wrong · 出错了",
-            "The registry could not finish this. Try again later; if it happens again, tell an administrator. · 系统未能完成此操作。请稍后再试；如果再次出现，请告知管理员。",
+            lang.t("words-error-other-heading"),
+            lang.t("words-error-other-text"),
         ),
+    }
+}
+
+/// The warning a case worker reads about two profiles with the same DNA: a
+/// sentence with a link to the other found child or the other reference's
+/// case in its middle (`before`, the link, `after`).
+#[derive(Debug, Clone)]
+pub struct SameDnaWarning {
+    pub before: String,
+    pub after: String,
+    /// The other found child's or the other reference's case page.
+    pub href: String,
+    pub link: String,
+}
+
+/// [`SameDnaWarning`] of a pair, told from `pair.this`'s side. Marker
+/// names and counts only, never a genotype.
+pub fn same_dna(lang: Lang, pair: &registry::SameDnaPair) -> SameDnaWarning {
+    // The link's place in the sentence: the message is said with this in
+    // the link's place, then cut there, so a language may put it anywhere.
+    const LINK: &str = "\u{E000}";
+    let markers = match &pair.differing {
+        None => lang.t1("words-same-dna-all-equal", "shared", pair.shared),
+        Some(m) => lang.t2(
+            "words-same-dna-all-but-one",
+            "shared",
+            pair.shared,
+            "marker",
+            m,
+        ),
+    };
+    let check = lang.t("words-same-dna-check");
+    let this = &pair.this;
+    let other = &pair.other;
+    let (sentence, href, link) = match pair.kind {
+        registry::SameDnaKind::Found => {
+            let link = other
+                .found_id
+                .clone()
+                .unwrap_or_else(|| other.sample.clone());
+            let me = this.found_id.clone().unwrap_or_else(|| this.sample.clone());
+            let sentence = lang.ta(
+                "words-same-dna-found",
+                &[
+                    ("me", &me),
+                    ("other", &LINK),
+                    ("markers", &markers),
+                    ("check", &check),
+                ],
+            );
+            (
+                sentence,
+                format!("/found/{}", crate::api::encode(&link)),
+                link,
+            )
+        }
+        registry::SameDnaKind::Reference => {
+            let rel = |s: &registry::SameDnaSide| {
+                relationship(lang, s.relationship.as_deref().unwrap_or(""))
+            };
+            let link = other.case_id.clone().unwrap_or_default();
+            let this_case = this.case_id.clone().unwrap_or_default();
+            let sentence = lang.ta(
+                "words-same-dna-reference",
+                &[
+                    ("sample", &this.sample),
+                    ("relationship", &rel(this)),
+                    ("case", &this_case),
+                    ("other_sample", &other.sample),
+                    ("other_relationship", &rel(other)),
+                    ("other", &LINK),
+                    ("markers", &markers),
+                    ("check", &check),
+                ],
+            );
+            (
+                sentence,
+                format!("/cases/{}", crate::api::encode(&link)),
+                link,
+            )
+        }
+    };
+    let (before, after) = match sentence.split_once(LINK) {
+        Some((before, after)) => (before.to_string(), after.to_string()),
+        None => (sentence, String::new()),
+    };
+    SameDnaWarning {
+        before,
+        after,
+        href,
+        link,
     }
 }
 
@@ -561,7 +582,7 @@ mod tests {
     /// The ENFSI scale's steps, at and around their bounds, either way round.
     #[test]
     fn lrs_in_words_on_the_enfsi_scale() {
-        let en = |lr: f64| enfsi(lr).0;
+        let en = |lr: f64| enfsi(Lang::En, lr);
         for (lr, words) in [
             (1.0, "support neither"),
             (1.99, "support neither"),
@@ -582,70 +603,106 @@ mod tests {
             assert!(en(lr).contains(words), "{lr}: {}", en(lr));
         }
         assert_eq!(
-            enfsi(1e5).1,
+            enfsi(Lang::En, 1e5),
+            "The DNA findings provide very strong support for the first hypothesis rather than the second."
+        );
+        assert_eq!(
+            enfsi(Lang::En, 1.5),
+            "The DNA findings support neither hypothesis rather than the other."
+        );
+        assert_eq!(
+            enfsi(Lang::ZhCn, 1e5),
             "DNA结果对假设一（相对于假设二）提供很强支持。"
         );
         assert_eq!(
-            enfsi(0.05).1,
+            enfsi(Lang::ZhCn, 0.05),
             "DNA结果对假设二（相对于假设一）提供中等支持。"
         );
+        assert_eq!(enfsi(Lang::ZhCn, 1.0), "DNA结果对两个假设均无倾向性支持。");
     }
 
     /// The note under a large registry's chart: the count in words, with
     /// separators, and the floor as an LR.
     #[test]
     fn the_charts_floor_in_words() {
-        let one = chart_floor(1, 21.57);
+        let one = chart_floor(Lang::En, 1, 21.57);
         assert!(
             one.starts_with("The chart shows the one family whose LR reaches 3.7 × 10²¹;"),
             "{one}"
         );
-        let many = chart_floor(1234, -3.0);
+        let many = chart_floor(Lang::En, 1234, -3.0);
         assert!(
             many.contains("the 1,234 families whose LR reaches 1.0 × 10⁻³"),
             "{many}"
         );
-        assert!(many.contains("达到 1.0 × 10⁻³ 的 1,234 个家庭"), "{many}");
+        assert!(!many.contains("达到"), "{many}");
+        let zh = chart_floor(Lang::ZhCn, 1234, -3.0);
+        assert!(zh.contains("达到 1.0 × 10⁻³ 的 1,234 个家庭"), "{zh}");
+        assert!(!zh.contains("families"), "{zh}");
         assert_eq!(count(1_000_000), "1,000,000");
     }
 
     #[test]
     fn lrs_read_as_numbers() {
-        assert_eq!(lr(10f64.powf(32.53), 32.53), "3.4 × 10³²");
-        assert_eq!(lr(0.52, 0.52f64.log10()), "0.52");
-        assert_eq!(lr(1234.4, 1234.4f64.log10()), "1,234");
-        assert_eq!(lr(10f64.powf(-4.2), -4.2), "6.3 × 10⁻⁵");
-        assert_eq!(lr(0.0, f64::NEG_INFINITY), "0");
-        // 9.96 × 10⁷ rounds to 1.0 × 10⁸, never 10.0 × 10⁷.
-        assert_eq!(lr(9.96e7, 9.96e7f64.log10()), "1.0 × 10⁸");
+        for lang in Lang::ALL {
+            assert_eq!(lr(lang, 10f64.powf(32.53), 32.53), "3.4 × 10³²");
+            assert_eq!(lr(lang, 0.52, 0.52f64.log10()), "0.52");
+            assert_eq!(lr(lang, 1234.4, 1234.4f64.log10()), "1,234");
+            assert_eq!(lr(lang, 10f64.powf(-4.2), -4.2), "6.3 × 10⁻⁵");
+            assert_eq!(lr(lang, 0.0, f64::NEG_INFINITY), "0");
+            // 9.96 × 10⁷ rounds to 1.0 × 10⁸, never 10.0 × 10⁷.
+            assert_eq!(lr(lang, 9.96e7, 9.96e7f64.log10()), "1.0 × 10⁸");
+        }
+        assert_eq!(lr(Lang::En, f64::INFINITY, f64::INFINITY), "infinite");
+        assert_eq!(lr(Lang::ZhCn, f64::INFINITY, f64::INFINITY), "无穷大");
     }
 
     #[test]
     fn ages_in_days_months_and_years() {
-        assert_eq!(age(10), "10 days · 10 天");
-        assert_eq!(age(1), "1 day · 1 天");
-        assert_eq!(age(405), "13 months · 13 个月");
-        assert_eq!(age(4 * 365 + 40), "4 years 1 month · 4 岁 1 个月");
-        assert_eq!(age(3 * 365 + 1), "3 years · 3 岁");
-        assert_eq!(age_range(405, 405), "13 months · 13 个月");
+        for (days, en, zh) in [
+            (10, "10 days", "10 天"),
+            (1, "1 day", "1 天"),
+            (0, "0 days", "0 天"),
+            (405, "13 months", "13 个月"),
+            (4 * 365 + 40, "4 years 1 month", "4 岁 1 个月"),
+            (5 * 365 + 100, "5 years 3 months", "5 岁 3 个月"),
+            (3 * 365 + 1, "3 years", "3 岁"),
+        ] {
+            assert_eq!(age(Lang::En, days), en);
+            assert_eq!(age(Lang::ZhCn, days), zh);
+        }
+        assert_eq!(age_range(Lang::En, 405, 405), "13 months");
+        assert_eq!(age_range(Lang::ZhCn, 405, 405), "13 个月");
+        assert_eq!(age_range(Lang::En, 300, 420), "9 months – 13 months");
+        assert_eq!(age_range(Lang::ZhCn, 420, 300), "9 个月 – 13 个月");
+        let detail = |lang| {
+            age_detail(
+                lang,
+                Some("2024-01-01"),
+                Some("2024-01-01"),
+                Some("2025-02-09"),
+                Some(405),
+                Some(405),
+                90,
+            )
+            .unwrap()
+        };
+        let d = detail(Lang::En);
         assert_eq!(
-            age_range(300, 420),
-            "9 months – 13 months · 9 个月 – 13 个月"
+            d,
+            "The missing child would have been 13 months old when the child was found; \
+             the found child's estimated age is 13 months (± 90 days)."
         );
-        let d = age_detail(
-            Some("2024-01-01"),
-            Some("2024-01-01"),
-            Some("2025-02-09"),
-            Some(405),
-            Some(405),
-            90,
-        )
-        .unwrap();
-        assert!(
-            d.starts_with("The missing child would have been 13 months old"),
-            "{d}"
-        );
-        assert!(d.contains("被找到时，失踪儿童应为 13 个月"), "{d}");
+        let d = detail(Lang::ZhCn);
+        assert!(d.starts_with("被找到时，失踪儿童应为 13 个月"), "{d}");
+        assert!(d.ends_with("（± 90 天）。"), "{d}");
+        assert_eq!(years_old(Lang::En, 0, 0), "now under a year old");
+        assert_eq!(years_old(Lang::En, 1, 1), "now 1 year old");
+        assert_eq!(years_old(Lang::En, 3, 3), "now 3 years old");
+        assert_eq!(years_old(Lang::En, 3, 5), "now 3 to 5 years old");
+        assert_eq!(years_old(Lang::ZhCn, 0, 0), "现不满1岁");
+        assert_eq!(years_old(Lang::ZhCn, 1, 1), "现年1岁");
+        assert_eq!(years_old(Lang::ZhCn, 3, 5), "现年3至5岁");
     }
 
     #[test]
@@ -662,107 +719,240 @@ mod tests {
 
     #[test]
     fn codes_become_words() {
-        assert_eq!(status("under_review"), "Under review 审核中");
+        assert_eq!(status(Lang::En, "under_review"), "Under review");
+        assert_eq!(status(Lang::ZhCn, "under_review"), "审核中");
+        assert_eq!(status(Lang::En, "candidate_found"), "A candidate was found");
+        assert_eq!(status(Lang::En, "odd_code"), "odd code");
         assert_eq!(
-            review(ReviewState::TestRequested),
-            "Test requested 已申请确认检测"
-        );
-        assert_eq!(category(Category::Excluded), "Excluded 已排除");
-        assert_eq!(
-            relationship("maternal_grandfather"),
-            "Mother's father 外祖父"
+            review(Lang::En, ReviewState::TestRequested),
+            "Test requested"
         );
         assert_eq!(
-            shape("both_parents"),
-            "Both parents gave DNA 父母双方提供了DNA"
+            review(Lang::ZhCn, ReviewState::TestRequested),
+            "已申请确认检测"
         );
-        assert_eq!(percent(0.99994), "more than 99.99%");
-        assert_eq!(percent(0.5), "50%");
+        assert_eq!(category(Lang::En, Category::Excluded), "Excluded");
+        assert_eq!(category(Lang::ZhCn, Category::Excluded), "已排除");
+        assert_eq!(
+            relationship(Lang::En, "maternal_grandfather"),
+            "Mother's father"
+        );
+        assert_eq!(relationship(Lang::ZhCn, "maternal_grandfather"), "外祖父");
+        assert_eq!(shape(Lang::En, "both_parents"), "Both parents gave DNA");
+        assert_eq!(shape(Lang::ZhCn, "both_parents"), "父母双方提供了DNA");
+        assert_eq!(percent(Lang::En, 0.99994), "more than 99.99%");
+        assert_eq!(percent(Lang::ZhCn, 0.99994), "大于 99.99%");
+        assert_eq!(percent(Lang::En, 0.00001), "less than 0.01%");
+        assert_eq!(percent(Lang::ZhCn, 0.00001), "小于 0.01%");
+        assert_eq!(percent(Lang::En, 0.5), "50%");
+        assert_eq!(percent(Lang::ZhCn, 0.5), "50%");
+        assert_eq!(
+            import_count(Lang::En, ImportKind::Profiles, 3),
+            "3 DNA profiles"
+        );
+        assert_eq!(
+            import_count(Lang::ZhCn, ImportKind::Profiles, 3),
+            "3份DNA分型"
+        );
+        assert_eq!(
+            import_count(Lang::En, ImportKind::Cases, 1),
+            "1 missing-child case"
+        );
+        assert_eq!(
+            import_count(Lang::ZhCn, ImportKind::Cases, 1),
+            "1个寻亲案件"
+        );
+        assert_eq!(
+            import_count(Lang::En, ImportKind::Frequencies, 12_000),
+            "12,000 markers"
+        );
+        assert_eq!(
+            four_eyes(Lang::En, ReviewState::TestRequested, "ann", Some("bo")).unwrap(),
+            "bo requested the confirmatory test; any case worker but bo can confirm it (four-eyes rule)."
+        );
+        assert_eq!(
+            four_eyes(Lang::ZhCn, ReviewState::TestRequested, "ann", Some("bo")).unwrap(),
+            "确认检测由 bo 申请；除 bo 以外的任何个案工作者都可以确认（四眼原则）。"
+        );
+        assert_eq!(
+            four_eyes(Lang::En, ReviewState::Confirmed, "ann", None),
+            None
+        );
+        assert!(
+            changed_meanwhile(Lang::ZhCn, ReviewState::Rejected).contains("现在的状态是：已排除。")
+        );
+        assert_eq!(error(Lang::En, 404).0, "Page not found");
+        assert_eq!(error(Lang::ZhCn, 404).0, "找不到页面");
     }
-}
 
-/// The warning a case worker reads about two profiles with the same DNA:
-/// in English and in Chinese, each a sentence with a link to the other
-/// found child or the other reference's case in its middle.
-#[derive(Debug, Clone)]
-pub struct SameDnaWarning {
-    pub en_before: String,
-    pub en_after: String,
-    pub zh_before: String,
-    pub zh_after: String,
-    /// The other found child's or the other reference's case page.
-    pub href: String,
-    pub link: String,
-}
-
-/// [`SameDnaWarning`] of a pair, told from `pair.this`'s side. Marker
-/// names and counts only, never a genotype.
-pub fn same_dna(pair: &registry::SameDnaPair) -> SameDnaWarning {
-    let (en_markers, zh_markers) = match &pair.differing {
-        None => (
-            format!("all {} markers compared are equal", pair.shared),
-            format!("比较的{}个基因座全部相同", pair.shared),
-        ),
-        Some(m) => (
-            format!(
-                "all but one of the {} markers compared are equal ({m} differs)",
-                pair.shared
-            ),
-            format!("比较的{}个基因座中除 {m} 外全部相同", pair.shared),
-        ),
-    };
-    let check_en = "A case worker should check before deciding on any candidate of theirs.";
-    let check_zh = "请个案工作者在对相关候选匹配作出任何决定之前先核实。";
-    let this = &pair.this;
-    let other = &pair.other;
-    match pair.kind {
-        registry::SameDnaKind::Found => {
-            let link = other
-                .found_id
-                .clone()
-                .unwrap_or_else(|| other.sample.clone());
-            let me = this.found_id.clone().unwrap_or_else(|| this.sample.clone());
-            SameDnaWarning {
-                en_before: format!("Found child {me} has the same DNA as found child "),
-                en_after: format!(
-                    ": {en_markers}. It may be the same child registered twice, or identical twins. {check_en}"
-                ),
-                zh_before: format!("被找到的儿童 {me} 与被找到的儿童 "),
-                zh_after: format!(
-                    " 的DNA相同：{zh_markers}。可能是同一个儿童被登记了两次，也可能是同卵双胞胎。{check_zh}"
-                ),
-                href: format!("/found/{}", crate::api::encode(&link)),
-                link,
+    /// Every code of every table, in both languages, has its words (no
+    /// `⟦id⟧`), and no text is said in the other language too.
+    #[test]
+    fn every_code_has_its_words_in_both_languages() {
+        const STATUSES: [&str; 4] = ["open", "candidate_found", "unidentified", "closed"];
+        const FIELDS: [&str; 5] = ["name", "place", "relative", "id", "institution"];
+        const SHAPES: [&str; 5] = [
+            "both_parents",
+            "one_parent",
+            "grandparents",
+            "parent_and_siblings",
+            "general",
+        ];
+        const FACTS: [&str; 4] = ["sex", "age", "time", "place"];
+        const VERDICTS: [&str; 3] = ["compatible", "excludes", "unknown"];
+        const SEXES: [&str; 3] = ["male", "female", "unknown"];
+        const FAMILY: [FamilyStatus; 5] = [
+            FamilyStatus::Searching,
+            FamilyStatus::BeingChecked,
+            FamilyStatus::Confirmed,
+            FamilyStatus::Reunited,
+            FamilyStatus::Closed,
+        ];
+        for lang in Lang::ALL {
+            let mut said: Vec<String> = Vec::new();
+            for s in ReviewState::ALL {
+                said.push(review(lang, s));
+                said.push(status(lang, s.name()));
+                said.push(changed_meanwhile(lang, s));
+                said.extend(four_eyes(lang, s, "ann", Some("bo")));
+                said.extend(four_eyes(lang, s, "bo", Some("bo")));
+            }
+            for a in ReviewAction::ALL {
+                said.push(action(lang, a));
+                said.push(reason_label(lang, a));
+            }
+            said.extend(FAMILY.iter().map(|f| family(lang, f)));
+            said.extend(STATUSES.iter().map(|c| status(lang, c)));
+            said.extend(FIELDS.iter().map(|c| matched(lang, c)));
+            said.push(matched(lang, "anything else"));
+            said.extend(Category::ALL.iter().map(|c| category(lang, c)));
+            for r in kinship::Relative::ALL {
+                let w = relationship(lang, r.name());
+                assert_ne!(w, as_is(r.name()), "{}", r.name());
+                said.push(w);
+            }
+            said.extend(SHAPES.iter().map(|c| shape(lang, c)));
+            said.extend(FACTS.iter().map(|c| fact(lang, c)));
+            said.extend(VERDICTS.iter().map(|c| verdict(lang, c)));
+            said.extend(SEXES.iter().map(|c| sex(lang, c)));
+            said.extend(registry::Role::ALL.iter().map(|r| role(lang, r.name())));
+            for k in ImportKind::ALL {
+                said.push(import_kind(lang, &k));
+                said.push(import_count(lang, k, 1));
+                said.push(import_count(lang, k, 3));
+            }
+            for status in [400, 401, 403, 404, 409, 413, 422, 429, 500] {
+                let (heading, text) = error(lang, status);
+                said.push(heading);
+                said.push(text);
+            }
+            for lr in [0.0, 0.001, 0.05, 1.0, 5.0, 50.0, 500.0, 5e3, 5e4, 5e7] {
+                said.push(enfsi(lang, lr));
+            }
+            said.push(chart_floor(lang, 1, 5.0));
+            said.push(chart_floor(lang, 7, 5.0));
+            said.push(percent(lang, 0.99995));
+            said.push(percent(lang, 0.00001));
+            said.push(years_old(lang, 0, 0));
+            said.push(years_old(lang, 1, 1));
+            said.push(years_old(lang, 2, 4));
+            for days in [1, 30, 100, 800, 1200] {
+                said.push(age(lang, days));
+                said.push(age_range(lang, days, days + 400));
+            }
+            said.push(lr(lang, f64::INFINITY, f64::INFINITY));
+            for text in &said {
+                assert!(!text.contains('⟦'), "{}: {text}", lang.tag());
+                assert!(!text.is_empty(), "{}", lang.tag());
+                let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                assert_eq!(chinese, lang == Lang::ZhCn, "{}: {text}", lang.tag());
             }
         }
-        registry::SameDnaKind::Reference => {
-            let rel =
-                |s: &registry::SameDnaSide| relationship(s.relationship.as_deref().unwrap_or(""));
-            let link = other.case_id.clone().unwrap_or_default();
-            let this_case = this.case_id.clone().unwrap_or_default();
-            SameDnaWarning {
-                en_before: format!(
-                    "Reference {} ({}) of case {this_case} has the same DNA as reference {} ({}) of case ",
-                    this.sample,
-                    rel(this),
-                    other.sample,
-                    rel(other)
-                ),
-                en_after: format!(
-                    ": {en_markers}. It may be the same person given twice (for two lost children, say), or identical twins. {check_en}"
-                ),
-                zh_before: format!(
-                    "案件 {this_case} 的样本提供者 {}（{}）与案件 ",
-                    this.sample,
-                    rel(this)
-                ),
-                zh_after: format!(
-                    " 的样本提供者 {}（{}）DNA相同：{zh_markers}。可能是同一个人的样本被提交了两次（例如为两个失踪的孩子），也可能是同卵双胞胎。{check_zh}",
-                    other.sample,
-                    rel(other)
-                ),
-                href: format!("/cases/{}", crate::api::encode(&link)),
-                link,
+    }
+
+    fn side(
+        sample: &str,
+        found: Option<&str>,
+        case: Option<&str>,
+        rel: Option<&str>,
+    ) -> registry::SameDnaSide {
+        registry::SameDnaSide {
+            sample: sample.into(),
+            found_id: found.map(str::to_string),
+            case_id: case.map(str::to_string),
+            relationship: rel.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn same_dna_in_one_language_with_the_link_in_its_place() {
+        let found = registry::SameDnaPair {
+            kind: registry::SameDnaKind::Found,
+            this: side("S-1", Some("FC-1"), None, None),
+            other: side("S-2", Some("FC-2"), None, None),
+            shared: 21,
+            differing: None,
+            same_import: false,
+        };
+        let w = same_dna(Lang::En, &found);
+        assert_eq!(
+            w.before,
+            "Found child FC-1 has the same DNA as found child "
+        );
+        assert!(
+            w.after
+                .starts_with(": all 21 markers compared are equal. It may be the same child"),
+            "{}",
+            w.after
+        );
+        assert!(
+            w.after
+                .ends_with("before deciding on any candidate of theirs.")
+        );
+        assert_eq!((w.href.as_str(), w.link.as_str()), ("/found/FC-2", "FC-2"));
+        let w = same_dna(Lang::ZhCn, &found);
+        assert_eq!(w.before, "被找到的儿童 FC-1 与被找到的儿童 ");
+        assert!(
+            w.after
+                .starts_with(" 的DNA相同：比较的21个基因座全部相同。"),
+            "{}",
+            w.after
+        );
+        let reference = registry::SameDnaPair {
+            kind: registry::SameDnaKind::Reference,
+            this: side("RS-1", None, Some("MC-1"), Some("mother")),
+            other: side("RS-9", None, Some("MC-2"), Some("maternal_aunt")),
+            shared: 20,
+            differing: Some("D8S1179".into()),
+            same_import: true,
+        };
+        let w = same_dna(Lang::En, &reference);
+        assert_eq!(
+            w.before,
+            "Reference RS-1 (Mother) of case MC-1 has the same DNA as reference RS-9 (Mother's sister) of case "
+        );
+        assert!(
+            w.after.starts_with(
+                ": all but one of the 20 markers compared are equal (D8S1179 differs). It may be the same person"
+            ),
+            "{}",
+            w.after
+        );
+        assert_eq!((w.href.as_str(), w.link.as_str()), ("/cases/MC-2", "MC-2"));
+        let w = same_dna(Lang::ZhCn, &reference);
+        assert_eq!(w.before, "案件 MC-1 的样本提供者 RS-1（母亲）与案件 ");
+        assert!(
+            w.after.starts_with(
+                " 的样本提供者 RS-9（姨母）DNA相同：比较的20个基因座中除 D8S1179 外全部相同。"
+            ),
+            "{}",
+            w.after
+        );
+        for lang in Lang::ALL {
+            for pair in [&found, &reference] {
+                let w = same_dna(lang, pair);
+                assert!(!w.before.contains('⟦') && !w.after.contains('⟦'));
+                assert!(!w.before.contains('\u{E000}') && !w.after.contains('\u{E000}'));
             }
         }
     }

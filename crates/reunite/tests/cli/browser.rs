@@ -165,7 +165,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     let candidate_url = b.url();
     assert!(candidate_url.contains("/candidates/"), "{candidate_url}");
     let page = b.text("body");
-    for shown in ["Undisputed 确定无疑", "posterior", "D3S1358"] {
+    for shown in ["Undisputed", "posterior", "D3S1358"] {
         assert!(
             page.contains(shown),
             "the candidate page shows {shown}: {page}"
@@ -212,9 +212,9 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
         serde_json::json!({"media": ""}),
     );
     review(&b, "start_review");
-    b.wait_for_text("状态: Under review");
+    b.wait_for_text("Status: Under review");
     review(&b, "request_test");
-    b.wait_for_text("状态: Test requested");
+    b.wait_for_text("Status: Test requested");
     b.screenshot(&artifacts().join("candidate-test-requested.png"));
     // Ann requested the test: the page offers her no confirmation, and
     // says who may confirm (the four-eyes rule).
@@ -231,8 +231,36 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
     login(&b, &base, "bob", "bob-has-a-long-password");
     b.goto(&candidate_url);
     review(&b, "confirm");
-    b.wait_for_text("状态: Confirmed");
+    b.wait_for_text("Status: Confirmed");
     b.screenshot(&artifacts().join("candidate-confirmed.png"));
+    // The switch in the header: the same page in Chinese, and it stays so
+    // (a cookie), at desktop and phone width.
+    b.click("a[hreflang='zh-CN']");
+    b.wait_for_text("已确认");
+    assert_eq!(
+        b.script("return document.documentElement.lang").as_str(),
+        Some("zh-CN")
+    );
+    b.goto(&format!("{base}/"));
+    b.wait_for_text("待审核的候选匹配");
+    b.viewport(Some(PHONE));
+    for page in [
+        candidate_url.clone(),
+        format!("{candidate_url}/report"),
+        format!("{base}/search?q=MC"),
+        format!("{base}/register"),
+        format!("{base}/import"),
+    ] {
+        b.goto(&page);
+        let width = b.script("return document.documentElement.scrollWidth");
+        assert!(
+            width.as_u64().is_some_and(|w| w <= PHONE as u64),
+            "{page} in Chinese is {width} px wide on a {PHONE} px screen"
+        );
+    }
+    b.goto(&candidate_url);
+    b.screenshot(&artifacts().join("candidate-page-phone-zh.png"));
+    b.viewport(None);
     drop(b);
     drop(server);
 }

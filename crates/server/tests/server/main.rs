@@ -5,6 +5,7 @@ mod common;
 mod errors;
 mod flows;
 mod fuzz;
+mod i18n;
 mod login;
 mod pages;
 mod paging;

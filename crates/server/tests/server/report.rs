@@ -10,11 +10,11 @@ async fn the_report_says_the_lr_in_words_and_who_confirmed() {
     let cand = app.first_candidate().await;
     let w1 = app.login("worker1").await;
     let w2 = app.login("worker2").await;
-    let report = |token: String| {
+    let report = |token: String, lang: &'static str| {
         let app = &app;
         let path = format!("/candidates/{}/report", cand.id);
         async move {
-            let cookie = format!("reunite_session={token}");
+            let cookie = format!("reunite_session={token}; lang={lang}");
             let r = app.request("GET", &path, &[("cookie", &cookie)], b"").await;
             assert_eq!(r.status, 200, "{}", r.body);
             r.body
@@ -35,15 +35,18 @@ async fn the_report_says_the_lr_in_words_and_who_confirmed() {
             assert_eq!(r.status, 200, "{action}: {}", r.body);
         }
     };
-    let before = report(w1.clone()).await;
+    let before = report(w1.clone(), "en").await;
+    let before_zh = report(w1.clone(), "zh-CN").await;
     // The hypotheses, the LR in words on the ENFSI scale, the method, the
-    // markers; not yet a conclusion.
-    let (en, zh) = server::words::enfsi(cand.lr);
+    // markers; not yet a conclusion. In each language.
+    let en = server::words::enfsi(server::Lang::En, cand.lr);
+    let zh = server::words::enfsi(server::Lang::ZhCn, cand.lr);
+    assert!(before_zh.contains("假设二"), "{before_zh}");
+    assert!(before_zh.contains(zh.as_str()), "{zh}: {before_zh}");
+    assert!(!before.contains(zh.as_str()), "one language a page");
     for shown in [
         "Hypothesis 1",
-        "假设二",
         en.as_str(),
-        zh.as_str(),
         "ENFSI",
         "D3S1358",
         "NIST",
@@ -60,18 +63,15 @@ async fn the_report_says_the_lr_in_words_and_who_confirmed() {
     step(w1.clone(), "start_review").await;
     step(w1.clone(), "request_test").await;
     step(w2.clone(), "confirm").await;
-    let after = report(w2.clone()).await;
+    let after = report(w2.clone(), "en").await;
+    let after_zh = report(w2.clone(), "zh-CN").await;
     assert!(!after.contains("Not confirmed"), "{after}");
     let row = |what: &str, who: &str| format!("<td>{what}</td><td>{who}</td>");
-    assert!(
-        after.contains(&row("Confirmed by · 确认", "worker2")),
-        "{after}"
-    );
-    assert!(after.contains(&row(
-        "Confirmatory test requested by · 申请确认检测",
-        "worker1"
-    )));
-    assert!(after.contains(&row("Review started by · 开始审核", "worker1")));
+    assert!(after.contains(&row("Confirmed by", "worker2")), "{after}");
+    assert!(after.contains(&row("Confirmatory test requested by", "worker1")));
+    assert!(after.contains(&row("Review started by", "worker1")));
+    assert!(after_zh.contains(&row("确认", "worker2")), "{after_zh}");
+    assert!(after_zh.contains(&row("申请确认检测", "worker1")));
     // The candidate page links to it.
     let cookie = format!("reunite_session={w1}");
     let page = app

@@ -129,7 +129,7 @@ async fn a_candidate_excluded_by_its_facts_is_excluded_in_every_list() {
     assert_eq!(d["summary"]["category"], "excluded");
     assert!(d["version"].is_i64());
     let p = page(&app, &w, &format!("/candidates/{id}")).await;
-    assert!(p.body.contains("Category · 类别: <strong>Excluded 已排除"));
+    assert!(p.body.contains("Category: <strong>Excluded"), "{}", p.body);
     // The API list, every item with its category, and its filter.
     for path in [
         "/api/v1/candidates?found=FC-DUP".to_string(),
@@ -198,7 +198,7 @@ async fn a_candidate_excluded_by_its_facts_is_excluded_in_every_list() {
                 .or(p.body[at..].find("</tr>"))
                 .unwrap();
         assert!(
-            p.body[at..end].contains("Excluded 已排除"),
+            p.body[at..end].contains("Excluded"),
             "{path}: {}",
             &p.body[at..end]
         );
@@ -263,10 +263,10 @@ async fn a_stale_decision_gets_409_with_the_candidate_as_it_is_now() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("其他人修改了这个候选匹配"));
     assert!(
+        r.body.contains("Status: <strong>Test requested"),
+        "{}",
         r.body
-            .contains("Status · 状态: <strong>Test requested 已申请确认检测")
     );
     assert!(
         r.body.contains("old page"),
@@ -296,7 +296,7 @@ async fn a_rejection_can_be_reopened_with_a_reason() {
     );
     let p = page(&app, &w, &format!("/candidates/{id}")).await;
     assert_eq!(buttons(&p.body), ["reopen"]);
-    assert!(p.body.contains("Reason for reopening · 重新审核的理由"));
+    assert!(p.body.contains("Reason for reopening"));
     // A reason is needed.
     let r = step(&app, &w, id, "reopen", None).await;
     assert_eq!(r.status, 422, "{}", r.body);
@@ -366,7 +366,7 @@ async fn the_page_shows_only_the_buttons_the_user_may_use() {
     assert!(p.body.contains(
         "Four-eyes rule: the case worker who requests the confirmatory test cannot confirm it"
     ));
-    assert!(p.body.contains("四眼原则"));
+    assert!(p.body.contains("Four-eyes rule"));
     assert!(buttons(&page(&app, &admin, &at).await.body).is_empty());
     step(&app, &w1, id, "start_review", None).await;
     assert_eq!(
@@ -398,7 +398,7 @@ async fn the_page_shows_only_the_buttons_the_user_may_use() {
     step(&app, &w2, id, "reunite", None).await;
     let p = page(&app, &w1, &at).await;
     assert!(buttons(&p.body).is_empty());
-    assert!(p.body.contains("No further step. 没有可执行的下一步。"));
+    assert!(p.body.contains("No further step."));
     app.stop().await;
 }
 
@@ -433,7 +433,7 @@ async fn a_family_sees_reviewed_news_only() {
     let dash = page(&app, &fam, "/").await;
     assert!(
         dash.body
-            .contains("Searching: no match has been confirmed yet · 正在寻找：尚未确认任何匹配"),
+            .contains("Searching: no match has been confirmed yet"),
         "{}",
         dash.body
     );
@@ -445,10 +445,7 @@ async fn a_family_sees_reviewed_news_only() {
     step(&app, &w, ids[0], "start_review", None).await;
     assert_eq!(status().await, "being_checked");
     let dash = page(&app, &fam, "/").await;
-    assert!(
-        dash.body
-            .contains("A possible match is being checked · 正在核实一个可能的匹配")
-    );
+    assert!(dash.body.contains("A possible match is being checked"));
     step(&app, &w, ids[0], "request_test", None).await;
     assert_eq!(status().await, "being_checked");
     // Its candidates rejected: back to searching.

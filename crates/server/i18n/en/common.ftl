@@ -56,3 +56,6 @@ common-alerts-none = No public alerts.
 common-alerts-case = Case { $id }
 common-alerts-born = Born { $date }
 common-alerts-missing-since = missing since { $date }
+
+# After a label: "Status: new".
+common-colon = {": "}

@@ -55,3 +55,6 @@ common-alerts-none = 暂无寻人启事。
 common-alerts-case = 案件 { $id }
 common-alerts-born = 出生 { $date }
 common-alerts-missing-since = 失踪日期 { $date }
+
+# 标签之后："状态：新"。
+common-colon = ：

@@ -520,7 +520,7 @@ impl Registry {
     }
 
     /// Writes the terms of these found children again: their place.
-    async fn index_found(
+    pub(crate) async fn index_found(
         &self,
         conn: &mut AnyConnection,
         key: &SearchKey,

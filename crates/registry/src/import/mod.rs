@@ -102,7 +102,7 @@ pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-pub(super) fn date(d: &Option<Date>) -> Option<String> {
+pub(crate) fn date(d: &Option<Date>) -> Option<String> {
     d.as_ref().map(|d| d.to_string())
 }
 

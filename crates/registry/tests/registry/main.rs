@@ -9,6 +9,7 @@ mod cmf;
 mod common;
 mod concurrency;
 mod coordinates;
+mod edit;
 mod erasure;
 mod find;
 mod fuzz;

@@ -14,7 +14,6 @@ use formats::registry_csv::{CaseRow, Date, FoundRow, ReferenceRow};
 use kinship::{Reference, Relative, Sex, case_pedigree};
 use sqlx::{AnyConnection, Row};
 
-
 use crate::import::{date, row_error};
 use crate::store::{Event, append_audit, real, rows_in};
 use crate::{Registry, RegistryError, Result};

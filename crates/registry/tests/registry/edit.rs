@@ -66,12 +66,24 @@ async fn edits_change_rows_terms_categories_and_the_audit(db: &TestDb) {
     assert_eq!(edited.changed, ["child_name", "child_sex"]);
     assert_eq!(category_of(r, "FC-1", "MC-1").await, Category::Excluded);
     assert_eq!(finds(r, "newname").await.0, ["MC-1"]);
-    assert!(finds(r, "secretname").await.0.is_empty(), "the old name's terms are gone");
+    assert!(
+        finds(r, "secretname").await.0.is_empty(),
+        "the old name's terms are gone"
+    );
     let tail = r.audit_tail(50).await.unwrap();
-    let entry = tail.iter().find(|e| e.action == "case.edit").expect("audited");
-    assert_eq!((entry.actor.as_str(), entry.target_id.as_str()), ("ann", "MC-1"));
+    let entry = tail
+        .iter()
+        .find(|e| e.action == "case.edit")
+        .expect("audited");
+    assert_eq!(
+        (entry.actor.as_str(), entry.target_id.as_str()),
+        ("ann", "MC-1")
+    );
     assert_eq!(entry.detail, "changed: child_name, child_sex");
-    assert!(tail.iter().all(|e| !e.detail.contains("Newname")), "{tail:?}");
+    assert!(
+        tail.iter().all(|e| !e.detail.contains("Newname")),
+        "{tail:?}"
+    );
     agrees(r).await;
 
     // The same details again: nothing changes, nothing is written.
@@ -107,7 +119,9 @@ async fn edits_change_rows_terms_categories_and_the_audit(db: &TestDb) {
         .edit_found(
             "ann",
             "edit form",
-            &format!("{FOUND_HEADER}FS-1,FC-1,female,400,700,2025-06-01,Riverton,10.6,20.3,Home Z,\n"),
+            &format!(
+                "{FOUND_HEADER}FS-1,FC-1,female,400,700,2025-06-01,Riverton,10.6,20.3,Home Z,\n"
+            ),
         )
         .await
         .unwrap();
@@ -140,7 +154,11 @@ async fn edits_change_rows_terms_categories_and_the_audit(db: &TestDb) {
         .unwrap();
     assert_eq!(edited.changed, ["relationship"]);
     let case = r.case_page("ann", "MC-1").await.unwrap().unwrap();
-    let rs1f = case.references.iter().find(|x| x.sample_name == "RS-1F").unwrap();
+    let rs1f = case
+        .references
+        .iter()
+        .find(|x| x.sample_name == "RS-1F")
+        .unwrap();
     assert_eq!(rs1f.relationship, "paternal_uncle");
     agrees(r).await;
 }
@@ -153,7 +171,11 @@ async fn keys_links_and_pedigrees_are_refused_with_their_field(db: &TestDb) {
     let case_row = |id: &str| {
         format!("{CASES_HEADER}{id},Amina,male,2024-01-01,2024-03-01,2024-06-01,Riverton,,,\n")
     };
-    let e = refusal(r.edit_case("ann", "edit form", &case_row("MC-404")).await.unwrap_err());
+    let e = refusal(
+        r.edit_case("ann", "edit form", &case_row("MC-404"))
+            .await
+            .unwrap_err(),
+    );
     assert!(e.contains("case_id") && e.contains("no case MC-404"), "{e}");
     // One row only.
     let two = format!("{}MC-2,,female,,,,,,,\n", case_row("MC-1"));
@@ -180,7 +202,10 @@ async fn keys_links_and_pedigrees_are_refused_with_their_field(db: &TestDb) {
         .await
         .unwrap_err(),
     );
-    assert!(e.contains("sample_name") && e.contains("cannot change"), "{e}");
+    assert!(
+        e.contains("sample_name") && e.contains("cannot change"),
+        "{e}"
+    );
     let e = refusal(
         r.edit_reference(
             "ann",

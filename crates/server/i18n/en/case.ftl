@@ -20,3 +20,6 @@ case-not-typed = not yet
 case-candidates = Candidates
 case-none = None.
 case-found-child = found child
+
+case-edit = Edit the details
+case-edit-reference = edit

@@ -16,3 +16,5 @@ found-description = Description
 found-candidates = Candidates
 found-none = None.
 found-case = case
+
+found-edit = Edit the details

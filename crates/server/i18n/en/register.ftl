@@ -36,3 +36,13 @@ register-found-date = Found on
 register-found-place = Found at (place)
 register-institution = Institution caring for the child
 register-description = Description
+
+# Editing what is registered (the same forms, filled).
+register-edit-case = Edit case { $id }
+register-edit-found = Edit found child { $id }
+register-edit-reference = Edit relative { $sample } of case { $id }
+register-edit-back = ← Back without saving
+register-edit-fixed = A number and a sample name cannot change here.
+register-edit-refused = Not saved: { $why }
+register-save = Save changes
+register-edit-incomplete = the form came back without its field { $field }: open the edit page again

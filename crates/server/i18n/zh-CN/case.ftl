@@ -20,3 +20,6 @@ case-not-typed = 尚未检测
 case-candidates = 候选匹配
 case-none = 无。
 case-found-child = 被找到的儿童
+
+case-edit = 修改资料
+case-edit-reference = 修改

@@ -16,3 +16,5 @@ found-description = 描述
 found-candidates = 候选匹配
 found-none = 无。
 found-case = 案件
+
+found-edit = 修改资料

@@ -35,3 +35,13 @@ register-found-date = 被找到日期
 register-found-place = 被找到地点
 register-institution = 照料机构
 register-description = 特征描述
+
+# 修改已登记的内容（同样的表单，已填好）。
+register-edit-case = 修改案件 { $id }
+register-edit-found = 修改被找到的儿童 { $id }
+register-edit-reference = 修改案件 { $id } 的亲属 { $sample }
+register-edit-back = ← 不保存，返回
+register-edit-fixed = 编号和样本名称在此不能修改。
+register-edit-refused = 未保存：{ $why }
+register-save = 保存修改
+register-edit-incomplete = 表单缺少字段 { $field }：请重新打开修改页面

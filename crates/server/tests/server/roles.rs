@@ -54,6 +54,8 @@ const DENY: u16 = 403;
 /// Allowed past the guard, the input refused: a file by its reader, a
 /// rejection without a reason by the workflow.
 const REFUSED: u16 = 422;
+/// Allowed past the guard, nothing there.
+const GONE: u16 = 404;
 
 /// (method, route, argument, [public, admin, lab, caseworker, family]).
 type Row = (&'static str, &'static str, Arg, [u16; 5]);
@@ -109,6 +111,19 @@ const TABLE: &[Row] = &[
     ("GET", "/search", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/register", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/register", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    // Edits: the forms filled; sent empty, refused by the kind's reader
+    // (a sex is needed), never a row wiped.
+    ("GET", "/cases/{case_id}/edit", OwnCase, [ANON, OK, DENY, OK, DENY]),
+    ("GET", "/cases/{case_id}/edit", OtherCase, [ANON, OK, DENY, OK, DENY]),
+    ("POST", "/cases/{case_id}/edit", OwnCase, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("POST", "/cases/{case_id}/edit", OtherCase, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("GET", "/cases/{case_id}/references/{sample_name}/edit", OwnCase, [ANON, OK, DENY, OK, DENY]),
+    // The family's relative is not the other case's.
+    ("GET", "/cases/{case_id}/references/{sample_name}/edit", OtherCase, [ANON, GONE, DENY, GONE, DENY]),
+    ("POST", "/cases/{case_id}/references/{sample_name}/edit", OwnCase, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("POST", "/cases/{case_id}/references/{sample_name}/edit", OtherCase, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("GET", "/found/{found_id}/edit", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("POST", "/found/{found_id}/edit", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
     ("GET", "/alerts", Plain, [OK, OK, OK, OK, OK]),
 ];
 
@@ -171,6 +186,8 @@ struct Ctx<'a> {
     cand_id: String,
     found_id: String,
     doomed_case: String,
+    /// A relative who gave DNA for the family account's case.
+    own_sample: String,
     /// A bearer token per account (never ended by these calls).
     tokens: HashMap<&'static str, String>,
 }
@@ -187,6 +204,7 @@ impl Ctx<'_> {
             .replace("{id}", &self.cand_id)
             .replace("{found_id}", &self.found_id)
             .replace("{case_id}", case)
+            .replace("{sample_name}", &self.own_sample)
     }
 
     /// Calls a row's route as an account (`None`: no session).
@@ -335,6 +353,14 @@ async fn every_route_answers_every_role_as_the_hand_table_says() {
         cand_id: cand.id.to_string(),
         found_id: cand.found_id.clone(),
         doomed_case: doomed_case.clone(),
+        own_sample: app
+            .scenario
+            .references_csv
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|f| f.get(1) == Some(&app.family_case.as_str()))
+            .map(|f| f[0].to_string())
+            .expect("a relative of the family's case"),
         tokens,
     };
     let mut wrong = Vec::new();

@@ -38,9 +38,12 @@ enum Col {
     Real(&'static str),
     /// Encrypted, bound to the row's natural key: decrypted.
     Sealed(&'static str),
+    /// Encrypted bytes (a photo), bound to the row's natural key: decrypted,
+    /// hashed with SHA-256.
+    SealedBytes(&'static str),
 }
 
-use Col::{Int, Real, Sealed, Text};
+use Col::{Int, Real, Sealed, SealedBytes, Text};
 
 /// (table, natural key column, columns) of every table in the digest.
 /// Table and column names are constants, never input.
@@ -226,6 +229,22 @@ const TABLES: &[(&str, &str, &[Col])] = &[
             Text("entry_date"),
         ],
     ),
+    (
+        "photos",
+        "photo_id",
+        &[
+            Int("id"),
+            Text("photo_id"),
+            Text("owner_kind"),
+            Int("owner"),
+            SealedBytes("image"),
+            Int("width"),
+            Int("height"),
+            Int("bytes"),
+            Text("added_by"),
+            Text("added_at"),
+        ],
+    ),
 ];
 
 /// The rows and the SHA-256 of one table's content.
@@ -379,7 +398,7 @@ impl Registry {
                 let names: Vec<&str> = cols
                     .iter()
                     .map(|c| match c {
-                        Text(n) | Int(n) | Real(n) | Sealed(n) => *n,
+                        Text(n) | Int(n) | Real(n) | Sealed(n) | SealedBytes(n) => *n,
                     })
                     .collect();
                 let key_at = names
@@ -410,6 +429,15 @@ impl Registry {
                                 &natural,
                                 r.try_get(i)?
                             )?),
+                            SealedBytes(col) => {
+                                let blob: Vec<u8> = r.try_get(i)?;
+                                let plain = crate::crypto::decrypt(
+                                    &self.key,
+                                    &crate::crypto::aad(table, col, &natural),
+                                    &blob,
+                                )?;
+                                serde_json::json!(hex::encode(Sha256::digest(&plain)))
+                            }
                         });
                     }
                     h.update(serde_json::Value::from(values).to_string().as_bytes());

@@ -1,6 +1,7 @@
 //! Erasing a case: the case, its references and their profiles (the
 //! genotypes), its candidates with their review history, its retention
-//! entries, and the family accounts that belong to it, in one transaction.
+//! entries, its photos, and the family accounts that belong to it, in one
+//! transaction.
 //! The audit log keeps a record of the deletion (counts, no personal or
 //! genetic data) and the search index forgets the case at once.
 //!
@@ -60,6 +61,7 @@ impl Registry {
             .rows_affected();
         crate::same_dna::forget_case(&mut tx, case_ref).await?;
         crate::search_terms::forget_case(&mut tx, case_ref).await?;
+        let photos = crate::photos::forget_case(&mut tx, case_ref).await?;
         let profiles = sqlx::query(
             "DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)",
         )
@@ -100,7 +102,7 @@ impl Registry {
                 target_type: "case",
                 target_id: case_id,
                 detail: format!(
-                    "{references} references, {profiles} profiles, {candidates} candidates, {review_events} review steps, {accounts} family accounts deleted"
+                    "{references} references, {profiles} profiles, {candidates} candidates, {review_events} review steps, {accounts} family accounts, {photos} photos deleted"
                 ),
             },
         )

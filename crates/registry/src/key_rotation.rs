@@ -24,6 +24,7 @@ const ENCRYPTED: &[(&str, &str, &[&str])] = &[
     ),
     ("case_references", "sample_name", &["person_name"]),
     ("profiles", "sample_name", &["genotypes"]),
+    ("photos", "photo_id", &["image"]),
 ];
 
 impl Registry {

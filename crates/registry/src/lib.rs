@@ -50,6 +50,7 @@ mod matching;
 pub mod page_data;
 pub mod pages;
 pub mod pfif;
+pub mod photos;
 mod queries;
 mod retention;
 pub mod review;

@@ -295,6 +295,28 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX search_terms_owner ON search_terms (kind, owner)",
         ],
     },
+    Migration {
+        version: 11,
+        statements: &[
+            // Photos of children (`photos.rs`): the missing child of a case
+            // (`case`) or a found child (`found`), by row id; the JPEG as
+            // re-encoded, sealed bound to its `photo_id`; its size; who
+            // added it and when. Deleted with an erased case.
+            "CREATE TABLE photos (
+            id {ID},
+            photo_id TEXT NOT NULL UNIQUE,
+            owner_kind TEXT NOT NULL,
+            owner {INT} NOT NULL,
+            image {BLOB} NOT NULL,
+            width {INT} NOT NULL,
+            height {INT} NOT NULL,
+            bytes {INT} NOT NULL,
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL
+        )",
+            "CREATE INDEX photos_owner ON photos (owner_kind, owner)",
+        ],
+    },
 ];
 
 impl Backend {

@@ -19,6 +19,7 @@ mod in_step;
 mod index_check;
 mod pages;
 mod pfif;
+mod photos;
 mod posterior;
 mod restore;
 mod safety;

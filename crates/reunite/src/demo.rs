@@ -29,6 +29,12 @@ pub struct DemoArgs {
     /// Seed of the scenario.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// The language of the scenario's names, places, institutions and
+    /// descriptions: en (made-up English names and towns) or zh-CN (Chinese
+    /// names, real Chinese places). The same seed gives the same families,
+    /// children and figures in both.
+    #[arg(long, default_value_t = sim::Locale::En)]
+    locale: sim::Locale,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -113,10 +119,11 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let (refs_file, mut references) = create("references.csv")?;
     let (found_file, mut found) = create("found.csv")?;
     let (profiles_file, mut profiles) = create("profiles-genemapper.txt")?;
-    let scenario = sim::write_scenario(
+    let scenario = sim::write_scenario_in(
         &models,
         &pool,
         &spec,
+        args.locale,
         sim::LabFiles {
             cases: &mut cases,
             references: &mut references,

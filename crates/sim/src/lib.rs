@@ -33,6 +33,7 @@
 
 mod family;
 pub mod lineage;
+pub mod locale;
 mod markers;
 mod sampler;
 pub mod scenario;
@@ -45,11 +46,12 @@ mod tests;
 pub use family::{
     Configuration, SimulatedFamily, families, family, family_rng, references, unrelated,
 };
+pub use locale::{Locale, UnknownLocale};
 pub use markers::synthetic_models;
 pub use sampler::{Founders, Sampler};
 pub use scenario::{
     FoundTruth, LabFiles, Scenario, ScenarioSpec, ScenarioTruth, WriteScenarioError, scenario,
-    write_scenario,
+    scenario_in, write_scenario, write_scenario_in,
 };
 
 /// Why a simulation failed.

@@ -4,10 +4,15 @@
 //! genotype table of everybody, with the truth (which rescued child belongs to
 //! which family) kept aside.
 //!
-//! Everything is made up: names, towns (with invented coordinates),
-//! institutions and descriptions come from short fixed lists. Nothing is read
-//! here: [`write_scenario`] writes the files to any [`Write`] as it simulates,
-//! family by family, and [`scenario`] returns them as strings.
+//! Everything is made up: names, places, institutions and descriptions come
+//! from fixed lists, in the scenario's [`Locale`]: English (the default),
+//! made-up names and towns with invented coordinates; Simplified Chinese,
+//! Chinese names and real places with their approximate coordinates. The
+//! same seed gives the same ids, dates, genotypes and truth in every locale
+//! (see [`crate::locale`]). Nothing is read here: [`write_scenario_in`]
+//! writes the files to any [`Write`] as it simulates, family by family, and
+//! [`scenario_in`] returns them as strings; [`write_scenario`] and
+//! [`scenario`] are these in English.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -16,7 +21,8 @@ use kinship::{IndexGenotype, MarkerModel, Relative, Sex};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Configuration, Founders, Sampler, SimError, SimulatedFamily, family};
+use crate::locale::Words;
+use crate::{Configuration, Founders, Locale, Sampler, SimError, SimulatedFamily, family};
 
 /// What to simulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,9 +157,8 @@ pub enum WriteScenarioError {
     Io(#[from] std::io::Error),
 }
 
-/// Simulates a scenario (see the module documentation) and returns its four
-/// files as texts: [`write_scenario`] into memory. For a large scenario write
-/// the files instead.
+/// Simulates a scenario in English (see the module documentation) and
+/// returns its four files as texts: [`scenario_in`] with [`Locale::En`].
 ///
 /// # Errors
 /// [`SimError::PoolMarkers`] or [`SimError::PoolAllele`] if a pool person does
@@ -166,12 +171,32 @@ pub fn scenario(
     pool: &[Vec<Option<IndexGenotype>>],
     spec: &ScenarioSpec,
 ) -> Result<Scenario, SimError> {
+    scenario_in(models, pool, spec, Locale::En)
+}
+
+/// Simulates a scenario (see the module documentation) with the words of
+/// `locale` and returns its four files as texts: [`write_scenario_in`] into
+/// memory. For a large scenario write the files instead.
+///
+/// # Errors
+/// [`SimError::PoolMarkers`] or [`SimError::PoolAllele`] if a pool person does
+/// not fit the models.
+///
+/// # Panics
+/// If the spec is invalid (see [`ScenarioSpec::validate`]).
+pub fn scenario_in(
+    models: &[MarkerModel],
+    pool: &[Vec<Option<IndexGenotype>>],
+    spec: &ScenarioSpec,
+    locale: Locale,
+) -> Result<Scenario, SimError> {
     let (mut cases, mut references, mut found, mut profiles) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let truth = write_scenario(
+    let truth = write_scenario_in(
         models,
         pool,
         spec,
+        locale,
         LabFiles {
             cases: &mut cases,
             references: &mut references,
@@ -194,8 +219,26 @@ pub fn scenario(
     })
 }
 
-/// Simulates a scenario and writes its four lab files as it goes, family by
-/// family: in memory are only one family, the rescued children (few) and
+/// Simulates a scenario in English and writes its four lab files as it
+/// goes: [`write_scenario_in`] with [`Locale::En`].
+///
+/// # Errors
+/// [`SimError::PoolMarkers`] or [`SimError::PoolAllele`] if a pool person does
+/// not fit the models; a failed write.
+///
+/// # Panics
+/// If the spec is invalid (see [`ScenarioSpec::validate`]).
+pub fn write_scenario(
+    models: &[MarkerModel],
+    pool: &[Vec<Option<IndexGenotype>>],
+    spec: &ScenarioSpec,
+    out: LabFiles<'_>,
+) -> Result<ScenarioTruth, WriteScenarioError> {
+    write_scenario_in(models, pool, spec, Locale::En, out)
+}
+
+/// Simulates a scenario with the words of `locale` and writes its four lab
+/// files as it goes, family by family: in memory are only one family, the rescued children (few) and
 /// what is returned (the truth and every case's configuration), whatever
 /// the number of families.
 ///
@@ -213,9 +256,10 @@ pub fn scenario(
 ///   its birth date and it went missing between its birth and the operation,
 ///   within about 300 km of where it was found.
 ///
-/// The files depend only on the models, the pool and the spec (each part of
-/// the scenario draws from a random stream of its own, so writing them in
-/// another order than they were once built in changes no byte).
+/// The files depend only on the models, the pool, the spec and the locale
+/// (each part of the scenario draws from a random stream of its own, so
+/// writing them in another order than they were once built in changes no
+/// byte; the locale changes only the words and the coordinates).
 ///
 /// # Errors
 /// [`SimError::PoolMarkers`] or [`SimError::PoolAllele`] if a pool person does
@@ -223,10 +267,11 @@ pub fn scenario(
 ///
 /// # Panics
 /// If the spec is invalid (see [`ScenarioSpec::validate`]).
-pub fn write_scenario(
+pub fn write_scenario_in(
     models: &[MarkerModel],
     pool: &[Vec<Option<IndexGenotype>>],
     spec: &ScenarioSpec,
+    locale: Locale,
     mut out: LabFiles<'_>,
 ) -> Result<ScenarioTruth, WriteScenarioError> {
     if let Err(e) = spec.validate() {
@@ -238,6 +283,8 @@ pub fn write_scenario(
     let mut dna = stream(spec.seed, 1);
     let mut facts = stream(spec.seed, 2);
     let mut lab = stream(spec.seed, 3);
+    let mut words = Words::new(locale, spec.seed);
+    let towns = words.towns();
 
     // Which family each rescued child belongs to, in found-id order (the
     // stream of choices).
@@ -271,11 +318,7 @@ pub fn write_scenario(
         let (sex, place) = match *belong {
             Some(f) => {
                 let missing = birth + facts.random_range(0..age);
-                let missing_town = facts.random_range(0..TOWNS.len());
-                let near: Vec<usize> = (0..TOWNS.len())
-                    .filter(|&t| distance_km(TOWNS[t], TOWNS[missing_town]) <= 300.0)
-                    .collect();
-                let found_town = near[facts.random_range(0..near.len())];
+                let (missing_town, found_town) = words.towns_apart(&mut facts);
                 case_of_found.insert(
                     f,
                     TrueFacts {
@@ -292,13 +335,13 @@ pub fn write_scenario(
                 } else {
                     Sex::Female
                 };
-                (Some(sex), facts.random_range(0..TOWNS.len()))
+                (Some(sex), words.town(&mut facts))
             }
         };
         let (age_min, age_max) = age_estimate(age, &mut facts);
-        let (lat, lon) = jitter(TOWNS[place], &mut facts);
-        let institution = INSTITUTIONS[facts.random_range(0..INSTITUTIONS.len())];
-        let description = pick(FOUND_DESCRIPTIONS, &mut facts);
+        let (lat, lon) = jitter(towns[place], &mut facts);
+        let institution = words.institution(place, &mut facts);
+        let description = words.found_description(&mut facts);
         rescued.push(RescuedFacts {
             found_id: format!("FC-{year}-{:03}", k + 1),
             sample: format!("FS-{:03}", k + 1),
@@ -307,8 +350,8 @@ pub fn write_scenario(
             after_sex: format!(
                 "{age_min},{age_max},{},{},{lat:.4},{lon:.4},{},{}",
                 date(today),
-                csv(TOWNS[place].0),
-                csv(institution),
+                csv(towns[place].0),
+                csv(&institution),
                 csv(description),
             ),
         });
@@ -351,6 +394,7 @@ pub fn write_scenario(
             case_of_found.get(&f).copied(),
             today,
             &mut facts,
+            &mut words,
             &mut genotype_table,
             &mut lab,
         )?;
@@ -426,6 +470,7 @@ fn write_case<R: Rng + ?Sized, L: Rng + ?Sized>(
     known: Option<TrueFacts>,
     today: i64,
     facts: &mut R,
+    words: &mut Words,
     genotype_table: &mut ProfileWriter<'_>,
     lab: &mut L,
 ) -> std::io::Result<()> {
@@ -434,7 +479,7 @@ fn write_case<R: Rng + ?Sized, L: Rng + ?Sized>(
         TrueFacts {
             birth: missing - facts.random_range(0..=4 * 365 + 1) as i64,
             missing,
-            town: facts.random_range(0..TOWNS.len()),
+            town: words.town(facts),
         }
     });
     let (from, to) = if facts.random_bool(0.6) {
@@ -445,12 +490,14 @@ fn write_case<R: Rng + ?Sized, L: Rng + ?Sized>(
             (known.birth + facts.random_range(0..=60) as i64).min(known.missing),
         )
     };
-    let surname = SURNAMES[facts.random_range(0..SURNAMES.len())];
-    let maternal = SURNAMES[facts.random_range(0..SURNAMES.len())];
-    let child_name = format!("{} {surname}", first_name(fam.child_sex, facts));
-    let (lat, lon) = jitter(TOWNS[known.town], facts);
+    let surname = words.surname(facts);
+    let maternal = words.surname(facts);
+    let given = words.given_name(fam.child_sex, true, facts);
+    let child_name = words.full_name(given, surname);
+    let town = words.towns()[known.town];
+    let (lat, lon) = jitter(town, facts);
     let description = if facts.random_bool(0.8) {
-        pick(CASE_DESCRIPTIONS, facts)
+        words.case_description(facts)
     } else {
         ""
     };
@@ -462,20 +509,18 @@ fn write_case<R: Rng + ?Sized, L: Rng + ?Sized>(
         date(from),
         date(to),
         date(known.missing),
-        csv(TOWNS[known.town].0),
+        csv(town.0),
         csv(description),
     )?;
     for (r, g) in fam.references.iter().zip(&fam.reference_genotypes) {
         let sample = format!("RS-{:05}-{}", f + 1, reference_suffix(r.relative, &r.id));
-        let family_name = if matches!(
+        let young = matches!(
             r.relative,
-            Relative::MaternalGrandfather | Relative::MaternalGrandmother
-        ) {
-            maternal
-        } else {
-            surname
-        };
-        let person = format!("{} {family_name}", first_name(r.sex, facts));
+            Relative::FullSibling | Relative::MaternalHalfSibling | Relative::PaternalHalfSibling
+        );
+        let given = words.given_name(r.sex, young, facts);
+        let family_name = words.relative_surname(r.relative, surname, maternal);
+        let person = words.full_name(given, family_name);
         writeln!(
             out.references,
             "{sample},{case_id},{},{},{}",
@@ -733,10 +778,14 @@ pub(crate) fn csv(text: &str) -> String {
     }
 }
 
+/// The oracle's (`scenario_whole_text`): the scenario draws its words through
+/// [`Words`].
+#[cfg(test)]
 pub(crate) fn pick<R: Rng + ?Sized>(list: &[&'static str], rng: &mut R) -> &'static str {
     list[rng.random_range(0..list.len())]
 }
 
+#[cfg(test)]
 pub(crate) fn first_name<R: Rng + ?Sized>(sex: Sex, rng: &mut R) -> &'static str {
     match sex {
         Sex::Male => pick(MALE_NAMES, rng),
@@ -1359,6 +1408,277 @@ mod tests {
             amel.iter()
                 .all(|r| r[5] == "X" && matches!(r[6], "X" | "Y"))
         );
+    }
+
+    /// FNV-1a, 64 bits: a fingerprint of a text that no Rust release changes.
+    fn fnv(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    /// The English scenario is, byte for byte, the one written before the
+    /// scenarios had a locale (pinned by its first rows and fingerprints of
+    /// its files), through `scenario` and through `scenario_in` with
+    /// [`Locale::En`].
+    #[test]
+    fn the_english_scenario_is_unchanged() {
+        let models = synthetic_models(16, Some(MutationModel::DEFAULT_SEARCH), 3);
+        let people = pool(&models, 60, 7, 4);
+        let spec = spec(50, 12, 9, 21);
+        let s = scenario(&models, &people, &spec).unwrap();
+        let second = |text: &str| text.lines().nth(1).unwrap().to_string();
+        assert_eq!(
+            second(&s.cases_csv),
+            "MC-2026-00001,Leila Halvorsk,female,2021-03-27,2021-03-27,2022-06-30,\
+             Gallowmere,13.1146,40.5703,small scar on left hand"
+        );
+        assert_eq!(
+            second(&s.references_csv),
+            "RS-00001-F,MC-2026-00001,father,Yusuf Halvorsk,male"
+        );
+        assert_eq!(
+            second(&s.found_csv),
+            "FS-001,FC-2026-001,female,276,374,2026-11-20,Fennick Cross,16.3171,37.6144,\
+             Sunrise Foster Shelter,rescued in a police operation; in good health"
+        );
+        let fingerprints = |s: &Scenario| {
+            [
+                &s.cases_csv,
+                &s.references_csv,
+                &s.found_csv,
+                &s.profiles_tsv,
+            ]
+            .map(|t| fnv(t))
+        };
+        assert_eq!(
+            fingerprints(&s),
+            [
+                0x444e_fa8c_dc4b_d792,
+                0x3a40_3718_b3f2_fa5b,
+                0x0142_72ed_4c98_a32f,
+                0x5c87_9ec8_ab20_5922
+            ]
+        );
+        let en = scenario_in(&models, &people, &spec, Locale::En).unwrap();
+        assert_eq!(fingerprints(&en), fingerprints(&s));
+        assert_eq!(en.truth, s.truth);
+    }
+
+    /// Every character a Chinese character (CJK Unified Ideographs).
+    fn han(text: &str) -> bool {
+        !text.is_empty() && text.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    /// Chinese text: Chinese characters and Chinese punctuation, no ASCII.
+    fn chinese_text(text: &str) -> bool {
+        text.chars().any(|c| han(&c.to_string())) && !text.chars().any(|c| c.is_ascii())
+    }
+
+    /// A zh-CN scenario is the English one of the same seed with Chinese
+    /// words: the same ids, sexes, dates, ages, relationships, genotypes and
+    /// truth; names of Chinese characters only (surname first, no space),
+    /// real places with their coordinates, the institutions of the city where
+    /// a child was found, Chinese descriptions; a true child found within
+    /// 300 km of where it went missing; the father's surname the child's,
+    /// the mother's mostly another.
+    #[test]
+    fn a_chinese_scenario_is_the_english_one_in_chinese_words() {
+        use crate::locale::{
+            CHINESE, ENGLISH, ZH_CASE_DESCRIPTIONS, ZH_FOUND_DESCRIPTIONS, ZH_INSTITUTIONS,
+            ZH_TOWNS, city_of,
+        };
+        let models = synthetic_models(16, Some(MutationModel::DEFAULT_SEARCH), 3);
+        let people = pool(&models, 120, 7, 4);
+        let spec = spec(400, 40, 30, 21);
+        let en = scenario_in(&models, &people, &spec, Locale::En).unwrap();
+        let zh = scenario_in(&models, &people, &spec, Locale::ZhCn).unwrap();
+        assert_eq!(zh.profiles_tsv, en.profiles_tsv);
+        assert_eq!(zh.truth, en.truth);
+        assert_eq!(zh.configurations, en.configurations);
+        let (zc, ec) = (records(&zh.cases_csv, b','), records(&en.cases_csv, b','));
+        let (zr, er) = (
+            records(&zh.references_csv, b','),
+            records(&en.references_csv, b','),
+        );
+        let (zf, ef) = (records(&zh.found_csv, b','), records(&en.found_csv, b','));
+        let (zc, ec, zr, er, zf, ef) = (
+            rows(&zc),
+            rows(&ec),
+            rows(&zr),
+            rows(&er),
+            rows(&zf),
+            rows(&ef),
+        );
+        assert_eq!(
+            (zc.len(), zr.len(), zf.len()),
+            (ec.len(), er.len(), ef.len())
+        );
+        let same = |z: &[&str], e: &[&str], columns: &[usize]| {
+            for &c in columns {
+                assert_eq!(z[c], e[c], "column {c}: {z:?} {e:?}");
+            }
+        };
+        let town = |name: &str| *ZH_TOWNS.iter().find(|t| t.0 == name).unwrap();
+        let near_town = |name: &str, lat: &str, lon: &str| {
+            let t = town(name);
+            let (lat, lon): (f64, f64) = (lat.parse().unwrap(), lon.parse().unwrap());
+            assert!(
+                (lat - t.1).abs() <= 0.0301 && (lon - t.2).abs() <= 0.0301,
+                "{name}"
+            );
+        };
+        // A surname, then a given name of the person's sex and generation.
+        let named = |name: &str, sex: &str, young: bool| {
+            let given = match (sex, young) {
+                ("male", true) => CHINESE.boys,
+                ("male", false) => CHINESE.men,
+                (_, true) => CHINESE.girls,
+                (_, false) => CHINESE.women,
+            };
+            let ok = CHINESE.surnames.iter().any(|s| {
+                name.strip_prefix(s)
+                    .is_some_and(|rest| given.contains(&rest))
+            });
+            assert!(ok && han(name), "{name}: {sex}, young {young}");
+        };
+        let mut cases = HashMap::new();
+        for (z, e) in zc.iter().zip(&ec) {
+            same(z, e, &[0, 2, 3, 4, 5]);
+            named(z[1], z[2], true);
+            assert!(!han(e[1]), "{e:?}");
+            assert!(han(z[6]), "{z:?}");
+            near_town(z[6], z[7], z[8]);
+            assert!(
+                z[9].is_empty() || ZH_CASE_DESCRIPTIONS.contains(&z[9]),
+                "{z:?}"
+            );
+            assert!(z[9].is_empty() || chinese_text(z[9]), "{z:?}");
+            cases.insert(z[0], z);
+        }
+        let (mut mothers, mut own_surname) = (0, 0);
+        for (z, e) in zr.iter().zip(&er) {
+            same(z, e, &[0, 1, 2, 4]);
+            named(z[3], z[4], z[2] == "full_sibling");
+            let child = cases[z[1]][1];
+            let first = |name: &str| name.chars().next().unwrap();
+            match z[2] {
+                "father" | "full_sibling" | "paternal_grandfather" => {
+                    assert_eq!(first(z[3]), first(child), "{z:?} of {child}")
+                }
+                "mother" => {
+                    mothers += 1;
+                    own_surname += usize::from(first(z[3]) != first(child));
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            mothers >= 100 && own_surname * 10 >= mothers * 9,
+            "{own_surname} of {mothers}"
+        );
+        for (z, e) in zf.iter().zip(&ef) {
+            same(z, e, &[0, 1, 2, 3, 4, 5]);
+            assert!(han(z[6]), "{z:?}");
+            near_town(z[6], z[7], z[8]);
+            let kind = z[9].strip_prefix(city_of(town(z[6]).0)).unwrap();
+            assert!(ZH_INSTITUTIONS.contains(&kind), "{z:?}");
+            assert!(han(z[9]), "{z:?}");
+            assert!(ZH_FOUND_DESCRIPTIONS.contains(&z[10]) && chinese_text(z[10]));
+        }
+        for t in &zh.truth {
+            let Some(case) = &t.case_id else { continue };
+            let f = zf.iter().find(|f| f[1] == t.found_id).unwrap();
+            let d = distance_km(town(cases[case.as_str()][6]), town(f[6]));
+            assert!(d <= 300.0, "{t:?}: {d} km");
+        }
+        // The word lists: distinct, long enough for a million families, and
+        // Chinese; every place in a city.
+        let distinct = |list: &[&str]| list.iter().collect::<HashSet<_>>().len() == list.len();
+        assert!(CHINESE.surnames.len() >= 60 && distinct(CHINESE.surnames));
+        assert!(CHINESE.boys.len() >= 80 && distinct(CHINESE.boys));
+        assert!(CHINESE.girls.len() >= 80 && distinct(CHINESE.girls));
+        assert!(CHINESE.men.len() >= 50 && distinct(CHINESE.men));
+        assert!(CHINESE.women.len() >= 50 && distinct(CHINESE.women));
+        assert!(CHINESE.towns.len() >= 40);
+        for list in [
+            CHINESE.surnames,
+            CHINESE.boys,
+            CHINESE.girls,
+            CHINESE.men,
+            CHINESE.women,
+            CHINESE.institutions,
+        ] {
+            assert!(list.iter().all(|w| han(w)), "{list:?}");
+        }
+        for t in CHINESE.towns {
+            assert!(han(t.0) && city_of(t.0).ends_with('市'), "{t:?}");
+            assert!(
+                (18.0..54.0).contains(&t.1) && (73.0..135.0).contains(&t.2),
+                "{t:?}"
+            );
+        }
+        assert_eq!(city_of("广东省东莞市虎门镇"), "东莞市");
+        assert_eq!(city_of("广西壮族自治区南宁市"), "南宁市");
+        assert_eq!(city_of("北京市朝阳区"), "北京市");
+        assert_eq!(ENGLISH.towns.len(), TOWNS.len());
+    }
+
+    /// Same seed, same Chinese files; another seed, other names; a large
+    /// scenario has many distinct names.
+    #[test]
+    fn chinese_scenarios_are_deterministic_and_varied() {
+        let models = synthetic_models(12, None, 5);
+        let small = spec(200, 20, 15, 5);
+        let a = scenario_in(&models, &[], &small, Locale::ZhCn).unwrap();
+        let b = scenario_in(&models, &[], &small, Locale::ZhCn).unwrap();
+        assert_eq!(a.cases_csv, b.cases_csv);
+        assert_eq!(a.references_csv, b.references_csv);
+        assert_eq!(a.found_csv, b.found_csv);
+        assert_eq!(a.profiles_tsv, b.profiles_tsv);
+        assert_eq!(a.truth, b.truth);
+        let names = |s: &Scenario| -> Vec<String> {
+            rows(&records(&s.cases_csv, b','))
+                .iter()
+                .map(|r| r[1].to_string())
+                .collect()
+        };
+        let c = scenario_in(
+            &models,
+            &[],
+            &ScenarioSpec { seed: 6, ..small },
+            Locale::ZhCn,
+        )
+        .unwrap();
+        let differ = names(&a)
+            .iter()
+            .zip(names(&c))
+            .filter(|(x, y)| *x != y)
+            .count();
+        assert!(differ >= 180, "{differ} of 200 names differ");
+        // The words themselves come from the seed: the first family's
+        // child and place, whatever else the seed changes.
+        let firsts: HashSet<String> = (1..=20)
+            .map(|seed| {
+                let s = scenario_in(&models, &[], &spec(1, 0, 0, seed), Locale::ZhCn).unwrap();
+                let line = s.cases_csv.lines().nth(1).unwrap().to_string();
+                let fields: Vec<&str> = line.split(',').collect();
+                format!("{} {}", fields[1], fields[6])
+            })
+            .collect();
+        assert!(firsts.len() >= 18, "{firsts:?}");
+
+        let large = scenario_in(&models, &[], &spec(4000, 0, 0, 7), Locale::ZhCn).unwrap();
+        let all = names(&large);
+        let distinct: HashSet<&String> = all.iter().collect();
+        assert!(
+            distinct.len() >= 3500,
+            "{} distinct of 4000",
+            distinct.len()
+        );
+        let cases = records(&large.cases_csv, b',');
+        let places: HashSet<&str> = cases.iter().map(|r| &r[6]).collect();
+        assert!(places.len() >= 40, "{}", places.len());
     }
 
     #[test]

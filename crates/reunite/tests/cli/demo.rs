@@ -1,6 +1,9 @@
 //! `reunite demo`: every figure of the summary checked against the truth and the registry.
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -191,4 +194,192 @@ fn demo_builds_in_the_database_given_and_refuses_one_that_holds_a_registry() {
     let o = reunite(&["matches", "--json", "--database-url", &url]);
     let after: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(after, listed, "the refused demo added nothing");
+}
+
+/// Every character a Chinese character (CJK Unified Ideographs).
+fn han(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// A `reunite serve` of a data directory, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path) -> Server {
+    let port = crate::webdriver::free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_reunite"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(format!("{}/livez", server.base)).call().is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+/// `--locale zh-CN`: the demo's usual summary, the same figures as the
+/// English demo (the default) of the same seed (the locale changes only the
+/// words), and a
+/// registry whose names, places and institutions, read back through the JSON
+/// API, are Chinese and found by the search; another locale is refused.
+#[test]
+fn demo_in_chinese_finds_every_family_and_holds_chinese_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = |locale: &[&str], data: &str| {
+        let data = dir.path().join(data);
+        let args = [
+            "demo",
+            "--no-serve",
+            "--families",
+            "40",
+            "--rescued",
+            "6",
+            "--with-family",
+            "5",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ];
+        let out = reunite(&[&args[..], locale].concat());
+        assert!(out.status.success(), "{locale:?}: {}", stderr(&out));
+        (data, stdout(&out))
+    };
+    let (data, zh) = demo(&["--locale", "zh-CN"], "zh");
+    assert!(
+        zh.contains("  5 of 5 rescued children with a registered family found at rank 1\n"),
+        "{zh}"
+    );
+    let (en_data, en) = demo(&[], "en");
+    let en_cases = std::fs::read_to_string(en_data.join("lab-files/cases.csv")).unwrap();
+    assert!(en_cases.is_ascii(), "{en_cases}");
+    // The summary but its last line (the time and the directory).
+    let figures = |s: &str| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines[..lines.len() - 1].join("\n")
+    };
+    assert_eq!(figures(&zh), figures(&en));
+
+    // The lab files the demo imported, in Chinese.
+    let lab = |name: &str| std::fs::read_to_string(data.join("lab-files").join(name)).unwrap();
+    let cases = lab("cases.csv");
+    let truth: Vec<Value> = serde_json::from_str(&lab("truth.json")).unwrap();
+    let t = truth.iter().find(|t| !t["case_id"].is_null()).unwrap();
+    let (case_id, found_id) = (
+        t["case_id"].as_str().unwrap(),
+        t["found_id"].as_str().unwrap(),
+    );
+    let row: Vec<&str> = cases
+        .lines()
+        .find(|l| l.starts_with(&format!("{case_id},")))
+        .unwrap()
+        .split(',')
+        .collect();
+    let (name, place) = (row[1], row[6]);
+    assert!(han(name) && han(place), "{row:?}");
+
+    // Read back through the application: a caseworker and the JSON API.
+    let password = dir.path().join("pw");
+    std::fs::write(&password, "a-caseworker-long-password\n").unwrap();
+    let o = reunite(&[
+        "user",
+        "add",
+        "--username",
+        "ann",
+        "--role",
+        "caseworker",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let server = serve(&data);
+    let url = |p: &str| format!("{}{p}", server.base);
+    let token: Value = ureq::post(url("/api/v1/login"))
+        .send_json(serde_json::json!({"username": "ann", "password": "a-caseworker-long-password"}))
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let auth = format!("Bearer {}", token["token"].as_str().unwrap());
+    let get = |p: &str, query: Option<&str>| -> Value {
+        let mut req = ureq::get(url(p)).header("authorization", &auth);
+        if let Some(q) = query {
+            req = req.query("q", q);
+        }
+        req.call().unwrap().body_mut().read_json().unwrap()
+    };
+    let case = get(&format!("/api/v1/cases/{case_id}"), None);
+    assert_eq!(case["child_name"], name, "{case}");
+    assert_eq!(case["missing_place"], place, "{case}");
+    let references = case["references"].as_array().unwrap();
+    assert!(!references.is_empty(), "{case}");
+    for r in references {
+        assert!(han(r["person_name"].as_str().unwrap()), "{case}");
+    }
+    let found = get(&format!("/api/v1/found/{found_id}"), None);
+    let found_place = found["found_place"].as_str().unwrap();
+    assert!(han(found_place), "{found}");
+    assert!(han(found["institution"].as_str().unwrap()), "{found}");
+    // The search finds them by their Chinese words.
+    let hits = get("/api/v1/search", Some(name));
+    assert!(
+        hits["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_id"] == case_id),
+        "{name}: {hits}"
+    );
+    let hits = get("/api/v1/search", Some(found_place));
+    assert!(
+        hits["found"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["found_id"] == found_id),
+        "{found_place}: {hits}"
+    );
+    drop(server);
+
+    let elsewhere = dir.path().join("fr");
+    let bad = reunite(&[
+        "demo",
+        "--no-serve",
+        "--families",
+        "40",
+        "--locale",
+        "fr",
+        "--data-dir",
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert!(!bad.status.success());
+    let e = stderr(&bad);
+    assert!(
+        e.contains("fr") && e.contains("--locale") && e.contains("zh-CN"),
+        "{e}"
+    );
+    assert!(!elsewhere.exists(), "nothing made for a refused locale");
 }

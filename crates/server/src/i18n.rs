@@ -53,6 +53,7 @@ pub(crate) const AREAS: &[(&str, &str, &str)] = areas![
     "search",
     "import",
     "register",
+    "photos",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

@@ -14,6 +14,7 @@ pub mod drawing;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
+pub mod photos;
 pub mod register;
 pub mod routes;
 pub mod svg;
@@ -307,6 +308,8 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         let limit = if route.contains("import") {
             IMPORT_LIMIT
+        } else if route.ends_with("/photos") {
+            photos::PHOTO_LIMIT
         } else {
             BODY_LIMIT
         };
@@ -372,6 +375,7 @@ pub fn app(state: Shared) -> Router {
         .merge(register::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(big)
+        .merge(photos::router())
         .fallback(pages::not_found)
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -751,6 +751,10 @@ struct CaseTemplate {
     pager: Pager,
     /// Its references with the same DNA as another reference.
     same_dna: Vec<words::SameDnaWarning>,
+    /// Its photos' ids, the upload form's address and the photos' alt text.
+    photos: Vec<String>,
+    photo_action: String,
+    photo_alt: String,
 }
 
 async fn case_page(
@@ -772,7 +776,14 @@ async fn case_page(
     let base = format!("/cases/{}", encode(&case.case_id));
     let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
     let drawing = drawing::case_drawing(lang, &case, None);
+    let photos = state
+        .registry
+        .photo_ids(registry::photos::PhotoOwner::Case, &case.case_id)
+        .await?;
     Ok(render(&CaseTemplate {
+        photos,
+        photo_action: format!("{base}/photos"),
+        photo_alt: lang.t1("photos-alt-case", "id", &case.case_id),
         same_dna: case
             .same_dna
             .iter()
@@ -818,6 +829,10 @@ struct FoundTemplate {
     pager: Pager,
     /// Other found children with the same DNA.
     same_dna: Vec<words::SameDnaWarning>,
+    /// Its photos' ids, the upload form's address and the photos' alt text.
+    photos: Vec<String>,
+    photo_action: String,
+    photo_alt: String,
 }
 
 async fn found_page(
@@ -838,7 +853,14 @@ async fn found_page(
     };
     let base = format!("/found/{}", encode(&found.found_id));
     let (candidates, pager) = candidate_list(&state, &filter, &base, &q).await?;
+    let photos = state
+        .registry
+        .photo_ids(registry::photos::PhotoOwner::Found, &found.found_id)
+        .await?;
     Ok(render(&FoundTemplate {
+        photos,
+        photo_action: format!("{base}/photos"),
+        photo_alt: lang.t1("photos-alt-found", "id", &found.found_id),
         same_dna: found
             .same_dna
             .iter()
@@ -1456,6 +1478,14 @@ struct AlertsTemplate {
     nav: Nav,
     alerts: Vec<PublicAlert>,
     pager: Pager,
+    /// The alerts of the page with a photo the public may see.
+    with_photo: std::collections::BTreeSet<String>,
+}
+
+impl AlertsTemplate {
+    fn has_photo(&self, case_id: &str) -> bool {
+        self.with_photo.contains(case_id)
+    }
 }
 
 async fn alerts_page(
@@ -1471,7 +1501,10 @@ async fn alerts_page(
     let page = state.registry.public_alert_page(PAGE_ROWS, cursor).await?;
     let total = state.registry.count_public_alerts().await?;
     let pager = Pager::of("/alerts", &[("cursor", cursor)], "cursor", &page, total);
+    let ids: Vec<String> = page.items.iter().map(|a| a.case_id.clone()).collect();
+    let with_photo = state.registry.cases_with_public_photo(&ids).await?;
     Ok(render(&AlertsTemplate {
+        with_photo,
         nav: Nav::of(auth.as_ref(), lang),
         alerts: page.items,
         pager,

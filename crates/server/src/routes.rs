@@ -382,6 +382,34 @@ const FIXED: &[RouteSpec] = &[
     ),
     r("GET", "/audit", Roles(ADMIN), Page, "Audit page"),
     r("GET", "/alerts", Public, Page, "Public alerts"),
+    post(
+        "/cases/{case_id}/photos",
+        Roles(STAFF),
+        Page,
+        "multipart/form-data",
+        "Add a photo of the missing child (JPEG or PNG, re-encoded, stored encrypted)",
+    ),
+    post(
+        "/found/{found_id}/photos",
+        Roles(STAFF),
+        Page,
+        "multipart/form-data",
+        "Add a photo of a found child (JPEG or PNG, re-encoded, stored encrypted)",
+    ),
+    r(
+        "GET",
+        "/photos/{id}",
+        Roles(STAFF),
+        Page,
+        "A photo of a child (JPEG; the read is audited)",
+    ),
+    r(
+        "GET",
+        "/alerts/{case_id}/photo",
+        Public,
+        Page,
+        "The photo of a public alert, where the family opted in",
+    ),
 ];
 
 /// The API lists read a page at a time (`limit`, `cursor`).

@@ -10,6 +10,7 @@ mod login;
 mod pages;
 mod paging;
 mod pfif;
+mod photos;
 mod register;
 mod report;
 mod review;

@@ -125,6 +125,15 @@ const TABLE: &[Row] = &[
     ("GET", "/found/{found_id}/edit", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/found/{found_id}/edit", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
     ("GET", "/alerts", Plain, [OK, OK, OK, OK, OK]),
+    // Photos: staff upload (a form that is not a multipart upload is
+    // refused) and see them; the public sees an alert's photo only where
+    // the family opted in (these cases have none: 404 to everyone).
+    ("POST", "/cases/{case_id}/photos", OwnCase, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("POST", "/cases/{case_id}/photos", OtherCase, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("POST", "/found/{found_id}/photos", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
+    ("GET", "/photos/{id}", Plain, [ANON, GONE, DENY, GONE, DENY]),
+    ("GET", "/alerts/{case_id}/photo", OwnCase, [GONE, GONE, GONE, GONE, GONE]),
+    ("GET", "/alerts/{case_id}/photo", OtherCase, [GONE, GONE, GONE, GONE, GONE]),
 ];
 
 fn allowed(status: u16) -> bool {

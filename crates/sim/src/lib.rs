@@ -31,6 +31,7 @@
 
 #![warn(missing_docs)]
 
+mod english;
 mod family;
 pub mod lineage;
 pub mod locale;

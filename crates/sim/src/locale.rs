@@ -17,7 +17,7 @@ use kinship::{Relative, Sex};
 use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 
-use crate::scenario::{
+use crate::english::{
     CASE_DESCRIPTIONS, FEMALE_NAMES, FOUND_DESCRIPTIONS, INSTITUTIONS, MALE_NAMES, SURNAMES, TOWNS,
     Town, distance_km, stream,
 };

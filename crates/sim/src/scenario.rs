@@ -18,9 +18,15 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use kinship::{IndexGenotype, MarkerModel, Relative, Sex};
-use rand::{Rng, RngExt, SeedableRng};
+#[cfg(test)]
+use rand::SeedableRng;
+use rand::{Rng, RngExt};
+#[cfg(test)]
 use rand_chacha::ChaCha8Rng;
 
+#[cfg(test)]
+use crate::english::{FEMALE_NAMES, MALE_NAMES, TOWNS, distance_km};
+use crate::english::{jitter, stream};
 use crate::locale::Words;
 use crate::{Configuration, Founders, Locale, Sampler, SimError, SimulatedFamily, family};
 
@@ -541,14 +547,6 @@ pub(crate) struct TrueFacts {
     pub(crate) town: usize,
 }
 
-/// Generator `index` of a scenario: ChaCha8 seeded by `seed`, on its own
-/// stream, so that each part of the scenario draws independently.
-pub(crate) fn stream(seed: u64, index: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(index);
-    rng
-}
-
 pub(crate) fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
     for i in (1..items.len()).rev() {
         let j = rng.random_range(0..=i);
@@ -792,121 +790,6 @@ pub(crate) fn first_name<R: Rng + ?Sized>(sex: Sex, rng: &mut R) -> &'static str
         _ => pick(FEMALE_NAMES, rng),
     }
 }
-
-/// A point a few kilometres from a town.
-pub(crate) fn jitter<R: Rng + ?Sized>(town: Town, rng: &mut R) -> (f64, f64) {
-    (
-        town.1 + rng.random_range(-0.03..0.03),
-        town.2 + rng.random_range(-0.03..0.03),
-    )
-}
-
-/// Great-circle distance between two towns.
-pub(crate) fn distance_km(a: Town, b: Town) -> f64 {
-    let (la, lb) = (a.1.to_radians(), b.1.to_radians());
-    let dlat = lb - la;
-    let dlon = (b.2 - a.2).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la.cos() * lb.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().min(1.0).asin()
-}
-
-/// A made-up town: name, latitude, longitude.
-pub(crate) type Town = (&'static str, f64, f64);
-
-pub(crate) const TOWNS: &[Town] = &[
-    ("Aldermere", 14.20, 38.10),
-    ("Brackenford", 14.85, 38.95),
-    ("Cindervale", 13.40, 37.20),
-    ("Dunmarrow", 15.60, 39.80),
-    ("Elderbrook", 12.70, 39.40),
-    ("Fennick Cross", 16.30, 37.60),
-    ("Gallowmere", 13.10, 40.60),
-    ("Hollinsby", 17.05, 39.10),
-    ("Istowel Vale", 11.90, 37.90),
-    ("Juniper Flats", 15.10, 41.30),
-    ("Kestrelwick", 17.80, 40.70),
-    ("Larkhollow", 12.30, 41.80),
-    ("Marrowby", 16.70, 42.20),
-    ("Netherglen", 18.40, 38.20),
-    ("Orrindale", 11.20, 40.20),
-    ("Pellmoor", 14.60, 42.90),
-    ("Quillstone", 19.10, 41.00),
-    ("Rookhallow", 10.60, 38.60),
-    ("Sablecombe", 13.80, 43.60),
-    ("Tamberlow", 17.50, 43.40),
-];
-
-pub(crate) const INSTITUTIONS: &[&str] = &[
-    "Lantern House Children's Home",
-    "Bright Harbour Orphanage",
-    "Willowgate Child Welfare Centre",
-    "Sunrise Foster Shelter",
-    "Greenacre Infant Home",
-    "Safe Haven Children's Village",
-];
-
-pub(crate) const FEMALE_NAMES: &[&str] = &[
-    "Amara", "Lina", "Sofia", "Maya", "Nadia", "Elena", "Yara", "Ines", "Leila", "Mira", "Talia",
-    "Zara", "Noor", "Hana", "Clara", "Rosa",
-];
-
-pub(crate) const MALE_NAMES: &[&str] = &[
-    "Omar", "Leo", "Ravi", "Tomas", "Daniel", "Kian", "Mateo", "Samir", "Elias", "Jonah", "Arlo",
-    "Nico", "Idris", "Felix", "Yusuf", "Marco",
-];
-
-pub(crate) const SURNAMES: &[&str] = &[
-    "Ashvale",
-    "Brennock",
-    "Caldrow",
-    "Denholt",
-    "Everleigh",
-    "Farrowby",
-    "Grennan",
-    "Halvorsk",
-    "Ilvane",
-    "Jessamy",
-    "Korrin",
-    "Lothwell",
-    "Mereday",
-    "Norwick",
-    "Ostrell",
-    "Pellingham",
-    "Quarrie",
-    "Rundell",
-    "Sallowmere",
-    "Tiberlane",
-    "Umbridge-Fane",
-    "Vantrell",
-    "Wexcombe",
-    "Yarrowby",
-];
-
-pub(crate) const CASE_DESCRIPTIONS: &[&str] = &[
-    "small scar on left hand",
-    "birthmark on right shoulder",
-    "pierced ears",
-    "curly dark hair",
-    "mole above left eyebrow",
-    "last seen in a blue pushchair",
-    "last seen wearing a red jacket",
-    "taken from a market stall",
-    "missing from home at night",
-    "has a small burn mark on the left forearm",
-    "speaks a few words; calls the mother Mama",
-    "born with a tooth; gap between front teeth",
-];
-
-pub(crate) const FOUND_DESCRIPTIONS: &[&str] = &[
-    "rescued in a police operation; in good health",
-    "slightly underweight; otherwise healthy",
-    "small scar on chin",
-    "found with a yellow blanket",
-    "responds to a nickname",
-    "birthmark on lower back",
-    "shy; speaks a few words",
-    "pierced ears",
-];
 
 #[cfg(test)]
 mod tests {

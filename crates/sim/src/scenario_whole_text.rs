@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use kinship::{IndexGenotype, MarkerModel, Relative, Sex};
 use rand::{Rng, RngExt};
 
+use crate::english::*;
 use crate::scenario::*;
 use crate::{Configuration, Founders, Sampler, SimError, SimulatedFamily, family};
 

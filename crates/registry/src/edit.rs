@@ -100,44 +100,7 @@ impl Registry {
         })?;
         let case_ref: i64 = stored.try_get("id")?;
         let s = &stored;
-        let changed = differing(&[
-            (
-                "child_name",
-                self.open_column("cases", "child_name", id, s)? == row.child_name,
-            ),
-            (
-                "child_sex",
-                s.try_get::<String, _>("child_sex")? == row.child_sex.name(),
-            ),
-            (
-                "child_birth_date_from",
-                s.try_get::<Option<String>, _>("birth_from")? == date(&row.birth_from),
-            ),
-            (
-                "child_birth_date_to",
-                s.try_get::<Option<String>, _>("birth_to")? == date(&row.birth_to),
-            ),
-            (
-                "missing_date",
-                s.try_get::<Option<String>, _>("missing_date")? == date(&row.missing_date),
-            ),
-            (
-                "missing_place",
-                self.open_column("cases", "missing_place", id, s)? == row.missing_place,
-            ),
-            (
-                "missing_lat",
-                s.try_get::<Option<f64>, _>("missing_lat")? == row.missing_lat,
-            ),
-            (
-                "missing_lon",
-                s.try_get::<Option<f64>, _>("missing_lon")? == row.missing_lon,
-            ),
-            (
-                "description",
-                self.open_column("cases", "description", id, s)? == row.description,
-            ),
-        ]);
+        let changed = self.case_differences(&row, s)?;
         if changed.is_empty() {
             return Ok(EditReport::default());
         }
@@ -213,41 +176,7 @@ impl Registry {
             ));
         }
         let days = |v: Option<u32>| v.map(i64::from);
-        let changed = differing(&[
-            ("sex", s.try_get::<String, _>("sex")? == row.sex.name()),
-            (
-                "age_min_days",
-                s.try_get::<Option<i64>, _>("age_min_days")? == days(row.age_min_days),
-            ),
-            (
-                "age_max_days",
-                s.try_get::<Option<i64>, _>("age_max_days")? == days(row.age_max_days),
-            ),
-            (
-                "found_date",
-                s.try_get::<Option<String>, _>("found_date")? == date(&row.found_date),
-            ),
-            (
-                "found_place",
-                self.open_column("found_children", "found_place", id, s)? == row.found_place,
-            ),
-            (
-                "found_lat",
-                s.try_get::<Option<f64>, _>("found_lat")? == row.found_lat,
-            ),
-            (
-                "found_lon",
-                s.try_get::<Option<f64>, _>("found_lon")? == row.found_lon,
-            ),
-            (
-                "institution",
-                s.try_get::<Option<String>, _>("institution")? == row.institution,
-            ),
-            (
-                "description",
-                self.open_column("found_children", "description", id, s)? == row.description,
-            ),
-        ]);
+        let changed = self.found_differences(&row, s)?;
         if changed.is_empty() {
             return Ok(EditReport::default());
         }
@@ -309,17 +238,7 @@ impl Registry {
                 ),
             ));
         }
-        let changed = differing(&[
-            (
-                "relationship",
-                s.try_get::<String, _>("relationship")? == row.relationship.name(),
-            ),
-            (
-                "person_name",
-                self.open_column("case_references", "person_name", sample, s)? == row.person_name,
-            ),
-            ("sex", s.try_get::<String, _>("sex")? == row.sex.name()),
-        ]);
+        let changed = self.reference_differences(&row, s)?;
         if changed.is_empty() {
             return Ok(EditReport::default());
         }
@@ -385,5 +304,127 @@ impl Registry {
             changed,
             new_candidates,
         })
+    }
+}
+
+impl Registry {
+    /// The columns of a cases file whose values in `row` differ from the
+    /// stored case `s` (its natural key `row.case_id`): an edit's changes,
+    /// and an import's test of "already registered with the same details".
+    pub(crate) fn case_differences(
+        &self,
+        row: &CaseRow,
+        s: &sqlx::any::AnyRow,
+    ) -> Result<Vec<&'static str>> {
+        let id = &row.case_id;
+        Ok(differing(&[
+            (
+                "child_name",
+                self.open_column("cases", "child_name", id, s)? == row.child_name,
+            ),
+            (
+                "child_sex",
+                s.try_get::<String, _>("child_sex")? == row.child_sex.name(),
+            ),
+            (
+                "child_birth_date_from",
+                s.try_get::<Option<String>, _>("birth_from")? == date(&row.birth_from),
+            ),
+            (
+                "child_birth_date_to",
+                s.try_get::<Option<String>, _>("birth_to")? == date(&row.birth_to),
+            ),
+            (
+                "missing_date",
+                s.try_get::<Option<String>, _>("missing_date")? == date(&row.missing_date),
+            ),
+            (
+                "missing_place",
+                self.open_column("cases", "missing_place", id, s)? == row.missing_place,
+            ),
+            (
+                "missing_lat",
+                s.try_get::<Option<f64>, _>("missing_lat")? == row.missing_lat,
+            ),
+            (
+                "missing_lon",
+                s.try_get::<Option<f64>, _>("missing_lon")? == row.missing_lon,
+            ),
+            (
+                "description",
+                self.open_column("cases", "description", id, s)? == row.description,
+            ),
+        ]))
+    }
+
+    /// The columns of a found-children file whose values in `row` differ
+    /// from the stored found child `s` (its sample included).
+    pub(crate) fn found_differences(
+        &self,
+        row: &FoundRow,
+        s: &sqlx::any::AnyRow,
+    ) -> Result<Vec<&'static str>> {
+        let id = &row.found_id;
+        let days = |v: Option<u32>| v.map(i64::from);
+        Ok(differing(&[
+            (
+                "sample_name",
+                s.try_get::<String, _>("sample_name")? == row.sample_name,
+            ),
+            ("sex", s.try_get::<String, _>("sex")? == row.sex.name()),
+            (
+                "age_min_days",
+                s.try_get::<Option<i64>, _>("age_min_days")? == days(row.age_min_days),
+            ),
+            (
+                "age_max_days",
+                s.try_get::<Option<i64>, _>("age_max_days")? == days(row.age_max_days),
+            ),
+            (
+                "found_date",
+                s.try_get::<Option<String>, _>("found_date")? == date(&row.found_date),
+            ),
+            (
+                "found_place",
+                self.open_column("found_children", "found_place", id, s)? == row.found_place,
+            ),
+            (
+                "found_lat",
+                s.try_get::<Option<f64>, _>("found_lat")? == row.found_lat,
+            ),
+            (
+                "found_lon",
+                s.try_get::<Option<f64>, _>("found_lon")? == row.found_lon,
+            ),
+            (
+                "institution",
+                s.try_get::<Option<String>, _>("institution")? == row.institution,
+            ),
+            (
+                "description",
+                self.open_column("found_children", "description", id, s)? == row.description,
+            ),
+        ]))
+    }
+
+    /// The columns of a references file whose values in `row` differ from
+    /// the stored reference `s` (its case compared by the caller).
+    pub(crate) fn reference_differences(
+        &self,
+        row: &ReferenceRow,
+        s: &sqlx::any::AnyRow,
+    ) -> Result<Vec<&'static str>> {
+        let sample = &row.sample_name;
+        Ok(differing(&[
+            (
+                "relationship",
+                s.try_get::<String, _>("relationship")? == row.relationship.name(),
+            ),
+            (
+                "person_name",
+                self.open_column("case_references", "person_name", sample, s)? == row.person_name,
+            ),
+            ("sex", s.try_get::<String, _>("sex")? == row.sex.name()),
+        ]))
     }
 }

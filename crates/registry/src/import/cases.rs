@@ -1,7 +1,7 @@
 //! Missing-child cases (`case_id,child_name,child_sex,...`).
 
 use formats::registry_csv::{CaseReader, CaseRow, Date};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use super::stream::{HashedFile, text_stream};
 use super::{CsvRow, ImportReport, OpenFile, Touched, date, row_error, rows_by};
@@ -77,16 +77,7 @@ impl Registry {
                 continue;
             };
             let id = &row.case_id;
-            let same = r.try_get::<String, _>("child_sex")? == row.child_sex.name()
-                && r.try_get::<Option<String>, _>("birth_from")? == date(&row.birth_from)
-                && r.try_get::<Option<String>, _>("birth_to")? == date(&row.birth_to)
-                && r.try_get::<Option<String>, _>("missing_date")? == date(&row.missing_date)
-                && r.try_get::<Option<f64>, _>("missing_lat")? == row.missing_lat
-                && r.try_get::<Option<f64>, _>("missing_lon")? == row.missing_lon
-                && self.open_column("cases", "child_name", id, r)? == row.child_name
-                && self.open_column("cases", "missing_place", id, r)? == row.missing_place
-                && self.open_column("cases", "description", id, r)? == row.description;
-            if !same {
+            if !self.case_differences(row, r)?.is_empty() {
                 return Err(row_error(
                     file,
                     row.line,

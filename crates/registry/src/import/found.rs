@@ -96,21 +96,7 @@ impl Registry {
                 ));
             }
             if let Some(r) = existing.get(&row.found_id) {
-                let same = r.try_get::<String, _>("sample_name")? == row.sample_name
-                    && r.try_get::<String, _>("sex")? == row.sex.name()
-                    && r.try_get::<Option<i64>, _>("age_min_days")?
-                        == row.age_min_days.map(i64::from)
-                    && r.try_get::<Option<i64>, _>("age_max_days")?
-                        == row.age_max_days.map(i64::from)
-                    && r.try_get::<Option<String>, _>("found_date")? == date(&row.found_date)
-                    && r.try_get::<Option<f64>, _>("found_lat")? == row.found_lat
-                    && r.try_get::<Option<f64>, _>("found_lon")? == row.found_lon
-                    && r.try_get::<Option<String>, _>("institution")? == row.institution
-                    && self.open_column("found_children", "found_place", &row.found_id, r)?
-                        == row.found_place
-                    && self.open_column("found_children", "description", &row.found_id, r)?
-                        == row.description;
-                if !same {
+                if !self.found_differences(row, r)?.is_empty() {
                     return Err(row_error(
                         file,
                         row.line,

@@ -145,10 +145,7 @@ impl Registry {
             }
             if let Some(r) = existing.get(&row.sample_name) {
                 let same = r.try_get::<i64, _>("case_ref")? == case_ref
-                    && r.try_get::<String, _>("relationship")? == row.relationship.name()
-                    && r.try_get::<String, _>("sex")? == row.sex.name()
-                    && self.open_column("case_references", "person_name", &row.sample_name, r)?
-                        == row.person_name;
+                    && self.reference_differences(row, r)?.is_empty();
                 if !same {
                     return Err(row_error(
                         file,

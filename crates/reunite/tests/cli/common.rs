@@ -1,7 +1,8 @@
 //! Helpers shared by the command tests.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The repository's data folder.
 pub fn data(path: &str) -> PathBuf {
@@ -103,4 +104,41 @@ impl Drop for PgDatabases {
                 .output();
         }
     }
+}
+
+/// A `reunite serve` of a data directory on a free port, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts one and waits until `/livez` answers.
+pub fn serve(data: &Path) -> Server {
+    let port = crate::webdriver::free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_reunite"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(&format!("{base}/livez")).call().is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Server { child, base }
 }

@@ -1,9 +1,6 @@
 //! `reunite demo`: every figure of the summary checked against the truth and the registry.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -199,45 +196,6 @@ fn demo_builds_in_the_database_given_and_refuses_one_that_holds_a_registry() {
 /// Every character a Chinese character (CJK Unified Ideographs).
 fn han(text: &str) -> bool {
     !text.is_empty() && text.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
-
-/// A `reunite serve` of a data directory, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path) -> Server {
-    let port = crate::webdriver::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_reunite"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(format!("{}/livez", server.base)).call().is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
 }
 
 /// `--locale zh-CN`: the demo's usual summary, the same figures as the

@@ -28,6 +28,10 @@ pub fn router() -> Router<Shared> {
         .route("/candidates/{id}", get(candidate_page))
         .route("/candidates/{id}/review", post(review_submit))
         .route("/candidates/{id}/report", get(report_page))
+        .route(
+            "/candidates/{id}/report.pdf",
+            get(crate::report_pdf::report_pdf),
+        )
         .route("/search", get(search_page))
         .route("/audit", get(audit_page))
         .route("/alerts", get(alerts_page))
@@ -879,11 +883,11 @@ async fn found_page(
 }
 
 /// A fact compared, in words.
-struct FactView {
-    fact: String,
-    verdict: String,
-    detail: String,
-    excludes: bool,
+pub(crate) struct FactView {
+    pub(crate) fact: String,
+    pub(crate) verdict: String,
+    pub(crate) detail: String,
+    pub(crate) excludes: bool,
 }
 
 /// The facts of a candidate in words (English and Chinese), from the facts
@@ -950,12 +954,12 @@ fn fact_views(lang: Lang, d: &CandidateDetail) -> Vec<FactView> {
 }
 
 /// A marker row with its cells as text.
-struct MarkerView {
-    marker: String,
-    child: String,
-    references: Vec<String>,
-    lr: String,
-    inconsistent: bool,
+pub(crate) struct MarkerView {
+    pub(crate) marker: String,
+    pub(crate) child: String,
+    pub(crate) references: Vec<String>,
+    pub(crate) lr: String,
+    pub(crate) inconsistent: bool,
 }
 
 #[derive(Template)]
@@ -1136,26 +1140,26 @@ fn render_candidate_with(
 
 #[derive(Template)]
 #[template(path = "report.html")]
-struct ReportTemplate {
-    nav: Nav,
-    d: CandidateDetail,
-    lr_text: String,
+pub(crate) struct ReportTemplate {
+    pub(crate) nav: Nav,
+    pub(crate) d: CandidateDetail,
+    pub(crate) lr_text: String,
     /// The LR on the ENFSI scale, in words.
-    scale: String,
-    posterior_text: String,
-    facts: Vec<FactView>,
-    markers: Vec<MarkerView>,
-    drawing: String,
-    compatible_cases: String,
+    pub(crate) scale: String,
+    pub(crate) posterior_text: String,
+    pub(crate) facts: Vec<FactView>,
+    pub(crate) markers: Vec<MarkerView>,
+    pub(crate) drawing: String,
+    pub(crate) compatible_cases: String,
     /// When the report was made (UTC).
-    made: String,
+    pub(crate) made: String,
     /// The steps that reviewed and confirmed the candidate: (what, who, when).
-    signatures: Vec<(String, String, String)>,
+    pub(crate) signatures: Vec<(String, String, String)>,
     /// Whether a second case worker has confirmed the match.
-    confirmed: bool,
+    pub(crate) confirmed: bool,
     /// The found child's and the family's references' profiles with the
     /// same DNA as others.
-    same_dna: Vec<words::SameDnaWarning>,
+    pub(crate) same_dna: Vec<words::SameDnaWarning>,
 }
 
 /// The report of a candidate for police files and courts: the hypotheses,
@@ -1168,8 +1172,19 @@ async fn report_page(
     lang: Lang,
     Path(id): Path<String>,
 ) -> PageResult {
+    Ok(render(&report_view(&state, &a, lang, &id).await?))
+}
+
+/// What the report of candidate `id` says, for its page and its PDF
+/// (`report_pdf.rs`): the candidate read for this user (audited), in words.
+pub(crate) async fn report_view(
+    state: &Shared,
+    a: &crate::Auth,
+    lang: Lang,
+    id: &str,
+) -> Result<ReportTemplate, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let d = crate::api::candidate_detail(&state, &a.user.username, id)
+    let d = crate::api::candidate_detail(state, &a.user.username, id)
         .await?
         .ok_or_else(AppError::not_found)?;
     // The latest step into each state that signs the review.
@@ -1192,8 +1207,8 @@ async fn report_page(
         d.summary.status,
         ReviewState::Confirmed | ReviewState::Reunited
     );
-    let t = ReportTemplate {
-        nav: Nav::of(Some(&a), lang),
+    Ok(ReportTemplate {
+        nav: Nav::of(Some(a), lang),
         lr_text: lr_text(lang, d.summary.lr, d.summary.log10_lr),
         scale: words::enfsi(lang, d.summary.lr),
         posterior_text: posterior_text(lang, &d),
@@ -1206,8 +1221,7 @@ async fn report_page(
         confirmed,
         same_dna: same_dna_warnings(lang, &d),
         d,
-    };
-    Ok(render(&t))
+    })
 }
 
 async fn review_submit(

@@ -302,6 +302,13 @@ const FIXED: &[RouteSpec] = &[
         Page,
         "A candidate's report for police files and courts: hypotheses, LR and its ENFSI verbal equivalent, posterior and prior, facts, markers, method, who reviewed and who confirmed; printable",
     ),
+    r(
+        "GET",
+        "/candidates/{id}/report.pdf",
+        Roles(STAFF),
+        Page,
+        "The same report as a PDF (A4, in the page's language; Latin text in Helvetica, Chinese in the reader's STSong-Light through the predefined CMap UniGB-UTF16-H, no font embedded); private, no-store",
+    ),
     post(
         "/candidates/{id}/review",
         Roles(REVIEWERS),

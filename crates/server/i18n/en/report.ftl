@@ -3,7 +3,7 @@
 
 report-title = Report, candidate #{ $id }
 report-back = Back to the candidate
-report-print = Print this page, or save it as a PDF from the print dialog (the menu is not printed).
+report-print = Print this page, or save it as a PDF from the print dialog (the menu is not printed); or download the report as a PDF file.
 report-heading = DNA kinship report
 report-candidate = Candidate #{ $id }
 report-made = made { $made }
@@ -51,3 +51,6 @@ report-step = Step
 report-case-worker = Case worker
 report-when = When
 report-status-now = Status now
+report-pdf-hypothesis-1-text = { $found } is the missing child of this family, related to the relatives below as the case records them.
+report-pdf-footer = Reunite · DNA kinship report, candidate #{ $id } · page { $page } of { $pages }
+report-pdf = Download the report as a PDF

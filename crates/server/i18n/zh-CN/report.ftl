@@ -3,7 +3,7 @@
 
 report-title = 候选匹配 #{ $id } 的鉴定报告
 report-back = 返回候选匹配
-report-print = 请打印本页，或在打印对话框中另存为PDF（菜单不会被打印）。
+report-print = 请打印本页，或在打印对话框中另存为PDF（菜单不会被打印）；也可以下载PDF文件。
 report-heading = DNA亲缘关系鉴定报告
 report-candidate = 候选匹配 #{ $id }
 report-made = 生成于 { $made }
@@ -48,3 +48,6 @@ report-step = 步骤
 report-case-worker = 个案工作者
 report-when = 时间
 report-status-now = 当前状态
+report-pdf-hypothesis-1-text = { $found } 是这个家庭的失踪儿童，与下列亲属的关系如案件所记录。
+report-pdf-footer = Reunite · DNA亲缘关系鉴定报告，候选匹配 #{ $id } · 第 { $page } 页，共 { $pages } 页
+report-pdf = 下载PDF报告

@@ -216,6 +216,8 @@ pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (a PDF, a photo).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -314,5 +316,6 @@ pub async fn request(
         status,
         headers,
         body: String::from_utf8_lossy(&rest).into_owned(),
+        bytes: rest,
     }
 }

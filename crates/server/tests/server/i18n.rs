@@ -87,12 +87,19 @@ async fn get(app: &TestApp, path: &str, token: Option<&str>, lang: &[(&str, &str
 
 fn check(path: &str, who: &str, r: &Resp, lang: &str, sentences: &BTreeSet<String>) {
     let what = format!("{path} as {who} in {lang} ({})", r.status);
-    assert!(
-        r.body.contains(&format!("<html lang=\"{lang}\">")),
-        "{what}: {}",
-        &r.body[..r.body.len().min(300)]
-    );
-    let text = visible_text(&r.body);
+    let text = if r.header("content-type") == Some("application/pdf") {
+        // The report as a PDF: its language in its catalogue, its text as a
+        // reader extracts it.
+        assert!(r.body.contains(&format!("/Lang ({lang})")), "{what}");
+        server::pdf::text(&r.bytes)
+    } else {
+        assert!(
+            r.body.contains(&format!("<html lang=\"{lang}\">")),
+            "{what}: {}",
+            &r.body[..r.body.len().min(300)]
+        );
+        visible_text(&r.body)
+    };
     assert!(!text.contains('⟦'), "{what}: a message is missing: {text}");
     if lang == "en" {
         assert!(

@@ -108,6 +108,7 @@ const TABLE: &[Row] = &[
     ("POST", "/import", Kind("frequencies"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("GET", "/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
     ("GET", "/candidates/{id}/report", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("GET", "/candidates/{id}/report.pdf", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/search", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/register", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/register", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),

@@ -254,6 +254,51 @@ impl Registry {
         .await
     }
 
+    /// Removes a photo (a wrong or outdated one), audited as `photo.delete`
+    /// on its owner; returns the owner and its `case_id` or `found_id`.
+    /// [`RegistryError::NotFound`] for an unknown photo.
+    pub async fn delete_photo(&self, actor: &str, photo_id: &str) -> Result<(PhotoOwner, String)> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT p.id, p.owner_kind, c.case_id, f.found_id FROM photos p \
+             LEFT JOIN cases c ON p.owner_kind = 'case' AND c.id = p.owner \
+             LEFT JOIN found_children f ON p.owner_kind = 'found' AND f.id = p.owner \
+             WHERE p.photo_id = $1",
+        )
+        .bind(photo_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| RegistryError::not_found("photo", photo_id))?;
+        let kind: String = row.try_get("owner_kind")?;
+        let (owner, owner_id): (PhotoOwner, Option<String>) = match kind.as_str() {
+            "case" => (PhotoOwner::Case, row.try_get("case_id")?),
+            "found" => (PhotoOwner::Found, row.try_get("found_id")?),
+            other => {
+                return Err(RegistryError::Damaged(format!(
+                    "photo {photo_id}: unknown owner kind {other}"
+                )));
+            }
+        };
+        let owner_id = owner_id.ok_or_else(|| {
+            RegistryError::Damaged(format!("photo {photo_id}: its owner is gone"))
+        })?;
+        sqlx::query("DELETE FROM photos WHERE id = $1")
+            .bind(row.try_get::<i64, _>("id")?)
+            .execute(&mut *tx)
+            .await?;
+        let event = Event {
+            actor,
+            action: "photo.delete",
+            target_type: owner.name(),
+            target_id: &owner_id,
+            detail: format!("photo {photo_id}"),
+        };
+        crate::store::append_audit(&mut tx, self.backend, event).await?;
+        tx.commit().await?;
+        Ok((owner, owner_id))
+    }
+
     /// The ids of a case's or a found child's photos, oldest first (no
     /// pixels: not an audited read). None for an unknown owner.
     pub async fn photo_ids(&self, owner: PhotoOwner, owner_id: &str) -> Result<Vec<String>> {

@@ -26,6 +26,7 @@ pub fn router() -> Router<Shared> {
         .route("/cases/{case_id}/photos", post(case_upload))
         .route("/found/{found_id}/photos", post(found_upload))
         .route("/photos/{id}", get(photo))
+        .route("/photos/{id}/delete", post(delete))
         .route("/alerts/{case_id}/photo", get(alert_photo))
         .layer(DefaultBodyLimit::max(PHOTO_LIMIT))
 }
@@ -114,6 +115,23 @@ async fn upload(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Removes a photo (a form with its `csrf`), back to its owner's page.
+async fn delete(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = crate::pages::parse_form(&body);
+    check_csrf(&a, form.get("csrf"))?;
+    let (owner, owner_id) = state.registry.delete_photo(&a.user.username, &id).await?;
+    let page = match owner {
+        PhotoOwner::Case => "cases",
+        PhotoOwner::Found => "found",
+    };
+    Ok(Redirect::to(&format!("/{page}/{}", encode(&owner_id))).into_response())
 }
 
 /// A JPEG answer that no cache keeps.

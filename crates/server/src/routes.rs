@@ -410,6 +410,13 @@ const FIXED: &[RouteSpec] = &[
         Page,
         "A photo of a child (JPEG; the read is audited)",
     ),
+    post(
+        "/photos/{id}/delete",
+        Roles(STAFF),
+        Page,
+        "application/x-www-form-urlencoded",
+        "Remove a photo (a wrong or outdated one; audited), back to its case or found child",
+    ),
     r(
         "GET",
         "/alerts/{case_id}/photo",

@@ -1285,7 +1285,8 @@ pub fn lr_chart_svg(lang: Lang, log10_lrs: &[f64], highlight: f64, title: &str) 
         N(PLOT_LEFT),
         N(PLOT_RIGHT),
         N(PLOT_LEFT + 6.0 + SIDE_BAR / 2.0),
-        N(PLOT_BOTTOM + 16.0),
+        // A row below the tick labels: the first (10⁻⁴) is right beside it.
+        N(PLOT_BOTTOM + 31.0),
         escape(&lang.t("words-chart-axis-excluded")),
         b = N(PLOT_BOTTOM),
     );

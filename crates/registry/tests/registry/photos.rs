@@ -226,6 +226,56 @@ async fn an_erased_case_loses_its_photos(db: &TestDb) {
 }
 both!(an_erased_case_loses_its_photos);
 
+async fn a_wrong_photo_is_removed_and_the_removal_audited(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    let png = picture(40, 30, ImageFormat::Png);
+    let wrong = r
+        .add_photo("ann", PhotoOwner::Found, "FC-1", &png)
+        .await
+        .unwrap();
+    let kept = r
+        .add_photo("ann", PhotoOwner::Found, "FC-1", &png)
+        .await
+        .unwrap();
+    let other = r
+        .add_photo("ann", PhotoOwner::Case, "MC-1", &png)
+        .await
+        .unwrap();
+    let owner = r.delete_photo("bob", &wrong.photo_id).await.unwrap();
+    assert_eq!(owner, (PhotoOwner::Found, "FC-1".to_string()));
+    assert_eq!(
+        r.photo_ids(PhotoOwner::Found, "FC-1").await.unwrap(),
+        std::slice::from_ref(&kept.photo_id)
+    );
+    assert_eq!(
+        r.photo_ids(PhotoOwner::Case, "MC-1").await.unwrap(),
+        std::slice::from_ref(&other.photo_id)
+    );
+    assert!(r.photo("bob", &wrong.photo_id).await.unwrap().is_none());
+    let tail = r.audit_tail(1).await.unwrap();
+    assert_eq!(
+        (
+            tail[0].actor.as_str(),
+            tail[0].action.as_str(),
+            tail[0].target_id.as_str()
+        ),
+        ("bob", "photo.delete", "FC-1")
+    );
+    assert!(tail[0].detail.contains(&wrong.photo_id), "{tail:?}");
+    // A case's photo names its case; a photo removed twice is not found.
+    assert_eq!(
+        r.delete_photo("bob", &other.photo_id).await.unwrap(),
+        (PhotoOwner::Case, "MC-1".to_string())
+    );
+    assert!(matches!(
+        r.delete_photo("bob", &wrong.photo_id).await,
+        Err(RegistryError::NotFound { .. })
+    ));
+    r.verify_audit().await.unwrap();
+}
+both!(a_wrong_photo_is_removed_and_the_removal_audited);
+
 async fn a_key_rotation_keeps_photos_readable(db: &TestDb) {
     let r = &db.registry;
     load_small(r).await;

@@ -14,3 +14,4 @@ photos-refused = The photo was not added:
 photos-choose-file = Choose a photo to send.
 photos-not-a-form = Send the photo with the form of the page (multipart/form-data).
 photos-too-large = The photo is too large: at most { $mb } MB.
+photos-delete = Remove this photo

@@ -13,3 +13,4 @@ photos-refused = 照片未添加：
 photos-choose-file = 请选择要上传的照片。
 photos-not-a-form = 请用页面上的表单上传照片（multipart/form-data）。
 photos-too-large = 照片太大：最大 { $mb } MB。
+photos-delete = 删除这张照片

@@ -220,3 +220,65 @@ async fn a_file_that_is_not_a_photo_is_refused_in_the_layout_with_the_reason() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_wrong_photo_is_removed_from_its_page() {
+    let app = TestApp::start().await;
+    let cookie = format!("reunite_session={}", app.login("worker1").await);
+    let found = app.first_candidate().await.found_id;
+    let page = format!("/found/{found}");
+    for name in ["wrong.png", "right.png"] {
+        let r = upload(
+            &app,
+            &cookie,
+            &page,
+            name,
+            &picture(60, 40, ImageFormat::Png),
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let html = app.request("GET", &page, &[("cookie", &cookie)], b"").await;
+    let photos = shown(&html.body, "/photos/");
+    assert_eq!(photos.len(), 2, "{}", html.body);
+    let (wrong, right) = (&photos[0].0, &photos[1].0);
+    let action = format!("/photos/{wrong}/delete");
+    assert!(html.body.contains(&format!("action=\"{action}\"")));
+    // Without the session's CSRF token, nothing is removed.
+    let form = [
+        ("cookie", cookie.as_str()),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let r = app.request("POST", &action, &form, b"csrf=forged").await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = app
+        .request(
+            "POST",
+            &action,
+            &form,
+            format!("csrf={}", csrf_of(&html.body)).as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some(page.as_str()));
+    let after = app.request("GET", &page, &[("cookie", &cookie)], b"").await;
+    let left: Vec<String> = shown(&after.body, "/photos/")
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    assert_eq!(left, std::slice::from_ref(right));
+    assert_eq!(
+        get_as(&app, &format!("/photos/{wrong}"), Some("worker1"))
+            .await
+            .status,
+        404
+    );
+    let audit = app.registry.audit_tail(5).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "photo.delete"
+            && e.actor == "worker1"
+            && e.target_id == found
+            && e.detail.contains(wrong.as_str())),
+        "{audit:?}"
+    );
+}

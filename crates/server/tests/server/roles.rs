@@ -133,6 +133,7 @@ const TABLE: &[Row] = &[
     ("POST", "/cases/{case_id}/photos", OtherCase, [ANON, REFUSED, DENY, REFUSED, DENY]),
     ("POST", "/found/{found_id}/photos", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
     ("GET", "/photos/{id}", Plain, [ANON, GONE, DENY, GONE, DENY]),
+    ("POST", "/photos/{id}/delete", Plain, [ANON, GONE, DENY, GONE, DENY]),
     ("GET", "/alerts/{case_id}/photo", OwnCase, [GONE, GONE, GONE, GONE, GONE]),
     ("GET", "/alerts/{case_id}/photo", OtherCase, [GONE, GONE, GONE, GONE, GONE]),
 ];

@@ -4,6 +4,22 @@ use serde_json::json;
 
 use crate::common::TestApp;
 
+/// The candidate reviewed by `w1`, who requests the test, and confirmed by `w2`.
+async fn confirm(app: &TestApp, id: i64, w1: &str, w2: &str) {
+    let path = format!("/api/v1/candidates/{id}");
+    for (token, action) in [(w1, "start_review"), (w1, "request_test"), (w2, "confirm")] {
+        let version = app.get(&path, Some(token)).await.json()["version"].clone();
+        let r = app
+            .post_json(
+                &format!("{path}/review"),
+                Some(token),
+                &json!({"action": action, "version": version}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{action}: {}", r.body);
+    }
+}
+
 #[tokio::test]
 async fn the_report_says_the_lr_in_words_and_who_confirmed() {
     let app = TestApp::start().await;
@@ -18,21 +34,6 @@ async fn the_report_says_the_lr_in_words_and_who_confirmed() {
             let r = app.request("GET", &path, &[("cookie", &cookie)], b"").await;
             assert_eq!(r.status, 200, "{}", r.body);
             r.body
-        }
-    };
-    let step = |token: String, action: &'static str| {
-        let app = &app;
-        let path = format!("/api/v1/candidates/{}", cand.id);
-        async move {
-            let version = app.get(&path, Some(&token)).await.json()["version"].clone();
-            let r = app
-                .post_json(
-                    &format!("{path}/review"),
-                    Some(&token),
-                    &json!({"action": action, "version": version}),
-                )
-                .await;
-            assert_eq!(r.status, 200, "{action}: {}", r.body);
         }
     };
     let before = report(w1.clone(), "en").await;
@@ -60,9 +61,7 @@ async fn the_report_says_the_lr_in_words_and_who_confirmed() {
         en.contains("support for the first hypothesis"),
         "the best candidate supports its family: {en}"
     );
-    step(w1.clone(), "start_review").await;
-    step(w1.clone(), "request_test").await;
-    step(w2.clone(), "confirm").await;
+    confirm(&app, cand.id, &w1, &w2).await;
     let after = report(w2.clone(), "en").await;
     let after_zh = report(w2.clone(), "zh-CN").await;
     assert!(!after.contains("Not confirmed"), "{after}");
@@ -153,24 +152,7 @@ async fn the_report_as_a_pdf_says_what_the_page_says_in_its_language() {
     assert!(!zh.contains("Hypothesis"), "{zh}");
     // Reviewed and confirmed: the PDF names who did what, and is no longer
     // marked as not confirmed.
-    let step = |token: String, action: &'static str| {
-        let app = &app;
-        let path = format!("/api/v1/candidates/{}", cand.id);
-        async move {
-            let version = app.get(&path, Some(&token)).await.json()["version"].clone();
-            let r = app
-                .post_json(
-                    &format!("{path}/review"),
-                    Some(&token),
-                    &json!({"action": action, "version": version}),
-                )
-                .await;
-            assert_eq!(r.status, 200, "{action}: {}", r.body);
-        }
-    };
-    step(w1.clone(), "start_review").await;
-    step(w1.clone(), "request_test").await;
-    step(w2.clone(), "confirm").await;
+    confirm(&app, cand.id, &w1, &w2).await;
     let after = pdf(w2.clone(), "en").await;
     assert!(!after.contains("Not confirmed"), "{after}");
     assert!(after.contains("Confirmed byworker2"), "{after}");

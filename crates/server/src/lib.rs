@@ -374,6 +374,7 @@ pub fn app(state: Shared) -> Router {
     Router::new()
         .merge(api::router())
         .merge(pages::router())
+        .merge(report_pdf::router())
         .merge(register::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(big)

@@ -28,10 +28,6 @@ pub fn router() -> Router<Shared> {
         .route("/candidates/{id}", get(candidate_page))
         .route("/candidates/{id}/review", post(review_submit))
         .route("/candidates/{id}/report", get(report_page))
-        .route(
-            "/candidates/{id}/report.pdf",
-            get(crate::report_pdf::report_pdf),
-        )
         .route("/search", get(search_page))
         .route("/audit", get(audit_page))
         .route("/alerts", get(alerts_page))

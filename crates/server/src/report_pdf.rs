@@ -2,15 +2,22 @@
 //! (`/candidates/{id}/report.pdf`): what the report page says, section by
 //! section, in the page's language, laid out by `pdf.rs`.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
 use crate::api::User;
 use crate::i18n::Lang;
 use crate::pages::{ReportTemplate, report_view};
 use crate::pdf::{Document, Row, Span};
 use crate::{AppError, Shared, words};
+
+/// The PDF's route, merged beside the pages' (which it reads the report from).
+pub fn router() -> Router<Shared> {
+    Router::new().route("/candidates/{id}/report.pdf", get(report_pdf))
+}
 
 /// The report of candidate `id` as a PDF: private to the user who asked,
 /// never stored by a browser or a proxy, and read like the page (audited).

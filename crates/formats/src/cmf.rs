@@ -195,6 +195,7 @@ impl Specimen {
             sex: self.sex,
             population: None,
             markers: self.markers.clone(),
+            y: None,
         }
     }
 }

@@ -45,6 +45,12 @@ pub struct Profile {
     /// A genotype per typed marker (canonical names), in first-seen order.
     /// Markers with no allele called are absent; Amelogenin is never here.
     pub markers: Vec<(String, Genotype)>,
+    /// The Y-STR loci typed (long layout: a `Marker` named as
+    /// [`ystr::Locus`] knows it, DYS19, DYS385, DYS389I, ...), taken out of
+    /// the autosomal markers: a two-copy locus as one marker with both
+    /// alleles, kept smaller first; intermediate, null and duplicated
+    /// alleles kept and flagged (`ystr::Call`). `None` when none is typed.
+    pub y: Option<ystr::Haplotype>,
 }
 
 impl Profile {
@@ -338,12 +344,18 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
                 if name.is_empty() {
                     return Err(FormatError::new(file, location, "empty marker name").into());
                 }
-                let marker = marker_name(file, location, name, extra)?;
                 let cells: Vec<(&str, &str)> = alleles
                     .iter()
                     .map(|&c| (header[c].as_str(), row[c].as_str()))
                     .collect();
-                builder.calls(file, line, at, marker, &cells)?;
+                // A Y-STR locus (DYS391 too, which autosomal kits carry).
+                if let Some((locus, copy)) = ystr::Locus::parse(name) {
+                    let field = header[marker_column].as_str();
+                    builder.y_calls(file, line, at, field, locus, copy, &cells)?;
+                } else {
+                    let marker = marker_name(file, location, name, extra)?;
+                    builder.calls(file, line, at, marker, &cells)?;
+                }
             }
             Layout::Wide { pairs } => {
                 let builder = &mut self.builder;
@@ -504,6 +516,7 @@ impl<'a> Builder<'a> {
             sex: None,
             population: None,
             markers: Vec::new(),
+            y: None,
         });
         self.by_sample
             .insert(sample.to_string(), self.profiles.len() - 1);
@@ -640,6 +653,56 @@ impl<'a> Builder<'a> {
             .markers
             .push((marker.to_string(), genotype));
         Ok(())
+    }
+}
+
+impl Builder<'_> {
+    /// Records the calls of one sample at one Y-STR locus (`field` names
+    /// the marker column): the distinct non-empty calls as one `ystr::Call`.
+    #[allow(clippy::too_many_arguments)]
+    fn y_calls(
+        &mut self,
+        file: &str,
+        line: usize,
+        at: usize,
+        field: &str,
+        locus: ystr::Locus,
+        copy: Option<ystr::locus::Copy>,
+        cells: &[(&str, &str)],
+    ) -> Result<(), FormatError> {
+        let sample = self.profiles[at].sample.clone();
+        let name = locus.name();
+        let here = |reason: String| {
+            FormatError::new(
+                file,
+                Location::line_field(line, field),
+                format!("sample {sample}, Y locus {name}: {reason}"),
+            )
+        };
+        if let Some(first) = self.seen.insert((at, name), line) {
+            return Err(here(format!("given twice (first on line {first})")));
+        }
+        if copy.is_some() {
+            return Err(here(format!(
+                "one copy of a two-copy locus: give {name} as one marker with both alleles"
+            )));
+        }
+        let mut values: Vec<&str> = cells
+            .iter()
+            .map(|(_, v)| *v)
+            .filter(|v| !v.is_empty())
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        if values.is_empty() {
+            return Ok(());
+        }
+        let call = ystr::Call::parse(locus, &values.join("-")).map_err(here)?;
+        self.profiles[at]
+            .y
+            .get_or_insert_with(ystr::Haplotype::new)
+            .insert(locus, call)
+            .map_err(here)
     }
 }
 

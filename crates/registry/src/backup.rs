@@ -66,6 +66,23 @@ const TABLES: &[(&str, &str, &[Col])] = &[
         ],
     ),
     (
+        "haplotype_dbs",
+        "id",
+        &[
+            Int("id"),
+            Text("name"),
+            Int("version"),
+            Text("source_file"),
+            Text("sha256"),
+            Int("men"),
+            Text("loci"),
+            Text("content"),
+            Text("mixture"),
+            Int("active"),
+            Text("imported_at"),
+        ],
+    ),
+    (
         "cases",
         "case_id",
         &[
@@ -243,6 +260,18 @@ const TABLES: &[(&str, &str, &[Col])] = &[
             Int("bytes"),
             Text("added_by"),
             Text("added_at"),
+        ],
+    ),
+    (
+        "y_haplotypes",
+        "sample_name",
+        &[
+            Int("id"),
+            Text("sample_name"),
+            Sealed("haplotype"),
+            Int("loci"),
+            Text("source_file"),
+            Text("created_at"),
         ],
     ),
 ];

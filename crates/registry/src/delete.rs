@@ -1,5 +1,5 @@
 //! Erasing a case: the case, its references and their profiles (the
-//! genotypes), its candidates with their review history, its retention
+//! genotypes) and Y haplotypes, its candidates with their review history, its retention
 //! entries, its photos, and the family accounts that belong to it, in one
 //! transaction.
 //! The audit log keeps a record of the deletion (counts, no personal or
@@ -24,6 +24,8 @@ pub struct CaseDeletion {
     pub references: u64,
     /// Stored genotype profiles of the references.
     pub profiles: u64,
+    /// Stored Y haplotypes of the references.
+    pub y_haplotypes: u64,
     pub candidates: u64,
     /// Review steps of those candidates.
     pub review_events: u64,
@@ -62,6 +64,7 @@ impl Registry {
         crate::same_dna::forget_case(&mut tx, case_ref).await?;
         crate::search_terms::forget_case(&mut tx, case_ref).await?;
         let photos = crate::photos::forget_case(&mut tx, case_ref).await?;
+        let y_haplotypes = crate::y_haplotypes::forget_case(&mut tx, case_ref).await?;
         let profiles = sqlx::query(
             "DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)",
         )
@@ -102,7 +105,7 @@ impl Registry {
                 target_type: "case",
                 target_id: case_id,
                 detail: format!(
-                    "{references} references, {profiles} profiles, {candidates} candidates, {review_events} review steps, {accounts} family accounts, {photos} photos deleted"
+                    "{references} references, {profiles} profiles, {candidates} candidates, {review_events} review steps, {accounts} family accounts, {photos} photos deleted; {y_haplotypes} Y haplotypes deleted"
                 ),
             },
         )
@@ -122,6 +125,7 @@ impl Registry {
             case_id: case_id.to_string(),
             references,
             profiles,
+            y_haplotypes,
             candidates,
             review_events,
             accounts,

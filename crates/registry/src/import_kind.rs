@@ -21,17 +21,21 @@ pub enum ImportKind {
     Cmf,
     /// An allele frequency database.
     Frequencies,
+    /// A population Y-STR haplotype database (one row per man, one column
+    /// per locus).
+    Haplotypes,
     /// PFIF person records from a people-finder site (command line only).
     Pfif,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 7] = [
+    pub const ALL: [ImportKind; 8] = [
         ImportKind::Cases,
         ImportKind::References,
         ImportKind::Found,
         ImportKind::Profiles,
         ImportKind::Frequencies,
+        ImportKind::Haplotypes,
         ImportKind::Cmf,
         ImportKind::Pfif,
     ];
@@ -46,6 +50,7 @@ impl ImportKind {
             ImportKind::Profiles => "profiles",
             ImportKind::Cmf => "cmf",
             ImportKind::Frequencies => "frequencies",
+            ImportKind::Haplotypes => "haplotypes",
             ImportKind::Pfif => "pfif",
         }
     }
@@ -56,16 +61,18 @@ impl ImportKind {
 
     /// The roles that may import the kind through the server (the API and
     /// the import page); empty for a kind imported on the command line only.
-    /// Case facts come from case workers, genotypes and frequencies from
-    /// laboratories; an administrator may bring either.
+    /// Case facts come from case workers, genotypes, frequencies and
+    /// population haplotypes from laboratories; an administrator may bring
+    /// either.
     pub const fn roles(self) -> &'static [Role] {
         match self {
             ImportKind::Cases | ImportKind::References | ImportKind::Found => {
                 &[Role::Admin, Role::Caseworker]
             }
-            ImportKind::Profiles | ImportKind::Cmf | ImportKind::Frequencies => {
-                &[Role::Admin, Role::Lab]
-            }
+            ImportKind::Profiles
+            | ImportKind::Cmf
+            | ImportKind::Frequencies
+            | ImportKind::Haplotypes => &[Role::Admin, Role::Lab],
             ImportKind::Pfif => &[],
         }
     }
@@ -87,6 +94,7 @@ impl ImportKind {
             ImportKind::Profiles => ("profile", "profiles"),
             ImportKind::Cmf => ("specimen", "specimens"),
             ImportKind::Frequencies => ("marker", "markers"),
+            ImportKind::Haplotypes => ("man", "men"),
             ImportKind::Pfif => ("PFIF person record", "PFIF person records"),
         }
     }
@@ -131,10 +139,12 @@ mod tests {
                 "found",
                 "profiles",
                 "frequencies",
+                "haplotypes",
                 "cmf"
             ]
         );
         assert_eq!(ImportKind::Found.counted(1), "1 found child");
         assert_eq!(ImportKind::Frequencies.counted(48), "48 markers");
+        assert_eq!(ImportKind::Haplotypes.counted(1), "1 man");
     }
 }

@@ -25,6 +25,7 @@ const ENCRYPTED: &[(&str, &str, &[&str])] = &[
     ("case_references", "sample_name", &["person_name"]),
     ("profiles", "sample_name", &["genotypes"]),
     ("photos", "photo_id", &["image"]),
+    ("y_haplotypes", "sample_name", &["haplotype"]),
 ];
 
 impl Registry {

@@ -59,6 +59,7 @@ pub mod schema;
 mod search_terms;
 mod store;
 mod stored;
+mod y_haplotypes;
 
 use std::path::{Path, PathBuf};
 
@@ -74,7 +75,7 @@ pub use delete::CaseDeletion;
 pub use edit::EditReport;
 pub use facts::Category;
 pub use find::{CaseHit, FoundHit, SearchQuery, SearchResults};
-pub use import::{IMPORT_CHUNK, ImportReport, ImportStage, OpenFile};
+pub use import::{HaplotypeDb, IMPORT_CHUNK, ImportReport, ImportStage, OpenFile, StoredMixture};
 pub use import_kind::ImportKind;
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use page_data::{CandidateDetail, CandidateSummary, FamilyStatus};

@@ -317,6 +317,51 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX photos_owner ON photos (owner_kind, owner)",
         ],
     },
+    Migration {
+        version: 12,
+        statements: &[
+            // Population Y-STR haplotype databases (`import/haplotypes.rs`),
+            // versioned by name and one of them active, as `frequency_dbs`:
+            // the men as read (`content`: a CSV of one row per man, one
+            // column per locus, calls in the `ystr` text form; no ids), the
+            // loci (comma-separated), and the discrete Laplace mixture fitted
+            // to them (`mixture`, JSON: coordinates, clusters chosen by BIC,
+            // centres, dispersion, weights, log-likelihood, BIC), so that a
+            // match probability needs no refit. Anonymous population data:
+            // not sealed.
+            "CREATE TABLE haplotype_dbs (
+            id {ID},
+            name TEXT NOT NULL,
+            version {INT} NOT NULL,
+            source_file TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            men {INT} NOT NULL,
+            loci TEXT NOT NULL,
+            content TEXT NOT NULL,
+            mixture TEXT NOT NULL,
+            active {INT} NOT NULL DEFAULT 0,
+            imported_at TEXT NOT NULL,
+            UNIQUE (name, version)
+        )",
+        ],
+    },
+    Migration {
+        version: 13,
+        statements: &[
+            // The Y-STR haplotypes of samples (`y_haplotypes.rs`), by sample
+            // name: the `ystr` text form sealed bound to the sample name, the
+            // number of loci typed, the file it came from. Deleted with the
+            // case of its reference.
+            "CREATE TABLE y_haplotypes (
+            id {ID},
+            sample_name TEXT NOT NULL UNIQUE,
+            haplotype {BLOB} NOT NULL,
+            loci {INT} NOT NULL,
+            source_file TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )",
+        ],
+    },
 ];
 
 impl Backend {

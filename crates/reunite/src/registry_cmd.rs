@@ -97,6 +97,18 @@ pub enum ImportCommand {
         #[arg(long)]
         activate: bool,
     },
+    /// A population Y-STR haplotype database: CSV, one row per man, one column per locus (DYS385
+    /// as one column `11-14` or two, DYS385a and DYS385b); the discrete Laplace mixture is fitted
+    /// once, on import (clusters by BIC).
+    Haplotypes {
+        file: PathBuf,
+        /// Name of the database (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Make it the active database even if another is active.
+        #[arg(long)]
+        activate: bool,
+    },
     /// Missing-child cases: case_id,child_name,child_sex,child_birth_date_from,child_birth_date_to,missing_date,missing_place,missing_lat,missing_lon,description
     Cases { file: PathBuf },
     /// References: sample_name,case_id,relationship,person_name,sex
@@ -230,6 +242,22 @@ pub fn import(args: ImportArgs) -> Result<()> {
                         &text,
                         name.as_deref(),
                         population.as_deref(),
+                        *activate,
+                    )
+                    .await?
+            }
+            ImportCommand::Haplotypes {
+                file,
+                name,
+                activate,
+            } => {
+                let text = read(file)?;
+                registry
+                    .import_haplotypes(
+                        &actor,
+                        &file.display().to_string(),
+                        &text,
+                        name.as_deref(),
                         *activate,
                     )
                     .await?

@@ -727,6 +727,10 @@ pub async fn run_import(
                 )
                 .await
             }
+            ImportKind::Haplotypes => {
+                r.import_haplotypes(&actor, &file, &text, o.name.as_deref(), o.activate)
+                    .await
+            }
             ImportKind::Frequencies => {
                 r.import_frequencies(
                     &actor,

@@ -147,6 +147,11 @@ fn import_route(kind: ImportKind) -> Option<RouteSpec> {
             "text/plain",
             "Import a frequency database (?file=NAME&name=&population=&activate=true)",
         ),
+        ImportKind::Haplotypes => (
+            "/api/v1/import/haplotypes",
+            "text/csv",
+            "Import a population Y-STR haplotype database (?file=NAME&name=&activate=true)",
+        ),
         ImportKind::Pfif => return None,
     };
     Some(post(path, Roles(kind.roles()), Api, body, summary))

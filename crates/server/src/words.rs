@@ -218,6 +218,7 @@ pub fn import_count(lang: Lang, kind: ImportKind, n: usize) -> String {
         ImportKind::Profiles => lang.ta("words-import-count-profiles", &args),
         ImportKind::Cmf => lang.ta("words-import-count-cmf", &args),
         ImportKind::Frequencies => lang.ta("words-import-count-frequencies", &args),
+        ImportKind::Haplotypes => lang.ta("words-import-count-haplotypes", &args),
         ImportKind::Pfif => lang.ta("words-import-count-pfif", &args),
     }
 }
@@ -230,6 +231,7 @@ pub fn import_kind(lang: Lang, kind: &ImportKind) -> String {
         ImportKind::Found => lang.t("words-import-kind-found"),
         ImportKind::Profiles => lang.t("words-import-kind-profiles"),
         ImportKind::Frequencies => lang.t("words-import-kind-frequencies"),
+        ImportKind::Haplotypes => lang.t("words-import-kind-haplotypes"),
         ImportKind::Cmf => lang.t("words-import-kind-cmf"),
         ImportKind::Pfif => lang.t("words-import-kind-pfif"),
     }

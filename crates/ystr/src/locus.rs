@@ -229,12 +229,14 @@ impl Locus {
         if let Some(l) = find(&n) {
             return Some((l, None));
         }
-        // A copy of a two-copy locus: DYS385A, DYS385B.
-        let (stem, last) = n.split_at(n.len() - 1);
-        let copy = match last {
-            "A" => Copy::A,
-            "B" => Copy::B,
-            _ => return None,
+        // A copy of a two-copy locus: DYS385A, DYS385B (the last character
+        // is ASCII, so the stem ends on a character boundary).
+        let (stem, copy) = if let Some(stem) = n.strip_suffix('A') {
+            (stem, Copy::A)
+        } else if let Some(stem) = n.strip_suffix('B') {
+            (stem, Copy::B)
+        } else {
+            return None;
         };
         find(stem)
             .filter(|l| l.copies() == 2)
@@ -324,6 +326,14 @@ impl Kit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_ending_in_a_wide_character_is_no_locus() {
+        // Found by the registry's hostile imports: a byte slice inside '𑤝'.
+        assert_eq!(Locus::parse("𖭿:?*Ѩ]𐎧ὉÉ𑤝"), None);
+        assert_eq!(Locus::parse("é"), None);
+        assert!(Locus::parse("DYS385b").is_some());
+    }
 
     #[test]
     fn kits_have_their_published_sizes() {

@@ -1,4 +1,5 @@
-//! Imports: frequency databases (`frequencies.rs`), cases (`cases.rs`),
+//! Imports: frequency databases (`frequencies.rs`), population Y-STR
+//! haplotype databases (`haplotypes.rs`), cases (`cases.rs`),
 //! references (`references.rs`), found children (`found.rs`), lab profiles
 //! (`profiles.rs`) and CODIS CMF files (`cmf.rs`). Each file is read and
 //! checked whole first, then stored in one transaction, a chunk of rows at a
@@ -15,10 +16,12 @@ mod cases;
 pub(crate) mod cmf;
 mod found;
 mod frequencies;
+mod haplotypes;
 mod profiles;
 mod references;
 mod stream;
 
+pub use haplotypes::{HaplotypeDb, StoredMixture};
 pub(crate) use profiles::Stored;
 pub use stream::{IMPORT_CHUNK, OpenFile};
 

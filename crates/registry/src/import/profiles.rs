@@ -103,11 +103,12 @@ impl Registry {
             // Second reading: stored as read, a chunk at a time.
             let mut profiles = reader(samples)?;
             let mut k = 0;
+            let mut y_added = 0;
             let mut chunk = Vec::with_capacity(CHUNK);
             let mut next = || profiles.next_profile().map_err(|e| changed(file, e));
             while next_chunk(&mut next, &mut chunk, &mut k, total, file)? {
                 let added = self
-                    .store_profiles(&mut tx, file, &chunk, lab, kit, &mut report)
+                    .store_profiles(&mut tx, file, &chunk, lab, kit, &mut report, &mut y_added)
                     .await?;
                 let samples: Vec<&str> = added.iter().map(|p| p.sample.as_str()).collect();
                 let as_ref = rows_by(&mut tx, &samples, "sample_name", |list| {
@@ -137,6 +138,10 @@ impl Registry {
                 return Err(changed(file, ReadError::NotTogether { line: 0 }));
             }
             let sha = profiles.into_inner().into_inner().finish();
+            if y_added > 0 {
+                report.notes.push(format!("{y_added} Y haplotypes stored"));
+            }
+            crate::y_haplotypes::audit_stored(self, &mut tx, actor, &sha, y_added).await?;
             let touched = Touched { cases, found };
             self.record_search_commit(
                 tx,
@@ -248,7 +253,11 @@ impl Registry {
     /// Stores a chunk of a genotype table's profiles as
     /// [`Registry::store_profile`] stores one: a sample holding the same
     /// profile is counted, one holding another is refused with its line.
-    /// Returns the profiles added.
+    /// Returns the profiles added. A profile's Y loci are stored apart, as
+    /// the sample's Y haplotype (counted in `y_added`), refused on a sample
+    /// registered as female or whose Amelogenin says so; a profile of Y
+    /// loci only adds no autosomal profile.
+    #[allow(clippy::too_many_arguments)]
     async fn store_profiles<'c>(
         &self,
         tx: &mut AnyConnection,
@@ -257,7 +266,17 @@ impl Registry {
         lab: Option<&str>,
         kit: Option<&str>,
         report: &mut ImportReport,
+        y_added: &mut usize,
     ) -> Result<Vec<&'c formats::genotypes::Profile>> {
+        for p in chunk {
+            if let Some(y) = &p.y {
+                *y_added += self.store_sample_y(tx, file, p, y).await?;
+            }
+        }
+        let chunk: Vec<&'c formats::genotypes::Profile> = chunk
+            .iter()
+            .filter(|p| !(p.markers.is_empty() && p.y.is_some()))
+            .collect();
         let samples: Vec<&str> = chunk.iter().map(|p| p.sample.as_str()).collect();
         let existing = rows_by(&mut *tx, &samples, "sample_name", |list| {
             format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
@@ -290,6 +309,50 @@ impl Registry {
         self.insert_profiles(&mut *tx, &new, lab, kit, file).await?;
         report.added += new.len();
         Ok(added)
+    }
+
+    /// Stores the Y haplotype of a profile's sample: 1 when added, 0 when
+    /// the sample already held it; refused with the profile's line on a
+    /// female sample or a sample holding another haplotype.
+    async fn store_sample_y(
+        &self,
+        tx: &mut AnyConnection,
+        file: &str,
+        p: &formats::genotypes::Profile,
+        y: &ystr::Haplotype,
+    ) -> Result<usize> {
+        let registered = crate::y_haplotypes::registered_sex(&mut *tx, &p.sample).await?;
+        let female = registered.as_deref() == Some(Sex::Female.name());
+        if female || p.sex == Some(Sex::Female) {
+            let whose = if female {
+                "registered as female"
+            } else {
+                "female by Amelogenin"
+            };
+            return Err(row_error(
+                file,
+                p.line,
+                "Sample Name",
+                format!(
+                    "sample {} is {whose}: a Y haplotype ({} Y loci) cannot be hers",
+                    p.sample,
+                    y.calls().len()
+                ),
+            ));
+        }
+        match self.store_y_haplotype(&mut *tx, &p.sample, y, file).await? {
+            crate::y_haplotypes::YStored::Added => Ok(1),
+            crate::y_haplotypes::YStored::Unchanged => Ok(0),
+            crate::y_haplotypes::YStored::Different => Err(row_error(
+                file,
+                p.line,
+                "Sample Name",
+                format!(
+                    "sample {} already has a different Y haplotype; a re-typing needs its own sample name",
+                    p.sample
+                ),
+            )),
+        }
     }
 
     /// Inserts profiles, their genotypes sealed.

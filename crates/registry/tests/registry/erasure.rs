@@ -127,6 +127,7 @@ async fn deleting_a_case_erases_its_references_genotypes(db: &TestDb) {
             case_id: "MC-1".into(),
             references: 2,
             profiles: 2,
+            y_haplotypes: 0,
             candidates: mc1_candidates,
             review_events: 1,
             accounts: 1,

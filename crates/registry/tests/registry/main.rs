@@ -13,6 +13,7 @@ mod edit;
 mod erasure;
 mod find;
 mod fuzz;
+mod haplotypes;
 mod hostile;
 mod imports;
 mod in_step;
@@ -25,6 +26,7 @@ mod restore;
 mod safety;
 mod same_dna;
 mod snapshot;
+mod y_haplotypes;
 
 /// Declares an async test body run on both databases.
 #[macro_export]

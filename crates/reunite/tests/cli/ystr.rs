@@ -559,3 +559,67 @@ fn bad_input_is_refused_saying_where_and_why() {
         stderr(&out)
     );
 }
+
+/// `reunite import haplotypes`: stored and active, the same men again no
+/// new version, `--activate` switches, a bad cell refused with its place.
+#[test]
+fn import_haplotypes_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(population()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let write = |name: &str, rows: &[&str]| {
+        let path = d.join(name);
+        std::fs::write(&path, rows.join("\n") + "\n").unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let first = write("yhrd.csv", &lines[..41]);
+    let more = write("yhrd2.csv", &lines[..51]);
+    let data = d.join("data");
+    let run = |args: &[&str]| {
+        let mut all = vec!["import", "haplotypes"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data-dir", data.to_str().unwrap()]);
+        reunite(&all)
+    };
+    let o = run(&[&first, "--name", "YHRD"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("40 men in the file, 40 added, 0 already stored"),
+        "{out}"
+    );
+    assert!(
+        out.contains("haplotype database YHRD v1 stored (40 men, 25 loci"),
+        "{out}"
+    );
+    assert!(
+        out.contains("YHRD v1 is the active haplotype database"),
+        "{out}"
+    );
+    let o = run(&[&first, "--name", "YHRD"]);
+    let out = stdout(&o);
+    assert!(out.contains("0 added, 40 already stored"), "{out}");
+    assert!(out.contains("YHRD v1 already holds these men"), "{out}");
+    assert!(!out.contains("active"), "{out}");
+    let o = run(&[&more, "--name", "YHRD"]);
+    let out = stdout(&o);
+    assert!(out.contains("YHRD v2 stored (50 men"), "{out}");
+    assert!(!out.contains("active"), "{out}");
+    let o = run(&[&more, "--name", "YHRD", "--activate"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("YHRD v2 is the active haplotype database"),
+        "{out}"
+    );
+    // Line 3, DYS389I: not an allele. Nothing stored.
+    let mut bad: Vec<String> = lines[..41].iter().map(|l| l.to_string()).collect();
+    bad[2] = bad[2].replacen(",13,", ",1x,", 1);
+    let bad_refs: Vec<&str> = bad.iter().map(String::as_str).collect();
+    let bad = write("bad.csv", &bad_refs);
+    let o = run(&[&bad, "--name", "YHRD"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("bad.csv:3:"), "{err}");
+    assert!(err.contains("DYS389I"), "{err}");
+}

@@ -18,3 +18,4 @@ import-columns-references = References (relatives who gave DNA)
 import-columns-found = Found children
 import-columns-profiles = Profiles: a GeneMapper ID-X genotype table
 import-columns-frequencies = Frequencies: the Familias list format or a long CSV
+import-columns-haplotypes = Y-STR population haplotypes: a CSV of one row per man, one column per locus (DYS19, DYS385 as 11-14, ...)

@@ -123,6 +123,7 @@ words-import-kind-references = Relatives who gave DNA
 words-import-kind-found = Found children
 words-import-kind-profiles = DNA profiles (GeneMapper)
 words-import-kind-frequencies = Allele frequencies
+words-import-kind-haplotypes = Y-STR population haplotypes
 words-import-kind-cmf = CODIS CMF file
 words-import-kind-pfif = Person records (PFIF)
 # $n: the count (for the plural form); $count: the same with thousands separators.
@@ -155,6 +156,11 @@ words-import-count-frequencies =
     { $n ->
         [one] { $count } marker
        *[other] { $count } markers
+    }
+words-import-count-haplotypes =
+    { $n ->
+        [one] { $count } man
+       *[other] { $count } men
     }
 words-import-count-pfif =
     { $n ->

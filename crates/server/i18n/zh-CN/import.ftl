@@ -15,3 +15,4 @@ import-columns-references = 提供DNA的亲属
 import-columns-found = 被找到的儿童
 import-columns-profiles = DNA分型：GeneMapper ID-X 基因型表
 import-columns-frequencies = 等位基因频率：Familias 列表格式或长格式CSV
+import-columns-haplotypes = Y-STR群体单倍型：CSV，每名男性一行，每个基因座一列（DYS19、DYS385 写作 11-14 等）

@@ -122,6 +122,7 @@ words-import-kind-references = 提供DNA的亲属
 words-import-kind-found = 被找到的儿童
 words-import-kind-profiles = DNA分型
 words-import-kind-frequencies = 等位基因频率
+words-import-kind-haplotypes = Y-STR群体单倍型
 words-import-kind-cmf = CODIS CMF 文件
 words-import-kind-pfif = 寻人记录（PFIF）
 # $n: the count (for the plural form); $count: the same with thousands separators.
@@ -131,6 +132,7 @@ words-import-count-found = { $count }名被找到的儿童
 words-import-count-profiles = { $count }份DNA分型
 words-import-count-cmf = { $count }份样本
 words-import-count-frequencies = { $count }个基因座
+words-import-count-haplotypes = { $count }名男性
 words-import-count-pfif = { $count }条寻人记录
 
 ## Numbers: an infinite LR, the ENFSI scale, probabilities.

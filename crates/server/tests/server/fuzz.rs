@@ -115,6 +115,11 @@ fn import_seeds(app: &TestApp, kind: &str) -> Vec<String> {
                 "TH01\n6\t0.25\n7\t0.25\n9.3\t0.5\n".into(),
             ]
         }
+        // The first 12 men of the synthetic Yfiler Plus population.
+        "haplotypes" => {
+            let pop = include_str!("../../../../data/ystr/synthetic_yfilerplus.csv");
+            vec![pop.lines().take(13).collect::<Vec<_>>().join("\n") + "\n"]
+        }
         // Another kind (CODIS CMF, PFIF, ...): its examples in data/examples.
         other => {
             let dir = format!("{}/../../data/examples", env!("CARGO_MANIFEST_DIR"));

@@ -79,6 +79,7 @@ const TABLE: &[Row] = &[
     ("POST", "/api/v1/import/profiles", Plain, [ANON, OK, OK, DENY, DENY]),
     ("POST", "/api/v1/import/cmf", Plain, [ANON, OK, OK, DENY, DENY]),
     ("POST", "/api/v1/import/frequencies", Plain, [ANON, OK, OK, DENY, DENY]),
+    ("POST", "/api/v1/import/haplotypes", Plain, [ANON, OK, OK, DENY, DENY]),
     ("GET", "/api/v1/alerts", Plain, [OK, OK, OK, OK, OK]),
     ("GET", "/api/v1/alerts.pfif", Plain, [OK, OK, OK, OK, OK]),
     ("GET", "/api/v1/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
@@ -106,6 +107,7 @@ const TABLE: &[Row] = &[
     ("POST", "/import", Kind("profiles"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("POST", "/import", Kind("cmf"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("POST", "/import", Kind("frequencies"), [ANON, REFUSED, REFUSED, DENY, DENY]),
+    ("POST", "/import", Kind("haplotypes"), [ANON, REFUSED, REFUSED, DENY, DENY]),
     ("GET", "/audit", Plain, [ANON, OK, DENY, DENY, DENY]),
     ("GET", "/candidates/{id}/report", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/candidates/{id}/report.pdf", Plain, [ANON, OK, DENY, OK, DENY]),
@@ -254,6 +256,15 @@ impl Ctx<'_> {
                     formats::builtin::NIST_FREQUENCIES.as_bytes().to_vec()
                 }
                 "/api/v1/import/cmf" => crate::cmf::unidentified_child().into(),
+                // The first 20 men of the synthetic Yfiler Plus population.
+                "/api/v1/import/haplotypes" => {
+                    include_str!("../../../../data/ystr/synthetic_yfilerplus.csv")
+                        .lines()
+                        .take(21)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                        .into_bytes()
+                }
                 _ => b"{}".to_vec(),
             };
             let path = if template.contains("/import/") {

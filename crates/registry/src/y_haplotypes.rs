@@ -1,0 +1,141 @@
+//! The Y-STR haplotypes of samples (table `y_haplotypes`, schema version
+//! 13): the Y loci a lab's genotype file carries for a sample, taken out of
+//! its autosomal profile and kept apart, keyed by sample name, in the
+//! `ystr` text form (`DYS19=14,DYS385=11-14,...`: two-copy loci unordered,
+//! smaller first; intermediate, null and duplicated alleles kept as read),
+//! sealed bound to (`y_haplotypes`, `haplotype`, the sample name) as
+//! profiles are. Never in a log or an audit detail; every read audited.
+//! Refused on a sample whose registered sex (or whose own Amelogenin) is
+//! female. Erased with its case (`delete.rs`), sealed again at a key
+//! rotation, in the backups' content digest.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::store::{Event, append_audit};
+use crate::{Registry, RegistryError, Result};
+
+/// What storing a sample's Y haplotype did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum YStored {
+    Added,
+    /// The sample already held this very haplotype.
+    Unchanged,
+    /// The sample already holds another haplotype: nothing was written.
+    Different,
+}
+
+/// A sample's registered sex: `female`, `male` or `unknown`, from its
+/// reference or found-child row; `None` for a sample not registered yet.
+pub(crate) async fn registered_sex(
+    conn: &mut AnyConnection,
+    sample: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT sex FROM case_references WHERE sample_name = $1 \
+         UNION ALL SELECT sex FROM found_children WHERE sample_name = $1",
+    )
+    .bind(sample)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| r.try_get::<String, _>("sex")).transpose()?)
+}
+
+impl Registry {
+    /// Stores a sample's Y haplotype (its text form, sealed), unless the
+    /// sample has one: then says whether it is the same.
+    pub(crate) async fn store_y_haplotype(
+        &self,
+        conn: &mut AnyConnection,
+        sample: &str,
+        haplotype: &ystr::Haplotype,
+        file: &str,
+    ) -> Result<YStored> {
+        let text = haplotype.to_string();
+        let existing = sqlx::query("SELECT haplotype FROM y_haplotypes WHERE sample_name = $1")
+            .bind(sample)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(r) = existing {
+            let old = self.open_field("y_haplotypes", "haplotype", sample, r.try_get(0)?)?;
+            return Ok(if old.as_deref() == Some(text.as_str()) {
+                YStored::Unchanged
+            } else {
+                YStored::Different
+            });
+        }
+        sqlx::query(
+            "INSERT INTO y_haplotypes (sample_name, haplotype, loci, source_file, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(sample)
+        .bind(self.seal("y_haplotypes", "haplotype", sample, Some(&text)))
+        .bind(haplotype.calls().len() as i64)
+        .bind(file)
+        .bind(crate::audit::now_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+        Ok(YStored::Added)
+    }
+
+    /// A sample's Y haplotype in the `ystr` text form, if it has one. An
+    /// audited read (the entry names the sample, never the haplotype).
+    pub async fn y_haplotype(&self, actor: &str, sample: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT haplotype FROM y_haplotypes WHERE sample_name = $1")
+            .bind(sample)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let text = self
+            .open_field("y_haplotypes", "haplotype", sample, row.try_get(0)?)?
+            .ok_or_else(|| RegistryError::Damaged(format!("the Y haplotype of {sample}")))?;
+        let event = Event {
+            actor,
+            action: "y_haplotype.read",
+            target_type: "sample",
+            target_id: sample,
+            detail: "Y haplotype read".into(),
+        };
+        self.audited(async |_| Ok(((), event))).await?;
+        Ok(Some(text))
+    }
+}
+
+/// Deletes the Y haplotypes of a case's references, in the caller's
+/// transaction (an erasure). Returns how many.
+pub(crate) async fn forget_case(conn: &mut AnyConnection, case_ref: i64) -> Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM y_haplotypes WHERE sample_name IN \
+         (SELECT sample_name FROM case_references WHERE case_ref = $1)",
+    )
+    .bind(case_ref)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Appends the audit entry of an import's Y haplotypes (a count, no sample).
+pub(crate) async fn audit_stored(
+    registry: &Registry,
+    conn: &mut AnyConnection,
+    actor: &str,
+    file_sha: &str,
+    added: usize,
+) -> Result<()> {
+    if added == 0 {
+        return Ok(());
+    }
+    append_audit(
+        conn,
+        registry.backend,
+        Event {
+            actor,
+            action: "y_haplotypes.store",
+            target_type: "file",
+            target_id: file_sha,
+            detail: format!("{added} Y haplotypes stored"),
+        },
+    )
+    .await
+}

@@ -1,5 +1,5 @@
-//! Retention: the references' genotypes of reunited cases are deleted once
-//! the retention period is over.
+//! Retention: the references' genotypes and Y haplotypes of reunited cases
+//! are deleted once the retention period is over.
 
 use sqlx::Row;
 
@@ -7,7 +7,8 @@ use crate::store::{Event, append_audit, now_unix};
 use crate::{Registry, Result};
 
 impl Registry {
-    /// Deletes the genotypes of the references of reunited cases whose retention period is over.
+    /// Deletes the genotypes and Y haplotypes of the references of reunited
+    /// cases whose retention period is over; returns the profiles deleted.
     pub async fn run_retention(&self, actor: &str) -> Result<usize> {
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
@@ -27,6 +28,7 @@ impl Registry {
                 .bind(case_ref)
                 .execute(&mut *tx)
                 .await?;
+            let y = crate::y_haplotypes::forget_case(&mut tx, case_ref).await?;
             deleted += n.rows_affected() as usize;
             sqlx::query("UPDATE retention SET done_at = $1 WHERE id = $2")
                 .bind(crate::audit::now_rfc3339())
@@ -41,7 +43,7 @@ impl Registry {
                     action: "retention.delete",
                     target_type: "case",
                     target_id: &case_ref.to_string(),
-                    detail: format!("{} profiles deleted", n.rows_affected()),
+                    detail: format!("{} profiles, {y} Y haplotypes deleted", n.rows_affected()),
                 },
             )
             .await?;

@@ -221,3 +221,41 @@ async fn erased_with_the_case_and_sealed_again_at_rotation(db: &TestDb) {
     again.close().await;
 }
 both!(erased_with_the_case_and_sealed_again_at_rotation);
+
+/// Retention after a reunion deletes the references' Y haplotypes with
+/// their profiles; a found child's stays.
+async fn retention_deletes_the_references_y_haplotypes(db: &TestDb) {
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.retention_days = 0;
+    o.actor = "t".into();
+    let (r, _) = Registry::open(o).await.unwrap();
+    load_small(&r).await;
+    let text = format!(
+        "{HEADER}{}{}",
+        rows("RS-1F", &boy()),
+        rows("FS-1", &[("DYS19", &["15"])])
+    );
+    r.import_profiles("lab1", "y.txt", &text, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    let id = r
+        .candidate_summaries(None, None)
+        .await
+        .unwrap()
+        .iter()
+        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
+        .unwrap()
+        .id;
+    reunite(&r, id).await;
+    r.run_retention("t").await.unwrap();
+    assert_eq!(r.y_haplotype("bob", "RS-1F").await.unwrap(), None);
+    assert!(r.y_haplotype("bob", "FS-1").await.unwrap().is_some());
+    let tail = r.audit_tail(10).await.unwrap();
+    assert!(
+        tail.iter()
+            .any(|e| e.action == "retention.delete" && e.detail.contains("1 Y haplotypes deleted")),
+        "{tail:?}"
+    );
+    r.close().await;
+}
+both!(retention_deletes_the_references_y_haplotypes);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use registry::{OpenOptions, Registry, Settings};
-use sqlx::Connection;
+use sqlx::{Connection, Row};
 
 pub struct TestDb {
     pub registry: Registry,
@@ -332,4 +332,30 @@ pub async fn reunite(r: &Registry, candidate: i64) {
     ] {
         r.review(who, candidate, step, None).await.unwrap();
     }
+}
+
+/// The small registry's candidate of found child FC-1 for case MC-1 (his
+/// parents).
+pub async fn small_candidate(r: &Registry) -> registry::CandidateSummary {
+    r.candidate_summaries(None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
+        .unwrap()
+}
+
+/// Rows of (text, bytes) as the database holds them, sealed fields
+/// unopened: `sql` selects the two columns.
+pub async fn raw_pairs(db: &TestDb, sql: &'static str) -> Vec<(String, Vec<u8>)> {
+    let pool = crate::erasure::raw_pool(db).await;
+    let rows = sqlx::query(sql)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+        .collect();
+    pool.close().await;
+    rows
 }

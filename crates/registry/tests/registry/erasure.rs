@@ -261,14 +261,7 @@ async fn retention_leaves_no_genotype_in_the_sqlite_file() {
     o.settings.retention_days = 0;
     let (r, _) = Registry::open(o).await.unwrap();
     load_small(&r).await;
-    let id = r
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .iter()
-        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
-        .unwrap()
-        .id;
+    let id = small_candidate(&r).await.id;
     reunite(&r, id).await;
     let pool = raw_pool(&db).await;
     let blobs: Vec<Vec<u8>> =

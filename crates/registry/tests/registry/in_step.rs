@@ -190,14 +190,7 @@ async fn retention_leaves_the_index_in_step(db: &TestDb) {
     o.settings.retention_days = 0;
     let (r, _) = Registry::open(o).await.unwrap();
     load_small(&r).await;
-    let id = r
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .iter()
-        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
-        .unwrap()
-        .id;
+    let id = small_candidate(&r).await.id;
     reunite(&r, id).await;
     assert_eq!(r.check_index("t").await.unwrap().cases_indexed, 3);
     assert_eq!(r.run_retention("t").await.unwrap(), 2);

@@ -7,7 +7,6 @@ use std::io::Cursor;
 use image::ImageFormat;
 use registry::photos::{MAX_SIDE, PhotoOwner};
 use registry::{Registry, RegistryError};
-use sqlx::Row;
 
 use crate::both;
 use crate::common::*;
@@ -45,18 +44,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The photos table's rows as stored: (photo_id, image).
+/// The `photos` rows as stored: (photo id, sealed image).
 async fn raw_photos(db: &TestDb) -> Vec<(String, Vec<u8>)> {
-    let pool = crate::erasure::raw_pool(db).await;
-    let rows = sqlx::query("SELECT photo_id, image FROM photos ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
-        .collect();
-    pool.close().await;
-    rows
+    raw_pairs(db, "SELECT photo_id, image FROM photos ORDER BY id").await
 }
 
 fn decoded(jpeg: &[u8]) -> image::DynamicImage {

@@ -186,14 +186,7 @@ async fn retention_deletes_reference_genotypes(db: &TestDb) {
     o.settings.retention_days = 0;
     let (r, _) = Registry::open(o).await.unwrap();
     load_small(&r).await;
-    let id = r
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .iter()
-        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
-        .unwrap()
-        .id;
+    let id = small_candidate(&r).await.id;
     r.review("ann", id, StartReview, None).await.unwrap();
     r.review("ann", id, RequestTest, None).await.unwrap();
     r.review("bob", id, Confirm, None).await.unwrap();

@@ -274,6 +274,27 @@ const TABLES: &[(&str, &str, &[Col])] = &[
             Text("created_at"),
         ],
     ),
+    (
+        "lineage_leads",
+        "id",
+        &[
+            Int("id"),
+            Int("found_ref"),
+            Int("case_ref"),
+            Int("reference_ref"),
+            Text("relationship"),
+            Int("meioses"),
+            Int("compared"),
+            Text("differing"),
+            Real("lr"),
+            Real("log10_lr"),
+            Real("match_probability"),
+            Text("method"),
+            Int("haplotype_db"),
+            Text("status"),
+            Text("computed_at"),
+        ],
+    ),
 ];
 
 /// The rows and the SHA-256 of one table's content.

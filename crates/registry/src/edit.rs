@@ -298,8 +298,15 @@ impl Registry {
         self.index_cases(&mut tx, &key, cases).await?;
         self.index_found(&mut tx, &key, found).await?;
         let (new_candidates, index) = self.rematch_in(&mut tx, actor, cases, found).await?;
+        // A reference whose relationship changed keeps no lead made for the
+        // old one; the search below makes those of the new.
+        for &c in cases {
+            crate::lineage::forget_changed_relationships(&mut tx, c).await?;
+        }
+        let (_, lineage) = self.lineage_search_in(&mut tx, actor, cases, found).await?;
         tx.commit().await?;
         index.committed();
+        lineage.committed();
         Ok(EditReport {
             changed,
             new_candidates,

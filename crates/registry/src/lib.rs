@@ -46,6 +46,7 @@ mod import_kind;
 pub mod index_check;
 pub mod index_snapshot;
 mod key_rotation;
+mod lineage;
 mod matching;
 pub mod page_data;
 pub mod pages;
@@ -77,6 +78,7 @@ pub use facts::Category;
 pub use find::{CaseHit, FoundHit, SearchQuery, SearchResults};
 pub use import::{HaplotypeDb, IMPORT_CHUNK, ImportReport, ImportStage, OpenFile, StoredMixture};
 pub use import_kind::ImportKind;
+pub use lineage::{LeadStatus, LineageLead, paternal_meioses};
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use page_data::{CandidateDetail, CandidateSummary, FamilyStatus};
 pub use pages::{ListEntry, MAX_PAGE, Page};
@@ -209,6 +211,8 @@ pub struct Registry {
     pub(crate) state: RwLock<MatchState>,
     /// The found children's searches for the posterior, by index state.
     pub(crate) posterior_cache: std::sync::Mutex<page_data::PosteriorCache>,
+    /// The paternal-line search's indexes (`lineage.rs`).
+    pub(crate) lineage: Mutex<lineage::LineageState>,
     url: String,
 }
 
@@ -346,6 +350,7 @@ impl Registry {
             write: Mutex::new(()),
             state: RwLock::new(MatchState::default()),
             posterior_cache: Default::default(),
+            lineage: Default::default(),
             url,
         };
         registry.migrate().await?;

@@ -362,6 +362,37 @@ const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 14,
+        statements: &[
+            // Paternal-line leads (`lineage.rs`): a found boy and a man of a
+            // case's paternal line whose Y haplotypes differ at few loci, with
+            // the meioses between the man and the missing boy, the loci
+            // compared and the names of those that differ (no allele), the
+            // LR at those meioses by the haplotype database recorded (none
+            // without an active one), the review's status. Deleted with the
+            // case's Y haplotypes.
+            "CREATE TABLE lineage_leads (
+            id {ID},
+            found_ref {INT} NOT NULL REFERENCES found_children (id),
+            case_ref {INT} NOT NULL REFERENCES cases (id),
+            reference_ref {INT} NOT NULL REFERENCES case_references (id),
+            relationship TEXT NOT NULL,
+            meioses {INT} NOT NULL,
+            compared {INT} NOT NULL,
+            differing TEXT NOT NULL,
+            lr {REAL},
+            log10_lr {REAL},
+            match_probability {REAL},
+            method TEXT NOT NULL,
+            haplotype_db {INT} REFERENCES haplotype_dbs (id),
+            status TEXT NOT NULL DEFAULT 'new',
+            computed_at TEXT NOT NULL,
+            UNIQUE (found_ref, reference_ref)
+        )",
+            "CREATE INDEX lineage_leads_case ON lineage_leads (case_ref)",
+        ],
+    },
 ];
 
 impl Backend {

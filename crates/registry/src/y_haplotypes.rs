@@ -102,9 +102,11 @@ impl Registry {
     }
 }
 
-/// Deletes the Y haplotypes of a case's references, in the caller's
-/// transaction (an erasure). Returns how many.
+/// Deletes the Y haplotypes of a case's references and the case's
+/// paternal-line leads, in the caller's transaction (an erasure, a
+/// retention). Returns how many haplotypes.
 pub(crate) async fn forget_case(conn: &mut AnyConnection, case_ref: i64) -> Result<u64> {
+    crate::lineage::forget_case(&mut *conn, case_ref).await?;
     Ok(sqlx::query(
         "DELETE FROM y_haplotypes WHERE sample_name IN \
          (SELECT sample_name FROM case_references WHERE case_ref = $1)",

@@ -653,6 +653,9 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
         &with_family.to_string(),
         "--seed",
         &args.seed.to_string(),
+        // The autosomal registry alone: no Y population to fit.
+        "--paternal-lines",
+        "0",
     ]);
     let bulk = if args.existing {
         None

@@ -35,6 +35,10 @@ pub struct DemoArgs {
     /// children and figures in both.
     #[arg(long, default_value_t = sim::Locale::En)]
     locale: sim::Locale,
+    /// Rescued boys whose family registered only a paternal uncle who gave
+    /// a Y sample: found through paternal-line (Y-STR) leads.
+    #[arg(long, default_value_t = 5)]
+    paternal_lines: usize,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -203,8 +207,17 @@ pub fn run(args: DemoArgs) -> Result<()> {
         for (case, _) in scenario.configurations.iter().filter(|(c, _)| !rescued.contains(c.as_str())).step_by(97).take(12) {
             registry.set_public_alert("demo", case, true).await?;
         }
+        let paternal = crate::demo_paternal::run(
+            &registry,
+            &files,
+            args.paternal_lines,
+            args.seed,
+            today,
+        )
+        .await?;
         let candidates = registry.candidates(&CandidateFilter::default()).await?;
         let mut out = measure(&scenario, &candidates);
+        out["paternal_lines"] = paternal;
         out["seconds"] = json!(started.elapsed().as_secs_f64());
         out["data_dir"] = json!(dir.display().to_string());
         if args.json {
@@ -356,6 +369,13 @@ fn print_summary(v: &serde_json::Value) {
     {
         let ids: Vec<&str> = m.iter().filter_map(|x| x.as_str()).collect();
         println!("  not at rank 1: {}", ids.join(", "));
+    }
+    let p = &v["paternal_lines"];
+    if p["boys"].as_u64().unwrap_or(0) > 0 {
+        println!(
+            "  paternal lines: {} of {} boys whose only registered relative is a paternal uncle (Y sample) found through a paternal-line lead; {} leads to another family",
+            p["found_by_lead"], p["boys"], p["leads_to_another_family"]
+        );
     }
     println!(
         "  {:.1} s; registry and lab files in {}",

@@ -6,6 +6,7 @@ mod bench_lineage;
 mod bench_registry;
 mod case_cmd;
 mod demo;
+mod demo_paternal;
 mod export;
 mod fam;
 mod index_cmd;

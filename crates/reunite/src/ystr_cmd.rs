@@ -305,14 +305,7 @@ fn lr_cmd(a: LrArgs) -> Result<()> {
         let p = read_population(path)?;
         let e = match_probability(&p, &child, a.method, a.clusters, Some(&loci))?;
         // The transmission over the loci the population probability used.
-        for l in &loci {
-            if !e.loci.contains(l)
-                && let Some(why) = e.left_out.iter().find(|x| x.locus == l.name())
-            {
-                left_out.push(why.clone());
-            }
-        }
-        loci.retain(|l| e.loci.contains(l));
+        lineage::narrow_to_estimate(&mut loci, &mut left_out, &e);
         estimate = Some(e);
     }
     if loci.is_empty() {

@@ -54,6 +54,7 @@ pub(crate) const AREAS: &[(&str, &str, &str)] = areas![
     "import",
     "register",
     "photos",
+    "leads",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

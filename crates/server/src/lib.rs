@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod drawing;
 pub mod i18n;
+pub mod leads;
 pub mod metrics;
 pub mod pages;
 pub mod pdf;
@@ -375,6 +376,7 @@ pub fn app(state: Shared) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(report_pdf::router())
+        .merge(leads::router())
         .merge(register::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(big)

@@ -204,6 +204,20 @@ const FIXED: &[RouteSpec] = &[
     ),
     r(
         "GET",
+        "/api/v1/lineage-leads",
+        Roles(STAFF),
+        Api,
+        "Paternal-line leads (Y-STR), the strongest first: a found boy and a man of a missing boy's paternal line whose Y haplotypes differ at up to two locus copies. Each: {id, found_id, case_id, reference_sample, relationship, meioses, compared, differing (locus names), lr, log10_lr, match_probability, method (disclap, or none without an active haplotype database), database, status, computed_at}. A lead, not an identification: an autosomal test decides",
+    ),
+    post(
+        "/api/v1/lineage-leads/{id}/status",
+        Roles(REVIEWERS),
+        Api,
+        "application/json",
+        "A lead's review step: {status: family_contacted|autosomal_requested|confirmed|ruled_out}; forward only, ruled out at any step, an outcome only after the autosomal test was requested; 409 otherwise",
+    ),
+    r(
+        "GET",
         "/api/v1/cases/{case_id}",
         Roles(CASE_READERS),
         Api,
@@ -376,6 +390,20 @@ const FIXED: &[RouteSpec] = &[
         Page,
         "application/x-www-form-urlencoded",
         "Edit a found child (the found-children file's columns as fields; the child is searched again)",
+    ),
+    r(
+        "GET",
+        "/leads",
+        Roles(STAFF),
+        Page,
+        "Paternal-line leads: found boys whose Y chromosome nearly matches a man of a missing boy's father's family, in words, with the LR and the review of each lead",
+    ),
+    post(
+        "/leads/{id}/status",
+        Roles(REVIEWERS),
+        Page,
+        "application/x-www-form-urlencoded",
+        "A lead's review step (family contacted, autosomal test requested, confirmed, ruled out)",
     ),
     r("GET", "/import", Roles(IMPORTERS), Page, "Import page"),
     post(

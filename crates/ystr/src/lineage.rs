@@ -214,6 +214,25 @@ pub fn comparable(
     Ok((used, left_out))
 }
 
+/// Narrows the loci a lineage LR compares (`loci`, from [`comparable`]) to
+/// those the child's population estimate used, so that numerator and
+/// denominator speak of the same loci; each locus dropped goes to
+/// `left_out` with the estimate's reason.
+pub fn narrow_to_estimate(
+    loci: &mut Vec<Locus>,
+    left_out: &mut Vec<LeftOut>,
+    estimate: &crate::estimate::Estimate,
+) {
+    for l in loci.iter() {
+        if !estimate.loci.contains(l)
+            && let Some(why) = estimate.left_out.iter().find(|x| x.locus == l.name())
+        {
+            left_out.push(why.clone());
+        }
+    }
+    loci.retain(|l| estimate.loci.contains(l));
+}
+
 /// P(child's call | reference's call, n meioses) at a locus (single or pair calls).
 pub fn locus_transmission(
     locus: Locus,

@@ -3,6 +3,7 @@
 
 use sqlx::{AnyConnection, Row};
 
+use super::versioned::{Versioned, Versions};
 use super::{ImportReport, option_text, sha256_hex};
 use crate::stored::StoredMarker;
 use crate::{ImportKind, Registry, RegistryError, Result};
@@ -58,31 +59,17 @@ impl Registry {
         {
             let _guard = self.write.lock().await;
             let mut tx = self.begin_write().await?;
-            let latest = sqlx::query("SELECT id, version, sha256, active FROM frequency_dbs WHERE name = $1 ORDER BY version DESC LIMIT 1")
-                .bind(&name)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let any_active: i64 =
-                sqlx::query("SELECT COUNT(*) AS n FROM frequency_dbs WHERE active = 1")
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("n")?;
-            let (id, version) = match &latest {
-                Some(r) if r.try_get::<String, _>("sha256")? == sha => {
+            let versions = Versions::read(&mut tx, Versioned::Frequencies, &name).await?;
+            let (id, version) = match versions.same(&sha) {
+                Some((id, version)) => {
                     report.unchanged = report.rows;
                     report.notes.push(format!(
-                        "frequency database {name} v{} already holds this table",
-                        r.try_get::<i64, _>("version")?
+                        "frequency database {name} v{version} already holds this table"
                     ));
-                    (r.try_get::<i64, _>("id")?, r.try_get::<i64, _>("version")?)
+                    (id, version)
                 }
-                _ => {
-                    let version = latest
-                        .as_ref()
-                        .map(|r| r.try_get::<i64, _>("version"))
-                        .transpose()?
-                        .unwrap_or(0)
-                        + 1;
+                None => {
+                    let version = versions.next();
                     let id: i64 = sqlx::query(
                         "INSERT INTO frequency_dbs (name, version, population, source_file, sha256, sample_size, content, active, imported_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) RETURNING id",
@@ -106,14 +93,9 @@ impl Registry {
                     (id, version)
                 }
             };
-            if activate || any_active == 0 {
-                sqlx::query("UPDATE frequency_dbs SET active = 0 WHERE active = 1")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE frequency_dbs SET active = 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+            let activates = versions.activates(activate);
+            if activates {
+                versions.make_active(&mut tx, id).await?;
                 report.notes.push(format!(
                     "{name} v{version} is the active frequency database"
                 ));
@@ -128,7 +110,7 @@ impl Registry {
             )
             .await?;
             // A new active database: every pair is scored again, in the same transaction.
-            let state = if activate || any_active == 0 {
+            let state = if activates {
                 let (cases, found) = all_ids(&mut tx).await?;
                 let (n, state) = self.rematch_in(&mut tx, actor, &cases, &found).await?;
                 report.new_candidates = n;

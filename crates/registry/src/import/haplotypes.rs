@@ -13,6 +13,7 @@ use ystr::disclap;
 use ystr::estimate::population_loci;
 use ystr::population::Population;
 
+use super::versioned::{Versioned, Versions};
 use super::{ImportReport, option_text, sha256_hex};
 use crate::{ImportKind, Registry, RegistryError, Result};
 
@@ -131,33 +132,17 @@ impl Registry {
         let mut report = ImportReport::new(ImportKind::Haplotypes, file, men);
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
-        let latest = sqlx::query(
-            "SELECT id, version, sha256 FROM haplotype_dbs WHERE name = $1 ORDER BY version DESC LIMIT 1",
-        )
-        .bind(&name)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let any_active: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM haplotype_dbs WHERE active = 1")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-        let (id, version) = match &latest {
-            Some(r) if r.try_get::<String, _>("sha256")? == sha => {
+        let versions = Versions::read(&mut tx, Versioned::Haplotypes, &name).await?;
+        let (id, version) = match versions.same(&sha) {
+            Some((id, version)) => {
                 report.unchanged = men;
-                let version: i64 = r.try_get("version")?;
                 report.notes.push(format!(
                     "haplotype database {name} v{version} already holds these men"
                 ));
-                (r.try_get::<i64, _>("id")?, version)
+                (id, version)
             }
-            _ => {
-                let version = latest
-                    .as_ref()
-                    .map(|r| r.try_get::<i64, _>("version"))
-                    .transpose()?
-                    .unwrap_or(0)
-                    + 1;
+            None => {
+                let version = versions.next();
                 let id: i64 = sqlx::query(
                     "INSERT INTO haplotype_dbs (name, version, source_file, sha256, men, loci, content, mixture, active, imported_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) RETURNING id",
@@ -183,17 +168,17 @@ impl Registry {
                 (id, version)
             }
         };
-        if activate || any_active == 0 {
-            sqlx::query("UPDATE haplotype_dbs SET active = 0 WHERE active = 1")
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE haplotype_dbs SET active = 1 WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        if versions.activates(activate) {
+            versions.make_active(&mut tx, id).await?;
             report.notes.push(format!(
                 "{name} v{version} is the active haplotype database"
             ));
+            let leads = self.lineage_lrs_again(&mut tx, actor).await?;
+            if leads > 0 {
+                report.notes.push(format!(
+                    "{leads} paternal-line leads' LRs computed again by it"
+                ));
+            }
         }
         self.record_import(
             &mut tx,

@@ -20,6 +20,7 @@ mod haplotypes;
 mod profiles;
 mod references;
 mod stream;
+mod versioned;
 
 pub use haplotypes::{HaplotypeDb, StoredMixture};
 pub(crate) use profiles::Stored;
@@ -51,6 +52,8 @@ pub struct ImportReport {
     pub new_candidates: usize,
     /// Things the importer should know (never personal data).
     pub notes: Vec<String>,
+    /// New paternal-line leads (`lineage.rs`).
+    pub new_leads: usize,
     /// Profiles added that have the same DNA as another one (already
     /// registered, or in the same import): also told in `notes`.
     pub same_dna: Vec<crate::SameDnaPair>,
@@ -67,6 +70,7 @@ impl ImportReport {
             added: 0,
             unchanged: 0,
             new_candidates: 0,
+            new_leads: 0,
             notes: Vec::new(),
             same_dna: Vec::new(),
         }
@@ -324,10 +328,20 @@ impl Registry {
             .await?;
         report.new_candidates = n;
         report.tell_same_dna(&state.same_dna);
+        let (leads, lineage) = self
+            .lineage_search_in(&mut tx, actor, &touched.cases, &touched.found)
+            .await?;
+        report.new_leads = leads;
+        if leads > 0 {
+            report
+                .notes
+                .push(format!("{leads} new paternal-line leads (Y-STR)"));
+        }
         stages(ImportStage::Searched { new_candidates: n });
         stages(ImportStage::Committing);
         tx.commit().await?;
         state.committed();
+        lineage.committed();
         stages(ImportStage::Committed);
         Ok(())
     }

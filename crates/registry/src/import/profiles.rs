@@ -107,10 +107,9 @@ impl Registry {
             let mut chunk = Vec::with_capacity(CHUNK);
             let mut next = || profiles.next_profile().map_err(|e| changed(file, e));
             while next_chunk(&mut next, &mut chunk, &mut k, total, file)? {
-                let added = self
+                let samples = self
                     .store_profiles(&mut tx, file, &chunk, lab, kit, &mut report, &mut y_added)
                     .await?;
-                let samples: Vec<&str> = added.iter().map(|p| p.sample.as_str()).collect();
                 let as_ref = rows_by(&mut tx, &samples, "sample_name", |list| {
                     format!("SELECT sample_name, case_ref FROM case_references WHERE sample_name IN ({list})")
                 })
@@ -253,7 +252,8 @@ impl Registry {
     /// Stores a chunk of a genotype table's profiles as
     /// [`Registry::store_profile`] stores one: a sample holding the same
     /// profile is counted, one holding another is refused with its line.
-    /// Returns the profiles added. A profile's Y loci are stored apart, as
+    /// Returns the samples whose profile or Y haplotype was added. A
+    /// profile's Y loci are stored apart, as
     /// the sample's Y haplotype (counted in `y_added`), refused on a sample
     /// registered as female or whose Amelogenin says so; a profile of Y
     /// loci only adds no autosomal profile.
@@ -267,10 +267,17 @@ impl Registry {
         kit: Option<&str>,
         report: &mut ImportReport,
         y_added: &mut usize,
-    ) -> Result<Vec<&'c formats::genotypes::Profile>> {
+    ) -> Result<Vec<&'c str>> {
+        let mut added = Vec::new();
+        let mut y_new = std::collections::HashSet::new();
         for p in chunk {
             if let Some(y) = &p.y {
-                *y_added += self.store_sample_y(tx, file, p, y).await?;
+                let n = self.store_sample_y(tx, file, p, y).await?;
+                if n > 0 {
+                    added.push(p.sample.as_str());
+                    y_new.insert(p.sample.as_str());
+                }
+                *y_added += n;
             }
         }
         let chunk: Vec<&'c formats::genotypes::Profile> = chunk
@@ -282,12 +289,13 @@ impl Registry {
             format!("SELECT sample_name, genotypes FROM profiles WHERE sample_name IN ({list})")
         })
         .await?;
-        let mut added = Vec::new();
         let mut new = Vec::new();
         for p in chunk {
             let stored = stored_profile(p.sex, &p.markers);
             let Some(r) = existing.get(&p.sample) else {
-                added.push(p);
+                if !y_new.contains(p.sample.as_str()) {
+                    added.push(p.sample.as_str());
+                }
                 new.push((p.sample.as_str(), stored));
                 continue;
             };

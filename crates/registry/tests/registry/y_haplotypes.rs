@@ -3,15 +3,14 @@
 //! the case, sealed again at a key rotation, in the backups' digest.
 
 use registry::{Registry, RegistryError};
-use sqlx::Row;
 
 use crate::both;
 use crate::common::*;
 
-const HEADER: &str = "Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1\n";
+pub const HEADER: &str = "Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1\n";
 
 /// GeneMapper rows of one sample: (marker, alleles).
-fn rows(sample: &str, calls: &[(&str, &[&str])]) -> String {
+pub fn rows(sample: &str, calls: &[(&str, &[&str])]) -> String {
     calls
         .iter()
         .map(|(m, a)| {
@@ -40,18 +39,13 @@ fn boy() -> Vec<(&'static str, &'static [&'static str])> {
 
 const BOY_TEXT: &str = "DYS19=14,DYS385=11-14,DYS389I=13,DYS458=17.2,DYS448=19-20";
 
-/// The `y_haplotypes` rows as stored: (sample, haplotype).
+/// The `y_haplotypes` rows as stored: (sample, sealed haplotype).
 async fn raw(db: &TestDb) -> Vec<(String, Vec<u8>)> {
-    let pool = crate::erasure::raw_pool(db).await;
-    let out = sqlx::query("SELECT sample_name, haplotype FROM y_haplotypes ORDER BY sample_name")
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
-        .collect();
-    pool.close().await;
-    out
+    raw_pairs(
+        db,
+        "SELECT sample_name, haplotype FROM y_haplotypes ORDER BY sample_name",
+    )
+    .await
 }
 
 async fn stored_sealed_and_read_audited(db: &TestDb) {
@@ -238,14 +232,7 @@ async fn retention_deletes_the_references_y_haplotypes(db: &TestDb) {
     r.import_profiles("lab1", "y.txt", &text, None, None, &|_, _| {})
         .await
         .unwrap();
-    let id = r
-        .candidate_summaries(None, None)
-        .await
-        .unwrap()
-        .iter()
-        .find(|c| c.found_id == "FC-1" && c.case_id == "MC-1")
-        .unwrap()
-        .id;
+    let id = small_candidate(&r).await.id;
     reunite(&r, id).await;
     r.run_retention("t").await.unwrap();
     assert_eq!(r.y_haplotype("bob", "RS-1F").await.unwrap(), None);

@@ -42,6 +42,13 @@ fn demo_figures_agree_with_the_truth() {
     assert_eq!(summary["families"], 400);
     assert_eq!(summary["rescued_children"], 30);
     assert_eq!(summary["with_registered_family"], 24);
+    // The boys whose family registered only a paternal uncle's Y sample:
+    // each found through his own family's lead, no lead to another family.
+    let paternal = &summary["paternal_lines"];
+    assert_eq!(paternal["boys"], 5, "{paternal}");
+    assert_eq!(paternal["found_by_lead"], 5, "{paternal}");
+    assert_eq!(paternal["leads_to_another_family"], 0, "{paternal}");
+    assert_eq!(paternal["haplotype_database"], "Synthetic-YfilerPlus v1");
 
     // Recount from the stored candidates and the truth the demo wrote.
     let truth: Vec<Value> =
@@ -168,6 +175,8 @@ fn demo_builds_in_the_database_given_and_refuses_one_that_holds_a_registry() {
             "4",
             "--with-family",
             "3",
+            "--paternal-lines",
+            "0",
             "--database-url",
             &url,
             "--data-dir",
@@ -217,6 +226,8 @@ fn demo_in_chinese_finds_every_family_and_holds_chinese_names() {
             "6",
             "--with-family",
             "5",
+            "--paternal-lines",
+            "0",
             "--data-dir",
             data.to_str().unwrap(),
         ];

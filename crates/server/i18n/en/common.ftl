@@ -4,6 +4,7 @@
 common-nav-dashboard = Dashboard
 common-nav-search = Search
 common-nav-register = Register
+common-nav-leads = Paternal-line leads
 common-nav-import = Import
 common-nav-audit = Audit
 common-nav-alerts = Alerts

@@ -3,6 +3,7 @@
 common-nav-dashboard = 首页
 common-nav-search = 搜索
 common-nav-register = 登记
+common-nav-leads = 父系线索
 common-nav-import = 导入
 common-nav-audit = 审计
 common-nav-alerts = 寻人启事

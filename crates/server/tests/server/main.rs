@@ -6,6 +6,7 @@ mod errors;
 mod flows;
 mod fuzz;
 mod i18n;
+mod leads;
 mod login;
 mod pages;
 mod paging;

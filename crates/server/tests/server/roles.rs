@@ -69,6 +69,9 @@ const TABLE: &[Row] = &[
     ("GET", "/api/v1/candidates", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/api/v1/candidates/{id}", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/api/v1/candidates/{id}/review", Plain, [ANON, DENY, DENY, OK, DENY]),
+    // A lead's step without a status is refused before any lead is looked up.
+    ("GET", "/api/v1/lineage-leads", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("POST", "/api/v1/lineage-leads/{id}/status", Plain, [ANON, DENY, DENY, REFUSED, DENY]),
     ("GET", "/api/v1/cases/{case_id}", OwnCase, [ANON, OK, DENY, OK, OK]),
     ("GET", "/api/v1/cases/{case_id}", OtherCase, [ANON, OK, DENY, OK, DENY]),
     ("DELETE", "/api/v1/cases/{case_id}", DoomedCase, [ANON, OK, DENY, DENY, DENY]),
@@ -112,6 +115,8 @@ const TABLE: &[Row] = &[
     ("GET", "/candidates/{id}/report", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/candidates/{id}/report.pdf", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/search", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("GET", "/leads", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("POST", "/leads/{id}/status", Plain, [ANON, DENY, DENY, REFUSED, DENY]),
     ("GET", "/register", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/register", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
     // Edits: the forms filled; sent empty, refused by the kind's reader

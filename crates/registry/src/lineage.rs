@@ -1,0 +1,854 @@
+//! Paternal-line leads (table `lineage_leads`, schema version 14): a found
+//! boy whose Y haplotype differs at few loci from a man of a missing boy's
+//! paternal line (his father, brother, paternal half brother, paternal
+//! grandfather or paternal uncle). A Y match cannot say which man of the
+//! line the boy descends from, so a lead is not an identification: it asks
+//! for the family to be contacted and an autosomal test.
+//!
+//! The search keeps two lineage indexes in memory (`ystr::lineage_index`):
+//! the found children's Y haplotypes and the paternal-line references'.
+//! They are built when first needed from the sealed `y_haplotypes` rows (a
+//! read audited by count) and brought in step, inside each import's
+//! transaction, by the change sequence the autosomal index follows: the
+//! Y haplotypes of the cases and found children a change names are read
+//! again. Each import then searches its own changed boys against every
+//! reference and its own changed references against every boy, within
+//! `LineageQuery::default()` (two differing locus copies, twelve
+//! compared), and stores a lead per new pair with the LR at the
+//! relationship's number of meioses: the transmission by exact convolution
+//! at the built-in mutation rates over the child's match probability by
+//! the active haplotype database's discrete Laplace mixture (none without
+//! an active database, and the lead says so). Until the import commits no
+//! other search sees its changes; a transaction that does not commit
+//! leaves the indexes to be built again.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use kinship::Relative;
+use sqlx::{AnyConnection, Row};
+use tokio::sync::MutexGuard;
+use ystr::Haplotype;
+use ystr::estimate::{Method, estimate};
+use ystr::lineage::{self, Rates};
+use ystr::lineage_index::{LineageIndex, LineageQuery};
+use ystr::population::Population;
+
+use crate::changes::{changes_since, last_change};
+use crate::store::{Event, append_audit, rows_in};
+use crate::{Registry, RegistryError, Result};
+
+/// The meioses between a reference of this relationship and the missing
+/// boy when the reference is on the boy's paternal line (shares his Y):
+/// `None` for any other relationship.
+pub fn paternal_meioses(r: Relative) -> Option<usize> {
+    match r {
+        Relative::Father => Some(1),
+        Relative::FullSibling | Relative::PaternalHalfSibling | Relative::PaternalGrandfather => {
+            Some(2)
+        }
+        Relative::PaternalUncle => Some(3),
+        _ => None,
+    }
+}
+
+/// The built-in mutation rates, read once.
+fn rates() -> &'static Rates {
+    static RATES: OnceLock<Rates> = OnceLock::new();
+    RATES.get_or_init(Rates::builtin)
+}
+
+/// A paternal-line reference in the index.
+#[derive(Debug, Clone)]
+struct RefMeta {
+    case_ref: i64,
+    sample: String,
+    relationship: Relative,
+    meioses: usize,
+}
+
+/// The two lineage indexes and what they were brought in step with.
+#[derive(Debug, Default)]
+pub(crate) struct LineageState {
+    loaded: bool,
+    /// The last entry of the change sequence applied.
+    seq: i64,
+    /// Found children's Y haplotypes, by found child id.
+    boys: Option<LineageIndex>,
+    /// Found child id → sample name.
+    boy_samples: HashMap<u64, String>,
+    /// Paternal-line references' Y haplotypes, by `case_references` id.
+    refs: Option<LineageIndex>,
+    ref_meta: HashMap<u64, RefMeta>,
+    /// Case id → its references in `refs`.
+    case_refs: HashMap<i64, Vec<u64>>,
+}
+
+fn new_index() -> LineageIndex {
+    LineageIndex::new(&ystr::Locus::all().collect::<Vec<_>>())
+}
+
+impl LineageState {
+    fn forget_case(&mut self, case: i64) {
+        for id in self.case_refs.remove(&case).unwrap_or_default() {
+            self.ref_meta.remove(&id);
+            if let Some(refs) = self.refs.as_mut() {
+                refs.remove(id);
+            }
+        }
+    }
+
+    fn forget_boy(&mut self, found: i64) {
+        self.boy_samples.remove(&(found as u64));
+        if let Some(boys) = self.boys.as_mut() {
+            boys.remove(found as u64);
+        }
+    }
+}
+
+/// The lineage indexes held for a writing transaction: built again when it
+/// does not commit.
+pub(crate) struct LineageUpdate<'a> {
+    state: MutexGuard<'a, LineageState>,
+    committed: bool,
+}
+
+impl LineageUpdate<'_> {
+    /// The transaction committed: its changes stay.
+    pub(crate) fn committed(mut self) {
+        self.committed = true;
+    }
+}
+
+impl Drop for LineageUpdate<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            *self.state = LineageState::default();
+        }
+    }
+}
+
+/// A man's or boy's Y haplotype read from its row.
+struct YRow {
+    id: i64,
+    sample: String,
+    haplotype: Haplotype,
+    /// For a reference: its case and relationship.
+    reference: Option<(i64, Relative)>,
+}
+
+/// Haplotypes of the changed rows, kept for their searches.
+#[derive(Default)]
+struct Fresh {
+    boys: HashMap<i64, (String, Haplotype)>,
+    refs: HashMap<i64, (RefMeta, Haplotype)>,
+}
+
+/// Where the review of a lead stands. A Y match cannot say which man of
+/// the line a boy descends from: the family is contacted, an autosomal
+/// test is asked for, and its outcome closes the lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    New,
+    /// The family of the case was contacted about the lead.
+    FamilyContacted,
+    /// An autosomal test of the boy and the family was asked for.
+    AutosomalRequested,
+    /// The autosomal test says the boy is of this family.
+    Confirmed,
+    /// The test (or the family) rules the lead out.
+    RuledOut,
+}
+
+impl LeadStatus {
+    /// Every status, in the order of the review.
+    pub const ALL: [LeadStatus; 5] = [
+        LeadStatus::New,
+        LeadStatus::FamilyContacted,
+        LeadStatus::AutosomalRequested,
+        LeadStatus::Confirmed,
+        LeadStatus::RuledOut,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::FamilyContacted => "family_contacted",
+            LeadStatus::AutosomalRequested => "autosomal_requested",
+            LeadStatus::Confirmed => "confirmed",
+            LeadStatus::RuledOut => "ruled_out",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<LeadStatus> {
+        LeadStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Whether the review is over.
+    pub fn closed(self) -> bool {
+        matches!(self, LeadStatus::Confirmed | LeadStatus::RuledOut)
+    }
+
+    /// The statuses a lead in this one may be moved to: forward along the
+    /// review, or ruled out at any step; a closed lead moves no more. An
+    /// outcome needs the autosomal test asked for first.
+    pub fn next(self) -> &'static [LeadStatus] {
+        use LeadStatus::*;
+        match self {
+            New => &[FamilyContacted, AutosomalRequested, RuledOut],
+            FamilyContacted => &[AutosomalRequested, RuledOut],
+            AutosomalRequested => &[Confirmed, RuledOut],
+            Confirmed | RuledOut => &[],
+        }
+    }
+}
+
+/// A lead as stored and shown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LineageLead {
+    pub id: i64,
+    pub found_id: String,
+    pub case_id: String,
+    /// The reference's sample name.
+    pub reference_sample: String,
+    /// `kinship::Relative::name`: `paternal_uncle`, ...
+    pub relationship: String,
+    /// Meioses between the reference and the missing boy.
+    pub meioses: i64,
+    /// Locus copies typed on both.
+    pub compared: i64,
+    /// The locus copies that differ (`DYS19`, `DYS385b`, ...): names only.
+    pub differing: Vec<String>,
+    /// The LR at `meioses`; `None` without an active haplotype database.
+    pub lr: Option<f64>,
+    pub log10_lr: Option<f64>,
+    /// The boy's haplotype's match probability in the database.
+    pub match_probability: Option<f64>,
+    /// `disclap`, `kappa`, `count`, or `none` (no active database).
+    pub method: String,
+    /// The database's name and version (`yfiler-plus v2`).
+    pub database: Option<String>,
+    pub status: String,
+    pub computed_at: String,
+}
+
+/// The active haplotype database, read when a lead needs its LR.
+struct Database {
+    id: i64,
+    population: Population,
+    mixture: ystr::disclap::Mixture,
+}
+
+impl Registry {
+    /// Reads `y_haplotypes` rows joined to their found children (`boys`)
+    /// or references, opened and parsed; all of them when `ids` is `None`.
+    async fn y_rows(
+        &self,
+        tx: &mut AnyConnection,
+        boys: bool,
+        ids: Option<&[i64]>,
+    ) -> Result<Vec<YRow>> {
+        let sql = |filter: &str| {
+            if boys {
+                format!(
+                    "SELECT f.id AS id, f.sample_name AS sample_name, y.haplotype AS haplotype \
+                     FROM found_children f JOIN y_haplotypes y ON y.sample_name = f.sample_name{filter}"
+                )
+            } else {
+                format!(
+                    "SELECT r.id AS id, r.sample_name AS sample_name, y.haplotype AS haplotype, \
+                     r.case_ref AS case_ref, r.relationship AS relationship \
+                     FROM case_references r JOIN y_haplotypes y ON y.sample_name = r.sample_name{filter}"
+                )
+            }
+        };
+        let rows = match ids {
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(sql("")))
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+            Some([]) => Vec::new(),
+            Some(ids) => {
+                let column = if boys { "f.id" } else { "r.case_ref" };
+                rows_in(&mut *tx, ids, |list| {
+                    sql(&format!(" WHERE {column} IN ({list})"))
+                })
+                .await?
+            }
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let sample: String = r.try_get("sample_name")?;
+            let reference = if boys {
+                None
+            } else {
+                let relationship: String = r.try_get("relationship")?;
+                let Ok(rel) = relationship.parse::<Relative>() else {
+                    return Err(RegistryError::Damaged(format!(
+                        "reference {sample} has an unknown relationship"
+                    )));
+                };
+                Some((r.try_get::<i64, _>("case_ref")?, rel))
+            };
+            if reference.is_some_and(|(_, rel)| paternal_meioses(rel).is_none()) {
+                continue;
+            }
+            let text = self
+                .open_field(
+                    "y_haplotypes",
+                    "haplotype",
+                    &sample,
+                    r.try_get("haplotype")?,
+                )?
+                .ok_or_else(|| RegistryError::Damaged(format!("the Y haplotype of {sample}")))?;
+            let haplotype = Haplotype::parse(&text, &sample)
+                .map_err(|e| RegistryError::Damaged(format!("the Y haplotype of {sample}: {e}")))?;
+            out.push(YRow {
+                id: r.try_get("id")?,
+                sample,
+                haplotype,
+                reference,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Puts rows in the state's indexes (replacing what they held of the
+    /// same ids), keeping the haplotypes of `keep_cases` and `keep_found`.
+    fn index_rows(
+        state: &mut LineageState,
+        rows: Vec<YRow>,
+        fresh: &mut Fresh,
+        keep_cases: &BTreeSet<i64>,
+        keep_found: &BTreeSet<i64>,
+    ) -> Result<()> {
+        let index_error = |e: ystr::lineage_index::IndexError| {
+            RegistryError::Invalid(format!("a Y haplotype cannot be indexed: {e}"))
+        };
+        for row in rows {
+            match row.reference {
+                None => {
+                    state
+                        .boys
+                        .get_or_insert_with(new_index)
+                        .insert(row.id as u64, &row.haplotype)
+                        .map_err(index_error)?;
+                    state.boy_samples.insert(row.id as u64, row.sample.clone());
+                    if keep_found.contains(&row.id) {
+                        fresh.boys.insert(row.id, (row.sample, row.haplotype));
+                    }
+                }
+                Some((case_ref, relationship)) => {
+                    let meta = RefMeta {
+                        case_ref,
+                        sample: row.sample,
+                        relationship,
+                        meioses: paternal_meioses(relationship).unwrap_or(0),
+                    };
+                    state
+                        .refs
+                        .get_or_insert_with(new_index)
+                        .insert(row.id as u64, &row.haplotype)
+                        .map_err(index_error)?;
+                    state
+                        .case_refs
+                        .entry(case_ref)
+                        .or_default()
+                        .push(row.id as u64);
+                    state.ref_meta.insert(row.id as u64, meta.clone());
+                    if keep_cases.contains(&case_ref) {
+                        fresh.refs.insert(row.id, (meta, row.haplotype));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Inside a writing transaction, after the change sequence holds this
+    /// transaction's change: the lineage indexes brought in step, and the
+    /// Y haplotypes of the changed cases' paternal-line references and of
+    /// the changed found children.
+    async fn lineage_in_step<'a>(
+        &'a self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        cases: &BTreeSet<i64>,
+        found: &BTreeSet<i64>,
+    ) -> Result<(LineageUpdate<'a>, Fresh)> {
+        let mut update = LineageUpdate {
+            state: self.lineage.lock().await,
+            committed: false,
+        };
+        let mut fresh = Fresh::default();
+        let state = &mut *update.state;
+        let mut read = 0;
+        let since = if state.loaded {
+            Some(changes_since(&mut *tx, state.seq).await?)
+        } else {
+            None
+        };
+        match since {
+            Some(since) if !since.rebuild => {
+                for &c in &since.cases {
+                    state.forget_case(c);
+                }
+                for &f in &since.found {
+                    state.forget_boy(f);
+                }
+                let boys = self.y_rows(&mut *tx, true, Some(&since.found)).await?;
+                let refs = self.y_rows(&mut *tx, false, Some(&since.cases)).await?;
+                read += boys.len() + refs.len();
+                Self::index_rows(state, boys, &mut fresh, cases, found)?;
+                Self::index_rows(state, refs, &mut fresh, cases, found)?;
+                state.seq = since.last;
+            }
+            _ => {
+                *state = LineageState::default();
+                let boys = self.y_rows(&mut *tx, true, None).await?;
+                let refs = self.y_rows(&mut *tx, false, None).await?;
+                read += boys.len() + refs.len();
+                Self::index_rows(state, boys, &mut fresh, cases, found)?;
+                Self::index_rows(state, refs, &mut fresh, cases, found)?;
+                state.seq = last_change(&mut *tx).await?;
+                state.loaded = true;
+            }
+        }
+        if read > 0 {
+            append_audit(
+                &mut *tx,
+                self.backend,
+                Event {
+                    actor,
+                    action: "y_haplotypes.read",
+                    target_type: "lineage_index",
+                    target_id: "",
+                    detail: format!("{read} Y haplotypes read for the paternal-line search"),
+                },
+            )
+            .await?;
+        }
+        Ok((update, fresh))
+    }
+
+    /// The active haplotype database's men and mixture, if there is one.
+    async fn lineage_database(&self, tx: &mut AnyConnection) -> Result<Option<Database>> {
+        let row = sqlx::query(
+            "SELECT id, name, version, content, mixture FROM haplotype_dbs WHERE active = 1 ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let name: String = row.try_get("name")?;
+        let damaged = |e: String| RegistryError::Damaged(format!("haplotype database {name}: {e}"));
+        let content: String = row.try_get("content")?;
+        let population = Population::parse(&content, &name).map_err(|e| damaged(e.to_string()))?;
+        let mixture: crate::StoredMixture =
+            serde_json::from_str(&row.try_get::<String, _>("mixture")?)
+                .map_err(|e| damaged(e.to_string()))?;
+        Ok(Some(Database {
+            id: row.try_get("id")?,
+            population,
+            mixture: mixture.mixture(),
+        }))
+    }
+
+    /// Inside an import's transaction, after its search: the changed boys
+    /// searched against every paternal-line reference and the changed
+    /// references against every boy; a lead stored for each new pair.
+    /// Returns the leads stored and the indexes' update, to be marked
+    /// committed after the commit.
+    pub(crate) async fn lineage_search_in<'a>(
+        &'a self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        cases: &[i64],
+        found: &[i64],
+    ) -> Result<(usize, LineageUpdate<'a>)> {
+        let cases: BTreeSet<i64> = cases.iter().copied().collect();
+        let found: BTreeSet<i64> = found.iter().copied().collect();
+        let (update, fresh) = self
+            .lineage_in_step(&mut *tx, actor, &cases, &found)
+            .await?;
+        let state = &*update.state;
+        let query = LineageQuery::default();
+        let search_error =
+            |e: ystr::lineage_index::IndexError| RegistryError::Invalid(format!("{e}"));
+        // (found child, reference) → (compared, differing locus copies).
+        let mut pairs: HashMap<(i64, i64), (usize, Vec<String>)> = HashMap::new();
+        let names = |h: &ystr::lineage_index::LineageHit| {
+            h.differences
+                .iter()
+                .map(|d| d.coordinate.to_string())
+                .collect::<Vec<_>>()
+        };
+        if let Some(refs) = &state.refs {
+            for (&boy, (_, h)) in &fresh.boys {
+                for hit in refs.search(h, &query).map_err(search_error)? {
+                    pairs.insert((boy, hit.id as i64), (hit.compared, names(&hit)));
+                }
+            }
+        }
+        if let Some(boys) = &state.boys {
+            for (&man, (_, h)) in &fresh.refs {
+                for hit in boys.search(h, &query).map_err(search_error)? {
+                    pairs.insert((hit.id as i64, man), (hit.compared, names(&hit)));
+                }
+            }
+        }
+        if pairs.is_empty() {
+            return Ok((0, update));
+        }
+        // Pairs already leads keep their row (and their review).
+        let boys: Vec<i64> = pairs
+            .keys()
+            .map(|p| p.0)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for r in rows_in(&mut *tx, &boys, |list| {
+            format!(
+                "SELECT found_ref, reference_ref FROM lineage_leads WHERE found_ref IN ({list})"
+            )
+        })
+        .await?
+        {
+            pairs.remove(&(r.try_get("found_ref")?, r.try_get("reference_ref")?));
+        }
+        let database = match pairs.is_empty() {
+            true => None,
+            false => self.lineage_database(&mut *tx).await?,
+        };
+        let mut pairs: Vec<_> = pairs.into_iter().collect();
+        pairs.sort_by_key(|(p, _)| *p);
+        let now = crate::audit::now_rfc3339();
+        let mut stored = 0;
+        for ((boy, man), (compared, differing)) in pairs {
+            let boy_h = match fresh.boys.get(&boy) {
+                Some((_, h)) => h.clone(),
+                None => {
+                    self.sample_y(&mut *tx, &state.boy_samples[&(boy as u64)])
+                        .await?
+                }
+            };
+            let meta = &state.ref_meta[&(man as u64)];
+            let man_h = match fresh.refs.get(&man) {
+                Some((_, h)) => h.clone(),
+                None => self.sample_y(&mut *tx, &meta.sample).await?,
+            };
+            let lr = LeadLr::new(&boy_h, &man_h, meta.meioses, database.as_ref());
+            sqlx::query(
+                "INSERT INTO lineage_leads (found_ref, case_ref, reference_ref, relationship, meioses, compared, differing, \
+                 lr, log10_lr, match_probability, method, haplotype_db, status, computed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN $9 END, CASE WHEN $10 THEN $11 END, \
+                 CASE WHEN $12 THEN $13 END, $14, $15, 'new', $16)",
+            )
+            .bind(boy)
+            .bind(meta.case_ref)
+            .bind(man)
+            .bind(meta.relationship.name())
+            .bind(meta.meioses as i64)
+            .bind(compared as i64)
+            .bind(differing.join(","))
+            .bind(lr.lr.is_some())
+            .bind(crate::store::real(lr.lr))
+            .bind(lr.log10_lr.is_some())
+            .bind(crate::store::real(lr.log10_lr))
+            .bind(lr.match_probability.is_some())
+            .bind(crate::store::real(lr.match_probability))
+            .bind(lr.method)
+            .bind(lr.database)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            stored += 1;
+        }
+        append_audit(
+            &mut *tx,
+            self.backend,
+            Event {
+                actor,
+                action: "lineage_leads.store",
+                target_type: "lineage_leads",
+                target_id: "",
+                detail: format!("{stored} paternal-line leads stored"),
+            },
+        )
+        .await?;
+        Ok((stored, update))
+    }
+
+    /// Inside the transaction that activated another haplotype database:
+    /// every lead's LR computed again by it. Returns how many leads.
+    pub(crate) async fn lineage_lrs_again(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+    ) -> Result<usize> {
+        let leads = sqlx::query(
+            "SELECT l.id, l.meioses, f.sample_name AS boy, r.sample_name AS man \
+             FROM lineage_leads l JOIN found_children f ON f.id = l.found_ref \
+             JOIN case_references r ON r.id = l.reference_ref ORDER BY l.id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if leads.is_empty() {
+            return Ok(0);
+        }
+        let database = self.lineage_database(&mut *tx).await?;
+        let now = crate::audit::now_rfc3339();
+        for r in &leads {
+            let boy = self
+                .sample_y(&mut *tx, &r.try_get::<String, _>("boy")?)
+                .await?;
+            let man = self
+                .sample_y(&mut *tx, &r.try_get::<String, _>("man")?)
+                .await?;
+            let meioses = r.try_get::<i64, _>("meioses")? as usize;
+            let lr = LeadLr::new(&boy, &man, meioses, database.as_ref());
+            sqlx::query(
+                "UPDATE lineage_leads SET lr = CASE WHEN $1 THEN $2 END, log10_lr = CASE WHEN $3 THEN $4 END, \
+                 match_probability = CASE WHEN $5 THEN $6 END, method = $7, haplotype_db = $8, computed_at = $9 \
+                 WHERE id = $10",
+            )
+            .bind(lr.lr.is_some())
+            .bind(crate::store::real(lr.lr))
+            .bind(lr.log10_lr.is_some())
+            .bind(crate::store::real(lr.log10_lr))
+            .bind(lr.match_probability.is_some())
+            .bind(crate::store::real(lr.match_probability))
+            .bind(lr.method)
+            .bind(lr.database)
+            .bind(&now)
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        append_audit(
+            &mut *tx,
+            self.backend,
+            Event {
+                actor,
+                action: "y_haplotypes.read",
+                target_type: "lineage_leads",
+                target_id: "",
+                detail: format!(
+                    "{} Y haplotypes read to compute {} paternal-line leads' LRs again",
+                    2 * leads.len(),
+                    leads.len()
+                ),
+            },
+        )
+        .await?;
+        Ok(leads.len())
+    }
+
+    /// Moves a lead's review to `to`, when its status now allows it
+    /// ([`LeadStatus::next`]); otherwise a conflict naming both. Audited.
+    pub async fn set_lead_status(
+        &self,
+        actor: &str,
+        lead: i64,
+        to: LeadStatus,
+    ) -> Result<LeadStatus> {
+        let id = lead.to_string();
+        self.audited(async |tx| {
+            let row = sqlx::query("SELECT status FROM lineage_leads WHERE id = $1")
+                .bind(lead)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| RegistryError::not_found("lead", lead))?;
+            let from: String = row.try_get("status")?;
+            let from = LeadStatus::parse(&from)
+                .ok_or_else(|| RegistryError::Damaged(format!("lead {lead} has status {from}")))?;
+            if !from.next().contains(&to) {
+                return Err(RegistryError::Conflict(format!(
+                    "lead {lead} is {}: it cannot become {}",
+                    from.name(),
+                    to.name()
+                )));
+            }
+            sqlx::query("UPDATE lineage_leads SET status = $1 WHERE id = $2")
+                .bind(to.name())
+                .bind(lead)
+                .execute(&mut *tx)
+                .await?;
+            let detail = format!("{} -> {}", from.name(), to.name());
+            Ok((
+                to,
+                Event {
+                    actor,
+                    action: "lineage_lead.status",
+                    target_type: "lineage_lead",
+                    target_id: &id,
+                    detail,
+                },
+            ))
+        })
+        .await
+    }
+
+    /// A sample's Y haplotype, opened (inside a transaction, not audited:
+    /// the caller audits the search it serves).
+    async fn sample_y(&self, tx: &mut AnyConnection, sample: &str) -> Result<Haplotype> {
+        let row = sqlx::query("SELECT haplotype FROM y_haplotypes WHERE sample_name = $1")
+            .bind(sample)
+            .fetch_one(&mut *tx)
+            .await?;
+        let text = self
+            .open_field(
+                "y_haplotypes",
+                "haplotype",
+                sample,
+                row.try_get("haplotype")?,
+            )?
+            .ok_or_else(|| RegistryError::Damaged(format!("the Y haplotype of {sample}")))?;
+        Haplotype::parse(&text, sample)
+            .map_err(|e| RegistryError::Damaged(format!("the Y haplotype of {sample}: {e}")))
+    }
+
+    /// The paternal-line leads, strongest first (leads without an LR last);
+    /// an audited read.
+    pub async fn lineage_leads(&self, actor: &str) -> Result<Vec<LineageLead>> {
+        let rows = sqlx::query(
+            "SELECT l.id, f.found_id, c.case_id, r.sample_name, l.relationship, l.meioses, l.compared, \
+             l.differing, l.lr, l.log10_lr, l.match_probability, l.method, l.status, l.computed_at, \
+             h.name AS db_name, h.version AS db_version \
+             FROM lineage_leads l JOIN found_children f ON f.id = l.found_ref \
+             JOIN cases c ON c.id = l.case_ref JOIN case_references r ON r.id = l.reference_ref \
+             LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
+             ORDER BY l.log10_lr IS NULL, l.log10_lr DESC, l.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let differing: String = r.try_get("differing")?;
+            let db_name: Option<String> = r.try_get("db_name")?;
+            let db_version: Option<i64> = r.try_get("db_version")?;
+            out.push(LineageLead {
+                id: r.try_get("id")?,
+                found_id: r.try_get("found_id")?,
+                case_id: r.try_get("case_id")?,
+                reference_sample: r.try_get("sample_name")?,
+                relationship: r.try_get("relationship")?,
+                meioses: r.try_get("meioses")?,
+                compared: r.try_get("compared")?,
+                differing: differing
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                lr: r.try_get("lr")?,
+                log10_lr: r.try_get("log10_lr")?,
+                match_probability: r.try_get("match_probability")?,
+                method: r.try_get("method")?,
+                database: db_name.zip(db_version).map(|(n, v)| format!("{n} v{v}")),
+                status: r.try_get("status")?,
+                computed_at: r.try_get("computed_at")?,
+            });
+        }
+        let count = out.len();
+        self.audited(async |_| {
+            Ok((
+                (),
+                Event {
+                    actor,
+                    action: "lineage_leads.list",
+                    target_type: "lineage_leads",
+                    target_id: "",
+                    detail: format!("{count} paternal-line leads listed"),
+                },
+            ))
+        })
+        .await?;
+        Ok(out)
+    }
+}
+
+/// A lead's LR as stored: all `None`, and method `none`, without an
+/// active haplotype database or a locus to compare.
+struct LeadLr {
+    lr: Option<f64>,
+    log10_lr: Option<f64>,
+    match_probability: Option<f64>,
+    method: String,
+    database: Option<i64>,
+}
+
+impl LeadLr {
+    fn new(boy: &Haplotype, man: &Haplotype, meioses: usize, db: Option<&Database>) -> LeadLr {
+        match db.and_then(|db| Some((db.id, lineage_lr(boy, man, meioses, db)?))) {
+            Some((id, (lr, mp, method))) => LeadLr {
+                lr: Some(lr),
+                log10_lr: (lr > 0.0).then(|| lr.log10()),
+                match_probability: Some(mp),
+                method: method.to_string(),
+                database: Some(id),
+            },
+            None => LeadLr {
+                lr: None,
+                log10_lr: None,
+                match_probability: None,
+                method: "none".into(),
+                database: None,
+            },
+        }
+    }
+}
+
+/// The lineage LR of a boy against a man `meioses` from him: the
+/// transmission over the loci both typed that the single-step model and the
+/// database's estimate cover, over the boy's match probability there.
+/// `None` when no locus is left. Returns (LR, match probability, method).
+fn lineage_lr(
+    boy: &Haplotype,
+    man: &Haplotype,
+    meioses: usize,
+    db: &Database,
+) -> Option<(f64, f64, Method)> {
+    let (mut loci, mut left_out) = lineage::comparable(boy, man, rates()).ok()?;
+    let e = estimate(
+        &db.population,
+        Some(&db.mixture),
+        boy,
+        Method::Disclap,
+        Some(&loci),
+    );
+    lineage::narrow_to_estimate(&mut loci, &mut left_out, &e);
+    if loci.is_empty() || e.probability <= 0.0 {
+        return None;
+    }
+    let (t, _) = lineage::transmission(boy, man, &loci, rates(), meioses);
+    Some((t / e.probability, e.probability, e.method))
+}
+
+/// Deletes the leads of a case's references whose relationship is no longer
+/// the one the lead was made for (an edit), in the caller's transaction.
+pub(crate) async fn forget_changed_relationships(
+    conn: &mut AnyConnection,
+    case_ref: i64,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM lineage_leads WHERE case_ref = $1 AND relationship <> \
+         (SELECT r.relationship FROM case_references r WHERE r.id = lineage_leads.reference_ref)",
+    )
+    .bind(case_ref)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Deletes the leads of a case (an erasure, a retention), in the caller's
+/// transaction. Returns how many.
+pub(crate) async fn forget_case(conn: &mut AnyConnection, case_ref: i64) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM lineage_leads WHERE case_ref = $1")
+        .bind(case_ref)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}

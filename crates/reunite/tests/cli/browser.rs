@@ -146,6 +146,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
         format!("{base}/search?q=MC&case_status=open"),
         format!("{candidate_url}/report"),
         format!("{base}/register"),
+        format!("{base}/leads"),
     ] {
         b.goto(&page);
         let width = b.script("return document.documentElement.scrollWidth");
@@ -214,6 +215,7 @@ fn caseworkers_review_a_candidate_in_a_real_browser() {
         format!("{base}/search?q=MC"),
         format!("{base}/register"),
         format!("{base}/import"),
+        format!("{base}/leads"),
     ] {
         b.goto(&page);
         let width = b.script("return document.documentElement.scrollWidth");

@@ -295,16 +295,7 @@ impl Registry {
             if reference.is_some_and(|(_, rel)| paternal_meioses(rel).is_none()) {
                 continue;
             }
-            let text = self
-                .open_field(
-                    "y_haplotypes",
-                    "haplotype",
-                    &sample,
-                    r.try_get("haplotype")?,
-                )?
-                .ok_or_else(|| RegistryError::Damaged(format!("the Y haplotype of {sample}")))?;
-            let haplotype = Haplotype::parse(&text, &sample)
-                .map_err(|e| RegistryError::Damaged(format!("the Y haplotype of {sample}: {e}")))?;
+            let haplotype = self.open_y(&sample, r.try_get("haplotype")?)?;
             out.push(YRow {
                 id: r.try_get("id")?,
                 sample,
@@ -417,16 +408,12 @@ impl Registry {
             }
         }
         if read > 0 {
-            append_audit(
+            let detail = format!("{read} Y haplotypes read for the paternal-line search");
+            self.audit_count(
                 &mut *tx,
-                self.backend,
-                Event {
-                    actor,
-                    action: "y_haplotypes.read",
-                    target_type: "lineage_index",
-                    target_id: "",
-                    detail: format!("{read} Y haplotypes read for the paternal-line search"),
-                },
+                actor,
+                ("y_haplotypes.read", "lineage_index"),
+                detail,
             )
             .await?;
         }
@@ -541,7 +528,7 @@ impl Registry {
                 None => self.sample_y(&mut *tx, &meta.sample).await?,
             };
             let lr = LeadLr::new(&boy_h, &man_h, meta.meioses, database.as_ref());
-            sqlx::query(
+            let q = sqlx::query(
                 "INSERT INTO lineage_leads (found_ref, case_ref, reference_ref, relationship, meioses, compared, differing, \
                  lr, log10_lr, match_probability, method, haplotype_db, status, computed_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN $9 END, CASE WHEN $10 THEN $11 END, \
@@ -553,30 +540,16 @@ impl Registry {
             .bind(meta.relationship.name())
             .bind(meta.meioses as i64)
             .bind(compared as i64)
-            .bind(differing.join(","))
-            .bind(lr.lr.is_some())
-            .bind(crate::store::real(lr.lr))
-            .bind(lr.log10_lr.is_some())
-            .bind(crate::store::real(lr.log10_lr))
-            .bind(lr.match_probability.is_some())
-            .bind(crate::store::real(lr.match_probability))
-            .bind(lr.method)
-            .bind(lr.database)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+            .bind(differing.join(","));
+            lr.bind(q).bind(&now).execute(&mut *tx).await?;
             stored += 1;
         }
-        append_audit(
+        let detail = format!("{stored} paternal-line leads stored");
+        self.audit_count(
             &mut *tx,
-            self.backend,
-            Event {
-                actor,
-                action: "lineage_leads.store",
-                target_type: "lineage_leads",
-                target_id: "",
-                detail: format!("{stored} paternal-line leads stored"),
-            },
+            actor,
+            ("lineage_leads.store", "lineage_leads"),
+            detail,
         )
         .await?;
         Ok((stored, update))
@@ -610,38 +583,27 @@ impl Registry {
                 .await?;
             let meioses = r.try_get::<i64, _>("meioses")? as usize;
             let lr = LeadLr::new(&boy, &man, meioses, database.as_ref());
-            sqlx::query(
+            let q = sqlx::query(
                 "UPDATE lineage_leads SET lr = CASE WHEN $1 THEN $2 END, log10_lr = CASE WHEN $3 THEN $4 END, \
                  match_probability = CASE WHEN $5 THEN $6 END, method = $7, haplotype_db = $8, computed_at = $9 \
                  WHERE id = $10",
-            )
-            .bind(lr.lr.is_some())
-            .bind(crate::store::real(lr.lr))
-            .bind(lr.log10_lr.is_some())
-            .bind(crate::store::real(lr.log10_lr))
-            .bind(lr.match_probability.is_some())
-            .bind(crate::store::real(lr.match_probability))
-            .bind(lr.method)
-            .bind(lr.database)
-            .bind(&now)
-            .bind(r.try_get::<i64, _>("id")?)
-            .execute(&mut *tx)
-            .await?;
+            );
+            lr.bind(q)
+                .bind(&now)
+                .bind(r.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
         }
-        append_audit(
+        let detail = format!(
+            "{} Y haplotypes read to compute {} paternal-line leads' LRs again",
+            2 * leads.len(),
+            leads.len()
+        );
+        self.audit_count(
             &mut *tx,
-            self.backend,
-            Event {
-                actor,
-                action: "y_haplotypes.read",
-                target_type: "lineage_leads",
-                target_id: "",
-                detail: format!(
-                    "{} Y haplotypes read to compute {} paternal-line leads' LRs again",
-                    2 * leads.len(),
-                    leads.len()
-                ),
-            },
+            actor,
+            ("y_haplotypes.read", "lineage_leads"),
+            detail,
         )
         .await?;
         Ok(leads.len())
@@ -699,16 +661,39 @@ impl Registry {
             .bind(sample)
             .fetch_one(&mut *tx)
             .await?;
+        self.open_y(sample, row.try_get("haplotype")?)
+    }
+
+    /// A sample's sealed Y haplotype, opened and parsed.
+    fn open_y(&self, sample: &str, sealed: Option<Vec<u8>>) -> Result<Haplotype> {
         let text = self
-            .open_field(
-                "y_haplotypes",
-                "haplotype",
-                sample,
-                row.try_get("haplotype")?,
-            )?
+            .open_field("y_haplotypes", "haplotype", sample, sealed)?
             .ok_or_else(|| RegistryError::Damaged(format!("the Y haplotype of {sample}")))?;
         Haplotype::parse(&text, sample)
             .map_err(|e| RegistryError::Damaged(format!("the Y haplotype of {sample}: {e}")))
+    }
+
+    /// Appends an audit entry that counts (no sample, no haplotype), in
+    /// the caller's transaction: (action, target type) and its words.
+    async fn audit_count(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        (action, target_type): (&str, &str),
+        detail: String,
+    ) -> Result<()> {
+        append_audit(
+            &mut *tx,
+            self.backend,
+            Event {
+                actor,
+                action,
+                target_type,
+                target_id: "",
+                detail,
+            },
+        )
+        .await
     }
 
     /// The paternal-line leads, strongest first (leads without an LR last);
@@ -781,6 +766,23 @@ struct LeadLr {
 }
 
 impl LeadLr {
+    /// Binds the LR's values in the order the statements name them: LR
+    /// (flag, value), log10 LR (flag, value), match probability (flag,
+    /// value), method, database.
+    fn bind<'q>(
+        self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        q.bind(self.lr.is_some())
+            .bind(crate::store::real(self.lr))
+            .bind(self.log10_lr.is_some())
+            .bind(crate::store::real(self.log10_lr))
+            .bind(self.match_probability.is_some())
+            .bind(crate::store::real(self.match_probability))
+            .bind(self.method)
+            .bind(self.database)
+    }
+
     fn new(boy: &Haplotype, man: &Haplotype, meioses: usize, db: Option<&Database>) -> LeadLr {
         match db.and_then(|db| Some((db.id, lineage_lr(boy, man, meioses, db)?))) {
             Some((id, (lr, mp, method))) => LeadLr {

@@ -1,5 +1,7 @@
 //! The CSV files a registry imports: missing-child cases, the references
-//! (relatives who gave DNA) of those cases, and found children.
+//! (relatives who gave DNA) of those cases, found children, and clan
+//! volunteers (men who give a Y sample for their paternal lineage:
+//! [`VolunteerReader`]).
 //!
 //! Each file is read from a stream a line at a time ([`CaseReader`],
 //! [`ReferenceReader`], [`FoundReader`]: one row at a time, keeping only the
@@ -555,6 +557,182 @@ impl<'a, R: BufRead> FoundReader<'a, R> {
     }
 }
 
+/// The columns of a clan volunteers file, in the usual order.
+pub const VOLUNTEER_COLUMNS: [&str; 7] = [
+    "sample_name",
+    "surname",
+    "ancestral_place",
+    "person_name",
+    "consent_date",
+    "keep_until",
+    "known_cases",
+];
+const VOLUNTEER_REQUIRED: &[&str] = &[
+    "sample_name",
+    "surname",
+    "ancestral_place",
+    "consent_date",
+    "keep_until",
+];
+
+/// At most this many case ids in a volunteer's `known_cases`.
+pub const KNOWN_CASES_MAX: usize = 50;
+
+/// A clan volunteer: a man who is not a registered family but gives a Y
+/// sample for his paternal lineage (his clan, his village), so that a found
+/// boy of his lineage can be traced to it. A row of a volunteers file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolunteerRow {
+    /// The line of the row (1-based).
+    pub line: usize,
+    /// The sample name, as in the genotype file.
+    pub sample_name: String,
+    /// The clan's surname (`Li`, `李`).
+    pub surname: String,
+    /// The clan's ancestral place (village, county).
+    pub ancestral_place: String,
+    pub person_name: Option<String>,
+    /// The day he signed his consent.
+    pub consent_date: Date,
+    /// The day his record and sample are deleted, as he consented.
+    pub keep_until: Date,
+    /// The ids of the missing-child cases his clan knows of (`;` between
+    /// them in the file), each at most once.
+    pub known_cases: Vec<String>,
+}
+
+/// Parses a clan volunteers file (see the module documentation); `file`
+/// names the file in errors and `today` is the latest consent date allowed.
+///
+/// `sample_name` (unique), `surname`, `ancestral_place`, `consent_date` and
+/// `keep_until` are required. `keep_until` is after `consent_date` and
+/// after `today` (a consent that has run out is not imported).
+/// `known_cases` is empty or case ids separated by `;`.
+pub fn parse_volunteers(
+    file: &str,
+    text: &str,
+    today: Date,
+) -> Result<Vec<VolunteerRow>, FormatError> {
+    let mut reader = VolunteerReader::new(file, text.as_bytes(), today)?;
+    let mut rows = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Reads a clan volunteers file from a stream, one row at a time, as
+/// [`parse_volunteers`] reads a text. Memory is one line and the sample
+/// names read so far.
+pub struct VolunteerReader<'a, R> {
+    rows: RowReader<'a, R>,
+    today: Date,
+    samples: HashMap<String, usize>,
+}
+
+impl<'a, R: BufRead> VolunteerReader<'a, R> {
+    /// Reads the header; `file` names the file in errors.
+    pub fn new(
+        file: &'a str,
+        input: R,
+        today: Date,
+    ) -> Result<VolunteerReader<'a, R>, FormatError> {
+        Ok(VolunteerReader {
+            rows: RowReader::new(file, input, &VOLUNTEER_COLUMNS, VOLUNTEER_REQUIRED)?,
+            today,
+            samples: HashMap::new(),
+        })
+    }
+
+    /// The next volunteer, or `None` after the last.
+    pub fn next_row(&mut self) -> Result<Option<VolunteerRow>, FormatError> {
+        let Some(row) = self.rows.next_row()? else {
+            return Ok(None);
+        };
+        let sample_name = row.id("sample_name", &mut self.samples)?;
+        let required = |column: &str, max: usize| -> Result<String, FormatError> {
+            row.text(column, max)?
+                .ok_or_else(|| row.error(column, "empty, but required"))
+        };
+        let surname = required("surname", NAME_MAX_CHARS)?;
+        let ancestral_place = required("ancestral_place", PLACE_MAX_CHARS)?;
+        let person_name = row.text("person_name", NAME_MAX_CHARS)?;
+        let consent_date = row.date("consent_date", self.today)?.ok_or_else(|| {
+            row.error(
+                "consent_date",
+                "empty, but required: a volunteer's sample is kept only with his written consent",
+            )
+        })?;
+        let keep_until = match row.get("keep_until") {
+            "" => {
+                return Err(row.error(
+                    "keep_until",
+                    "empty, but required: the day his record is deleted",
+                ));
+            }
+            v => v
+                .parse::<Date>()
+                .map_err(|e: ParseDateError| row.error("keep_until", e.to_string()))?,
+        };
+        if keep_until <= consent_date {
+            return Err(row.error(
+                "keep_until",
+                format!("{keep_until} is not after the consent date {consent_date}"),
+            ));
+        }
+        if keep_until <= self.today {
+            return Err(row.error(
+                "keep_until",
+                format!(
+                    "{keep_until} has passed (today is {}): his consent has run out",
+                    self.today
+                ),
+            ));
+        }
+        let mut known_cases: Vec<String> = Vec::new();
+        for id in row.get("known_cases").split(';').map(str::trim) {
+            if id.is_empty() {
+                continue;
+            }
+            if id.len() > ID_MAX_CHARS
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            {
+                return Err(row.error(
+                    "known_cases",
+                    format!("{id:?} is not a case id (letters A-Z and a-z, digits, '.', '_', '-'; at most {ID_MAX_CHARS})"),
+                ));
+            }
+            if known_cases.iter().any(|k| k == id) {
+                return Err(row.error("known_cases", format!("{id:?} is named twice")));
+            }
+            known_cases.push(id.to_string());
+        }
+        if known_cases.len() > KNOWN_CASES_MAX {
+            return Err(row.error(
+                "known_cases",
+                format!("{} cases: at most {KNOWN_CASES_MAX}", known_cases.len()),
+            ));
+        }
+        Ok(Some(VolunteerRow {
+            line: row.line,
+            sample_name,
+            surname,
+            ancestral_place,
+            person_name,
+            consent_date,
+            keep_until,
+            known_cases,
+        }))
+    }
+
+    /// The stream, read up to where the rows were taken.
+    pub fn into_inner(self) -> R {
+        self.rows.into_inner()
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Reading the table
 
@@ -979,6 +1157,87 @@ mod tests {
 
     fn found(rows: &str) -> Result<Vec<FoundRow>, FormatError> {
         parse_found("found.csv", &format!("{FOUND_HEADER}\n{rows}"), d(TODAY))
+    }
+
+    const VOLUNTEER_HEADER: &str =
+        "sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases";
+
+    fn volunteers(rows: &str) -> Result<Vec<VolunteerRow>, FormatError> {
+        parse_volunteers("clan.csv", &format!("{VOLUNTEER_HEADER}\n{rows}"), d(TODAY))
+    }
+
+    /// A volunteer's row: his clan, his consent and until when it holds,
+    /// the cases his clan knows of; each fault named by its line and column.
+    #[test]
+    fn volunteers_are_read_with_their_consent_and_known_cases() {
+        let rows = volunteers(
+            "V1,李,河南省周口市李庄,李建国,2025-05-01,2035-05-01, C1 ;C2\n\
+             V2,Wang,Wangjiacun,,2025-05-31,2025-06-02,\n",
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].surname, "李");
+        assert_eq!(rows[0].ancestral_place, "河南省周口市李庄");
+        assert_eq!(rows[0].person_name.as_deref(), Some("李建国"));
+        assert_eq!(rows[0].consent_date, d("2025-05-01"));
+        assert_eq!(rows[0].keep_until, d("2035-05-01"));
+        assert_eq!(rows[0].known_cases, ["C1", "C2"]);
+        assert_eq!(rows[1].line, 3);
+        assert!(rows[1].known_cases.is_empty() && rows[1].person_name.is_none());
+
+        let ok = "2025-05-01,2035-05-01";
+        for (row, field, part) in [
+            (format!("V1,,P,,{ok},"), "surname", "empty, but required"),
+            (
+                format!("V1,Li,,,{ok},"),
+                "ancestral_place",
+                "empty, but required",
+            ),
+            (
+                "V1,Li,P,,,2035-05-01,".to_string(),
+                "consent_date",
+                "written consent",
+            ),
+            (
+                "V1,Li,P,,2025-07-01,2035-05-01,".to_string(),
+                "consent_date",
+                "in the future",
+            ),
+            (
+                "V1,Li,P,,2025-05-01,,".to_string(),
+                "keep_until",
+                "empty, but required",
+            ),
+            (
+                "V1,Li,P,,2025-05-01,2025-05-01,".to_string(),
+                "keep_until",
+                "not after the consent date",
+            ),
+            (
+                "V1,Li,P,,2020-05-01,2025-06-01,".to_string(),
+                "keep_until",
+                "has passed",
+            ),
+            (
+                "V1,Li,P,,2025-05-01,2035-02-30,".to_string(),
+                "keep_until",
+                "2035-02-30",
+            ),
+            (
+                format!("V1,Li,P,,{ok},C1;C 2"),
+                "known_cases",
+                "is not a case id",
+            ),
+            (format!("V1,Li,P,,{ok},C1;C1"), "known_cases", "named twice"),
+        ] {
+            let e = volunteers(&row).unwrap_err();
+            assert_error(&e, "clan.csv", 2, Some(field), part);
+        }
+        let many: Vec<String> = (0..=KNOWN_CASES_MAX).map(|k| format!("C{k}")).collect();
+        let e = volunteers(&format!("V1,Li,P,,{ok},{}", many.join(";"))).unwrap_err();
+        assert_error(&e, "clan.csv", 2, Some("known_cases"), "at most 50");
+        let e = volunteers(&format!("V1,Li,P,,{ok},\nV1,Li,P,,{ok},")).unwrap_err();
+        assert_error(&e, "clan.csv", 3, Some("sample_name"), "also on line 2");
     }
 
     /// The stream readers give the rows of the text read whole, however the

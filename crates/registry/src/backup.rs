@@ -295,6 +295,45 @@ const TABLES: &[(&str, &str, &[Col])] = &[
             Text("computed_at"),
         ],
     ),
+    (
+        "clan_volunteers",
+        "sample_name",
+        &[
+            Int("id"),
+            Text("sample_name"),
+            Sealed("surname"),
+            Sealed("ancestral_place"),
+            Sealed("person_name"),
+            Text("consent_date"),
+            Text("keep_until"),
+            Text("created_at"),
+        ],
+    ),
+    (
+        "volunteer_cases",
+        "id",
+        &[Int("id"), Int("volunteer_ref"), Int("case_ref")],
+    ),
+    (
+        "volunteer_leads",
+        "id",
+        &[
+            Int("id"),
+            Int("found_ref"),
+            Int("volunteer_ref"),
+            Int("compared"),
+            Text("differing"),
+            Text("lrs"),
+            Int("likeliest_meioses"),
+            Real("lr"),
+            Real("log10_lr"),
+            Real("match_probability"),
+            Text("method"),
+            Int("haplotype_db"),
+            Text("status"),
+            Text("computed_at"),
+        ],
+    ),
 ];
 
 /// The rows and the SHA-256 of one table's content.

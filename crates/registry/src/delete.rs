@@ -65,6 +65,7 @@ impl Registry {
         crate::search_terms::forget_case(&mut tx, case_ref).await?;
         let photos = crate::photos::forget_case(&mut tx, case_ref).await?;
         let y_haplotypes = crate::y_haplotypes::forget_case(&mut tx, case_ref).await?;
+        crate::volunteers::forget_case(&mut tx, case_ref).await?;
         let profiles = sqlx::query(
             "DELETE FROM profiles WHERE sample_name IN (SELECT sample_name FROM case_references WHERE case_ref = $1)",
         )

@@ -303,7 +303,12 @@ impl Registry {
         for &c in cases {
             crate::lineage::forget_changed_relationships(&mut tx, c).await?;
         }
-        let (_, lineage) = self.lineage_search_in(&mut tx, actor, cases, found).await?;
+        let searched = crate::lineage::LineageChanged {
+            cases,
+            found,
+            volunteers: &[],
+        };
+        let (_, lineage) = self.lineage_search_in(&mut tx, actor, searched).await?;
         tx.commit().await?;
         index.committed();
         lineage.committed();

@@ -26,13 +26,17 @@ pub enum ImportKind {
     Haplotypes,
     /// PFIF person records from a people-finder site (command line only).
     Pfif,
+    /// Clan volunteers: men who give a Y sample for their paternal lineage
+    /// (CSV).
+    Volunteers,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 8] = [
+    pub const ALL: [ImportKind; 9] = [
         ImportKind::Cases,
         ImportKind::References,
         ImportKind::Found,
+        ImportKind::Volunteers,
         ImportKind::Profiles,
         ImportKind::Frequencies,
         ImportKind::Haplotypes,
@@ -52,6 +56,7 @@ impl ImportKind {
             ImportKind::Frequencies => "frequencies",
             ImportKind::Haplotypes => "haplotypes",
             ImportKind::Pfif => "pfif",
+            ImportKind::Volunteers => "volunteers",
         }
     }
 
@@ -66,9 +71,10 @@ impl ImportKind {
     /// either.
     pub const fn roles(self) -> &'static [Role] {
         match self {
-            ImportKind::Cases | ImportKind::References | ImportKind::Found => {
-                &[Role::Admin, Role::Caseworker]
-            }
+            ImportKind::Cases
+            | ImportKind::References
+            | ImportKind::Found
+            | ImportKind::Volunteers => &[Role::Admin, Role::Caseworker],
             ImportKind::Profiles
             | ImportKind::Cmf
             | ImportKind::Frequencies
@@ -96,6 +102,7 @@ impl ImportKind {
             ImportKind::Frequencies => ("marker", "markers"),
             ImportKind::Haplotypes => ("man", "men"),
             ImportKind::Pfif => ("PFIF person record", "PFIF person records"),
+            ImportKind::Volunteers => ("clan volunteer", "clan volunteers"),
         }
     }
 
@@ -137,6 +144,7 @@ mod tests {
                 "cases",
                 "references",
                 "found",
+                "volunteers",
                 "profiles",
                 "frequencies",
                 "haplotypes",

@@ -26,6 +26,11 @@ const ENCRYPTED: &[(&str, &str, &[&str])] = &[
     ("profiles", "sample_name", &["genotypes"]),
     ("photos", "photo_id", &["image"]),
     ("y_haplotypes", "sample_name", &["haplotype"]),
+    (
+        "clan_volunteers",
+        "sample_name",
+        &["surname", "ancestral_place", "person_name"],
+    ),
 ];
 
 impl Registry {

@@ -60,6 +60,7 @@ pub mod schema;
 mod search_terms;
 mod store;
 mod stored;
+mod volunteers;
 mod y_haplotypes;
 
 use std::path::{Path, PathBuf};
@@ -78,15 +79,17 @@ pub use facts::Category;
 pub use find::{CaseHit, FoundHit, SearchQuery, SearchResults};
 pub use import::{HaplotypeDb, IMPORT_CHUNK, ImportReport, ImportStage, OpenFile, StoredMixture};
 pub use import_kind::ImportKind;
-pub use lineage::{LeadStatus, LineageLead, paternal_meioses};
+pub use lineage::{LeadKind, LeadStatus, LineageLead, VOLUNTEER_MEIOSES_MAX, paternal_meioses};
 pub use matching::{MatchState, SEARCH_MODEL};
 pub use page_data::{CandidateDetail, CandidateSummary, FamilyStatus};
 pub use pages::{ListEntry, MAX_PAGE, Page};
 pub use pfif::PfifExport;
 pub use queries::{CandidateFilter, CandidateRow};
+pub use retention::RetentionReport;
 pub use review::{ReviewAction, ReviewState, allowed_actions};
 pub use same_dna::{SameDnaKind, SameDnaPair, SameDnaSide};
 pub use schema::Backend;
+pub use volunteers::VolunteerLead;
 
 use crate::crypto::Key;
 

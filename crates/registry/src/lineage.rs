@@ -82,6 +82,12 @@ pub(crate) struct LineageState {
     ref_meta: HashMap<u64, RefMeta>,
     /// Case id → its references in `refs`.
     case_refs: HashMap<i64, Vec<u64>>,
+    /// The last entry of the volunteers' change sequence applied.
+    volunteer_seq: i64,
+    /// Clan volunteers' Y haplotypes, by `clan_volunteers` id.
+    volunteers: Option<LineageIndex>,
+    /// Volunteer id → sample name.
+    volunteer_samples: HashMap<u64, String>,
 }
 
 fn new_index() -> LineageIndex {
@@ -95,6 +101,13 @@ impl LineageState {
             if let Some(refs) = self.refs.as_mut() {
                 refs.remove(id);
             }
+        }
+    }
+
+    fn forget_volunteer(&mut self, volunteer: i64) {
+        self.volunteer_samples.remove(&(volunteer as u64));
+        if let Some(v) = self.volunteers.as_mut() {
+            v.remove(volunteer as u64);
         }
     }
 
@@ -128,6 +141,17 @@ impl Drop for LineageUpdate<'_> {
     }
 }
 
+/// Whose Y haplotypes a lineage index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    /// Found children (by `found_children` id).
+    Boys,
+    /// References on a missing boy's paternal line (by `case_references` id).
+    References,
+    /// Clan volunteers (by `clan_volunteers` id).
+    Volunteers,
+}
+
 /// A man's or boy's Y haplotype read from its row.
 struct YRow {
     id: i64,
@@ -135,6 +159,7 @@ struct YRow {
     haplotype: Haplotype,
     /// For a reference: its case and relationship.
     reference: Option<(i64, Relative)>,
+    who: Who,
 }
 
 /// Haplotypes of the changed rows, kept for their searches.
@@ -142,6 +167,23 @@ struct YRow {
 struct Fresh {
     boys: HashMap<i64, (String, Haplotype)>,
     refs: HashMap<i64, (RefMeta, Haplotype)>,
+    volunteers: HashMap<i64, (String, Haplotype)>,
+}
+
+/// The rows whose haplotypes a search keeps for its own searches.
+struct Keep {
+    cases: BTreeSet<i64>,
+    found: BTreeSet<i64>,
+    volunteers: BTreeSet<i64>,
+}
+
+/// What a write changed that the lineage search follows: cases (their
+/// references), found children and clan volunteers, by row id.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LineageChanged<'c> {
+    pub(crate) cases: &'c [i64],
+    pub(crate) found: &'c [i64],
+    pub(crate) volunteers: &'c [i64],
 }
 
 /// Where the review of a lead stands. A Y match cannot say which man of
@@ -204,6 +246,15 @@ impl LeadStatus {
     }
 }
 
+/// The two kinds of paternal-line lead: a man of a registered family's
+/// paternal line (`lineage_leads`), or a clan volunteer
+/// (`volunteer_leads`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadKind {
+    Family,
+    Volunteer,
+}
+
 /// A lead as stored and shown.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LineageLead {
@@ -241,27 +292,30 @@ struct Database {
 }
 
 impl Registry {
-    /// Reads `y_haplotypes` rows joined to their found children (`boys`)
-    /// or references, opened and parsed; all of them when `ids` is `None`.
+    /// Reads `y_haplotypes` rows joined to their found children, references
+    /// (of the cases `ids`) or clan volunteers, opened and parsed; all of
+    /// them when `ids` is `None`.
     async fn y_rows(
         &self,
         tx: &mut AnyConnection,
-        boys: bool,
+        who: Who,
         ids: Option<&[i64]>,
     ) -> Result<Vec<YRow>> {
-        let sql = |filter: &str| {
-            if boys {
-                format!(
-                    "SELECT f.id AS id, f.sample_name AS sample_name, y.haplotype AS haplotype \
-                     FROM found_children f JOIN y_haplotypes y ON y.sample_name = f.sample_name{filter}"
-                )
-            } else {
-                format!(
-                    "SELECT r.id AS id, r.sample_name AS sample_name, y.haplotype AS haplotype, \
-                     r.case_ref AS case_ref, r.relationship AS relationship \
-                     FROM case_references r JOIN y_haplotypes y ON y.sample_name = r.sample_name{filter}"
-                )
-            }
+        let boys = who != Who::References;
+        let sql = |filter: &str| match who {
+            Who::Boys => format!(
+                "SELECT f.id AS id, f.sample_name AS sample_name, y.haplotype AS haplotype \
+                 FROM found_children f JOIN y_haplotypes y ON y.sample_name = f.sample_name{filter}"
+            ),
+            Who::Volunteers => format!(
+                "SELECT f.id AS id, f.sample_name AS sample_name, y.haplotype AS haplotype \
+                 FROM clan_volunteers f JOIN y_haplotypes y ON y.sample_name = f.sample_name{filter}"
+            ),
+            Who::References => format!(
+                "SELECT r.id AS id, r.sample_name AS sample_name, y.haplotype AS haplotype, \
+                 r.case_ref AS case_ref, r.relationship AS relationship \
+                 FROM case_references r JOIN y_haplotypes y ON y.sample_name = r.sample_name{filter}"
+            ),
         };
         let rows = match ids {
             None => {
@@ -301,24 +355,39 @@ impl Registry {
                 sample,
                 haplotype,
                 reference,
+                who,
             });
         }
         Ok(out)
     }
 
     /// Puts rows in the state's indexes (replacing what they held of the
-    /// same ids), keeping the haplotypes of `keep_cases` and `keep_found`.
+    /// same ids), keeping the haplotypes of what `keep` names.
     fn index_rows(
         state: &mut LineageState,
         rows: Vec<YRow>,
         fresh: &mut Fresh,
-        keep_cases: &BTreeSet<i64>,
-        keep_found: &BTreeSet<i64>,
+        keep: &Keep,
     ) -> Result<()> {
         let index_error = |e: ystr::lineage_index::IndexError| {
             RegistryError::Invalid(format!("a Y haplotype cannot be indexed: {e}"))
         };
+        let (keep_cases, keep_found) = (&keep.cases, &keep.found);
         for row in rows {
+            if row.who == Who::Volunteers {
+                state
+                    .volunteers
+                    .get_or_insert_with(new_index)
+                    .insert(row.id as u64, &row.haplotype)
+                    .map_err(index_error)?;
+                state
+                    .volunteer_samples
+                    .insert(row.id as u64, row.sample.clone());
+                if keep.volunteers.contains(&row.id) {
+                    fresh.volunteers.insert(row.id, (row.sample, row.haplotype));
+                }
+                continue;
+            }
             match row.reference {
                 None => {
                     state
@@ -366,8 +435,7 @@ impl Registry {
         &'a self,
         tx: &mut AnyConnection,
         actor: &str,
-        cases: &BTreeSet<i64>,
-        found: &BTreeSet<i64>,
+        keep: &Keep,
     ) -> Result<(LineageUpdate<'a>, Fresh)> {
         let mut update = LineageUpdate {
             state: self.lineage.lock().await,
@@ -389,21 +457,36 @@ impl Registry {
                 for &f in &since.found {
                     state.forget_boy(f);
                 }
-                let boys = self.y_rows(&mut *tx, true, Some(&since.found)).await?;
-                let refs = self.y_rows(&mut *tx, false, Some(&since.cases)).await?;
-                read += boys.len() + refs.len();
-                Self::index_rows(state, boys, &mut fresh, cases, found)?;
-                Self::index_rows(state, refs, &mut fresh, cases, found)?;
+                let boys = self.y_rows(&mut *tx, Who::Boys, Some(&since.found)).await?;
+                let refs = self
+                    .y_rows(&mut *tx, Who::References, Some(&since.cases))
+                    .await?;
+                let (changed, last) =
+                    crate::volunteers::changes_since(&mut *tx, state.volunteer_seq).await?;
+                for &v in &changed {
+                    state.forget_volunteer(v);
+                }
+                let volunteers = self
+                    .y_rows(&mut *tx, Who::Volunteers, Some(&changed))
+                    .await?;
+                read += boys.len() + refs.len() + volunteers.len();
+                for rows in [boys, refs, volunteers] {
+                    Self::index_rows(state, rows, &mut fresh, keep)?;
+                }
                 state.seq = since.last;
+                state.volunteer_seq = last;
             }
             _ => {
                 *state = LineageState::default();
-                let boys = self.y_rows(&mut *tx, true, None).await?;
-                let refs = self.y_rows(&mut *tx, false, None).await?;
-                read += boys.len() + refs.len();
-                Self::index_rows(state, boys, &mut fresh, cases, found)?;
-                Self::index_rows(state, refs, &mut fresh, cases, found)?;
+                let boys = self.y_rows(&mut *tx, Who::Boys, None).await?;
+                let refs = self.y_rows(&mut *tx, Who::References, None).await?;
+                let volunteers = self.y_rows(&mut *tx, Who::Volunteers, None).await?;
+                read += boys.len() + refs.len() + volunteers.len();
+                for rows in [boys, refs, volunteers] {
+                    Self::index_rows(state, rows, &mut fresh, keep)?;
+                }
                 state.seq = last_change(&mut *tx).await?;
+                state.volunteer_seq = crate::volunteers::last_change(&mut *tx).await?;
                 state.loaded = true;
             }
         }
@@ -453,13 +536,18 @@ impl Registry {
         &'a self,
         tx: &mut AnyConnection,
         actor: &str,
-        cases: &[i64],
-        found: &[i64],
+        changed: LineageChanged<'_>,
     ) -> Result<(usize, LineageUpdate<'a>)> {
-        let cases: BTreeSet<i64> = cases.iter().copied().collect();
-        let found: BTreeSet<i64> = found.iter().copied().collect();
-        let (update, fresh) = self
-            .lineage_in_step(&mut *tx, actor, &cases, &found)
+        // Every other process's index follows the volunteers changed here.
+        crate::volunteers::record_change(&mut *tx, changed.volunteers).await?;
+        let keep = Keep {
+            cases: changed.cases.iter().copied().collect(),
+            found: changed.found.iter().copied().collect(),
+            volunteers: changed.volunteers.iter().copied().collect(),
+        };
+        let (update, fresh) = self.lineage_in_step(&mut *tx, actor, &keep).await?;
+        let volunteer_leads = self
+            .volunteer_search_in(&mut *tx, &update.state, &fresh)
             .await?;
         let state = &*update.state;
         let query = LineageQuery::default();
@@ -467,28 +555,24 @@ impl Registry {
             |e: ystr::lineage_index::IndexError| RegistryError::Invalid(format!("{e}"));
         // (found child, reference) → (compared, differing locus copies).
         let mut pairs: HashMap<(i64, i64), (usize, Vec<String>)> = HashMap::new();
-        let names = |h: &ystr::lineage_index::LineageHit| {
-            h.differences
-                .iter()
-                .map(|d| d.coordinate.to_string())
-                .collect::<Vec<_>>()
-        };
         if let Some(refs) = &state.refs {
             for (&boy, (_, h)) in &fresh.boys {
                 for hit in refs.search(h, &query).map_err(search_error)? {
-                    pairs.insert((boy, hit.id as i64), (hit.compared, names(&hit)));
+                    pairs.insert((boy, hit.id as i64), (hit.compared, hit_names(&hit)));
                 }
             }
         }
         if let Some(boys) = &state.boys {
             for (&man, (_, h)) in &fresh.refs {
                 for hit in boys.search(h, &query).map_err(search_error)? {
-                    pairs.insert((hit.id as i64, man), (hit.compared, names(&hit)));
+                    pairs.insert((hit.id as i64, man), (hit.compared, hit_names(&hit)));
                 }
             }
         }
         if pairs.is_empty() {
-            return Ok((0, update));
+            self.audit_leads(&mut *tx, actor, 0, volunteer_leads)
+                .await?;
+            return Ok((volunteer_leads, update));
         }
         // Pairs already leads keep their row (and their review).
         let boys: Vec<i64> = pairs
@@ -544,15 +628,121 @@ impl Registry {
             lr.bind(q).bind(&now).execute(&mut *tx).await?;
             stored += 1;
         }
-        let detail = format!("{stored} paternal-line leads stored");
-        self.audit_count(
-            &mut *tx,
-            actor,
-            ("lineage_leads.store", "lineage_leads"),
-            detail,
-        )
-        .await?;
-        Ok((stored, update))
+        self.audit_leads(&mut *tx, actor, stored, volunteer_leads)
+            .await?;
+        Ok((stored + volunteer_leads, update))
+    }
+
+    /// The audit entry of the leads a search stored (none when none).
+    async fn audit_leads(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        family: usize,
+        volunteers: usize,
+    ) -> Result<()> {
+        if family > 0 {
+            let detail = format!("{family} paternal-line leads stored");
+            self.audit_count(
+                &mut *tx,
+                actor,
+                ("lineage_leads.store", "lineage_leads"),
+                detail,
+            )
+            .await?;
+        }
+        if volunteers > 0 {
+            let detail = format!("{volunteers} clan volunteer leads stored");
+            self.audit_count(
+                &mut *tx,
+                actor,
+                ("volunteer_leads.store", "volunteer_leads"),
+                detail,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The clan volunteer half of a search: the changed boys against every
+    /// volunteer, the changed volunteers against every boy; a lead stored
+    /// for each new pair with the LR for each number of meioses. Returns
+    /// how many.
+    async fn volunteer_search_in(
+        &self,
+        tx: &mut AnyConnection,
+        state: &LineageState,
+        fresh: &Fresh,
+    ) -> Result<usize> {
+        let query = LineageQuery::default();
+        let search_error =
+            |e: ystr::lineage_index::IndexError| RegistryError::Invalid(format!("{e}"));
+        let mut pairs: HashMap<(i64, i64), (usize, Vec<String>)> = HashMap::new();
+        if let Some(volunteers) = &state.volunteers {
+            for (&boy, (_, h)) in &fresh.boys {
+                for hit in volunteers.search(h, &query).map_err(search_error)? {
+                    pairs.insert((boy, hit.id as i64), (hit.compared, hit_names(&hit)));
+                }
+            }
+        }
+        if let Some(boys) = &state.boys {
+            for (&man, (_, h)) in &fresh.volunteers {
+                for hit in boys.search(h, &query).map_err(search_error)? {
+                    pairs.insert((hit.id as i64, man), (hit.compared, hit_names(&hit)));
+                }
+            }
+        }
+        let boys: Vec<i64> = pairs
+            .keys()
+            .map(|p| p.0)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for r in rows_in(&mut *tx, &boys, |list| {
+            format!(
+                "SELECT found_ref, volunteer_ref FROM volunteer_leads WHERE found_ref IN ({list})"
+            )
+        })
+        .await?
+        {
+            pairs.remove(&(r.try_get("found_ref")?, r.try_get("volunteer_ref")?));
+        }
+        if pairs.is_empty() {
+            return Ok(0);
+        }
+        let database = self.lineage_database(&mut *tx).await?;
+        let mut pairs: Vec<_> = pairs.into_iter().collect();
+        pairs.sort_by_key(|(p, _)| *p);
+        let now = crate::audit::now_rfc3339();
+        for &((boy, man), (compared, ref differing)) in &pairs {
+            let boy_h = match fresh.boys.get(&boy) {
+                Some((_, h)) => h.clone(),
+                None => {
+                    self.sample_y(&mut *tx, &state.boy_samples[&(boy as u64)])
+                        .await?
+                }
+            };
+            let man_h = match fresh.volunteers.get(&man) {
+                Some((_, h)) => h.clone(),
+                None => {
+                    self.sample_y(&mut *tx, &state.volunteer_samples[&(man as u64)])
+                        .await?
+                }
+            };
+            let lr = VolunteerLr::new(&boy_h, &man_h, database.as_ref());
+            let q = sqlx::query(
+                "INSERT INTO volunteer_leads (found_ref, volunteer_ref, compared, differing, \
+                 lrs, likeliest_meioses, lr, log10_lr, match_probability, method, haplotype_db, status, computed_at) \
+                 VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN $7 END, CASE WHEN $8 THEN $9 END, \
+                 CASE WHEN $10 THEN $11 END, CASE WHEN $12 THEN $13 END, $14, $15, 'new', $16)",
+            )
+            .bind(boy)
+            .bind(man)
+            .bind(compared as i64)
+            .bind(differing.join(","));
+            lr.bind(q).bind(&now).execute(&mut *tx).await?;
+        }
+        Ok(pairs.len())
     }
 
     /// Inside the transaction that activated another haplotype database:
@@ -569,11 +759,38 @@ impl Registry {
         )
         .fetch_all(&mut *tx)
         .await?;
-        if leads.is_empty() {
+        let volunteer_leads = sqlx::query(
+            "SELECT l.id, f.sample_name AS boy, v.sample_name AS man \
+             FROM volunteer_leads l JOIN found_children f ON f.id = l.found_ref \
+             JOIN clan_volunteers v ON v.id = l.volunteer_ref ORDER BY l.id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if leads.is_empty() && volunteer_leads.is_empty() {
             return Ok(0);
         }
         let database = self.lineage_database(&mut *tx).await?;
         let now = crate::audit::now_rfc3339();
+        for r in &volunteer_leads {
+            let boy = self
+                .sample_y(&mut *tx, &r.try_get::<String, _>("boy")?)
+                .await?;
+            let man = self
+                .sample_y(&mut *tx, &r.try_get::<String, _>("man")?)
+                .await?;
+            let lr = VolunteerLr::new(&boy, &man, database.as_ref());
+            let q = sqlx::query(
+                "UPDATE volunteer_leads SET lrs = $1, likeliest_meioses = CASE WHEN $2 THEN $3 END, \
+                 lr = CASE WHEN $4 THEN $5 END, log10_lr = CASE WHEN $6 THEN $7 END, \
+                 match_probability = CASE WHEN $8 THEN $9 END, method = $10, haplotype_db = $11, computed_at = $12 \
+                 WHERE id = $13",
+            );
+            lr.bind(q)
+                .bind(&now)
+                .bind(r.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
         for r in &leads {
             let boy = self
                 .sample_y(&mut *tx, &r.try_get::<String, _>("boy")?)
@@ -594,10 +811,10 @@ impl Registry {
                 .execute(&mut *tx)
                 .await?;
         }
+        let all = leads.len() + volunteer_leads.len();
         let detail = format!(
-            "{} Y haplotypes read to compute {} paternal-line leads' LRs again",
-            2 * leads.len(),
-            leads.len()
+            "{} Y haplotypes read to compute {all} paternal-line leads' LRs again",
+            2 * all,
         );
         self.audit_count(
             &mut *tx,
@@ -606,24 +823,54 @@ impl Registry {
             detail,
         )
         .await?;
-        Ok(leads.len())
+        Ok(all)
     }
 
-    /// Moves a lead's review to `to`, when its status now allows it
-    /// ([`LeadStatus::next`]); otherwise a conflict naming both. Audited.
+    /// Moves a family's paternal-line lead's review to `to`
+    /// ([`Registry::set_status_of`]).
     pub async fn set_lead_status(
         &self,
         actor: &str,
         lead: i64,
         to: LeadStatus,
     ) -> Result<LeadStatus> {
+        self.set_status_of(actor, LeadKind::Family, lead, to).await
+    }
+
+    /// Moves a clan volunteer lead's review to `to`
+    /// ([`Registry::set_status_of`]).
+    pub async fn set_volunteer_lead_status(
+        &self,
+        actor: &str,
+        lead: i64,
+        to: LeadStatus,
+    ) -> Result<LeadStatus> {
+        self.set_status_of(actor, LeadKind::Volunteer, lead, to)
+            .await
+    }
+
+    /// Moves a lead's review to `to`, when its status now allows it
+    /// ([`LeadStatus::next`]); otherwise a conflict naming both. Audited.
+    async fn set_status_of(
+        &self,
+        actor: &str,
+        kind: LeadKind,
+        lead: i64,
+        to: LeadStatus,
+    ) -> Result<LeadStatus> {
         let id = lead.to_string();
+        let (table, action) = match kind {
+            LeadKind::Family => ("lineage_leads", "lineage_lead.status"),
+            LeadKind::Volunteer => ("volunteer_leads", "volunteer_lead.status"),
+        };
         self.audited(async |tx| {
-            let row = sqlx::query("SELECT status FROM lineage_leads WHERE id = $1")
-                .bind(lead)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| RegistryError::not_found("lead", lead))?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT status FROM {table} WHERE id = $1"
+            )))
+            .bind(lead)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| RegistryError::not_found("lead", lead))?;
             let from: String = row.try_get("status")?;
             let from = LeadStatus::parse(&from)
                 .ok_or_else(|| RegistryError::Damaged(format!("lead {lead} has status {from}")))?;
@@ -634,18 +881,20 @@ impl Registry {
                     to.name()
                 )));
             }
-            sqlx::query("UPDATE lineage_leads SET status = $1 WHERE id = $2")
-                .bind(to.name())
-                .bind(lead)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET status = $1 WHERE id = $2"
+            )))
+            .bind(to.name())
+            .bind(lead)
+            .execute(&mut *tx)
+            .await?;
             let detail = format!("{} -> {}", from.name(), to.name());
             Ok((
                 to,
                 Event {
                     actor,
-                    action: "lineage_lead.status",
-                    target_type: "lineage_lead",
+                    action,
+                    target_type: table.trim_end_matches('s'),
                     target_id: &id,
                     detail,
                 },
@@ -803,16 +1052,86 @@ impl LeadLr {
     }
 }
 
-/// The lineage LR of a boy against a man `meioses` from him: the
-/// transmission over the loci both typed that the single-step model and the
-/// database's estimate cover, over the boy's match probability there.
-/// `None` when no locus is left. Returns (LR, match probability, method).
-fn lineage_lr(
+/// The names of the locus copies a hit differs at (`DYS19`, `DYS385b`).
+fn hit_names(h: &ystr::lineage_index::LineageHit) -> Vec<String> {
+    h.differences
+        .iter()
+        .map(|d| d.coordinate.to_string())
+        .collect()
+}
+
+/// The most meioses a volunteer lead's LR is given for.
+pub const VOLUNTEER_MEIOSES_MAX: usize = 20;
+
+/// A volunteer lead's LRs as stored: one for each number of meioses
+/// 1..=[`VOLUNTEER_MEIOSES_MAX`], the likeliest number and the LR there;
+/// none, and method `none`, without an active haplotype database or a
+/// locus to compare.
+struct VolunteerLr {
+    lrs: Vec<f64>,
+    likeliest: Option<i64>,
+    at_likeliest: LeadLr,
+}
+
+impl VolunteerLr {
+    fn new(boy: &Haplotype, man: &Haplotype, db: Option<&Database>) -> VolunteerLr {
+        let found = db.and_then(|db| {
+            let (loci, p, method) = lineage_loci(boy, man, db)?;
+            let (t, best) = lineage::by_meioses(boy, man, &loci, rates(), VOLUNTEER_MEIOSES_MAX);
+            Some((
+                db.id,
+                t.iter().map(|t| t / p).collect::<Vec<f64>>(),
+                best,
+                p,
+                method,
+            ))
+        });
+        match found {
+            Some((id, lrs, best, p, method)) => {
+                let lr = lrs[best - 1];
+                VolunteerLr {
+                    at_likeliest: LeadLr {
+                        lr: Some(lr),
+                        log10_lr: (lr > 0.0).then(|| lr.log10()),
+                        match_probability: Some(p),
+                        method: method.to_string(),
+                        database: Some(id),
+                    },
+                    lrs,
+                    likeliest: Some(best as i64),
+                }
+            }
+            None => VolunteerLr {
+                lrs: Vec::new(),
+                likeliest: None,
+                at_likeliest: LeadLr::new(boy, man, 1, None),
+            },
+        }
+    }
+
+    /// Binds the LRs (a JSON array), the likeliest meioses (flag, value),
+    /// then [`LeadLr::bind`]'s values.
+    fn bind<'q>(
+        self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        let lrs = serde_json::to_string(&self.lrs).unwrap_or_else(|_| "[]".into());
+        let q = q
+            .bind(lrs)
+            .bind(self.likeliest.is_some())
+            .bind(self.likeliest.unwrap_or(0));
+        self.at_likeliest.bind(q)
+    }
+}
+
+/// The loci a boy and a man both typed that the single-step model and the
+/// database's estimate cover, with the boy's match probability there and
+/// its method; `None` when no locus is left.
+fn lineage_loci(
     boy: &Haplotype,
     man: &Haplotype,
-    meioses: usize,
     db: &Database,
-) -> Option<(f64, f64, Method)> {
+) -> Option<(Vec<ystr::Locus>, f64, Method)> {
     let (mut loci, mut left_out) = lineage::comparable(boy, man, rates()).ok()?;
     let e = estimate(
         &db.population,
@@ -825,8 +1144,22 @@ fn lineage_lr(
     if loci.is_empty() || e.probability <= 0.0 {
         return None;
     }
+    Some((loci, e.probability, e.method))
+}
+
+/// The lineage LR of a boy against a man `meioses` from him: the
+/// transmission over the loci both typed that the single-step model and the
+/// database's estimate cover, over the boy's match probability there.
+/// `None` when no locus is left. Returns (LR, match probability, method).
+fn lineage_lr(
+    boy: &Haplotype,
+    man: &Haplotype,
+    meioses: usize,
+    db: &Database,
+) -> Option<(f64, f64, Method)> {
+    let (loci, p, method) = lineage_loci(boy, man, db)?;
     let (t, _) = lineage::transmission(boy, man, &loci, rates(), meioses);
-    Some((t / e.probability, e.probability, e.method))
+    Some((t / p, p, method))
 }
 
 /// Deletes the leads of a case's references whose relationship is no longer

@@ -1,15 +1,27 @@
 //! Retention: the references' genotypes and Y haplotypes of reunited cases
-//! are deleted once the retention period is over.
+//! are deleted once the retention period is over, and clan volunteers (with
+//! their Y haplotypes and leads) the day after the last day they consented
+//! to.
 
 use sqlx::Row;
 
 use crate::store::{Event, append_audit, now_unix};
 use crate::{Registry, Result};
 
+/// What a retention run deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RetentionReport {
+    /// The references' profiles of reunited cases.
+    pub profiles: usize,
+    /// Clan volunteers whose consent ran out.
+    pub volunteers: usize,
+}
+
 impl Registry {
     /// Deletes the genotypes and Y haplotypes of the references of reunited
-    /// cases whose retention period is over; returns the profiles deleted.
-    pub async fn run_retention(&self, actor: &str) -> Result<usize> {
+    /// cases whose retention period is over, and the clan volunteers whose
+    /// consent has run out.
+    pub async fn run_retention(&self, actor: &str) -> Result<RetentionReport> {
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
         let due = sqlx::query(
@@ -48,6 +60,8 @@ impl Registry {
             )
             .await?;
         }
+        let today = formats::registry_csv::Date::today_utc().to_string();
+        let volunteers = self.retire_volunteers(&mut tx, actor, &today).await?;
         // The index forgets the deleted profiles with the commit.
         let index = match cases.is_empty() {
             true => None,
@@ -61,6 +75,9 @@ impl Registry {
         if let Some(index) = index {
             index.committed();
         }
-        Ok(deleted)
+        Ok(RetentionReport {
+            profiles: deleted,
+            volunteers,
+        })
     }
 }

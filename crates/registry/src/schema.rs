@@ -393,6 +393,64 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX lineage_leads_case ON lineage_leads (case_ref)",
         ],
     },
+    Migration {
+        version: 15,
+        statements: &[
+            // Clan volunteers (`volunteers.rs`): men who are not a
+            // registered family but give a Y sample for their paternal
+            // lineage. Their surname, ancestral place and name sealed bound
+            // to the sample name; the day of their consent and the day their
+            // record is deleted (`keep_until`, by the retention run); the
+            // missing-child cases their clan knows of. Their Y haplotype is
+            // in `y_haplotypes` under the sample name.
+            "CREATE TABLE clan_volunteers (
+            id {ID},
+            sample_name TEXT NOT NULL UNIQUE,
+            surname {BLOB} NOT NULL,
+            ancestral_place {BLOB} NOT NULL,
+            person_name {BLOB},
+            consent_date TEXT NOT NULL,
+            keep_until TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )",
+            "CREATE TABLE volunteer_cases (
+            id {ID},
+            volunteer_ref {INT} NOT NULL REFERENCES clan_volunteers (id),
+            case_ref {INT} NOT NULL REFERENCES cases (id),
+            UNIQUE (volunteer_ref, case_ref)
+        )",
+            // A found boy and a volunteer whose Y haplotypes differ at few
+            // loci: the loci compared and the names of those that differ, the
+            // LR for each number of meioses 1..=20 (a JSON array; empty
+            // without an active haplotype database) and the likeliest, the
+            // review's status.
+            "CREATE TABLE volunteer_leads (
+            id {ID},
+            found_ref {INT} NOT NULL REFERENCES found_children (id),
+            volunteer_ref {INT} NOT NULL REFERENCES clan_volunteers (id),
+            compared {INT} NOT NULL,
+            differing TEXT NOT NULL,
+            lrs TEXT NOT NULL,
+            likeliest_meioses {INT},
+            lr {REAL},
+            log10_lr {REAL},
+            match_probability {REAL},
+            method TEXT NOT NULL,
+            haplotype_db {INT} REFERENCES haplotype_dbs (id),
+            status TEXT NOT NULL DEFAULT 'new',
+            computed_at TEXT NOT NULL,
+            UNIQUE (found_ref, volunteer_ref)
+        )",
+            "CREATE INDEX volunteer_leads_volunteer ON volunteer_leads (volunteer_ref)",
+            // The volunteers each write changed (JSON array of row ids), so
+            // that every process's lineage index follows them.
+            "CREATE TABLE volunteer_changes (
+            seq {ID},
+            volunteers TEXT NOT NULL,
+            at TEXT NOT NULL
+        )",
+        ],
+    },
 ];
 
 impl Backend {

@@ -25,14 +25,15 @@ pub(crate) enum YStored {
 }
 
 /// A sample's registered sex: `female`, `male` or `unknown`, from its
-/// reference or found-child row; `None` for a sample not registered yet.
+/// reference or found-child row (a clan volunteer is a man); `None` for a sample not registered yet.
 pub(crate) async fn registered_sex(
     conn: &mut AnyConnection,
     sample: &str,
 ) -> Result<Option<String>> {
     let row = sqlx::query(
         "SELECT sex FROM case_references WHERE sample_name = $1 \
-         UNION ALL SELECT sex FROM found_children WHERE sample_name = $1",
+         UNION ALL SELECT sex FROM found_children WHERE sample_name = $1 \
+         UNION ALL SELECT 'male' AS sex FROM clan_volunteers WHERE sample_name = $1",
     )
     .bind(sample)
     .fetch_optional(&mut *conn)

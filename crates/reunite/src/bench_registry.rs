@@ -656,6 +656,8 @@ pub fn run(args: RegistryBenchArgs) -> Result<()> {
         // The autosomal registry alone: no Y population to fit.
         "--paternal-lines",
         "0",
+        "--clan-boys",
+        "0",
     ]);
     let bulk = if args.existing {
         None

@@ -39,6 +39,11 @@ pub struct DemoArgs {
     /// a Y sample: found through paternal-line (Y-STR) leads.
     #[arg(long, default_value_t = 5)]
     paternal_lines: usize,
+    /// Rescued boys whose family never registered, but two men of whose
+    /// father's clan gave Y samples as clan volunteers: found through the
+    /// volunteers' leads.
+    #[arg(long, default_value_t = 3)]
+    clan_boys: usize,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -210,8 +215,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
         let paternal = crate::demo_paternal::run(
             &registry,
             &files,
-            args.paternal_lines,
-            args.seed,
+            (args.paternal_lines, args.clan_boys),
+            (args.seed, args.locale),
             today,
         )
         .await?;
@@ -375,6 +380,12 @@ fn print_summary(v: &serde_json::Value) {
         println!(
             "  paternal lines: {} of {} boys whose only registered relative is a paternal uncle (Y sample) found through a paternal-line lead; {} leads to another family",
             p["found_by_lead"], p["boys"], p["leads_to_another_family"]
+        );
+    }
+    if p["clan_boys"].as_u64().unwrap_or(0) > 0 {
+        println!(
+            "  clan volunteers: {} of {} boys whose family never registered found through a volunteer of their father's clan (Y sample); {} leads to another clan",
+            p["found_by_volunteer"], p["clan_boys"], p["volunteer_leads_to_another_clan"]
         );
     }
     println!(

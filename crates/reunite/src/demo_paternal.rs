@@ -7,6 +7,12 @@
 //! copy mutating at its published rate), the four lab files written as a
 //! lab would, imported, and the leads the registry made counted against
 //! the truth.
+//!
+//! Then the clan boys: rescued boys whose family never registered at all,
+//! but two men of whose father's clan gave Y samples as clan volunteers
+//! (their surname and ancestral village, their consent): one two meioses
+//! below the clan's forefather, one three, the boy two (four and five
+//! meioses from him). The volunteers' leads are counted against the truth.
 
 use std::path::Path;
 
@@ -23,20 +29,64 @@ const POPULATION: &str = include_str!("../../../data/ystr/synthetic_yfilerplus.c
 /// The random stream of the paternal lines, apart from the scenario's.
 const STREAM: u64 = 0x5041_5445_524e; // "PATERN"
 
+/// The clans of the demo's volunteers: (surname, ancestral place) in
+/// English and in Chinese.
+const CLANS: [(&str, &str, &str, &str); 6] = [
+    (
+        "Li",
+        "Lijiazhuang, Shenqiu County, Henan",
+        "李",
+        "河南省沈丘县李家庄",
+    ),
+    (
+        "Wang",
+        "Wangjiacun, Lixin County, Anhui",
+        "王",
+        "安徽省利辛县王家村",
+    ),
+    (
+        "Zhang",
+        "Zhangzhai, Yunxi County, Hubei",
+        "张",
+        "湖北省郧西县张寨",
+    ),
+    (
+        "Chen",
+        "Chenwan, Huidong County, Sichuan",
+        "陈",
+        "四川省会东县陈湾",
+    ),
+    (
+        "Liu",
+        "Liujiagou, Zhen'an County, Shaanxi",
+        "刘",
+        "陕西省镇安县刘家沟",
+    ),
+    (
+        "Yang",
+        "Yangjiaping, Luquan County, Yunnan",
+        "杨",
+        "云南省禄劝县杨家坪",
+    ),
+];
+
 /// The demo's paternal-line boys: `boys` of them, each with a paternal
-/// uncle registered for his case; then the leads the registry made,
-/// measured. None: nothing imported (not even the Y population).
+/// uncle registered for his case, and `clan_boys` found through clan
+/// volunteers; then the leads the registry made, measured. None of either:
+/// nothing imported (not even the Y population).
 pub async fn run(
     registry: &Registry,
     files: &Path,
-    boys: usize,
-    seed: u64,
+    (boys, clan_boys): (usize, usize),
+    (seed, locale): (u64, sim::Locale),
     today: formats::registry_csv::Date,
 ) -> Result<Value> {
-    if boys == 0 {
-        return Ok(
-            json!({"boys": 0, "found_by_lead": 0, "leads": 0, "leads_to_another_family": 0}),
-        );
+    if boys == 0 && clan_boys == 0 {
+        return Ok(json!({
+            "boys": 0, "found_by_lead": 0, "leads": 0, "leads_to_another_family": 0,
+            "clan_boys": 0, "found_by_volunteer": 0, "volunteer_leads": 0,
+            "volunteer_leads_to_another_clan": 0,
+        }));
     }
     let write = |name: &str, text: &str| -> Result<String> {
         let p = files.join(name);
@@ -72,6 +122,16 @@ pub async fn run(
     let mut y = String::from(
         "Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1\n",
     );
+    let lab_rows = |y: &mut String, sample: &str, h: &ystr::Haplotype| {
+        for (locus, call) in h.calls() {
+            let mut cells: Vec<String> = call.to_string().split('-').map(str::to_string).collect();
+            cells.resize(3, String::new());
+            y.push_str(&format!(
+                "{sample}.fsa\t{sample}\tYfilerPlus\t{locus}\tB\t{}\t120.5\t1500\n",
+                cells.join("\t")
+            ));
+        }
+    };
     for k in 1..=boys {
         let grandfather = model.founder(&mut rng);
         let uncle = model.haplotype(&model.descend(&grandfather, 1, &mut rng));
@@ -84,18 +144,33 @@ pub async fn run(
         ));
         references.push_str(&format!("PLU-{k},PL-{k},paternal_uncle,,male\n"));
         found.push_str(&format!("PLB-{k},PB-{k},male,1000,1500,{},,,,,\n", born(0)));
-        for (sample, h) in [(format!("PLU-{k}"), &uncle), (format!("PLB-{k}"), &boy)] {
-            for (locus, call) in h.calls() {
-                let alleles: Vec<String> =
-                    call.to_string().split('-').map(str::to_string).collect();
-                let mut cells = alleles;
-                cells.resize(3, String::new());
-                y.push_str(&format!(
-                    "{sample}.fsa\t{sample}\tYfilerPlus\t{locus}\tB\t{}\t120.5\t1500\n",
-                    cells.join("\t")
-                ));
-            }
+        lab_rows(&mut y, &format!("PLU-{k}"), &uncle);
+        lab_rows(&mut y, &format!("PLB-{k}"), &boy);
+    }
+    // The clan boys: no family registered; two volunteers of his clan.
+    let mut volunteers = String::from(
+        "sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases\n",
+    );
+    let consent = format!("{}-{:02}-01", today.year() - 1, today.month());
+    let keep_until = format!("{}-{:02}-01", today.year() + 20, today.month());
+    for k in 1..=clan_boys {
+        let forefather = model.founder(&mut rng);
+        let (en_surname, en_place, zh_surname, zh_place) = CLANS[(k - 1) % CLANS.len()];
+        let (surname, place) = match locale {
+            sim::Locale::ZhCn => (zh_surname, zh_place),
+            _ => (en_surname, en_place),
+        };
+        for (v, meioses) in [(1, 2), (2, 3)] {
+            let man = model.haplotype(&model.descend(&forefather, meioses, &mut rng));
+            let sample = format!("CV-{k}-{v}");
+            volunteers.push_str(&format!(
+                "{sample},{surname},\"{place}\",,{consent},{keep_until},\n"
+            ));
+            lab_rows(&mut y, &sample, &man);
         }
+        let boy = model.haplotype(&model.descend(&forefather, 2, &mut rng));
+        found.push_str(&format!("CLB-{k},CB-{k},male,1000,1500,{},,,,,\n", born(0)));
+        lab_rows(&mut y, &format!("CLB-{k}"), &boy);
     }
     let cases_file = write("paternal-cases.csv", &cases)?;
     let refs_file = write("paternal-references.csv", &references)?;
@@ -106,6 +181,12 @@ pub async fn run(
         .import_references("demo", &refs_file, &references)
         .await?;
     registry.import_found("demo", &found_file, &found).await?;
+    if clan_boys > 0 {
+        let volunteers_file = write("clan-volunteers.csv", &volunteers)?;
+        registry
+            .import_volunteers("demo", &volunteers_file, &volunteers)
+            .await?;
+    }
     registry
         .import_profiles(
             "demo",
@@ -131,11 +212,33 @@ pub async fn run(
         .iter()
         .filter(|l| l.found_id.strip_prefix("PB-") != l.case_id.strip_prefix("PL-"))
         .count();
+    let volunteer_leads = registry.volunteer_leads("demo").await?;
+    // A clan boy's lead is his own clan's when the volunteer is CV-k-*.
+    let own = |l: &registry::VolunteerLead| {
+        let clan = l
+            .volunteer_sample
+            .strip_prefix("CV-")
+            .and_then(|s| s.split('-').next());
+        l.found_id.strip_prefix("CB-") == clan
+    };
+    let found_by_volunteer = (1..=clan_boys)
+        .filter(|k| {
+            let boy = format!("CB-{k}");
+            volunteer_leads
+                .iter()
+                .find(|l| l.found_id == boy)
+                .is_some_and(own)
+        })
+        .count();
     Ok(json!({
         "boys": boys,
         "found_by_lead": found_by_lead,
         "leads": leads.len(),
         "leads_to_another_family": wrong,
+        "clan_boys": clan_boys,
+        "found_by_volunteer": found_by_volunteer,
+        "volunteer_leads": volunteer_leads.len(),
+        "volunteer_leads_to_another_clan": volunteer_leads.iter().filter(|l| !own(l)).count(),
         "haplotype_database": format!("{} v{}", db.name, db.version),
     }))
 }

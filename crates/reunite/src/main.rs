@@ -57,6 +57,9 @@ enum Command {
     /// Manage cases.
     #[command(subcommand)]
     Case(case_cmd::CaseCommand),
+    /// Manage clan volunteers (a volunteer who withdrew his consent).
+    #[command(subcommand)]
+    Volunteer(case_cmd::VolunteerCommand),
     /// Manage the encryption key.
     #[command(subcommand)]
     Key(registry_cmd::KeyCommand),
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => registry_cmd::backup(args),
         Command::Restore(args) => restore_cmd::restore(args),
         Command::Case(cmd) => case_cmd::case(cmd),
+        Command::Volunteer(cmd) => case_cmd::volunteer(cmd),
         Command::Key(cmd) => registry_cmd::key(cmd),
         Command::Audit(cmd) => registry_cmd::audit(cmd),
         Command::Retention(cmd) => registry_cmd::retention(cmd),

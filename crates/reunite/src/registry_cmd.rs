@@ -115,6 +115,11 @@ pub enum ImportCommand {
     References { file: PathBuf },
     /// Found children: sample_name,found_id,sex,age_min_days,age_max_days,found_date,found_place,found_lat,found_lon,institution,description
     Found { file: PathBuf },
+    /// Clan volunteers, men who give a Y sample for their paternal lineage:
+    /// sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases
+    /// (known_cases: the case ids his clan knows of, separated by ';'). Their Y haplotypes come
+    /// in a profiles file under the same sample names.
+    Volunteers { file: PathBuf },
     /// A CODIS CMF XML file: relatives' specimens (Biological Mother, Father, Sibling, ...) become
     /// references of the case named by CASEID (registered before), Unidentified Person specimens
     /// found children, each with its profile.
@@ -279,6 +284,15 @@ pub fn import(args: ImportArgs) -> Result<()> {
             ImportCommand::Found { file } => {
                 registry
                     .import_found_from(&actor, &file.display().to_string(), &file_stream(file)?)
+                    .await?
+            }
+            ImportCommand::Volunteers { file } => {
+                registry
+                    .import_volunteers_from(
+                        &actor,
+                        &file.display().to_string(),
+                        &file_stream(file)?,
+                    )
                     .await?
             }
             ImportCommand::Cmf { file } => {
@@ -550,8 +564,11 @@ pub fn retention(cmd: RetentionCommand) -> Result<()> {
     let RetentionCommand::Run { db } = cmd;
     runtime()?.block_on(async {
         let registry = open(&db).await?;
-        let n = registry.run_retention(&cli_actor()).await?;
-        println!("{n} reference profiles deleted");
+        let done = registry.run_retention(&cli_actor()).await?;
+        println!(
+            "{} reference profiles deleted; {} clan volunteers deleted (their consent ran out)",
+            done.profiles, done.volunteers
+        );
         registry.close().await;
         Ok(())
     })

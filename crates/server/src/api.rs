@@ -714,6 +714,7 @@ pub async fn run_import(
             ImportKind::Cases => r.import_cases(&actor, &file, &text).await,
             ImportKind::References => r.import_references(&actor, &file, &text).await,
             ImportKind::Found => r.import_found(&actor, &file, &text).await,
+            ImportKind::Volunteers => r.import_volunteers(&actor, &file, &text).await,
             ImportKind::Cmf => r.import_cmf(&actor, &file, &text).await,
             ImportKind::Pfif => r.import_pfif(&actor, &file, &text).await,
             ImportKind::Profiles => {

@@ -2,7 +2,11 @@
 //! apart from the identifications, worded as leads (a Y match cannot say
 //! which man of a father's family a boy descends from), with the review of
 //! a lead (family contacted, autosomal test asked for, outcome); and the
-//! same under `/api/v1/lineage-leads`.
+//! same under `/api/v1/lineage-leads`. Below them, on the same page, the
+//! leads from clan volunteers (the registry's `volunteers.rs`): his clan's
+//! surname and ancestral place, the cases his clan knows of, the LR for each
+//! number of generations and the likeliest; the same under
+//! `/api/v1/volunteer-leads`.
 
 use askama::Template;
 use axum::Json;
@@ -12,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use registry::{LeadStatus, LineageLead, Role};
+use registry::{LeadKind, LeadStatus, LineageLead, Role, VolunteerLead};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -26,8 +30,17 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/leads", get(leads_page))
         .route("/leads/{id}/status", post(status_submit))
+        .route(
+            "/leads/volunteer/{id}/status",
+            post(volunteer_status_submit),
+        )
         .route("/api/v1/lineage-leads", get(api_leads))
         .route("/api/v1/lineage-leads/{id}/status", post(api_status))
+        .route("/api/v1/volunteer-leads", get(api_volunteer_leads))
+        .route(
+            "/api/v1/volunteer-leads/{id}/status",
+            post(api_volunteer_status),
+        )
 }
 
 /// A lead as the page says it.
@@ -70,6 +83,7 @@ fn action_words(lang: Lang, s: LeadStatus) -> String {
 
 fn view(lang: Lang, lead: LineageLead, reviewer: bool) -> LeadView {
     let differs = lead.differing.len() as i64;
+    let differing = differing_words(lang, &lead.differing);
     let conclusion = lang.ta(
         "leads-conclusion",
         &[
@@ -79,14 +93,6 @@ fn view(lang: Lang, lead: LineageLead, reviewer: bool) -> LeadView {
             ("compared", &lead.compared),
         ],
     );
-    let differing = if lead.differing.is_empty() {
-        lang.t("leads-differing-none")
-    } else {
-        lang.ta(
-            "leads-differing",
-            &[("n", &differs), ("loci", &lead.differing.join(", "))],
-        )
-    };
     let strength = lead.lr.zip(lead.log10_lr).map(|(lr, log10)| {
         (
             lang.ta(
@@ -99,28 +105,134 @@ fn view(lang: Lang, lead: LineageLead, reviewer: bool) -> LeadView {
             words::enfsi(lang, lr),
         )
     });
-    let method = match &lead.database {
-        Some(db) => lang.ta(
-            "leads-method",
-            &[("method", &lead.method), ("database", db)],
-        ),
-        None => lang.t("leads-no-database"),
-    };
-    let status = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
-    let next = match reviewer {
-        true => status
-            .next()
-            .iter()
-            .map(|s| (s.name(), action_words(lang, *s)))
-            .collect(),
-        false => Vec::new(),
-    };
+    let method = method_words(lang, &lead.method, lead.database.as_ref());
+    let (status, next) = review(lang, LeadKind::Family, &lead.status, reviewer);
     LeadView {
         conclusion,
         differing,
         strength,
         method,
-        status: status_words(lang, status),
+        status,
+        next,
+        lead,
+    }
+}
+
+/// A clan volunteer lead as the page says it.
+pub struct VolunteerLeadView {
+    pub lead: VolunteerLead,
+    /// "His Y chromosome matches that of a volunteer of the Li clan ...".
+    pub conclusion: String,
+    pub differing: String,
+    /// The LR at the likeliest number of generations, in numbers and words.
+    pub strength: Option<(String, String)>,
+    /// (generations, LR in words, whether the likeliest) for each number
+    /// of generations.
+    pub by_generation: Vec<(usize, String, bool)>,
+    pub method: String,
+    pub status: String,
+    pub next: Vec<(&'static str, String)>,
+}
+
+/// Where a lead's review stands in words, and the buttons a case worker
+/// may press. A volunteer's lead contacts his clan, not a family.
+fn review(
+    lang: Lang,
+    kind: LeadKind,
+    status: &str,
+    reviewer: bool,
+) -> (String, Vec<(&'static str, String)>) {
+    let status = LeadStatus::parse(status).unwrap_or(LeadStatus::New);
+    let clan = kind == LeadKind::Volunteer;
+    let contacted = |id: &str| (status == LeadStatus::FamilyContacted).then(|| lang.t(id));
+    let words = match clan {
+        true => contacted("leads-volunteer-status-contacted"),
+        false => None,
+    }
+    .unwrap_or_else(|| status_words(lang, status));
+    let next = match reviewer {
+        true => status
+            .next()
+            .iter()
+            .map(|&s| {
+                let button = match (clan, s) {
+                    (true, LeadStatus::FamilyContacted) => lang.t("leads-volunteer-do-contacted"),
+                    _ => action_words(lang, s),
+                };
+                (s.name(), button)
+            })
+            .collect(),
+        false => Vec::new(),
+    };
+    (words, next)
+}
+
+/// Where a man and a boy differ, in words.
+fn differing_words(lang: Lang, differing: &[String]) -> String {
+    if differing.is_empty() {
+        lang.t("leads-differing-none")
+    } else {
+        lang.ta(
+            "leads-differing",
+            &[
+                ("n", &(differing.len() as i64)),
+                ("loci", &differing.join(", ")),
+            ],
+        )
+    }
+}
+
+/// How an LR was computed, or why there is none.
+fn method_words(lang: Lang, method: &str, database: Option<&String>) -> String {
+    match database {
+        Some(db) => lang.ta("leads-method", &[("method", &method), ("database", db)]),
+        None => lang.t("leads-no-database"),
+    }
+}
+
+fn volunteer_view(lang: Lang, lead: VolunteerLead, reviewer: bool) -> VolunteerLeadView {
+    let same = lead.compared - lead.differing.len() as i64;
+    let conclusion = lang.ta(
+        "leads-volunteer-conclusion",
+        &[
+            ("surname", &lead.surname),
+            ("place", &lead.ancestral_place),
+            ("sample", &lead.volunteer_sample),
+            ("same", &same),
+            ("compared", &lead.compared),
+        ],
+    );
+    let strength =
+        lead.lr
+            .zip(lead.log10_lr)
+            .zip(lead.likeliest_meioses)
+            .map(|((lr, log10), n)| {
+                (
+                    lang.ta(
+                        "leads-volunteer-lr",
+                        &[("lr", &words::lr(lang, lr, log10)), ("meioses", &n)],
+                    ),
+                    words::enfsi(lang, lr),
+                )
+            });
+    let by_generation = lead
+        .lrs
+        .iter()
+        .enumerate()
+        .map(|(i, &lr)| {
+            let n = i + 1;
+            let best = lead.likeliest_meioses == Some(n as i64);
+            (n, words::lr(lang, lr, lr.log10()), best)
+        })
+        .collect();
+    let (status, next) = review(lang, LeadKind::Volunteer, &lead.status, reviewer);
+    VolunteerLeadView {
+        conclusion,
+        differing: differing_words(lang, &lead.differing),
+        strength,
+        by_generation,
+        method: method_words(lang, &lead.method, lead.database.as_ref()),
+        status,
         next,
         lead,
     }
@@ -131,9 +243,11 @@ fn view(lang: Lang, lead: LineageLead, reviewer: bool) -> LeadView {
 struct LeadsTemplate {
     nav: Nav,
     leads: Vec<LeadView>,
+    volunteer_leads: Vec<VolunteerLeadView>,
 }
 
-/// Every paternal-line lead, the strongest first (an audited read).
+/// Every paternal-line lead, the strongest first, then the clan
+/// volunteers' (two audited reads).
 async fn leads_page(State(state): State<Shared>, User(a): User, lang: Lang) -> PageResult {
     let reviewer = a.user.role == Role::Caseworker;
     let leads = state
@@ -143,9 +257,17 @@ async fn leads_page(State(state): State<Shared>, User(a): User, lang: Lang) -> P
         .into_iter()
         .map(|l| view(lang, l, reviewer))
         .collect();
+    let volunteer_leads = state
+        .registry
+        .volunteer_leads(&a.user.username)
+        .await?
+        .into_iter()
+        .map(|l| volunteer_view(lang, l, reviewer))
+        .collect();
     Ok(render(&LeadsTemplate {
         nav: Nav::of(Some(&a), lang),
         leads,
+        volunteer_leads,
     }))
 }
 
@@ -160,26 +282,75 @@ fn parse_status(sent: Option<&str>) -> Result<LeadStatus, AppError> {
     })
 }
 
-/// A lead's review step from its page's form; back to the leads.
+/// A family lead's review step from its page's form; back to the leads.
 async fn status_submit(
     State(state): State<Shared>,
     User(a): User,
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let form = parse_form(&body);
-    check_csrf(&a, form.get("csrf"))?;
+    status_form(&state, &a, LeadKind::Family, &id, &body).await
+}
+
+/// A clan volunteer lead's review step from its page's form.
+async fn volunteer_status_submit(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    status_form(&state, &a, LeadKind::Volunteer, &id, &body).await
+}
+
+/// A lead's review step from a form; back to the lead on the page.
+async fn status_form(
+    state: &Shared,
+    a: &crate::Auth,
+    kind: LeadKind,
+    id: &str,
+    body: &[u8],
+) -> PageResult {
+    let form = parse_form(body);
+    check_csrf(a, form.get("csrf"))?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let to = parse_status(form.get("status").map(String::as_str))?;
-    state
-        .registry
-        .set_lead_status(&a.user.username, id, to)
-        .await?;
+    set_status(state, &a.user.username, kind, id, to).await?;
+    let anchor = match kind {
+        LeadKind::Family => "lead",
+        LeadKind::Volunteer => "volunteer-lead",
+    };
     Ok((
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("/leads#lead-{id}"))],
+        [(header::LOCATION, format!("/leads#{anchor}-{id}"))],
     )
         .into_response())
+}
+
+async fn set_status(
+    state: &Shared,
+    who: &str,
+    kind: LeadKind,
+    id: i64,
+    to: LeadStatus,
+) -> Result<LeadStatus, AppError> {
+    Ok(match kind {
+        LeadKind::Family => state.registry.set_lead_status(who, id, to).await?,
+        LeadKind::Volunteer => {
+            state
+                .registry
+                .set_volunteer_lead_status(who, id, to)
+                .await?
+        }
+    })
+}
+
+/// The clan volunteer leads as JSON (an audited read).
+async fn api_volunteer_leads(
+    State(state): State<Shared>,
+    User(a): User,
+) -> Result<Response, AppError> {
+    let leads = state.registry.volunteer_leads(&a.user.username).await?;
+    Ok(Json(leads).into_response())
 }
 
 /// The leads as JSON (an audited read).
@@ -193,25 +364,42 @@ struct StatusBody {
     status: Option<String>,
 }
 
-/// A lead's review step: `{"status": ...}`; 409 when its status now does
-/// not allow it.
+/// A family lead's review step: `{"status": ...}`; 409 when its status now
+/// does not allow it.
 async fn api_status(
     State(state): State<Shared>,
     User(a): User,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    api_status_of(&state, &a.user.username, LeadKind::Family, &id, &body).await
+}
+
+/// A clan volunteer lead's review step, as [`api_status`].
+async fn api_volunteer_status(
+    State(state): State<Shared>,
+    User(a): User,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    api_status_of(&state, &a.user.username, LeadKind::Volunteer, &id, &body).await
+}
+
+async fn api_status_of(
+    state: &Shared,
+    who: &str,
+    kind: LeadKind,
+    id: &str,
+    body: &[u8],
+) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let body: StatusBody = serde_json::from_slice(&body).map_err(|_| {
+    let body: StatusBody = serde_json::from_slice(body).map_err(|_| {
         AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "expected {\"status\": ...}",
         )
     })?;
     let to = parse_status(body.status.as_deref())?;
-    let status = state
-        .registry
-        .set_lead_status(&a.user.username, id, to)
-        .await?;
+    let status = set_status(state, who, kind, id, to).await?;
     Ok(Json(json!({"id": id, "status": status.name()})).into_response())
 }

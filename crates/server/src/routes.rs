@@ -132,6 +132,11 @@ fn import_route(kind: ImportKind) -> Option<RouteSpec> {
             "text/csv",
             "Import found children (?file=NAME)",
         ),
+        ImportKind::Volunteers => (
+            "/api/v1/import/volunteers",
+            "text/csv",
+            "Import clan volunteers: men who give a Y sample for their paternal lineage (?file=NAME)",
+        ),
         ImportKind::Profiles => (
             "/api/v1/import/profiles",
             "text/plain",
@@ -215,6 +220,20 @@ const FIXED: &[RouteSpec] = &[
         Api,
         "application/json",
         "A lead's review step: {status: family_contacted|autosomal_requested|confirmed|ruled_out}; forward only, ruled out at any step, an outcome only after the autosomal test was requested; 409 otherwise",
+    ),
+    r(
+        "GET",
+        "/api/v1/volunteer-leads",
+        Roles(STAFF),
+        Api,
+        "Clan volunteer leads (Y-STR), the strongest first: a found boy and a clan volunteer whose Y haplotypes differ at up to two locus copies. Each: {id, found_id, volunteer_sample, surname, ancestral_place, person_name, known_cases (case ids), compared, differing, lrs (the LR for 1..20 meioses), likeliest_meioses, lr and log10_lr (at the likeliest), match_probability, method, database, status, computed_at}",
+    ),
+    post(
+        "/api/v1/volunteer-leads/{id}/status",
+        Roles(REVIEWERS),
+        Api,
+        "application/json",
+        "A clan volunteer lead's review step, as a paternal-line lead's",
     ),
     r(
         "GET",
@@ -404,6 +423,13 @@ const FIXED: &[RouteSpec] = &[
         Page,
         "application/x-www-form-urlencoded",
         "A lead's review step (family contacted, autosomal test requested, confirmed, ruled out)",
+    ),
+    post(
+        "/leads/volunteer/{id}/status",
+        Roles(REVIEWERS),
+        Page,
+        "application/x-www-form-urlencoded",
+        "A clan volunteer lead's review step",
     ),
     r("GET", "/import", Roles(IMPORTERS), Page, "Import page"),
     post(

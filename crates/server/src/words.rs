@@ -220,6 +220,7 @@ pub fn import_count(lang: Lang, kind: ImportKind, n: usize) -> String {
         ImportKind::Frequencies => lang.ta("words-import-count-frequencies", &args),
         ImportKind::Haplotypes => lang.ta("words-import-count-haplotypes", &args),
         ImportKind::Pfif => lang.ta("words-import-count-pfif", &args),
+        ImportKind::Volunteers => lang.ta("words-import-count-volunteers", &args),
     }
 }
 
@@ -234,6 +235,7 @@ pub fn import_kind(lang: Lang, kind: &ImportKind) -> String {
         ImportKind::Haplotypes => lang.t("words-import-kind-haplotypes"),
         ImportKind::Cmf => lang.t("words-import-kind-cmf"),
         ImportKind::Pfif => lang.t("words-import-kind-pfif"),
+        ImportKind::Volunteers => lang.t("words-import-kind-volunteers"),
     }
 }
 

@@ -141,7 +141,11 @@ impl Registry {
             tx,
             actor,
             (ImportKind::Cmf, file, &sha256_hex(text)),
-            Touched { cases, found },
+            Touched {
+                cases,
+                found,
+                volunteers: Vec::new(),
+            },
             &mut report,
             stages,
         )

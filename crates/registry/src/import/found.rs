@@ -85,8 +85,17 @@ impl Registry {
             format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
         })
         .await?;
+        let volunteers = crate::volunteers::volunteers_of(&mut *tx, &samples).await?;
         let mut new: Vec<&FoundRow> = Vec::new();
         for row in chunk {
+            if volunteers.contains_key(&row.sample_name) {
+                return Err(row_error(
+                    file,
+                    row.line,
+                    "sample_name",
+                    format!("sample {} is a clan volunteer's sample", row.sample_name),
+                ));
+            }
             if references.contains_key(&row.sample_name) {
                 return Err(row_error(
                     file,

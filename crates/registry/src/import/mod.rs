@@ -1,7 +1,8 @@
 //! Imports: frequency databases (`frequencies.rs`), population Y-STR
 //! haplotype databases (`haplotypes.rs`), cases (`cases.rs`),
 //! references (`references.rs`), found children (`found.rs`), lab profiles
-//! (`profiles.rs`) and CODIS CMF files (`cmf.rs`). Each file is read and
+//! (`profiles.rs`), CODIS CMF files (`cmf.rs`) and clan volunteers
+//! (`volunteers.rs`). Each file is read and
 //! checked whole first, then stored in one transaction, a chunk of rows at a
 //! time ([`IMPORT_CHUNK`]), together with the search of what it adds and the
 //! candidates found (so a crash leaves neither rows without their candidates
@@ -21,6 +22,7 @@ mod profiles;
 mod references;
 mod stream;
 mod versioned;
+mod volunteers;
 
 pub use haplotypes::{HaplotypeDb, StoredMixture};
 pub(crate) use profiles::Stored;
@@ -224,6 +226,8 @@ where
 pub(super) struct Touched {
     pub(super) cases: Vec<i64>,
     pub(super) found: Vec<i64>,
+    /// Clan volunteers added, or given their Y haplotype.
+    pub(super) volunteers: Vec<i64>,
 }
 
 /// A row of a registry CSV file, as [`Registry::import_csv`] reads and
@@ -329,7 +333,15 @@ impl Registry {
         report.new_candidates = n;
         report.tell_same_dna(&state.same_dna);
         let (leads, lineage) = self
-            .lineage_search_in(&mut tx, actor, &touched.cases, &touched.found)
+            .lineage_search_in(
+                &mut tx,
+                actor,
+                crate::lineage::LineageChanged {
+                    cases: &touched.cases,
+                    found: &touched.found,
+                    volunteers: &touched.volunteers,
+                },
+            )
             .await?;
         report.new_leads = leads;
         if leads > 0 {

@@ -96,6 +96,7 @@ impl Registry {
         let mut report = ImportReport::new(ImportKind::Profiles, file, total);
         let mut cases = Vec::new();
         let mut found = Vec::new();
+        let mut volunteers = Vec::new();
         let mut unlinked = 0;
         {
             let _guard = self.write.lock().await;
@@ -120,11 +121,15 @@ impl Registry {
                     )
                 })
                 .await?;
+                let as_volunteer = crate::volunteers::volunteers_of(&mut tx, &samples).await?;
                 for sample in samples {
                     match (as_ref.get(sample), as_found.get(sample)) {
                         (Some(r), _) => cases.push(r.try_get::<i64, _>("case_ref")?),
                         (None, Some(f)) => found.push(f.try_get::<i64, _>("id")?),
-                        (None, None) => unlinked += 1,
+                        (None, None) => match as_volunteer.get(sample) {
+                            Some(&v) => volunteers.push(v),
+                            None => unlinked += 1,
+                        },
                     }
                 }
                 // Each row of the chunk is written now: told row by row, so
@@ -141,7 +146,11 @@ impl Registry {
                 report.notes.push(format!("{y_added} Y haplotypes stored"));
             }
             crate::y_haplotypes::audit_stored(self, &mut tx, actor, &sha, y_added).await?;
-            let touched = Touched { cases, found };
+            let touched = Touched {
+                cases,
+                found,
+                volunteers,
+            };
             self.record_search_commit(
                 tx,
                 actor,

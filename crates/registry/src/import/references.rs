@@ -117,8 +117,17 @@ impl Registry {
                     sex: Sex::named(&r.try_get::<String, _>("sex")?),
                 });
         }
+        let volunteers = crate::volunteers::volunteers_of(&mut *tx, &samples).await?;
         let mut new: Vec<(&ReferenceRow, i64)> = Vec::new();
         for row in chunk {
+            if volunteers.contains_key(&row.sample_name) {
+                return Err(row_error(
+                    file,
+                    row.line,
+                    "sample_name",
+                    format!("sample {} is a clan volunteer's sample", row.sample_name),
+                ));
+            }
             let case = cases.get(&row.case_id).ok_or_else(|| {
                 row_error(
                     file,

@@ -5,7 +5,8 @@
 
 use formats::genotypes::ReadError;
 use formats::registry_csv::{
-    CaseReader, CaseRow, FoundReader, FoundRow, ReferenceReader, ReferenceRow,
+    CaseReader, CaseRow, FoundReader, FoundRow, ReferenceReader, ReferenceRow, VolunteerReader,
+    VolunteerRow,
 };
 use formats::{FormatError, Location};
 use sha2::{Digest, Sha256};
@@ -59,6 +60,7 @@ macro_rules! hashed_rows {
 hashed_rows!(CaseReader, CaseRow);
 hashed_rows!(ReferenceReader, ReferenceRow);
 hashed_rows!(FoundReader, FoundRow);
+hashed_rows!(VolunteerReader, VolunteerRow);
 
 /// Rows (samples of a genotype table) stored at a time in the second
 /// reading: what the registry holds of them is read by one statement per

@@ -273,7 +273,7 @@ async fn retention_leaves_no_genotype_in_the_sqlite_file() {
             .map(|row| row.try_get(0).unwrap())
             .collect();
     assert_eq!(blobs.len(), 2);
-    assert_eq!(r.run_retention("t").await.unwrap(), 2);
+    assert_eq!(r.run_retention("t").await.unwrap().profiles, 2);
     r.close().await;
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&pool)

@@ -193,7 +193,7 @@ async fn retention_leaves_the_index_in_step(db: &TestDb) {
     let id = small_candidate(&r).await.id;
     reunite(&r, id).await;
     assert_eq!(r.check_index("t").await.unwrap().cases_indexed, 3);
-    assert_eq!(r.run_retention("t").await.unwrap(), 2);
+    assert_eq!(r.run_retention("t").await.unwrap().profiles, 2);
     let check = r.check_index("t").await.unwrap();
     assert!(check.live_index_agrees, "{check:?}");
     assert_eq!(check.cases_indexed, 2);

@@ -15,12 +15,12 @@ use crate::haplotypes::population;
 use crate::y_haplotypes::{HEADER, rows};
 
 /// A haplotype as a lab writes it: (marker, alleles).
-type Calls = Vec<(String, Vec<String>)>;
+pub type Calls = Vec<(String, Vec<String>)>;
 
 /// The first man of the synthetic Yfiler Plus population (27 locus
 /// copies), with each (locus copy, steps) of `changes` applied, as
 /// (marker, alleles) the way a lab's GeneMapper export writes them.
-fn clan(changes: &[(&str, i32)]) -> Calls {
+pub fn clan(changes: &[(&str, i32)]) -> Calls {
     let text = population(1);
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -48,7 +48,7 @@ fn clan(changes: &[(&str, i32)]) -> Calls {
 }
 
 /// A GeneMapper file of Y loci only.
-fn y_file(samples: &[(&str, Calls)]) -> String {
+pub fn y_file(samples: &[(&str, Calls)]) -> String {
     let mut text = HEADER.to_string();
     for (sample, calls) in samples {
         let alleles: Vec<Vec<&str>> = calls
@@ -65,7 +65,7 @@ fn y_file(samples: &[(&str, Calls)]) -> String {
     text
 }
 
-async fn import_y(r: &Registry, file: &str, text: &str) -> registry::ImportReport {
+pub async fn import_y(r: &Registry, file: &str, text: &str) -> registry::ImportReport {
     r.import_profiles("lab1", file, text, None, None, &|_, _| {})
         .await
         .unwrap()

@@ -27,6 +27,7 @@ mod restore;
 mod safety;
 mod same_dna;
 mod snapshot;
+mod volunteers;
 mod y_haplotypes;
 
 /// Declares an async test body run on both databases.

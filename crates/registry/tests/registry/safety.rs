@@ -200,7 +200,7 @@ async fn retention_deletes_reference_genotypes(db: &TestDb) {
         .unwrap()
         .1;
     assert_eq!(
-        r.run_retention("t").await.unwrap(),
+        r.run_retention("t").await.unwrap().profiles,
         2,
         "father and mother of MC-1"
     );

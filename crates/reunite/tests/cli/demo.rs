@@ -49,6 +49,11 @@ fn demo_figures_agree_with_the_truth() {
     assert_eq!(paternal["found_by_lead"], 5, "{paternal}");
     assert_eq!(paternal["leads_to_another_family"], 0, "{paternal}");
     assert_eq!(paternal["haplotype_database"], "Synthetic-YfilerPlus v1");
+    // The boys whose family never registered: each found through a
+    // volunteer of his father's clan, no lead to another clan.
+    assert_eq!(paternal["clan_boys"], 3, "{paternal}");
+    assert_eq!(paternal["found_by_volunteer"], 3, "{paternal}");
+    assert_eq!(paternal["volunteer_leads_to_another_clan"], 0, "{paternal}");
 
     // Recount from the stored candidates and the truth the demo wrote.
     let truth: Vec<Value> =
@@ -177,6 +182,8 @@ fn demo_builds_in_the_database_given_and_refuses_one_that_holds_a_registry() {
             "3",
             "--paternal-lines",
             "0",
+            "--clan-boys",
+            "0",
             "--database-url",
             &url,
             "--data-dir",
@@ -227,6 +234,8 @@ fn demo_in_chinese_finds_every_family_and_holds_chinese_names() {
             "--with-family",
             "5",
             "--paternal-lines",
+            "0",
+            "--clan-boys",
             "0",
             "--data-dir",
             data.to_str().unwrap(),

@@ -32,3 +32,24 @@ leads-do-family-contacted = The family was contacted
 leads-do-autosomal-requested = Request an autosomal DNA test
 leads-do-confirmed = The test confirms it
 leads-do-ruled-out = Rule it out
+leads-volunteer-heading = Leads from clan volunteers
+leads-volunteer-intro = Clan volunteers are men who gave their Y-DNA for their family line (their surname and ancestral village) without having registered a missing child. A found boy whose Y chromosome is nearly the same as a volunteer's may descend from the same forefather, some generations back: the volunteer's clan can be asked which of its families lost a boy, and that family asked for an ordinary (autosomal) DNA test. Nobody knows how many generations lie between them, so the strength is given for each number, and the likeliest is named.
+leads-volunteer-none = No leads from clan volunteers yet.
+leads-volunteer-clan = clan
+# $surname: the clan's surname; $place: its ancestral place; $sample: the volunteer's sample; $same, $compared: numbers of places.
+leads-volunteer-conclusion = His Y chromosome matches that of a volunteer of the { $surname } clan of { $place } (sample { $sample }) at { $same } of { $compared } places.
+leads-volunteer-name = Volunteer
+leads-volunteer-cases = Missing-child cases his clan knows of
+leads-volunteer-no-cases = His clan named no missing-child case.
+# $lr: the likelihood ratio; $meioses: the likeliest number of generations between them.
+leads-volunteer-lr =
+    { $meioses ->
+        [one] The Y-DNA fits best with one generation between them: then it is { $lr } times more likely if the boy is of this man's paternal line than if he is of an unrelated family.
+       *[other] The Y-DNA fits best with { $meioses } generations between them: then it is { $lr } times more likely if the boy is of this man's paternal line than if he is of an unrelated family.
+    }
+leads-volunteer-by-generation = The strength for each number of generations between them
+leads-volunteer-generations = Generations apart
+leads-volunteer-lr-column = Times more likely
+leads-volunteer-not-identification = This is a lead to a clan, not an identification.
+leads-volunteer-status-contacted = Clan contacted
+leads-volunteer-do-contacted = The clan was contacted

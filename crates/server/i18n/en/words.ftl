@@ -126,6 +126,7 @@ words-import-kind-frequencies = Allele frequencies
 words-import-kind-haplotypes = Y-STR population haplotypes
 words-import-kind-cmf = CODIS CMF file
 words-import-kind-pfif = Person records (PFIF)
+words-import-kind-volunteers = Clan volunteers (Y-STR)
 # $n: the count (for the plural form); $count: the same with thousands separators.
 words-import-count-cases =
     { $n ->
@@ -166,6 +167,11 @@ words-import-count-pfif =
     { $n ->
         [one] { $count } PFIF person record
        *[other] { $count } PFIF person records
+    }
+words-import-count-volunteers =
+    { $n ->
+        [one] { $count } clan volunteer
+       *[other] { $count } clan volunteers
     }
 
 ## Numbers: an infinite LR, the ENFSI scale, probabilities.

@@ -125,6 +125,7 @@ words-import-kind-frequencies = 等位基因频率
 words-import-kind-haplotypes = Y-STR群体单倍型
 words-import-kind-cmf = CODIS CMF 文件
 words-import-kind-pfif = 寻人记录（PFIF）
+words-import-kind-volunteers = 宗族志愿者（Y-STR）
 # $n: the count (for the plural form); $count: the same with thousands separators.
 words-import-count-cases = { $count }个寻亲案件
 words-import-count-references = { $count }位提供DNA的亲属
@@ -134,6 +135,7 @@ words-import-count-cmf = { $count }份样本
 words-import-count-frequencies = { $count }个基因座
 words-import-count-haplotypes = { $count }名男性
 words-import-count-pfif = { $count }条寻人记录
+words-import-count-volunteers = { $count }位宗族志愿者
 
 ## Numbers: an infinite LR, the ENFSI scale, probabilities.
 

@@ -235,3 +235,159 @@ async fn a_lead_in_words_and_its_review() {
     );
     app.stop().await;
 }
+
+/// A found boy one step from a clan volunteer's Y, with a haplotype
+/// database active: the lead in words in both languages, with his clan, the
+/// case his clan knows of and the strength for each number of generations;
+/// its review from the page and the API.
+#[tokio::test]
+async fn a_clan_volunteer_lead_in_words() {
+    let app = TestApp::start().await;
+    let worker = app.login("worker1").await;
+    let empty = page(&app, &worker, "en").await;
+    assert!(
+        empty.body.contains("No leads from clan volunteers yet."),
+        "{}",
+        empty.body
+    );
+    let r = &app.registry;
+    let men: Vec<&str> = include_str!("../../../../data/ystr/synthetic_yfilerplus.csv")
+        .lines()
+        .take(301)
+        .collect();
+    r.import_haplotypes("lab1", "yhrd.csv", &men.join("\n"), Some("YHRD"), true)
+        .await
+        .unwrap();
+    r.import_cases("t", "c.csv", "case_id,child_sex\nPL-2,male\n")
+        .await
+        .unwrap();
+    r.import_found("t", "f.csv", "sample_name,found_id,sex\nPLB-2,PB-2,male\n")
+        .await
+        .unwrap();
+    // The volunteers' file through the API, as a case worker brings it.
+    let csv = "sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases\n\
+               V-1,李,李家庄,李建国,2025-05-01,2045-05-01,PL-2\n";
+    let up = app
+        .request(
+            "POST",
+            "/api/v1/import/volunteers?file=clan.csv",
+            &[
+                ("authorization", &format!("Bearer {worker}")),
+                ("content-type", "text/csv"),
+            ],
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(up.status, 200, "{}", up.body);
+    assert_eq!(up.json()["added"], 1, "{}", up.body);
+    let header = "Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1\n";
+    let file = format!("{header}{}{}", y_rows("V-1", 0), y_rows("PLB-2", 1));
+    let rep = r
+        .import_profiles("lab1", "y.txt", &file, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(rep.new_leads, 1, "{rep:?}");
+
+    let api = app.get("/api/v1/volunteer-leads", Some(&worker)).await;
+    assert_eq!(api.status, 200);
+    let item = api.json()[0].clone();
+    for (key, want) in [
+        ("found_id", "PB-2"),
+        ("volunteer_sample", "V-1"),
+        ("surname", "李"),
+        ("ancestral_place", "李家庄"),
+        ("person_name", "李建国"),
+        ("method", "disclap"),
+        ("database", "YHRD v1"),
+        ("status", "new"),
+    ] {
+        assert_eq!(item[key], want, "{key}: {item}");
+    }
+    assert_eq!(item["known_cases"], serde_json::json!(["PL-2"]));
+    assert_eq!(item["differing"], serde_json::json!(["DYS458"]));
+    let lrs = item["lrs"].as_array().unwrap();
+    assert_eq!(lrs.len(), 20);
+    let n = item["likeliest_meioses"].as_i64().unwrap();
+    assert_eq!(item["lr"], lrs[n as usize - 1]);
+    // One differing place in 27: likelier after several generations than
+    // after one.
+    assert!(n > 1, "{item}");
+
+    let en = page(&app, &worker, "en").await;
+    for said in [
+        "Leads from clan volunteers".to_string(),
+        "<a href=\"/found/PB-2\">PB-2</a> × clan 李 (李家庄)".to_string(),
+        "matches that of a volunteer of the 李 clan of 李家庄 (sample V-1) at 26 of 27 places."
+            .to_string(),
+        "It differs at one place (DYS458)".to_string(),
+        "Missing-child cases his clan knows of: <a href=\"/cases/PL-2\">PL-2</a>".to_string(),
+        format!("The Y-DNA fits best with {n} generations between them: then it is"),
+        "The clan was contacted</button>".to_string(),
+        "The strength for each number of generations between them".to_string(),
+        "<td>20</td>".to_string(),
+        "This is a lead to a clan, not an identification.".to_string(),
+        "YHRD v1".to_string(),
+    ] {
+        assert!(en.body.contains(&said), "{said}:\n{}", en.body);
+    }
+    assert_eq!(en.body.matches("<tr class=\"best\">").count(), 1);
+    let zh = page(&app, &worker, "zh-CN").await;
+    for said in [
+        "宗族志愿者线索".to_string(),
+        "与李家庄李氏宗族的一位志愿者（样本 V-1）在 27 个位点中有 26 个相同".to_string(),
+        format!("这些Y-DNA结果与相隔 {n} 代最吻合"),
+        "已联系宗族</button>".to_string(),
+        "该宗族知道的失踪儿童案件".to_string(),
+    ] {
+        assert!(zh.body.contains(&said), "{said}:\n{}", zh.body);
+    }
+
+    // The review from the page's form, back to the lead; the API's rule.
+    let id = item["id"].as_i64().unwrap();
+    let action = format!("/leads/volunteer/{id}/status");
+    let form = [
+        ("cookie", cookie(&worker)),
+        (
+            "content-type",
+            "application/x-www-form-urlencoded".to_string(),
+        ),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let body = format!("csrf={}&status=family_contacted", csrf_of(&en.body));
+    let r = app.request("POST", &action, &form, body.as_bytes()).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/leads#volunteer-lead-{id}").as_str())
+    );
+    let after = page(&app, &worker, "en").await;
+    assert!(
+        after.body.contains("<strong>Clan contacted</strong>"),
+        "{}",
+        after.body
+    );
+    let step = format!("/api/v1/volunteer-leads/{id}/status");
+    let r = app
+        .post_json(
+            &step,
+            Some(&worker),
+            &serde_json::json!({"status": "confirmed"}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let r = app
+        .post_json(
+            &step,
+            Some(&worker),
+            &serde_json::json!({"status": "autosomal_requested"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let after = page(&app, &worker, "en").await;
+    assert!(
+        after
+            .body
+            .contains("<strong>Autosomal DNA test requested</strong>")
+    );
+    app.stop().await;
+}

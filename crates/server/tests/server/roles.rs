@@ -72,6 +72,8 @@ const TABLE: &[Row] = &[
     // A lead's step without a status is refused before any lead is looked up.
     ("GET", "/api/v1/lineage-leads", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/api/v1/lineage-leads/{id}/status", Plain, [ANON, DENY, DENY, REFUSED, DENY]),
+    ("GET", "/api/v1/volunteer-leads", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("POST", "/api/v1/volunteer-leads/{id}/status", Plain, [ANON, DENY, DENY, REFUSED, DENY]),
     ("GET", "/api/v1/cases/{case_id}", OwnCase, [ANON, OK, DENY, OK, OK]),
     ("GET", "/api/v1/cases/{case_id}", OtherCase, [ANON, OK, DENY, OK, DENY]),
     ("DELETE", "/api/v1/cases/{case_id}", DoomedCase, [ANON, OK, DENY, DENY, DENY]),
@@ -79,6 +81,7 @@ const TABLE: &[Row] = &[
     ("POST", "/api/v1/import/cases", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/api/v1/import/references", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/api/v1/import/found", Plain, [ANON, OK, DENY, OK, DENY]),
+    ("POST", "/api/v1/import/volunteers", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/api/v1/import/profiles", Plain, [ANON, OK, OK, DENY, DENY]),
     ("POST", "/api/v1/import/cmf", Plain, [ANON, OK, OK, DENY, DENY]),
     ("POST", "/api/v1/import/frequencies", Plain, [ANON, OK, OK, DENY, DENY]),
@@ -117,6 +120,7 @@ const TABLE: &[Row] = &[
     ("GET", "/search", Plain, [ANON, OK, DENY, OK, DENY]),
     ("GET", "/leads", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/leads/{id}/status", Plain, [ANON, DENY, DENY, REFUSED, DENY]),
+    ("POST", "/leads/volunteer/{id}/status", Plain, [ANON, DENY, DENY, REFUSED, DENY]),
     ("GET", "/register", Plain, [ANON, OK, DENY, OK, DENY]),
     ("POST", "/register", Plain, [ANON, REFUSED, DENY, REFUSED, DENY]),
     // Edits: the forms filled; sent empty, refused by the kind's reader
@@ -256,6 +260,7 @@ impl Ctx<'_> {
                 "/api/v1/import/cases" => s.cases_csv.clone().into(),
                 "/api/v1/import/references" => s.references_csv.clone().into(),
                 "/api/v1/import/found" => s.found_csv.clone().into(),
+                "/api/v1/import/volunteers" => b"sample_name,surname,ancestral_place,consent_date,keep_until\nRV1,Li,Lijiacun,2025-01-01,2099-01-01\n".to_vec(),
                 "/api/v1/import/profiles" => s.profiles_tsv.clone().into(),
                 "/api/v1/import/frequencies" => {
                     formats::builtin::NIST_FREQUENCIES.as_bytes().to_vec()

@@ -1,0 +1,360 @@
+//! Clan volunteers: a man who gives his Y for his lineage, his clan's
+//! surname and place sealed, the cases his clan knows of; a found boy of
+//! his line is a lead with the LR for each number of meioses (checked
+//! against the multinomial closed form), whichever process registers which;
+//! deleted when he withdraws his consent or it runs out.
+
+use registry::{Registry, RegistryError, VOLUNTEER_MEIOSES_MAX};
+use ystr::estimate::{Method, estimate};
+use ystr::lineage::Rates;
+use ystr::population::Population;
+use ystr::{Coordinate, Haplotype, Locus};
+
+use crate::both;
+use crate::common::*;
+use crate::haplotypes::population;
+use crate::lineage::{clan, import_y, y_file};
+
+const VOLUNTEERS_HEADER: &str =
+    "sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases\n";
+
+/// P(a net change of d repeats in n meioses) at rate μ, by counting: k
+/// steps up, j down and the rest none, k − j = d (a multinomial sum, not
+/// the convolution the code uses).
+fn net_change(mu: f64, n: u32, d: i32) -> f64 {
+    let fact = |m: u32| (1..=m).map(f64::from).product::<f64>();
+    let (s, stay) = (mu / 2.0, 1.0 - mu);
+    let mut p = 0.0;
+    for k in 0..=n {
+        for j in 0..=(n - k) {
+            if k as i32 - j as i32 == d {
+                let rest = n - k - j;
+                p += fact(n) / (fact(k) * fact(j) * fact(rest))
+                    * s.powi((k + j) as i32)
+                    * stay.powi(rest as i32);
+            }
+        }
+    }
+    p
+}
+
+/// The LR of a boy against a man n meioses up his line, by the closed
+/// form, over the boy's match probability by the stored mixture. The test
+/// haplotypes differ only at single-copy loci, and their two-copy loci
+/// (the same on both) are the two orders of the same pair.
+fn expected_lr(boy: &Haplotype, man: &Haplotype, n: u32, p: f64) -> f64 {
+    let rates = Rates::builtin();
+    let mu = |c: &Coordinate| rates.rate(*c).unwrap();
+    let mut t = 1.0;
+    for (locus, call) in boy.calls() {
+        let co = locus.coordinates();
+        t *= match (call, man.get(*locus).unwrap(), co.as_slice()) {
+            (ystr::Call::One(c), ystr::Call::One(r), [a]) => net_change(mu(a), n, (c.0 - r.0) / 10),
+            (ystr::Call::Two(c1, c2), ystr::Call::Two(r1, r2), [a, b]) => {
+                let one_way = |x: i32, y: i32| {
+                    net_change(mu(a), n, (x - r1.0) / 10) * net_change(mu(b), n, (y - r2.0) / 10)
+                };
+                one_way(c1.0, c2.0) + if c1 != c2 { one_way(c2.0, c1.0) } else { 0.0 }
+            }
+            other => panic!("{other:?}"),
+        };
+    }
+    t / p
+}
+
+async fn found(r: &Registry, sample: &str, id: &str) {
+    r.import_found(
+        "test",
+        &format!("{id}.csv"),
+        &format!("{FOUND_HEADER}{sample},{id},male,300,700,2025-06-01,Riverton,,,Home A,\n"),
+    )
+    .await
+    .unwrap();
+}
+
+async fn a_clan_volunteer_leads_to_a_boy_of_his_line(db: &TestDb) {
+    let a = &db.registry;
+    load_small(a).await;
+    let men = population(200);
+    a.import_haplotypes("lab1", "yhrd.csv", &men, Some("YHRD"), true)
+        .await
+        .unwrap();
+    // A boy two steps from the clan's haplotype, registered by the first
+    // process, which builds its lineage indexes.
+    found(a, "FS-7", "FC-7").await;
+    let boy = clan(&[("DYS19", -1), ("DYS458", 1)]);
+    let rep = import_y(a, "y7.txt", &y_file(&[("FS-7", boy)])).await;
+    assert_eq!(rep.new_leads, 0);
+
+    // The volunteer, from another process: his row first, then his Y.
+    let b = db.reopen().await;
+    let row = "V-1,Li,Lijiazhuang Zhoukou Henan,Li Jianguo,2025-05-01,2045-05-01,MC-1";
+    let rep = b
+        .import_volunteers("cw1", "clan.csv", &format!("{VOLUNTEERS_HEADER}{row}\n"))
+        .await
+        .unwrap();
+    assert_eq!((rep.added, rep.new_leads), (1, 0), "{rep:?}");
+    let rep = import_y(&b, "yv.txt", &y_file(&[("V-1", clan(&[]))])).await;
+    assert_eq!(rep.new_leads, 1, "{rep:?}");
+    assert!(
+        rep.notes
+            .iter()
+            .any(|n| n == "1 new paternal-line leads (Y-STR)"),
+        "{rep:?}"
+    );
+    // The first process lists it, with the LR for each number of meioses.
+    let leads = a.volunteer_leads("cw1").await.unwrap();
+    assert_eq!(leads.len(), 1, "{leads:?}");
+    let lead = &leads[0];
+    assert_eq!(
+        (
+            lead.found_id.as_str(),
+            lead.volunteer_sample.as_str(),
+            lead.surname.as_str(),
+            lead.ancestral_place.as_str(),
+            lead.person_name.as_deref(),
+            lead.compared,
+        ),
+        (
+            "FC-7",
+            "V-1",
+            "Li",
+            "Lijiazhuang Zhoukou Henan",
+            Some("Li Jianguo"),
+            27
+        )
+    );
+    assert_eq!(lead.known_cases, ["MC-1"]);
+    let mut differing = lead.differing.clone();
+    differing.sort();
+    assert_eq!(differing, ["DYS19", "DYS458"]);
+    assert_eq!(
+        (lead.method.as_str(), lead.database.as_deref()),
+        ("disclap", Some("YHRD v1"))
+    );
+    let y = async |sample: &str| {
+        Haplotype::parse(&a.y_haplotype("t", sample).await.unwrap().unwrap(), sample).unwrap()
+    };
+    let (boy, man) = (y("FS-7").await, y("V-1").await);
+    let stored = a.active_haplotype_db().await.unwrap().unwrap();
+    let p = {
+        let pop = Population::parse(&men, "yhrd.csv").unwrap();
+        let loci: Vec<Locus> = boy.calls().iter().map(|(l, _)| *l).collect();
+        let e = estimate(
+            &pop,
+            Some(&stored.mixture.mixture()),
+            &boy,
+            Method::Disclap,
+            Some(&loci),
+        );
+        assert_eq!(e.loci.len(), loci.len(), "{:?}", e.left_out);
+        e.probability
+    };
+    assert_eq!(lead.match_probability, Some(p));
+    assert_eq!(lead.lrs.len(), VOLUNTEER_MEIOSES_MAX);
+    for (i, &lr) in lead.lrs.iter().enumerate() {
+        let want = expected_lr(&boy, &man, i as u32 + 1, p);
+        assert!(
+            (lr - want).abs() <= 1e-9 * want,
+            "n = {}: {lr} against {want}",
+            i + 1
+        );
+    }
+    // Two differing loci are likeliest after a few meioses, not one.
+    let best = (1..=VOLUNTEER_MEIOSES_MAX)
+        .max_by(|&x, &y| {
+            let (fx, fy) = (lead.lrs[x - 1], lead.lrs[y - 1]);
+            fx.partial_cmp(&fy).unwrap().then(y.cmp(&x))
+        })
+        .unwrap();
+    assert!(best > 1, "{:?}", lead.lrs);
+    assert_eq!(lead.likeliest_meioses, Some(best as i64));
+    assert_eq!(lead.lr, Some(lead.lrs[best - 1]));
+    assert!((lead.log10_lr.unwrap() - lead.lrs[best - 1].log10()).abs() < 1e-12);
+
+    // His clan's surname and place are sealed at rest.
+    let raw = raw_pairs(db, "SELECT sample_name, surname FROM clan_volunteers").await;
+    assert_eq!(raw.len(), 1);
+    assert!(!String::from_utf8_lossy(&raw[0].1).contains("Li"), "sealed");
+    let raw = raw_pairs(
+        db,
+        "SELECT sample_name, ancestral_place FROM clan_volunteers",
+    )
+    .await;
+    assert!(!String::from_utf8_lossy(&raw[0].1).contains("Zhoukou"));
+
+    // A boy registered later, by the first process, which learns of the
+    // volunteer from the change sequence: a lead at once.
+    found(a, "FS-8", "FC-8").await;
+    let rep = import_y(a, "y8.txt", &y_file(&[("FS-8", clan(&[]))])).await;
+    assert_eq!(rep.new_leads, 1, "{rep:?}");
+    let leads = a.volunteer_leads("cw1").await.unwrap();
+    assert_eq!(leads.len(), 2);
+    // The same haplotype: likeliest one meiosis, and first.
+    assert_eq!(
+        (leads[0].found_id.as_str(), leads[0].likeliest_meioses),
+        ("FC-8", Some(1))
+    );
+
+    // The same row again adds nothing; other details, an unknown known
+    // case and a sample that is someone else's are refused with the line.
+    let rep = a
+        .import_volunteers("cw1", "clan.csv", &format!("{VOLUNTEERS_HEADER}{row}\n"))
+        .await
+        .unwrap();
+    assert_eq!((rep.added, rep.unchanged), (0, 1));
+    for (rows, field, part) in [
+        (
+            "V-1,Wang,Lijiazhuang Zhoukou Henan,Li Jianguo,2025-05-01,2045-05-01,MC-1",
+            "sample_name",
+            "different details",
+        ),
+        (
+            "V-1,Li,Lijiazhuang Zhoukou Henan,Li Jianguo,2025-05-01,2045-05-01,",
+            "sample_name",
+            "different details",
+        ),
+        (
+            "V-2,Li,Lijiazhuang,,2025-05-01,2045-05-01,MC-1;MC-404",
+            "known_cases",
+            "no case MC-404 is registered",
+        ),
+        (
+            "RS-1F,Li,Lijiazhuang,,2025-05-01,2045-05-01,",
+            "sample_name",
+            "already a reference's sample",
+        ),
+        (
+            "FS-7,Li,Lijiazhuang,,2025-05-01,2045-05-01,",
+            "sample_name",
+            "already a found child's sample",
+        ),
+    ] {
+        let e = a
+            .import_volunteers("cw1", "bad.csv", &format!("{VOLUNTEERS_HEADER}{rows}\n"))
+            .await
+            .unwrap_err();
+        let RegistryError::Format(f) = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            (f.location.line, f.location.field.as_deref()),
+            (Some(2), Some(field)),
+            "{e}"
+        );
+        assert!(f.reason.contains(part), "{e}");
+    }
+    let e = a
+        .import_references(
+            "cw1",
+            "r.csv",
+            &format!("{REFERENCES_HEADER}V-1,MC-1,paternal_uncle,,male\n"),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("clan volunteer's sample"), "{e}");
+    let e = a
+        .import_found(
+            "cw1",
+            "f.csv",
+            &format!("{FOUND_HEADER}V-1,FC-9,male,300,700,2025-06-01,,,,,\n"),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("clan volunteer's sample"), "{e}");
+
+    // The review, audited as a volunteer lead's.
+    use registry::LeadStatus::*;
+    let id = leads[1].id;
+    a.set_volunteer_lead_status("cw1", id, FamilyContacted)
+        .await
+        .unwrap();
+    let e = a
+        .set_volunteer_lead_status("cw1", id, Confirmed)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::Conflict(_)), "{e}");
+    let tail = a.audit_tail(1).await.unwrap();
+    assert_eq!(
+        (tail[0].action.as_str(), tail[0].detail.as_str()),
+        ("volunteer_lead.status", "new -> family_contacted")
+    );
+    // A family lead's id is not a volunteer lead's.
+    let e = a
+        .set_lead_status("cw1", id, FamilyContacted)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::NotFound { .. }), "{e}");
+
+    // The case his clan knew of erased: he stays, without it.
+    a.delete_case("admin", "MC-1").await.unwrap();
+    assert!(
+        a.volunteer_leads("cw1").await.unwrap()[0]
+            .known_cases
+            .is_empty()
+    );
+
+    // He withdraws his consent (from the first process): his record, his Y
+    // and his leads go; the other process, whose index held him, finds no
+    // lead for a new boy of his line.
+    a.delete_volunteer("admin", "V-1").await.unwrap();
+    assert!(a.volunteer_leads("cw1").await.unwrap().is_empty());
+    assert_eq!(a.y_haplotype("t", "V-1").await.unwrap(), None);
+    let tail = a.audit_tail(2).await.unwrap();
+    assert!(
+        tail.iter()
+            .any(|e| e.action == "volunteer.delete" && e.target_id == "V-1"),
+        "{tail:?}"
+    );
+    found(&b, "FS-10", "FC-10").await;
+    let rep = import_y(&b, "y10.txt", &y_file(&[("FS-10", clan(&[]))])).await;
+    assert_eq!(rep.new_leads, 0, "{rep:?}");
+    let e = a.delete_volunteer("admin", "V-1").await.unwrap_err();
+    assert!(matches!(e, RegistryError::NotFound { .. }), "{e}");
+
+    // Another volunteer, whose consent runs out: the retention run deletes
+    // him, his Y and his lead the day after his last day.
+    let rep = a
+        .import_volunteers(
+            "cw1",
+            "clan2.csv",
+            &format!("{VOLUNTEERS_HEADER}V-3,Wang,Wangjiacun,,2025-05-01,2045-05-01,\n"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rep.added, 1);
+    let rep = import_y(a, "yv3.txt", &y_file(&[("V-3", clan(&[]))])).await;
+    assert_eq!(rep.new_leads, 3, "FC-7, FC-8 and FC-10: {rep:?}");
+    // Another haplotype database activated: their LRs computed again by it.
+    let before = a.volunteer_leads("cw1").await.unwrap();
+    let rep = a
+        .import_haplotypes("lab1", "yhrd2.csv", &population(300), Some("YHRD"), true)
+        .await
+        .unwrap();
+    assert!(
+        rep.notes
+            .iter()
+            .any(|n| n == "3 paternal-line leads' LRs computed again by it"),
+        "{rep:?}"
+    );
+    let after = a.volunteer_leads("cw1").await.unwrap();
+    for (b, l) in before.iter().zip(&after) {
+        assert_eq!(
+            (b.database.as_deref(), l.database.as_deref()),
+            (Some("YHRD v1"), Some("YHRD v2"))
+        );
+        assert_ne!(b.lrs, l.lrs);
+    }
+    assert_eq!(a.run_retention("t").await.unwrap().volunteers, 0);
+    let pool = crate::erasure::raw_pool(db).await;
+    sqlx::query("UPDATE clan_volunteers SET keep_until = '2025-01-01'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(a.run_retention("t").await.unwrap().volunteers, 1);
+    assert!(a.volunteer_leads("cw1").await.unwrap().is_empty());
+    assert_eq!(a.y_haplotype("t", "V-3").await.unwrap(), None);
+    b.close().await;
+}
+both!(a_clan_volunteer_leads_to_a_boy_of_his_line);

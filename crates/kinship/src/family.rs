@@ -4,7 +4,10 @@
 //! The missing child has the id [`MISSING_CHILD`]. Its parents, grandparents and
 //! the other parents of half siblings are added as untyped persons where needed:
 //! two full siblings share both parents, a paternal grandfather is the father's
-//! father, a maternal aunt is a daughter of the maternal grandparents, and so on.
+//! father, a maternal aunt is a daughter of the maternal grandparents, a
+//! paternal great-uncle a son of the paternal grandfather's parents, a paternal
+//! first cousin a child of a brother of the father (untyped, with a wife
+//! outside the family), and so on.
 //! H1 places the child in the family; H2 is the same family with the child an
 //! unrelated founder.
 
@@ -32,10 +35,16 @@ pub enum Relative {
     MaternalUncle,
     PaternalAunt,
     PaternalUncle,
+    /// A brother of the paternal grandfather (the father's father's brother).
+    PaternalGreatUncle,
+    /// A child of a brother of the father.
+    PaternalFirstCousin,
 }
 
 impl Relative {
-    pub const ALL: [Relative; 13] = [
+    /// Every relationship; its position is the relationship's code in the
+    /// index snapshot (`search::persist`), so new ones go at the end.
+    pub const ALL: [Relative; 15] = [
         Relative::Mother,
         Relative::Father,
         Relative::FullSibling,
@@ -49,6 +58,8 @@ impl Relative {
         Relative::MaternalUncle,
         Relative::PaternalAunt,
         Relative::PaternalUncle,
+        Relative::PaternalGreatUncle,
+        Relative::PaternalFirstCousin,
     ];
 
     /// The name used in files and the API (`mother`, `paternal_half_sibling`, ...).
@@ -67,6 +78,8 @@ impl Relative {
             Relative::MaternalUncle => "maternal_uncle",
             Relative::PaternalAunt => "paternal_aunt",
             Relative::PaternalUncle => "paternal_uncle",
+            Relative::PaternalGreatUncle => "paternal_great_uncle",
+            Relative::PaternalFirstCousin => "paternal_first_cousin",
         }
     }
 
@@ -77,10 +90,9 @@ impl Relative {
             Mother | MaternalGrandmother | PaternalGrandmother | MaternalAunt | PaternalAunt => {
                 Some(Sex::Female)
             }
-            Father | MaternalGrandfather | PaternalGrandfather | MaternalUncle | PaternalUncle => {
-                Some(Sex::Male)
-            }
-            FullSibling | MaternalHalfSibling | PaternalHalfSibling => None,
+            Father | MaternalGrandfather | PaternalGrandfather | MaternalUncle | PaternalUncle
+            | PaternalGreatUncle => Some(Sex::Male),
+            FullSibling | MaternalHalfSibling | PaternalHalfSibling | PaternalFirstCousin => None,
         }
     }
 
@@ -209,7 +221,11 @@ pub fn case_pedigree(
         PaternalGrandfather,
         PaternalAunt,
         PaternalUncle,
+        PaternalGreatUncle,
+        PaternalFirstCousin,
     ]);
+    // A great-uncle gives the paternal grandfather parents of his own.
+    let great = any(&[PaternalGreatUncle]);
     let maternal = any(&[
         MaternalGrandmother,
         MaternalGrandfather,
@@ -218,12 +234,24 @@ pub fn case_pedigree(
     ]);
 
     let mut persons: Vec<Person> = Vec::new();
+    let great_gp = (great).then(|| {
+        let (ggf, ggm) = (
+            "_paternal_great_grandfather".to_string(),
+            "_paternal_great_grandmother".to_string(),
+        );
+        persons.push(Person::founder(&ggf, Sex::Male));
+        persons.push(Person::founder(&ggm, Sex::Female));
+        (ggf, ggm)
+    });
     let lineage = |persons: &mut Vec<Person>, gf: Relative, gm: Relative, tag: &str| {
-        let gf = find(gf).unwrap_or_else(|| format!("_{tag}_grandfather"));
-        let gm = find(gm).unwrap_or_else(|| format!("_{tag}_grandmother"));
-        persons.push(Person::founder(&gf, Sex::Male));
-        persons.push(Person::founder(&gm, Sex::Female));
-        (gf, gm)
+        let gf_id = find(gf).unwrap_or_else(|| format!("_{tag}_grandfather"));
+        let gm_id = find(gm).unwrap_or_else(|| format!("_{tag}_grandmother"));
+        match great_gp.as_ref().filter(|_| gf == PaternalGrandfather) {
+            Some((ggf, ggm)) => persons.push(Person::child(&gf_id, Sex::Male, ggf, ggm)),
+            None => persons.push(Person::founder(&gf_id, Sex::Male)),
+        }
+        persons.push(Person::founder(&gm_id, Sex::Female));
+        (gf_id, gm_id)
     };
     let paternal_gp = paternal.then(|| {
         lineage(
@@ -264,6 +292,21 @@ pub fn case_pedigree(
             PaternalAunt | PaternalUncle => {
                 let (gf, gm) = paternal_gp.as_ref().expect("paternal lineage added");
                 persons.push(Person::child(&r.id, sex, gf, gm));
+            }
+            PaternalGreatUncle => {
+                let (ggf, ggm) = great_gp.as_ref().expect("great-grandparents added");
+                persons.push(Person::child(&r.id, sex, ggf, ggm));
+            }
+            PaternalFirstCousin => {
+                // A son of the paternal grandparents and his wife.
+                let (gf, gm) = paternal_gp.as_ref().expect("paternal lineage added");
+                let (uncle, wife) = (
+                    format!("_paternal_uncle_of_{k}"),
+                    format!("_aunt_by_marriage_of_{k}"),
+                );
+                persons.push(Person::child(&uncle, Sex::Male, gf, gm));
+                persons.push(Person::founder(&wife, Sex::Female));
+                persons.push(Person::child(&r.id, sex, &uncle, &wife));
             }
             MaternalAunt | MaternalUncle => {
                 let (gf, gm) = maternal_gp.as_ref().expect("maternal lineage added");

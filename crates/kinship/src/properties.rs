@@ -228,6 +228,32 @@ fn typed_pair(model: &MarkerModel, a: (usize, usize), b: (usize, usize)) -> Vec<
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
+    /// A paternal great-uncle and a paternal first cousin of the missing
+    /// child, placed by `case_pedigree` (great-grandparents, an untyped
+    /// uncle and his wife): each relates the child to the reference with
+    /// IBD coefficients (3/4, 1/4, 0), as a first cousin does, and the
+    /// case's LR is that closed form.
+    #[test]
+    fn paternal_great_uncle_and_first_cousin_are_the_closed_form(
+        n in 2usize..6, w in prop::collection::vec(0.01..1.0f64, 6),
+        a in (0usize..6, 0usize..6), b in (0usize..6, 0usize..6),
+        cousin in any::<bool>(), boy in any::<bool>(),
+    ) {
+        let model = marker(n, &w, None);
+        let a = (a.0 % n, a.1 % n);
+        let b = (b.0 % n, b.1 % n);
+        let relative = if cousin { Relative::PaternalFirstCousin } else { Relative::PaternalGreatUncle };
+        let reference = Reference { id: "A".into(), relative, sex: Sex::Male };
+        let child_sex = if boy { Sex::Male } else { Sex::Female };
+        let c = case_pedigree(child_sex, &[reference]).unwrap();
+        let mut typed = typed_pair(&model, a, b);
+        typed[1].id = MISSING_CHILD.into();
+        let want = closed_form(Relationship::FirstCousin, a, b, model.frequencies().frequencies());
+        let case = KinshipCase { theta: 0.0, markers: vec![model], h1: c.h1, h2: c.h2, typed };
+        let got = case.evaluate().unwrap().lr();
+        prop_assert!(rel_close(got, want, 1e-12), "{relative}: {got} vs {want}");
+    }
+
     #[test]
     fn mutation_rows_sum_to_one(n in 2usize..12, w in prop::collection::vec(0.01..1.0f64, 12), m in mutation_strategy()) {
         let model = marker(n, &w, m);

@@ -1,7 +1,8 @@
 //! Paternal-line leads (table `lineage_leads`, schema version 14): a found
 //! boy whose Y haplotype differs at few loci from a man of a missing boy's
 //! paternal line (his father, brother, paternal half brother, paternal
-//! grandfather or paternal uncle). A Y match cannot say which man of the
+//! grandfather, paternal uncle, paternal great-uncle or paternal first
+//! cousin). A Y match cannot say which man of the
 //! line the boy descends from, so a lead is not an identification: it asks
 //! for the family to be contacted and an autosomal test.
 //!
@@ -48,6 +49,7 @@ pub fn paternal_meioses(r: Relative) -> Option<usize> {
             Some(2)
         }
         Relative::PaternalUncle => Some(3),
+        Relative::PaternalGreatUncle | Relative::PaternalFirstCousin => Some(4),
         _ => None,
     }
 }
@@ -1186,4 +1188,32 @@ pub(crate) async fn forget_case(conn: &mut AnyConnection, case_ref: i64) -> Resu
         .execute(&mut *conn)
         .await?
         .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every relationship on the missing boy's paternal line has its
+    /// meioses; no one else shares his Y.
+    #[test]
+    fn the_paternal_line_and_its_meioses() {
+        use Relative::*;
+        let on_the_line: Vec<(Relative, usize)> = Relative::ALL
+            .into_iter()
+            .filter_map(|r| Some((r, paternal_meioses(r)?)))
+            .collect();
+        assert_eq!(
+            on_the_line,
+            [
+                (Father, 1),
+                (FullSibling, 2),
+                (PaternalHalfSibling, 2),
+                (PaternalGrandfather, 2),
+                (PaternalUncle, 3),
+                (PaternalGreatUncle, 4),
+                (PaternalFirstCousin, 4),
+            ]
+        );
+    }
 }

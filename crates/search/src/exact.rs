@@ -149,7 +149,12 @@ impl CaseView<'_> {
                 real && match side {
                     0 => matches!(
                         r,
-                        PaternalGrandfather | PaternalGrandmother | PaternalAunt | PaternalUncle
+                        PaternalGrandfather
+                            | PaternalGrandmother
+                            | PaternalAunt
+                            | PaternalUncle
+                            | PaternalGreatUncle
+                            | PaternalFirstCousin
                     ),
                     _ => matches!(
                         r,

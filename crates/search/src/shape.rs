@@ -81,6 +81,8 @@ pub fn classify(relatives: &[Relative]) -> (Shape, Vec<bool>) {
                 | PaternalAunt
                 | PaternalUncle
                 | PaternalHalfSibling
+                | PaternalGreatUncle
+                | PaternalFirstCousin
         )
     };
     let maternal_side = |r: Relative| {

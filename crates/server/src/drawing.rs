@@ -25,6 +25,8 @@ fn relative_words(lang: Lang, relative: Relative) -> String {
         Relative::MaternalUncle => lang.t("words-drawing-relative-maternal-uncle"),
         Relative::PaternalAunt => lang.t("words-drawing-relative-paternal-aunt"),
         Relative::PaternalUncle => lang.t("words-drawing-relative-paternal-uncle"),
+        Relative::PaternalGreatUncle => lang.t("words-drawing-relative-paternal-great-uncle"),
+        Relative::PaternalFirstCousin => lang.t("words-drawing-relative-paternal-first-cousin"),
     }
 }
 
@@ -36,6 +38,17 @@ fn placed_words(lang: Lang, id: &str) -> String {
     }
     if id.starts_with("_father_of_") {
         return lang.t("words-drawing-other-father");
+    }
+    if id.starts_with("_paternal_uncle_of_") {
+        return lang.t("words-drawing-relative-paternal-uncle");
+    }
+    if id.starts_with("_aunt_by_marriage_of_") {
+        return lang.t("words-drawing-aunt-by-marriage");
+    }
+    match id {
+        "_paternal_great_grandfather" => return lang.t("words-drawing-paternal-great-grandfather"),
+        "_paternal_great_grandmother" => return lang.t("words-drawing-paternal-great-grandmother"),
+        _ => {}
     }
     let code = id.trim_start_matches('_');
     match code.parse::<Relative>() {
@@ -172,6 +185,10 @@ mod tests {
                 "_maternal_grandmother",
                 "_mother_of_2",
                 "_father_of_0",
+                "_paternal_uncle_of_1",
+                "_aunt_by_marriage_of_1",
+                "_paternal_great_grandfather",
+                "_paternal_great_grandmother",
             ] {
                 said.push(placed_words(lang, id));
             }

@@ -149,6 +149,8 @@ pub fn relationship(lang: Lang, code: &str) -> String {
         "maternal_uncle" => lang.t("words-relationship-maternal-uncle"),
         "paternal_aunt" => lang.t("words-relationship-paternal-aunt"),
         "paternal_uncle" => lang.t("words-relationship-paternal-uncle"),
+        "paternal_great_uncle" => lang.t("words-relationship-paternal-great-uncle"),
+        "paternal_first_cousin" => lang.t("words-relationship-paternal-first-cousin"),
         _ => as_is(code),
     }
 }

@@ -268,7 +268,7 @@ impl Words {
                 own[rng.random_range(0..own.len())]
             }
             Father | FullSibling | PaternalHalfSibling | PaternalGrandfather | PaternalAunt
-            | PaternalUncle => surname,
+            | PaternalUncle | PaternalGreatUncle | PaternalFirstCousin => surname,
         }
     }
 }

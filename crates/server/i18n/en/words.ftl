@@ -87,6 +87,8 @@ words-relationship-maternal-aunt = Mother's sister
 words-relationship-maternal-uncle = Mother's brother
 words-relationship-paternal-aunt = Father's sister
 words-relationship-paternal-uncle = Father's brother
+words-relationship-paternal-great-uncle = Father's father's brother
+words-relationship-paternal-first-cousin = Child of father's brother
 
 ## Who in the family gave DNA (the search's family shape).
 
@@ -282,6 +284,12 @@ words-drawing-relative-maternal-aunt = maternal aunt
 words-drawing-relative-maternal-uncle = maternal uncle
 words-drawing-relative-paternal-aunt = paternal aunt
 words-drawing-relative-paternal-uncle = paternal uncle
+words-drawing-relative-paternal-great-uncle = paternal great-uncle
+words-drawing-relative-paternal-first-cousin = paternal cousin
+words-drawing-paternal-great-grandfather = great grandfather
+words-drawing-paternal-great-grandmother = great grandmother
+# A paternal uncle's wife, the mother of a cousin, who gave no DNA.
+words-drawing-aunt-by-marriage = uncle's wife
 # A half-sibling's other mother or other father, who gave no DNA.
 words-drawing-other-mother = other parent
 words-drawing-other-father = other parent

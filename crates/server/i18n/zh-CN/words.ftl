@@ -86,6 +86,8 @@ words-relationship-maternal-aunt = 姨母
 words-relationship-maternal-uncle = 舅舅
 words-relationship-paternal-aunt = 姑姑
 words-relationship-paternal-uncle = 叔叔/伯伯
+words-relationship-paternal-great-uncle = 叔祖父/伯祖父（爷爷的兄弟）
+words-relationship-paternal-first-cousin = 堂兄弟姐妹（叔伯的孩子）
 
 ## Who in the family gave DNA (the search's family shape).
 
@@ -219,6 +221,11 @@ words-drawing-relative-maternal-aunt = 姨母
 words-drawing-relative-maternal-uncle = 舅舅
 words-drawing-relative-paternal-aunt = 姑姑
 words-drawing-relative-paternal-uncle = 叔叔/伯伯
+words-drawing-relative-paternal-great-uncle = 叔祖父/伯祖父
+words-drawing-relative-paternal-first-cousin = 堂兄弟姐妹
+words-drawing-paternal-great-grandfather = 曾祖父
+words-drawing-paternal-great-grandmother = 曾祖母
+words-drawing-aunt-by-marriage = 婶婶/伯母
 # A half-sibling's other mother or other father, who gave no DNA.
 words-drawing-other-mother = 另一位母亲
 words-drawing-other-father = 另一位父亲

@@ -284,6 +284,13 @@ pub struct LineageLead {
     pub database: Option<String>,
     pub status: String,
     pub computed_at: String,
+    /// The autosomal candidate of the same boy and case, when the family's
+    /// autosomal profiles made one: its id and log10 LR.
+    pub candidate_id: Option<i64>,
+    pub autosomal_log10_lr: Option<f64>,
+    /// The two together: the autosomal LR of the case's pedigree times the
+    /// Y LR of this man (inherited independently, they multiply), as log10.
+    pub combined_log10_lr: Option<f64>,
 }
 
 /// The active haplotype database, read when a lead needs its LR.
@@ -953,10 +960,11 @@ impl Registry {
         let rows = sqlx::query(
             "SELECT l.id, f.found_id, c.case_id, r.sample_name, l.relationship, l.meioses, l.compared, \
              l.differing, l.lr, l.log10_lr, l.match_probability, l.method, l.status, l.computed_at, \
-             h.name AS db_name, h.version AS db_version \
+             h.name AS db_name, h.version AS db_version, k.id AS candidate_id, k.log10_lr AS autosomal_log10_lr \
              FROM lineage_leads l JOIN found_children f ON f.id = l.found_ref \
              JOIN cases c ON c.id = l.case_ref JOIN case_references r ON r.id = l.reference_ref \
              LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
+             LEFT JOIN candidates k ON k.found_ref = l.found_ref AND k.case_ref = l.case_ref \
              ORDER BY l.log10_lr IS NULL, l.log10_lr DESC, l.id",
         )
         .fetch_all(&self.pool)
@@ -966,6 +974,12 @@ impl Registry {
             let differing: String = r.try_get("differing")?;
             let db_name: Option<String> = r.try_get("db_name")?;
             let db_version: Option<i64> = r.try_get("db_version")?;
+            let log10_lr: Option<f64> = r.try_get("log10_lr")?;
+            let autosomal: Option<f64> = r.try_get("autosomal_log10_lr")?;
+            let combined = log10_lr
+                .zip(autosomal)
+                .map(|(y, a)| y + a)
+                .filter(|c| c.is_finite());
             out.push(LineageLead {
                 id: r.try_get("id")?,
                 found_id: r.try_get("found_id")?,
@@ -980,12 +994,15 @@ impl Registry {
                     .map(str::to_string)
                     .collect(),
                 lr: r.try_get("lr")?,
-                log10_lr: r.try_get("log10_lr")?,
+                log10_lr,
                 match_probability: r.try_get("match_probability")?,
                 method: r.try_get("method")?,
                 database: db_name.zip(db_version).map(|(n, v)| format!("{n} v{v}")),
                 status: r.try_get("status")?,
                 computed_at: r.try_get("computed_at")?,
+                candidate_id: r.try_get("candidate_id")?,
+                autosomal_log10_lr: autosomal,
+                combined_log10_lr: combined,
             });
         }
         let count = out.len();

@@ -52,11 +52,35 @@ pub struct LeadView {
     pub differing: String,
     /// The LR in numbers and words, when a haplotype database gave one.
     pub strength: Option<(String, String)>,
+    /// Where the family's autosomal DNA made a candidate of the same boy:
+    /// its LR in a sentence, and the two together with their ENFSI words.
+    pub together: Option<(String, String, String)>,
     /// How the LR was computed, or why there is none.
     pub method: String,
     pub status: String,
     /// The statuses a case worker may move it to: (code, button).
     pub next: Vec<(&'static str, String)>,
+}
+
+/// A family lead's autosomal candidate in a sentence, and the Y and
+/// autosomal LRs together (they multiply) with their ENFSI words.
+fn together(lang: Lang, lead: &LineageLead) -> Option<(String, String, String)> {
+    let auto = lead.autosomal_log10_lr?;
+    let id = lead.candidate_id?;
+    let auto_words = lang.ta(
+        "leads-autosomal",
+        &[
+            ("lr", &words::lr(lang, 10f64.powf(auto), auto)),
+            ("id", &id),
+        ],
+    );
+    let both = lead.combined_log10_lr?;
+    let lr = 10f64.powf(both);
+    Some((
+        auto_words,
+        lang.ta("leads-together", &[("lr", &words::lr(lang, lr, both))]),
+        words::enfsi(lang, lr),
+    ))
 }
 
 /// A lead's status in words.
@@ -111,6 +135,7 @@ fn view(lang: Lang, lead: LineageLead, reviewer: bool) -> LeadView {
         conclusion,
         differing,
         strength,
+        together: together(lang, &lead),
         method,
         status,
         next,
@@ -402,4 +427,55 @@ async fn api_status_of(
     let to = parse_status(body.status.as_deref())?;
     let status = set_status(state, who, kind, id, to).await?;
     Ok(Json(json!({"id": id, "status": status.name()})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(autosomal: Option<f64>) -> LineageLead {
+        LineageLead {
+            id: 7,
+            found_id: "FC-1".into(),
+            case_id: "MC-1".into(),
+            reference_sample: "RS-1F".into(),
+            relationship: "father".into(),
+            meioses: 1,
+            compared: 27,
+            differing: Vec::new(),
+            lr: Some(2.0e6),
+            log10_lr: Some(2.0e6f64.log10()),
+            match_probability: Some(4.0e-7),
+            method: "disclap".into(),
+            database: Some("YHRD v1".into()),
+            status: "new".into(),
+            computed_at: "2026-12-05T00:00:00Z".into(),
+            candidate_id: autosomal.map(|_| 3),
+            autosomal_log10_lr: autosomal,
+            combined_log10_lr: autosomal.map(|a| a + 2.0e6f64.log10()),
+        }
+    }
+
+    /// A family lead whose boy is also the family's autosomal candidate
+    /// says both LRs and the two multiplied; without a candidate, neither.
+    #[test]
+    fn the_autosomal_and_y_lrs_apart_and_together() {
+        assert!(view(Lang::En, lead(None), true).together.is_none());
+        let v = view(Lang::En, lead(Some(5.0)), true);
+        let (auto, both, enfsi) = v.together.unwrap();
+        assert_eq!(
+            auto,
+            "The family's ordinary (autosomal) DNA also makes this boy a candidate (number 3): 100,000 times more likely if he is the missing child than if he is unrelated."
+        );
+        assert!(
+            both.ends_with(
+                ": 2.0 × 10¹¹ times more likely if he is the missing child than if he is unrelated."
+            ),
+            "{both}"
+        );
+        assert!(enfsi.contains("extremely strong"), "{enfsi}");
+        let zh = view(Lang::ZhCn, lead(Some(5.0)), true).together.unwrap();
+        assert!(zh.1.starts_with("常规DNA与Y-DNA合计"), "{}", zh.1);
+        assert!(zh.1.contains("2.0 × 10¹¹ 倍"), "{}", zh.1);
+    }
 }

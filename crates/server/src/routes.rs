@@ -212,7 +212,7 @@ const FIXED: &[RouteSpec] = &[
         "/api/v1/lineage-leads",
         Roles(STAFF),
         Api,
-        "Paternal-line leads (Y-STR), the strongest first: a found boy and a man of a missing boy's paternal line whose Y haplotypes differ at up to two locus copies. Each: {id, found_id, case_id, reference_sample, relationship, meioses, compared, differing (locus names), lr, log10_lr, match_probability, method (disclap, or none without an active haplotype database), database, status, computed_at}. A lead, not an identification: an autosomal test decides",
+        "Paternal-line leads (Y-STR), the strongest first: a found boy and a man of a missing boy's paternal line whose Y haplotypes differ at up to two locus copies. Each: {id, found_id, case_id, reference_sample, relationship, meioses, compared, differing (locus names), lr, log10_lr, match_probability, method (disclap, or none without an active haplotype database), database, status, computed_at, candidate_id, autosomal_log10_lr and combined_log10_lr (where the family's autosomal profiles made the boy a candidate: the two LRs multiplied)}. A lead, not an identification: an autosomal test decides",
     ),
     post(
         "/api/v1/lineage-leads/{id}/status",

@@ -324,3 +324,65 @@ async fn a_paternal_uncle_is_a_lead_a_maternal_uncle_is_not(db: &TestDb) {
     b.close().await;
 }
 both!(a_paternal_uncle_is_a_lead_a_maternal_uncle_is_not);
+
+/// A father who gave both autosomal and Y profiles: the lead of his Y
+/// stands beside the autosomal candidate of the same boy and case, and the
+/// two LRs multiply.
+async fn a_family_lead_beside_its_candidate(db: &TestDb) {
+    let a = &db.registry;
+    load_small(a).await;
+    let candidate = small_candidate(a).await;
+    a.import_haplotypes("lab1", "yhrd.csv", &population(200), Some("YHRD"), true)
+        .await
+        .unwrap();
+    let rep = import_y(
+        a,
+        "y.txt",
+        &y_file(&[("RS-1F", clan(&[])), ("FS-1", clan(&[]))]),
+    )
+    .await;
+    assert_eq!(rep.new_leads, 1, "{rep:?}");
+    let lead = a.lineage_leads("cw1").await.unwrap().remove(0);
+    assert_eq!(
+        (
+            lead.found_id.as_str(),
+            lead.case_id.as_str(),
+            lead.relationship.as_str(),
+            lead.meioses
+        ),
+        ("FC-1", "MC-1", "father", 1)
+    );
+    assert_eq!(lead.candidate_id, Some(candidate.id));
+    assert_eq!(lead.autosomal_log10_lr, Some(candidate.log10_lr));
+    let y = lead.log10_lr.unwrap();
+    assert!(y > 0.0 && candidate.log10_lr > 0.0);
+    let both = lead.combined_log10_lr.unwrap();
+    assert!(
+        (both - (candidate.log10_lr + y)).abs() <= 1e-12 * both,
+        "{both}"
+    );
+    // A lead of a boy the family's autosomal DNA did not make a candidate
+    // has no autosomal LR to multiply.
+    a.import_found(
+        "test",
+        "f9.csv",
+        &format!("{FOUND_HEADER}FS-9,FC-9,male,300,700,2025-06-01,Riverton,,,Home A,\n"),
+    )
+    .await
+    .unwrap();
+    let rep = import_y(a, "y2.txt", &y_file(&[("FS-9", clan(&[("DYS19", 1)]))])).await;
+    assert_eq!(rep.new_leads, 1, "{rep:?}");
+    let other = a
+        .lineage_leads("cw1")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.found_id != "FC-1")
+        .unwrap();
+    assert_eq!(
+        (other.candidate_id, other.combined_log10_lr),
+        (None, None),
+        "{other:?}"
+    );
+}
+both!(a_family_lead_beside_its_candidate);

@@ -53,3 +53,8 @@ leads-volunteer-lr-column = Times more likely
 leads-volunteer-not-identification = This is a lead to a clan, not an identification.
 leads-volunteer-status-contacted = Clan contacted
 leads-volunteer-do-contacted = The clan was contacted
+# $lr: the autosomal LR of the family's candidate; $id: the candidate's number.
+leads-autosomal = The family's ordinary (autosomal) DNA also makes this boy a candidate (number { $id }): { $lr } times more likely if he is the missing child than if he is unrelated.
+leads-see-candidate = See the candidate.
+# $lr: the autosomal and Y LRs multiplied.
+leads-together = Ordinary DNA and Y-DNA together (they are inherited independently, so the two multiply): { $lr } times more likely if he is the missing child than if he is unrelated.

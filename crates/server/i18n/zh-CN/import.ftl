@@ -12,6 +12,7 @@ import-submit = 导入
 import-columns = 各类文件的列
 import-columns-cases = 寻亲案件
 import-columns-references = 提供DNA的亲属
+import-columns-volunteers = 宗族志愿者（其Y-DNA在同名样本的分型文件中；known_cases：该宗族知道的案件编号，用 ; 分隔）
 import-columns-found = 被找到的儿童
 import-columns-profiles = DNA分型：GeneMapper ID-X 基因型表
 import-columns-frequencies = 等位基因频率：Familias 列表格式或长格式CSV

@@ -180,6 +180,13 @@ impl Registry {
         if changed.is_empty() {
             return Ok(EditReport::default());
         }
+        if row.sex == Sex::Female {
+            let female = [(sample.as_str(), row.line)];
+            crate::y_haplotypes::refuse_female_with_y(&mut tx, &female, |line, why| {
+                row_error(file, line, "sex", why)
+            })
+            .await?;
+        }
         sqlx::query(
             "UPDATE found_children SET sex = $1, age_min_days = $2, age_max_days = $3, found_date = $4,
              found_lat = CASE WHEN $5 THEN $6 END, found_lon = CASE WHEN $7 THEN $8 END,
@@ -241,6 +248,13 @@ impl Registry {
         let changed = self.reference_differences(&row, s)?;
         if changed.is_empty() {
             return Ok(EditReport::default());
+        }
+        if row.sex == Sex::Female {
+            let female = [(sample.as_str(), row.line)];
+            crate::y_haplotypes::refuse_female_with_y(&mut tx, &female, |line, why| {
+                row_error(file, line, "sex", why)
+            })
+            .await?;
         }
         // The family with this reference as it is now must still make a
         // pedigree.

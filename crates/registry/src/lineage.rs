@@ -36,7 +36,7 @@ use ystr::lineage_index::{LineageIndex, LineageQuery};
 use ystr::population::Population;
 
 use crate::changes::{changes_since, last_change};
-use crate::store::{Event, append_audit, rows_in};
+use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
 
 /// The meioses between a reference of this relationship and the missing
@@ -504,7 +504,7 @@ impl Registry {
             self.audit_count(
                 &mut *tx,
                 actor,
-                ("y_haplotypes.read", "lineage_index"),
+                ("y_haplotypes.read", "lineage_index", ""),
                 detail,
             )
             .await?;
@@ -559,62 +559,18 @@ impl Registry {
             .volunteer_search_in(&mut *tx, &update.state, &fresh)
             .await?;
         let state = &*update.state;
-        let query = LineageQuery::default();
-        let search_error =
-            |e: ystr::lineage_index::IndexError| RegistryError::Invalid(format!("{e}"));
-        // (found child, reference) → (compared, differing locus copies).
-        let mut pairs: HashMap<(i64, i64), (usize, Vec<String>)> = HashMap::new();
-        if let Some(refs) = &state.refs {
-            for (&boy, (_, h)) in &fresh.boys {
-                for hit in refs.search(h, &query).map_err(search_error)? {
-                    pairs.insert((boy, hit.id as i64), (hit.compared, hit_names(&hit)));
-                }
-            }
-        }
-        if let Some(boys) = &state.boys {
-            for (&man, (_, h)) in &fresh.refs {
-                for hit in boys.search(h, &query).map_err(search_error)? {
-                    pairs.insert((hit.id as i64, man), (hit.compared, hit_names(&hit)));
-                }
-            }
-        }
+        let fresh_refs = fresh.refs.iter().map(|(&id, (_, h))| (id, h));
+        let pairs = new_pairs(&mut *tx, state, LeadKind::Family, &fresh, fresh_refs).await?;
         if pairs.is_empty() {
             self.audit_leads(&mut *tx, actor, 0, volunteer_leads)
                 .await?;
             return Ok((volunteer_leads, update));
         }
-        // Pairs already leads keep their row (and their review).
-        let boys: Vec<i64> = pairs
-            .keys()
-            .map(|p| p.0)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for r in rows_in(&mut *tx, &boys, |list| {
-            format!(
-                "SELECT found_ref, reference_ref FROM lineage_leads WHERE found_ref IN ({list})"
-            )
-        })
-        .await?
-        {
-            pairs.remove(&(r.try_get("found_ref")?, r.try_get("reference_ref")?));
-        }
-        let database = match pairs.is_empty() {
-            true => None,
-            false => self.lineage_database(&mut *tx).await?,
-        };
-        let mut pairs: Vec<_> = pairs.into_iter().collect();
-        pairs.sort_by_key(|(p, _)| *p);
+        let database = self.lineage_database(&mut *tx).await?;
         let now = crate::audit::now_rfc3339();
         let mut stored = 0;
         for ((boy, man), (compared, differing)) in pairs {
-            let boy_h = match fresh.boys.get(&boy) {
-                Some((_, h)) => h.clone(),
-                None => {
-                    self.sample_y(&mut *tx, &state.boy_samples[&(boy as u64)])
-                        .await?
-                }
-            };
+            let boy_h = self.boy_y(&mut *tx, state, &fresh, boy).await?;
             let meta = &state.ref_meta[&(man as u64)];
             let man_h = match fresh.refs.get(&man) {
                 Some((_, h)) => h.clone(),
@@ -655,7 +611,7 @@ impl Registry {
             self.audit_count(
                 &mut *tx,
                 actor,
-                ("lineage_leads.store", "lineage_leads"),
+                ("lineage_leads.store", "lineage_leads", ""),
                 detail,
             )
             .await?;
@@ -665,7 +621,7 @@ impl Registry {
             self.audit_count(
                 &mut *tx,
                 actor,
-                ("volunteer_leads.store", "volunteer_leads"),
+                ("volunteer_leads.store", "volunteer_leads", ""),
                 detail,
             )
             .await?;
@@ -683,54 +639,15 @@ impl Registry {
         state: &LineageState,
         fresh: &Fresh,
     ) -> Result<usize> {
-        let query = LineageQuery::default();
-        let search_error =
-            |e: ystr::lineage_index::IndexError| RegistryError::Invalid(format!("{e}"));
-        let mut pairs: HashMap<(i64, i64), (usize, Vec<String>)> = HashMap::new();
-        if let Some(volunteers) = &state.volunteers {
-            for (&boy, (_, h)) in &fresh.boys {
-                for hit in volunteers.search(h, &query).map_err(search_error)? {
-                    pairs.insert((boy, hit.id as i64), (hit.compared, hit_names(&hit)));
-                }
-            }
-        }
-        if let Some(boys) = &state.boys {
-            for (&man, (_, h)) in &fresh.volunteers {
-                for hit in boys.search(h, &query).map_err(search_error)? {
-                    pairs.insert((hit.id as i64, man), (hit.compared, hit_names(&hit)));
-                }
-            }
-        }
-        let boys: Vec<i64> = pairs
-            .keys()
-            .map(|p| p.0)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for r in rows_in(&mut *tx, &boys, |list| {
-            format!(
-                "SELECT found_ref, volunteer_ref FROM volunteer_leads WHERE found_ref IN ({list})"
-            )
-        })
-        .await?
-        {
-            pairs.remove(&(r.try_get("found_ref")?, r.try_get("volunteer_ref")?));
-        }
+        let fresh_men = fresh.volunteers.iter().map(|(&id, (_, h))| (id, h));
+        let pairs = new_pairs(&mut *tx, state, LeadKind::Volunteer, fresh, fresh_men).await?;
         if pairs.is_empty() {
             return Ok(0);
         }
         let database = self.lineage_database(&mut *tx).await?;
-        let mut pairs: Vec<_> = pairs.into_iter().collect();
-        pairs.sort_by_key(|(p, _)| *p);
         let now = crate::audit::now_rfc3339();
         for &((boy, man), (compared, ref differing)) in &pairs {
-            let boy_h = match fresh.boys.get(&boy) {
-                Some((_, h)) => h.clone(),
-                None => {
-                    self.sample_y(&mut *tx, &state.boy_samples[&(boy as u64)])
-                        .await?
-                }
-            };
+            let boy_h = self.boy_y(&mut *tx, state, fresh, boy).await?;
             let man_h = match fresh.volunteers.get(&man) {
                 Some((_, h)) => h.clone(),
                 None => {
@@ -828,7 +745,7 @@ impl Registry {
         self.audit_count(
             &mut *tx,
             actor,
-            ("y_haplotypes.read", "lineage_leads"),
+            ("y_haplotypes.read", "lineage_leads", ""),
             detail,
         )
         .await?;
@@ -912,6 +829,24 @@ impl Registry {
         .await
     }
 
+    /// A found boy's Y haplotype: the one this search read, or from the
+    /// registry.
+    async fn boy_y(
+        &self,
+        tx: &mut AnyConnection,
+        state: &LineageState,
+        fresh: &Fresh,
+        boy: i64,
+    ) -> Result<Haplotype> {
+        match fresh.boys.get(&boy) {
+            Some((_, h)) => Ok(h.clone()),
+            None => {
+                self.sample_y(&mut *tx, &state.boy_samples[&(boy as u64)])
+                    .await
+            }
+        }
+    }
+
     /// A sample's Y haplotype, opened (inside a transaction, not audited:
     /// the caller audits the search it serves).
     async fn sample_y(&self, tx: &mut AnyConnection, sample: &str) -> Result<Haplotype> {
@@ -931,96 +866,156 @@ impl Registry {
             .map_err(|e| RegistryError::Damaged(format!("the Y haplotype of {sample}: {e}")))
     }
 
-    /// Appends an audit entry that counts (no sample, no haplotype), in
-    /// the caller's transaction: (action, target type) and its words.
-    async fn audit_count(
-        &self,
-        tx: &mut AnyConnection,
-        actor: &str,
-        (action, target_type): (&str, &str),
-        detail: String,
-    ) -> Result<()> {
-        append_audit(
-            &mut *tx,
-            self.backend,
-            Event {
-                actor,
-                action,
-                target_type,
-                target_id: "",
-                detail,
-            },
-        )
+    /// Every paternal-line lead, strongest first (leads without an LR
+    /// last): every page of [`Registry::lineage_lead_page`].
+    pub async fn lineage_leads(&self, actor: &str) -> Result<Vec<LineageLead>> {
+        crate::pages::every_page(async |cursor| {
+            self.lineage_lead_page(actor, None, crate::MAX_PAGE, cursor)
+                .await
+        })
         .await
     }
 
-    /// The paternal-line leads, strongest first (leads without an LR last);
-    /// an audited read.
-    pub async fn lineage_leads(&self, actor: &str) -> Result<Vec<LineageLead>> {
-        let rows = sqlx::query(
-            "SELECT l.id, f.found_id, c.case_id, r.sample_name, l.relationship, l.meioses, l.compared, \
-             l.differing, l.lr, l.log10_lr, l.match_probability, l.method, l.status, l.computed_at, \
-             h.name AS db_name, h.version AS db_version, k.id AS candidate_id, k.log10_lr AS autosomal_log10_lr \
-             FROM lineage_leads l JOIN found_children f ON f.id = l.found_ref \
-             JOIN cases c ON c.id = l.case_ref JOIN case_references r ON r.id = l.reference_ref \
-             LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
-             LEFT JOIN candidates k ON k.found_ref = l.found_ref AND k.case_ref = l.case_ref \
-             ORDER BY l.log10_lr IS NULL, l.log10_lr DESC, l.id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let differing: String = r.try_get("differing")?;
-            let db_name: Option<String> = r.try_get("db_name")?;
-            let db_version: Option<i64> = r.try_get("db_version")?;
-            let log10_lr: Option<f64> = r.try_get("log10_lr")?;
-            let autosomal: Option<f64> = r.try_get("autosomal_log10_lr")?;
-            let combined = log10_lr
-                .zip(autosomal)
-                .map(|(y, a)| y + a)
-                .filter(|c| c.is_finite());
-            out.push(LineageLead {
-                id: r.try_get("id")?,
-                found_id: r.try_get("found_id")?,
-                case_id: r.try_get("case_id")?,
-                reference_sample: r.try_get("sample_name")?,
-                relationship: r.try_get("relationship")?,
-                meioses: r.try_get("meioses")?,
-                compared: r.try_get("compared")?,
-                differing: differing
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                lr: r.try_get("lr")?,
-                log10_lr,
-                match_probability: r.try_get("match_probability")?,
-                method: r.try_get("method")?,
-                database: db_name.zip(db_version).map(|(n, v)| format!("{n} v{v}")),
-                status: r.try_get("status")?,
-                computed_at: r.try_get("computed_at")?,
-                candidate_id: r.try_get("candidate_id")?,
-                autosomal_log10_lr: autosomal,
-                combined_log10_lr: combined,
-            });
-        }
-        let count = out.len();
-        self.audited(async |_| {
-            Ok((
-                (),
-                Event {
-                    actor,
-                    action: "lineage_leads.list",
-                    target_type: "lineage_leads",
-                    target_id: "",
-                    detail: format!("{count} paternal-line leads listed"),
-                },
-            ))
+    /// One page of paternal-line leads (of one review status, when given),
+    /// strongest first, after the row `cursor` names; an audited read.
+    pub async fn lineage_lead_page(
+        &self,
+        actor: &str,
+        status: Option<LeadStatus>,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<crate::Page<LineageLead>> {
+        let page = self
+            .lead_page_ids(LeadKind::Family, status, limit, cursor)
+            .await?;
+        let mut conn = self.pool.acquire().await?;
+        let rows = rows_in(&mut conn, &page.items, |list| {
+            format!(
+                "SELECT l.id, f.found_id, c.case_id, r.sample_name, l.relationship, l.meioses, l.compared, \
+                 l.differing, l.lr, l.log10_lr, l.match_probability, l.method, l.status, l.computed_at, \
+                 h.name AS db_name, h.version AS db_version, k.id AS candidate_id, k.log10_lr AS autosomal_log10_lr \
+                 FROM lineage_leads l JOIN found_children f ON f.id = l.found_ref \
+                 JOIN cases c ON c.id = l.case_ref JOIN case_references r ON r.id = l.reference_ref \
+                 LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
+                 LEFT JOIN candidates k ON k.found_ref = l.found_ref AND k.case_ref = l.case_ref \
+                 WHERE l.id IN ({list})"
+            )
         })
         .await?;
-        Ok(out)
+        drop(conn);
+        let mut out = rows.iter().map(lineage_lead).collect::<Result<Vec<_>>>()?;
+        in_page_order(&mut out, &page.items, |l| l.id);
+        let detail = format!("{} paternal-line leads listed", out.len());
+        self.audit_list(actor, ("lineage_leads.list", "lineage_leads"), detail)
+            .await?;
+        Ok(crate::Page {
+            items: out,
+            next: page.next,
+            previous: page.previous,
+        })
     }
+}
+
+/// Rows read by id put in the order of the page's ids.
+pub(crate) fn in_page_order<T>(rows: &mut [T], ids: &[i64], id: impl Fn(&T) -> i64) {
+    let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    rows.sort_by_key(|r| at.get(&id(r)).copied().unwrap_or(usize::MAX));
+}
+
+/// A lead from the columns [`Registry::lineage_lead_page`] reads.
+fn lineage_lead(r: &sqlx::any::AnyRow) -> Result<LineageLead> {
+    let differing: String = r.try_get("differing")?;
+    let db_name: Option<String> = r.try_get("db_name")?;
+    let db_version: Option<i64> = r.try_get("db_version")?;
+    let log10_lr: Option<f64> = r.try_get("log10_lr")?;
+    let autosomal: Option<f64> = r.try_get("autosomal_log10_lr")?;
+    let combined = log10_lr
+        .zip(autosomal)
+        .map(|(y, a)| y + a)
+        .filter(|c| c.is_finite());
+    Ok(LineageLead {
+        id: r.try_get("id")?,
+        found_id: r.try_get("found_id")?,
+        case_id: r.try_get("case_id")?,
+        reference_sample: r.try_get("sample_name")?,
+        relationship: r.try_get("relationship")?,
+        meioses: r.try_get("meioses")?,
+        compared: r.try_get("compared")?,
+        differing: split_loci(&differing),
+        lr: r.try_get("lr")?,
+        log10_lr,
+        match_probability: r.try_get("match_probability")?,
+        method: r.try_get("method")?,
+        database: db_name.zip(db_version).map(|(n, v)| format!("{n} v{v}")),
+        status: r.try_get("status")?,
+        computed_at: r.try_get("computed_at")?,
+        candidate_id: r.try_get("candidate_id")?,
+        autosomal_log10_lr: autosomal,
+        combined_log10_lr: combined,
+    })
+}
+
+/// The differing loci as stored (comma-separated) as a list.
+pub(crate) fn split_loci(differing: &str) -> Vec<String> {
+    differing
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A found boy and a man the lineage index found within reach of his
+/// haplotype: (found child, man) → (loci compared, differing locus copies).
+type Pair = ((i64, i64), (usize, Vec<String>));
+
+/// The pairs a search found that are not leads yet, in (boy, man) order:
+/// the changed boys against every man of `kind` (references or clan
+/// volunteers), the changed men against every boy. Pairs already leads
+/// keep their row (and their review).
+async fn new_pairs<'h>(
+    tx: &mut AnyConnection,
+    state: &LineageState,
+    kind: LeadKind,
+    fresh: &Fresh,
+    fresh_men: impl Iterator<Item = (i64, &'h Haplotype)>,
+) -> Result<Vec<Pair>> {
+    let query = LineageQuery::default();
+    let search_error = |e: ystr::lineage_index::IndexError| RegistryError::Invalid(format!("{e}"));
+    let (men, table, man_column) = match kind {
+        LeadKind::Family => (&state.refs, "lineage_leads", "reference_ref"),
+        LeadKind::Volunteer => (&state.volunteers, "volunteer_leads", "volunteer_ref"),
+    };
+    let mut pairs: HashMap<(i64, i64), (usize, Vec<String>)> = HashMap::new();
+    if let Some(men) = men {
+        for (&boy, (_, h)) in &fresh.boys {
+            for hit in men.search(h, &query).map_err(search_error)? {
+                pairs.insert((boy, hit.id as i64), (hit.compared, hit_names(&hit)));
+            }
+        }
+    }
+    if let Some(boys) = &state.boys {
+        for (man, h) in fresh_men {
+            for hit in boys.search(h, &query).map_err(search_error)? {
+                pairs.insert((hit.id as i64, man), (hit.compared, hit_names(&hit)));
+            }
+        }
+    }
+    let boys: Vec<i64> = pairs
+        .keys()
+        .map(|p| p.0)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for r in rows_in(&mut *tx, &boys, |list| {
+        format!("SELECT found_ref, {man_column} AS man FROM {table} WHERE found_ref IN ({list})")
+    })
+    .await?
+    {
+        pairs.remove(&(r.try_get("found_ref")?, r.try_get("man")?));
+    }
+    let mut pairs: Vec<Pair> = pairs.into_iter().collect();
+    pairs.sort_by_key(|(p, _)| *p);
+    Ok(pairs)
 }
 
 /// A lead's LR as stored: all `None`, and method `none`, without an

@@ -12,9 +12,7 @@ use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 use crate::changes::{changes_since, last_change, record_change};
 use crate::facts::{CaseDays, CaseFacts, DaysById};
 use crate::same_dna::SameDnaPair;
-use crate::store::{
-    AnyQuery, Event, append_audit, append_audits, each_row_in, execute_in, insert_rows, rows_in,
-};
+use crate::store::{AnyQuery, Event, append_audits, each_row_in, execute_in, insert_rows, rows_in};
 use crate::stored::{
     ActiveDatabase, CaseRefs, Snapshot, StoredMarker, StoredProfile, child_profile,
 };
@@ -203,19 +201,8 @@ impl Registry {
         actor: &str,
         detail: String,
     ) -> Result<()> {
-        append_audit(
-            &mut *tx,
-            self.backend,
-            Event {
-                actor,
-                action: "profiles.read",
-                target_type: "profiles",
-                target_id: "*",
-                detail,
-            },
-        )
-        .await?;
-        Ok(())
+        self.audit_count(tx, actor, ("profiles.read", "profiles", "*"), detail)
+            .await
     }
 
     /// Builds the index from the registry unless it is built: restored

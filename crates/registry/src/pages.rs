@@ -6,7 +6,8 @@
 //! sorting or skipping the rows before it. Candidates are ordered best first
 //! (log10 LR descending) and ties by their row id; cases and found children by
 //! their ids; alerts by the missing date, newest first (unknown dates last),
-//! then by row id. A cursor is opaque to clients: hex of the list it belongs
+//! then by row id; paternal-line and clan volunteer leads by their LR, the
+//! strongest first (those without one last), then by row id. A cursor is opaque to clients: hex of the list it belongs
 //! to, its direction and the key of the row it names; one of another list,
 //! or not made here, is refused ([`RegistryError::Invalid`]).
 //!
@@ -39,7 +40,7 @@ pub struct Page<T> {
 
 /// Every item of a list, read a page of [`MAX_PAGE`] at a time from the
 /// first (for exports and the command line, which want the whole list).
-async fn every_page<T>(
+pub(crate) async fn every_page<T>(
     mut page: impl AsyncFnMut(Option<&str>) -> Result<Page<T>>,
 ) -> Result<Vec<T>> {
     let mut out = Vec::new();
@@ -147,6 +148,18 @@ const FOUND: List = List {
     key_desc: false,
     key_real: false,
     id_sql: "t.id",
+};
+/// Leads, strongest first (leads without an LR last), ties by row id.
+const LINEAGE_LEADS: List = List {
+    tag: "lineage_leads",
+    key_sql: "COALESCE(t.log10_lr, -1.0e308)",
+    key_desc: true,
+    key_real: true,
+    id_sql: "t.id",
+};
+const VOLUNTEER_LEADS: List = List {
+    tag: "volunteer_leads",
+    ..LINEAGE_LEADS
 };
 const ALERTS: List = List {
     tag: "alerts",
@@ -859,6 +872,73 @@ impl Registry {
 /// Which cases are public alerts (on `t`).
 pub(crate) const ALERT_CONDITION: &str =
     "t.public_alert = 1 AND t.status IN ('open', 'candidate_found')";
+
+/// The leads of [`crate::lineage`] and [`crate::volunteers`], a page at a
+/// time.
+impl Registry {
+    /// The row ids of one page of leads of a kind (of one review status,
+    /// when given), strongest first, after the row `cursor` names.
+    pub(crate) async fn lead_page_ids(
+        &self,
+        kind: crate::LeadKind,
+        status: Option<crate::LeadStatus>,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Page<i64>> {
+        let (list, table) = match kind {
+            crate::LeadKind::Family => (LINEAGE_LEADS, "lineage_leads"),
+            crate::LeadKind::Volunteer => (VOLUNTEER_LEADS, "volunteer_leads"),
+        };
+        let (conds, binds) = lead_conditions(status);
+        let page = self
+            .page_of(list, "", table, conds, binds, limit, Start::Cursor(cursor))
+            .await?;
+        Ok(Page {
+            items: page
+                .items
+                .iter()
+                .map(|r| r.try_get("page_id"))
+                .collect::<std::result::Result<_, _>>()?,
+            next: page.next,
+            previous: page.previous,
+        })
+    }
+
+    /// How many leads of a kind there are (of one review status, when
+    /// given).
+    pub async fn lead_count(
+        &self,
+        kind: crate::LeadKind,
+        status: Option<crate::LeadStatus>,
+    ) -> Result<i64> {
+        let table = match kind {
+            crate::LeadKind::Family => "lineage_leads",
+            crate::LeadKind::Volunteer => "volunteer_leads",
+        };
+        let (conds, binds) = lead_conditions(status);
+        let where_ = match conds.is_empty() {
+            true => String::new(),
+            false => format!(" WHERE {}", conds.join(" AND ")),
+        };
+        // The table and the conditions are this file's; the status is bound.
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} t{where_}");
+        Ok(bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+}
+
+/// The WHERE conditions of a lead list on `t`.
+fn lead_conditions(status: Option<crate::LeadStatus>) -> (Vec<String>, Vec<Bind>) {
+    match status {
+        Some(s) => (
+            vec!["t.status = $1".to_string()],
+            vec![Bind::Text(s.name().to_string())],
+        ),
+        None => (Vec::new(), Vec::new()),
+    }
+}
 
 #[cfg(test)]
 mod tests {

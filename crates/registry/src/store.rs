@@ -44,6 +44,53 @@ impl Registry {
         Ok(value)
     }
 
+    /// Appends an audit entry that counts (no sample, no haplotype, no
+    /// genotype), in the caller's transaction: (action, target type,
+    /// target id) and its words.
+    pub(crate) async fn audit_count(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        (action, target_type, target_id): (&str, &str, &str),
+        detail: String,
+    ) -> Result<()> {
+        append_audit(
+            &mut *tx,
+            self.backend,
+            Event {
+                actor,
+                action,
+                target_type,
+                target_id,
+                detail,
+            },
+        )
+        .await
+    }
+
+    /// An audited read of a whole list: the entry that counts it, in a
+    /// transaction of its own (after the read, which wrote nothing).
+    pub(crate) async fn audit_list(
+        &self,
+        actor: &str,
+        (action, target_type): (&str, &str),
+        detail: String,
+    ) -> Result<()> {
+        self.audited(async |_| {
+            Ok((
+                (),
+                Event {
+                    actor,
+                    action,
+                    target_type,
+                    target_id: "",
+                    detail,
+                },
+            ))
+        })
+        .await
+    }
+
     pub(crate) async fn migrate(&self) -> Result<()> {
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;

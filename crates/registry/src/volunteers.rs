@@ -18,7 +18,10 @@
 
 use sqlx::{AnyConnection, Row};
 
-use crate::store::Event;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::lineage::{LeadKind, LeadStatus};
+use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
 
 /// The last entry of the volunteers' change sequence (0 when there is none).
@@ -79,6 +82,25 @@ pub(crate) async fn volunteers_of(
     .into_iter()
     .map(|r| Ok((r.try_get("sample_name")?, r.try_get("id")?)))
     .collect()
+}
+
+/// The first of these samples (each with its line) that is a clan
+/// volunteer's, as the refusal of the import that names it: a sample is a
+/// volunteer's, a reference's or a found child's, never two.
+pub(crate) async fn refuse_volunteer_samples(
+    conn: &mut AnyConnection,
+    rows: &[(&str, usize)],
+    refusal: impl Fn(usize, String) -> RegistryError,
+) -> Result<()> {
+    let samples: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let volunteers = volunteers_of(conn, &samples).await?;
+    match rows.iter().find(|r| volunteers.contains_key(r.0)) {
+        Some(&(sample, line)) => Err(refusal(
+            line,
+            format!("sample {sample} is a clan volunteer's sample"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Deletes a volunteer with his Y haplotype, known cases and leads, in the
@@ -149,57 +171,85 @@ pub struct VolunteerLead {
 }
 
 impl Registry {
-    /// The clan volunteer leads, strongest first (leads without an LR
-    /// last); an audited read.
+    /// Every clan volunteer lead, strongest first (leads without an LR
+    /// last): every page of [`Registry::volunteer_lead_page`].
     pub async fn volunteer_leads(&self, actor: &str) -> Result<Vec<VolunteerLead>> {
-        let rows = sqlx::query(
-            "SELECT l.id, l.volunteer_ref, f.found_id, v.sample_name, v.surname, v.ancestral_place, v.person_name, \
-             l.compared, l.differing, l.lrs, l.likeliest_meioses, l.lr, l.log10_lr, l.match_probability, \
-             l.method, l.status, l.computed_at, h.name AS db_name, h.version AS db_version \
-             FROM volunteer_leads l JOIN found_children f ON f.id = l.found_ref \
-             JOIN clan_volunteers v ON v.id = l.volunteer_ref \
-             LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
-             ORDER BY l.log10_lr IS NULL, l.log10_lr DESC, l.id",
-        )
-        .fetch_all(&self.pool)
+        crate::pages::every_page(async |cursor| {
+            self.volunteer_lead_page(actor, None, crate::MAX_PAGE, cursor)
+                .await
+        })
+        .await
+    }
+
+    /// One page of clan volunteer leads (of one review status, when
+    /// given), strongest first, after the row `cursor` names, with each
+    /// volunteer's clan opened; an audited read.
+    pub async fn volunteer_lead_page(
+        &self,
+        actor: &str,
+        status: Option<LeadStatus>,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<crate::Page<VolunteerLead>> {
+        let page = self
+            .lead_page_ids(LeadKind::Volunteer, status, limit, cursor)
+            .await?;
+        let mut conn = self.pool.acquire().await?;
+        let rows = rows_in(&mut conn, &page.items, |list| {
+            format!(
+                "SELECT l.id, l.volunteer_ref, f.found_id, v.sample_name, v.surname, v.ancestral_place, v.person_name, \
+                 l.compared, l.differing, l.lrs, l.likeliest_meioses, l.lr, l.log10_lr, l.match_probability, \
+                 l.method, l.status, l.computed_at, h.name AS db_name, h.version AS db_version \
+                 FROM volunteer_leads l JOIN found_children f ON f.id = l.found_ref \
+                 JOIN clan_volunteers v ON v.id = l.volunteer_ref \
+                 LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
+                 WHERE l.id IN ({list})"
+            )
+        })
         .await?;
+        // The cases each listed volunteer's clan knows of, in one read.
+        let volunteers: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get("volunteer_ref"))
+            .collect::<std::result::Result<BTreeSet<_>, _>>()?
+            .into_iter()
+            .collect();
+        let mut known: HashMap<i64, Vec<String>> = HashMap::new();
+        for k in rows_in(&mut conn, &volunteers, |list| {
+            format!(
+                "SELECT k.volunteer_ref, c.case_id FROM volunteer_cases k JOIN cases c ON c.id = k.case_ref \
+                 WHERE k.volunteer_ref IN ({list}) ORDER BY c.case_id"
+            )
+        })
+        .await?
+        {
+            known
+                .entry(k.try_get("volunteer_ref")?)
+                .or_default()
+                .push(k.try_get("case_id")?);
+        }
+        drop(conn);
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let sample: String = r.try_get("sample_name")?;
             let open = |column: &str| -> Result<Option<String>> {
                 self.open_field("clan_volunteers", column, &sample, r.try_get(column)?)
             };
-            let surname = open("surname")?.unwrap_or_default();
-            let ancestral_place = open("ancestral_place")?.unwrap_or_default();
-            let person_name = open("person_name")?;
-            let known_cases = sqlx::query(
-                "SELECT c.case_id FROM volunteer_cases k JOIN cases c ON c.id = k.case_ref \
-                 WHERE k.volunteer_ref = $1 ORDER BY c.case_id",
-            )
-            .bind(r.try_get::<i64, _>("volunteer_ref")?)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|k| k.try_get("case_id"))
-            .collect::<std::result::Result<_, _>>()?;
-            let differing: String = r.try_get("differing")?;
             let lrs: String = r.try_get("lrs")?;
             let db_name: Option<String> = r.try_get("db_name")?;
             let db_version: Option<i64> = r.try_get("db_version")?;
             out.push(VolunteerLead {
                 id: r.try_get("id")?,
                 found_id: r.try_get("found_id")?,
-                volunteer_sample: sample.clone(),
-                surname,
-                ancestral_place,
-                person_name,
-                known_cases,
+                surname: open("surname")?.unwrap_or_default(),
+                ancestral_place: open("ancestral_place")?.unwrap_or_default(),
+                person_name: open("person_name")?,
+                known_cases: known
+                    .remove(&r.try_get::<i64, _>("volunteer_ref")?)
+                    .unwrap_or_default(),
+                volunteer_sample: sample,
                 compared: r.try_get("compared")?,
-                differing: differing
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                differing: crate::lineage::split_loci(&r.try_get::<String, _>("differing")?),
                 lrs: serde_json::from_str(&lrs).map_err(|e| {
                     RegistryError::Damaged(format!("the LRs of volunteer lead: {e}"))
                 })?,
@@ -213,21 +263,15 @@ impl Registry {
                 computed_at: r.try_get("computed_at")?,
             });
         }
-        let count = out.len();
-        self.audited(async |_| {
-            Ok((
-                (),
-                Event {
-                    actor,
-                    action: "volunteer_leads.list",
-                    target_type: "volunteer_leads",
-                    target_id: "",
-                    detail: format!("{count} clan volunteer leads listed"),
-                },
-            ))
+        crate::lineage::in_page_order(&mut out, &page.items, |l| l.id);
+        let detail = format!("{} clan volunteer leads listed", out.len());
+        self.audit_list(actor, ("volunteer_leads.list", "volunteer_leads"), detail)
+            .await?;
+        Ok(crate::Page {
+            items: out,
+            next: page.next,
+            previous: page.previous,
         })
-        .await?;
-        Ok(out)
     }
 
     /// Deletes a clan volunteer who withdrew his consent: his record, his

@@ -6,7 +6,7 @@
 //! sealed bound to (`y_haplotypes`, `haplotype`, the sample name) as
 //! profiles are. Never in a log or an audit detail; every read audited.
 //! Refused on a sample whose registered sex (or whose own Amelogenin) is
-//! female. Erased with its case (`delete.rs`), sealed again at a key
+//! female, and a sample holding one is not registered or edited as female. Erased with its case (`delete.rs`), sealed again at a key
 //! rotation, in the backups' content digest.
 
 use sqlx::{AnyConnection, Row};
@@ -39,6 +39,37 @@ pub(crate) async fn registered_sex(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|r| r.try_get::<String, _>("sex")).transpose()?)
+}
+
+/// Refuses a sample registered (or edited) as female that already holds a
+/// Y haplotype, whichever came first: `rows` are the female samples with
+/// the line each is on; the first holding one is refused by `refusal`.
+pub(crate) async fn refuse_female_with_y(
+    conn: &mut AnyConnection,
+    rows: &[(&str, usize)],
+    refusal: impl Fn(usize, String) -> RegistryError,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let samples: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let with_y: std::collections::HashSet<String> = crate::store::rows_in(conn, &samples, |list| {
+        format!("SELECT sample_name FROM y_haplotypes WHERE sample_name IN ({list})")
+    })
+    .await?
+    .iter()
+    .map(|r| r.try_get("sample_name"))
+    .collect::<std::result::Result<_, _>>()?;
+    match rows.iter().find(|r| with_y.contains(r.0)) {
+        Some(&(sample, line)) => Err(refusal(
+            line,
+            format!(
+                "sample {sample} is given as female, but a lab file gave it a Y haplotype, \
+                 which only a man or boy has: one of the two is wrong"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 impl Registry {

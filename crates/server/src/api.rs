@@ -253,7 +253,7 @@ async fn me(State(state): State<Shared>, User(a): User) -> Result<Json<Value>, A
 pub const DEFAULT_LIMIT: i64 = 100;
 
 /// `limit` and `cursor` of a list's query string (422 when bad).
-fn page_params(q: &HashMap<String, String>) -> Result<(i64, Option<String>), AppError> {
+pub(crate) fn page_params(q: &HashMap<String, String>) -> Result<(i64, Option<String>), AppError> {
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
         Some(l) => l
@@ -288,7 +288,7 @@ pub(crate) fn encode(v: &str) -> String {
 
 /// A page as a bare JSON array, the next page's cursor in `Next-Cursor` and
 /// `Link: <...>; rel="next"` (the same query with the cursor replaced).
-fn page_response<T: serde::Serialize>(
+pub(crate) fn page_response<T: serde::Serialize>(
     path: &str,
     q: &HashMap<String, String>,
     limit: i64,

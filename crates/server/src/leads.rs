@@ -12,17 +12,18 @@ use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use registry::{LeadKind, LeadStatus, LineageLead, Role, VolunteerLead};
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 
-use crate::api::User;
+use crate::api::{User, page_params, page_response};
 use crate::i18n::Lang;
-use crate::pages::{Nav, PageResult, check_csrf, parse_form, render};
+use crate::pages::{Nav, PageResult, Pager, check_csrf, parse_form, render};
 use crate::{AppError, Shared, words};
 
 /// The leads' page and API routes, merged beside the pages'.
@@ -268,31 +269,119 @@ fn volunteer_view(lang: Lang, lead: VolunteerLead, reviewer: bool) -> VolunteerL
 struct LeadsTemplate {
     nav: Nav,
     leads: Vec<LeadView>,
+    leads_pager: Pager,
     volunteer_leads: Vec<VolunteerLeadView>,
+    volunteer_pager: Pager,
+    /// The filter's links: (href, words, whether it is the one shown).
+    filters: Vec<(String, String, bool)>,
+    /// The page's own query (the status shown as `shown`, both cursors),
+    /// as hidden fields of its forms, to come back to the same page.
+    back: Vec<(&'static str, String)>,
 }
 
-/// Every paternal-line lead, the strongest first, then the clan
-/// volunteers' (two audited reads).
-async fn leads_page(State(state): State<Shared>, User(a): User, lang: Lang) -> PageResult {
+/// Leads a section of `/leads` shows at a time.
+pub const LEADS_PER_PAGE: i64 = 20;
+
+/// The query of `/leads` (and of its forms' way back): the status shown
+/// and the cursors of its two sections.
+#[derive(Debug, Default)]
+struct LeadsQuery {
+    status: Option<LeadStatus>,
+    family: Option<String>,
+    clan: Option<String>,
+}
+
+impl LeadsQuery {
+    /// From a query string or a form; an unknown status is refused.
+    fn of(q: &HashMap<String, String>, status_key: &str) -> Result<LeadsQuery, AppError> {
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+        Ok(LeadsQuery {
+            status: get(status_key)
+                .map(|s| parse_status(Some(&s)))
+                .transpose()?,
+            family: get("family"),
+            clan: get("clan"),
+        })
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("status", self.status.map(LeadStatus::name)),
+            ("family", self.family.as_deref()),
+            ("clan", self.clan.as_deref()),
+        ]
+    }
+
+    /// `/leads` with this query, `#anchor` after it.
+    fn href(&self, anchor: &str) -> String {
+        let parts: Vec<String> = self
+            .pairs()
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", crate::api::encode(v))))
+            .collect();
+        match parts.is_empty() {
+            true => format!("/leads#{anchor}"),
+            false => format!("/leads?{}#{anchor}", parts.join("&")),
+        }
+    }
+}
+
+/// The paternal-line leads, the strongest first, then the clan
+/// volunteers', each a page at a time (two audited reads), of one review
+/// status when one is chosen.
+async fn leads_page(
+    State(state): State<Shared>,
+    User(a): User,
+    lang: Lang,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let reviewer = a.user.role == Role::Caseworker;
-    let leads = state
-        .registry
-        .lineage_leads(&a.user.username)
-        .await?
-        .into_iter()
-        .map(|l| view(lang, l, reviewer))
-        .collect();
-    let volunteer_leads = state
-        .registry
-        .volunteer_leads(&a.user.username)
-        .await?
-        .into_iter()
-        .map(|l| volunteer_view(lang, l, reviewer))
+    let query = LeadsQuery::of(&q, "status")?;
+    let pairs = query.pairs();
+    let who = &a.user.username;
+    let r = &state.registry;
+    let family = r
+        .lineage_lead_page(who, query.status, LEADS_PER_PAGE, query.family.as_deref())
+        .await?;
+    let family_total = r.lead_count(LeadKind::Family, query.status).await?;
+    let leads_pager = Pager::of("/leads", &pairs, "family", &family, family_total);
+    let clan = r
+        .volunteer_lead_page(who, query.status, LEADS_PER_PAGE, query.clan.as_deref())
+        .await?;
+    let clan_total = r.lead_count(LeadKind::Volunteer, query.status).await?;
+    let volunteer_pager = Pager::of("/leads", &pairs, "clan", &clan, clan_total);
+    let mut filters = vec![(
+        "/leads".to_string(),
+        lang.t("leads-filter-all"),
+        query.status.is_none(),
+    )];
+    filters.extend(LeadStatus::ALL.iter().map(|&s| {
+        (
+            format!("/leads?status={}", s.name()),
+            status_words(lang, s),
+            query.status == Some(s),
+        )
+    }));
+    let back = pairs
+        .iter()
+        .filter_map(|&(k, v)| Some((if k == "status" { "shown" } else { k }, v?.to_string())))
         .collect();
     Ok(render(&LeadsTemplate {
         nav: Nav::of(Some(&a), lang),
-        leads,
-        volunteer_leads,
+        leads: family
+            .items
+            .into_iter()
+            .map(|l| view(lang, l, reviewer))
+            .collect(),
+        leads_pager,
+        volunteer_leads: clan
+            .items
+            .into_iter()
+            .map(|l| volunteer_view(lang, l, reviewer))
+            .collect(),
+        volunteer_pager,
+        filters,
+        back,
     }))
 }
 
@@ -344,9 +433,11 @@ async fn status_form(
         LeadKind::Family => "lead",
         LeadKind::Volunteer => "volunteer-lead",
     };
+    // Back to the page the form was on (the filter travels as `shown`).
+    let back = LeadsQuery::of(&form, "shown")?;
     Ok((
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("/leads#{anchor}-{id}"))],
+        [(header::LOCATION, back.href(&format!("{anchor}-{id}")))],
     )
         .into_response())
 }
@@ -369,19 +460,38 @@ async fn set_status(
     })
 }
 
-/// The clan volunteer leads as JSON (an audited read).
+/// A page of clan volunteer leads as JSON (an audited read): `limit`,
+/// `cursor` and `status` as [`api_leads`].
 async fn api_volunteer_leads(
     State(state): State<Shared>,
     User(a): User,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let leads = state.registry.volunteer_leads(&a.user.username).await?;
-    Ok(Json(leads).into_response())
+    let (limit, cursor) = page_params(&q)?;
+    let status = LeadsQuery::of(&q, "status")?.status;
+    let page = state
+        .registry
+        .volunteer_lead_page(&a.user.username, status, limit, cursor.as_deref())
+        .await?;
+    Ok(page_response("/api/v1/volunteer-leads", &q, limit, page))
 }
 
-/// The leads as JSON (an audited read).
-async fn api_leads(State(state): State<Shared>, User(a): User) -> Result<Response, AppError> {
-    let leads = state.registry.lineage_leads(&a.user.username).await?;
-    Ok(Json(leads).into_response())
+/// A page of paternal-line leads as JSON (an audited read), strongest
+/// first: `limit` (default 100) and `cursor` as every list of the API
+/// (the next page's in `Next-Cursor` and `Link`), `status` for the leads
+/// of one review status.
+async fn api_leads(
+    State(state): State<Shared>,
+    User(a): User,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (limit, cursor) = page_params(&q)?;
+    let status = LeadsQuery::of(&q, "status")?.status;
+    let page = state
+        .registry
+        .lineage_lead_page(&a.user.username, status, limit, cursor.as_deref())
+        .await?;
+    Ok(page_response("/api/v1/lineage-leads", &q, limit, page))
 }
 
 #[derive(Deserialize)]

@@ -492,7 +492,7 @@ pub struct Pager {
 }
 
 impl Pager {
-    fn of<T>(
+    pub(crate) fn of<T>(
         path: &str,
         query: &[(&str, Option<&str>)],
         param: &str,

@@ -102,6 +102,11 @@ impl Registry {
         let mut found = Vec::new();
         let _guard = self.write.lock().await;
         let mut tx = self.begin_write().await?;
+        let lines: Vec<(&str, usize)> = plan.iter().map(|(s, _)| (s.id.as_str(), s.line)).collect();
+        crate::volunteers::refuse_volunteer_samples(&mut tx, &lines, |line, why| {
+            row_error(file, line, "SPECIMENID", why)
+        })
+        .await?;
         let total = plan.len();
         for (k, (s, role)) in plan.iter().enumerate() {
             let before = (added.references, added.found, added.profiles);
@@ -293,6 +298,12 @@ impl Registry {
             person_name: None,
             sex,
         };
+        if sex == Sex::Female {
+            crate::y_haplotypes::refuse_female_with_y(tx, &[(&s.id, s.line)], |_, why| {
+                error("SPECIMENCATEGORY", why)
+            })
+            .await?;
+        }
         self.insert_references(tx, &[(&row, case_ref)]).await?;
         Ok((case_ref, true))
     }
@@ -360,6 +371,10 @@ impl Registry {
             institution: None,
             description: None,
         };
+        if row.sex == Sex::Female {
+            crate::y_haplotypes::refuse_female_with_y(tx, &[(&s.id, s.line)], |_, why| error(why))
+                .await?;
+        }
         Ok((self.insert_found(tx, &row).await?, true))
     }
 

@@ -1,6 +1,7 @@
 //! Found children (`sample_name,found_id,sex,age_min_days,...`).
 
 use formats::registry_csv::{Date, FoundReader, FoundRow};
+use kinship::Sex;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -85,17 +86,25 @@ impl Registry {
             format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
         })
         .await?;
-        let volunteers = crate::volunteers::volunteers_of(&mut *tx, &samples).await?;
+        let lines: Vec<(&str, usize)> = chunk
+            .iter()
+            .map(|r| (r.sample_name.as_str(), r.line))
+            .collect();
+        crate::volunteers::refuse_volunteer_samples(&mut *tx, &lines, |line, why| {
+            row_error(file, line, "sample_name", why)
+        })
+        .await?;
+        let female: Vec<(&str, usize)> = chunk
+            .iter()
+            .filter(|r| r.sex == Sex::Female)
+            .map(|r| (r.sample_name.as_str(), r.line))
+            .collect();
+        crate::y_haplotypes::refuse_female_with_y(&mut *tx, &female, |line, why| {
+            row_error(file, line, "sex", why)
+        })
+        .await?;
         let mut new: Vec<&FoundRow> = Vec::new();
         for row in chunk {
-            if volunteers.contains_key(&row.sample_name) {
-                return Err(row_error(
-                    file,
-                    row.line,
-                    "sample_name",
-                    format!("sample {} is a clan volunteer's sample", row.sample_name),
-                ));
-            }
             if references.contains_key(&row.sample_name) {
                 return Err(row_error(
                     file,

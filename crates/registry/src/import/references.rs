@@ -117,17 +117,25 @@ impl Registry {
                     sex: Sex::named(&r.try_get::<String, _>("sex")?),
                 });
         }
-        let volunteers = crate::volunteers::volunteers_of(&mut *tx, &samples).await?;
+        let lines: Vec<(&str, usize)> = chunk
+            .iter()
+            .map(|r| (r.sample_name.as_str(), r.line))
+            .collect();
+        crate::volunteers::refuse_volunteer_samples(&mut *tx, &lines, |line, why| {
+            row_error(file, line, "sample_name", why)
+        })
+        .await?;
+        let female: Vec<(&str, usize)> = chunk
+            .iter()
+            .filter(|r| r.sex == Sex::Female)
+            .map(|r| (r.sample_name.as_str(), r.line))
+            .collect();
+        crate::y_haplotypes::refuse_female_with_y(&mut *tx, &female, |line, why| {
+            row_error(file, line, "sex", why)
+        })
+        .await?;
         let mut new: Vec<(&ReferenceRow, i64)> = Vec::new();
         for row in chunk {
-            if volunteers.contains_key(&row.sample_name) {
-                return Err(row_error(
-                    file,
-                    row.line,
-                    "sample_name",
-                    format!("sample {} is a clan volunteer's sample", row.sample_name),
-                ));
-            }
             let case = cases.get(&row.case_id).ok_or_else(|| {
                 row_error(
                     file,

@@ -18,6 +18,7 @@ mod hostile;
 mod imports;
 mod in_step;
 mod index_check;
+mod lead_pages;
 mod lineage;
 mod pages;
 mod pfif;

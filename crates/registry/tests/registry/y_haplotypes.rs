@@ -246,3 +246,63 @@ async fn retention_deletes_the_references_y_haplotypes(db: &TestDb) {
     r.close().await;
 }
 both!(retention_deletes_the_references_y_haplotypes);
+
+/// Whichever comes first: a sample given a Y haplotype before it was
+/// registered cannot then be registered, or edited, as female (a found
+/// child, a reference, a CMF specimen), and nothing of the file is kept.
+async fn a_sample_with_a_y_is_not_registered_or_edited_female(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    // Y loci of samples nobody registered yet, and of a found boy.
+    let text = format!(
+        "{HEADER}{}{}{}",
+        rows("U-7", &[("DYS19", &["14"])]),
+        rows("U-8", &[("DYS19", &["15"])]),
+        rows("FS-1", &[("DYS19", &["16"])])
+    );
+    r.import_profiles("lab1", "y.txt", &text, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    let head = r.audit_tail(1).await.unwrap();
+    let where_ = |e: RegistryError| {
+        let RegistryError::Format(e) = e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            e.reason
+                .contains("is given as female, but a lab file gave it a Y haplotype"),
+            "{}",
+            e.reason
+        );
+        (e.file, e.location.line, e.location.field)
+    };
+    let refused = |file: &str, line: usize, field: &str| {
+        (file.to_string(), Some(line), Some(field.to_string()))
+    };
+    // A found child: the second row of the file.
+    let found = format!(
+        "{FOUND_HEADER}FS-9,FC-9,female,300,700,2025-06-01,Riverton,,,Home A,\n\
+         U-7,FC-7,female,300,700,2025-06-01,Riverton,,,Home A,\n"
+    );
+    let e = r.import_found("t", "f.csv", &found).await.unwrap_err();
+    assert_eq!(where_(e), refused("f.csv", 3, "sex"));
+    // A reference of a case.
+    let refs = format!("{REFERENCES_HEADER}U-8,MC-1,paternal_aunt,Mei,female\n");
+    let e = r.import_references("t", "r.csv", &refs).await.unwrap_err();
+    assert_eq!(where_(e), refused("r.csv", 2, "sex"));
+    // A registered boy edited into a girl.
+    let edit =
+        format!("{FOUND_HEADER}FS-1,FC-1,female,400,700,2025-06-01,Riverton,10.6,20.3,Home A,\n");
+    let e = r.edit_found("t", "e.csv", &edit).await.unwrap_err();
+    assert_eq!(where_(e), refused("e.csv", 2, "sex"));
+    // Nothing was written.
+    assert_eq!(r.audit_tail(1).await.unwrap(), head);
+    // As a man or of unknown sex, they are registered.
+    let refs = format!("{REFERENCES_HEADER}U-8,MC-1,paternal_uncle,Ming,male\n");
+    r.import_references("t", "r2.csv", &refs).await.unwrap();
+    // And the registered man is not edited into a woman.
+    let edit = format!("{REFERENCES_HEADER}U-8,MC-1,paternal_aunt,Ming,female\n");
+    let e = r.edit_reference("t", "e2.csv", &edit).await.unwrap_err();
+    assert_eq!(where_(e), refused("e2.csv", 2, "sex"));
+}
+both!(a_sample_with_a_y_is_not_registered_or_edited_female);

@@ -58,3 +58,5 @@ leads-autosomal = The family's ordinary (autosomal) DNA also makes this boy a ca
 leads-see-candidate = See the candidate.
 # $lr: the autosomal and Y LRs multiplied.
 leads-together = Ordinary DNA and Y-DNA together (they are inherited independently, so the two multiply): { $lr } times more likely if he is the missing child than if he is unrelated.
+leads-filter = Show
+leads-filter-all = Every lead

@@ -42,3 +42,5 @@ leads-volunteer-do-contacted = 已联系宗族
 leads-autosomal = 该家庭的常规（常染色体）DNA也把这个男孩列为候选匹配（编号 { $id }）：假如他就是失踪儿童，观察到这些结果的可能性是他与家庭无关时的 { $lr } 倍。
 leads-see-candidate = 查看候选匹配。
 leads-together = 常规DNA与Y-DNA合计（二者独立遗传，所以可以相乘）：假如他就是失踪儿童，观察到这些结果的可能性是他与家庭无关时的 { $lr } 倍。
+leads-filter = 显示
+leads-filter-all = 全部线索

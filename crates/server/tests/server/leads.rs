@@ -391,3 +391,188 @@ async fn a_clan_volunteer_lead_in_words() {
     );
     app.stop().await;
 }
+
+/// A missing boy's paternal uncle and `boys` found boys of his line.
+async fn many_leads(app: &TestApp, boys: usize) {
+    let r = &app.registry;
+    r.import_cases(
+        "t",
+        "c.csv",
+        "case_id,child_name,child_sex,child_birth_date_from,child_birth_date_to,missing_date,missing_place,missing_lat,missing_lon,description\n\
+         PL-1,,male,2023-01-01,2023-06-01,2024-05-01,Hilltown,,,\n",
+    )
+    .await
+    .unwrap();
+    r.import_references(
+        "t",
+        "r.csv",
+        "sample_name,case_id,relationship,person_name,sex\nPLU-1,PL-1,paternal_uncle,,male\n",
+    )
+    .await
+    .unwrap();
+    let mut found = "sample_name,found_id,sex,age_min_days,age_max_days,found_date,found_place,found_lat,found_lon,institution,description\n".to_string();
+    let header = "Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1\n";
+    let mut y = format!("{header}{}", y_rows("PLU-1", 0));
+    for k in 0..boys {
+        found.push_str(&format!(
+            "B-{k},PB-{k},male,300,700,2025-06-01,Riverton,,,Home A,\n"
+        ));
+        y.push_str(&y_rows(&format!("B-{k}"), (k % 3) as i32));
+    }
+    r.import_found("t", "f.csv", &found).await.unwrap();
+    let rep = r
+        .import_profiles("lab1", "y.txt", &y, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(rep.new_leads, boys, "{rep:?}");
+}
+
+/// The `href` of the link with `rel` in a page.
+fn link(html: &str, rel: &str) -> Option<String> {
+    let end = html.find(&format!("\" rel=\"{rel}\""))?;
+    let start = html[..end].rfind("href=\"")? + 6;
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+/// The found children a page of leads names, in its order.
+fn boys_named(html: &str) -> Vec<String> {
+    html.split("<a href=\"/found/")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+/// Leads a page at a time: twenty on the page with links to the next and
+/// back, the leads of one review status, a review step that comes back to
+/// the page it was on; the API's pages with `Next-Cursor` and `Link`.
+#[tokio::test]
+async fn leads_a_page_at_a_time() {
+    let app = TestApp::start().await;
+    let worker = app.login("worker1").await;
+    many_leads(&app, 23).await;
+    let get = async |path: &str| {
+        let r = app
+            .request("GET", path, &[("cookie", &cookie(&worker))], b"")
+            .await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        r.body
+    };
+    let first = get("/leads?lang=en").await;
+    assert!(first.contains("20 shown of 23"), "{first}");
+    assert_eq!(link(&first, "prev"), None);
+    let next = link(&first, "next").expect("a next page");
+    assert!(next.starts_with("/leads?family="), "{next}");
+    let second = get(&next).await;
+    assert!(second.contains("3 shown of 23"), "{second}");
+    assert_eq!(link(&second, "next"), None);
+    let mut seen = boys_named(&first);
+    seen.extend(boys_named(&second));
+    let mut all: Vec<String> = (0..23).map(|k| format!("PB-{k}")).collect();
+    assert_eq!(seen.len(), 23, "{seen:?}");
+    seen.sort();
+    all.sort();
+    assert_eq!(seen, all);
+    assert_eq!(
+        boys_named(&get(&link(&second, "prev").unwrap()).await),
+        boys_named(&first)
+    );
+
+    // A review step from the second page comes back to it.
+    let lead = app
+        .registry
+        .lineage_lead_page("t", None, 100, None)
+        .await
+        .unwrap()
+        .items[21]
+        .id;
+    assert!(second.contains(&format!("id=\"lead-{lead}\"")));
+    let cursor = next.strip_prefix("/leads?family=").unwrap();
+    let body = format!(
+        "csrf={}&status=family_contacted&family={cursor}",
+        csrf_of(&second)
+    );
+    let form = [
+        ("cookie", cookie(&worker)),
+        (
+            "content-type",
+            "application/x-www-form-urlencoded".to_string(),
+        ),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app
+        .request(
+            "POST",
+            &format!("/leads/{lead}/status"),
+            &form,
+            body.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("{next}#lead-{lead}").as_str())
+    );
+    // The page's forms carry the way back.
+    assert!(
+        second.contains(&format!("name=\"family\" value=\"{cursor}\"")),
+        "{second}"
+    );
+
+    // The leads of one status, in both languages.
+    let contacted = get("/leads?status=family_contacted&lang=en").await;
+    assert!(contacted.contains("1 shown of 1"), "{contacted}");
+    assert!(contacted.contains("<strong>Family contacted</strong>"));
+    assert_eq!(boys_named(&contacted).len(), 1);
+    let zh = get("/leads?status=new&lang=zh-CN").await;
+    assert!(zh.contains("显示") && zh.contains("全部线索"), "{zh}");
+    assert!(zh.contains("<strong>新线索</strong>"), "{zh}");
+    let bad = app
+        .request(
+            "GET",
+            "/leads?status=maybe",
+            &[("cookie", &cookie(&worker))],
+            b"",
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+
+    // The API, five at a time, following Link.
+    let mut path = "/api/v1/lineage-leads?limit=5".to_string();
+    let mut ids = Vec::new();
+    loop {
+        let r = app.get(&path, Some(&worker)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let items = r.json().as_array().unwrap().clone();
+        assert!(items.len() <= 5);
+        ids.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
+        match r.header("link") {
+            Some(l) => {
+                assert!(r.header("next-cursor").is_some());
+                path = l[1..l.find('>').unwrap()].to_string();
+            }
+            None => break,
+        }
+    }
+    let want: Vec<i64> = app
+        .registry
+        .lineage_leads("t")
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(ids, want);
+    let one = app
+        .get(
+            "/api/v1/lineage-leads?status=family_contacted",
+            Some(&worker),
+        )
+        .await;
+    assert_eq!(one.json().as_array().unwrap().len(), 1, "{}", one.body);
+    assert_eq!(one.json()[0]["id"], lead);
+    let bad = app
+        .get("/api/v1/volunteer-leads?limit=0", Some(&worker))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    app.stop().await;
+}

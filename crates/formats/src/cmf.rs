@@ -33,13 +33,22 @@
 //! fields `READINGBY`, `READINGDATETIME` and a locus's `BATCHID` and `KIT`.
 //!
 //! Strict in the content, as the genotype tables are
-//! ([`crate::genotypes`]): marker names go through the alias table of
-//! [`crate::markers`] and an unknown marker is an error; Amelogenin gives the
-//! sex (X female, X,Y male) and is not kept as a marker; one allele means a
-//! homozygote, no allele means the marker was not typed; three or more
-//! alleles (a mixture), an off-ladder (`OL`) or other non-allele value, an
-//! empty allele, the same locus twice in a specimen and the same specimen
-//! twice in the file are errors. An element the format does not have, a field
+//! ([`crate::genotypes`]): a `LOCUSNAME` that [`ystr::Locus`] names (DYS19,
+//! DYS385, DYS389I, YGATAH4, ...; DYS391, DYS570 and DYS576, which autosomal
+//! kits carry, too) is a Y-STR locus, read into [`Specimen::y`] as the
+//! genotype tables read one: its distinct alleles as one [`ystr::Call`]
+//! (intermediate, null and duplicated alleles kept and flagged), a two-copy
+//! locus whole (`DYS385` with two `ALLELE`s) or as two `LOCUS` elements of
+//! its copies (`DYS385a`, `DYS385b`, one allele each, combined into the call
+//! of the locus; a copy with two or more alleles, one copy empty and the
+//! other not, a copy without the other, the same copy twice and a locus
+//! given both whole and as copies are errors); other marker names go
+//! through the alias table of [`crate::markers`] and an unknown marker is
+//! an error; Amelogenin gives the sex (X female, X,Y male) and is not kept
+//! as a marker; one allele means a homozygote, no allele means the marker
+//! was not typed; three or more alleles (a mixture), an off-ladder (`OL`) or
+//! other non-allele value, an empty allele, the same locus twice in a
+//! specimen and the same specimen twice in the file are errors. An element the format does not have, a field
 //! given twice (or both as element and attribute) and a `SPECIMEN` without
 //! `SPECIMENID` or `SPECIMENCATEGORY` are errors too, so that nothing of a
 //! file is silently dropped. Specimen and case ids follow the CMF 3.2 schema:
@@ -64,7 +73,7 @@ use kinship::{Genotype, Relative, Sex};
 use roxmltree::{Document, Node, ParsingOptions};
 
 use crate::error::{FormatError, Location};
-use crate::genotypes::{CallError, Calls, Profile, read_calls};
+use crate::genotypes::{CallError, Calls, Profile, YParts, read_calls, y_call, y_copy};
 use crate::markers::canonical_marker;
 
 /// The longest `SPECIMENID` of the CMF 3.2 schema, in characters.
@@ -184,6 +193,9 @@ pub struct Specimen {
     /// A genotype per typed marker (canonical names), in file order.
     /// Markers without an allele are absent; Amelogenin is never here.
     pub markers: Vec<(String, Genotype)>,
+    /// The Y-STR loci typed, in file order (a locus given as its two copies
+    /// where its second copy is); `None` when none is.
+    pub y: Option<ystr::Haplotype>,
 }
 
 impl Specimen {
@@ -195,7 +207,7 @@ impl Specimen {
             sex: self.sex,
             population: None,
             markers: self.markers.clone(),
-            y: None,
+            y: self.y.clone(),
         }
     }
 }
@@ -506,10 +518,22 @@ impl<'a, 'input> Reader<'a, 'input> {
             comment: fields.get("SPECIMENCOMMENT").map(str::to_string),
             sex: None,
             markers: Vec::new(),
+            y: None,
         };
         let mut seen: HashMap<&'static str, usize> = HashMap::new();
+        let mut y = YParts::default();
         for locus in &fields.children {
-            self.locus(&mut specimen, *locus, &mut seen)?;
+            self.locus(&mut specimen, *locus, &mut seen, &mut y)?;
+        }
+        if let Some(lone) = y.lone(None) {
+            return Err(self.error(
+                lone.line,
+                &lone.field,
+                format!(
+                    "specimen {}, Y locus {}: {}",
+                    specimen.id, lone.locus, lone.reason
+                ),
+            ));
         }
         Ok(specimen)
     }
@@ -519,6 +543,7 @@ impl<'a, 'input> Reader<'a, 'input> {
         specimen: &mut Specimen,
         node: Node<'a, 'input>,
         seen: &mut HashMap<&'static str, usize>,
+        y: &mut YParts,
     ) -> Result<(), FormatError> {
         let line = self.line_of(node);
         let id = specimen.id.clone();
@@ -538,6 +563,40 @@ impl<'a, 'input> Reader<'a, 'input> {
                 format!("specimen {id}: a <LOCUS> without LOCUSNAME"),
             ));
         };
+        // A Y-STR locus (DYS391 too, which autosomal kits carry).
+        if let Some((locus, copy)) = ystr::Locus::parse(name) {
+            let what = format!("specimen {id}, Y locus {locus}");
+            y.part(0, locus, copy, line)
+                .map_err(|reason| self.error(line, "LOCUS", format!("{what}: {reason}")))?;
+            let calls = self.alleles(&fields, &what)?;
+            let values: Vec<&str> = calls.iter().map(|(v, _, _)| v.as_str()).collect();
+            // An error at the value at fault, or at the locus.
+            let at = |(k, reason): (Option<usize>, String)| {
+                let (line, element) = k.map_or((line, "LOCUS"), |k| (calls[k].1, calls[k].2));
+                self.error(line, element, format!("{what}: {reason}"))
+            };
+            let call = match copy {
+                None => y_call(locus, &values).map_err(at)?,
+                Some(copy) => {
+                    let coordinate = ystr::Coordinate {
+                        locus,
+                        copy: Some(copy),
+                    };
+                    let allele = y_copy(coordinate, &values).map_err(at)?;
+                    y.pair(0, locus, copy, allele, line, "LOCUS").map_err(|e| {
+                        self.error(e.line, &e.field, format!("{what}: {}", e.reason))
+                    })?
+                }
+            };
+            if let Some(call) = call {
+                specimen
+                    .y
+                    .get_or_insert_with(ystr::Haplotype::new)
+                    .insert(locus, call)
+                    .map_err(|reason| self.error(line, "LOCUS", format!("{what}: {reason}")))?;
+            }
+            return Ok(());
+        }
         let marker = canonical_marker(name).ok_or_else(|| {
             self.error(
                 name_line,
@@ -552,35 +611,7 @@ impl<'a, 'input> Reader<'a, 'input> {
                 format!("specimen {id}, marker {marker}: given twice (first on line {first})"),
             ));
         }
-        // Each call with the line and element it came from.
-        let mut calls: Vec<(String, usize, &'static str)> = Vec::new();
-        for allele in &fields.children {
-            let allele_line = self.line_of(*allele);
-            let fields = self.fields(*allele, &ALLELE_FIELDS, None)?;
-            let value = match (fields.values.get("ALLELEVALUE"), fields.text.is_empty()) {
-                (Some((value, value_line)), true) => (value.clone(), *value_line, "ALLELEVALUE"),
-                (None, false) => (fields.text.clone(), allele_line, "ALLELE"),
-                (Some(_), false) => {
-                    return Err(self.error(
-                        allele_line,
-                        "ALLELE",
-                        format!(
-                            "specimen {id}, marker {marker}: both an ALLELEVALUE and the text {:?}",
-                            fields.text
-                        ),
-                    ));
-                }
-                (None, true) => (String::new(), allele_line, "ALLELE"),
-            };
-            if value.0.is_empty() {
-                return Err(self.error(
-                    value.1,
-                    value.2,
-                    format!("specimen {id}, marker {marker}: an <ALLELE> without a value"),
-                ));
-            }
-            calls.push(value);
-        }
+        let calls = self.alleles(&fields, &format!("specimen {id}, marker {marker}"))?;
         let values: Vec<&str> = calls.iter().map(|(v, _, _)| v.as_str()).collect();
         let genotype = match read_calls(marker, &values) {
             Ok(Calls::Nothing) => return Ok(()),
@@ -607,6 +638,42 @@ impl<'a, 'input> Reader<'a, 'input> {
         };
         specimen.markers.push((marker.to_string(), genotype));
         Ok(())
+    }
+
+    /// The values of the `ALLELE` children of a locus, each with the line
+    /// and element it came from; `what` names the specimen and locus in
+    /// errors.
+    fn alleles(
+        &self,
+        fields: &Fields<'a, 'input>,
+        what: &str,
+    ) -> Result<Vec<(String, usize, &'static str)>, FormatError> {
+        let mut calls: Vec<(String, usize, &'static str)> = Vec::new();
+        for allele in &fields.children {
+            let allele_line = self.line_of(*allele);
+            let fields = self.fields(*allele, &ALLELE_FIELDS, None)?;
+            let value = match (fields.values.get("ALLELEVALUE"), fields.text.is_empty()) {
+                (Some((value, value_line)), true) => (value.clone(), *value_line, "ALLELEVALUE"),
+                (None, false) => (fields.text.clone(), allele_line, "ALLELE"),
+                (Some(_), false) => {
+                    return Err(self.error(
+                        allele_line,
+                        "ALLELE",
+                        format!("{what}: both an ALLELEVALUE and the text {:?}", fields.text),
+                    ));
+                }
+                (None, true) => (String::new(), allele_line, "ALLELE"),
+            };
+            if value.0.is_empty() {
+                return Err(self.error(
+                    value.1,
+                    value.2,
+                    format!("{what}: an <ALLELE> without a value"),
+                ));
+            }
+            calls.push(value);
+        }
+        Ok(calls)
     }
 }
 
@@ -755,8 +822,11 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 /// [`parse_cmf`] reads back to `cmf` (up to the specimens' lines): header
 /// fields that are set, then per specimen its `CASEID` (an attribute),
 /// `SPECIMENID`, `SPECIMENCATEGORY`, `SPECIMENCOMMENT`, an `AMEL` locus for a
-/// known sex, and a locus per marker with one allele for a homozygote and two
-/// otherwise; `READINGBY` is the header's `SUBMITBYUSERID` when set. Written
+/// known sex, a locus per marker with one allele for a homozygote and two
+/// otherwise, and a locus per Y-STR locus of [`Specimen::y`] (by its
+/// canonical name, a two-copy locus whole) with an allele per allele of its
+/// call (one for a two-copy locus whose copies are alike, `null` for a null
+/// allele); `READINGBY` is the header's `SUBMITBYUSERID` when set. Written
 /// with quick-xml, two spaces of indentation per level.
 ///
 /// Values are written as given; they should be trimmed and free of control
@@ -822,9 +892,25 @@ fn write_specimen(
                 locus(w, marker, reading_by, &[&a, &b])?;
             }
         }
+        for (name, call) in s.y.iter().flat_map(|y| y.calls()) {
+            let alleles = y_alleles(call);
+            let alleles: Vec<&str> = alleles.iter().map(String::as_str).collect();
+            locus(w, name.name(), reading_by, &alleles)?;
+        }
         Ok(())
     })?;
     Ok(())
+}
+
+/// The `ALLELE` values of a Y-STR call, as the reader reads them back.
+fn y_alleles(call: &ystr::Call) -> Vec<String> {
+    match call {
+        ystr::Call::One(a) => vec![a.to_string()],
+        ystr::Call::Two(a, b) if a == b => vec![a.to_string()],
+        ystr::Call::Two(a, b) => vec![a.to_string(), b.to_string()],
+        ystr::Call::Null => vec!["null".to_string()],
+        ystr::Call::Extra(v) => v.iter().map(ystr::Allele::to_string).collect(),
+    }
 }
 
 fn locus(
@@ -975,6 +1061,7 @@ mod tests {
                         ("D3S1358".into(), g("15", "16")),
                         ("TH01".into(), g("9.3", "9.3")),
                     ],
+                    y: None,
                 },
                 Specimen {
                     line: 37,
@@ -987,6 +1074,7 @@ mod tests {
                         ("vWA".into(), g("17", "17")),
                         ("D3S1358".into(), g("15", "16")),
                     ],
+                    y: None,
                 },
             ]
         );
@@ -1016,6 +1104,7 @@ mod tests {
                 comment: None,
                 sex: Some(Sex::Male),
                 markers: vec![("Penta E".into(), g("5", "20"))],
+                y: None,
             }]
         );
         // A file of no specimens is read as such.
@@ -1312,6 +1401,206 @@ mod tests {
         }
     }
 
+    /// A `LOCUS` of one allele per `ALLELE`.
+    fn y_locus(name: &str, alleles: &[&str]) -> String {
+        let alleles: String = alleles
+            .iter()
+            .map(|a| format!("<ALLELE><ALLELEVALUE>{a}</ALLELEVALUE></ALLELE>"))
+            .collect();
+        format!("<LOCUS><LOCUSNAME>{name}</LOCUSNAME>{alleles}</LOCUS>\n")
+    }
+
+    /// Y-STR loci go to the specimen's haplotype (DYS391 too), read as the
+    /// genotype tables read them; a two-copy locus's copies as two `LOCUS`
+    /// elements make the whole locus's call; the profile carries it and
+    /// the writer writes it back.
+    #[test]
+    fn reads_y_loci_and_copies_into_the_haplotype() {
+        let haplotype = |t: &str| ystr::Haplotype::parse(t, "test").unwrap();
+        let whole = parse_cmf(
+            "c.xml",
+            &one(&[
+                y_locus("DYS19", &["14"]),
+                y_locus("TH01", &["6", "7"]),
+                y_locus("DYS385", &["14", "11"]),
+                y_locus("DYF387S1", &["36"]),
+                y_locus("DYS391", &["10", "10.0"]),
+                y_locus("DYS448", &[]),
+            ]
+            .concat()),
+        )
+        .unwrap();
+        let s = &whole.specimens[0];
+        let want = haplotype("DYS19=14,DYS385=11-14,DYF387S1=36,DYS391=10");
+        assert_eq!(s.y.as_ref(), Some(&want));
+        assert_eq!(s.markers, vec![("TH01".into(), g("6", "7"))]);
+        assert_eq!(s.profile().y.as_ref(), Some(&want));
+        // The long genotype table gives the same haplotype.
+        let table = crate::genotypes::parse_genotypes(
+            "g.csv",
+            "sample,marker,allele1,allele2\nS1,DYS19,14,\nS1,DYS385,11,14\n\
+             S1,DYF387S1,36,36\nS1,DYS391,10,\n",
+        )
+        .unwrap();
+        assert_eq!(table.profiles[0].y.as_ref(), Some(&want));
+        let copies = parse_cmf(
+            "c.xml",
+            &one(&[
+                y_locus("DYS19", &["14"]),
+                y_locus("TH01", &["6", "7"]),
+                y_locus("DYS385b", &["14"]),
+                y_locus("dys385a", &["11"]),
+                y_locus("DYF387S1a", &["36"]),
+                y_locus("DYF387S1b", &["36"]),
+                y_locus("DYS391", &["10"]),
+                y_locus("DYS448", &[]),
+            ]
+            .concat()),
+        )
+        .unwrap();
+        assert_eq!(copies.specimens[0].y.as_ref(), Some(&want));
+        assert_eq!(content(copies.clone()), content(whole.clone()));
+        // Written whole, read back the same.
+        let written = write_cmf(&copies);
+        assert!(
+            written.contains(
+                "<LOCUSNAME>DYS385</LOCUSNAME>\n      <ALLELE>\n        <ALLELEVALUE>11</ALLELEVALUE>"
+            ),
+            "{written}"
+        );
+        assert_eq!(
+            content(parse_cmf("w.xml", &written).unwrap()),
+            content(copies)
+        );
+        // Both copies empty: untyped.
+        let untyped = parse_cmf(
+            "c.xml",
+            &one(&[y_locus("DYS385a", &[]), y_locus("DYS385b", &[])].concat()),
+        )
+        .unwrap();
+        assert_eq!(untyped.specimens[0].y, None);
+    }
+
+    #[test]
+    fn y_loci_refused_with_the_place() {
+        let both =
+            "give the locus whole (DYS385) or as its two copies (DYS385a, DYS385b), not both";
+        let cases: Vec<(String, FormatError)> = vec![
+            (
+                [y_locus("DYS385a", &["11"]), y_locus("DYS385a", &["11"])].concat(),
+                at(
+                    6,
+                    "LOCUS",
+                    "specimen S1, Y locus DYS385: DYS385a given twice (first on line 5)",
+                ),
+            ),
+            (
+                [
+                    y_locus("DYS385", &["11", "14"]),
+                    y_locus("DYS385b", &["14"]),
+                ]
+                .concat(),
+                at(
+                    6,
+                    "LOCUS",
+                    &format!(
+                        "specimen S1, Y locus DYS385: DYS385b here, but DYS385 on line 5: {both}"
+                    ),
+                ),
+            ),
+            (
+                [
+                    y_locus("DYS385a", &["11"]),
+                    y_locus("DYS19", &["14"]),
+                    y_locus("DYS385", &["11", "14"]),
+                ]
+                .concat(),
+                at(
+                    7,
+                    "LOCUS",
+                    &format!(
+                        "specimen S1, Y locus DYS385: DYS385 here, but DYS385a on line 5: {both}"
+                    ),
+                ),
+            ),
+            (
+                [y_locus("DYS19", &["14"]), y_locus("DYS19", &["14"])].concat(),
+                at(
+                    6,
+                    "LOCUS",
+                    "specimen S1, Y locus DYS19: given twice (first on line 5)",
+                ),
+            ),
+            (
+                [y_locus("DYS19", &["14"]), y_locus("DYF387S1b", &["38"])].concat(),
+                at(
+                    6,
+                    "LOCUS",
+                    "specimen S1, Y locus DYF387S1: DYF387S1b without DYF387S1a: give both \
+                     copies, or the locus whole (DYF387S1) with both alleles",
+                ),
+            ),
+            (
+                y_locus("DYS385a", &["11", "12"]),
+                at(
+                    5,
+                    "LOCUS",
+                    "specimen S1, Y locus DYS385: DYS385a is one copy of DYS385 and holds one \
+                     allele: 2 given (11, 12); give every allele as DYS385 instead",
+                ),
+            ),
+            (
+                [y_locus("DYS385a", &["11"]), y_locus("DYS385b", &[])].concat(),
+                at(
+                    6,
+                    "LOCUS",
+                    "specimen S1, Y locus DYS385: DYS385b is empty but DYS385a is 11 on line 5: \
+                     give both copies (the same allele twice for one peak), or neither",
+                ),
+            ),
+            (
+                "<LOCUS><LOCUSNAME>DYS385b</LOCUSNAME>\n<ALLELE>1x</ALLELE></LOCUS>\n".into(),
+                at(
+                    6,
+                    "ALLELE",
+                    "specimen S1, Y locus DYS385: DYS385b: \"1x\" is not a repeat number (such \
+                     as 14 or 18.2)",
+                ),
+            ),
+            (
+                "<LOCUS><LOCUSNAME>DYS19</LOCUSNAME><ALLELE>14</ALLELE>\n\
+                 <ALLELE><ALLELEVALUE>1x</ALLELEVALUE></ALLELE></LOCUS>\n"
+                    .into(),
+                at(
+                    6,
+                    "ALLELEVALUE",
+                    "specimen S1, Y locus DYS19: \"1x\" is not a repeat number (such as 14 or \
+                     18.2)",
+                ),
+            ),
+            (
+                y_locus("DYS19", &["null", "14"]),
+                at(
+                    5,
+                    "LOCUS",
+                    "specimen S1, Y locus DYS19: a null allele with other alleles (14, null): a \
+                     null allele is a locus's only call",
+                ),
+            ),
+            (
+                y_locus("DYS19", &[" "]),
+                at(
+                    5,
+                    "ALLELEVALUE",
+                    "specimen S1, Y locus DYS19: an <ALLELE> without a value",
+                ),
+            ),
+        ];
+        for (loci, want) in cases {
+            assert_eq!(err(&one(&loci)), want, "{loci}");
+        }
+    }
+
     #[test]
     fn the_display_names_file_line_element_and_reason() {
         let e = err(&one("<LOCUS>\n<LOCUSNAME>D99S999</LOCUSNAME></LOCUS>\n"));
@@ -1423,8 +1712,9 @@ mod tests {
             proptest::option::of("[ -~]{0,30}[!-~]"),
             proptest::option::of(prop_oneof![Just(Sex::Male), Just(Sex::Female)]),
             loci,
+            proptest::option::of(arb_haplotype()),
         )
-            .prop_map(|(id, case_id, category, comment, sex, loci)| Specimen {
+            .prop_map(|(id, case_id, category, comment, sex, loci, y)| Specimen {
                 line: 0,
                 id,
                 case_id,
@@ -1435,7 +1725,43 @@ mod tests {
                     .into_iter()
                     .map(|(m, (a, b))| (m.to_string(), Genotype::new(a, b)))
                     .collect(),
+                y,
             })
+    }
+
+    /// A Y haplotype the reader can give: loci in any order, each a single
+    /// allele, a pair (alike or not) at a two-copy locus, a null allele, or
+    /// distinct alleles beyond the locus's copies (a duplication); whole
+    /// repeats mostly, intermediate alleles sometimes.
+    fn arb_haplotype() -> impl Strategy<Value = ystr::Haplotype> {
+        use ystr::{Allele as Y, Call, Locus};
+        let allele = (8i32..40, 0i32..10).prop_map(|(w, t)| Y(w * 10 + (t - 6).max(0)));
+        let call = (
+            0..Locus::count(),
+            0u8..6,
+            proptest::collection::vec(allele, 1..5),
+        );
+        proptest::collection::vec(call, 1..8).prop_map(|calls| {
+            let mut h = ystr::Haplotype::new();
+            for (i, kind, mut alleles) in calls {
+                let locus = Locus::all().nth(i).expect("an index below the count");
+                if h.get(locus).is_some() {
+                    continue;
+                }
+                alleles.sort_unstable();
+                alleles.dedup();
+                let copies = usize::from(locus.copies());
+                let call = match (kind, copies) {
+                    (0, _) => Call::Null,
+                    (1, _) if alleles.len() > copies => Call::Extra(alleles),
+                    (_, 1) => Call::One(alleles[0]),
+                    (2, _) => Call::Two(alleles[0], alleles[0]),
+                    _ => Call::Two(alleles[0], *alleles.last().expect("one at least")),
+                };
+                h.insert(locus, call).expect("each locus once");
+            }
+            h
+        })
     }
 
     proptest! {

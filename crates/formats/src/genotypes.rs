@@ -12,7 +12,10 @@
 //!   `Size 1`, `Height 1`, ... columns) and plain long CSV tables.
 //! - **wide** (one row per sample): a `sample` column, optionally `population`
 //!   and `sex`, and two columns `LOCUS_a1`, `LOCUS_a2` per marker, like
-//!   `data/nist1036/genotypes.csv`. Any other named column is an error.
+//!   `data/nist1036/genotypes.csv`; a Y-STR locus also as one column named
+//!   after it (`DYS19`, `DYS389I`, `YGATAH4`, `DYS385` holding `11-14`), and
+//!   a two-copy locus as the columns of its copies (`DYS385a`, `DYS385b`).
+//!   Any other named column is an error.
 //!
 //! Rules for all layouts: marker names are written in their canonical spelling
 //! and an unknown marker is an error; Amelogenin gives the sex (X,X female, X,Y
@@ -21,11 +24,28 @@
 //! profile); three or more alleles (a mixture), an off-ladder (`OL`) or other
 //! non-allele call, the same sample and marker twice and an empty sample name
 //! make the whole file an error.
+//!
+//! Y-STR loci, in every layout: a marker (long) or column (wide) that
+//! [`ystr::Locus`] names (DYS19, DYS385, DYS389I, YGATAH4, ...; DYS391,
+//! DYS570 and DYS576, which autosomal kits carry, too) goes to the profile's
+//! Y haplotype, [`Profile::y`], not to its autosomal markers. Its calls are
+//! the distinct alleles given (`11-14`, `11/14` and `11,14` in one cell, or
+//! one per allele cell), read as one [`ystr::Call`]: intermediate, null and
+//! duplicated alleles kept and flagged; no allele, untyped. A two-copy locus
+//! (DYS385, DYF387S1) may be given whole (`DYS385` `11`,`14`) or as its two
+//! copies (`DYS385a` `11` and `DYS385b` `14`, two rows of the long layout or
+//! two columns of the wide), combined into the one unordered call the whole
+//! locus gives. A copy holds one repeat number; both copies empty is the
+//! locus untyped. Errors: a copy with two or more alleles, one copy empty and
+//! the other not, a copy given without the other (reported once the sample's
+//! rows are read: at the end of the file when samples' rows are apart), the
+//! same copy twice, and a locus given both whole and as copies.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 
 use kinship::{Allele, Genotype, Sex};
+use ystr::locus::{Coordinate, Copy as YCopy};
 
 use crate::error::{FormatError, Location};
 use crate::frequencies::TableReader;
@@ -45,10 +65,11 @@ pub struct Profile {
     /// A genotype per typed marker (canonical names), in first-seen order.
     /// Markers with no allele called are absent; Amelogenin is never here.
     pub markers: Vec<(String, Genotype)>,
-    /// The Y-STR loci typed (long layout: a `Marker` named as
-    /// [`ystr::Locus`] knows it, DYS19, DYS385, DYS389I, ...), taken out of
-    /// the autosomal markers: a two-copy locus as one marker with both
-    /// alleles, kept smaller first; intermediate, null and duplicated
+    /// The Y-STR loci typed (a marker or column named as [`ystr::Locus`]
+    /// knows it, DYS19, DYS385, DYS389I, ..., in any layout), taken out of
+    /// the autosomal markers, in the order read (a locus given as its two
+    /// copies where its second copy is): a two-copy locus as one call with
+    /// both alleles, kept smaller first; intermediate, null and duplicated
     /// alleles kept and flagged (`ystr::Call`). `None` when none is typed.
     pub y: Option<ystr::Haplotype>,
 }
@@ -182,8 +203,22 @@ impl std::error::Error for ReadError {}
 enum Layout<'x> {
     /// One row per sample and marker: the marker column and the allele columns.
     Long { marker: usize, alleles: Vec<usize> },
-    /// One row per sample: each marker with its two allele columns.
-    Wide { pairs: Vec<(&'x str, usize, usize)> },
+    /// One row per sample: each marker or Y-STR locus with its columns, in
+    /// the order of the header.
+    Wide { columns: Vec<Wide<'x>> },
+}
+
+/// The columns of one marker of a wide table.
+#[derive(Debug, Clone, PartialEq)]
+enum Wide<'x> {
+    /// An autosomal marker (or Amelogenin) with its two allele columns.
+    Marker(&'x str, usize, usize),
+    /// A Y-STR locus: one column holding its call (`DYS19`), or its two
+    /// allele columns (`DYS19_a1`, `DYS19_a2`).
+    Y(ystr::Locus, Vec<usize>),
+    /// A two-copy Y-STR locus as the columns of its copies (`DYS385a`,
+    /// `DYS385b`).
+    YCopies(ystr::Locus, usize, usize),
 }
 
 /// A genotype table read from a stream record by record, giving its profiles
@@ -210,6 +245,12 @@ pub struct GenotypeReader<'x, R> {
     given: HashSet<u64>,
     /// Profiles complete, not yet given.
     ready: VecDeque<Profile>,
+    /// With [`Samples::Together`], the error of a profile finished with a
+    /// copy of a two-copy Y locus without the other: told at the end of the
+    /// file, as reading with [`Samples::Anywhere`] tells it, unless the
+    /// sample's rows turn out to be apart (its other copy may be further on).
+    /// No profile is given after it.
+    lone_copy: Option<FormatError>,
     rows: usize,
     ended: bool,
 }
@@ -249,6 +290,7 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
             builder: Builder::default(),
             given: HashSet::new(),
             ready: VecDeque::new(),
+            lone_copy: None,
             rows: 0,
             ended: false,
         })
@@ -272,6 +314,12 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
                         "the file has a header but no genotype rows after it: nothing to import",
                     )
                     .into());
+                }
+                if let Some(e) = self.lone_copy.take() {
+                    return Err(e.into());
+                }
+                if let Some(e) = self.builder.lone_copy(&self.file, None) {
+                    return Err(e.into());
                 }
                 self.ready.extend(self.builder.profiles.drain(..));
                 continue;
@@ -300,12 +348,16 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
     }
 
     /// Gives the profile being built (with [`Samples::Together`]) and
-    /// remembers its sample.
+    /// remembers its sample; a profile with a lone copy of a two-copy Y
+    /// locus is kept back, its error told at the end (see `lone_copy`).
     fn give_current(&mut self) {
-        if let Some(p) = self.builder.take_only() {
-            self.given.insert(name_hash(&p.sample));
-            self.ready.push_back(p);
-        }
+        let finished = self.builder.take_only(&self.file);
+        give(
+            finished,
+            &mut self.given,
+            &mut self.ready,
+            &mut self.lone_copy,
+        );
     }
 
     /// Reads the row just read (the line `line`).
@@ -324,10 +376,14 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
                         if self.given.contains(&name_hash(name)) {
                             return Err(ReadError::NotTogether { line });
                         }
-                        if let Some(p) = self.builder.take_only() {
-                            self.given.insert(name_hash(&p.sample));
-                            self.ready.push_back(p);
-                        }
+                        // As `give_current`, with the row borrowed.
+                        let finished = self.builder.take_only(file);
+                        give(
+                            finished,
+                            &mut self.given,
+                            &mut self.ready,
+                            &mut self.lone_copy,
+                        );
                     }
                 }
                 let builder = &mut self.builder;
@@ -357,7 +413,7 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
                     builder.calls(file, line, at, marker, &cells)?;
                 }
             }
-            Layout::Wide { pairs } => {
+            Layout::Wide { columns } => {
                 let builder = &mut self.builder;
                 if together && self.given.contains(&name_hash(name)) {
                     return Err(ReadError::NotTogether { line });
@@ -380,12 +436,31 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
                 if let Some(c) = self.columns.population {
                     builder.population_cell(file, line, &header[c], at, &row[c])?;
                 }
-                for &(m, a1, a2) in pairs {
-                    let cells = [
-                        (header[a1].as_str(), row[a1].as_str()),
-                        (header[a2].as_str(), row[a2].as_str()),
-                    ];
-                    builder.calls(file, line, at, m, &cells)?;
+                let cell = |c: usize| (header[c].as_str(), row[c].as_str());
+                for column in columns {
+                    match *column {
+                        Wide::Marker(m, a1, a2) => {
+                            builder.calls(file, line, at, m, &[cell(a1), cell(a2)])?;
+                        }
+                        Wide::Y(locus, ref cs) => {
+                            let cells: Vec<(&str, &str)> = cs.iter().map(|&c| cell(c)).collect();
+                            builder.y_calls(file, line, at, cells[0].0, locus, None, &cells)?;
+                        }
+                        Wide::YCopies(locus, a, b) => {
+                            for (copy, c) in [(YCopy::A, a), (YCopy::B, b)] {
+                                let field = &header[c];
+                                builder.y_calls(
+                                    file,
+                                    line,
+                                    at,
+                                    field,
+                                    locus,
+                                    Some(copy),
+                                    &[cell(c)],
+                                )?;
+                            }
+                        }
+                    }
                 }
                 if together {
                     self.give_current();
@@ -393,6 +468,28 @@ impl<'x, R: std::io::BufRead> GenotypeReader<'x, R> {
             }
         }
         Ok(())
+    }
+}
+
+/// Gives a profile taken from the builder (with [`Samples::Together`]):
+/// remembers its sample and makes it ready, unless it or one before it has
+/// a lone copy of a two-copy Y locus, whose error (the first) is kept for
+/// the end of the file.
+fn give(
+    finished: Option<(Profile, Option<FormatError>)>,
+    given: &mut HashSet<u64>,
+    ready: &mut VecDeque<Profile>,
+    lone_copy: &mut Option<FormatError>,
+) {
+    let Some((p, lone)) = finished else {
+        return;
+    };
+    given.insert(name_hash(&p.sample));
+    if let Some(e) = lone {
+        lone_copy.get_or_insert(e);
+    }
+    if lone_copy.is_none() {
+        ready.push_back(p);
     }
 }
 
@@ -429,7 +526,7 @@ fn header_layout<'x, R>(
         },
         Some(_) => return Err(unrecognised(file, table.header_line)),
         None => Layout::Wide {
-            pairs: wide_pairs(file, table, &columns, sample, extra)?,
+            columns: wide_columns(file, table, &columns, sample, extra)?,
         },
     };
     Ok((columns, sample, layout))
@@ -468,17 +565,36 @@ struct Builder<'a> {
     by_sample: HashMap<String, usize>,
     /// The line of each (profile, marker) seen, including untyped and Amelogenin.
     seen: HashMap<(usize, &'a str), usize>,
+    /// The Y-STR loci and copies seen, and the copies waiting for the other.
+    y: YParts,
 }
 
 impl<'a> Builder<'a> {
     /// Takes the one profile being built (reading samples whose rows are
-    /// together), forgetting its sample and markers.
-    fn take_only(&mut self) -> Option<Profile> {
+    /// together), forgetting its sample and markers; with the error of a
+    /// copy of a two-copy Y locus given without the other, if one is.
+    fn take_only(&mut self, file: &str) -> Option<(Profile, Option<FormatError>)> {
+        let lone = self.lone_copy(file, None);
         let p = self.profiles.pop()?;
         debug_assert!(self.profiles.is_empty());
         self.by_sample.clear();
         self.seen.clear();
-        Some(p)
+        self.y = YParts::default();
+        Some((p, lone))
+    }
+
+    /// The error of the first copy (by line) of a two-copy Y locus given
+    /// without the other, of the profile `at` or of any.
+    fn lone_copy(&self, file: &str, at: Option<usize>) -> Option<FormatError> {
+        let lone = self.y.lone(at)?;
+        Some(FormatError::new(
+            file,
+            Location::line_field(lone.line, &lone.field),
+            format!(
+                "sample {}, Y locus {}: {}",
+                self.profiles[lone.at].sample, lone.locus, lone.reason
+            ),
+        ))
     }
 
     /// The index of a sample's profile, created at `line` if new.
@@ -657,8 +773,10 @@ impl<'a> Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// Records the calls of one sample at one Y-STR locus (`field` names
-    /// the marker column): the distinct non-empty calls as one `ystr::Call`.
+    /// Records the calls of one sample at one Y-STR locus, or at one copy
+    /// of a two-copy locus (`field` names the marker column, or the
+    /// column of the locus): the distinct non-empty calls as one
+    /// `ystr::Call`; a copy's one allele kept until the other copy comes.
     #[allow(clippy::too_many_arguments)]
     fn y_calls(
         &mut self,
@@ -667,43 +785,326 @@ impl Builder<'_> {
         at: usize,
         field: &str,
         locus: ystr::Locus,
-        copy: Option<ystr::locus::Copy>,
+        copy: Option<YCopy>,
         cells: &[(&str, &str)],
     ) -> Result<(), FormatError> {
         let sample = self.profiles[at].sample.clone();
-        let name = locus.name();
-        let here = |reason: String| {
+        let error = |line: usize, field: &str, reason: String| {
             FormatError::new(
                 file,
                 Location::line_field(line, field),
-                format!("sample {sample}, Y locus {name}: {reason}"),
+                format!("sample {sample}, Y locus {locus}: {reason}"),
             )
         };
-        if let Some(first) = self.seen.insert((at, name), line) {
-            return Err(here(format!("given twice (first on line {first})")));
-        }
-        if copy.is_some() {
-            return Err(here(format!(
-                "one copy of a two-copy locus: give {name} as one marker with both alleles"
-            )));
-        }
-        let mut values: Vec<&str> = cells
-            .iter()
-            .map(|(_, v)| *v)
-            .filter(|v| !v.is_empty())
-            .collect();
-        values.sort_unstable();
-        values.dedup();
-        if values.is_empty() {
+        let here = |reason: String| error(line, field, reason);
+        let values: Vec<&str> = cells.iter().map(|(_, v)| *v).collect();
+        self.y.part(at, locus, copy, line).map_err(here)?;
+        let call = match copy {
+            None => y_call(locus, &values).map_err(|(_, reason)| here(reason))?,
+            Some(copy) => {
+                let allele = y_copy(
+                    Coordinate {
+                        locus,
+                        copy: Some(copy),
+                    },
+                    &values,
+                )
+                .map_err(|(_, reason)| here(reason))?;
+                self.y
+                    .pair(at, locus, copy, allele, line, field)
+                    .map_err(|e| error(e.line, &e.field, e.reason))?
+            }
+        };
+        let Some(call) = call else {
             return Ok(());
-        }
-        let call = ystr::Call::parse(locus, &values.join("-")).map_err(here)?;
+        };
         self.profiles[at]
             .y
             .get_or_insert_with(ystr::Haplotype::new)
             .insert(locus, call)
             .map_err(here)
     }
+}
+
+/// The separators of the alleles of a Y-STR call in one value (as
+/// [`ystr::Call::parse`] reads them).
+const Y_SEPARATORS: [char; 3] = ['-', '/', ','];
+
+/// The call of a Y-STR locus given whole, from the values of its allele
+/// cells (empty ones skipped): the distinct alleles of all of them, each
+/// value also read alone so that an error can name it; `None` when no
+/// allele is given. An error is the index of the value at fault, if one
+/// is, and the reason.
+pub(crate) fn y_call(
+    locus: ystr::Locus,
+    values: &[&str],
+) -> Result<Option<ystr::Call>, (Option<usize>, String)> {
+    let mut parts: Vec<String> = Vec::new();
+    for (k, value) in values.iter().enumerate() {
+        if value.trim().is_empty() {
+            continue;
+        }
+        ystr::Call::parse(locus, value).map_err(|e| (Some(k), e))?;
+        for part in value.split(Y_SEPARATORS) {
+            let part = part.trim();
+            let null = part.eq_ignore_ascii_case("null") || part == "0";
+            parts.push(if null {
+                "null".to_string()
+            } else {
+                ystr::Allele::parse(part).map_or_else(|_| part.to_string(), |a| a.to_string())
+            });
+        }
+    }
+    parts.sort_unstable();
+    parts.dedup();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    if parts.len() > 1 && parts.iter().any(|p| p == "null") {
+        return Err((
+            None,
+            format!(
+                "a null allele with other alleles ({}): a null allele is a locus's only call",
+                parts.join(", ")
+            ),
+        ));
+    }
+    ystr::Call::parse(locus, &parts.join("-"))
+        .map(Some)
+        .map_err(|e| (None, e))
+}
+
+/// The one allele of a copy of a two-copy Y-STR locus (`DYS385a`), from
+/// the values of its cells (empty ones skipped; the same allele given
+/// twice counts once); `None` when none is given. An error is the index of
+/// the value at fault, if one is, and the reason.
+pub(crate) fn y_copy(
+    copy: Coordinate,
+    values: &[&str],
+) -> Result<Option<ystr::Allele>, (Option<usize>, String)> {
+    let mut alleles: Vec<ystr::Allele> = Vec::new();
+    for (k, value) in values.iter().enumerate() {
+        if value.trim().is_empty() {
+            continue;
+        }
+        for part in value.split(Y_SEPARATORS) {
+            let allele =
+                ystr::Allele::parse(part).map_err(|e| (Some(k), format!("{copy}: {e}")))?;
+            alleles.push(allele);
+        }
+    }
+    alleles.sort_unstable();
+    alleles.dedup();
+    match alleles[..] {
+        [] => Ok(None),
+        [a] => Ok(Some(a)),
+        _ => {
+            let given: Vec<String> = alleles.iter().map(|a| a.to_string()).collect();
+            Err((
+                None,
+                format!(
+                    "{copy} is one copy of {} and holds one allele: {} given ({}); give every \
+                     allele as {} instead",
+                    copy.locus,
+                    alleles.len(),
+                    given.join(", "),
+                    copy.locus
+                ),
+            ))
+        }
+    }
+}
+
+/// Where and why the parts of a Y-STR locus do not make a call.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct YPartError {
+    /// The profile (or specimen) index.
+    pub at: usize,
+    pub locus: ystr::Locus,
+    pub line: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+/// The Y-STR loci of samples read so far, part by part: each locus given
+/// whole or as a copy, with its line, and each copy of a two-copy locus
+/// waiting for the other.
+#[derive(Debug, Default)]
+pub(crate) struct YParts {
+    /// The line of each (profile, locus, copy) given (`None`: whole).
+    given: HashMap<(usize, ystr::Locus, Option<YCopy>), usize>,
+    /// The copy given of each (profile, locus) whose other copy is not yet.
+    waiting: HashMap<(usize, ystr::Locus), Waiting>,
+}
+
+/// A copy given, waiting for the other copy.
+#[derive(Debug)]
+struct Waiting {
+    copy: YCopy,
+    allele: Option<ystr::Allele>,
+    line: usize,
+    field: String,
+}
+
+fn other(copy: YCopy) -> YCopy {
+    match copy {
+        YCopy::A => YCopy::B,
+        YCopy::B => YCopy::A,
+    }
+}
+
+impl YParts {
+    /// Records a locus given whole (`copy` `None`) or one copy of it, at
+    /// `line`; refuses the same part twice and a locus given both whole
+    /// and as copies (the reason, for the caller's place).
+    pub(crate) fn part(
+        &mut self,
+        at: usize,
+        locus: ystr::Locus,
+        copy: Option<YCopy>,
+        line: usize,
+    ) -> Result<(), String> {
+        let coordinate = Coordinate { locus, copy };
+        if let Some(&first) = self.given.get(&(at, locus, copy)) {
+            return Err(match copy {
+                None => format!("given twice (first on line {first})"),
+                Some(_) => format!("{coordinate} given twice (first on line {first})"),
+            });
+        }
+        let conflict = match copy {
+            None => [YCopy::A, YCopy::B]
+                .into_iter()
+                .filter_map(|c| {
+                    Some((
+                        Coordinate {
+                            locus,
+                            copy: Some(c),
+                        },
+                        *self.given.get(&(at, locus, Some(c)))?,
+                    ))
+                })
+                .min_by_key(|&(_, line)| line),
+            Some(_) => self
+                .given
+                .get(&(at, locus, None))
+                .map(|&line| (Coordinate { locus, copy: None }, line)),
+        };
+        if let Some((before, first)) = conflict {
+            return Err(format!(
+                "{coordinate} here, but {before} on line {first}: give the locus whole \
+                 ({locus}) or as its two copies ({locus}a, {locus}b), not both"
+            ));
+        }
+        self.given.insert((at, locus, copy), line);
+        Ok(())
+    }
+
+    /// Pairs a copy (recorded by [`YParts::part`]) with the other copy of
+    /// its locus: the call of the locus once both are given, `None` while
+    /// one waits or when both are empty (untyped); an error, at the empty
+    /// copy, when one copy is empty and the other not.
+    pub(crate) fn pair(
+        &mut self,
+        at: usize,
+        locus: ystr::Locus,
+        copy: YCopy,
+        allele: Option<ystr::Allele>,
+        line: usize,
+        field: &str,
+    ) -> Result<Option<ystr::Call>, YPartError> {
+        let Some(first) = self.waiting.remove(&(at, locus)) else {
+            self.waiting.insert(
+                (at, locus),
+                Waiting {
+                    copy,
+                    allele,
+                    line,
+                    field: field.to_string(),
+                },
+            );
+            return Ok(None);
+        };
+        debug_assert_eq!(first.copy, other(copy));
+        let name = |copy| Coordinate {
+            locus,
+            copy: Some(copy),
+        };
+        match (first.allele, allele) {
+            (None, None) => Ok(None),
+            (Some(a), Some(b)) => ystr::Call::parse(locus, &format!("{a}-{b}"))
+                .map(Some)
+                .map_err(|reason| YPartError {
+                    at,
+                    locus,
+                    line,
+                    field: field.to_string(),
+                    reason,
+                }),
+            (Some(a), None) => Err(YPartError {
+                at,
+                locus,
+                line,
+                field: field.to_string(),
+                reason: empty_copy(name(copy), name(first.copy), a, first.line, line),
+            }),
+            (None, Some(b)) => Err(YPartError {
+                at,
+                locus,
+                line: first.line,
+                field: first.field,
+                reason: empty_copy(name(first.copy), name(copy), b, line, first.line),
+            }),
+        }
+    }
+
+    /// The copy given without the other of the first line, of the profile
+    /// `at` or of any.
+    pub(crate) fn lone(&self, at: Option<usize>) -> Option<YPartError> {
+        let ((p, locus), w) = self
+            .waiting
+            .iter()
+            .filter(|((p, _), _)| at.is_none_or(|at| at == *p))
+            .min_by_key(|(_, w)| (w.line, w.field.as_str(), w.copy))?;
+        let (this, that) = (
+            Coordinate {
+                locus: *locus,
+                copy: Some(w.copy),
+            },
+            Coordinate {
+                locus: *locus,
+                copy: Some(other(w.copy)),
+            },
+        );
+        Some(YPartError {
+            at: *p,
+            locus: *locus,
+            line: w.line,
+            field: w.field.clone(),
+            reason: format!(
+                "{this} without {that}: give both copies, or the locus whole ({locus}) with \
+                 both alleles"
+            ),
+        })
+    }
+}
+
+/// Why one copy is empty and the other not.
+fn empty_copy(
+    empty: Coordinate,
+    typed: Coordinate,
+    allele: ystr::Allele,
+    typed_line: usize,
+    empty_line: usize,
+) -> String {
+    let at = if typed_line == empty_line {
+        String::new()
+    } else {
+        format!(" on line {typed_line}")
+    };
+    format!(
+        "{empty} is empty but {typed} is {allele}{at}: give both copies (the same allele \
+         twice for one peak), or neither"
+    )
 }
 
 /// What the allele calls of one person at one marker say.
@@ -783,73 +1184,199 @@ fn marker_name<'a>(
     })
 }
 
-/// The markers of a wide table's header, each with its two allele columns.
-fn wide_pairs<'x, R>(
+/// The markers of a wide table's header, each with its columns, in the
+/// order of the header: an autosomal marker with its two allele columns, a
+/// Y-STR locus (named as [`ystr::Locus`] knows it: a Y locus name wins, as
+/// in the long layout) with its one column or its two allele columns, a
+/// two-copy Y-STR locus with the columns of its copies.
+fn wide_columns<'x, R>(
     file: &str,
     table: &TableReader<R>,
     columns: &Columns,
     sample: usize,
     extra: &'x [String],
-) -> Result<Vec<(&'x str, usize, usize)>, FormatError> {
+) -> Result<Vec<Wide<'x>>, FormatError> {
+    /// A marker's columns as found: a1 and a2 for an autosomal marker; for
+    /// a Y locus, by [`Y_WHOLE`], [`Y_A1`], [`Y_A2`], [`Y_COPY_A`], [`Y_COPY_B`].
+    enum Found<'x> {
+        Marker(&'x str, Option<usize>, Option<usize>),
+        Y(ystr::Locus, [Option<usize>; 5]),
+    }
+    const Y_WHOLE: usize = 0;
+    const Y_A1: usize = 1;
+    const Y_A2: usize = 2;
+    const Y_COPY_A: usize = 3;
+    const Y_COPY_B: usize = 4;
+    /// The slots of one way of giving a Y locus: whole, by allele, by copy.
+    fn way(slot: usize) -> usize {
+        [0, 1, 1, 2, 2][slot]
+    }
     let header = &table.header;
     let at_header = |c: usize| Location::line_field(table.header_line, &header[c]);
-    // Each marker with its a1 and a2 columns, in header order.
-    let mut markers: Vec<(&str, Option<usize>, Option<usize>)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     for (c, name) in header.iter().enumerate() {
         if name.is_empty() || c == sample || Some(c) == columns.sex || Some(c) == columns.population
         {
             continue;
         }
         let lower = name.to_ascii_lowercase();
-        let (locus, second) = if let Some(l) = lower.strip_suffix("_a1") {
-            (&name[..l.len()], false)
+        let (stem, allele) = if let Some(l) = lower.strip_suffix("_a1") {
+            (&name[..l.len()], Some(false))
         } else if let Some(l) = lower.strip_suffix("_a2") {
-            (&name[..l.len()], true)
+            (&name[..l.len()], Some(true))
         } else {
-            return Err(FormatError::new(
-                file,
-                at_header(c),
-                "unexpected column: expected sample, population, sex or LOCUS_a1, LOCUS_a2",
-            ));
+            (name.as_str(), None)
         };
-        let m = marker_name(file, at_header(c), locus, extra)?;
-        let entry = match markers.iter().position(|e| e.0 == m) {
-            Some(i) => &mut markers[i],
-            None => {
-                markers.push((m, None, None));
-                markers.last_mut().expect("just pushed")
+        let y = ystr::Locus::parse(stem);
+        let (locus, slot) = match (y, allele) {
+            (Some((locus, None)), Some(second)) => (locus, if second { Y_A2 } else { Y_A1 }),
+            (Some((locus, Some(copy))), Some(_)) => {
+                let coordinate = Coordinate {
+                    locus,
+                    copy: Some(copy),
+                };
+                return Err(FormatError::new(
+                    file,
+                    at_header(c),
+                    format!(
+                        "Y locus {locus}: {coordinate} is one copy and holds one allele: name its \
+                         column {coordinate}, not {name}"
+                    ),
+                ));
+            }
+            (Some((locus, None)), None) => (locus, Y_WHOLE),
+            (Some((locus, Some(YCopy::A))), None) => (locus, Y_COPY_A),
+            (Some((locus, Some(YCopy::B))), None) => (locus, Y_COPY_B),
+            (None, None) => {
+                return Err(FormatError::new(
+                    file,
+                    at_header(c),
+                    "unexpected column: expected sample, population, sex, LOCUS_a1, LOCUS_a2 \
+                     or a Y-STR locus (DYS19, DYS385a, ...)",
+                ));
+            }
+            (None, Some(second)) => {
+                let m = marker_name(file, at_header(c), stem, extra)?;
+                let i = match found
+                    .iter()
+                    .position(|f| matches!(f, Found::Marker(n, ..) if *n == m))
+                {
+                    Some(i) => i,
+                    None => {
+                        found.push(Found::Marker(m, None, None));
+                        found.len() - 1
+                    }
+                };
+                let Found::Marker(_, a1, a2) = &mut found[i] else {
+                    unreachable!("a marker's entry");
+                };
+                let slot = if second { a2 } else { a1 };
+                if let Some(other) = slot.replace(c) {
+                    return Err(FormatError::new(
+                        file,
+                        at_header(c),
+                        format!(
+                            "marker {m}: a second column for the same allele (after {:?})",
+                            header[other]
+                        ),
+                    ));
+                }
+                continue;
             }
         };
-        let slot = if second { &mut entry.2 } else { &mut entry.1 };
-        if let Some(other) = slot.replace(c) {
+        let i = match found
+            .iter()
+            .position(|f| matches!(f, Found::Y(l, _) if *l == locus))
+        {
+            Some(i) => i,
+            None => {
+                found.push(Found::Y(locus, [None; 5]));
+                found.len() - 1
+            }
+        };
+        let Found::Y(_, slots) = &mut found[i] else {
+            unreachable!("a Y locus's entry");
+        };
+        if let Some(other) = slots[slot] {
             return Err(FormatError::new(
                 file,
                 at_header(c),
                 format!(
-                    "marker {m}: a second column for the same allele (after {:?})",
+                    "Y locus {locus}: a second column for it (after {:?})",
                     header[other]
                 ),
             ));
         }
+        if let Some(other) = (0..5).find_map(|s| slots[s].filter(|_| way(s) != way(slot))) {
+            return Err(FormatError::new(
+                file,
+                at_header(c),
+                format!(
+                    "Y locus {locus}: the column {name:?} and the column {:?} both give it: \
+                     give the locus in one column, in two allele columns ({locus}_a1, \
+                     {locus}_a2) or as its copies ({locus}a, {locus}b)",
+                    header[other]
+                ),
+            ));
+        }
+        slots[slot] = Some(c);
     }
-    let mut pairs: Vec<(&str, usize, usize)> = Vec::with_capacity(markers.len());
-    for (m, a1, a2) in markers {
-        match (a1, a2) {
-            (Some(a1), Some(a2)) => pairs.push((m, a1, a2)),
-            (Some(c), None) | (None, Some(c)) => {
+    let mut wide: Vec<Wide> = Vec::with_capacity(found.len());
+    for f in found {
+        wide.push(match f {
+            Found::Marker(m, Some(a1), Some(a2)) => Wide::Marker(m, a1, a2),
+            Found::Marker(m, Some(c), None) | Found::Marker(m, None, Some(c)) => {
                 return Err(FormatError::new(
                     file,
                     at_header(c),
                     format!("marker {m}: expected two columns, {m}_a1 and {m}_a2"),
                 ));
             }
-            (None, None) => unreachable!("a marker is listed with a column"),
-        }
+            Found::Marker(_, None, None) => unreachable!("a marker is listed with a column"),
+            Found::Y(locus, slots) => match slots {
+                [Some(c), ..] => Wide::Y(locus, vec![c]),
+                [_, Some(a1), Some(a2), ..] => Wide::Y(locus, vec![a1, a2]),
+                [_, Some(c), None, ..] | [_, None, Some(c), ..] => {
+                    return Err(FormatError::new(
+                        file,
+                        at_header(c),
+                        format!("Y locus {locus}: expected two columns, {locus}_a1 and {locus}_a2"),
+                    ));
+                }
+                [.., Some(a), Some(b)] => Wide::YCopies(locus, a, b),
+                [.., Some(c), None] | [.., None, Some(c)] => {
+                    let copy = if slots[Y_COPY_A].is_some() {
+                        YCopy::A
+                    } else {
+                        YCopy::B
+                    };
+                    let (this, that) = (
+                        Coordinate {
+                            locus,
+                            copy: Some(copy),
+                        },
+                        Coordinate {
+                            locus,
+                            copy: Some(other(copy)),
+                        },
+                    );
+                    return Err(FormatError::new(
+                        file,
+                        at_header(c),
+                        format!(
+                            "Y locus {locus}: a column {this} without {that}: give both \
+                             copies, or the locus whole ({locus}) with both alleles"
+                        ),
+                    ));
+                }
+                [None, None, None, None, None] => unreachable!("a locus is listed with a column"),
+            },
+        });
     }
-    if pairs.is_empty() {
+    if wide.is_empty() {
         return Err(unrecognised(file, table.header_line));
     }
-    Ok(pairs)
+    Ok(wide)
 }
 
 #[cfg(test)]
@@ -1363,7 +1890,7 @@ mod tests {
             at(
                 1,
                 Some("notes"),
-                "unexpected column: expected sample, population, sex or LOCUS_a1, LOCUS_a2"
+                "unexpected column: expected sample, population, sex, LOCUS_a1, LOCUS_a2 or a Y-STR locus (DYS19, DYS385a, ...)"
             )
         );
         assert_eq!(
@@ -1457,6 +1984,321 @@ mod tests {
                 .markers[0]
                 .0,
             "D99S123"
+        );
+    }
+
+    /// The Y haplotype of a table's first sample.
+    fn y_of(text: &str) -> Option<ystr::Haplotype> {
+        parse_genotypes("g.txt", text).unwrap().profiles[0]
+            .y
+            .clone()
+    }
+
+    fn haplotype(text: &str) -> ystr::Haplotype {
+        ystr::Haplotype::parse(text, "test").unwrap()
+    }
+
+    const LONG: &str = "sample,marker,allele1,allele2\n";
+
+    /// The two copies of a two-copy locus as two rows make the call the
+    /// whole locus's row makes, in any order, apart or together, alike or
+    /// not; two empty copies are the locus untyped.
+    #[test]
+    fn long_rows_of_the_two_copies_make_one_call() {
+        let whole = y_of(&format!(
+            "{LONG}s1,DYS19,14,\ns1,DYS385,14,11\ns1,DYF387S1,36,\ns1,DYS389I,12,\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            whole,
+            haplotype("DYS19=14,DYS385=11-14,DYF387S1=36,DYS389I=12")
+        );
+        let copies = format!(
+            "{LONG}s1,DYS19,14,\ns1,DYS385b,14,\ns1,DYS385a,11,11\ns1,DYF387S1a,36,\n\
+             s1,DYF387S1b,36.0,\ns1,DYS389I,12,\ns1,DYS576,,\n"
+        );
+        assert_eq!(y_of(&copies).unwrap(), whole);
+        // GeneMapper's tab layout, the copies with a third allele column.
+        let tabbed = "Sample Name\tMarker\tAllele 1\tAllele 2\tAllele 3\n\
+            s1\tDYS19\t14\t\t\ns1\tDYS385a\t11\t\t\ns1\tDYS385b\t\t14\t\n\
+            s1\tDYF387S1A\t36\t\t\ns1\tDYF387S1B\t36\t\t\ns1\tDYS389I\t12\t\t\n";
+        assert_eq!(y_of(tabbed).unwrap(), whole);
+        // Both copies empty: untyped.
+        let untyped = format!("{LONG}s1,DYS385a,,\ns1,DYS19,14,\ns1,DYS385b,,\n");
+        assert_eq!(y_of(&untyped).unwrap(), haplotype("DYS19=14"));
+        // A sample's rows apart: the other copy is further on.
+        let apart = format!("{LONG}s1,DYS385a,11,\ns2,DYS19,15,\ns1,DYS385b,14,\n");
+        let table = parse_genotypes("g.txt", &apart).unwrap();
+        assert_eq!(table.profiles[0].y, Some(haplotype("DYS385=11-14")));
+        assert_eq!(table.profiles[1].y, Some(haplotype("DYS19=15")));
+        let mut reader =
+            GenotypeReader::new("g", apart.as_bytes(), &[], Samples::Together).unwrap();
+        assert_eq!(
+            reader.next_profile(),
+            Err(ReadError::NotTogether { line: 4 })
+        );
+    }
+
+    #[test]
+    fn long_rows_of_copies_refused_with_the_place() {
+        let field = Some("marker");
+        let both =
+            "give the locus whole (DYS385) or as its two copies (DYS385a, DYS385b), not both";
+        assert_eq!(
+            err(&format!(
+                "{LONG}s1,DYS385a,11,\ns1,DYS19,14,\ns1,DYS385a,11,\n"
+            )),
+            at(
+                4,
+                field,
+                "sample s1, Y locus DYS385: DYS385a given twice (first on line 2)"
+            )
+        );
+        assert_eq!(
+            err(&format!("{LONG}s1,DYS385,11,14\ns1,DYS385a,11,\n")),
+            at(
+                3,
+                field,
+                &format!("sample s1, Y locus DYS385: DYS385a here, but DYS385 on line 2: {both}")
+            )
+        );
+        assert_eq!(
+            err(&format!(
+                "{LONG}s1,DYS385b,14,\ns1,DYS385a,11,\ns1,DYS385,11,14\n"
+            )),
+            at(
+                4,
+                field,
+                &format!("sample s1, Y locus DYS385: DYS385 here, but DYS385b on line 2: {both}")
+            )
+        );
+        assert_eq!(
+            err(&format!("{LONG}s1,DYS19,14,\ns1,DYS19,14,\n")),
+            at(
+                3,
+                field,
+                "sample s1, Y locus DYS19: given twice (first on line 2)"
+            )
+        );
+        assert_eq!(
+            err(&format!("{LONG}s1,DYS385a,11,12\n")),
+            at(
+                2,
+                field,
+                "sample s1, Y locus DYS385: DYS385a is one copy of DYS385 and holds one allele: \
+                 2 given (11, 12); give every allele as DYS385 instead"
+            )
+        );
+        assert_eq!(
+            err(&format!("{LONG}s1,DYF387S1b,\"36,38\",\n")),
+            at(
+                2,
+                field,
+                "sample s1, Y locus DYF387S1: DYF387S1b is one copy of DYF387S1 and holds one \
+                 allele: 2 given (36, 38); give every allele as DYF387S1 instead"
+            )
+        );
+        assert_eq!(
+            err(&format!("{LONG}s1,DYS385a,null,\n")),
+            at(
+                2,
+                field,
+                "sample s1, Y locus DYS385: DYS385a: \"null\" is not a repeat number (such as 14 or 18.2)"
+            )
+        );
+        let one_empty = "give both copies (the same allele twice for one peak), or neither";
+        assert_eq!(
+            err(&format!("{LONG}s1,DYS385a,11,\ns1,DYS385b,,\n")),
+            at(
+                3,
+                field,
+                &format!(
+                    "sample s1, Y locus DYS385: DYS385b is empty but DYS385a is 11 on line 2: {one_empty}"
+                )
+            )
+        );
+        assert_eq!(
+            err(&format!(
+                "{LONG}s1,DYS385a,,\ns1,DYS19,14,\ns1,DYS385b,14,\n"
+            )),
+            at(
+                2,
+                field,
+                &format!(
+                    "sample s1, Y locus DYS385: DYS385a is empty but DYS385b is 14 on line 4: {one_empty}"
+                )
+            )
+        );
+        assert_eq!(
+            err(&format!("{LONG}s1,DYS19,null,14\n")),
+            at(
+                2,
+                field,
+                "sample s1, Y locus DYS19: a null allele with other alleles (14, null): a null \
+                 allele is a locus's only call"
+            )
+        );
+    }
+
+    /// A copy without the other is told once the sample's rows are read:
+    /// when the next sample begins (no profile given after it), at the end
+    /// of the file, or at the end when the sample's rows are apart; the
+    /// first such copy by line.
+    #[test]
+    fn a_lone_copy_is_refused_once_its_sample_is_read() {
+        let lone = |copy: &str, other: &str, locus: &str| {
+            format!(
+                "sample s1, Y locus {locus}: {copy} without {other}: give both copies, or the \
+                 locus whole ({locus}) with both alleles"
+            )
+        };
+        let field = Some("marker");
+        let next_sample = format!("{LONG}s1,DYS385a,11,\ns1,DYS19,14,\ns2,DYS19,15,\n");
+        let want = at(2, field, &lone("DYS385a", "DYS385b", "DYS385"));
+        assert_eq!(err(&next_sample), want);
+        let mut reader =
+            GenotypeReader::new("g.txt", next_sample.as_bytes(), &[], Samples::Together).unwrap();
+        assert_eq!(reader.next_profile(), Err(ReadError::Format(want.clone())));
+        assert_eq!(reader.next_profile(), Ok(None));
+        // The last sample of the file.
+        assert_eq!(
+            err(&format!(
+                "{LONG}s0,DYS19,14,\ns1,DYS19,14,\ns1,DYF387S1b,38,\n"
+            )),
+            at(4, field, &lone("DYF387S1b", "DYF387S1a", "DYF387S1"))
+        );
+        // Two samples with a lone copy each: the first is told.
+        let two = format!("{LONG}s1,DYS385a,11,\ns2,DYF387S1b,38,\ns3,DYS19,14,\n");
+        assert_eq!(err(&two), want);
+        // Apart: read again keeping every sample, told at the end, the
+        // first by line.
+        let apart = format!("{LONG}s1,DYS385a,11,\ns2,DYF387S1b,38,\ns1,DYS19,14,\n");
+        assert_eq!(err(&apart), want);
+        let mut reader =
+            GenotypeReader::new("g.txt", apart.as_bytes(), &[], Samples::Together).unwrap();
+        assert_eq!(
+            reader.next_profile(),
+            Err(ReadError::NotTogether { line: 4 })
+        );
+        // A row error further on comes first, as it does reading every sample.
+        let later = format!("{LONG}s1,DYS385a,11,\ns2,TH01,6,OL\n");
+        assert_eq!(err(&later).location, Location::line_field(3, "allele2"));
+    }
+
+    /// A wide table's Y loci: a column per locus holding its call, two
+    /// allele columns, or the columns of a two-copy locus's copies; each
+    /// read as the long layout reads the locus's row. DYS391 goes to the
+    /// haplotype, not to the autosomal markers, as in the long layout.
+    #[test]
+    fn wide_tables_read_y_loci() {
+        let long = format!(
+            "{LONG}s1,DYS19,14,\ns1,DYS389I,12,\ns1,YGATAH4,11,\ns1,DYS385,11,14\n\
+             s1,DYF387S1,36,38\ns1,DYS391,10,\ns1,TH01,6,7\ns1,DYS448,,\n"
+        );
+        let want = parse_genotypes("g.txt", &long).unwrap().profiles[0].clone();
+        assert_eq!(
+            want.y,
+            Some(haplotype(
+                "DYS19=14,DYS389I=12,YGATAH4=11,DYS385=11-14,DYF387S1=36-38,DYS391=10"
+            ))
+        );
+        for text in [
+            "sample,DYS19,DYS389I,Y-GATA-H4,DYS385,DYF387S1a,DYF387S1b,DYS391_a1,DYS391_a2,TH01_a1,TH01_a2,DYS448\n\
+             s1,14,12,11,\"11,14\",36,38,10,,6,7,\n",
+            "sample,DYS19_a1,DYS19_a2,DYS389I,YGATAH4,DYS385b,DYS385a,DYF387S1,DYS391,TH01_a1,TH01_a2,DYS448_a1,DYS448_a2\n\
+             s1,14,14,12,11,14,11,36-38,10,6,7,,\n",
+        ] {
+            let read = parse_genotypes("g.txt", text).unwrap().profiles[0].clone();
+            assert_eq!(read.y, want.y, "{text}");
+            assert_eq!(read.markers, want.markers, "{text}");
+            assert_eq!(read.markers, vec![("TH01".into(), g("6", "7"))]);
+        }
+        // Blank cells are untyped; a table of Y loci only is read.
+        let y_only = "sample,DYS19,DYS385a,DYS385b\ns1,14,,\ns2,,,\ns3,15,11,11\n";
+        let table = parse_genotypes("g.txt", y_only).unwrap();
+        let ys: Vec<Option<ystr::Haplotype>> = table.profiles.iter().map(|p| p.y.clone()).collect();
+        assert_eq!(
+            ys,
+            [
+                Some(haplotype("DYS19=14")),
+                None,
+                Some(haplotype("DYS19=15,DYS385=11"))
+            ]
+        );
+    }
+
+    #[test]
+    fn wide_y_columns_refused_with_the_place() {
+        assert_eq!(
+            err("sample,DYS385a,TH01_a1,TH01_a2\n"),
+            at(
+                1,
+                Some("DYS385a"),
+                "Y locus DYS385: a column DYS385a without DYS385b: give both copies, or the \
+                 locus whole (DYS385) with both alleles"
+            )
+        );
+        assert_eq!(
+            err("sample,DYS385,DYS385b,DYS385a\n"),
+            at(
+                1,
+                Some("DYS385b"),
+                "Y locus DYS385: the column \"DYS385b\" and the column \"DYS385\" both give it: \
+                 give the locus in one column, in two allele columns (DYS385_a1, DYS385_a2) or \
+                 as its copies (DYS385a, DYS385b)"
+            )
+        );
+        assert_eq!(
+            err("sample,DYS19,dys 19\n"),
+            at(
+                1,
+                Some("dys 19"),
+                "Y locus DYS19: a second column for it (after \"DYS19\")"
+            )
+        );
+        assert_eq!(
+            err("sample,DYS19_a1,DYS389I\n"),
+            at(
+                1,
+                Some("DYS19_a1"),
+                "Y locus DYS19: expected two columns, DYS19_a1 and DYS19_a2"
+            )
+        );
+        assert_eq!(
+            err("sample,DYS385a_a1\n"),
+            at(
+                1,
+                Some("DYS385a_a1"),
+                "Y locus DYS385: DYS385a is one copy and holds one allele: name its column \
+                 DYS385a, not DYS385a_a1"
+            )
+        );
+        let head = "sample,DYS19,DYS385a,DYS385b\n";
+        assert_eq!(
+            err(&format!("{head}s1,14,11-12,14\n")),
+            at(
+                2,
+                Some("DYS385a"),
+                "sample s1, Y locus DYS385: DYS385a is one copy of DYS385 and holds one allele: \
+                 2 given (11, 12); give every allele as DYS385 instead"
+            )
+        );
+        assert_eq!(
+            err(&format!("{head}s1,14,11,\n")),
+            at(
+                2,
+                Some("DYS385b"),
+                "sample s1, Y locus DYS385: DYS385b is empty but DYS385a is 11: give both \
+                 copies (the same allele twice for one peak), or neither"
+            )
+        );
+        assert_eq!(
+            err(&format!("{head}s1,1x,,\n")),
+            at(
+                2,
+                Some("DYS19"),
+                "sample s1, Y locus DYS19: \"1x\" is not a repeat number (such as 14 or 18.2)"
+            )
         );
     }
 }

@@ -35,6 +35,7 @@ fn cmf_escapes_and_reads_back() {
                     ("TH01".into(), genotype("6", "9.3")),
                     ("FGA".into(), genotype("22", "22")),
                 ],
+                y: None,
             },
             Specimen {
                 line: 0,
@@ -44,6 +45,7 @@ fn cmf_escapes_and_reads_back() {
                 comment: Some("找到于昆明 & <未知>".into()),
                 sex: Some(Sex::Male),
                 markers: vec![("TH01".into(), genotype("7", "9.3"))],
+                y: None,
             },
         ],
     };

@@ -19,7 +19,10 @@
 //!   relationship. A sex that contradicts the category or what is registered
 //!   is refused.
 //! - The profile is stored under the `SPECIMENID`, with the header's
-//!   `SOURCELAB` as the lab and `KIT` as the kit. `SPECIMENCOMMENT` is not
+//!   `SOURCELAB` as the lab and `KIT` as the kit; its Y loci, if any, as the
+//!   sample's Y haplotype (refused on a woman, as a lab file's are; a
+//!   specimen of Y loci only adds no autosomal profile), and its boys and
+//!   men are searched for paternal-line leads. `SPECIMENCOMMENT` is not
 //!   stored (it may hold personal details the registry does not need).
 //!
 //! A specimen whose category cannot be placed (`Biological Child`, `Spouse`,
@@ -388,12 +391,24 @@ impl Registry {
         lab: Option<&str>,
         kit: Option<&str>,
     ) -> Result<bool> {
+        // Its Y loci, as the sample's Y haplotype (refused on a woman).
+        let y_added = match &s.y {
+            Some(y) => {
+                self.store_sample_y(tx, (file, "SPECIMENID"), &s.profile(), y)
+                    .await?
+                    > 0
+            }
+            None => false,
+        };
+        if s.markers.is_empty() && s.y.is_some() {
+            return Ok(y_added);
+        }
         match self
             .store_profile(tx, &s.id, s.sex, &s.markers, lab, kit, file)
             .await?
         {
             Stored::Added => Ok(true),
-            Stored::Unchanged => Ok(false),
+            Stored::Unchanged => Ok(y_added),
             Stored::Different => Err(row_error(
                 file,
                 s.line,

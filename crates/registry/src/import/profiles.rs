@@ -281,7 +281,7 @@ impl Registry {
         let mut y_new = std::collections::HashSet::new();
         for p in chunk {
             if let Some(y) = &p.y {
-                let n = self.store_sample_y(tx, file, p, y).await?;
+                let n = self.store_sample_y(tx, (file, "Sample Name"), p, y).await?;
                 if n > 0 {
                     added.push(p.sample.as_str());
                     y_new.insert(p.sample.as_str());
@@ -330,11 +330,12 @@ impl Registry {
 
     /// Stores the Y haplotype of a profile's sample: 1 when added, 0 when
     /// the sample already held it; refused with the profile's line on a
-    /// female sample or a sample holding another haplotype.
-    async fn store_sample_y(
+    /// female sample or a sample holding another haplotype (`field` names
+    /// the sample's column or element).
+    pub(crate) async fn store_sample_y(
         &self,
         tx: &mut AnyConnection,
-        file: &str,
+        (file, field): (&str, &str),
         p: &formats::genotypes::Profile,
         y: &ystr::Haplotype,
     ) -> Result<usize> {
@@ -349,7 +350,7 @@ impl Registry {
             return Err(row_error(
                 file,
                 p.line,
-                "Sample Name",
+                field,
                 format!(
                     "sample {} is {whose}: a Y haplotype ({} Y loci) cannot be hers",
                     p.sample,
@@ -363,7 +364,7 @@ impl Registry {
             crate::y_haplotypes::YStored::Different => Err(row_error(
                 file,
                 p.line,
-                "Sample Name",
+                field,
                 format!(
                     "sample {} already has a different Y haplotype; a re-typing needs its own sample name",
                     p.sample

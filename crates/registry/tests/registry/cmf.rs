@@ -35,6 +35,7 @@ fn specimen(id: &str, case: Option<&str>, category: &str, person: &Person, sex: 
                 )
             })
             .collect(),
+        y: None,
     }
 }
 
@@ -356,3 +357,87 @@ async fn refused_cmf_files_change_nothing(db: &TestDb) {
     assert_eq!((rep.added, rep.unchanged), (1, 0));
 }
 both!(refused_cmf_files_change_nothing);
+
+/// A haplotype of `crate::lineage::clan` as a `ystr::Haplotype`.
+fn clan_y(changes: &[(&str, i32)]) -> ystr::Haplotype {
+    let text: Vec<String> = crate::lineage::clan(changes)
+        .iter()
+        .map(|(m, a)| format!("{m}={}", a.join("-")))
+        .collect();
+    ystr::Haplotype::parse(&text.join(","), "clan").unwrap()
+}
+
+/// A CMF file's Y loci: the father's and a rescued boy's Y haplotypes
+/// stored (the father's specimen of Y loci only adds no autosomal
+/// profile), the boy a paternal-line lead of the father's case; a mother's
+/// specimen with Y loci refused with its line and element.
+async fn y_loci_of_a_cmf_file_are_haplotypes_and_leads(db: &TestDb) {
+    let r = &db.registry;
+    load_small(r).await;
+    let profiles = count(&r.counts().await.unwrap(), "profiles");
+    let mut father = specimen(
+        "RS-1F",
+        Some("MC-1"),
+        "Biological Father",
+        &Vec::new(),
+        Sex::Male,
+    );
+    father.y = Some(clan_y(&[]));
+    let mut boy = specimen("UP-9", None, "Unidentified Person", &nist()[9].1, Sex::Male);
+    boy.y = Some(clan_y(&[("DYS458", 1)]));
+    let text = cmf(vec![father, boy]);
+    let rep = r.import_cmf("lab", "y.xml", &text).await.unwrap();
+    assert_eq!(rep.new_leads, 1, "{rep:?}");
+    assert_eq!(
+        r.y_haplotype("t", "RS-1F").await.unwrap().as_deref(),
+        Some(clan_y(&[]).to_string().as_str())
+    );
+    assert!(r.y_haplotype("t", "UP-9").await.unwrap().is_some());
+    // The boy's autosomal profile, not one for the father's Y loci.
+    assert_eq!(count(&r.counts().await.unwrap(), "profiles"), profiles + 1);
+    let leads = r.lineage_leads("t").await.unwrap();
+    assert_eq!(leads.len(), 1, "{leads:?}");
+    assert_eq!(
+        (
+            leads[0].found_id.as_str(),
+            leads[0].case_id.as_str(),
+            leads[0].reference_sample.as_str(),
+            leads[0].differing.clone()
+        ),
+        ("UP-9", "MC-1", "RS-1F", vec!["DYS458".to_string()])
+    );
+    // The same file again adds nothing.
+    let rep = r.import_cmf("lab", "y.xml", &text).await.unwrap();
+    assert_eq!((rep.added, rep.new_leads), (0, 0), "{rep:?}");
+    // A mother's specimen with Y loci: refused, nothing kept.
+    let mut mother = specimen(
+        "RS-1M",
+        Some("MC-1"),
+        "Biological Mother",
+        &Vec::new(),
+        Sex::Female,
+    );
+    mother.y = Some(clan_y(&[]));
+    let mut other = specimen(
+        "UP-10",
+        None,
+        "Unidentified Person",
+        &nist()[10].1,
+        Sex::Male,
+    );
+    other.y = Some(clan_y(&[("DYS19", 1)]));
+    let text = cmf(vec![other, mother]);
+    let before = r.counts().await.unwrap();
+    let e = r.import_cmf("lab", "m.xml", &text).await.unwrap_err();
+    let RegistryError::Format(e) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (e.location.line, e.location.field.as_deref()),
+        (Some(specimen_line(&text, "RS-1M")), Some("SPECIMENID"))
+    );
+    assert!(e.reason.contains("registered as female"), "{}", e.reason);
+    assert_eq!(r.counts().await.unwrap(), before);
+    assert_eq!(r.y_haplotype("t", "UP-10").await.unwrap(), None);
+}
+both!(y_loci_of_a_cmf_file_are_haplotypes_and_leads);

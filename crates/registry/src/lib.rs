@@ -46,6 +46,7 @@ mod import_kind;
 pub mod index_check;
 pub mod index_snapshot;
 mod key_rotation;
+mod leads;
 mod lineage;
 mod matching;
 pub mod page_data;

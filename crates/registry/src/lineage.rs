@@ -36,6 +36,8 @@ use ystr::lineage_index::{LineageIndex, LineageQuery};
 use ystr::population::Population;
 
 use crate::changes::{changes_since, last_change};
+pub use crate::leads::{LeadKind, LeadStatus};
+use crate::leads::{in_page_order, split_loci};
 use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
 
@@ -186,75 +188,6 @@ pub(crate) struct LineageChanged<'c> {
     pub(crate) cases: &'c [i64],
     pub(crate) found: &'c [i64],
     pub(crate) volunteers: &'c [i64],
-}
-
-/// Where the review of a lead stands. A Y match cannot say which man of
-/// the line a boy descends from: the family is contacted, an autosomal
-/// test is asked for, and its outcome closes the lead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeadStatus {
-    New,
-    /// The family of the case was contacted about the lead.
-    FamilyContacted,
-    /// An autosomal test of the boy and the family was asked for.
-    AutosomalRequested,
-    /// The autosomal test says the boy is of this family.
-    Confirmed,
-    /// The test (or the family) rules the lead out.
-    RuledOut,
-}
-
-impl LeadStatus {
-    /// Every status, in the order of the review.
-    pub const ALL: [LeadStatus; 5] = [
-        LeadStatus::New,
-        LeadStatus::FamilyContacted,
-        LeadStatus::AutosomalRequested,
-        LeadStatus::Confirmed,
-        LeadStatus::RuledOut,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            LeadStatus::New => "new",
-            LeadStatus::FamilyContacted => "family_contacted",
-            LeadStatus::AutosomalRequested => "autosomal_requested",
-            LeadStatus::Confirmed => "confirmed",
-            LeadStatus::RuledOut => "ruled_out",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<LeadStatus> {
-        LeadStatus::ALL.into_iter().find(|s| s.name() == name)
-    }
-
-    /// Whether the review is over.
-    pub fn closed(self) -> bool {
-        matches!(self, LeadStatus::Confirmed | LeadStatus::RuledOut)
-    }
-
-    /// The statuses a lead in this one may be moved to: forward along the
-    /// review, or ruled out at any step; a closed lead moves no more. An
-    /// outcome needs the autosomal test asked for first.
-    pub fn next(self) -> &'static [LeadStatus] {
-        use LeadStatus::*;
-        match self {
-            New => &[FamilyContacted, AutosomalRequested, RuledOut],
-            FamilyContacted => &[AutosomalRequested, RuledOut],
-            AutosomalRequested => &[Confirmed, RuledOut],
-            Confirmed | RuledOut => &[],
-        }
-    }
-}
-
-/// The two kinds of paternal-line lead: a man of a registered family's
-/// paternal line (`lineage_leads`), or a clan volunteer
-/// (`volunteer_leads`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeadKind {
-    Family,
-    Volunteer,
 }
 
 /// A lead as stored and shown.
@@ -866,16 +799,6 @@ impl Registry {
             .map_err(|e| RegistryError::Damaged(format!("the Y haplotype of {sample}: {e}")))
     }
 
-    /// Every paternal-line lead, strongest first (leads without an LR
-    /// last): every page of [`Registry::lineage_lead_page`].
-    pub async fn lineage_leads(&self, actor: &str) -> Result<Vec<LineageLead>> {
-        crate::pages::every_page(async |cursor| {
-            self.lineage_lead_page(actor, None, crate::MAX_PAGE, cursor)
-                .await
-        })
-        .await
-    }
-
     /// One page of paternal-line leads (of one review status, when given),
     /// strongest first, after the row `cursor` names; an audited read.
     pub async fn lineage_lead_page(
@@ -916,12 +839,6 @@ impl Registry {
     }
 }
 
-/// Rows read by id put in the order of the page's ids.
-pub(crate) fn in_page_order<T>(rows: &mut [T], ids: &[i64], id: impl Fn(&T) -> i64) {
-    let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-    rows.sort_by_key(|r| at.get(&id(r)).copied().unwrap_or(usize::MAX));
-}
-
 /// A lead from the columns [`Registry::lineage_lead_page`] reads.
 fn lineage_lead(r: &sqlx::any::AnyRow) -> Result<LineageLead> {
     let differing: String = r.try_get("differing")?;
@@ -953,15 +870,6 @@ fn lineage_lead(r: &sqlx::any::AnyRow) -> Result<LineageLead> {
         autosomal_log10_lr: autosomal,
         combined_log10_lr: combined,
     })
-}
-
-/// The differing loci as stored (comma-separated) as a list.
-pub(crate) fn split_loci(differing: &str) -> Vec<String> {
-    differing
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// A found boy and a man the lineage index found within reach of his

@@ -40,7 +40,7 @@ pub struct Page<T> {
 
 /// Every item of a list, read a page of [`MAX_PAGE`] at a time from the
 /// first (for exports and the command line, which want the whole list).
-pub(crate) async fn every_page<T>(
+async fn every_page<T>(
     mut page: impl AsyncFnMut(Option<&str>) -> Result<Page<T>>,
 ) -> Result<Vec<T>> {
     let mut out = Vec::new();
@@ -84,6 +84,22 @@ impl Registry {
     /// Every one, in the order of [`Registry::public_alert_page`].
     pub async fn public_alerts(&self) -> Result<Vec<PublicAlert>> {
         every_page(async |cursor| self.public_alert_page(MAX_PAGE, cursor).await).await
+    }
+
+    /// Every paternal-line lead, strongest first (leads without an LR
+    /// last): every page of [`Registry::lineage_lead_page`].
+    pub async fn lineage_leads(&self, actor: &str) -> Result<Vec<crate::LineageLead>> {
+        every_page(async |cursor| self.lineage_lead_page(actor, None, MAX_PAGE, cursor).await).await
+    }
+
+    /// Every clan volunteer lead, strongest first (leads without an LR
+    /// last): every page of [`Registry::volunteer_lead_page`].
+    pub async fn volunteer_leads(&self, actor: &str) -> Result<Vec<crate::VolunteerLead>> {
+        every_page(async |cursor| {
+            self.volunteer_lead_page(actor, None, MAX_PAGE, cursor)
+                .await
+        })
+        .await
     }
 }
 
@@ -880,14 +896,14 @@ impl Registry {
     /// when given), strongest first, after the row `cursor` names.
     pub(crate) async fn lead_page_ids(
         &self,
-        kind: crate::LeadKind,
-        status: Option<crate::LeadStatus>,
+        kind: crate::leads::LeadKind,
+        status: Option<crate::leads::LeadStatus>,
         limit: i64,
         cursor: Option<&str>,
     ) -> Result<Page<i64>> {
         let (list, table) = match kind {
-            crate::LeadKind::Family => (LINEAGE_LEADS, "lineage_leads"),
-            crate::LeadKind::Volunteer => (VOLUNTEER_LEADS, "volunteer_leads"),
+            crate::leads::LeadKind::Family => (LINEAGE_LEADS, "lineage_leads"),
+            crate::leads::LeadKind::Volunteer => (VOLUNTEER_LEADS, "volunteer_leads"),
         };
         let (conds, binds) = lead_conditions(status);
         let page = self
@@ -908,12 +924,12 @@ impl Registry {
     /// given).
     pub async fn lead_count(
         &self,
-        kind: crate::LeadKind,
-        status: Option<crate::LeadStatus>,
+        kind: crate::leads::LeadKind,
+        status: Option<crate::leads::LeadStatus>,
     ) -> Result<i64> {
         let table = match kind {
-            crate::LeadKind::Family => "lineage_leads",
-            crate::LeadKind::Volunteer => "volunteer_leads",
+            crate::leads::LeadKind::Family => "lineage_leads",
+            crate::leads::LeadKind::Volunteer => "volunteer_leads",
         };
         let (conds, binds) = lead_conditions(status);
         let where_ = match conds.is_empty() {
@@ -930,7 +946,7 @@ impl Registry {
 }
 
 /// The WHERE conditions of a lead list on `t`.
-fn lead_conditions(status: Option<crate::LeadStatus>) -> (Vec<String>, Vec<Bind>) {
+fn lead_conditions(status: Option<crate::leads::LeadStatus>) -> (Vec<String>, Vec<Bind>) {
     match status {
         Some(s) => (
             vec!["t.status = $1".to_string()],

@@ -20,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::lineage::{LeadKind, LeadStatus};
+use crate::leads::{LeadKind, LeadStatus, in_page_order, split_loci};
 use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
 
@@ -171,16 +171,6 @@ pub struct VolunteerLead {
 }
 
 impl Registry {
-    /// Every clan volunteer lead, strongest first (leads without an LR
-    /// last): every page of [`Registry::volunteer_lead_page`].
-    pub async fn volunteer_leads(&self, actor: &str) -> Result<Vec<VolunteerLead>> {
-        crate::pages::every_page(async |cursor| {
-            self.volunteer_lead_page(actor, None, crate::MAX_PAGE, cursor)
-                .await
-        })
-        .await
-    }
-
     /// One page of clan volunteer leads (of one review status, when
     /// given), strongest first, after the row `cursor` names, with each
     /// volunteer's clan opened; an audited read.
@@ -249,7 +239,7 @@ impl Registry {
                     .unwrap_or_default(),
                 volunteer_sample: sample,
                 compared: r.try_get("compared")?,
-                differing: crate::lineage::split_loci(&r.try_get::<String, _>("differing")?),
+                differing: split_loci(&r.try_get::<String, _>("differing")?),
                 lrs: serde_json::from_str(&lrs).map_err(|e| {
                     RegistryError::Damaged(format!("the LRs of volunteer lead: {e}"))
                 })?,
@@ -263,7 +253,7 @@ impl Registry {
                 computed_at: r.try_get("computed_at")?,
             });
         }
-        crate::lineage::in_page_order(&mut out, &page.items, |l| l.id);
+        in_page_order(&mut out, &page.items, |l| l.id);
         let detail = format!("{} clan volunteer leads listed", out.len());
         self.audit_list(actor, ("volunteer_leads.list", "volunteer_leads"), detail)
             .await?;

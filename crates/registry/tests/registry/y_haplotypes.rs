@@ -37,7 +37,8 @@ fn boy() -> Vec<(&'static str, &'static [&'static str])> {
     ]
 }
 
-const BOY_TEXT: &str = "DYS19=14,DYS385=11-14,DYS389I=13,DYS458=17.2,DYS448=19-20";
+/// As stored: the loci in the catalogue's order, whatever the file's.
+const BOY_TEXT: &str = "DYS19=14,DYS385=11-14,DYS389I=13,DYS448=19-20,DYS458=17.2";
 
 /// The `y_haplotypes` rows as stored: (sample, sealed haplotype).
 async fn raw(db: &TestDb) -> Vec<(String, Vec<u8>)> {
@@ -102,6 +103,28 @@ async fn stored_sealed_and_read_audited(db: &TestDb) {
     assert!(
         rep.notes.iter().all(|n| !n.contains("Y haplotypes")),
         "{rep:?}"
+    );
+    // The same man from a file that lists his loci in another order, and
+    // gives DYS385 as its two copies: the same haplotype.
+    let mut reordered = boy();
+    reordered.reverse();
+    reordered.retain(|(m, _)| *m != "DYS385");
+    let mut text2 = format!("{HEADER}{}", rows("RS-1F", &reordered));
+    text2.push_str(&rows(
+        "RS-1F",
+        &[("DYS385b", &["14"]), ("DYS385a", &["11"])],
+    ));
+    let rep = r
+        .import_profiles("lab1", "y2.txt", &text2, None, None, &|_, _| {})
+        .await
+        .unwrap();
+    assert!(
+        rep.notes.iter().all(|n| !n.contains("Y haplotypes")),
+        "{rep:?}"
+    );
+    assert_eq!(
+        r.y_haplotype("bob", "RS-1F").await.unwrap().as_deref(),
+        Some(BOY_TEXT)
     );
     let other = format!("{HEADER}{}", rows("FS-1", &[("DYS19", &["16"])]));
     let e = r

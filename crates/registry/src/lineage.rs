@@ -36,8 +36,8 @@ use ystr::lineage_index::{LineageIndex, LineageQuery};
 use ystr::population::Population;
 
 use crate::changes::{changes_since, last_change};
+use crate::leads::split_loci;
 pub use crate::leads::{LeadKind, LeadStatus};
-use crate::leads::{in_page_order, split_loci};
 use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
 
@@ -808,34 +808,27 @@ impl Registry {
         limit: i64,
         cursor: Option<&str>,
     ) -> Result<crate::Page<LineageLead>> {
-        let page = self
-            .lead_page_ids(LeadKind::Family, status, limit, cursor)
-            .await?;
-        let mut conn = self.pool.acquire().await?;
-        let rows = rows_in(&mut conn, &page.items, |list| {
-            format!(
-                "SELECT l.id, f.found_id, c.case_id, r.sample_name, l.relationship, l.meioses, l.compared, \
-                 l.differing, l.lr, l.log10_lr, l.match_probability, l.method, l.status, l.computed_at, \
-                 h.name AS db_name, h.version AS db_version, k.id AS candidate_id, k.log10_lr AS autosomal_log10_lr \
-                 FROM lineage_leads l JOIN found_children f ON f.id = l.found_ref \
-                 JOIN cases c ON c.id = l.case_ref JOIN case_references r ON r.id = l.reference_ref \
-                 LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
-                 LEFT JOIN candidates k ON k.found_ref = l.found_ref AND k.case_ref = l.case_ref \
-                 WHERE l.id IN ({list})"
-            )
-        })
-        .await?;
-        drop(conn);
-        let mut out = rows.iter().map(lineage_lead).collect::<Result<Vec<_>>>()?;
-        in_page_order(&mut out, &page.items, |l| l.id);
-        let detail = format!("{} paternal-line leads listed", out.len());
-        self.audit_list(actor, ("lineage_leads.list", "lineage_leads"), detail)
-            .await?;
-        Ok(crate::Page {
-            items: out,
-            next: page.next,
-            previous: page.previous,
-        })
+        let read = async |conn: &mut AnyConnection, ids: &[i64]| {
+            rows_in(conn, ids, |list| {
+                format!(
+                    "SELECT l.id, f.found_id, c.case_id, r.sample_name, l.relationship, l.meioses, l.compared, \
+                     l.differing, l.lr, l.log10_lr, l.match_probability, l.method, l.status, l.computed_at, \
+                     h.name AS db_name, h.version AS db_version, k.id AS candidate_id, k.log10_lr AS autosomal_log10_lr \
+                     FROM lineage_leads l JOIN found_children f ON f.id = l.found_ref \
+                     JOIN cases c ON c.id = l.case_ref JOIN case_references r ON r.id = l.reference_ref \
+                     LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
+                     LEFT JOIN candidates k ON k.found_ref = l.found_ref AND k.case_ref = l.case_ref \
+                     WHERE l.id IN ({list})"
+                )
+            })
+            .await?
+            .iter()
+            .map(lineage_lead)
+            .collect()
+        };
+        let at = (limit, cursor);
+        self.lead_page(actor, LeadKind::Family, status, at, read, |l| l.id)
+            .await
     }
 }
 

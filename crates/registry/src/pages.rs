@@ -892,29 +892,44 @@ pub(crate) const ALERT_CONDITION: &str =
 /// The leads of [`crate::lineage`] and [`crate::volunteers`], a page at a
 /// time.
 impl Registry {
-    /// The row ids of one page of leads of a kind (of one review status,
-    /// when given), strongest first, after the row `cursor` names.
-    pub(crate) async fn lead_page_ids(
+    /// One page of leads of a kind (of one review status, when given),
+    /// strongest first, after the row `cursor` names: their row ids, then
+    /// `read` of those ids, in the page's order; the list audited.
+    pub(crate) async fn lead_page<T>(
         &self,
+        actor: &str,
         kind: crate::leads::LeadKind,
         status: Option<crate::leads::LeadStatus>,
-        limit: i64,
-        cursor: Option<&str>,
-    ) -> Result<Page<i64>> {
-        let (list, table) = match kind {
-            crate::leads::LeadKind::Family => (LINEAGE_LEADS, "lineage_leads"),
-            crate::leads::LeadKind::Volunteer => (VOLUNTEER_LEADS, "volunteer_leads"),
+        (limit, cursor): (i64, Option<&str>),
+        read: impl AsyncFnOnce(&mut sqlx::AnyConnection, &[i64]) -> Result<Vec<T>>,
+        id: fn(&T) -> i64,
+    ) -> Result<Page<T>> {
+        let (list, table, what) = match kind {
+            crate::leads::LeadKind::Family => {
+                (LINEAGE_LEADS, "lineage_leads", "paternal-line leads")
+            }
+            crate::leads::LeadKind::Volunteer => {
+                (VOLUNTEER_LEADS, "volunteer_leads", "clan volunteer leads")
+            }
         };
         let (conds, binds) = lead_conditions(status);
         let page = self
             .page_of(list, "", table, conds, binds, limit, Start::Cursor(cursor))
             .await?;
+        let ids = page
+            .items
+            .iter()
+            .map(|r| r.try_get("page_id"))
+            .collect::<std::result::Result<Vec<i64>, _>>()?;
+        let mut conn = self.pool.acquire().await?;
+        let mut items = read(&mut conn, &ids).await?;
+        drop(conn);
+        crate::leads::in_page_order(&mut items, &ids, id);
+        let detail = format!("{} {what} listed", items.len());
+        self.audit_list(actor, (&format!("{table}.list"), table), detail)
+            .await?;
         Ok(Page {
-            items: page
-                .items
-                .iter()
-                .map(|r| r.try_get("page_id"))
-                .collect::<std::result::Result<_, _>>()?,
+            items,
             next: page.next,
             previous: page.previous,
         })

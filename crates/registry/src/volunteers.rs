@@ -20,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::leads::{LeadKind, LeadStatus, in_page_order, split_loci};
+use crate::leads::{LeadKind, LeadStatus, split_loci};
 use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
 
@@ -181,31 +181,28 @@ impl Registry {
         limit: i64,
         cursor: Option<&str>,
     ) -> Result<crate::Page<VolunteerLead>> {
-        let page = self
-            .lead_page_ids(LeadKind::Volunteer, status, limit, cursor)
+        let read = async |conn: &mut AnyConnection, ids: &[i64]| {
+            let rows = rows_in(&mut *conn, ids, |list| {
+                format!(
+                    "SELECT l.id, l.volunteer_ref, f.found_id, v.sample_name, v.surname, v.ancestral_place, v.person_name, \
+                     l.compared, l.differing, l.lrs, l.likeliest_meioses, l.lr, l.log10_lr, l.match_probability, \
+                     l.method, l.status, l.computed_at, h.name AS db_name, h.version AS db_version \
+                     FROM volunteer_leads l JOIN found_children f ON f.id = l.found_ref \
+                     JOIN clan_volunteers v ON v.id = l.volunteer_ref \
+                     LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
+                     WHERE l.id IN ({list})"
+                )
+            })
             .await?;
-        let mut conn = self.pool.acquire().await?;
-        let rows = rows_in(&mut conn, &page.items, |list| {
-            format!(
-                "SELECT l.id, l.volunteer_ref, f.found_id, v.sample_name, v.surname, v.ancestral_place, v.person_name, \
-                 l.compared, l.differing, l.lrs, l.likeliest_meioses, l.lr, l.log10_lr, l.match_probability, \
-                 l.method, l.status, l.computed_at, h.name AS db_name, h.version AS db_version \
-                 FROM volunteer_leads l JOIN found_children f ON f.id = l.found_ref \
-                 JOIN clan_volunteers v ON v.id = l.volunteer_ref \
-                 LEFT JOIN haplotype_dbs h ON h.id = l.haplotype_db \
-                 WHERE l.id IN ({list})"
-            )
-        })
-        .await?;
-        // The cases each listed volunteer's clan knows of, in one read.
-        let volunteers: Vec<i64> = rows
-            .iter()
-            .map(|r| r.try_get("volunteer_ref"))
-            .collect::<std::result::Result<BTreeSet<_>, _>>()?
-            .into_iter()
-            .collect();
-        let mut known: HashMap<i64, Vec<String>> = HashMap::new();
-        for k in rows_in(&mut conn, &volunteers, |list| {
+            // The cases each listed volunteer's clan knows of, in one read.
+            let volunteers: Vec<i64> = rows
+                .iter()
+                .map(|r| r.try_get("volunteer_ref"))
+                .collect::<std::result::Result<BTreeSet<_>, _>>()?
+                .into_iter()
+                .collect();
+            let mut known: HashMap<i64, Vec<String>> = HashMap::new();
+            for k in rows_in(conn, &volunteers, |list| {
             format!(
                 "SELECT k.volunteer_ref, c.case_id FROM volunteer_cases k JOIN cases c ON c.id = k.case_ref \
                  WHERE k.volunteer_ref IN ({list}) ORDER BY c.case_id"
@@ -218,50 +215,45 @@ impl Registry {
                 .or_default()
                 .push(k.try_get("case_id")?);
         }
-        drop(conn);
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let sample: String = r.try_get("sample_name")?;
-            let open = |column: &str| -> Result<Option<String>> {
-                self.open_field("clan_volunteers", column, &sample, r.try_get(column)?)
-            };
-            let lrs: String = r.try_get("lrs")?;
-            let db_name: Option<String> = r.try_get("db_name")?;
-            let db_version: Option<i64> = r.try_get("db_version")?;
-            out.push(VolunteerLead {
-                id: r.try_get("id")?,
-                found_id: r.try_get("found_id")?,
-                surname: open("surname")?.unwrap_or_default(),
-                ancestral_place: open("ancestral_place")?.unwrap_or_default(),
-                person_name: open("person_name")?,
-                known_cases: known
-                    .remove(&r.try_get::<i64, _>("volunteer_ref")?)
-                    .unwrap_or_default(),
-                volunteer_sample: sample,
-                compared: r.try_get("compared")?,
-                differing: split_loci(&r.try_get::<String, _>("differing")?),
-                lrs: serde_json::from_str(&lrs).map_err(|e| {
-                    RegistryError::Damaged(format!("the LRs of volunteer lead: {e}"))
-                })?,
-                likeliest_meioses: r.try_get("likeliest_meioses")?,
-                lr: r.try_get("lr")?,
-                log10_lr: r.try_get("log10_lr")?,
-                match_probability: r.try_get("match_probability")?,
-                method: r.try_get("method")?,
-                database: db_name.zip(db_version).map(|(n, v)| format!("{n} v{v}")),
-                status: r.try_get("status")?,
-                computed_at: r.try_get("computed_at")?,
-            });
-        }
-        in_page_order(&mut out, &page.items, |l| l.id);
-        let detail = format!("{} clan volunteer leads listed", out.len());
-        self.audit_list(actor, ("volunteer_leads.list", "volunteer_leads"), detail)
-            .await?;
-        Ok(crate::Page {
-            items: out,
-            next: page.next,
-            previous: page.previous,
-        })
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let sample: String = r.try_get("sample_name")?;
+                let open = |column: &str| -> Result<Option<String>> {
+                    self.open_field("clan_volunteers", column, &sample, r.try_get(column)?)
+                };
+                let lrs: String = r.try_get("lrs")?;
+                let db_name: Option<String> = r.try_get("db_name")?;
+                let db_version: Option<i64> = r.try_get("db_version")?;
+                out.push(VolunteerLead {
+                    id: r.try_get("id")?,
+                    found_id: r.try_get("found_id")?,
+                    surname: open("surname")?.unwrap_or_default(),
+                    ancestral_place: open("ancestral_place")?.unwrap_or_default(),
+                    person_name: open("person_name")?,
+                    known_cases: known
+                        .remove(&r.try_get::<i64, _>("volunteer_ref")?)
+                        .unwrap_or_default(),
+                    volunteer_sample: sample,
+                    compared: r.try_get("compared")?,
+                    differing: split_loci(&r.try_get::<String, _>("differing")?),
+                    lrs: serde_json::from_str(&lrs).map_err(|e| {
+                        RegistryError::Damaged(format!("the LRs of volunteer lead: {e}"))
+                    })?,
+                    likeliest_meioses: r.try_get("likeliest_meioses")?,
+                    lr: r.try_get("lr")?,
+                    log10_lr: r.try_get("log10_lr")?,
+                    match_probability: r.try_get("match_probability")?,
+                    method: r.try_get("method")?,
+                    database: db_name.zip(db_version).map(|(n, v)| format!("{n} v{v}")),
+                    status: r.try_get("status")?,
+                    computed_at: r.try_get("computed_at")?,
+                });
+            }
+            Ok(out)
+        };
+        let at = (limit, cursor);
+        self.lead_page(actor, LeadKind::Volunteer, status, at, read, |l| l.id)
+            .await
     }
 
     /// Deletes a clan volunteer who withdrew his consent: his record, his

@@ -72,21 +72,8 @@ pub(crate) async fn refuse_female_with_y(
     }
 }
 
-/// A haplotype's text form with its loci in the catalogue's order: one man
-/// typed in two files that list his loci in other orders (or give a
-/// two-copy locus as its copies) is one haplotype.
-fn catalogue_order(h: &ystr::Haplotype) -> String {
-    let mut calls: Vec<_> = h.calls().iter().collect();
-    calls.sort_by_key(|(l, _)| l.index());
-    calls
-        .iter()
-        .map(|(l, c)| format!("{l}={c}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Registry {
-    /// Stores a sample's Y haplotype (its text form, sealed), unless the
+    /// Stores a sample's Y haplotype (its canonical text form, sealed), unless the
     /// sample has one: then says whether it is the same.
     pub(crate) async fn store_y_haplotype(
         &self,
@@ -95,7 +82,7 @@ impl Registry {
         haplotype: &ystr::Haplotype,
         file: &str,
     ) -> Result<YStored> {
-        let text = catalogue_order(haplotype);
+        let text = haplotype.canonical().to_string();
         let existing = sqlx::query("SELECT haplotype FROM y_haplotypes WHERE sample_name = $1")
             .bind(sample)
             .fetch_optional(&mut *conn)
@@ -107,7 +94,7 @@ impl Registry {
                 .map(|t| ystr::Haplotype::parse(&t, sample))
                 .transpose()
                 .map_err(|e| RegistryError::Damaged(format!("the Y haplotype of {sample}: {e}")))?
-                .map(|h| catalogue_order(&h));
+                .map(|h| h.canonical().to_string());
             return Ok(if old.as_deref() == Some(text.as_str()) {
                 YStored::Unchanged
             } else {

@@ -460,22 +460,6 @@ async fn set_status(
     })
 }
 
-/// A page of clan volunteer leads as JSON (an audited read): `limit`,
-/// `cursor` and `status` as [`api_leads`].
-async fn api_volunteer_leads(
-    State(state): State<Shared>,
-    User(a): User,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, AppError> {
-    let (limit, cursor) = page_params(&q)?;
-    let status = LeadsQuery::of(&q, "status")?.status;
-    let page = state
-        .registry
-        .volunteer_lead_page(&a.user.username, status, limit, cursor.as_deref())
-        .await?;
-    Ok(page_response("/api/v1/volunteer-leads", &q, limit, page))
-}
-
 /// A page of paternal-line leads as JSON (an audited read), strongest
 /// first: `limit` (default 100) and `cursor` as every list of the API
 /// (the next page's in `Next-Cursor` and `Link`), `status` for the leads
@@ -485,13 +469,42 @@ async fn api_leads(
     User(a): User,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let (limit, cursor) = page_params(&q)?;
-    let status = LeadsQuery::of(&q, "status")?.status;
-    let page = state
-        .registry
-        .lineage_lead_page(&a.user.username, status, limit, cursor.as_deref())
-        .await?;
-    Ok(page_response("/api/v1/lineage-leads", &q, limit, page))
+    api_leads_of(&state, &a.user.username, LeadKind::Family, &q).await
+}
+
+/// A page of clan volunteer leads as JSON, as [`api_leads`].
+async fn api_volunteer_leads(
+    State(state): State<Shared>,
+    User(a): User,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    api_leads_of(&state, &a.user.username, LeadKind::Volunteer, &q).await
+}
+
+async fn api_leads_of(
+    state: &Shared,
+    who: &str,
+    kind: LeadKind,
+    q: &HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let (limit, cursor) = page_params(q)?;
+    let status = LeadsQuery::of(q, "status")?.status;
+    let cursor = cursor.as_deref();
+    let registry = &state.registry;
+    Ok(match kind {
+        LeadKind::Family => {
+            let page = registry
+                .lineage_lead_page(who, status, limit, cursor)
+                .await?;
+            page_response("/api/v1/lineage-leads", q, limit, page)
+        }
+        LeadKind::Volunteer => {
+            let page = registry
+                .volunteer_lead_page(who, status, limit, cursor)
+                .await?;
+            page_response("/api/v1/volunteer-leads", q, limit, page)
+        }
+    })
 }
 
 #[derive(Deserialize)]

@@ -189,6 +189,16 @@ impl Haplotype {
         &self.calls
     }
 
+    /// The same calls with the loci in the catalogue's order
+    /// ([`Locus::index`]): one man typed in two files that list his loci in
+    /// other orders (or give a two-copy locus as its copies) is one
+    /// canonical haplotype, and one text.
+    pub fn canonical(&self) -> Haplotype {
+        let mut calls = self.calls.clone();
+        calls.sort_by_key(|(l, _)| l.index());
+        Haplotype { calls }
+    }
+
     /// The allele at a model coordinate, if typed with a single or pair call.
     pub fn at(&self, c: Coordinate) -> Option<Allele> {
         self.get(c.locus).and_then(|call| call.at(c.copy))
@@ -292,6 +302,19 @@ pub(crate) fn unknown_locus(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_orders_the_loci_by_the_catalogue() {
+        let a = Haplotype::parse("DYS458=17.2,DYS385b=11,DYS19=14,DYS385a=14", "a").unwrap();
+        let b = Haplotype::parse("DYS19=14,DYS385=11-14,DYS458=17.2", "b").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.canonical(), b.canonical());
+        assert_eq!(
+            a.canonical().to_string(),
+            "DYS19=14,DYS385=11-14,DYS458=17.2"
+        );
+        assert_eq!(b.canonical(), b);
+    }
 
     fn locus(n: &str) -> Locus {
         Locus::parse(n).unwrap().0

@@ -86,23 +86,11 @@ impl Registry {
             format!("SELECT sample_name FROM found_children WHERE sample_name IN ({list})")
         })
         .await?;
-        let lines: Vec<(&str, usize)> = chunk
+        let sexed: Vec<(&str, usize, Sex)> = chunk
             .iter()
-            .map(|r| (r.sample_name.as_str(), r.line))
+            .map(|r| (r.sample_name.as_str(), r.line, r.sex))
             .collect();
-        crate::volunteers::refuse_volunteer_samples(&mut *tx, &lines, |line, why| {
-            row_error(file, line, "sample_name", why)
-        })
-        .await?;
-        let female: Vec<(&str, usize)> = chunk
-            .iter()
-            .filter(|r| r.sex == Sex::Female)
-            .map(|r| (r.sample_name.as_str(), r.line))
-            .collect();
-        crate::y_haplotypes::refuse_female_with_y(&mut *tx, &female, |line, why| {
-            row_error(file, line, "sex", why)
-        })
-        .await?;
+        super::refuse_taken_samples(&mut *tx, file, &sexed).await?;
         let mut new: Vec<&FoundRow> = Vec::new();
         for row in chunk {
             if references.contains_key(&row.sample_name) {

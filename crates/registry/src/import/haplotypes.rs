@@ -229,3 +229,38 @@ pub struct HaplotypeDb {
     pub loci: Vec<String>,
     pub mixture: StoredMixture,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::StoredMixture;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The mixture read back from its stored JSON is the one fitted, to
+        /// the last bit: a probability from a stored database is the one
+        /// the fit gave.
+        #[test]
+        fn a_stored_mixture_reads_back_to_the_bit(
+            dispersion in prop::collection::vec(0.0f64..1.0, 1..30),
+            weight in 0.0f64..1.0,
+            log_likelihood in -1.0e7f64..0.0,
+        ) {
+            let m = StoredMixture {
+                coordinates: vec!["DYS19".into()],
+                clusters: 1,
+                centres: vec![vec![14]],
+                dispersion: vec![dispersion],
+                weights: vec![weight],
+                log_likelihood,
+                bic: -2.0 * log_likelihood,
+            };
+            let back: StoredMixture = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+            let bits = |m: &StoredMixture| {
+                let mut b: Vec<u64> = m.dispersion[0].iter().map(|x| x.to_bits()).collect();
+                b.extend([m.weights[0], m.log_likelihood, m.bic].map(f64::to_bits));
+                b
+            };
+            prop_assert_eq!(bits(&back), bits(&m));
+        }
+    }
+}

@@ -30,6 +30,7 @@ pub use stream::{IMPORT_CHUNK, OpenFile};
 
 use formats::registry_csv::Date;
 use formats::{FormatError, Location};
+use kinship::Sex;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -218,6 +219,30 @@ where
         .into_iter()
         .map(|r| Ok((r.try_get::<String, _>(key)?, r)))
         .collect()
+}
+
+/// Refuses a chunk of a file's rows (sample, line, sex) whose sample a clan
+/// volunteer already gave, or that is female while a lab file gave its
+/// sample a Y haplotype: the found-children and references imports.
+async fn refuse_taken_samples(
+    conn: &mut AnyConnection,
+    file: &str,
+    rows: &[(&str, usize, Sex)],
+) -> Result<()> {
+    let lines: Vec<(&str, usize)> = rows.iter().map(|&(s, line, _)| (s, line)).collect();
+    crate::volunteers::refuse_volunteer_samples(&mut *conn, &lines, |line, why| {
+        row_error(file, line, "sample_name", why)
+    })
+    .await?;
+    let female: Vec<(&str, usize)> = rows
+        .iter()
+        .filter(|r| r.2 == Sex::Female)
+        .map(|&(s, line, _)| (s, line))
+        .collect();
+    crate::y_haplotypes::refuse_female_with_y(conn, &female, |line, why| {
+        row_error(file, line, "sex", why)
+    })
+    .await
 }
 
 /// What the rows stored so far changed that the import searches: the cases

@@ -171,6 +171,9 @@ pub struct Settings {
     /// more profiles than this were read from the rows changed since it was
     /// written (`index_snapshot`).
     pub snapshot_refresh_after: usize,
+    /// The lineage indexes are built from this many Y haplotype rows read
+    /// at a time: what is held beside the indexes while they are built.
+    pub y_rows_per_read: usize,
 }
 
 impl Default for Settings {
@@ -183,6 +186,7 @@ impl Default for Settings {
             retention_days: 30,
             posterior_exact_cases: 20_000,
             snapshot_refresh_after: 1_000,
+            y_rows_per_read: 10_000,
         }
     }
 }

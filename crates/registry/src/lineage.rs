@@ -234,17 +234,11 @@ struct Database {
 }
 
 impl Registry {
-    /// Reads `y_haplotypes` rows joined to their found children, references
-    /// (of the cases `ids`) or clan volunteers, opened and parsed; all of
-    /// them when `ids` is `None`.
-    async fn y_rows(
-        &self,
-        tx: &mut AnyConnection,
-        who: Who,
-        ids: Option<&[i64]>,
-    ) -> Result<Vec<YRow>> {
-        let boys = who != Who::References;
-        let sql = |filter: &str| match who {
+    /// The `y_haplotypes` rows joined to their found children, references
+    /// or clan volunteers, with `filter` (a `WHERE` clause and what
+    /// follows it, on `f.id` or `r.id` and `r.case_ref`).
+    fn y_sql(who: Who, filter: &str) -> String {
+        match who {
             Who::Boys => format!(
                 "SELECT f.id AS id, f.sample_name AS sample_name, y.haplotype AS haplotype \
                  FROM found_children f JOIN y_haplotypes y ON y.sample_name = f.sample_name{filter}"
@@ -258,26 +252,75 @@ impl Registry {
                  r.case_ref AS case_ref, r.relationship AS relationship \
                  FROM case_references r JOIN y_haplotypes y ON y.sample_name = r.sample_name{filter}"
             ),
+        }
+    }
+
+    /// Reads the Y haplotypes of the found children or clan volunteers
+    /// `ids`, or of the references of the cases `ids`, opened and parsed.
+    async fn y_rows(&self, tx: &mut AnyConnection, who: Who, ids: &[i64]) -> Result<Vec<YRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let column = if who == Who::References {
+            "r.case_ref"
+        } else {
+            "f.id"
         };
-        let rows = match ids {
-            None => {
-                sqlx::query(sqlx::AssertSqlSafe(sql("")))
-                    .fetch_all(&mut *tx)
-                    .await?
-            }
-            Some([]) => Vec::new(),
-            Some(ids) => {
-                let column = if boys { "f.id" } else { "r.case_ref" };
-                rows_in(&mut *tx, ids, |list| {
-                    sql(&format!(" WHERE {column} IN ({list})"))
-                })
-                .await?
-            }
+        let rows = rows_in(&mut *tx, ids, |list| {
+            Self::y_sql(who, &format!(" WHERE {column} IN ({list})"))
+        })
+        .await?;
+        self.open_y_rows(who, rows)
+    }
+
+    /// Puts every Y haplotype of `who` in the state's indexes, read a page
+    /// of rows at a time by row id (so that what is held at once is the
+    /// index and one page, not every row), keeping the haplotypes of what
+    /// `keep` names. Returns how many were read.
+    async fn index_every_y(
+        &self,
+        tx: &mut AnyConnection,
+        state: &mut LineageState,
+        who: Who,
+        (fresh, keep): (&mut Fresh, &Keep),
+    ) -> Result<usize> {
+        let page = self.settings.y_rows_per_read.max(1);
+        let column = if who == Who::References {
+            "r.id"
+        } else {
+            "f.id"
         };
+        let sql = Self::y_sql(
+            who,
+            &format!(" WHERE {column} > $1 ORDER BY {column} LIMIT {page}"),
+        );
+        let (mut after, mut read) = (i64::MIN, 0);
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(after)
+                .fetch_all(&mut *tx)
+                .await?;
+            let Some(last) = rows.last() else {
+                return Ok(read);
+            };
+            after = last.try_get("id")?;
+            let full = rows.len() == page;
+            let rows = self.open_y_rows(who, rows)?;
+            read += rows.len();
+            Self::index_rows(state, rows, fresh, keep)?;
+            if !full {
+                return Ok(read);
+            }
+        }
+    }
+
+    /// Rows of [`Self::y_sql`] opened and parsed; a reference not on a
+    /// missing boy's paternal line is left out.
+    fn open_y_rows(&self, who: Who, rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<YRow>> {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let sample: String = r.try_get("sample_name")?;
-            let reference = if boys {
+            let reference = if who != Who::References {
                 None
             } else {
                 let relationship: String = r.try_get("relationship")?;
@@ -301,6 +344,34 @@ impl Registry {
             });
         }
         Ok(out)
+    }
+
+    /// Whether any of the rows `keep` names has a Y haplotype (nothing
+    /// opened): when none has, the search has nothing to look for.
+    async fn any_y(&self, tx: &mut AnyConnection, keep: &Keep) -> Result<bool> {
+        for (who, ids) in [
+            (Who::Boys, &keep.found),
+            (Who::References, &keep.cases),
+            (Who::Volunteers, &keep.volunteers),
+        ] {
+            let ids: Vec<i64> = ids.iter().copied().collect();
+            let (table, column) = match who {
+                Who::Boys => ("found_children f", "f.id"),
+                Who::Volunteers => ("clan_volunteers f", "f.id"),
+                Who::References => ("case_references f", "f.case_ref"),
+            };
+            let found = rows_in(&mut *tx, &ids, |list| {
+                format!(
+                    "SELECT f.id FROM {table} JOIN y_haplotypes y ON y.sample_name = f.sample_name \
+                     WHERE {column} IN ({list}) LIMIT 1"
+                )
+            })
+            .await?;
+            if !found.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Puts rows in the state's indexes (replacing what they held of the
@@ -386,6 +457,13 @@ impl Registry {
         let mut fresh = Fresh::default();
         let state = &mut *update.state;
         let mut read = 0;
+        // Not built yet, and nothing changed here has a Y haplotype: there
+        // is nothing to search for, and the indexes are built when first
+        // needed (an import of found children or of cases in a new process
+        // does not read a province's Y haplotypes).
+        if !state.loaded && !self.any_y(&mut *tx, keep).await? {
+            return Ok((update, fresh));
+        }
         let since = if state.loaded {
             Some(changes_since(&mut *tx, state.seq).await?)
         } else {
@@ -399,18 +477,14 @@ impl Registry {
                 for &f in &since.found {
                     state.forget_boy(f);
                 }
-                let boys = self.y_rows(&mut *tx, Who::Boys, Some(&since.found)).await?;
-                let refs = self
-                    .y_rows(&mut *tx, Who::References, Some(&since.cases))
-                    .await?;
+                let boys = self.y_rows(&mut *tx, Who::Boys, &since.found).await?;
+                let refs = self.y_rows(&mut *tx, Who::References, &since.cases).await?;
                 let (changed, last) =
                     crate::volunteers::changes_since(&mut *tx, state.volunteer_seq).await?;
                 for &v in &changed {
                     state.forget_volunteer(v);
                 }
-                let volunteers = self
-                    .y_rows(&mut *tx, Who::Volunteers, Some(&changed))
-                    .await?;
+                let volunteers = self.y_rows(&mut *tx, Who::Volunteers, &changed).await?;
                 read += boys.len() + refs.len() + volunteers.len();
                 for rows in [boys, refs, volunteers] {
                     Self::index_rows(state, rows, &mut fresh, keep)?;
@@ -420,12 +494,10 @@ impl Registry {
             }
             _ => {
                 *state = LineageState::default();
-                let boys = self.y_rows(&mut *tx, Who::Boys, None).await?;
-                let refs = self.y_rows(&mut *tx, Who::References, None).await?;
-                let volunteers = self.y_rows(&mut *tx, Who::Volunteers, None).await?;
-                read += boys.len() + refs.len() + volunteers.len();
-                for rows in [boys, refs, volunteers] {
-                    Self::index_rows(state, rows, &mut fresh, keep)?;
+                for who in [Who::Boys, Who::References, Who::Volunteers] {
+                    read += self
+                        .index_every_y(&mut *tx, state, who, (&mut fresh, keep))
+                        .await?;
                 }
                 state.seq = last_change(&mut *tx).await?;
                 state.volunteer_seq = crate::volunteers::last_change(&mut *tx).await?;

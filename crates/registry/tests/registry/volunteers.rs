@@ -13,7 +13,7 @@ use ystr::{Coordinate, Haplotype, Locus};
 use crate::both;
 use crate::common::*;
 use crate::haplotypes::population;
-use crate::lineage::{clan, import_y, y_file};
+use crate::lineage::{Calls, clan, import_y, y_file};
 
 const VOLUNTEERS_HEADER: &str =
     "sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases\n";
@@ -358,3 +358,70 @@ async fn a_clan_volunteer_leads_to_a_boy_of_his_line(db: &TestDb) {
     b.close().await;
 }
 both!(a_clan_volunteer_leads_to_a_boy_of_his_line);
+
+/// What each paternal-line search read since audit entry `from`, oldest
+/// first, as the audit log says it.
+async fn y_reads_since(r: &Registry, from: i64) -> Vec<String> {
+    let mut reads: Vec<String> = r
+        .audit_tail(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.seq > from && e.action == "y_haplotypes.read" && e.target_type == "lineage_index"
+        })
+        .map(|e| e.detail)
+        .collect();
+    reads.reverse();
+    reads
+}
+
+/// A province's volunteers are read into a new process's lineage index a
+/// few rows at a time, and only when a search needs them: registering a
+/// boy without his Y reads none.
+async fn volunteers_are_read_a_few_at_a_time_and_only_when_needed(db: &TestDb) {
+    let a = &db.registry;
+    load_small(a).await;
+    // Five volunteers; only the last is of the boy's clan (the others
+    // three loci or more away).
+    let mut rows = VOLUNTEERS_HEADER.to_string();
+    let mut ys = Vec::new();
+    for i in 1..=5 {
+        rows.push_str(&format!("V-{i},Li,Lijiazhuang,,2025-05-01,2045-05-01,\n"));
+        let steps = i + 1;
+        let far = [("DYS19", steps), ("DYS390", -steps), ("DYS437", steps)];
+        ys.push((
+            format!("V-{i}"),
+            if i == 5 { clan(&[]) } else { clan(&far) },
+        ));
+    }
+    a.import_volunteers("cw1", "clan.csv", &rows).await.unwrap();
+    let ys: Vec<(&str, Calls)> = ys.iter().map(|(s, c)| (s.as_str(), c.clone())).collect();
+    import_y(a, "yv.txt", &y_file(&ys)).await;
+
+    // A new process that reads two rows at a time.
+    let mut o = options(&db.url, &db.key, db.dir.path());
+    o.settings.y_rows_per_read = 2;
+    let b = Registry::open(o).await.unwrap().0;
+    let from = b.audit_tail(1).await.unwrap()[0].seq;
+    // A boy registered without his Y: nothing to search for, none read.
+    found(&b, "FS-9", "FC-9").await;
+    assert_eq!(y_reads_since(&b, from).await, Vec::<String>::new());
+    // His Y: the boy and every volunteer read, two rows at a time, and
+    // the lead to the last volunteer found.
+    let boy = clan(&[("DYS458", 1)]);
+    let rep = import_y(&b, "y9.txt", &y_file(&[("FS-9", boy)])).await;
+    assert_eq!(rep.new_leads, 1, "{rep:?}");
+    assert_eq!(
+        y_reads_since(&b, from).await,
+        ["6 Y haplotypes read for the paternal-line search"]
+    );
+    let leads = b.volunteer_leads("cw1").await.unwrap();
+    assert_eq!(
+        (leads.len(), leads[0].volunteer_sample.as_str()),
+        (1, "V-5")
+    );
+    b.close().await;
+}
+
+both!(volunteers_are_read_a_few_at_a_time_and_only_when_needed);

@@ -360,15 +360,18 @@ impl Registry {
                 Who::Volunteers => ("clan_volunteers f", "f.id"),
                 Who::References => ("case_references f", "f.case_ref"),
             };
-            let found = rows_in(&mut *tx, &ids, |list| {
-                format!(
-                    "SELECT f.id FROM {table} JOIN y_haplotypes y ON y.sample_name = f.sample_name \
-                     WHERE {column} IN ({list}) LIMIT 1"
-                )
-            })
-            .await?;
-            if !found.is_empty() {
-                return Ok(true);
+            // A few ids at a time, stopping at the first that has one.
+            for ids in ids.chunks(1_000) {
+                let found = rows_in(&mut *tx, ids, |list| {
+                    format!(
+                        "SELECT f.id FROM {table} JOIN y_haplotypes y ON y.sample_name = f.sample_name \
+                         WHERE {column} IN ({list}) LIMIT 1"
+                    )
+                })
+                .await?;
+                if !found.is_empty() {
+                    return Ok(true);
+                }
             }
         }
         Ok(false)
@@ -393,12 +396,12 @@ impl Registry {
                     .get_or_insert_with(new_index)
                     .insert(row.id as u64, &row.haplotype)
                     .map_err(index_error)?;
-                state
-                    .volunteer_samples
-                    .insert(row.id as u64, row.sample.clone());
                 if keep.volunteers.contains(&row.id) {
-                    fresh.volunteers.insert(row.id, (row.sample, row.haplotype));
+                    fresh
+                        .volunteers
+                        .insert(row.id, (row.sample.clone(), row.haplotype));
                 }
+                state.volunteer_samples.insert(row.id as u64, row.sample);
                 continue;
             }
             match row.reference {
@@ -408,10 +411,12 @@ impl Registry {
                         .get_or_insert_with(new_index)
                         .insert(row.id as u64, &row.haplotype)
                         .map_err(index_error)?;
-                    state.boy_samples.insert(row.id as u64, row.sample.clone());
                     if keep_found.contains(&row.id) {
-                        fresh.boys.insert(row.id, (row.sample, row.haplotype));
+                        fresh
+                            .boys
+                            .insert(row.id, (row.sample.clone(), row.haplotype));
                     }
+                    state.boy_samples.insert(row.id as u64, row.sample);
                 }
                 Some((case_ref, relationship)) => {
                     let meta = RefMeta {

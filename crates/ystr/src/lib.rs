@@ -16,11 +16,14 @@
 //! - [`lineage`]: mutation rates and the lineage LR.
 //! - [`lineage_index`]: many men's haplotypes, one byte per locus copy, and
 //!   the scan for every man within a few differing loci.
+//! - [`index_state`]: a lineage index as plain data, kept between processes
+//!   and restored (checked) without reading a haplotype.
 
 pub mod disclap;
 pub mod error;
 pub mod estimate;
 pub mod haplotype;
+pub mod index_state;
 pub mod lineage;
 pub mod lineage_index;
 pub mod locus;

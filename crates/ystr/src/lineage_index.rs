@@ -61,10 +61,10 @@ pub const BLOCK: usize = 4096;
 pub const UNTYPED: u8 = 0;
 /// The largest whole repeat number held in the byte itself.
 pub const MAX_PLAIN: i32 = 127;
-const FIRST_UNUSUAL: u8 = 128;
-const LAST_UNUSUAL: u8 = 254;
+pub(crate) const FIRST_UNUSUAL: u8 = 128;
+pub(crate) const LAST_UNUSUAL: u8 = 254;
 /// A query's unusual value that no man of the index has.
-const UNSEEN: u8 = 255;
+pub(crate) const UNSEEN: u8 = 255;
 
 /// The value of one locus copy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -176,9 +176,9 @@ pub struct LineageHit {
 
 /// A locus's unusual values.
 #[derive(Debug, Clone, Default)]
-struct Dictionary {
-    values: Vec<Value>,
-    codes: HashMap<Value, u8>,
+pub(crate) struct Dictionary {
+    pub(crate) values: Vec<Value>,
+    pub(crate) codes: HashMap<Value, u8>,
 }
 
 /// A query's loci: a single column or a pair of columns, with the query's bytes.
@@ -191,19 +191,19 @@ enum Part {
 /// Y haplotypes of many men, one byte per locus copy (see the module's notes).
 #[derive(Debug, Clone)]
 pub struct LineageIndex {
-    loci: Vec<Locus>,
+    pub(crate) loci: Vec<Locus>,
     coordinates: Vec<Coordinate>,
     /// By [`Locus::index`]: the locus's first column.
     column_of: Vec<Option<usize>>,
     /// Blocks of `BLOCK × columns` bytes, column after column.
-    blocks: Vec<Box<[u8]>>,
-    ids: Vec<u64>,
-    slot_of: HashMap<u64, usize>,
+    pub(crate) blocks: Vec<Box<[u8]>>,
+    pub(crate) ids: Vec<u64>,
+    pub(crate) slot_of: HashMap<u64, usize>,
     /// Unusual values by locus: both copies of a two-copy locus share one
     /// dictionary, so that their bytes compare either way round.
-    dictionaries: Vec<Dictionary>,
+    pub(crate) dictionaries: Vec<Dictionary>,
     /// By column: its dictionary.
-    dictionary_of: Vec<usize>,
+    pub(crate) dictionary_of: Vec<usize>,
 }
 
 impl LineageIndex {
@@ -272,7 +272,7 @@ impl LineageIndex {
         self.coordinates.len()
     }
 
-    fn columns(&self) -> usize {
+    pub(crate) fn columns(&self) -> usize {
         self.coordinates.len()
     }
 
@@ -312,7 +312,7 @@ impl LineageIndex {
     }
 
     /// The byte of a plain value, if it has one.
-    fn plain(v: &Value) -> Option<u8> {
+    pub(crate) fn plain(v: &Value) -> Option<u8> {
         match v {
             Value::Allele(a) => a
                 .whole()
@@ -596,7 +596,7 @@ fn scan_block(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use proptest::strategy::ValueTree;
@@ -655,7 +655,7 @@ mod tests {
 
     const LOCI: [&str; 6] = ["DYS19", "DYS385", "DYS389I", "DYS458", "DYF387S1", "DYS390"];
 
-    fn loci() -> Vec<Locus> {
+    pub(crate) fn loci() -> Vec<Locus> {
         LOCI.iter().map(|n| locus(n)).collect()
     }
 
@@ -692,7 +692,7 @@ mod tests {
         })
     }
 
-    fn haplotype() -> impl Strategy<Value = Haplotype> {
+    pub(crate) fn haplotype() -> impl Strategy<Value = Haplotype> {
         proptest::collection::vec((0u8..16, 10i32..14, 10i32..14), LOCI.len()).prop_map(|cs| {
             let mut h = Haplotype::new();
             for (l, (kind, a, b)) in loci().into_iter().zip(cs) {

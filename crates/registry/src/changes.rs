@@ -35,7 +35,7 @@ pub(crate) async fn record_change(
     }
     if removes {
         // Nothing deleted outlives its rows in the index snapshot.
-        delete_snapshots(&mut *conn).await?;
+        delete_index_snapshots(&mut *conn).await?;
     }
     let rebuild = cases.len() + found.len() > CHANGE_IDS_MAX;
     let ids = |v: &[i64]| match rebuild {
@@ -98,9 +98,16 @@ pub(crate) async fn changes_since(conn: &mut AnyConnection, seq: i64) -> Result<
     Ok(changes)
 }
 
-/// Deletes every snapshot (inside a deletion's or a key rotation's
-/// transaction).
+/// Deletes every snapshot, the index's and the lineage indexes' (inside a
+/// key rotation's transaction).
 pub(crate) async fn delete_snapshots(conn: &mut AnyConnection) -> Result<()> {
+    delete_index_snapshots(&mut *conn).await?;
+    crate::lineage_state::delete(&mut *conn).await
+}
+
+/// Deletes the index snapshots (inside a deletion's transaction, or before
+/// one is written).
+pub(crate) async fn delete_index_snapshots(conn: &mut AnyConnection) -> Result<()> {
     sqlx::query("DELETE FROM index_snapshot_parts")
         .execute(&mut *conn)
         .await?;

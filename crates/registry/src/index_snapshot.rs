@@ -41,19 +41,16 @@
 //!   and compares that index with one rebuilt from the rows, by content
 //!   (`Index::differences`) and by the answers of every search.
 
-use rayon::prelude::*;
-
 use search::{Index, IndexState, SearchConfig};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
-use crate::changes::{changes_since, delete_snapshots};
-use crate::crypto;
+use crate::changes::{changes_since, delete_index_snapshots};
 use crate::facts::{CaseDays, DaysById, PackedDays};
 use crate::matching::{MatchState, apply_changes, model_description};
-use crate::store::insert_rows;
 use crate::stored::Snapshot;
 use crate::{Registry, RegistryError, Result};
+use crate::{crypto, sealed_parts};
 
 /// The layout of the content; another is read as no snapshot. Layout 1
 /// held the profiles themselves, from which each process built its index.
@@ -113,76 +110,10 @@ fn aad(seq: i64) -> Vec<u8> {
     crypto::aad("index_snapshots", "content", &seq.to_string())
 }
 
-/// The plaintext of a snapshot is sealed in parts of this many bytes.
-const PART_BYTES: usize = 4 << 20;
-
-/// The additional data of part `part` of `parts` of the snapshot of
-/// change-sequence entry `seq`: a part moved to another place, another
-/// snapshot or another count is refused.
-fn part_aad(seq: i64, part: i64, parts: i64) -> Vec<u8> {
-    crypto::aad(
-        "index_snapshot_parts",
-        "content",
-        &format!("{seq}/{part}/{parts}"),
-    )
-}
+/// The table of a snapshot's parts (`sealed_parts`).
+const PARTS: &str = "index_snapshot_parts";
 
 impl Registry {
-    /// The plaintext of snapshot `id` (of entry `seq`) from its `parts`
-    /// parts, read in one statement and opened side by side, each straight
-    /// into its place; or why it cannot be.
-    async fn read_parts(
-        &self,
-        tx: &mut AnyConnection,
-        id: i64,
-        seq: i64,
-        parts: i64,
-    ) -> Result<std::result::Result<Vec<u8>, String>> {
-        let rows = sqlx::query(
-            "SELECT part, content FROM index_snapshot_parts WHERE snapshot_id = $1 ORDER BY part",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut sealed: Vec<&[u8]> = Vec::with_capacity(rows.len());
-        for (k, row) in rows.iter().enumerate() {
-            let part: i64 = row.try_get("part")?;
-            if part != k as i64 || part >= parts {
-                return Ok(Err(format!(
-                    "it has part {} where part {} of {parts} belongs",
-                    part + 1,
-                    k + 1
-                )));
-            }
-            let content: &[u8] = row.try_get("content")?;
-            if content.len() < crypto::OVERHEAD {
-                return Ok(Err(format!("its part {} of {parts} is truncated", k + 1)));
-            }
-            sealed.push(content);
-        }
-        if sealed.len() as i64 != parts {
-            return Ok(Err(format!("it has {} of its {parts} parts", sealed.len())));
-        }
-        // Where each part's plaintext goes.
-        let mut plain = vec![0u8; sealed.iter().map(|c| c.len() - crypto::OVERHEAD).sum()];
-        let mut places: Vec<&mut [u8]> = Vec::with_capacity(sealed.len());
-        let mut rest = &mut plain[..];
-        for content in &sealed {
-            let (place, after) = rest.split_at_mut(content.len() - crypto::OVERHEAD);
-            places.push(place);
-            rest = after;
-        }
-        let opened = places
-            .into_par_iter()
-            .zip(sealed.par_iter())
-            .enumerate()
-            .try_for_each(|(k, (place, content))| {
-                crypto::decrypt_into(&self.key, &part_aad(seq, k as i64, parts), content, place)
-                    .map_err(|e| format!("its part {} of {parts} cannot be decrypted: {e}", k + 1))
-            });
-        Ok(opened.map(|()| plain))
-    }
-
     /// The snapshot row, decrypted and restored as the index state it holds
     /// (as of its change); its decryption is an audit entry naming how many
     /// profiles' genotypes it held and why it was read.
@@ -212,7 +143,7 @@ impl Registry {
             crypto::decrypt(&self.key, &aad(seq), &whole)
                 .map_err(|e| format!("it cannot be decrypted: {e}"))
         } else {
-            self.read_parts(&mut *tx, id, seq, parts).await?
+            sealed_parts::open(&mut *tx, &self.key, PARTS, (id, &seq.to_string(), parts)).await?
         };
         drop(whole);
         let plain = match opened {
@@ -345,18 +276,9 @@ impl Registry {
             RegistryError::Damaged(format!("the index snapshot cannot be written: {e}"))
         })?;
         drop(persisted);
-        // Sealed in parts, side by side.
-        let chunks: Vec<&[u8]> = plain.chunks(PART_BYTES).collect();
-        let parts = chunks.len() as i64;
-        let sealed: Vec<Vec<u8>> = chunks
-            .par_iter()
-            .enumerate()
-            .map(|(k, chunk)| {
-                crypto::encrypt(&self.key, &part_aad(state.seq, k as i64, parts), chunk)
-            })
-            .collect();
+        let sealed = sealed_parts::seal(&self.key, PARTS, &state.seq.to_string(), &plain);
         drop(plain);
-        delete_snapshots(&mut *tx).await?;
+        delete_index_snapshots(&mut *tx).await?;
         let (profiles, cases, found) = state.index.as_ref().map_or((0, 0, 0), |i| {
             (i.profile_count(), i.case_count(), i.child_count())
         });
@@ -368,19 +290,12 @@ impl Registry {
         .bind(cases as i64)
         .bind(found as i64)
         .bind(Vec::<u8>::new())
-        .bind(parts)
+        .bind(sealed.len() as i64)
         .bind(crate::audit::now_rfc3339())
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
-        insert_rows(
-            &mut *tx,
-            "INSERT INTO index_snapshot_parts (snapshot_id, part, content) VALUES",
-            "(?, ?, ?)",
-            sealed.len(),
-            |q, part| q.bind(id).bind(part as i64).bind(&sealed[part][..]),
-        )
-        .await
+        sealed_parts::insert(&mut *tx, PARTS, id, &sealed).await
     }
 
     /// The index restored from the snapshot and brought up to date (the

@@ -48,6 +48,7 @@ pub mod index_snapshot;
 mod key_rotation;
 mod leads;
 mod lineage;
+mod lineage_state;
 mod matching;
 pub mod page_data;
 pub mod pages;
@@ -58,6 +59,7 @@ mod retention;
 pub mod review;
 pub mod same_dna;
 pub mod schema;
+mod sealed_parts;
 mod search_terms;
 mod store;
 mod stored;
@@ -220,7 +222,7 @@ pub struct Registry {
     /// The found children's searches for the posterior, by index state.
     pub(crate) posterior_cache: std::sync::Mutex<page_data::PosteriorCache>,
     /// The paternal-line search's indexes (`lineage.rs`).
-    pub(crate) lineage: Mutex<lineage::LineageState>,
+    pub(crate) lineage: Mutex<lineage_state::LineageState>,
     url: String,
 }
 

@@ -38,89 +38,15 @@ use ystr::population::Population;
 use crate::changes::{changes_since, last_change};
 use crate::leads::split_loci;
 pub use crate::leads::{LeadKind, LeadStatus};
+pub use crate::lineage_state::paternal_meioses;
+use crate::lineage_state::{LineageState, RefMeta, Stored, new_index};
 use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
-
-/// The meioses between a reference of this relationship and the missing
-/// boy when the reference is on the boy's paternal line (shares his Y):
-/// `None` for any other relationship.
-pub fn paternal_meioses(r: Relative) -> Option<usize> {
-    match r {
-        Relative::Father => Some(1),
-        Relative::FullSibling | Relative::PaternalHalfSibling | Relative::PaternalGrandfather => {
-            Some(2)
-        }
-        Relative::PaternalUncle => Some(3),
-        Relative::PaternalGreatUncle | Relative::PaternalFirstCousin => Some(4),
-        _ => None,
-    }
-}
 
 /// The built-in mutation rates, read once.
 fn rates() -> &'static Rates {
     static RATES: OnceLock<Rates> = OnceLock::new();
     RATES.get_or_init(Rates::builtin)
-}
-
-/// A paternal-line reference in the index.
-#[derive(Debug, Clone)]
-struct RefMeta {
-    case_ref: i64,
-    sample: String,
-    relationship: Relative,
-    meioses: usize,
-}
-
-/// The two lineage indexes and what they were brought in step with.
-#[derive(Debug, Default)]
-pub(crate) struct LineageState {
-    loaded: bool,
-    /// The last entry of the change sequence applied.
-    seq: i64,
-    /// Found children's Y haplotypes, by found child id.
-    boys: Option<LineageIndex>,
-    /// Found child id → sample name.
-    boy_samples: HashMap<u64, String>,
-    /// Paternal-line references' Y haplotypes, by `case_references` id.
-    refs: Option<LineageIndex>,
-    ref_meta: HashMap<u64, RefMeta>,
-    /// Case id → its references in `refs`.
-    case_refs: HashMap<i64, Vec<u64>>,
-    /// The last entry of the volunteers' change sequence applied.
-    volunteer_seq: i64,
-    /// Clan volunteers' Y haplotypes, by `clan_volunteers` id.
-    volunteers: Option<LineageIndex>,
-    /// Volunteer id → sample name.
-    volunteer_samples: HashMap<u64, String>,
-}
-
-fn new_index() -> LineageIndex {
-    LineageIndex::new(&ystr::Locus::all().collect::<Vec<_>>())
-}
-
-impl LineageState {
-    fn forget_case(&mut self, case: i64) {
-        for id in self.case_refs.remove(&case).unwrap_or_default() {
-            self.ref_meta.remove(&id);
-            if let Some(refs) = self.refs.as_mut() {
-                refs.remove(id);
-            }
-        }
-    }
-
-    fn forget_volunteer(&mut self, volunteer: i64) {
-        self.volunteer_samples.remove(&(volunteer as u64));
-        if let Some(v) = self.volunteers.as_mut() {
-            v.remove(volunteer as u64);
-        }
-    }
-
-    fn forget_boy(&mut self, found: i64) {
-        self.boy_samples.remove(&(found as u64));
-        if let Some(boys) = self.boys.as_mut() {
-            boys.remove(found as u64);
-        }
-    }
 }
 
 /// The lineage indexes held for a writing transaction: built again when it
@@ -159,19 +85,59 @@ enum Who {
 /// A man's or boy's Y haplotype read from its row.
 struct YRow {
     id: i64,
-    sample: String,
     haplotype: Haplotype,
     /// For a reference: its case and relationship.
     reference: Option<(i64, Relative)>,
     who: Who,
 }
 
-/// Haplotypes of the changed rows, kept for their searches.
+/// What a search keeps of the changed rows: the boys' haplotypes, to be
+/// searched against every man once the indexes are in step; each changed
+/// man's pairs with the boys within reach, found as his row is indexed, and
+/// his haplotype only when he has one (so that an import of a million
+/// volunteers does not hold a million haplotypes).
 #[derive(Default)]
 struct Fresh {
-    boys: HashMap<i64, (String, Haplotype)>,
-    refs: HashMap<i64, (RefMeta, Haplotype)>,
-    volunteers: HashMap<i64, (String, Haplotype)>,
+    boys: HashMap<i64, Haplotype>,
+    refs: HashMap<i64, Haplotype>,
+    volunteers: HashMap<i64, Haplotype>,
+    ref_pairs: HashMap<(i64, i64), (usize, Vec<String>)>,
+    volunteer_pairs: HashMap<(i64, i64), (usize, Vec<String>)>,
+}
+
+impl Fresh {
+    /// A changed man of `kind` searched against the boys as his row is
+    /// indexed (every boy's row is put in step before any man's): his
+    /// pairs, and his haplotype when he has any.
+    fn man(
+        &mut self,
+        boys: Option<&LineageIndex>,
+        kind: LeadKind,
+        (id, h): (i64, Haplotype),
+    ) -> Result<()> {
+        let Some(boys) = boys else {
+            return Ok(());
+        };
+        let hits = boys
+            .search(&h, &LineageQuery::default())
+            .map_err(search_error)?;
+        if hits.is_empty() {
+            return Ok(());
+        }
+        let (pairs, men) = match kind {
+            LeadKind::Family => (&mut self.ref_pairs, &mut self.refs),
+            LeadKind::Volunteer => (&mut self.volunteer_pairs, &mut self.volunteers),
+        };
+        for hit in hits {
+            pairs.insert((hit.id as i64, id), (hit.compared, hit_names(&hit)));
+        }
+        men.insert(id, h);
+        Ok(())
+    }
+}
+
+fn search_error(e: ystr::lineage_index::IndexError) -> RegistryError {
+    RegistryError::Invalid(format!("{e}"))
 }
 
 /// The rows whose haplotypes a search keeps for its own searches.
@@ -255,22 +221,53 @@ impl Registry {
         }
     }
 
-    /// Reads the Y haplotypes of the found children or clan volunteers
-    /// `ids`, or of the references of the cases `ids`, opened and parsed.
-    async fn y_rows(&self, tx: &mut AnyConnection, who: Who, ids: &[i64]) -> Result<Vec<YRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// Puts the Y haplotypes of the found children or clan volunteers
+    /// `ids`, or of the references of the cases `ids`, in the state's
+    /// indexes, read a page of rows at a time, keeping the haplotypes of
+    /// what `keep` names. Returns how many were read.
+    async fn index_changed_y(
+        &self,
+        tx: &mut AnyConnection,
+        state: &mut LineageState,
+        (who, ids): (Who, &[i64]),
+        (fresh, keep): (&mut Fresh, &Keep),
+    ) -> Result<usize> {
         let column = if who == Who::References {
             "r.case_ref"
         } else {
             "f.id"
         };
-        let rows = rows_in(&mut *tx, ids, |list| {
-            Self::y_sql(who, &format!(" WHERE {column} IN ({list})"))
-        })
+        let mut read = 0;
+        for ids in ids.chunks(self.settings.y_rows_per_read.max(1)) {
+            let rows = rows_in(&mut *tx, ids, |list| {
+                Self::y_sql(who, &format!(" WHERE {column} IN ({list})"))
+            })
+            .await?;
+            let rows = self.open_y_rows(who, rows)?;
+            read += rows.len();
+            Self::index_rows(state, rows, fresh, keep)?;
+        }
+        Ok(read)
+    }
+
+    /// The Y haplotype of found child, reference or clan volunteer `id`
+    /// (inside a transaction, not audited: the caller audits the search it
+    /// serves).
+    async fn y_of(&self, tx: &mut AnyConnection, who: Who, id: i64) -> Result<Haplotype> {
+        let column = if who == Who::References {
+            "r.id"
+        } else {
+            "f.id"
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(Self::y_sql(
+            who,
+            &format!(" WHERE {column} = $1"),
+        )))
+        .bind(id)
+        .fetch_one(&mut *tx)
         .await?;
-        self.open_y_rows(who, rows)
+        let sample: String = row.try_get("sample_name")?;
+        self.open_y(&sample, row.try_get("haplotype")?)
     }
 
     /// Puts every Y haplotype of `who` in the state's indexes, read a page
@@ -337,7 +334,6 @@ impl Registry {
             let haplotype = self.open_y(&sample, r.try_get("haplotype")?)?;
             out.push(YRow {
                 id: r.try_get("id")?,
-                sample,
                 haplotype,
                 reference,
                 who,
@@ -388,40 +384,32 @@ impl Registry {
         let index_error = |e: ystr::lineage_index::IndexError| {
             RegistryError::Invalid(format!("a Y haplotype cannot be indexed: {e}"))
         };
-        let (keep_cases, keep_found) = (&keep.cases, &keep.found);
         for row in rows {
-            if row.who == Who::Volunteers {
-                state
-                    .volunteers
-                    .get_or_insert_with(new_index)
-                    .insert(row.id as u64, &row.haplotype)
-                    .map_err(index_error)?;
-                if keep.volunteers.contains(&row.id) {
-                    fresh
+            match (row.who, row.reference) {
+                (Who::Volunteers, _) => {
+                    state
                         .volunteers
-                        .insert(row.id, (row.sample.clone(), row.haplotype));
+                        .get_or_insert_with(new_index)
+                        .insert(row.id as u64, &row.haplotype)
+                        .map_err(index_error)?;
+                    if keep.volunteers.contains(&row.id) {
+                        let boys = state.boys.as_ref();
+                        fresh.man(boys, LeadKind::Volunteer, (row.id, row.haplotype))?;
+                    }
                 }
-                state.volunteer_samples.insert(row.id as u64, row.sample);
-                continue;
-            }
-            match row.reference {
-                None => {
+                (_, None) => {
                     state
                         .boys
                         .get_or_insert_with(new_index)
                         .insert(row.id as u64, &row.haplotype)
                         .map_err(index_error)?;
-                    if keep_found.contains(&row.id) {
-                        fresh
-                            .boys
-                            .insert(row.id, (row.sample.clone(), row.haplotype));
+                    if keep.found.contains(&row.id) {
+                        fresh.boys.insert(row.id, row.haplotype);
                     }
-                    state.boy_samples.insert(row.id as u64, row.sample);
                 }
-                Some((case_ref, relationship)) => {
+                (_, Some((case_ref, relationship))) => {
                     let meta = RefMeta {
                         case_ref,
-                        sample: row.sample,
                         relationship,
                         meioses: paternal_meioses(relationship).unwrap_or(0),
                     };
@@ -430,14 +418,10 @@ impl Registry {
                         .get_or_insert_with(new_index)
                         .insert(row.id as u64, &row.haplotype)
                         .map_err(index_error)?;
-                    state
-                        .case_refs
-                        .entry(case_ref)
-                        .or_default()
-                        .push(row.id as u64);
-                    state.ref_meta.insert(row.id as u64, meta.clone());
-                    if keep_cases.contains(&case_ref) {
-                        fresh.refs.insert(row.id, (meta, row.haplotype));
+                    state.add_ref(row.id as u64, meta);
+                    if keep.cases.contains(&case_ref) {
+                        let boys = state.boys.as_ref();
+                        fresh.man(boys, LeadKind::Family, (row.id, row.haplotype))?;
                     }
                 }
             }
@@ -469,12 +453,27 @@ impl Registry {
         if !state.loaded && !self.any_y(&mut *tx, keep).await? {
             return Ok((update, fresh));
         }
+        // A new process: the indexes restored from the snapshot, then
+        // brought in step with what changed after it (this write included).
+        let mut restored = false;
+        if !state.loaded {
+            match self.read_lineage_snapshot(&mut *tx, actor).await? {
+                Stored::Read(snapshot) => {
+                    *state = *snapshot;
+                    restored = true;
+                }
+                Stored::Unreadable(why) => tracing::warn!(
+                    "the lineage snapshot is not used ({why}); the lineage indexes are built from the rows"
+                ),
+                Stored::None => {}
+            }
+        }
         let since = if state.loaded {
             Some(changes_since(&mut *tx, state.seq).await?)
         } else {
             None
         };
-        match since {
+        let write_snapshot = match since {
             Some(since) if !since.rebuild => {
                 for &c in &since.cases {
                     state.forget_case(c);
@@ -482,20 +481,23 @@ impl Registry {
                 for &f in &since.found {
                     state.forget_boy(f);
                 }
-                let boys = self.y_rows(&mut *tx, Who::Boys, &since.found).await?;
-                let refs = self.y_rows(&mut *tx, Who::References, &since.cases).await?;
                 let (changed, last) =
                     crate::volunteers::changes_since(&mut *tx, state.volunteer_seq).await?;
                 for &v in &changed {
                     state.forget_volunteer(v);
                 }
-                let volunteers = self.y_rows(&mut *tx, Who::Volunteers, &changed).await?;
-                read += boys.len() + refs.len() + volunteers.len();
-                for rows in [boys, refs, volunteers] {
-                    Self::index_rows(state, rows, &mut fresh, keep)?;
+                for who in [
+                    (Who::Boys, &since.found[..]),
+                    (Who::References, &since.cases[..]),
+                    (Who::Volunteers, &changed[..]),
+                ] {
+                    read += self
+                        .index_changed_y(&mut *tx, state, who, (&mut fresh, keep))
+                        .await?;
                 }
                 state.seq = since.last;
                 state.volunteer_seq = last;
+                restored && read > self.settings.snapshot_refresh_after
             }
             _ => {
                 *state = LineageState::default();
@@ -507,7 +509,11 @@ impl Registry {
                 state.seq = last_change(&mut *tx).await?;
                 state.volunteer_seq = crate::volunteers::last_change(&mut *tx).await?;
                 state.loaded = true;
+                true
             }
+        };
+        if write_snapshot {
+            self.write_lineage_snapshot(&mut *tx, state).await?;
         }
         if read > 0 {
             let detail = format!("{read} Y haplotypes read for the paternal-line search");
@@ -569,8 +575,7 @@ impl Registry {
             .volunteer_search_in(&mut *tx, &update.state, &fresh)
             .await?;
         let state = &*update.state;
-        let fresh_refs = fresh.refs.iter().map(|(&id, (_, h))| (id, h));
-        let pairs = new_pairs(&mut *tx, state, LeadKind::Family, &fresh, fresh_refs).await?;
+        let pairs = new_pairs(&mut *tx, state, LeadKind::Family, &fresh).await?;
         if pairs.is_empty() {
             self.audit_leads(&mut *tx, actor, 0, volunteer_leads)
                 .await?;
@@ -580,11 +585,11 @@ impl Registry {
         let now = crate::audit::now_rfc3339();
         let mut stored = 0;
         for ((boy, man), (compared, differing)) in pairs {
-            let boy_h = self.boy_y(&mut *tx, state, &fresh, boy).await?;
-            let meta = &state.ref_meta[&(man as u64)];
+            let boy_h = self.boy_y(&mut *tx, &fresh, boy).await?;
+            let meta = state.ref_meta[&(man as u64)];
             let man_h = match fresh.refs.get(&man) {
-                Some((_, h)) => h.clone(),
-                None => self.sample_y(&mut *tx, &meta.sample).await?,
+                Some(h) => h.clone(),
+                None => self.y_of(&mut *tx, Who::References, man).await?,
             };
             let lr = LeadLr::new(&boy_h, &man_h, meta.meioses, database.as_ref());
             let q = sqlx::query(
@@ -649,21 +654,17 @@ impl Registry {
         state: &LineageState,
         fresh: &Fresh,
     ) -> Result<usize> {
-        let fresh_men = fresh.volunteers.iter().map(|(&id, (_, h))| (id, h));
-        let pairs = new_pairs(&mut *tx, state, LeadKind::Volunteer, fresh, fresh_men).await?;
+        let pairs = new_pairs(&mut *tx, state, LeadKind::Volunteer, fresh).await?;
         if pairs.is_empty() {
             return Ok(0);
         }
         let database = self.lineage_database(&mut *tx).await?;
         let now = crate::audit::now_rfc3339();
         for &((boy, man), (compared, ref differing)) in &pairs {
-            let boy_h = self.boy_y(&mut *tx, state, fresh, boy).await?;
+            let boy_h = self.boy_y(&mut *tx, fresh, boy).await?;
             let man_h = match fresh.volunteers.get(&man) {
-                Some((_, h)) => h.clone(),
-                None => {
-                    self.sample_y(&mut *tx, &state.volunteer_samples[&(man as u64)])
-                        .await?
-                }
+                Some(h) => h.clone(),
+                None => self.y_of(&mut *tx, Who::Volunteers, man).await?,
             };
             let lr = VolunteerLr::new(&boy_h, &man_h, database.as_ref());
             let q = sqlx::query(
@@ -841,19 +842,10 @@ impl Registry {
 
     /// A found boy's Y haplotype: the one this search read, or from the
     /// registry.
-    async fn boy_y(
-        &self,
-        tx: &mut AnyConnection,
-        state: &LineageState,
-        fresh: &Fresh,
-        boy: i64,
-    ) -> Result<Haplotype> {
+    async fn boy_y(&self, tx: &mut AnyConnection, fresh: &Fresh, boy: i64) -> Result<Haplotype> {
         match fresh.boys.get(&boy) {
-            Some((_, h)) => Ok(h.clone()),
-            None => {
-                self.sample_y(&mut *tx, &state.boy_samples[&(boy as u64)])
-                    .await
-            }
+            Some(h) => Ok(h.clone()),
+            None => self.y_of(&mut *tx, Who::Boys, boy).await,
         }
     }
 
@@ -948,33 +940,34 @@ type Pair = ((i64, i64), (usize, Vec<String>));
 
 /// The pairs a search found that are not leads yet, in (boy, man) order:
 /// the changed boys against every man of `kind` (references or clan
-/// volunteers), the changed men against every boy. Pairs already leads
-/// keep their row (and their review).
-async fn new_pairs<'h>(
+/// volunteers), and the changed men's pairs with every boy (found as they
+/// were indexed). Pairs already leads keep their row (and their review).
+async fn new_pairs(
     tx: &mut AnyConnection,
     state: &LineageState,
     kind: LeadKind,
     fresh: &Fresh,
-    fresh_men: impl Iterator<Item = (i64, &'h Haplotype)>,
 ) -> Result<Vec<Pair>> {
     let query = LineageQuery::default();
-    let search_error = |e: ystr::lineage_index::IndexError| RegistryError::Invalid(format!("{e}"));
-    let (men, table, man_column) = match kind {
-        LeadKind::Family => (&state.refs, "lineage_leads", "reference_ref"),
-        LeadKind::Volunteer => (&state.volunteers, "volunteer_leads", "volunteer_ref"),
+    let (men, table, man_column, men_pairs) = match kind {
+        LeadKind::Family => (
+            &state.refs,
+            "lineage_leads",
+            "reference_ref",
+            &fresh.ref_pairs,
+        ),
+        LeadKind::Volunteer => (
+            &state.volunteers,
+            "volunteer_leads",
+            "volunteer_ref",
+            &fresh.volunteer_pairs,
+        ),
     };
-    let mut pairs: HashMap<(i64, i64), (usize, Vec<String>)> = HashMap::new();
+    let mut pairs = men_pairs.clone();
     if let Some(men) = men {
-        for (&boy, (_, h)) in &fresh.boys {
+        for (&boy, h) in &fresh.boys {
             for hit in men.search(h, &query).map_err(search_error)? {
                 pairs.insert((boy, hit.id as i64), (hit.compared, hit_names(&hit)));
-            }
-        }
-    }
-    if let Some(boys) = &state.boys {
-        for (man, h) in fresh_men {
-            for hit in boys.search(h, &query).map_err(search_error)? {
-                pairs.insert((hit.id as i64, man), (hit.compared, hit_names(&hit)));
             }
         }
     }

@@ -451,6 +451,31 @@ const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 16,
+        statements: &[
+            // The lineage snapshot (`lineage_state.rs`): the lineage indexes
+            // as of entry `seq` of the change sequence and `volunteer_seq`
+            // of the volunteers', sealed in parts, so that a new process
+            // opens one snapshot and the rows changed since rather than
+            // every Y haplotype. At most one row; deleted with any Y
+            // haplotype and by a key rotation.
+            "CREATE TABLE lineage_snapshots (
+            id {ID},
+            seq {INT} NOT NULL,
+            volunteer_seq {INT} NOT NULL,
+            men {INT} NOT NULL,
+            parts {INT} NOT NULL,
+            created_at TEXT NOT NULL
+        )",
+            "CREATE TABLE lineage_snapshot_parts (
+            snapshot_id {INT} NOT NULL,
+            part {INT} NOT NULL,
+            content {BLOB} NOT NULL,
+            PRIMARY KEY (snapshot_id, part)
+        )",
+        ],
+    },
 ];
 
 impl Backend {

@@ -125,6 +125,8 @@ async fn forget(conn: &mut AnyConnection, id: i64) -> Result<String> {
         sqlx::query(sql).bind(&sample).execute(&mut *conn).await?;
     }
     record_change(&mut *conn, &[id]).await?;
+    // No deleted haplotype outlives its row in the lineage snapshot.
+    crate::lineage_state::delete(&mut *conn).await?;
     Ok(sample)
 }
 

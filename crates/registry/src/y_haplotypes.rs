@@ -140,19 +140,24 @@ impl Registry {
     }
 }
 
-/// Deletes the Y haplotypes of a case's references and the case's
-/// paternal-line leads, in the caller's transaction (an erasure, a
-/// retention). Returns how many haplotypes.
+/// Deletes the Y haplotypes of a case's references, the case's
+/// paternal-line leads and the lineage snapshot, in the caller's
+/// transaction (an erasure, a retention). Returns how many haplotypes.
 pub(crate) async fn forget_case(conn: &mut AnyConnection, case_ref: i64) -> Result<u64> {
     crate::lineage::forget_case(&mut *conn, case_ref).await?;
-    Ok(sqlx::query(
+    let deleted = sqlx::query(
         "DELETE FROM y_haplotypes WHERE sample_name IN \
          (SELECT sample_name FROM case_references WHERE case_ref = $1)",
     )
     .bind(case_ref)
     .execute(&mut *conn)
     .await?
-    .rows_affected())
+    .rows_affected();
+    if deleted > 0 {
+        // No deleted haplotype outlives its row in the lineage snapshot.
+        crate::lineage_state::delete(&mut *conn).await?;
+    }
+    Ok(deleted)
 }
 
 /// Appends the audit entry of an import's Y haplotypes (a count, no sample).

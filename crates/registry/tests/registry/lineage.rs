@@ -17,6 +17,20 @@ use crate::y_haplotypes::{HEADER, rows};
 /// A haplotype as a lab writes it: (marker, alleles).
 pub type Calls = Vec<(String, Vec<String>)>;
 
+/// The men each stored lineage snapshot holds.
+pub async fn lineage_snapshots(db: &TestDb) -> Vec<i64> {
+    let pool = crate::erasure::raw_pool(db).await;
+    let men = sqlx::query("SELECT men FROM lineage_snapshots ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::get::<i64, _>(r, "men"))
+        .collect();
+    pool.close().await;
+    men
+}
+
 /// The first man of the synthetic Yfiler Plus population (27 locus
 /// copies), with each (locus copy, steps) of `changes` applied, as
 /// (marker, alleles) the way a lab's GeneMapper export writes them.
@@ -318,9 +332,12 @@ async fn a_paternal_uncle_is_a_lead_a_maternal_uncle_is_not(db: &TestDb) {
     assert_eq!(leads[0].status, "confirmed");
     assert_eq!(leads[1].status, "new");
 
-    // Erased with the case.
+    // Erased with the case, and the lineage snapshot that held its
+    // references' haplotypes with it.
+    assert_eq!(lineage_snapshots(db).await.len(), 1);
     a.delete_case("admin", "MC-4").await.unwrap();
     assert!(a.lineage_leads("cw1").await.unwrap().is_empty());
+    assert_eq!(lineage_snapshots(db).await, Vec::<i64>::new());
     b.close().await;
 }
 both!(a_paternal_uncle_is_a_lead_a_maternal_uncle_is_not);

@@ -13,7 +13,7 @@ use ystr::{Coordinate, Haplotype, Locus};
 use crate::both;
 use crate::common::*;
 use crate::haplotypes::population;
-use crate::lineage::{Calls, clan, import_y, y_file};
+use crate::lineage::{Calls, clan, import_y, lineage_snapshots, y_file};
 
 const VOLUNTEERS_HEADER: &str =
     "sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases\n";
@@ -376,28 +376,79 @@ async fn y_reads_since(r: &Registry, from: i64) -> Vec<String> {
     reads
 }
 
-/// A province's volunteers are read into a new process's lineage index a
-/// few rows at a time, and only when a search needs them: registering a
-/// boy without his Y reads none.
-async fn volunteers_are_read_a_few_at_a_time_and_only_when_needed(db: &TestDb) {
-    let a = &db.registry;
-    load_small(a).await;
-    // Five volunteers; only the last is of the boy's clan (the others
-    // three loci or more away).
+/// Volunteer `i`'s haplotype of five: only the fifth is of `clan(&[])`,
+/// the others three loci or more away from it.
+fn volunteer_y(i: i32) -> Calls {
+    let steps = i + 1;
+    let far = [("DYS19", steps), ("DYS390", -steps), ("DYS437", steps)];
+    if i == 5 { clan(&[]) } else { clan(&far) }
+}
+
+/// Five volunteers V-1 to V-5 with their Y ([`volunteer_y`]).
+async fn five_volunteers(a: &Registry) {
     let mut rows = VOLUNTEERS_HEADER.to_string();
     let mut ys = Vec::new();
     for i in 1..=5 {
         rows.push_str(&format!("V-{i},Li,Lijiazhuang,,2025-05-01,2045-05-01,\n"));
-        let steps = i + 1;
-        let far = [("DYS19", steps), ("DYS390", -steps), ("DYS437", steps)];
-        ys.push((
-            format!("V-{i}"),
-            if i == 5 { clan(&[]) } else { clan(&far) },
-        ));
+        ys.push((format!("V-{i}"), volunteer_y(i)));
     }
     a.import_volunteers("cw1", "clan.csv", &rows).await.unwrap();
     let ys: Vec<(&str, Calls)> = ys.iter().map(|(s, c)| (s.as_str(), c.clone())).collect();
     import_y(a, "yv.txt", &y_file(&ys)).await;
+}
+
+/// The audit details of the lineage snapshot's reads after entry `from`.
+async fn snapshot_reads_since(r: &Registry, from: i64) -> Vec<String> {
+    let mut reads: Vec<String> = r
+        .audit_tail(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.seq > from && e.action == "y_haplotypes.read" && e.target_type == "lineage_snapshot"
+        })
+        .map(|e| e.detail)
+        .collect();
+    reads.reverse();
+    reads
+}
+
+/// A boy's Y imported in a new process (options `o`): the new leads, the
+/// lineage rows read and the snapshot reads it audited.
+async fn boy_in_new_process(
+    db: &TestDb,
+    o: registry::OpenOptions,
+    (sample, id): (&str, &str),
+    y: Calls,
+) -> (usize, Vec<String>, Vec<String>) {
+    let b = Registry::open(o).await.unwrap().0;
+    let from = b.audit_tail(1).await.unwrap()[0].seq;
+    found(&b, sample, id).await;
+    let rep = import_y(&b, &format!("{id}.txt"), &y_file(&[(sample, y)])).await;
+    let out = (
+        rep.new_leads,
+        y_reads_since(&b, from).await,
+        snapshot_reads_since(&b, from).await,
+    );
+    b.close().await;
+    let _ = db;
+    out
+}
+
+async fn volunteers_are_read_a_few_at_a_time_and_only_when_needed(db: &TestDb) {
+    let a = &db.registry;
+    load_small(a).await;
+    five_volunteers(a).await;
+    // As a registry without a lineage snapshot (from before it, or after a
+    // deletion): the indexes are built from the rows.
+    let pool = crate::erasure::raw_pool(db).await;
+    for sql in [
+        "DELETE FROM lineage_snapshot_parts",
+        "DELETE FROM lineage_snapshots",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
 
     // A new process that reads two rows at a time.
     let mut o = options(&db.url, &db.key, db.dir.path());
@@ -425,3 +476,96 @@ async fn volunteers_are_read_a_few_at_a_time_and_only_when_needed(db: &TestDb) {
 }
 
 both!(volunteers_are_read_a_few_at_a_time_and_only_when_needed);
+
+/// A new process restores the lineage indexes from their snapshot and reads
+/// only the rows changed since; one that read more than the refresh
+/// threshold writes it anew; a volunteer's withdrawal deletes it (he is in
+/// no index built after); a damaged one is not used, the indexes are built
+/// from the rows, and it is written anew.
+async fn the_lineage_indexes_come_back_from_their_snapshot(db: &TestDb) {
+    let a = &db.registry;
+    load_small(a).await;
+    five_volunteers(a).await;
+    assert_eq!(lineage_snapshots(db).await, [5]);
+    let o = || options(&db.url, &db.key, db.dir.path());
+
+    // Restored: only the boy is read, and his lead found.
+    let boy = ("FS-9", "FC-9");
+    let (leads, rows, snapshot) = boy_in_new_process(db, o(), boy, clan(&[("DYS458", 1)])).await;
+    assert_eq!(leads, 1);
+    assert_eq!(rows, ["1 Y haplotypes read for the paternal-line search"]);
+    assert_eq!(snapshot.len(), 1, "{snapshot:?}");
+    assert!(
+        snapshot[0].starts_with("5 Y haplotypes decrypted from the lineage snapshot of changes "),
+        "{snapshot:?}"
+    );
+    assert_eq!(
+        lineage_snapshots(db).await,
+        [5],
+        "one row read: not written anew"
+    );
+
+    // More rows changed since it than the threshold: written anew.
+    let mut fresh = o();
+    fresh.settings.snapshot_refresh_after = 1;
+    let far = clan(&[("DYS19", 9), ("DYS390", 9), ("DYS437", 9)]);
+    let (leads, rows, _) = boy_in_new_process(db, fresh, ("FS-8", "FC-8"), far).await;
+    assert_eq!(leads, 0);
+    assert_eq!(rows, ["2 Y haplotypes read for the paternal-line search"]);
+    assert_eq!(lineage_snapshots(db).await, [7]);
+
+    // V-5 withdraws: the snapshot goes with his haplotype, and the indexes
+    // built next (from every row) do not hold him.
+    let c = db.reopen().await;
+    c.delete_volunteer("cw1", "V-5").await.unwrap();
+    c.close().await;
+    assert_eq!(lineage_snapshots(db).await, Vec::<i64>::new());
+    let (leads, rows, snapshot) =
+        boy_in_new_process(db, o(), ("FS-7", "FC-7"), clan(&[("DYS458", -1)])).await;
+    assert_eq!((leads, snapshot.len()), (0, 0));
+    assert_eq!(rows, ["7 Y haplotypes read for the paternal-line search"]);
+    assert_eq!(lineage_snapshots(db).await, [7]);
+
+    // A damaged part: not used, the indexes built from the rows (V-4's
+    // lead found), and the snapshot written anew, readable.
+    let pool = crate::erasure::raw_pool(db).await;
+    let mut part: Vec<u8> =
+        sqlx::query("SELECT content FROM lineage_snapshot_parts WHERE part = 0")
+            .fetch_one(&pool)
+            .await
+            .map(|r| sqlx::Row::get(&r, "content"))
+            .unwrap();
+    let middle = part.len() / 2;
+    part[middle] ^= 1;
+    sqlx::query("UPDATE lineage_snapshot_parts SET content = $1 WHERE part = 0")
+        .bind(part)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (leads, rows, snapshot) =
+        boy_in_new_process(db, o(), ("FS-6", "FC-6"), volunteer_y(4)).await;
+    assert_eq!((leads, snapshot.len()), (1, 0));
+    assert_eq!(rows, ["8 Y haplotypes read for the paternal-line search"]);
+    assert_eq!(lineage_snapshots(db).await, [8]);
+    let (_, rows, snapshot) =
+        boy_in_new_process(db, o(), ("FS-5", "FC-5"), clan(&[("DYS19", 12)])).await;
+    assert_eq!(
+        (rows.len(), snapshot.len()),
+        (1, 1),
+        "{rows:?} {snapshot:?}"
+    );
+    let e = db.reopen().await;
+    let to_v4: Vec<String> = e
+        .volunteer_leads("cw1")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.found_id == "FC-6")
+        .map(|l| l.volunteer_sample)
+        .collect();
+    assert_eq!(to_v4, ["V-4"]);
+    e.close().await;
+}
+
+both!(the_lineage_indexes_come_back_from_their_snapshot);

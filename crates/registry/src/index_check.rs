@@ -10,6 +10,10 @@
 //!   would, with the rebuilt index (the same comparison as the live
 //!   index's); a snapshot that cannot be opened or read is a
 //!   disagreement (a new process would rebuild from the rows);
+//! - the lineage snapshot restored and brought in step likewise, with the
+//!   lineage indexes built from every Y haplotype: the same men by id, each
+//!   with the same value at every locus copy, and the same references'
+//!   cases and relationships;
 //! - the live index of this process with the rebuilt one: the same frequency
 //!   database, the same added alleles, the same cases and children held
 //!   alike by id (`search::Index::differences`: shape, relationships,
@@ -34,6 +38,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::index_snapshot::Stored as StoredSnapshot;
+pub use crate::lineage_state::LineageSnapshotCheck;
 use crate::matching::MatchState;
 use crate::stored::{Snapshot, child_profile};
 use crate::{Registry, Result};
@@ -97,6 +102,9 @@ pub struct IndexCheck {
     pub live_differences: Vec<String>,
     /// The index snapshot; `None` when there is none.
     pub snapshot: Option<SnapshotCheck>,
+    /// The lineage snapshot (the paternal-line search's indexes); `None`
+    /// when there is none.
+    pub lineage_snapshot: Option<LineageSnapshotCheck>,
     /// Stored candidates.
     pub candidates: usize,
     /// Stored candidates the rebuilt index scores the same.
@@ -115,13 +123,17 @@ pub struct IndexCheck {
 
 impl IndexCheck {
     /// No disagreement: the live index and the index snapshot answer as the
-    /// rebuilt one and every stored candidate under the current table is
-    /// reproduced.
+    /// rebuilt one, the lineage snapshot holds what the rows hold, and every
+    /// stored candidate under the current table is reproduced.
     pub fn agrees(&self) -> bool {
         self.live_index_agrees
             && self.differing.is_empty()
             && self
                 .snapshot
+                .as_ref()
+                .is_none_or(|s| s.stale || (s.unreadable.is_none() && s.agrees))
+            && self
+                .lineage_snapshot
                 .as_ref()
                 .is_none_or(|s| s.stale || (s.unreadable.is_none() && s.agrees))
     }
@@ -203,6 +215,9 @@ impl Registry {
         let persisted = self
             .index_snapshot_now(&mut tx, actor, "check the index snapshot")
             .await?;
+        // The lineage snapshot likewise, against the lineage indexes built
+        // from every Y haplotype.
+        let lineage_snapshot = self.check_lineage_snapshot(&mut tx, actor).await?;
         let mut found_names = HashMap::new();
         for r in sqlx::query("SELECT id, found_id FROM found_children")
             .fetch_all(&mut *tx)
@@ -236,6 +251,7 @@ impl Registry {
         let mut check = IndexCheck {
             frequency_database: rebuilt.database(),
             candidates: stored.len(),
+            lineage_snapshot,
             ..Default::default()
         };
         {

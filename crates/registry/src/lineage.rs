@@ -39,7 +39,7 @@ use crate::changes::{changes_since, last_change};
 use crate::leads::split_loci;
 pub use crate::leads::{LeadKind, LeadStatus};
 pub use crate::lineage_state::paternal_meioses;
-use crate::lineage_state::{LineageState, RefMeta, Stored, new_index};
+use crate::lineage_state::{LineageSnapshotCheck, LineageState, RefMeta, Stored, new_index};
 use crate::store::{Event, rows_in};
 use crate::{Registry, RegistryError, Result};
 
@@ -429,6 +429,119 @@ impl Registry {
         Ok(())
     }
 
+    /// Brings loaded indexes in step with the changes after them: the rows
+    /// of the cases, found children and volunteers changed read again, a
+    /// page at a time. Returns how many were read, or `None` when a change
+    /// after them was too large to list (they are built from the rows).
+    async fn lineage_changes_in(
+        &self,
+        tx: &mut AnyConnection,
+        state: &mut LineageState,
+        (fresh, keep): (&mut Fresh, &Keep),
+    ) -> Result<Option<usize>> {
+        let since = changes_since(&mut *tx, state.seq).await?;
+        if since.rebuild {
+            return Ok(None);
+        }
+        for &c in &since.cases {
+            state.forget_case(c);
+        }
+        for &f in &since.found {
+            state.forget_boy(f);
+        }
+        let (changed, last) =
+            crate::volunteers::changes_since(&mut *tx, state.volunteer_seq).await?;
+        for &v in &changed {
+            state.forget_volunteer(v);
+        }
+        let mut read = 0;
+        for who in [
+            (Who::Boys, &since.found[..]),
+            (Who::References, &since.cases[..]),
+            (Who::Volunteers, &changed[..]),
+        ] {
+            read += self
+                .index_changed_y(&mut *tx, state, who, (&mut *fresh, keep))
+                .await?;
+        }
+        state.seq = since.last;
+        state.volunteer_seq = last;
+        Ok(Some(read))
+    }
+
+    /// The indexes built from every Y haplotype (the boys' first, so that a
+    /// changed man is searched against every boy as his row is indexed),
+    /// as of the last entries of both change sequences. Returns them and
+    /// how many rows were read.
+    async fn lineage_from_rows(
+        &self,
+        tx: &mut AnyConnection,
+        (fresh, keep): (&mut Fresh, &Keep),
+    ) -> Result<(LineageState, usize)> {
+        let mut state = LineageState::default();
+        let mut read = 0;
+        for who in [Who::Boys, Who::References, Who::Volunteers] {
+            read += self
+                .index_every_y(&mut *tx, &mut state, who, (&mut *fresh, keep))
+                .await?;
+        }
+        state.seq = last_change(&mut *tx).await?;
+        state.volunteer_seq = crate::volunteers::last_change(&mut *tx).await?;
+        state.loaded = true;
+        Ok((state, read))
+    }
+
+    /// The lineage snapshot restored and brought in step as a new process
+    /// would, compared with the indexes built from every row (inside the
+    /// index check's transaction); `None` when there is none. Both reads are
+    /// audit entries.
+    pub(crate) async fn check_lineage_snapshot(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+    ) -> Result<Option<LineageSnapshotCheck>> {
+        let mut restored = match self.read_lineage_snapshot(&mut *tx, actor).await? {
+            Stored::None => return Ok(None),
+            Stored::Unreadable(why) => {
+                return Ok(Some(LineageSnapshotCheck {
+                    unreadable: Some(why),
+                    ..Default::default()
+                }));
+            }
+            Stored::Read(state) => *state,
+        };
+        let mut check = LineageSnapshotCheck {
+            changes: format!("{}.{}", restored.seq, restored.volunteer_seq),
+            men: restored.men(),
+            ..Default::default()
+        };
+        let keep = Keep {
+            cases: BTreeSet::new(),
+            found: BTreeSet::new(),
+            volunteers: BTreeSet::new(),
+        };
+        let mut fresh = Fresh::default();
+        let Some(after) = self
+            .lineage_changes_in(&mut *tx, &mut restored, (&mut fresh, &keep))
+            .await?
+        else {
+            check.stale = true;
+            return Ok(Some(check));
+        };
+        check.changes_after = after;
+        let (rebuilt, read) = self
+            .lineage_from_rows(&mut *tx, (&mut fresh, &keep))
+            .await?;
+        let detail = format!(
+            "{} Y haplotypes read to check the lineage snapshot",
+            read + after
+        );
+        self.audit_y_rows(&mut *tx, actor, detail).await?;
+        check.differences = lineage_differences(&restored, &rebuilt);
+        check.agrees = check.differences.is_empty();
+        Ok(Some(check))
+    }
+
     /// Inside a writing transaction, after the change sequence holds this
     /// transaction's change: the lineage indexes brought in step, and the
     /// Y haplotypes of the changed cases' paternal-line references and of
@@ -468,47 +581,22 @@ impl Registry {
                 Stored::None => {}
             }
         }
-        let since = if state.loaded {
-            Some(changes_since(&mut *tx, state.seq).await?)
-        } else {
-            None
-        };
-        let write_snapshot = match since {
-            Some(since) if !since.rebuild => {
-                for &c in &since.cases {
-                    state.forget_case(c);
-                }
-                for &f in &since.found {
-                    state.forget_boy(f);
-                }
-                let (changed, last) =
-                    crate::volunteers::changes_since(&mut *tx, state.volunteer_seq).await?;
-                for &v in &changed {
-                    state.forget_volunteer(v);
-                }
-                for who in [
-                    (Who::Boys, &since.found[..]),
-                    (Who::References, &since.cases[..]),
-                    (Who::Volunteers, &changed[..]),
-                ] {
-                    read += self
-                        .index_changed_y(&mut *tx, state, who, (&mut fresh, keep))
-                        .await?;
-                }
-                state.seq = since.last;
-                state.volunteer_seq = last;
-                restored && read > self.settings.snapshot_refresh_after
+        let applied = match state.loaded {
+            true => {
+                self.lineage_changes_in(&mut *tx, state, (&mut fresh, keep))
+                    .await?
             }
-            _ => {
-                *state = LineageState::default();
-                for who in [Who::Boys, Who::References, Who::Volunteers] {
-                    read += self
-                        .index_every_y(&mut *tx, state, who, (&mut fresh, keep))
-                        .await?;
-                }
-                state.seq = last_change(&mut *tx).await?;
-                state.volunteer_seq = crate::volunteers::last_change(&mut *tx).await?;
-                state.loaded = true;
+            false => None,
+        };
+        let write_snapshot = match applied {
+            Some(n) => {
+                read += n;
+                restored && n > self.settings.snapshot_refresh_after
+            }
+            None => {
+                let (built, n) = self.lineage_from_rows(&mut *tx, (&mut fresh, keep)).await?;
+                *state = built;
+                read += n;
                 true
             }
         };
@@ -517,15 +605,26 @@ impl Registry {
         }
         if read > 0 {
             let detail = format!("{read} Y haplotypes read for the paternal-line search");
-            self.audit_count(
-                &mut *tx,
-                actor,
-                ("y_haplotypes.read", "lineage_index", ""),
-                detail,
-            )
-            .await?;
+            self.audit_y_rows(&mut *tx, actor, detail).await?;
         }
         Ok((update, fresh))
+    }
+
+    /// The audit entry of Y haplotypes read from their rows into lineage
+    /// indexes (a count, no sample).
+    async fn audit_y_rows(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        detail: String,
+    ) -> Result<()> {
+        self.audit_count(
+            &mut *tx,
+            actor,
+            ("y_haplotypes.read", "lineage_index", ""),
+            detail,
+        )
+        .await
     }
 
     /// The active haplotype database's men and mixture, if there is one.
@@ -932,6 +1031,40 @@ fn lineage_lead(r: &sqlx::any::AnyRow) -> Result<LineageLead> {
         autosomal_log10_lr: autosomal,
         combined_log10_lr: combined,
     })
+}
+
+/// How lineage indexes restored from a snapshot differ from those built
+/// from the rows: by index, man by man (at most 20 lines each), and the
+/// references' cases and relationships.
+fn lineage_differences(restored: &LineageState, rebuilt: &LineageState) -> Vec<String> {
+    let mut out = Vec::new();
+    let empty = new_index();
+    for (what, a, b) in [
+        ("found boys", &restored.boys, &rebuilt.boys),
+        ("references", &restored.refs, &rebuilt.refs),
+        ("clan volunteers", &restored.volunteers, &rebuilt.volunteers),
+    ] {
+        let (a, b) = (a.as_ref().unwrap_or(&empty), b.as_ref().unwrap_or(&empty));
+        out.extend(
+            a.differences(b, 20)
+                .into_iter()
+                .map(|d| format!("{what}: {d}")),
+        );
+    }
+    let mut refs: Vec<(&u64, &RefMeta)> = restored.ref_meta.iter().collect();
+    refs.sort_by_key(|(id, _)| **id);
+    for (id, m) in refs {
+        let same = rebuilt
+            .ref_meta
+            .get(id)
+            .is_some_and(|r| (r.case_ref, r.relationship) == (m.case_ref, m.relationship));
+        if !same {
+            out.push(format!(
+                "references: reference {id} has another case or relationship"
+            ));
+        }
+    }
+    out
 }
 
 /// A found boy and a man the lineage index found within reach of his

@@ -213,6 +213,28 @@ fn restore(
     Ok(state)
 }
 
+/// The lineage snapshot, as `reunite index check` found it.
+#[derive(Debug, Clone, serde::Serialize, Default, PartialEq)]
+pub struct LineageSnapshotCheck {
+    /// The entries of the change sequence and of the volunteers' it holds
+    /// (`seq.volunteer_seq`).
+    pub changes: String,
+    /// The men and boys it holds.
+    pub men: usize,
+    /// Y haplotypes read from the rows changed after it.
+    pub changes_after: usize,
+    /// A change after it was too large to list: the next process builds
+    /// the indexes from the rows and writes it anew (not a disagreement).
+    pub stale: bool,
+    /// Why it cannot be opened or restored, if so.
+    pub unreadable: Option<String>,
+    /// Brought in step, its indexes hold the same men with the same
+    /// haplotypes as those built from the rows.
+    pub agrees: bool,
+    /// How they differ (empty when they agree).
+    pub differences: Vec<String>,
+}
+
 /// What reading the snapshot gave.
 pub(crate) enum Stored {
     None,

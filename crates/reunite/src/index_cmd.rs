@@ -77,6 +77,26 @@ pub fn run(cmd: IndexCommand) -> Result<()> {
                     }
                 },
             }
+            match &check.lineage_snapshot {
+                None => println!("lineage snapshot: none (the next paternal-line search builds the lineage indexes from the rows and writes one)"),
+                Some(s) if s.stale => println!(
+                    "lineage snapshot of changes {}: too old to bring up to date (the next paternal-line search builds the lineage indexes from the rows and writes it anew)",
+                    s.changes
+                ),
+                Some(s) => match &s.unreadable {
+                    Some(reason) => println!("lineage snapshot: unusable: {reason}"),
+                    None if s.agrees => println!(
+                        "lineage snapshot of changes {} ({} men and boys) with the {} Y haplotypes changed since: holds the same haplotypes as the lineage indexes rebuilt from the database",
+                        s.changes, s.men, s.changes_after
+                    ),
+                    None => {
+                        println!("lineage snapshot of changes {}: differs from the lineage indexes rebuilt from the database", s.changes);
+                        for d in &s.differences {
+                            println!("  lineage snapshot: {d}");
+                        }
+                    }
+                },
+            }
             if check.not_stored.is_empty() {
                 println!("matching every profile again would keep no pair that is not stored");
             } else {
@@ -94,7 +114,7 @@ pub fn run(cmd: IndexCommand) -> Result<()> {
         }
         if !check.agrees() {
             bail!(
-                "the stored candidates, the live index or the index snapshot disagree with the search index rebuilt from the database"
+                "the stored candidates, the live index, the index snapshot or the lineage snapshot disagree with the indexes rebuilt from the database"
             );
         }
         Ok(())

@@ -359,21 +359,25 @@ async fn a_clan_volunteer_leads_to_a_boy_of_his_line(db: &TestDb) {
 }
 both!(a_clan_volunteer_leads_to_a_boy_of_his_line);
 
-/// What each paternal-line search read since audit entry `from`, oldest
-/// first, as the audit log says it.
-async fn y_reads_since(r: &Registry, from: i64) -> Vec<String> {
+/// The audit details of the Y haplotype reads of `target` after entry
+/// `from`, oldest first.
+async fn y_reads_of(r: &Registry, from: i64, target: &str) -> Vec<String> {
     let mut reads: Vec<String> = r
         .audit_tail(100)
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| {
-            e.seq > from && e.action == "y_haplotypes.read" && e.target_type == "lineage_index"
-        })
+        .filter(|e| e.seq > from && e.action == "y_haplotypes.read" && e.target_type == target)
         .map(|e| e.detail)
         .collect();
     reads.reverse();
     reads
+}
+
+/// What each paternal-line search read from the rows since audit entry
+/// `from`, oldest first, as the audit log says it.
+async fn y_reads_since(r: &Registry, from: i64) -> Vec<String> {
+    y_reads_of(r, from, "lineage_index").await
 }
 
 /// Volunteer `i`'s haplotype of five: only the fifth is of `clan(&[])`,
@@ -397,22 +401,6 @@ async fn five_volunteers(a: &Registry) {
     import_y(a, "yv.txt", &y_file(&ys)).await;
 }
 
-/// The audit details of the lineage snapshot's reads after entry `from`.
-async fn snapshot_reads_since(r: &Registry, from: i64) -> Vec<String> {
-    let mut reads: Vec<String> = r
-        .audit_tail(100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| {
-            e.seq > from && e.action == "y_haplotypes.read" && e.target_type == "lineage_snapshot"
-        })
-        .map(|e| e.detail)
-        .collect();
-    reads.reverse();
-    reads
-}
-
 /// A boy's Y imported in a new process (options `o`): the new leads, the
 /// lineage rows read and the snapshot reads it audited.
 async fn boy_in_new_process(
@@ -428,7 +416,7 @@ async fn boy_in_new_process(
     let out = (
         rep.new_leads,
         y_reads_since(&b, from).await,
-        snapshot_reads_since(&b, from).await,
+        y_reads_of(&b, from, "lineage_snapshot").await,
     );
     b.close().await;
     let _ = db;
@@ -504,6 +492,12 @@ async fn the_lineage_indexes_come_back_from_their_snapshot(db: &TestDb) {
         [5],
         "one row read: not written anew"
     );
+    // The index check restores it as a new process would: the same men
+    // with the same haplotypes as the indexes built from the rows.
+    let check = a.check_index("t").await.unwrap();
+    let l = check.lineage_snapshot.clone().expect("a lineage snapshot");
+    assert!(l.agrees && check.agrees(), "{l:?}");
+    assert_eq!((l.men, l.changes_after, l.stale), (5, 1, false));
 
     // More rows changed since it than the threshold: written anew.
     let mut fresh = o();
@@ -543,6 +537,15 @@ async fn the_lineage_indexes_come_back_from_their_snapshot(db: &TestDb) {
         .await
         .unwrap();
     pool.close().await;
+    let check = a.check_index("t").await.unwrap();
+    let l = check.lineage_snapshot.clone().expect("a lineage snapshot");
+    assert!(!check.agrees(), "{l:?}");
+    assert!(
+        l.unreadable
+            .as_deref()
+            .is_some_and(|u| u.contains("cannot be decrypted")),
+        "{l:?}"
+    );
     let (leads, rows, snapshot) =
         boy_in_new_process(db, o(), ("FS-6", "FC-6"), volunteer_y(4)).await;
     assert_eq!((leads, snapshot.len()), (1, 0));
@@ -566,6 +569,24 @@ async fn the_lineage_indexes_come_back_from_their_snapshot(db: &TestDb) {
         .collect();
     assert_eq!(to_v4, ["V-4"]);
     e.close().await;
+
+    // A haplotype deleted behind the change sequence's back: the check
+    // names the man the snapshot holds and the rows do not.
+    let pool = crate::erasure::raw_pool(db).await;
+    sqlx::query("DELETE FROM y_haplotypes WHERE sample_name = 'V-4'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let check = a.check_index("t").await.unwrap();
+    let l = check.lineage_snapshot.clone().expect("a lineage snapshot");
+    assert!(!check.agrees() && !l.agrees, "{l:?}");
+    assert_eq!(l.differences.len(), 1, "{l:?}");
+    assert!(
+        l.differences[0].starts_with("clan volunteers: man ")
+            && l.differences[0].ends_with(" is only in the first"),
+        "{l:?}"
+    );
 }
 
 both!(the_lineage_indexes_come_back_from_their_snapshot);

@@ -359,3 +359,17 @@ pub async fn raw_pairs(db: &TestDb, sql: &'static str) -> Vec<(String, Vec<u8>)>
     pool.close().await;
     rows
 }
+
+/// The men each stored lineage snapshot holds.
+pub async fn lineage_snapshots(db: &TestDb) -> Vec<i64> {
+    let pool = crate::erasure::raw_pool(db).await;
+    let men = sqlx::query("SELECT men FROM lineage_snapshots ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::get::<i64, _>(r, "men"))
+        .collect();
+    pool.close().await;
+    men
+}

@@ -17,20 +17,6 @@ use crate::y_haplotypes::{HEADER, rows};
 /// A haplotype as a lab writes it: (marker, alleles).
 pub type Calls = Vec<(String, Vec<String>)>;
 
-/// The men each stored lineage snapshot holds.
-pub async fn lineage_snapshots(db: &TestDb) -> Vec<i64> {
-    let pool = crate::erasure::raw_pool(db).await;
-    let men = sqlx::query("SELECT men FROM lineage_snapshots ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| sqlx::Row::get::<i64, _>(r, "men"))
-        .collect();
-    pool.close().await;
-    men
-}
-
 /// The first man of the synthetic Yfiler Plus population (27 locus
 /// copies), with each (locus copy, steps) of `changes` applied, as
 /// (marker, alleles) the way a lab's GeneMapper export writes them.

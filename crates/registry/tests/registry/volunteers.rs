@@ -13,7 +13,7 @@ use ystr::{Coordinate, Haplotype, Locus};
 use crate::both;
 use crate::common::*;
 use crate::haplotypes::population;
-use crate::lineage::{Calls, clan, import_y, lineage_snapshots, y_file};
+use crate::lineage::{Calls, clan, import_y, y_file};
 
 const VOLUNTEERS_HEADER: &str =
     "sample_name,surname,ancestral_place,person_name,consent_date,keep_until,known_cases\n";

@@ -202,8 +202,11 @@ async fn erased_with_the_case_and_sealed_again_at_rotation(db: &TestDb) {
         .await
         .unwrap();
     let sealed = raw(db).await;
+    assert_eq!(lineage_snapshots(db).await.len(), 1);
     let new_key = db.dir.path().join("new.key");
     r.rotate_key("admin", &new_key).await.unwrap();
+    // The lineage snapshot, sealed with the old key, is deleted with it.
+    assert_eq!(lineage_snapshots(db).await, Vec::<i64>::new());
     let resealed = raw(db).await;
     assert_eq!(resealed.len(), 2);
     for (a, b) in sealed.iter().zip(&resealed) {
